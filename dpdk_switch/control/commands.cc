@@ -1,0 +1,346 @@
+#include "dpdk_switch/control/commands.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <optional>
+#include <variant>
+#include <cinttypes>
+#include <functional>
+#include <sstream>
+
+#include <rte_ethdev.h>
+
+#include "dpdk_switch/control/switch.h"
+
+namespace dsw {
+
+using nlohmann::json;
+using Args = std::vector<std::string>;
+
+Reply Reply::error(const std::string &message) {
+    Reply r;
+    r.ok = false;
+    r.json = nlohmann::json{{"error", message}};
+    r.text = "error: " + message;
+    return r;
+}
+
+std::vector<std::string> tokenize(const std::string &line) {
+    std::istringstream in(line);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+namespace {
+
+std::optional<unsigned long> parse_uint(const std::string &s, unsigned long max) {
+    unsigned long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v > max) return std::nullopt;
+    return v;
+}
+
+// "all" or one port name -> the ports it selects, or an error naming the unknown port.
+std::variant<std::vector<const SwitchPort *>, Reply> select_ports(Switch &sw, const std::string &which) {
+    if (which == "all") return sw.ports();
+    if (const SwitchPort *sp = sw.port(which)) return std::vector<const SwitchPort *>{sp};
+    return Reply::error("no port named '" + which + "'");
+}
+
+json drops_json(const std::array<uint64_t, kDropReasons> &drops) {
+    json d = json::object();
+    for (unsigned r = 0; r < kDropReasons; ++r)
+        if (drops[r] != 0) d[kDropReasonNames[r]] = drops[r];
+    return d;
+}
+
+Reply show_port_stats(Switch &sw, const Args &a) {
+    auto sel = select_ports(sw, a[3]);
+    if (auto *err = std::get_if<Reply>(&sel)) return *err;
+    Reply r;
+    r.json["ports"] = json::array();
+    std::ostringstream t;
+    for (const SwitchPort *sp : std::get<0>(sel)) {
+        const PortTotals p = sw.port_totals(sp->index);
+        const std::string &name = sp->eth->config().name;
+        r.json["ports"].push_back({{"name", name},
+                                   {"rx_packets", p.rx_packets},
+                                   {"tx_packets", p.tx_packets},
+                                   {"rx_bytes", p.rx_bytes},
+                                   {"tx_bytes", p.tx_bytes},
+                                   {"drops", drops_json(p.drops)}});
+        uint64_t dropped = 0;
+        for (uint64_t d : p.drops) dropped += d;
+        t << "  ######## port " << name << " ########\n"
+          << "  RX-packets: " << p.rx_packets << "  RX-bytes: " << p.rx_bytes << "\n"
+          << "  TX-packets: " << p.tx_packets << "  TX-bytes: " << p.tx_bytes << "\n"
+          << "  Dropped:    " << dropped;
+        for (unsigned k = 0; k < kDropReasons; ++k)
+            if (p.drops[k] != 0) t << "  " << kDropReasonNames[k] << "=" << p.drops[k];
+        t << "\n";
+    }
+    r.text = t.str();
+    return r;
+}
+
+Reply clear_port_stats(Switch &sw, const Args &a) {
+    auto sel = select_ports(sw, a[3]);
+    if (auto *err = std::get_if<Reply>(&sel)) return *err;
+    for (const SwitchPort *sp : std::get<0>(sel)) sw.clear_port_stats(sp->index);
+    Reply r;
+    r.json = {{"ok", true}};
+    r.text = "port stats cleared";
+    return r;
+}
+
+Reply show_port_info(Switch &sw, const Args &a) {
+    auto sel = select_ports(sw, a[3]);
+    if (auto *err = std::get_if<Reply>(&sel)) return *err;
+    Reply r;
+    r.json["ports"] = json::array();
+    std::ostringstream t;
+    for (const SwitchPort *sp : std::get<0>(sel)) {
+        const EthPort &e = *sp->eth;
+        rte_eth_link link{};
+        rte_eth_link_get_nowait(e.id(), &link);
+        rte_ether_addr addr{};
+        rte_eth_macaddr_get(e.id(), &addr);
+        const std::string mac = mac_to_string(mac_from_bytes(addr.addr_bytes));
+        const PortConfig &pc = e.config();
+        r.json["ports"].push_back({{"name", pc.name},
+                                   {"type", port_type_name(pc.type)},
+                                   {"port_id", e.id()},
+                                   {"lcore", sp->lcore},
+                                   {"link_up", link.link_status == RTE_ETH_LINK_UP},
+                                   {"link_speed_mbps", link.link_speed},
+                                   {"mac", mac},
+                                   {"vlan", pc.vlan},
+                                   {"devargs", e.devargs()},
+                                   {"rx_desc", e.rx_desc()},
+                                   {"tx_desc", e.tx_desc()}});
+        t << "  ******** port " << pc.name << " ********\n"
+          << "  type: " << port_type_name(pc.type) << "   ethdev: " << e.id() << "   lcore: " << sp->lcore << "\n"
+          << "  link: " << (link.link_status == RTE_ETH_LINK_UP ? "up" : "down") << "   speed: " << link.link_speed
+          << " Mbps   MAC: " << mac << "\n"
+          << "  devargs: " << e.devargs() << "\n";
+    }
+    r.text = t.str();
+    return r;
+}
+
+std::optional<uint16_t> vlan_arg(const Args &a, size_t at, std::string &err) {
+    if (a.size() <= at) return uint16_t{0};
+    if (a[at] != "vlan" || a.size() != at + 2) {
+        err = "expected 'vlan <0-4094>' after the arguments";
+        return std::nullopt;
+    }
+    auto v = parse_uint(a[at + 1], 4094);
+    if (!v) err = "bad VLAN id '" + a[at + 1] + "' (0-4094)";
+    return v ? std::optional<uint16_t>(static_cast<uint16_t>(*v)) : std::nullopt;
+}
+
+Reply show_mac_table(Switch &sw, const Args &a) {
+    std::string err;
+    std::optional<uint16_t> only_vlan;
+    if (a.size() > 3) {
+        only_vlan = vlan_arg(a, 3, err);
+        if (!only_vlan) return Reply::error(err);
+    }
+    Reply r;
+    r.json["entries"] = json::array();
+    std::ostringstream t;
+    t << "  MAC                VLAN  PORT             TYPE     AGE\n";
+    unsigned shown = 0;
+    for (const MacRecord &m : sw.macs().records()) {
+        if (only_vlan && key_vlan(m.key) != *only_vlan) continue;
+        const std::string mac = mac_to_string(key_mac(m.key)), port = sw.port_name(m.port);
+        r.json["entries"].push_back({{"mac", mac},
+                                     {"vlan", key_vlan(m.key)},
+                                     {"port", port},
+                                     {"static", m.is_static},
+                                     {"age_s", m.age_s}});
+        char line[128];
+        std::snprintf(line, sizeof line, "  %-17s  %4u  %-16s %-7s  %u\n", mac.c_str(), key_vlan(m.key), port.c_str(),
+                      m.is_static ? "static" : "dynamic", m.age_s);
+        t << line;
+        ++shown;
+    }
+    t << "  " << shown << " entries";
+    r.text = t.str();
+    return r;
+}
+
+Reply mac_add(Switch &sw, const Args &a) {
+    auto mac = mac_from_string(a[2]);
+    if (!mac || mac_is_multicast(*mac)) return Reply::error("bad unicast MAC address '" + a[2] + "'");
+    const SwitchPort *sp = sw.port(a[3]);
+    if (sp == nullptr) return Reply::error("no port named '" + a[3] + "'");
+    std::string err;
+    auto vlan = vlan_arg(a, 4, err);
+    if (!vlan) return Reply::error(err);
+    if (auto st = sw.macs().add_static(make_mac_key(*mac, *vlan), static_cast<uint16_t>(sp->index)); !st)
+        return Reply::error(st.error().message);
+    Reply r;
+    r.json = {{"ok", true}};
+    r.text = "static MAC " + mac_to_string(*mac) + " -> " + a[3];
+    return r;
+}
+
+Reply mac_del(Switch &sw, const Args &a) {
+    auto mac = mac_from_string(a[2]);
+    if (!mac) return Reply::error("bad MAC address '" + a[2] + "'");
+    std::string err;
+    auto vlan = vlan_arg(a, 3, err);
+    if (!vlan) return Reply::error(err);
+    if (!sw.macs().remove(make_mac_key(*mac, *vlan))) return Reply::error("MAC " + a[2] + " is not in the table");
+    Reply r;
+    r.json = {{"ok", true}};
+    r.text = "deleted " + a[2];
+    return r;
+}
+
+Reply mac_flush(Switch &sw, const Args &a) {
+    int port = -1;
+    if (a.size() == 3) {
+        const SwitchPort *sp = sw.port(a[2]);
+        if (sp == nullptr) return Reply::error("no port named '" + a[2] + "'");
+        port = static_cast<int>(sp->index);
+    }
+    const unsigned n = sw.macs().flush(port);
+    Reply r;
+    r.json = {{"ok", true}, {"flushed", n}};
+    r.text = "flushed " + std::to_string(n) + " dynamic entries";
+    return r;
+}
+
+Reply show_switch_stats(Switch &sw, const Args &) {
+    const SwitchTotals s = sw.switch_totals();
+    Reply r;
+    r.json = {{"learned", s.learned},
+              {"moves", s.moves},
+              {"flooded", s.flooded},
+              {"learn_table_full", s.learn_table_full},
+              {"static_conflicts", s.static_conflicts},
+              {"mac_entries", sw.macs().size()},
+              {"mac_capacity", sw.macs().capacity()},
+              {"mac_aging_s", sw.mac_aging_s()},
+              {"drops", drops_json(s.drops)}};
+    std::ostringstream t;
+    t << "  learned: " << s.learned << "  moves: " << s.moves << "  flooded: " << s.flooded
+      << "  learn_table_full: " << s.learn_table_full << "\n"
+      << "  MAC table: " << sw.macs().size() << " / " << sw.macs().capacity() << " entries, aging "
+      << sw.mac_aging_s() << " s\n  drops:";
+    for (unsigned k = 0; k < kDropReasons; ++k) t << " " << kDropReasonNames[k] << "=" << s.drops[k];
+    r.text = t.str();
+    return r;
+}
+
+Reply set_mac_aging(Switch &sw, const Args &a) {
+    auto s = parse_uint(a[3], 1000000);
+    if (!s) return Reply::error("bad aging time '" + a[3] + "' (seconds, 0 = never)");
+    sw.set_mac_aging(static_cast<unsigned>(*s));
+    Reply r;
+    r.json = {{"ok", true}, {"mac_aging_s", *s}};
+    r.text = "MAC aging set to " + a[3] + " s";
+    return r;
+}
+
+Reply show_lcores(Switch &sw, const Args &) {
+    Reply r;
+    r.json["lcores"] = json::array();
+    std::ostringstream t;
+    for (const LcoreTotals &l : sw.lcore_totals()) {
+        const uint64_t total = l.busy_cycles + l.idle_cycles;
+        const double busy_pct = total ? 100.0 * static_cast<double>(l.busy_cycles) / static_cast<double>(total) : 0.0;
+        const double cpp = l.packets ? static_cast<double>(l.busy_cycles) / static_cast<double>(l.packets) : 0.0;
+        r.json["lcores"].push_back({{"lcore", l.lcore},
+                                    {"role", "worker"},
+                                    {"ports", l.ports},
+                                    {"packets", l.packets},
+                                    {"polls", l.polls},
+                                    {"busy_cycles", l.busy_cycles},
+                                    {"idle_cycles", l.idle_cycles},
+                                    {"busy_pct", busy_pct},
+                                    {"cycles_per_packet", cpp}});
+        t << "  lcore " << l.lcore << ": ports";
+        for (const auto &p : l.ports) t << " " << p;
+        char line[160];
+        std::snprintf(line, sizeof line, "\n    packets %" PRIu64 "  busy %.1f%%  %.1f cycles/packet\n", l.packets,
+                      busy_pct, cpp);
+        t << line;
+    }
+    r.text = t.str();
+    return r;
+}
+
+Reply help(Switch &, const Args &) {
+    Reply r;
+    r.json["commands"] = command_synopsis();
+    std::ostringstream t;
+    for (const auto &c : command_synopsis()) t << "  " << c << "\n";
+    r.text = t.str();
+    return r;
+}
+
+Reply quit(Switch &, const Args &) {
+    Reply r;
+    r.quit = true;
+    r.json = {{"ok", true}};
+    r.text = "bye";
+    return r;
+}
+
+struct Command {
+    std::vector<std::string> words;   // fixed leading words
+    size_t min_args, max_args;        // total token counts accepted
+    Reply (*run)(Switch &, const Args &);
+    const char *synopsis;
+};
+
+const std::vector<Command> &commands() {
+    static const std::vector<Command> table = {
+        {{"help"}, 1, 1, help, "help"},
+        {{"show", "port", "info"}, 4, 4, show_port_info, "show port info all|<port>"},
+        {{"show", "port", "stats"}, 4, 4, show_port_stats, "show port stats all|<port>"},
+        {{"clear", "port", "stats"}, 4, 4, clear_port_stats, "clear port stats all|<port>"},
+        {{"show", "mac", "table"}, 3, 5, show_mac_table, "show mac table [vlan <N>]"},
+        {{"mac", "add"}, 4, 6, mac_add, "mac add <MAC> <port> [vlan <N>]"},
+        {{"mac", "del"}, 3, 5, mac_del, "mac del <MAC> [vlan <N>]"},
+        {{"mac", "flush"}, 2, 3, mac_flush, "mac flush [<port>]"},
+        {{"show", "switch", "stats"}, 3, 3, show_switch_stats, "show switch stats"},
+        {{"set", "mac", "aging"}, 4, 4, set_mac_aging, "set mac aging <seconds>"},
+        {{"show", "lcores"}, 2, 2, show_lcores, "show lcores"},
+        {{"quit"}, 1, 1, quit, "quit"},
+    };
+    return table;
+}
+
+}  // namespace
+
+const std::vector<std::string> &command_synopsis() {
+    static const std::vector<std::string> list = [] {
+        std::vector<std::string> s;
+        for (const auto &c : commands()) s.push_back(c.synopsis);
+        return s;
+    }();
+    return list;
+}
+
+Reply run_command(Switch &sw, const std::string &line) {
+    const Args a = tokenize(line);
+    if (a.empty()) return Reply::error("empty command (try 'help')");
+    for (const Command &c : commands()) {
+        if (a.size() < c.words.size() || !std::equal(c.words.begin(), c.words.end(), a.begin())) continue;
+        if (a.size() < c.min_args || a.size() > c.max_args) return Reply::error("usage: " + std::string(c.synopsis));
+        try {
+            return c.run(sw, a);
+        } catch (const std::exception &e) {   // e.g. a JSON type error: a bug, but not a crash
+            return Reply::error(std::string("internal error: ") + e.what());
+        }
+    }
+    return Reply::error("unknown command '" + line + "' (try 'help')");
+}
+
+}  // namespace dsw

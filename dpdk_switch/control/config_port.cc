@@ -1,0 +1,300 @@
+// One port's configuration: the per-port keys of DESIGN.md §4, shared by the config file's
+// `ports:` list and the CLI's `port add <name> <type> key=value...`, so both refuse the same things.
+#include <net/if.h>
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rte_config.h>
+
+#include "config_fields.h"
+#include "dpdk_switch/control/config.h"
+
+namespace dsw {
+namespace {
+
+using config_detail::config_error;
+using config_detail::key_path;
+using config_detail::kMaxVlan;
+
+constexpr std::array<std::string_view, 13> kPortKeys{
+    "name", "type", "iface", "path", "socket", "devargs", "client",
+    "queues", "id", "role", "lcore", "vlan", "trunk"};
+
+// Keys every kind of port takes.
+constexpr std::array<std::string_view, 6> kCommonPortKeys{"name", "type", "queues", "lcore",
+                                                          "vlan", "trunk"};
+
+constexpr unsigned kMaxQueues = 16;
+
+struct PortKind {
+    PortType type;
+    std::string_view name;
+    std::string_view required;                // the key that says what the port attaches to
+    std::array<std::string_view, 2> options;  // further keys of this kind only; "" pads
+};
+
+// In PortType order, so that port_type_name can index it.
+constexpr std::array<PortKind, 7> kPortKinds{{
+    {PortType::af_packet, "af_packet", "iface", {}},
+    {PortType::af_xdp, "af_xdp", "iface", {}},
+    {PortType::tap, "tap", "iface", {}},
+    {PortType::vhost, "vhost", "path", {"client"}},
+    {PortType::virtio_user, "virtio_user", "path", {}},
+    {PortType::memif, "memif", "socket", {"id", "role"}},
+    {PortType::dpdk, "dpdk", "devargs", {}},
+}};
+
+const PortKind &kind_of(PortType t) { return kPortKinds[static_cast<size_t>(t)]; }
+
+bool kind_takes(const PortKind &kind, std::string_view key) {
+    for (std::string_view k : kCommonPortKeys)
+        if (k == key)
+            return true;
+    if (key == kind.required)
+        return true;
+    for (std::string_view k : kind.options)
+        if (!k.empty() && k == key)
+            return true;
+    return false;
+}
+
+bool valid_port_name(const std::string &name) {
+    if (name.empty() || name.size() > 16)
+        return false;
+    for (char c : name) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '_';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+// The kernel's own rule (dev_valid_name): shorter than IFNAMSIZ, no '/', ':' or space, not . or ..
+bool valid_iface_name(const std::string &name) {
+    if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..")
+        return false;
+    for (char c : name)
+        if (c == '/' || c == ':' || c == ' ' || (c >= '\t' && c <= '\r'))
+            return false;
+    return true;
+}
+
+// "an af_packet port", "a vhost port".
+std::string a_port(const PortKind &kind) {
+    const bool vowel = kind.name.front() == 'a';
+    return std::string(vowel ? "an " : "a ") + std::string(kind.name) + " port";
+}
+
+std::string kind_names() {
+    std::string all;
+    for (const PortKind &k : kPortKinds)
+        all += (all.empty() ? "" : ", ") + std::string(k.name);
+    return all;
+}
+
+Status read_name_and_type(const YAML::Node &n, const std::string &path, PortConfig &out) {
+    const YAML::Node name = n["name"];
+    if (!name.IsDefined())
+        return config_error(key_path(path, "name"), "missing required key");
+    if (auto st = config_detail::read_string(name, key_path(path, "name"), out.name); !st)
+        return st;
+    if (!valid_port_name(out.name))
+        return config_error(key_path(path, "name"),
+                            "invalid port name '" + out.name + "' (1 to 16 of A-Z a-z 0-9 _)");
+    const YAML::Node type = n["type"];
+    if (!type.IsDefined())
+        return config_error(key_path(path, "type"), "missing required key");
+    std::string type_name;
+    if (auto st = config_detail::read_string(type, key_path(path, "type"), type_name); !st)
+        return st;
+    const std::optional<PortType> t = port_type_from_name(type_name);
+    if (!t)
+        return config_error(key_path(path, "type"),
+                            "unknown port type '" + type_name + "' (one of " + kind_names() + ")");
+    out.type = *t;
+    return Ok{};
+}
+
+// Refuses keys of another kind (a `path` on an af_packet port is a mistake, not an extra).
+Status check_kind_keys(const YAML::Node &n, const std::string &path, const PortKind &kind) {
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        const std::string &key = it->first.Scalar();
+        if (!kind_takes(kind, key))
+            return config_error(key_path(path, key),
+                                "not a key of " + a_port(kind));
+    }
+    if (!n[std::string(kind.required)].IsDefined())
+        return config_error(key_path(path, kind.required),
+                            "required for " + a_port(kind));
+    return Ok{};
+}
+
+Status check_iface(const PortConfig &p, const std::string &path) {
+    if (!valid_iface_name(p.iface))
+        return config_error(path, "invalid interface name '" + p.iface + "'");
+    // af_packet and af_xdp attach to an existing interface; tap creates its own.
+    const bool must_exist = p.type == PortType::af_packet || p.type == PortType::af_xdp;
+    if (must_exist && if_nametoindex(p.iface.c_str()) == 0)
+        return config_error(path, "interface '" + p.iface + "' does not exist");
+    return Ok{};
+}
+
+// iface, path, socket or devargs: what the port attaches to.
+Status read_attachment(const YAML::Node &n, const std::string &path, PortConfig &out) {
+    const std::string key(kind_of(out.type).required);
+    const std::string kp = key_path(path, key);
+    std::string value;
+    if (auto st = config_detail::read_string(n[key], kp, value); !st)
+        return st;
+    if (key == "iface") {
+        out.iface = value;
+        return check_iface(out, kp);
+    }
+    if (key == "devargs") {
+        out.devargs = value;
+        return Ok{};
+    }
+    if (key == "path")
+        out.path = value;
+    else
+        out.socket = value;
+    return config_detail::check_socket_path(value, kp);
+}
+
+Status read_options(const YAML::Node &n, const std::string &path, PortConfig &out) {
+    if (auto st = config_detail::read_bool_key(n, path, "client", out.client); !st)
+        return st;
+    if (auto st = config_detail::read_uint_key(n, path, "queues", 1, kMaxQueues, out.queues); !st)
+        return st;
+    if (auto st = config_detail::read_uint_key(n, path, "id", 0, UINT32_MAX, out.id); !st)
+        return st;
+    if (auto st = config_detail::read_string_key(n, path, "role", out.role); !st)
+        return st;
+    if (out.role != "server" && out.role != "client")
+        return config_error(key_path(path, "role"),
+                            "must be server or client, got '" + out.role + "'");
+    if (const YAML::Node lcore = n["lcore"]; lcore.IsDefined()) {
+        unsigned id = 0;
+        if (auto st = config_detail::read_uint(lcore, key_path(path, "lcore"), 0,
+                                               RTE_MAX_LCORE - 1, id); !st)
+            return st;
+        out.lcore = id;
+    }
+    return Ok{};
+}
+
+Status read_trunk(const YAML::Node &trunk, const std::string &path, PortConfig &out) {
+    if (!trunk.IsSequence())
+        return config_error(path, "expected a list of VLANs, got " + config_detail::describe(trunk));
+    if (trunk.size() == 0)
+        return config_error(path, "empty; leave trunk out for an access port");
+    for (size_t i = 0; i < trunk.size(); ++i) {
+        const std::string entry_path = config_detail::index_path(path, i);
+        uint16_t vlan = 0;
+        if (auto st = config_detail::read_uint(trunk[i], entry_path, 1, kMaxVlan, vlan); !st)
+            return st;
+        for (uint16_t seen : out.trunk)
+            if (seen == vlan)
+                return config_error(entry_path, "duplicate VLAN " + std::to_string(vlan));
+        out.trunk.push_back(vlan);
+    }
+    return Ok{};
+}
+
+Status read_vlans(const YAML::Node &n, const std::string &path, PortConfig &out) {
+    if (auto st = config_detail::read_uint_key(n, path, "vlan", 1, kMaxVlan, out.vlan); !st)
+        return st;
+    const YAML::Node trunk = n["trunk"];
+    if (!trunk.IsDefined())
+        return Ok{};
+    // A port is an access port of one VLAN or a trunk of several: both would be ambiguous.
+    if (n["vlan"].IsDefined())
+        return config_error(key_path(path, "trunk"), "cannot be combined with vlan");
+    return read_trunk(trunk, key_path(path, "trunk"), out);
+}
+
+// A `port add` value: "trunk=10,20" is the one list-valued key.
+YAML::Node word_value(const std::string &key, const std::string &value) {
+    if (key != "trunk")
+        return YAML::Node(value);
+    YAML::Node list(YAML::NodeType::Sequence);
+    size_t start = 0;
+    while (!value.empty()) {
+        const size_t comma = value.find(',', start);
+        list.push_back(value.substr(start, comma - start));
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    return list;
+}
+
+Error with_prefix(const std::string &prefix, const Error &e) {
+    return fail(prefix + ": " + e.message, e.code);
+}
+
+}  // namespace
+
+const char *port_type_name(PortType t) {
+    const auto i = static_cast<size_t>(t);
+    return i < kPortKinds.size() ? kPortKinds[i].name.data() : "unknown";
+}
+
+std::optional<PortType> port_type_from_name(const std::string &name) {
+    for (const PortKind &k : kPortKinds)
+        if (k.name == name)
+            return k.type;
+    return std::nullopt;
+}
+
+namespace config_detail {
+
+Status parse_port(const YAML::Node &n, const std::string &path, PortConfig &out) {
+    out = PortConfig{};
+    if (auto st = check_map(n, path, kPortKeys, false); !st)
+        return st;
+    if (auto st = read_name_and_type(n, path, out); !st)
+        return st;
+    if (auto st = check_kind_keys(n, path, kind_of(out.type)); !st)
+        return st;
+    if (auto st = read_attachment(n, path, out); !st)
+        return st;
+    if (auto st = read_options(n, path, out); !st)
+        return st;
+    return read_vlans(n, path, out);
+}
+
+}  // namespace config_detail
+
+Result<PortConfig> port_from_words(const std::string &name, const std::string &type,
+                                   const std::vector<std::string> &key_values) {
+    const std::string prefix = "port " + name;
+    try {
+        // The words become the YAML map a config file would hold, so that one code path checks both.
+        YAML::Node map(YAML::NodeType::Map);
+        map["name"] = name;
+        map["type"] = type;
+        for (const std::string &word : key_values) {
+            const size_t eq = word.find('=');
+            if (eq == std::string::npos || eq == 0)
+                return with_prefix(prefix, config_error(word, "expected key=value"));
+            const std::string key = word.substr(0, eq);
+            const YAML::Node &lookup = map;  // the const operator[] does not insert
+            if (lookup[key].IsDefined())
+                return with_prefix(prefix, config_error(key, "given more than once"));
+            map[key] = word_value(key, word.substr(eq + 1));
+        }
+        PortConfig port;
+        if (auto st = config_detail::parse_port(map, "", port); !st)
+            return with_prefix(prefix, st.error());
+        return port;
+    } catch (const std::exception &e) {  // yaml-cpp or allocation: report, never throw
+        return fail(prefix + ": " + e.what(), kExitConfigError);
+    }
+}
+
+}  // namespace dsw

@@ -1,0 +1,186 @@
+#include "dpdk_switch/control/ctl_socket.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dpdk_switch/log.h"
+
+namespace dsw {
+
+std::string default_ctl_socket(const std::string &file_prefix) {
+    return "/run/dpdk_switch/" + (file_prefix.empty() ? std::string("rte") : file_prefix) + ".sock";
+}
+
+std::string encode_reply(const Reply &r) {
+    nlohmann::json j = {{"ok", r.ok}, {"text", r.text}, {"json", r.json}};
+    // Replace invalid UTF-8 (a client's garbage echoed in an error) instead of throwing.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+namespace {
+bool set_nonblocking(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0; }
+
+// True if something accepts connections at `path` (another switch running).
+bool socket_alive(const sockaddr_un &addr) {
+    const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    const bool alive = fd >= 0 && connect(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr) == 0;
+    if (fd >= 0) close(fd);
+    return alive;
+}
+}  // namespace
+
+Result<CtlServer> CtlServer::listen(const std::string &path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return fail("control socket path too long: " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+
+    std::error_code ec;
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+    if (socket_alive(addr)) return fail("control socket " + path + " is in use by another switch");
+    unlink(path.c_str());   // a stale socket left by a killed switch
+
+    CtlServer s;
+    s.path_ = path;
+    s.listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s.listen_fd_ < 0) return fail(std::string("socket: ") + std::strerror(errno));
+    // Created with 0600 from the start (umask), so there is no window where others can connect.
+    const mode_t old = umask(0177);
+    const int rc = bind(s.listen_fd_, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+    umask(old);
+    if (rc != 0) return fail("cannot bind control socket " + path + ": " + std::strerror(errno));
+    if (::listen(s.listen_fd_, 16) != 0 || !set_nonblocking(s.listen_fd_))
+        return fail("cannot listen on " + path + ": " + std::strerror(errno));
+    DSW_LOG(INFO, ctl, "control socket %s", path.c_str());
+    return s;
+}
+
+CtlServer::CtlServer(CtlServer &&o) noexcept
+    : path_(std::move(o.path_)), listen_fd_(o.listen_fd_), clients_(std::move(o.clients_)) {
+    o.listen_fd_ = -1;
+    o.clients_.clear();
+}
+
+CtlServer::~CtlServer() {
+    for (auto &c : clients_) close(c.fd);
+    if (listen_fd_ >= 0) {
+        close(listen_fd_);
+        unlink(path_.c_str());
+    }
+}
+
+void CtlServer::add_pollfds(std::vector<pollfd> &fds) const {
+    if (listen_fd_ >= 0) fds.push_back({listen_fd_, POLLIN, 0});
+    for (const auto &c : clients_)
+        fds.push_back({c.fd, static_cast<short>(c.out.empty() ? POLLIN : (POLLIN | POLLOUT)), 0});
+}
+
+void CtlServer::accept_clients() {
+    for (;;) {
+        const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return;
+        // Only root (or the switch's own user) may drive the switch, whatever the file mode says.
+        ucred cred{};
+        socklen_t len = sizeof cred;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || (cred.uid != 0 && cred.uid != geteuid())) {
+            DSW_LOG(WARNING, ctl, "refused control client uid %u", cred.uid);
+            close(fd);
+            continue;
+        }
+        if (clients_.size() >= kMaxCtlClients) {
+            Reply busy = Reply::error("too many control clients");
+            const std::string line = encode_reply(busy);
+            [[maybe_unused]] ssize_t w = write(fd, line.data(), line.size());
+            close(fd);
+            continue;
+        }
+        clients_.push_back({fd, {}, {}, false});
+    }
+}
+
+void CtlServer::read_client(Client &c, const Handler &handler) {
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = read(c.fd, buf, sizeof buf);
+        if (n == 0) {
+            c.closing = true;   // peer closed; whatever it sent is answered below first
+            break;
+        }
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK) c.closing = true;
+            break;
+        }
+        c.in.append(buf, static_cast<size_t>(n));
+        if (c.in.size() > kMaxCtlLine && c.in.find('\n') == std::string::npos) {
+            c.out += encode_reply(Reply::error("command line longer than " + std::to_string(kMaxCtlLine) + " bytes"));
+            c.in.clear();
+            c.closing = true;
+            break;
+        }
+    }
+    size_t nl;
+    while ((nl = c.in.find('\n')) != std::string::npos) {
+        std::string line = c.in.substr(0, nl);
+        c.in.erase(0, nl + 1);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.size() > kMaxCtlLine) {
+            c.out += encode_reply(Reply::error("command line too long"));
+            continue;
+        }
+        Reply r = handler(line);
+        c.out += encode_reply(r);
+        if (r.quit) c.closing = true;
+    }
+    if (c.out.size() > kMaxCtlPendingOutput) {   // a client that never reads
+        DSW_LOG(WARNING, ctl, "dropping control client: %zu bytes unread", c.out.size());
+        c.out.clear();
+        c.closing = true;
+    }
+}
+
+void CtlServer::write_client(Client &c) {
+    while (!c.out.empty()) {
+        const ssize_t n = send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+        if (n <= 0) {
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+                c.out.clear();
+                c.closing = true;
+            }
+            return;
+        }
+        c.out.erase(0, static_cast<size_t>(n));
+    }
+}
+
+void CtlServer::service(const std::vector<pollfd> &fds, const Handler &handler) {
+    for (const pollfd &p : fds) {
+        if (p.revents == 0) continue;
+        if (p.fd == listen_fd_) {
+            accept_clients();
+            continue;
+        }
+        auto it = std::find_if(clients_.begin(), clients_.end(), [&](const Client &c) { return c.fd == p.fd; });
+        if (it == clients_.end()) continue;
+        if (p.revents & (POLLIN | POLLHUP | POLLERR)) read_client(*it, handler);
+        write_client(*it);
+    }
+    std::erase_if(clients_, [](const Client &c) {
+        if (c.closing && c.out.empty()) {
+            close(c.fd);
+            return true;
+        }
+        return false;
+    });
+}
+
+}  // namespace dsw

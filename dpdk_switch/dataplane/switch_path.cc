@@ -1,0 +1,83 @@
+#include "dpdk_switch/dataplane/switch_path.h"
+
+#include <rte_hash.h>
+#include <rte_prefetch.h>
+
+#include "dpdk_switch/dataplane/parse.h"
+
+namespace dsw {
+
+namespace {
+constexpr unsigned kPrefetchAhead = 4;
+}
+
+void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,
+                          LcoreCounters &c) noexcept {
+    // Pass 1: parse, and gather the keys of every frame that survives: sources first, then the
+    // unicast destinations, so that one bulk lookup (<= 64 keys) serves learning and forwarding.
+    MacKey keys[2 * kMaxBurst];
+    const void *key_ptrs[2 * kMaxBurst];
+    uint8_t src_slot[kMaxBurst];   // index into keys[] of frame i's source
+    uint8_t dst_slot[kMaxBurst];   // index of its destination, or 0xff for group destinations
+    uint64_t dsts[kMaxBurst];
+    unsigned nkeys = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
+        const L2Frame f = parse_l2(pkts[i]);
+        uint8_t drop = f.drop;
+        // Access ports carry untagged frames only (VLAN trunks come with their own issue).
+        if (drop == kNoDrop && f.tagged) [[unlikely]]
+            drop = static_cast<uint8_t>(DropReason::vlan_not_allowed);
+        if (drop != kNoDrop) [[unlikely]] {
+            d.out[i] = kOutDrop | drop;
+            src_slot[i] = 0xff;
+            continue;
+        }
+        d.vlan[i] = in.access_vlan;
+        d.out[i] = 0;
+        dsts[i] = f.dst;
+        keys[nkeys] = make_mac_key(f.src, in.access_vlan);
+        src_slot[i] = static_cast<uint8_t>(nkeys++);
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+        if (src_slot[i] == 0xff) continue;
+        if (mac_is_multicast(dsts[i])) {
+            dst_slot[i] = 0xff;
+            continue;
+        }
+        keys[nkeys] = make_mac_key(dsts[i], d.vlan[i]);
+        dst_slot[i] = static_cast<uint8_t>(nkeys++);
+    }
+    if (nkeys == 0) [[unlikely]]
+        return;
+
+    int32_t pos[2 * kMaxBurst];
+    for (unsigned k = 0; k < nkeys; ++k) key_ptrs[k] = &keys[k];
+    rte_hash_lookup_bulk(macs_.hash(), key_ptrs, nkeys, pos);
+
+    // Pass 2: learn the sources (a table write only for a new or moved MAC), then decide.
+    for (uint16_t i = 0; i < n; ++i) {
+        if (src_slot[i] == 0xff) continue;
+        const uint8_t s = src_slot[i];
+        switch (macs_.learn(keys[s], pos[s], in.port, now_s)) {
+        case LearnResult::refreshed: break;
+        case LearnResult::learned: c.sw.learned.inc(); break;
+        case LearnResult::moved: c.sw.moves.inc(); break;
+        case LearnResult::table_full: c.sw.learn_table_full.inc(); break;
+        case LearnResult::static_conflict: c.sw.static_conflicts.inc(); break;
+        }
+        if (dst_slot[i] == 0xff) {
+            d.out[i] = kOutFlood;
+            continue;
+        }
+        const int32_t p = pos[dst_slot[i]];
+        if (!macs_.live(p)) {
+            d.out[i] = kOutFlood;   // unknown unicast
+            continue;
+        }
+        const uint16_t out = macs_.entry(p)->port.load(std::memory_order_relaxed);
+        d.out[i] = out == in.port ? out_drop(DropReason::hairpin) : out;
+    }
+}
+
+}  // namespace dsw

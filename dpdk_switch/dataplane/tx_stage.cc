@@ -1,0 +1,53 @@
+#include "dpdk_switch/dataplane/tx_stage.h"
+
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+namespace dsw {
+
+void TxStage::send_owned(uint16_t port, uint16_t port_id, rte_mbuf **pkts, uint16_t n) noexcept {
+    // Bytes are summed before the PMD takes the mbufs: a sent mbuf may be freed (and reused by
+    // another lcore) as soon as rte_eth_tx_burst returns.
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
+    const uint16_t sent = rte_eth_tx_burst(port_id, 0, pkts, n);
+    PortCounters &pc = c_.port[port];
+    if (sent < n) [[unlikely]] {
+        for (uint16_t i = sent; i < n; ++i) bytes -= pkts[i]->pkt_len;
+        rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+        pc.drops[static_cast<unsigned>(DropReason::tx_full)].add(n - sent);
+    }
+    pc.tx_packets.add(sent);
+    pc.tx_bytes.add(bytes);
+}
+
+void TxStage::flush_port(uint16_t port) noexcept {
+    Batch &b = batch_[port];
+    const uint16_t n = b.n;
+    b.n = 0;
+    if (n == 0) return;
+    const PortSlot &slot = view_->ports[port];
+    if (!slot.present) [[unlikely]] {
+        rte_pktmbuf_free_bulk(b.pkts, n);
+        c_.port[port].drops[static_cast<unsigned>(DropReason::port_gone)].add(n);
+        return;
+    }
+    if (slot.owner == lcore_) {
+        send_owned(port, slot.port_id, b.pkts, n);
+        return;
+    }
+    const unsigned queued = rte_ring_mp_enqueue_burst(slot.ring, reinterpret_cast<void **>(b.pkts), n, nullptr);
+    if (queued < n) [[unlikely]] {
+        rte_pktmbuf_free_bulk(b.pkts + queued, n - queued);
+        c_.port[port].drops[static_cast<unsigned>(DropReason::ring_full)].add(n - queued);
+    }
+}
+
+void TxStage::drain_ring(uint16_t port) noexcept {
+    const PortSlot &slot = view_->ports[port];
+    rte_mbuf *pkts[kBatch];
+    const unsigned n = rte_ring_sc_dequeue_burst(slot.ring, reinterpret_cast<void **>(pkts), kBatch, nullptr);
+    if (n != 0) send_owned(port, slot.port_id, pkts, static_cast<uint16_t>(n));
+}
+
+}  // namespace dsw

@@ -1,0 +1,110 @@
+// dpdk_switch: parse args, build the Switch, run the control loop on the main lcore until
+// SIGINT/SIGTERM or `quit`, return the exit code.
+#include <csignal>
+#include <cstdio>
+#include <vector>
+
+#include <poll.h>
+#include <rte_cycles.h>
+
+#include "dpdk_switch/control/command_line.h"
+#include "dpdk_switch/control/commands.h"
+#include "dpdk_switch/control/config.h"
+#include "dpdk_switch/control/ctl_socket.h"
+#include "dpdk_switch/control/prompt.h"
+#include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/dpdk/eal.h"
+#include "dpdk_switch/log.h"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop_signal = 0;   // set by the handler only; read by the main loop
+void on_signal(int sig) { g_stop_signal = sig; }
+
+void install_signal_handlers() {
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+int report(const dsw::Error &e) {
+    std::fprintf(stderr, "dpdk_switch: %s\n", e.message.c_str());
+    return e.code;
+}
+
+// The control loop: the main lcore sleeps in poll() between events (it never busy-polls),
+// waking at least every 200 ms for signals and once a second for MAC aging.
+void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt) {
+    auto handle = [&](const std::string &line) { return dsw::run_command(sw, line); };
+    uint64_t next_housekeeping = rte_get_tsc_cycles();
+    std::vector<pollfd> fds;
+    while (g_stop_signal == 0 && !(prompt && prompt->done())) {
+        fds.clear();
+        ctl.add_pollfds(fds);
+        if (prompt) prompt->add_pollfds(fds);
+        if (poll(fds.data(), fds.size(), 200) > 0) {
+            ctl.service(fds, handle);
+            if (prompt) prompt->service(fds);
+        }
+        if (rte_get_tsc_cycles() >= next_housekeeping) {
+            sw.housekeeping();
+            next_housekeeping = rte_get_tsc_cycles() + rte_get_tsc_hz();
+        }
+    }
+}
+
+int run(int argc, char **argv) {
+    auto opts = dsw::parse_command_line(argc, argv);
+    if (!opts) return report(opts.error());
+    if (opts->help) {
+        std::fputs(dsw::usage_text(), stdout);
+        return 0;
+    }
+    dsw::Config cfg;
+    if (!opts->config_path.empty()) {
+        auto loaded = dsw::load_config_file(opts->config_path);
+        if (!loaded) return report(loaded.error());
+        cfg = std::move(loaded.value());
+    }
+
+    std::vector<std::string> eal_args = opts->eal_args.empty() ? dsw::eal_args_from_config(cfg.eal) : opts->eal_args;
+    eal_args.insert(eal_args.begin(), argv[0]);
+    auto eal = dsw::Eal::init(eal_args);
+    if (!eal) return report(eal.error());
+    if (auto st = dsw::validate_lcores(cfg); !st) return report(st.error());
+
+    std::string sock = opts->ctl_socket;
+    if (sock.empty()) sock = cfg.sw.ctl_socket;
+    if (sock.empty()) sock = dsw::default_ctl_socket(dsw::eal_option_value(eal_args, "--file-prefix"));
+
+    int code = 0;
+    {
+        auto sw = dsw::Switch::create(cfg);
+        if (!sw) return report(sw.error());
+        if (auto st = sw.value()->start(); !st) return report(st.error());
+        // The socket appears only once every port runs: its existence means "ready".
+        auto ctl = dsw::CtlServer::listen(sock);
+        if (!ctl) return report(ctl.error());
+        install_signal_handlers();
+        std::unique_ptr<dsw::Prompt> prompt;
+        if (opts->interactive)
+            prompt = std::make_unique<dsw::Prompt>([&](const std::string &line) {
+                if (dsw::tokenize(line).empty()) return true;
+                const dsw::Reply r = dsw::run_command(*sw.value(), line);
+                std::printf("%s\n", r.text.c_str());
+                std::fflush(stdout);
+                return !r.quit;
+            });
+        control_loop(*sw.value(), ctl.value(), prompt.get());
+        if (g_stop_signal != 0) DSW_LOG(INFO, main, "signal %d: stopping", static_cast<int>(g_stop_signal));
+        sw.value()->stop();
+    }   // ports close, pool and tables are freed, the socket is removed, then EAL cleans up
+    return code;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) { return run(argc, argv); }

@@ -1,0 +1,15 @@
+#include "dpdk_switch/ports/port_kind.h"
+
+namespace dsw {
+
+Result<DeviceSpec> device_for(const PortConfig &p) {
+    switch (p.type) {
+    case PortType::af_packet: return af_packet_device(p);
+    case PortType::tap: return tap_device(p);
+    case PortType::dpdk: return generic_device(p);
+    default: break;
+    }
+    return fail(std::string("port ") + p.name + ": type " + port_type_name(p.type) + " is not supported yet");
+}
+
+}  // namespace dsw

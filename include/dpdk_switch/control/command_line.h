@@ -1,0 +1,25 @@
+// The switch's command line: `dpdk_switch [EAL options] -- [--config FILE] [--ctl-socket PATH] [-i]`,
+// and the EAL arguments to use when the command line gives none (the config's eal: section).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dpdk_switch/control/config.h"
+#include "dpdk_switch/result.h"
+
+namespace dsw {
+
+struct AppOptions {
+    std::vector<std::string> eal_args;   // as given before "--" (argv[0] excluded)
+    std::string config_path;
+    std::string ctl_socket;
+    bool interactive = false;
+    bool help = false;
+};
+
+Result<AppOptions> parse_command_line(int argc, char **argv);
+std::vector<std::string> eal_args_from_config(const EalConfig &eal);
+const char *usage_text();
+
+}  // namespace dsw

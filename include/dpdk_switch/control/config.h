@@ -1,0 +1,88 @@
+// The switch's configuration: what the YAML file (DESIGN.md §4) says, after strict validation.
+// Loaded on the main lcore before EAL starts; read-only afterwards.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dpdk_switch/result.h"
+
+namespace dsw {
+
+struct EalConfig {
+    std::string lcores = "0-1";       // EAL -l / --lcores
+    bool no_huge = true;
+    unsigned memory_mb = 512;
+    std::string file_prefix = "sw0";
+    std::vector<std::string> extra;   // passed to EAL verbatim
+};
+
+enum class PortType { af_packet, af_xdp, tap, vhost, virtio_user, memif, dpdk };
+
+struct PortConfig {
+    std::string name;
+    PortType type = PortType::dpdk;
+    std::string iface;                 // af_packet, af_xdp, tap
+    std::string path;                  // vhost, virtio_user: unix socket path
+    std::string socket;                // memif socket path
+    std::string devargs;               // dpdk: full devargs, e.g. "net_pcap0,rx_pcap=x.pcap"
+    bool client = false;               // vhost: connect instead of listen
+    unsigned queues = 1;
+    unsigned id = 0;                   // memif id
+    std::string role = "server";      // memif: server (master) | client (slave)
+    std::optional<unsigned> lcore;     // worker that owns the port; round-robin when absent
+    uint16_t vlan = 0;                 // access VLAN (0: untagged, default domain)
+    std::vector<uint16_t> trunk;       // 802.1Q trunk VLANs; empty: access port
+};
+
+struct SwitchConfig {
+    unsigned burst = 32;
+    unsigned mac_table_size = 65536;
+    unsigned mac_aging_s = 300;
+    bool arp_proxy = true;
+    std::string ctl_socket;            // empty: /run/dpdk_switch/<file_prefix>.sock
+    unsigned mbufs = 0;                // 0: sized from the ports
+};
+
+struct StaticMac {
+    std::string mac;                   // "02:00:00:00:00:01"
+    std::string port;
+    uint16_t vlan = 0;
+};
+
+struct StaticArp {
+    std::string ip;
+    std::string mac;
+};
+
+struct Config {
+    std::string source = "<embedded default>";  // file the config came from, for messages
+    EalConfig eal;
+    SwitchConfig sw;
+    std::vector<PortConfig> ports;
+    std::vector<StaticMac> static_macs;
+    std::vector<StaticArp> arp;
+};
+
+const char *port_type_name(PortType t);
+std::optional<PortType> port_type_from_name(const std::string &name);
+
+// Parses and validates YAML text. Errors name the source, the key path (e.g. "ports[1].iface")
+// and the reason, with code kExitConfigError. Checks that need no EAL are done here: unknown keys,
+// types, ranges, duplicate names, a port type's required keys, MAC/IP syntax, static MACs naming
+// a configured port, and that an af_packet/af_xdp interface exists. The lcore check needs EAL and
+// is done by validate_lcores().
+Result<Config> parse_config(const std::string &yaml_text, const std::string &source);
+Result<Config> load_config_file(const std::string &path);
+
+// Builds one port from "key=value" words, as `port add <name> <type> key=value...` takes them;
+// the same keys and checks as a config port; messages start "port <name>: ".
+Result<PortConfig> port_from_words(const std::string &name, const std::string &type,
+                                   const std::vector<std::string> &key_values);
+
+// Checks, after EAL init, that each port's lcore is an enabled worker lcore (not the main lcore).
+Status validate_lcores(const Config &cfg);
+
+}  // namespace dsw

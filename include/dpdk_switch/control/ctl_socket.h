@@ -1,0 +1,56 @@
+// CtlServer: the control socket. A Unix stream socket (mode 0600, root-only) speaking lines: a
+// client sends one command per line and gets one JSON line back,
+// {"ok":bool,"text":"...","json":{...}}. Non-blocking and bounded (line length, clients,
+// unsent output), serviced from the main lcore's poll loop, so a slow or hostile client can
+// neither block the control plane nor grow its memory without bound.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <poll.h>
+
+#include "dpdk_switch/control/commands.h"
+#include "dpdk_switch/result.h"
+
+namespace dsw {
+
+inline constexpr size_t kMaxCtlLine = 4096;
+inline constexpr size_t kMaxCtlClients = 16;
+inline constexpr size_t kMaxCtlPendingOutput = 4 << 20;
+
+std::string default_ctl_socket(const std::string &file_prefix);
+std::string encode_reply(const Reply &r);
+
+class CtlServer {
+public:
+    using Handler = std::function<Reply(const std::string &line)>;
+
+    static Result<CtlServer> listen(const std::string &path);
+    CtlServer(CtlServer &&o) noexcept;
+    CtlServer &operator=(CtlServer &&) = delete;
+    ~CtlServer();
+
+    const std::string &path() const { return path_; }
+    void add_pollfds(std::vector<pollfd> &fds) const;
+    // Services whatever of `fds` belongs to this server.
+    void service(const std::vector<pollfd> &fds, const Handler &handler);
+
+private:
+    struct Client {
+        int fd;
+        std::string in, out;
+        bool closing = false;
+    };
+    CtlServer() = default;
+    void accept_clients();
+    void read_client(Client &c, const Handler &handler);
+    void write_client(Client &c);
+
+    std::string path_;
+    int listen_fd_ = -1;
+    std::vector<Client> clients_;
+};
+
+}  // namespace dsw

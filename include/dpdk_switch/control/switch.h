@@ -1,0 +1,103 @@
+// Switch: the control plane's owner of everything the data plane uses. Members are declared in
+// dependency order (RCU, pool, tables, counters, ports, workers) so that destruction stops the
+// workers before ports close and closes ports before the pool is freed.
+// Runs on the main lcore only; it reaches workers through WorkerShared (atomics, RCU).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dpdk_switch/control/config.h"
+#include "dpdk_switch/dataplane/counters.h"
+#include "dpdk_switch/dataplane/view.h"
+#include "dpdk_switch/dataplane/worker.h"
+#include "dpdk_switch/dpdk/owners.h"
+#include "dpdk_switch/ports/eth_port.h"
+#include "dpdk_switch/result.h"
+#include "dpdk_switch/tables/mac_table.h"
+
+namespace dsw {
+
+struct RcuFree {
+    void operator()(rte_rcu_qsbr *q) const;
+};
+
+struct PortTotals {
+    uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
+    std::array<uint64_t, kDropReasons> drops{};
+    PortTotals &operator-=(const PortTotals &o);
+};
+
+struct SwitchTotals {
+    uint64_t learned = 0, moves = 0, flooded = 0, learn_table_full = 0, static_conflicts = 0;
+    std::array<uint64_t, kDropReasons> drops{};
+};
+
+struct LcoreTotals {
+    unsigned lcore;
+    uint64_t busy_cycles, idle_cycles, polls, packets;
+    std::vector<std::string> ports;
+};
+
+// One port of the switch: its device, its hand-off ring, and the stats baseline of
+// `clear port stats`.
+struct SwitchPort {
+    unsigned index;
+    unsigned lcore;
+    RingPtr ring;            // declared before eth: destroyed after the device is closed
+    std::optional<EthPort> eth;
+    PortTotals baseline;
+    ~SwitchPort();
+};
+
+class Switch {
+public:
+    static Result<std::unique_ptr<Switch>> create(const Config &cfg);
+    ~Switch();
+
+    Status start();          // opens the config's ports, publishes the view, launches workers
+    void stop();             // stops workers, idempotent
+
+    const Config &config() const { return cfg_; }
+    MacTable &macs() { return *macs_; }
+    rte_mempool *pool() const { return pool_.get(); }
+    std::vector<unsigned> worker_lcores() const { return workers_; }
+
+    const SwitchPort *port(const std::string &name) const;
+    const SwitchPort *port(unsigned index) const;
+    std::vector<const SwitchPort *> ports() const;
+    std::string port_name(unsigned index) const;
+
+    PortTotals port_totals(unsigned index) const;   // since the last clear
+    void clear_port_stats(unsigned index);
+    SwitchTotals switch_totals() const;
+    std::vector<LcoreTotals> lcore_totals() const;
+
+    unsigned mac_aging_s() const { return aging_s_; }
+    void set_mac_aging(unsigned s) { aging_s_ = s; }
+    void housekeeping();     // once a second on the main lcore: MAC aging
+
+private:
+    explicit Switch(const Config &cfg) : cfg_(cfg), aging_s_(cfg.sw.mac_aging_s) {}
+    Status add_port(const PortConfig &pc);
+    void publish_view();
+    PortTotals raw_port_totals(unsigned index) const;
+
+    Config cfg_;
+    unsigned aging_s_;
+    std::vector<unsigned> workers_;
+    std::unique_ptr<rte_rcu_qsbr, RcuFree> rcu_;
+    MempoolPtr pool_;
+    std::unique_ptr<MacTable> macs_;
+    std::unique_ptr<LcoreCounters[]> counters_;
+    std::array<std::unique_ptr<SwitchPort>, kMaxPorts> ports_;
+    WorkerShared shared_;
+    std::unique_ptr<DataplaneView> view_;
+    bool running_ = false;
+    unsigned next_rr_ = 0;
+};
+
+}  // namespace dsw

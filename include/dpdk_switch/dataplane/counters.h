@@ -1,0 +1,44 @@
+// Per-lcore counters. Each LcoreCounters has exactly one writer (its worker) and is summed by
+// the control plane when read, so the hot path does plain load+store (no lock, no RMW) and the
+// reader may lag by a burst. Cache-line alignment keeps workers from sharing lines.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <rte_common.h>
+
+#include "dpdk_switch/dataplane/drop_reason.h"
+
+namespace dsw {
+
+inline constexpr unsigned kMaxPorts = 64;
+
+// A counter with one writer: relaxed load + store compiles to a plain add, and a concurrent
+// reader never sees a torn value.
+class Counter {
+public:
+    void add(uint64_t n) noexcept { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void inc() noexcept { add(1); }
+    uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> v_{0};
+};
+
+struct alignas(RTE_CACHE_LINE_SIZE) PortCounters {
+    Counter rx_packets, rx_bytes, tx_packets, tx_bytes;
+    Counter drops[kDropReasons];
+};
+
+struct alignas(RTE_CACHE_LINE_SIZE) SwitchCounters {
+    Counter learned, moves, flooded, learn_table_full, static_conflicts;
+};
+
+struct alignas(RTE_CACHE_LINE_SIZE) LcoreCounters {
+    PortCounters port[kMaxPorts];
+    SwitchCounters sw;
+    Counter busy_cycles, idle_cycles, polls, packets;  // packets: frames received by this worker
+};
+
+}  // namespace dsw

@@ -1,0 +1,39 @@
+// Every reason the data plane drops a frame, as one enum with its names generated from the same
+// list. A drop nobody can see is a bug: each one is counted per port and shown by
+// `show port stats` and `show switch stats`.
+#pragma once
+
+#include <cstdint>
+
+namespace dsw {
+
+#define DSW_DROP_REASONS(X)                                                                       \
+    X(runt)                  /* shorter than an Ethernet header */                               \
+    X(truncated_vlan)        /* 802.1Q ethertype but no room for the tag */                      \
+    X(src_mac_multicast)     /* a group address as source: never valid, never learned */         \
+    X(src_mac_zero)          /* 00:00:00:00:00:00 as source */                                   \
+    X(vlan_not_allowed)      /* tagged frame on an access port, or a VLAN the trunk lacks */     \
+    X(hairpin)               /* destination is behind the ingress port: not sent back */         \
+    X(no_flood_target)       /* broadcast/unknown with no other port in the domain */            \
+    X(tx_full)               /* the egress PMD did not take it */                                \
+    X(ring_full)             /* the hand-off ring to the egress port's worker was full */        \
+    X(port_gone)             /* egress port removed while the frame was in flight */
+
+enum class DropReason : uint8_t {
+#define DSW_X(name) name,
+    DSW_DROP_REASONS(DSW_X)
+#undef DSW_X
+    count
+};
+
+inline constexpr unsigned kDropReasons = static_cast<unsigned>(DropReason::count);
+
+inline constexpr const char *kDropReasonNames[kDropReasons] = {
+#define DSW_X(name) #name,
+    DSW_DROP_REASONS(DSW_X)
+#undef DSW_X
+};
+
+inline const char *drop_reason_name(DropReason r) { return kDropReasonNames[static_cast<unsigned>(r)]; }
+
+}  // namespace dsw

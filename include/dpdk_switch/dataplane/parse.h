@@ -1,0 +1,63 @@
+// Bounds-checked L2 parse of one frame: what learning and forwarding need, never a byte past
+// the first segment's data_len (a header split across segments counts as truncated).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/tables/mac_key.h"
+
+namespace dsw {
+
+inline constexpr uint8_t kNoDrop = 0xff;
+
+struct L2Frame {
+    uint64_t dst;        // 48-bit MACs, wire order in the low bytes
+    uint64_t src;
+    uint16_t vlan;       // VLAN id from an 802.1Q tag, 0 when untagged
+    bool tagged;
+    uint8_t drop;        // a DropReason, or kNoDrop
+};
+
+inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
+    L2Frame f{};
+    f.drop = kNoDrop;
+    const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+    const uint16_t len = m->data_len;
+    if (len < RTE_ETHER_HDR_LEN) [[unlikely]] {
+        f.drop = static_cast<uint8_t>(DropReason::runt);
+        return f;
+    }
+    // Two unaligned 8-byte loads cover both MACs; the mask drops the bytes that belong to the
+    // neighbour field. Both loads stay inside the 14-byte header checked above.
+    uint64_t w0, w1;
+    std::memcpy(&w0, p, 8);
+    std::memcpy(&w1, p + 6, 8);
+    f.dst = w0 & kMacMask;
+    f.src = w1 & kMacMask;
+    uint16_t ethertype_be;
+    std::memcpy(&ethertype_be, p + 12, 2);
+    if (ethertype_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || ethertype_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ))
+        [[unlikely]] {
+        if (len < RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr)) {
+            f.drop = static_cast<uint8_t>(DropReason::truncated_vlan);
+            return f;
+        }
+        uint16_t tci_be;
+        std::memcpy(&tci_be, p + 14, 2);
+        f.vlan = rte_be_to_cpu_16(tci_be) & 0x0fff;
+        f.tagged = true;
+    }
+    if (mac_is_multicast(f.src)) [[unlikely]]
+        f.drop = static_cast<uint8_t>(DropReason::src_mac_multicast);
+    else if (f.src == 0) [[unlikely]]
+        f.drop = static_cast<uint8_t>(DropReason::src_mac_zero);
+    return f;
+}
+
+}  // namespace dsw

@@ -1,0 +1,31 @@
+// Worker: the run-to-completion loop of one worker lcore. It polls the ports the current
+// DataplaneView gives it, switches each burst, drains the hand-off rings of the ports it owns,
+// flushes its TX batches and reports a quiescent state, once per loop.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "dpdk_switch/dataplane/counters.h"
+#include "dpdk_switch/dataplane/view.h"
+#include "dpdk_switch/tables/mac_table.h"
+
+struct rte_rcu_qsbr;
+
+namespace dsw {
+
+// What the control plane shares with every worker. Written by the control plane only:
+// `view` (release store of a new immutable view) and `stop`.
+struct WorkerShared {
+    std::atomic<const DataplaneView *> view{nullptr};
+    std::atomic<bool> stop{false};
+    MacTable *macs = nullptr;
+    rte_rcu_qsbr *rcu = nullptr;
+    LcoreCounters *counters = nullptr;   // indexed by lcore id, RTE_MAX_LCORE of them
+    uint16_t burst = 32;
+};
+
+// rte_eal_remote_launch entry point; `arg` is the WorkerShared.
+int worker_main(void *arg);
+
+}  // namespace dsw

@@ -1,0 +1,445 @@
+#!/usr/bin/env bash
+# bench_pcap.sh: in-process packet rate of dpdk_switch against dpdk-testpmd, measured on the same
+# two net_pcap ports with the same traffic (the method of ANCHORS.md section 1; see bench/README.md).
+#
+#   p2, p1024        bidirectional known unicast: port 0 replays P_fwd.pcap, port 1 P_rev.pcap;
+#                    systems: testpmd io (ceiling), testpmd mac, dpdk_switch
+#   p2uni, p1024uni  one direction: port 0 replays P_fwd.pcap, port 1 is a net_null sink, so the
+#                    switch never learns B and floods every packet; systems: testpmd io, dpdk_switch
+#
+# Mpps = packets sent by both ports per second, over WINDOW s after WARMUP s. Each (traffic, system)
+# is run RUNS times, interleaved; the table gives medians. Raw runs: RESULTS/runs.json, logs: RESULTS/logs/.
+#
+# usage: scripts/bench_pcap.sh [-n RUNS] [-w WINDOW_S] [-W WARMUP_S] [-o RESULTS_DIR]
+#            [--only testpmd|switch] [--traffic "p2 p1024"] [--no-uni] [--pcap-dir DIR]
+#            [--mem huge|nohuge] [--force]
+# env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PY=${PYTHON:-/usr/bin/python3}
+BUILD_DIR=${DSW_BUILD_DIR:-$ROOT/build}
+SWITCH_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch
+CTL_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch_ctl
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+SW_PREFIX=dswbench        # EAL --file-prefix of the switch
+TP_PREFIX=dswbench_tp     # ... and of testpmd
+
+RUNS=3 WINDOW=10 WARMUP=8 RESULTS='' ONLY=all TRAFFIC="p2 p1024" UNI=1 PCAP_DIR='' MEM='' FORCE=0
+TMP='' RAW='' LOGDIR='' SOCK='' DEV0='' DEV1=''
+PIDS=()        # every process we started and have not reaped yet
+MEM_ARGS=()    # EAL memory options: --in-memory, or --no-huge -m 1024
+
+# ---------------------------------------------------------------- messages and arguments
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "bench_pcap: $*"; exit 1; }
+usage() { sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
+
+is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+
+parse_args() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+      -n|--runs)    RUNS=${2:?}; shift ;;
+      -w|--window)  WINDOW=${2:?}; shift ;;
+      -W|--warmup)  WARMUP=${2:?}; shift ;;
+      -o|--results) RESULTS=${2:?}; shift ;;
+      --only)       ONLY=${2:?}; shift ;;
+      --traffic)    TRAFFIC=${2:?}; shift ;;
+      --no-uni)     UNI=0 ;;
+      --pcap-dir)   PCAP_DIR=${2:?}; shift ;;
+      --mem)        MEM=${2:?}; shift ;;
+      --force)      FORCE=1 ;;
+      -h|--help)    usage 0 ;;
+      *)            log "unknown argument: $1"; usage 2 ;;
+    esac
+    shift
+  done
+  [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "-n wants a positive integer"
+  { is_number "$WINDOW" && is_number "$WARMUP"; } || die "-w/-W want seconds (e.g. 10 or 2.5)"
+  case $ONLY in all|testpmd|switch) ;; *) die "--only wants testpmd or switch" ;; esac
+  case $MEM in ""|huge|nohuge) ;; *) die "--mem wants huge or nohuge" ;; esac
+  for t in $TRAFFIC; do case $t in p2|p1024) ;; *) die "--traffic: unknown $t (p2, p1024)" ;; esac; done
+}
+
+# ---------------------------------------------------------------- processes
+
+track()   { PIDS+=("$1"); }
+untrack() { local p keep=(); for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; PIDS=("${keep[@]}"); }
+
+alive() {  # PID: running (an exited but unreaped child is a zombie, which kill -0 still accepts)
+  local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $st != Z* ]]
+}
+
+reap() {  # PID: wait for our child; returns its exit status
+  local rc=0; wait "$1" 2>/dev/null || rc=$?; untrack "$1"; return $rc
+}
+
+wait_pid() {  # PID LIMIT_S: wait for it to exit by itself; after LIMIT_S stop it
+  local end=$((SECONDS + $2))
+  while alive "$1" && [ $SECONDS -lt $end ]; do sleep 0.2; done
+  alive "$1" && { log "  pid $1 still running after $2 s: stopping it"; stop_pid "$1"; return $?; }
+  reap "$1"
+}
+
+stop_pid() {  # PID [GRACE_S]: SIGTERM, then SIGKILL after GRACE_S (10); returns its exit status
+  local pid=$1 end=$((SECONDS + ${2:-10}))
+  kill -TERM "$pid" 2>/dev/null
+  while alive "$pid" && [ $SECONDS -lt $end ]; do sleep 0.1; done
+  alive "$pid" && { log "  pid $pid ignored SIGTERM: SIGKILL"; kill -KILL "$pid" 2>/dev/null; }
+  reap "$pid"
+}
+
+foreign_dpdk_pids() {  # busy-polling DPDK processes we did not start (pgrep -x: names <= 15 chars)
+  local name p
+  for name in dpdk-testpmd dpdk_switch ovs-vswitchd; do
+    for p in $(pgrep -x "$name"); do [[ " ${PIDS[*]} " == *" $p "* ]] || echo "$p"; done
+  done
+}
+
+wait_for_quiet_cpu() {  # two busy pollers on 2 vCPUs would make every figure meaningless
+  local n=0 others
+  while others=$(foreign_dpdk_pids) && [ -n "$others" ]; do
+    [ $FORCE = 1 ] && { log "  warning: other DPDK processes running: ${others//$'\n'/ } (--force)"; return; }
+    [ $n = 0 ] && log "  waiting for other DPDK processes to exit:" && ps -o pid=,etimes=,args= -p "${others//$'\n'/,}" >&2
+    n=$((n + 1)); [ $n -gt 600 ] && die "other DPDK processes still running after 300 s: ${others//$'\n'/ }"
+    sleep 0.5
+  done
+}
+
+nap() {  # SECONDS: a sleep that a signal interrupts at once (the trap then stops it)
+  sleep "$1" & local p=$!; track $p; wait $p; untrack $p
+}
+
+cleanup() {
+  local rc=$? p
+  trap - EXIT INT TERM
+  for p in "${PIDS[@]}"; do stop_pid "$p" 5; done
+  [ -n "$TMP" ] && rm -rf "$TMP"
+  rm -rf "/var/run/dpdk/$SW_PREFIX" "/var/run/dpdk/$TP_PREFIX"   # EAL runtime dirs (empty with --in-memory)
+  exit $rc
+}
+
+# ---------------------------------------------------------------- setup
+
+setup() {
+  "$PY" -c 'import json, statistics' 2>/dev/null || die "$PY cannot run (set PYTHON=)"
+  command -v "$TESTPMD" >/dev/null || [ "$ONLY" = switch ] || die "$TESTPMD not found (apt install dpdk)"
+  if [ "$ONLY" != testpmd ]; then
+    [ -x "$SWITCH_BIN" ] || die "$SWITCH_BIN not built (scripts/build.sh, or DSW_BUILD_DIR=, or --only testpmd)"
+    [ -x "$CTL_BIN" ]    || die "$CTL_BIN not built"
+  fi
+  TMP=$(mktemp -d /tmp/dsw_bench_pcap.XXXXXX) || die "mktemp failed"
+  SOCK=$TMP/ctl.sock
+  RESULTS=${RESULTS:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
+  LOGDIR=$RESULTS/logs RAW=$RESULTS/runs.jsonl
+  mkdir -p "$LOGDIR" || die "cannot create $LOGDIR"
+  : >"$RAW"
+  setup_memory
+  setup_pcaps
+}
+
+setup_memory() {  # hugepages when the kernel gives them; --no-huge cannot be combined with --in-memory
+  MEM=${MEM:-$(bash "$ROOT/scripts/hugepages.sh")}
+  if [ "$MEM" = huge ]; then MEM_ARGS=(--in-memory); else MEM_ARGS=(--no-huge -m 1024); fi
+}
+
+setup_pcaps() {
+  if [ -z "$PCAP_DIR" ]; then
+    PCAP_DIR=$TMP/pcap
+    "$PY" "$ROOT/scripts/gen_pcap.py" "$PCAP_DIR" || die "gen_pcap.py failed"
+  fi
+  local t; for t in $TRAFFIC; do
+    { [ -r "$PCAP_DIR/${t}_fwd.pcap" ] && [ -r "$PCAP_DIR/${t}_rev.pcap" ]; } || die "no ${t}_fwd/rev.pcap in $PCAP_DIR"
+  done
+}
+
+port_devargs() {  # TRAFFIC -> DEV0 DEV1
+  local base=${1%uni}
+  DEV0="net_pcap0,rx_pcap=$PCAP_DIR/${base}_fwd.pcap,infinite_rx=1"
+  if [ "$base" = "$1" ]; then DEV1="net_pcap1,rx_pcap=$PCAP_DIR/${base}_rev.pcap,infinite_rx=1"
+  else DEV1="net_null0,no-rx=1"; fi
+}
+
+cpu_stat() { head -n 1 /proc/stat; }   # read at both ends of the window: idle share -> cpu_idle_pct
+
+# ---------------------------------------------------------------- testpmd
+
+testpmd_feed() {  # testpmd's stdin: stats after WARMUP and after WINDOW more, then stop and quit.
+  # exec: one process, so stopping the tracked pid stops the feeder (no orphaned sleeper).
+  exec "$PY" -c 'import sys, time
+warmup, window = float(sys.argv[1]), float(sys.argv[2])
+try:
+    time.sleep(warmup); print("show port stats all", flush=True)
+    time.sleep(window); print("show port stats all", flush=True)
+    print("stop", flush=True); print("quit", flush=True)
+except BrokenPipeError:   # testpmd is gone already
+    pass' "$WARMUP" "$WINDOW"
+}
+
+run_testpmd() {  # MODE TRAFFIC RUN: one run; appends its record to $RAW
+  local mode=$1 traffic=$2 run=$3 name="testpmd-$1-$2-$3"
+  local log=$LOGDIR/$name.log fifo=$TMP/testpmd.in pid feeder rc c0 c1
+  port_devargs "$traffic"
+  local cmd=("$TESTPMD" -l 0,1 --main-lcore 0 --no-pci "${MEM_ARGS[@]}" --file-prefix "$TP_PREFIX"
+             --vdev "$DEV0" --vdev "$DEV1" -- -i --nb-cores=1 "--forward-mode=$mode" --auto-start)
+  rm -f "$fifo"; mkfifo "$fifo"
+  "${cmd[@]}" <"$fifo" >"$log" 2>&1 & pid=$!; track $pid
+  testpmd_feed >"$fifo" & feeder=$!; track $feeder
+  nap "$WARMUP"; c0=$(cpu_stat); nap "$WINDOW"; c1=$(cpu_stat)
+  wait_pid $pid $(( ${WARMUP%.*} + ${WINDOW%.*} + 60 )); rc=$?
+  stop_pid $feeder 1
+  rm -f "$fifo"
+  pyh record "testpmd $mode" "$traffic" "$run" "logs/$name.log" "$(printf '%q ' "${cmd[@]}")" \
+      "$(pyh testpmd-result "$log" "$rc")" "$c0" "$c1" >>"$RAW"
+}
+
+# ---------------------------------------------------------------- dpdk_switch
+
+switch_config() {  # DEV0 DEV1 -> YAML
+  printf 'switch: {mac_table_size: 65536}\nports:\n'
+  printf '  - {name: p0, type: dpdk, devargs: "%s"}\n' "$1"
+  printf '  - {name: p1, type: dpdk, devargs: "%s"}\n' "$2"
+}
+
+ctl_stats() { "$CTL_BIN" --socket "$SOCK" --json show port stats all; }
+
+ctl_sample() {  # -> {"t0":..,"t1":..,"stats":{..}}: one stats read with the times around it
+  local t0 t1 stats
+  t0=$(date +%s.%N); stats=$(ctl_stats) || return 1; t1=$(date +%s.%N)
+  printf '{"t0": %s, "t1": %s, "stats": %s}' "$t0" "$t1" "$stats"
+}
+
+wait_switch_ready() {  # PID: until the control socket answers (30 s), or the switch is gone
+  local _; for _ in $(seq 150); do
+    alive "$1" || return 1
+    ctl_stats >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+run_switch() {  # TRAFFIC RUN: one run; appends its record to $RAW
+  local traffic=$1 run=$2 name="dpdk_switch-$1-$2"
+  local log=$LOGDIR/$name.log cfg=$LOGDIR/$name.yaml pid rc s0='' s1='' err='' c0='' c1=''
+  port_devargs "$traffic"
+  switch_config "$DEV0" "$DEV1" >"$cfg"
+  local cmd=("$SWITCH_BIN" -l 0,1 --main-lcore 0 --no-pci "${MEM_ARGS[@]}" --file-prefix "$SW_PREFIX"
+             -- --config "$cfg" --ctl-socket "$SOCK")
+  "${cmd[@]}" </dev/null >"$log" 2>&1 & pid=$!; track $pid
+  if wait_switch_ready $pid; then
+    nap "$WARMUP"
+    c0=$(cpu_stat)
+    { s0=$(ctl_sample) && nap "$WINDOW" && s1=$(ctl_sample); } || err="reading stats failed"
+    c1=$(cpu_stat)
+  else
+    err="switch did not answer on $SOCK (see logs/$name.log)"
+  fi
+  stop_pid $pid 15; rc=$?
+  rm -f "$SOCK"
+  pyh record dpdk_switch "$traffic" "$run" "logs/$name.log" "$(printf '%q ' "${cmd[@]}")" \
+      "$(pyh switch-result "$s0" "$s1" "$rc" "$err")" "$c0" "$c1" >>"$RAW"
+}
+
+# ---------------------------------------------------------------- the plan
+
+run_all() {  # runs are interleaved (run 1 of everything, then run 2, ...) so drift hits all alike
+  local run t traffics=$TRAFFIC
+  [ $UNI = 1 ] && for t in $TRAFFIC; do traffics+=" ${t}uni"; done
+  for run in $(seq "$RUNS"); do
+    for t in $traffics; do
+      if [ "$ONLY" != switch ]; then
+        wait_for_quiet_cpu; run_testpmd io "$t" "$run"
+        [[ $t == *uni ]] || { wait_for_quiet_cpu; run_testpmd mac "$t" "$run"; }
+      fi
+      [ "$ONLY" != testpmd ] && { wait_for_quiet_cpu; run_switch "$t" "$run"; }
+    done
+  done
+}
+
+plan_summary() {
+  local n_t n_sys=0 per
+  n_t=$(wc -w <<<"$TRAFFIC")
+  [ "$ONLY" != switch ] && n_sys=$((n_sys + 2 * n_t + UNI * n_t))
+  [ "$ONLY" != testpmd ] && n_sys=$((n_sys + n_t + UNI * n_t))
+  per=$(( ${WARMUP%.*} + ${WINDOW%.*} + 3 ))
+  log "bench_pcap: $((n_sys * RUNS)) runs of ~${per} s (~$((n_sys * RUNS * per / 60)) min), memory: $MEM ${MEM_ARGS[*]}"
+  log "            window ${WINDOW} s after ${WARMUP} s warm-up; results in $RESULTS"
+}
+
+# ---------------------------------------------------------------- JSON, medians, table (python)
+
+PYHELPER=$(cat <<'EOF'
+import json, os, platform, re, statistics, subprocess, sys
+
+def testpmd_result(log, rc):
+    # Each "show port stats all" prints one block per port; Tx-pps of a block is the rate since the
+    # previous show, timed by testpmd. The first show reads 0, so use each port's last block.
+    text = open(log, errors="replace").read()
+    blocks = re.findall(r"NIC statistics for port (\d+).*?Rx-pps:\s+(\d+).*?Tx-pps:\s+(\d+)", text, re.S)
+    last, seen = {}, {}
+    for port, rx, tx in blocks:
+        last[int(port)] = (int(rx), int(tx))
+        seen[int(port)] = seen.get(int(port), 0) + 1
+    res = {"exit_status": int(rc)}
+    if not last or min(seen.values()) < 2:
+        res.update(mpps=None, error="no second 'show port stats all' in the log")
+        return res
+    ports = [{"port": p, "rx_pps": rx, "tx_pps": tx} for p, (rx, tx) in sorted(last.items())]
+    res.update(mpps=sum(p["tx_pps"] for p in ports) / 1e6, ports=ports)
+    return res
+
+def switch_result(s0, s1, rc, err):
+    res = {"exit_status": int(rc)}
+    if rc not in ("0", 0):
+        res["warning"] = "dpdk_switch exited with status %s after SIGTERM" % rc
+    if err or not s0 or not s1:
+        res.update(mpps=None, error=err or "no stats samples")
+        return res
+    a, b = json.loads(s0), json.loads(s1)
+    elapsed = (b["t0"] + b["t1"]) / 2 - (a["t0"] + a["t1"]) / 2
+    before = {p["name"]: p for p in a["stats"]["ports"]}
+    ports = []
+    for p in b["stats"]["ports"]:
+        q = before.get(p["name"], {})
+        d = {k: p.get(k, 0) - q.get(k, 0) for k in ("rx_packets", "tx_packets")}
+        drops = {k: v - q.get("drops", {}).get(k, 0) for k, v in p.get("drops", {}).items()}
+        ports.append(dict(name=p["name"], **d, tx_mpps=d["tx_packets"] / elapsed / 1e6, drops=drops))
+    res.update(mpps=sum(p["tx_packets"] for p in ports) / elapsed / 1e6, elapsed_s=elapsed,
+               ports=ports, ctl_read_s=[a["t1"] - a["t0"], b["t1"] - b["t0"]])
+    return res
+
+def cpu_idle_pct(c0, c1):
+    # "cpu user nice system idle iowait ...": one forwarding core busy-polls, the main lcore sleeps,
+    # so a clean run is ~50% idle on 2 vCPUs; much less means something else competed for the CPU.
+    try:
+        a, b = [list(map(int, c.split()[1:])) for c in (c0, c1)]
+    except ValueError:
+        return None
+    d = [y - x for x, y in zip(a, b)]
+    return 100.0 * (d[3] + d[4]) / sum(d) if sum(d) else None
+
+def record(system, traffic, run, log, cmd, result, c0="", c1=""):
+    rec = dict(system=system, traffic=traffic, run=int(run), log=log, cmd=cmd.strip(), **json.loads(result))
+    rec["cpu_idle_pct"] = idle = cpu_idle_pct(c0, c1)
+    mpps = "%.2f Mpps" % rec["mpps"] if rec["mpps"] is not None else "FAILED: " + rec.get("error", "")
+    warn = ("  (" + rec["warning"] + ")") if rec.get("warning") else ""
+    if idle is not None and idle < 35:
+        warn += "  (CPU only %.0f%% idle in the window: something else was running)" % idle
+    idle_s = "" if idle is None else "  idle %.0f%%" % idle
+    print("  run %-2s %-9s %-12s %s%s%s" % (run, traffic, system, mpps, idle_s, warn), file=sys.stderr)
+    return json.dumps(rec)
+
+SYSTEMS = ["testpmd io", "testpmd mac", "dpdk_switch"]
+
+def fmt(x, spec="%.2f"):
+    return "-" if x is None else spec % x
+
+def summarize(raw, out_json, out_txt, meta_kv):
+    runs = [json.loads(l) for l in open(raw) if l.strip()]
+    traffics = list(dict.fromkeys(r["traffic"] for r in runs))
+    meta = dict(kv.split("=", 1) for kv in meta_kv)
+    for k in ("runs", "window_s", "warmup_s", "cpu_mhz"):
+        try:
+            meta[k] = float(meta[k]) if "." in meta[k] else int(meta[k])
+        except (KeyError, ValueError):
+            pass
+    mhz = float(meta.get("cpu_mhz") or 0)
+    cells, medians = {}, []
+    for t in traffics:
+        for s in SYSTEMS:
+            vals = [r["mpps"] for r in runs if r["traffic"] == t and r["system"] == s]
+            if not vals:
+                continue
+            ok = [v for v in vals if v is not None]
+            med = statistics.median(ok) if ok else None
+            cells[t, s] = (med, vals)
+            medians.append(dict(traffic=t, system=s, median_mpps=med, runs_mpps=vals))
+    def med(t, s):
+        return cells.get((t, s), (None, []))[0]
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+    lines = ["Mpps forwarded (sum of both ports' TX), median of %s run(s), %s s window after %s s warm-up, %s"
+             % (meta.get("runs"), meta.get("window_s"), meta.get("warmup_s"), meta.get("memory")),
+             "", "%-9s %11s %12s %12s %8s %8s %12s" % ("traffic", "testpmd io", "testpmd mac", "dpdk_switch",
+                                                     "sw/mac", "sw/io", "sw cyc/pkt")]
+    ratios = []
+    for t in traffics:
+        io, mac, sw = med(t, "testpmd io"), med(t, "testpmd mac"), med(t, "dpdk_switch")
+        r_mac, r_io = ratio(sw, mac), ratio(sw, io)
+        cyc = mhz / sw if sw and mhz else None
+        ratios.append(dict(traffic=t, switch_over_testpmd_mac=r_mac, switch_over_testpmd_io=r_io,
+                           switch_cycles_per_pkt=cyc))
+        lines.append("%-9s %11s %12s %12s %8s %8s %12s" % (t, fmt(io), fmt(mac), fmt(sw), fmt(r_mac, "%.3f"),
+                                                        fmt(r_io, "%.3f"), fmt(cyc, "%.0f")))
+    lines += ["", "runs (Mpps):"]
+    for (t, s), (_, vals) in cells.items():
+        lines.append("  %-9s %-12s %s" % (t, s, " ".join(fmt(v) for v in vals)))
+    failed = [r for r in runs if r["mpps"] is None]
+    if failed:
+        lines += ["", "failed runs:"] + ["  %s %s run %s: %s (%s)" % (r["traffic"], r["system"], r["run"],
+                                                                    r.get("error"), r["log"]) for r in failed]
+    busy = [r for r in runs if r.get("cpu_idle_pct") is not None and r["cpu_idle_pct"] < 35]
+    if busy:
+        lines += ["", "contended runs (CPU < 35% idle in the window; ~50% is clean):"] + [
+            "  %s %s run %s: %.0f%% idle" % (r["traffic"], r["system"], r["run"], r["cpu_idle_pct"]) for r in busy]
+    lines += ["", "*uni rows: one direction into a net_null sink; the switch floods (unknown unicast), "
+              "testpmd mac is not run there (io is the ceiling).",
+              "sw cyc/pkt = CPU MHz / switch Mpps (one forwarding core)."]
+    text = "\n".join(lines) + "\n"
+    json.dump(dict(meta=meta, medians=medians, ratios=ratios, runs=runs), open(out_json, "w"), indent=1)
+    open(out_txt, "w").write(text)
+    return text
+
+def cpu_meta():
+    info = open("/proc/cpuinfo").read()
+    get = lambda k: (re.search(r"^%s\s*:\s*(.*)$" % k, info, re.M) or [None, ""])[1]
+    try:
+        dpdk = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "dpdk"], capture_output=True,
+                              text=True).stdout
+    except OSError:
+        dpdk = ""
+    return "\n".join(["cpu_model=" + get("model name"), "cpu_mhz=" + get("cpu MHz"),
+                      "kernel=" + platform.release(), "dpdk=" + dpdk, "host=" + platform.node()])
+
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "testpmd-result":
+    print(json.dumps(testpmd_result(*args)))
+elif cmd == "switch-result":
+    print(json.dumps(switch_result(*args)))
+elif cmd == "record":
+    print(record(*args))
+elif cmd == "summarize":
+    print(summarize(args[0], args[1], args[2], args[3:]), end="")
+elif cmd == "cpu-meta":
+    print(cpu_meta())
+else:
+    sys.exit("pyhelper: unknown command " + cmd)
+EOF
+)
+
+pyh() { "$PY" -c "$PYHELPER" "$@"; }
+
+summarize() {
+  local meta=() line
+  while IFS= read -r line; do meta+=("$line"); done < <(pyh cpu-meta)
+  meta+=("date=$(date -Is)" "runs=$RUNS" "window_s=$WINDOW" "warmup_s=$WARMUP" "memory=$MEM ${MEM_ARGS[*]}"
+         "switch_bin=$SWITCH_BIN" "testpmd=$(command -v "$TESTPMD")" "only=$ONLY")
+  echo
+  pyh summarize "$RAW" "$RESULTS/runs.json" "$RESULTS/summary.txt" "${meta[@]}" && rm -f "$RAW"
+  log "raw runs: $RESULTS/runs.json   table: $RESULTS/summary.txt   logs: $LOGDIR/"
+}
+
+main() {
+  parse_args "$@"
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  setup
+  plan_summary
+  run_all
+  summarize
+}
+
+main "$@"

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# A "container" for dpdk_switch demos and tests: a network namespace whose eth0 is one end of a
+# veth pair; the other end (HOSTIF) stays in the root namespace for a net_af_packet port.
+#
+#   container.sh add NAME HOSTIF IP/PREFIX [--mac MAC|random] [--no-ipv6] [--ctl SOCKET PORTNAME]
+#   container.sh del NAME HOSTIF [--ctl SOCKET PORTNAME]
+#
+#   --mac       eth0's MAC. Default: a fixed pattern from the IP, 02:42:<ip as hex> (locally
+#               administered, like Docker's), so 172.17.0.2 is 02:42:ac:11:00:02. `random` asks for
+#               a random locally administered one.
+#   --no-ipv6   no IPv6 inside the container: no DAD/router-solicitation/MLD frames, so the only
+#               traffic is what you send (tests of learning and aging want a quiet link).
+#   --ctl       also `port add PORTNAME af_packet iface=HOSTIF` (add) or `port del PORTNAME` (del) on
+#               the switch listening on SOCKET, via dpdk_switch_ctl ($DSW_BUILD_DIR or ./build).
+#
+# `add` fails if NAME or HOSTIF already exists and undoes what it made when a step fails.
+# `del` removes whatever of the two exists (quietly, exit 0), after killing the processes still
+# running in NAME (otherwise the namespace and its eth0 outlive `ip netns del`). Needs root.
+set -euo pipefail
+
+usage() {
+  cat >&2 <<'EOF'
+usage: container.sh add NAME HOSTIF IP/PREFIX [--mac MAC|random] [--no-ipv6] [--ctl SOCKET PORTNAME]
+       container.sh del NAME HOSTIF [--ctl SOCKET PORTNAME]
+EOF
+  exit 2
+}
+die() { echo "container.sh: $*" >&2; exit 1; }
+
+ctl_bin() {
+  local repo build
+  repo=$(cd "$(dirname "$0")/.." && pwd)
+  build=${DSW_BUILD_DIR:-$repo/build}
+  echo "$build/dpdk_switch/dpdk_switch_ctl"
+}
+
+ip_to_mac() { # 172.17.0.2/24 -> 02:42:ac:11:00:02
+  local a b c d
+  IFS=. read -r a b c d <<<"${1%/*}"
+  printf '02:42:%02x:%02x:%02x:%02x\n' $((10#$a)) $((10#$b)) $((10#$c)) $((10#$d))
+}
+
+random_mac() { # locally administered (bit 1 of the first octet), unicast (bit 0 clear)
+  local -a o
+  read -r -a o < <(od -An -N6 -tu1 /dev/urandom)
+  printf '%02x:%02x:%02x:%02x:%02x:%02x\n' \
+    $(( (o[0] & 0xfc) | 0x02 )) "${o[1]}" "${o[2]}" "${o[3]}" "${o[4]}" "${o[5]}"
+}
+
+netns_exists() { ip netns list | awk '{print $1}' | grep -qxF -- "$1"; }
+
+kill_netns_pids() {
+  local ns=$1 pids
+  pids=$(ip netns pids "$ns" 2>/dev/null || true)
+  [ -n "$pids" ] || return 0
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null || true
+  for _ in $(seq 20); do
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    [ -n "$pids" ] || return 0
+    sleep 0.1
+  done
+  # shellcheck disable=SC2086
+  kill -KILL $pids 2>/dev/null || true
+}
+
+remove() { # NAME HOSTIF; quiet about what is absent
+  local ns=$1 hostif=$2
+  if netns_exists "$ns"; then
+    kill_netns_pids "$ns"
+  fi
+  # Delete the veth through its host end first: `ip netns del` frees the namespace (and eth0
+  # with it) asynchronously, so HOSTIF could otherwise linger for a moment and clash with a
+  # quick re-add.
+  ip link del "$hostif" 2>/dev/null || true
+  if netns_exists "$ns"; then
+    ip netns del "$ns" 2>/dev/null || true
+  fi
+}
+
+cmd=${1:-}
+[ $# -ge 3 ] || usage
+ns=$2 hostif=$3
+shift 3
+
+cidr=
+if [ "$cmd" = add ]; then
+  [ $# -ge 1 ] || usage
+  cidr=$1
+  shift
+  [[ $cidr =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ ]] || die "bad IP/PREFIX '$cidr'"
+  IFS=./ read -r o1 o2 o3 o4 plen <<<"$cidr"
+  for o in "$o1" "$o2" "$o3" "$o4"; do [ $((10#$o)) -le 255 ] || die "bad IP/PREFIX '$cidr'"; done
+  [ $((10#$plen)) -le 32 ] || die "bad IP/PREFIX '$cidr'"
+fi
+
+mac="" no_ipv6=0 ctl_sock="" ctl_port=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --mac) [ $# -ge 2 ] || usage; mac=$2; shift 2 ;;
+    --no-ipv6) no_ipv6=1; shift ;;
+    --ctl) [ $# -ge 3 ] || usage; ctl_sock=$2 ctl_port=$3; shift 3 ;;
+    *) usage ;;
+  esac
+done
+[ ${#hostif} -le 15 ] || die "interface name '$hostif' is longer than 15 characters"
+[[ $ns =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad namespace name '$ns'"
+
+case $cmd in
+  add)
+    [ "$(id -u)" -eq 0 ] || die "needs root"
+    case $mac in
+      '') mac=$(ip_to_mac "$cidr") ;;
+      random) mac=$(random_mac) ;;
+    esac
+    [[ $mac =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]] || die "bad MAC '$mac'"
+    netns_exists "$ns" && die "namespace $ns already exists (container.sh del $ns $hostif)"
+    ip link show "$hostif" >/dev/null 2>&1 && die "interface $hostif already exists"
+
+    trap 'remove "$ns" "$hostif"; echo "container.sh: add $ns failed, undone" >&2' ERR
+    ip netns add "$ns"
+    # Create the peer directly inside the namespace: named eth0 in the root namespace it would
+    # clash with the host's own eth0.
+    ip link add "$hostif" type veth peer name eth0 netns "$ns"
+
+    # The host end is a wire into the switch, not an interface of the host: no IPv6 (and no
+    # address at all), or the root namespace's kernel would send DAD/router solicitations/MLD
+    # out of it, af_packet would capture those outgoing frames, and the switch would learn the
+    # host's MAC on this port and flood its chatter to every container.
+    # (Written through /proc, not sysctl(8), which would read a dot in the name as a separator.)
+    if [ -e "/proc/sys/net/ipv6/conf/$hostif/disable_ipv6" ]; then
+      echo 1 >"/proc/sys/net/ipv6/conf/$hostif/disable_ipv6"
+    fi
+    ip link set "$hostif" up
+
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set eth0 address "$mac"
+    if [ "$no_ipv6" = 1 ]; then
+      # Before eth0 goes up, so that not even DAD leaves it.
+      if [ -d /proc/sys/net/ipv6 ]; then
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+          net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.eth0.disable_ipv6=1
+      fi
+    fi
+    # TX checksum offload off: veth lets the kernel leave TCP/UDP checksums partial
+    # (CHECKSUM_PARTIAL, "the device will fill it in"), but net_af_packet copies the frame out
+    # of the host end as it is and sends it into the other container, whose kernel then drops
+    # the segment for its bad checksum. ICMP (ping) is always checksummed in full, so it works
+    # without this, but TCP (curl) does not.
+    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
+    ip -n "$ns" addr add "$cidr" dev eth0
+    ip -n "$ns" link set eth0 up
+
+    if [ -n "$ctl_sock" ]; then
+      "$(ctl_bin)" --socket "$ctl_sock" port add "$ctl_port" af_packet "iface=$hostif" >/dev/null \
+        || { echo "container.sh: port add $ctl_port on $ctl_sock failed" >&2; false; }
+    fi
+    trap - ERR
+    ;;
+  del)
+    if [ -n "$ctl_sock" ]; then
+      # Take the port out of the switch before its interface disappears under it.
+      "$(ctl_bin)" --socket "$ctl_sock" port del "$ctl_port" >/dev/null 2>&1 \
+        || echo "container.sh: warning: port del $ctl_port on $ctl_sock failed" >&2
+    fi
+    remove "$ns" "$hostif"
+    ;;
+  *) usage ;;
+esac

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""Writes the pcap traffic used by bench/ (the method of /work/shared/ANCHORS.md section 1).
+
+    gen_pcap.py OUTDIR
+
+OUTDIR/p2_fwd.pcap     1 frame   A -> B    A = 02:00:00:00:00:01 10.0.0.1, B = 02:00:00:00:00:02 10.0.0.2
+OUTDIR/p2_rev.pcap     1 frame   B -> A
+OUTDIR/p1024_fwd.pcap  1024 frames A_i -> B_i, i = 1..1024 (HH = i >> 8, LL = i & 0xff):
+                       A_i = 02:00:00:00:HH:LL 10.0.HH.LL, B_i = 02:00:01:00:HH:LL 10.1.HH.LL
+OUTDIR/p1024_rev.pcap  1024 frames B_i -> A_i
+
+Every frame is 60 bytes (64 on the wire with FCS): Ethernet / IPv4 / UDP 1024 -> 1024 with an
+18-byte zero payload, a valid IPv4 header checksum and a valid UDP checksum. The unidirectional
+("flood") benchmarks replay only the *_fwd file. Plain struct, no scapy: it runs in milliseconds.
+"""
+import os
+import struct
+import sys
+
+FRAME_LEN = 60
+UDP_PORT = 1024
+PCAP_GLOBAL = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)  # LINKTYPE_ETHERNET
+
+
+def csum16(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def mac(*octets: int) -> bytes:
+    return bytes(octets)
+
+
+def ip4(*octets: int) -> bytes:
+    return bytes(octets)
+
+
+def frame(src_mac: bytes, dst_mac: bytes, src_ip: bytes, dst_ip: bytes) -> bytes:
+    payload = bytes(FRAME_LEN - 14 - 20 - 8)
+    udp_len = 8 + len(payload)
+    ip_len = 20 + udp_len
+    ip_hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, ip_len, 0, 0, 64, 17, 0, src_ip, dst_ip)
+    ip_hdr = ip_hdr[:10] + struct.pack("!H", csum16(ip_hdr)) + ip_hdr[12:]
+    udp_hdr = struct.pack("!HHHH", UDP_PORT, UDP_PORT, udp_len, 0)
+    pseudo = src_ip + dst_ip + struct.pack("!BBH", 0, 17, udp_len)
+    ucs = csum16(pseudo + udp_hdr + payload) or 0xFFFF
+    udp_hdr = udp_hdr[:6] + struct.pack("!H", ucs)
+    eth = dst_mac + src_mac + struct.pack("!H", 0x0800)
+    out = eth + ip_hdr + udp_hdr + payload
+    assert len(out) == FRAME_LEN
+    return out
+
+
+def write_pcap(path: str, frames) -> None:
+    with open(path, "wb") as f:
+        f.write(PCAP_GLOBAL)
+        for n, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 0, n, len(fr), len(fr)))  # ts 0 s + n us
+            f.write(fr)
+
+
+def hosts(count: int):
+    """(A, B) host pairs as ((mac, ip), (mac, ip))."""
+    if count == 1:
+        return [((mac(2, 0, 0, 0, 0, 1), ip4(10, 0, 0, 1)),
+                 (mac(2, 0, 0, 0, 0, 2), ip4(10, 0, 0, 2)))]
+    pairs = []
+    for i in range(1, count + 1):
+        hh, ll = i >> 8, i & 0xFF
+        pairs.append(((mac(2, 0, 0, 0, hh, ll), ip4(10, 0, hh, ll)),
+                      (mac(2, 0, 1, 0, hh, ll), ip4(10, 1, hh, ll))))
+    return pairs
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    outdir = sys.argv[1]
+    os.makedirs(outdir, exist_ok=True)
+    for name, count in (("p2", 1), ("p1024", 1024)):
+        pairs = hosts(count)
+        write_pcap(os.path.join(outdir, name + "_fwd.pcap"),
+                   (frame(a[0], b[0], a[1], b[1]) for a, b in pairs))
+        write_pcap(os.path.join(outdir, name + "_rev.pcap"),
+                   (frame(b[0], a[0], b[1], a[1]) for a, b in pairs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

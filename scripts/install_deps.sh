@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything dpdk_switch needs to build, test and demo, from Debian's packages.
+# Idempotent: skips apt when every package is already there. Needs root.
+set -euo pipefail
+
+PKGS=(
+  # build
+  build-essential pkg-config meson ninja-build
+  dpdk dpdk-dev libdpdk-dev librte-net-af-xdp23 libnuma-dev libyaml-cpp-dev nlohmann-json3-dev
+  libreadline-dev libpcap-dev libgtest-dev libbenchmark-dev
+  # integration tests and demo: namespaces, traffic, capture
+  iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy procps psmisc
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install_deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

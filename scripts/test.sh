@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# README command 2: installs what the tests need, builds, and runs every test: the GoogleTest
+# units (real EAL, --no-huge, net_pcap/net_ring vdevs) and the integration tests (the real
+# binaries against network namespaces). Needs root. Prints one closing line
+# "N passed, N failed" over both suites; exits non-zero if anything failed.
+#
+#   scripts/test.sh [--unit-only|--integration-only] [-k PYTEST_EXPR]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+unit=1 integration=1 pytest_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --unit-only) integration=0 ;;
+    --integration-only) unit=0 ;;
+    -k) pytest_args+=(-k "$2"); shift ;;
+    *) echo "usage: $0 [--unit-only|--integration-only] [-k EXPR]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+[ "$(id -u)" = 0 ] || { echo "test.sh: run as root (namespaces, veths, EAL)" >&2; exit 2; }
+scripts/install_deps.sh || exit 1
+# Hugepages if the kernel gives them; every test also runs with EAL's --no-huge fallback.
+mem=$(scripts/hugepages.sh)
+echo "test.sh: memory mode: $mem"
+scripts/build.sh || exit 1
+
+passed=0 failed=0 log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+if [ "$unit" = 1 ]; then
+  echo "== unit tests (GoogleTest) =="
+  build/tests/dsw_unit_tests --gtest_brief=1 2>&1 | tee "$log/unit.txt"
+  p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/unit.txt" | tail -1)
+  f=$(sed -n 's/^ *\([0-9]*\) FAILED TEST.*/\1/p' "$log/unit.txt" | tail -1)
+  total=$(sed -n 's/^\[==========\] \([0-9]*\) tests from.*ran.*/\1/p' "$log/unit.txt" | tail -1)
+  p=${p:-0}; f=${f:-0}
+  # A crash prints no summary: count everything that did not pass as failed.
+  [ -n "$total" ] || { f=$((f + 1)); echo "test.sh: unit test binary did not finish"; }
+  [ -n "$total" ] && [ $((p + f)) -lt "$total" ] && f=$((total - p))
+  passed=$((passed + p)); failed=$((failed + f))
+fi
+
+if [ "$integration" = 1 ]; then
+  echo "== integration tests (pytest, real binary + namespaces) =="
+  /usr/bin/python3 -m pytest tests/integration -q "${pytest_args[@]}" 2>&1 | tee "$log/int.txt"
+  rc=${PIPESTATUS[0]}
+  last=$(grep -E '(passed|failed|error)' "$log/int.txt" | tail -1)
+  p=$(echo "$last" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); p=${p:-0}
+  f=$(echo "$last" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
+  [ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+  passed=$((passed + p)); failed=$((failed + f))
+fi
+
+echo "all: $passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,571 @@
+// The YAML config loader (DESIGN.md §4): what a user's file turns into, and how a bad file is
+// refused ("<source>: <key path>: <reason>"). Needs no EAL: validate_lcores is not called here.
+// Interfaces that must exist use "lo", the one every network namespace has.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "dpdk_switch/control/config.h"
+
+namespace dsw {
+namespace {
+
+const char *const kSource = "t.yaml";
+
+// The message of a refused config; fails the test when the config is accepted.
+std::string refusal(const std::string &yaml) {
+    Result<Config> r = parse_config(yaml, kSource);
+    EXPECT_FALSE(r.ok()) << "accepted:\n" << yaml;
+    if (r.ok())
+        return "";
+    EXPECT_EQ(r.error().code, kExitConfigError);
+    return r.error().message;
+}
+
+// The refusal of a config holding one port, written as a flow map.
+std::string port_refusal(const std::string &port_flow_map) {
+    return refusal("ports:\n  - " + port_flow_map + "\n");
+}
+
+std::string words_refusal(const std::string &name, const std::string &type,
+                          const std::vector<std::string> &words) {
+    Result<PortConfig> r = port_from_words(name, type, words);
+    EXPECT_FALSE(r.ok()) << "accepted port " << name;
+    if (r.ok())
+        return "";
+    EXPECT_EQ(r.error().code, kExitConfigError);
+    return r.error().message;
+}
+
+bool starts_with(const std::string &s, const std::string &prefix) {
+    return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// DESIGN.md §4's example, with every interface that must exist replaced by "lo".
+const char *const kDesignExample = R"(
+eal:    { lcores: "0-1", no_huge: true, memory_mb: 512, file_prefix: sw0, extra: [] }
+switch: { burst: 32, mac_table_size: 65536, mac_aging_s: 300, arp_proxy: true, ctl_socket: /run/dpdk_switch/sw0.sock }
+ports:
+  - { name: c1,  type: af_packet, iface: lo, lcore: 1 }
+  - { name: c2,  type: af_xdp, iface: lo }                              # fast path for veth containers
+  - { name: vm1, type: vhost, path: /run/dpdk_switch/vm1.sock, client: false, queues: 1 }
+  - { name: app1, type: memif, socket: /run/dpdk_switch/memif.sock, id: 0 }  # VPP-compatible shared memory
+  - { name: host, type: tap, iface: dsw0 }
+  - { name: gen, type: dpdk, devargs: "net_pcap0,rx_pcap=traffic.pcap,infinite_rx=1" }  # any DPDK device
+  - { name: access10, type: af_packet, iface: lo, vlan: 10 }          # access port in VLAN 10
+  - { name: uplink, type: af_packet, iface: lo, trunk: [10, 20] }     # 802.1Q trunk
+static_macs: [ { mac: "02:00:00:00:00:01", port: c1, vlan: 0 } ]
+arp:         [ { ip: 172.17.0.2, mac: "02:00:00:00:00:01" } ]
+)";
+
+// ---- accepted configs ---------------------------------------------------------------------------
+
+TEST(Config, DesignExampleIsAccepted) {
+    Result<Config> r = parse_config(kDesignExample, kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const Config &c = r.value();
+    EXPECT_EQ(c.source, kSource);
+    EXPECT_EQ(c.eal.lcores, "0-1");
+    EXPECT_TRUE(c.eal.no_huge);
+    EXPECT_EQ(c.eal.memory_mb, 512u);
+    EXPECT_EQ(c.eal.file_prefix, "sw0");
+    EXPECT_TRUE(c.eal.extra.empty());
+    EXPECT_EQ(c.sw.burst, 32u);
+    EXPECT_EQ(c.sw.mac_table_size, 65536u);
+    EXPECT_EQ(c.sw.mac_aging_s, 300u);
+    EXPECT_TRUE(c.sw.arp_proxy);
+    EXPECT_EQ(c.sw.ctl_socket, "/run/dpdk_switch/sw0.sock");
+
+    ASSERT_EQ(c.ports.size(), 8u);
+    EXPECT_EQ(c.ports[0].name, "c1");
+    EXPECT_EQ(c.ports[0].type, PortType::af_packet);
+    EXPECT_EQ(c.ports[0].iface, "lo");
+    EXPECT_EQ(c.ports[0].lcore, std::optional<unsigned>(1));
+    EXPECT_EQ(c.ports[1].type, PortType::af_xdp);
+    EXPECT_FALSE(c.ports[1].lcore.has_value());
+    EXPECT_EQ(c.ports[2].type, PortType::vhost);
+    EXPECT_EQ(c.ports[2].path, "/run/dpdk_switch/vm1.sock");
+    EXPECT_FALSE(c.ports[2].client);
+    EXPECT_EQ(c.ports[2].queues, 1u);
+    EXPECT_EQ(c.ports[3].type, PortType::memif);
+    EXPECT_EQ(c.ports[3].socket, "/run/dpdk_switch/memif.sock");
+    EXPECT_EQ(c.ports[3].id, 0u);
+    EXPECT_EQ(c.ports[3].role, "server");
+    EXPECT_EQ(c.ports[4].type, PortType::tap);
+    EXPECT_EQ(c.ports[4].iface, "dsw0");  // tap creates it: need not exist
+    EXPECT_EQ(c.ports[5].type, PortType::dpdk);
+    EXPECT_EQ(c.ports[5].devargs, "net_pcap0,rx_pcap=traffic.pcap,infinite_rx=1");
+    EXPECT_EQ(c.ports[6].vlan, 10);
+    EXPECT_TRUE(c.ports[6].trunk.empty());
+    EXPECT_EQ(c.ports[7].vlan, 0);
+    EXPECT_EQ(c.ports[7].trunk, (std::vector<uint16_t>{10, 20}));
+
+    ASSERT_EQ(c.static_macs.size(), 1u);
+    EXPECT_EQ(c.static_macs[0].mac, "02:00:00:00:00:01");
+    EXPECT_EQ(c.static_macs[0].port, "c1");
+    EXPECT_EQ(c.static_macs[0].vlan, 0);
+    ASSERT_EQ(c.arp.size(), 1u);
+    EXPECT_EQ(c.arp[0].ip, "172.17.0.2");
+    EXPECT_EQ(c.arp[0].mac, "02:00:00:00:00:01");
+}
+
+void expect_defaults(const Config &c) {
+    const Config d;
+    EXPECT_EQ(c.eal.lcores, "0-1");
+    EXPECT_TRUE(c.eal.no_huge);
+    EXPECT_EQ(c.eal.memory_mb, 512u);
+    EXPECT_EQ(c.eal.file_prefix, "sw0");
+    EXPECT_TRUE(c.eal.extra.empty());
+    EXPECT_EQ(c.sw.burst, 32u);
+    EXPECT_EQ(c.sw.mac_table_size, 65536u);
+    EXPECT_EQ(c.sw.mac_aging_s, 300u);
+    EXPECT_TRUE(c.sw.arp_proxy);
+    EXPECT_EQ(c.sw.ctl_socket, "");
+    EXPECT_EQ(c.sw.mbufs, 0u);
+    EXPECT_TRUE(c.ports.empty());
+    EXPECT_TRUE(c.static_macs.empty());
+    EXPECT_TRUE(c.arp.empty());
+    EXPECT_EQ(d.source, "<embedded default>");
+}
+
+TEST(Config, EmptyDocumentIsTheDefault) {
+    for (const char *text : {"", "# nothing but a comment\n", "---\n", "eal:\nswitch:\nports:\n"}) {
+        Result<Config> r = parse_config(text, kSource);
+        ASSERT_TRUE(r.ok()) << text << ": " << r.error().message;
+        EXPECT_EQ(r.value().source, kSource);
+        expect_defaults(r.value());
+    }
+}
+
+TEST(Config, PortDefaultsAndOptions) {
+    Result<Config> r = parse_config(R"(
+ports:
+  - { name: a, type: af_packet, iface: lo }
+  - { name: b, type: vhost, path: /tmp/b.sock, client: true, queues: 16, lcore: 3 }
+  - { name: c, type: memif, socket: /tmp/m.sock, id: 7, role: client }
+  - { name: d, type: virtio_user, path: /dev/vhost-net }
+)",
+                                    kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const std::vector<PortConfig> &p = r.value().ports;
+    ASSERT_EQ(p.size(), 4u);
+    EXPECT_EQ(p[0].queues, 1u);
+    EXPECT_FALSE(p[0].client);
+    EXPECT_FALSE(p[0].lcore.has_value());
+    EXPECT_EQ(p[0].vlan, 0);
+    EXPECT_TRUE(p[0].trunk.empty());
+    EXPECT_TRUE(p[1].client);
+    EXPECT_EQ(p[1].queues, 16u);
+    EXPECT_EQ(p[1].lcore, std::optional<unsigned>(3));
+    EXPECT_EQ(p[2].id, 7u);
+    EXPECT_EQ(p[2].role, "client");
+    EXPECT_EQ(p[3].type, PortType::virtio_user);
+}
+
+TEST(Config, RangeLimitsAreAccepted) {
+    Result<Config> r = parse_config(R"(
+eal: { memory_mb: 64, extra: ["--log-level=8", --no-pci], lcores: "(0-1)@0,2" }
+switch: { burst: 512, mac_table_size: 16777216, mac_aging_s: 0, mbufs: 1024, arp_proxy: no }
+ports:
+  - { name: A_b_123456789012, type: af_packet, iface: lo, vlan: 4094 }
+  - { name: t, type: af_packet, iface: lo, trunk: [1, 4094] }
+)",
+                                    kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const Config &c = r.value();
+    EXPECT_EQ(c.eal.memory_mb, 64u);
+    EXPECT_EQ(c.eal.extra, (std::vector<std::string>{"--log-level=8", "--no-pci"}));
+    EXPECT_EQ(c.sw.burst, 512u);
+    EXPECT_EQ(c.sw.mac_table_size, 16777216u);
+    EXPECT_EQ(c.sw.mac_aging_s, 0u);  // never age
+    EXPECT_EQ(c.sw.mbufs, 1024u);
+    EXPECT_FALSE(c.sw.arp_proxy);
+    EXPECT_EQ(c.ports[0].vlan, 4094);
+}
+
+TEST(Config, StaticMacTakesItsAccessPortsVlan) {
+    Result<Config> r = parse_config(R"(
+ports: [ { name: a10, type: af_packet, iface: lo, vlan: 10 },
+         { name: up, type: af_packet, iface: lo, trunk: [10, 20] } ]
+static_macs:
+  - { mac: "02:AB:00:00:00:01", port: a10 }
+  - { mac: 02:ab:00:00:00:01, port: up, vlan: 20 }
+)",
+                                    kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const std::vector<StaticMac> &m = r.value().static_macs;
+    ASSERT_EQ(m.size(), 2u);
+    EXPECT_EQ(m[0].mac, "02:ab:00:00:00:01");  // stored lowercase
+    EXPECT_EQ(m[0].vlan, 10);
+    EXPECT_EQ(m[1].vlan, 20);
+}
+
+// ---- refused configs: each names the key path ---------------------------------------------------
+
+TEST(ConfigError, UnknownKey) {
+    EXPECT_EQ(refusal("switch: { burts: 32 }"), "t.yaml: switch.burts: unknown key");
+    EXPECT_EQ(refusal("swtich: {}"), "t.yaml: swtich: unknown key");
+    EXPECT_EQ(refusal("eal: { hugepages: 1 }"), "t.yaml: eal.hugepages: unknown key");
+    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: lo, speed: 10 }"),
+              "t.yaml: ports[0].speed: unknown key");
+    EXPECT_EQ(refusal("ports: [ {name: a, type: af_packet, iface: lo} ]\n"
+                      "static_macs: [ { mac: '02:00:00:00:00:01', port: a, age: 1 } ]"),
+              "t.yaml: static_macs[0].age: unknown key");
+    EXPECT_EQ(refusal("arp: [ { ip: 10.0.0.1, mac: '02:00:00:00:00:01', port: a } ]"),
+              "t.yaml: arp[0].port: unknown key");
+}
+
+TEST(ConfigError, DuplicateKey) {
+    EXPECT_EQ(refusal("switch:\n  burst: 1\n  burst: 2\n"), "t.yaml: switch.burst: duplicate key");
+    EXPECT_EQ(refusal("eal: {}\neal: {}\n"), "t.yaml: eal: duplicate key");
+}
+
+TEST(ConfigError, WrongType) {
+    EXPECT_TRUE(starts_with(refusal("switch: { burst: abc }"),
+                            "t.yaml: switch.burst: expected an integer"));
+    EXPECT_TRUE(starts_with(refusal("switch: { burst: \"32\" }"),
+                            "t.yaml: switch.burst: expected an integer"));
+    EXPECT_TRUE(starts_with(refusal("switch: { burst: [32] }"),
+                            "t.yaml: switch.burst: expected an integer, got a list"));
+    EXPECT_TRUE(starts_with(refusal("switch: { burst: 3.5 }"),
+                            "t.yaml: switch.burst: expected an integer"));
+    EXPECT_TRUE(starts_with(refusal("switch: { arp_proxy: 1 }"),
+                            "t.yaml: switch.arp_proxy: expected true or false"));
+    EXPECT_TRUE(starts_with(refusal("eal: { no_huge: 'true' }"),
+                            "t.yaml: eal.no_huge: expected true or false"));
+    EXPECT_EQ(refusal("eal: [1, 2]"), "t.yaml: eal: expected a map, got a list");
+    EXPECT_EQ(refusal("switch: 5"), "t.yaml: switch: expected a map, got '5'");
+    EXPECT_EQ(refusal("ports: { a: 1 }"), "t.yaml: ports: expected a list, got a map");
+    EXPECT_EQ(refusal("ports: [ 1 ]"), "t.yaml: ports[0]: expected a map, got '1'");
+    EXPECT_EQ(refusal("- 1\n- 2\n"), "t.yaml: top level: expected a map, got a list");
+    EXPECT_EQ(refusal("eal: { lcores: { a: 1 } }"),
+              "t.yaml: eal.lcores: expected a string, got a map");
+    EXPECT_EQ(refusal("eal: { extra: [ --no-pci, [x] ] }"),
+              "t.yaml: eal.extra[1]: expected a string, got a list");
+    EXPECT_EQ(refusal("eal: { extra: --no-pci }"),
+              "t.yaml: eal.extra: expected a list, got '--no-pci'");
+    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: [lo] }"),
+              "t.yaml: ports[0].iface: expected a string, got a list");
+    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: }"),
+              "t.yaml: ports[0].iface: expected a string, got null");
+    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: af_packet, iface: lo, trunk: 10 }"),
+                            "t.yaml: ports[0].trunk: expected a list"));
+    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: vhost, path: /x, client: maybe }"),
+                            "t.yaml: ports[0].client: expected true or false"));
+}
+
+TEST(ConfigError, OutOfRange) {
+    struct Case {
+        const char *yaml;
+        const char *path;
+    };
+    const Case cases[] = {
+        {"switch: { burst: 0 }", "switch.burst"},
+        {"switch: { burst: 513 }", "switch.burst"},
+        {"switch: { burst: -1 }", "switch.burst"},
+        {"switch: { burst: 99999999999999999999999 }", "switch.burst"},
+        {"switch: { mac_table_size: 1023 }", "switch.mac_table_size"},
+        {"switch: { mac_table_size: 16777217 }", "switch.mac_table_size"},
+        {"switch: { mac_aging_s: 1000001 }", "switch.mac_aging_s"},
+        {"switch: { mbufs: 1023 }", "switch.mbufs"},
+        {"eal: { memory_mb: 63 }", "eal.memory_mb"},
+        {"ports: [ { name: a, type: af_packet, iface: lo, queues: 0 } ]", "ports[0].queues"},
+        {"ports: [ { name: a, type: af_packet, iface: lo, queues: 17 } ]", "ports[0].queues"},
+        {"ports: [ { name: a, type: af_packet, iface: lo, vlan: 0 } ]", "ports[0].vlan"},
+        {"ports: [ { name: a, type: af_packet, iface: lo, vlan: 4095 } ]", "ports[0].vlan"},
+        {"ports: [ { name: a, type: af_packet, iface: lo, trunk: [10, 4095] } ]",
+         "ports[0].trunk[1]"},
+        {"ports: [ { name: a, type: af_packet, iface: lo, trunk: [0] } ]", "ports[0].trunk[0]"},
+        {"ports: [ { name: a, type: af_packet, iface: lo, lcore: 100000 } ]", "ports[0].lcore"},
+        {"ports: [ { name: a, type: memif, socket: /x, id: 4294967296 } ]", "ports[0].id"},
+    };
+    for (const Case &c : cases) {
+        const std::string msg = refusal(c.yaml);
+        EXPECT_TRUE(starts_with(msg, std::string("t.yaml: ") + c.path + ": ")) << c.yaml << " -> "
+                                                                                << msg;
+    }
+    EXPECT_EQ(refusal("switch: { burst: 513 }"), "t.yaml: switch.burst: must be in 1..512, got 513");
+}
+
+TEST(ConfigError, BadEalWords) {
+    EXPECT_TRUE(starts_with(refusal("eal: { file_prefix: 'a/b' }"), "t.yaml: eal.file_prefix: "));
+    EXPECT_TRUE(starts_with(refusal("eal: { file_prefix: '' }"), "t.yaml: eal.file_prefix: "));
+    EXPECT_TRUE(starts_with(refusal("eal: { lcores: '0-1 --vdev=x' }"), "t.yaml: eal.lcores: "));
+}
+
+TEST(ConfigError, PortNames) {
+    EXPECT_EQ(refusal("ports:\n"
+                      "  - { name: c1, type: af_packet, iface: lo }\n"
+                      "  - { name: c2, type: af_packet, iface: lo }\n"
+                      "  - { name: c1, type: tap, iface: dsw1 }\n"),
+              "t.yaml: ports[2].name: duplicate port name 'c1' (also ports[0])");
+    for (const char *bad : {"a-b", "''", "a.b", "abcdefghijklmnopq", "' x'"}) {
+        const std::string msg =
+            port_refusal(std::string("{ name: ") + bad + ", type: af_packet, iface: lo }");
+        EXPECT_TRUE(starts_with(msg, "t.yaml: ports[0].name: ")) << bad << " -> " << msg;
+    }
+    EXPECT_EQ(port_refusal("{ type: af_packet, iface: lo }"),
+              "t.yaml: ports[0].name: missing required key");
+    EXPECT_EQ(port_refusal("{ name: a, iface: lo }"), "t.yaml: ports[0].type: missing required key");
+    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: af_pakcet, iface: lo }"),
+                            "t.yaml: ports[0].type: unknown port type 'af_pakcet'"));
+}
+
+TEST(ConfigError, MissingKeyOfPortType) {
+    EXPECT_EQ(port_refusal("{ name: a, type: af_packet }"),
+              "t.yaml: ports[0].iface: required for an af_packet port");
+    EXPECT_EQ(port_refusal("{ name: a, type: af_xdp }"),
+              "t.yaml: ports[0].iface: required for an af_xdp port");
+    EXPECT_EQ(port_refusal("{ name: a, type: tap }"), "t.yaml: ports[0].iface: required for a tap port");
+    EXPECT_EQ(port_refusal("{ name: a, type: vhost }"),
+              "t.yaml: ports[0].path: required for a vhost port");
+    EXPECT_EQ(port_refusal("{ name: a, type: virtio_user }"),
+              "t.yaml: ports[0].path: required for a virtio_user port");
+    EXPECT_EQ(port_refusal("{ name: a, type: memif }"),
+              "t.yaml: ports[0].socket: required for a memif port");
+    EXPECT_EQ(port_refusal("{ name: a, type: dpdk }"),
+              "t.yaml: ports[0].devargs: required for a dpdk port");
+}
+
+TEST(ConfigError, KeyOfAnotherPortType) {
+    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: lo, path: /x }"),
+              "t.yaml: ports[0].path: not a key of an af_packet port");
+    EXPECT_EQ(port_refusal("{ name: a, type: vhost, path: /x, iface: lo }"),
+              "t.yaml: ports[0].iface: not a key of a vhost port");
+    EXPECT_EQ(port_refusal("{ name: a, type: tap, iface: t0, client: true }"),
+              "t.yaml: ports[0].client: not a key of a tap port");
+    EXPECT_EQ(port_refusal("{ name: a, type: vhost, path: /x, role: client }"),
+              "t.yaml: ports[0].role: not a key of a vhost port");
+    EXPECT_EQ(port_refusal("{ name: a, type: dpdk, devargs: net_null0, socket: /x }"),
+              "t.yaml: ports[0].socket: not a key of a dpdk port");
+    EXPECT_EQ(port_refusal("{ name: a, type: memif, socket: /x, role: master }"),
+              "t.yaml: ports[0].role: must be server or client, got 'master'");
+}
+
+TEST(ConfigError, VlanAndTrunk) {
+    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: lo, vlan: 10, trunk: [20] }"),
+              "t.yaml: ports[0].trunk: cannot be combined with vlan");
+    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: lo, trunk: [10, 20, 10] }"),
+              "t.yaml: ports[0].trunk[2]: duplicate VLAN 10");
+    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: af_packet, iface: lo, trunk: [] }"),
+                            "t.yaml: ports[0].trunk: "));
+}
+
+TEST(ConfigError, InterfaceMustExist) {
+    EXPECT_EQ(refusal("ports:\n"
+                      "  - { name: c1, type: af_packet, iface: lo }\n"
+                      "  - { name: c2, type: af_packet, iface: v9 }\n"),
+              "t.yaml: ports[1].iface: interface 'v9' does not exist");
+    EXPECT_EQ(port_refusal("{ name: a, type: af_xdp, iface: v9 }"),
+              "t.yaml: ports[0].iface: interface 'v9' does not exist");
+    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: tap, iface: abcdefghijklmnop }"),
+                            "t.yaml: ports[0].iface: invalid interface name"));
+    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: tap, iface: 'a/b' }"),
+                            "t.yaml: ports[0].iface: invalid interface name"));
+}
+
+TEST(ConfigError, SocketPathTooLong) {
+    const std::string path = "/" + std::string(110, 'x');
+    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: vhost, path: " + path + " }"),
+                            "t.yaml: ports[0].path: longer than"));
+    EXPECT_TRUE(starts_with(refusal("switch: { ctl_socket: " + path + " }"),
+                            "t.yaml: switch.ctl_socket: longer than"));
+}
+
+const char *const kOnePort = "ports: [ { name: c1, type: af_packet, iface: lo } ]\n";
+
+TEST(ConfigError, StaticMacs) {
+    const std::string p = kOnePort;
+    EXPECT_TRUE(starts_with(refusal(p + "static_macs: [ { mac: '02:00:00:00:00', port: c1 } ]"),
+                            "t.yaml: static_macs[0].mac: invalid MAC address"));
+    EXPECT_TRUE(starts_with(refusal(p + "static_macs: [ { mac: '02-00-00-00-00-01', port: c1 } ]"),
+                            "t.yaml: static_macs[0].mac: invalid MAC address"));
+    EXPECT_TRUE(starts_with(refusal(p + "static_macs: [ { mac: '02:00:00:00:00:0g', port: c1 } ]"),
+                            "t.yaml: static_macs[0].mac: invalid MAC address"));
+    EXPECT_EQ(refusal(p + "static_macs: [ { mac: '01:00:5e:00:00:01', port: c1 } ]"),
+              "t.yaml: static_macs[0].mac: '01:00:5e:00:00:01' is a multicast MAC address");
+    EXPECT_TRUE(starts_with(refusal(p + "static_macs: [ { mac: 'ff:ff:ff:ff:ff:ff', port: c1 } ]"),
+                            "t.yaml: static_macs[0].mac: "));
+    EXPECT_TRUE(starts_with(refusal(p + "static_macs: [ { mac: '00:00:00:00:00:00', port: c1 } ]"),
+                            "t.yaml: static_macs[0].mac: "));
+    EXPECT_EQ(refusal(p + "static_macs: [ { mac: '02:00:00:00:00:01', port: c9 } ]"),
+              "t.yaml: static_macs[0].port: unknown port 'c9'");
+    EXPECT_EQ(refusal(p + "static_macs: [ { port: c1 } ]"),
+              "t.yaml: static_macs[0].mac: missing required key");
+    EXPECT_EQ(refusal(p + "static_macs: [ { mac: '02:00:00:00:00:01' } ]"),
+              "t.yaml: static_macs[0].port: missing required key");
+    EXPECT_EQ(refusal(p + "static_macs: [ { mac: '02:00:00:00:00:01', port: c1, vlan: 10 } ]"),
+              "t.yaml: static_macs[0].vlan: port 'c1' is not in VLAN 10");
+    EXPECT_EQ(refusal(p + "static_macs: [ { mac: '02:00:00:00:00:01', port: c1 },\n"
+                          "               { mac: '02:00:00:00:00:01', port: c1, vlan: 0 } ]"),
+              "t.yaml: static_macs[1].mac: duplicate static MAC 02:00:00:00:00:01 in VLAN 0");
+    EXPECT_EQ(refusal("ports: [ { name: up, type: af_packet, iface: lo, trunk: [10] } ]\n"
+                      "static_macs: [ { mac: '02:00:00:00:00:01', port: up } ]"),
+              "t.yaml: static_macs[0].vlan: required for trunk port 'up'");
+}
+
+TEST(ConfigError, Arp) {
+    const std::string mac = "mac: '02:00:00:00:00:01'";
+    for (const char *ip : {"1.2.3", "300.1.1.1", "1.2.3.4.5", "fe80::1", "a.b.c.d", "''"}) {
+        const std::string msg = refusal(std::string("arp: [ { ip: ") + ip + ", " + mac + " } ]");
+        EXPECT_TRUE(starts_with(msg, "t.yaml: arp[0].ip: ")) << ip << " -> " << msg;
+    }
+    EXPECT_EQ(refusal("arp: [ { ip: 1.2.3, " + mac + " } ]"),
+              "t.yaml: arp[0].ip: invalid IPv4 address '1.2.3'");
+    EXPECT_EQ(refusal("arp: [ { ip: 224.0.0.1, " + mac + " } ]"),
+              "t.yaml: arp[0].ip: '224.0.0.1' is not a unicast IPv4 address");
+    EXPECT_TRUE(starts_with(refusal("arp: [ { ip: 10.0.0.1, mac: 'xx' } ]"),
+                            "t.yaml: arp[0].mac: invalid MAC address"));
+    EXPECT_EQ(refusal("arp: [ { " + mac + " } ]"), "t.yaml: arp[0].ip: missing required key");
+    EXPECT_EQ(refusal("arp: [ { ip: 10.0.0.1 } ]"), "t.yaml: arp[0].mac: missing required key");
+    EXPECT_EQ(refusal("arp: [ { ip: 10.0.0.1, " + mac + " }, { ip: 10.0.0.1, " + mac + " } ]"),
+              "t.yaml: arp[1].ip: duplicate ARP entry for 10.0.0.1");
+}
+
+TEST(ConfigError, YamlSyntaxErrorHasLineAndColumn) {
+    // Line 3 is indented deeper than its sibling: yaml-cpp rejects it there.
+    const std::string msg = refusal("switch:\n  burst: 32\n   x: 1\n");
+    EXPECT_TRUE(starts_with(msg, "t.yaml:3:")) << msg;
+    EXPECT_EQ(refusal("switch: { burst: 32\n"), "t.yaml:2:1: end of map flow not found");
+    EXPECT_TRUE(starts_with(refusal("a: &x 1\nb: *y\n"), "t.yaml:2:")) << "undefined alias";
+}
+
+TEST(ConfigError, MoreThanOneDocument) {
+    EXPECT_EQ(refusal("eal: {}\n---\nswitch: {}\n"), "t.yaml: top level: more than one YAML document");
+}
+
+// ---- files --------------------------------------------------------------------------------------
+
+std::string write_temp(const std::string &text) {
+    char name[] = "/tmp/dsw_config_test_XXXXXX";
+    const int fd = mkstemp(name);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    close(fd);
+    return name;
+}
+
+TEST(ConfigFile, LoadsAndNamesItsSource) {
+    const std::string path = write_temp("switch: { burst: 64 }\n");
+    Result<Config> r = load_config_file(path);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().source, path);
+    EXPECT_EQ(r.value().sw.burst, 64u);
+    std::remove(path.c_str());
+}
+
+TEST(ConfigFile, ErrorsNameTheFile) {
+    const std::string path = write_temp("switch: { burts: 64 }\n");
+    Result<Config> r = load_config_file(path);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, path + ": switch.burts: unknown key");
+    std::remove(path.c_str());
+}
+
+TEST(ConfigFile, EmptyFileIsTheDefault) {
+    const std::string path = write_temp("");
+    Result<Config> r = load_config_file(path);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().source, path);
+    expect_defaults(r.value());
+    std::remove(path.c_str());
+}
+
+TEST(ConfigFile, UnreadableFile) {
+    Result<Config> r = load_config_file("/nonexistent/dsw.yaml");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, kExitConfigError);
+    EXPECT_EQ(r.error().message, "/nonexistent/dsw.yaml: cannot read: No such file or directory");
+    Result<Config> dir = load_config_file("/tmp");
+    ASSERT_FALSE(dir.ok());
+    EXPECT_EQ(dir.error().message, "/tmp: cannot read: Is a directory");
+}
+
+// ---- port add words -----------------------------------------------------------------------------
+
+TEST(PortFromWords, Good) {
+    Result<PortConfig> a = port_from_words("c3", "af_packet", {"iface=lo", "vlan=10"});
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    EXPECT_EQ(a->name, "c3");
+    EXPECT_EQ(a->type, PortType::af_packet);
+    EXPECT_EQ(a->iface, "lo");
+    EXPECT_EQ(a->vlan, 10);
+
+    Result<PortConfig> t = port_from_words("up", "af_xdp", {"iface=lo", "trunk=10,20", "lcore=1"});
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_EQ(t->trunk, (std::vector<uint16_t>{10, 20}));
+    EXPECT_EQ(t->lcore, std::optional<unsigned>(1));
+
+    Result<PortConfig> v =
+        port_from_words("vm1", "vhost", {"path=/run/dpdk_switch/vm1.sock", "client=true", "queues=2"});
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_TRUE(v->client);
+    EXPECT_EQ(v->queues, 2u);
+
+    Result<PortConfig> m = port_from_words("app1", "memif", {"socket=/tmp/m.sock", "id=3", "role=client"});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_EQ(m->id, 3u);
+    EXPECT_EQ(m->role, "client");
+
+    Result<PortConfig> d = port_from_words("gen", "dpdk", {"devargs=net_null0,size=64"});
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->devargs, "net_null0,size=64");  // only the first '=' splits
+}
+
+TEST(PortFromWords, Bad) {
+    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=v9"}),
+              "port c3: iface: interface 'v9' does not exist");
+    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "vlan10"}),
+              "port c3: vlan10: expected key=value");
+    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "=10"}), "port c3: =10: expected key=value");
+    EXPECT_TRUE(starts_with(words_refusal("c3", "af_pkt", {"iface=lo"}),
+                            "port c3: type: unknown port type 'af_pkt'"));
+    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "path=/x"}),
+              "port c3: path: not a key of an af_packet port");
+    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "colour=red"}),
+              "port c3: colour: unknown key");
+    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "trunk=10,10"}),
+              "port c3: trunk[1]: duplicate VLAN 10");
+    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "vlan=10", "trunk=20"}),
+              "port c3: trunk: cannot be combined with vlan");
+    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "vlan=1", "vlan=2"}),
+              "port c3: vlan: given more than once");
+    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "name=c4"}),
+              "port c3: name: given more than once");
+    EXPECT_TRUE(starts_with(words_refusal("c3", "af_packet", {"iface=lo", "vlan=5000"}),
+                            "port c3: vlan: must be in 1..4094"));
+    EXPECT_TRUE(starts_with(words_refusal("c3", "af_packet", {"iface=lo", "vlan=ten"}),
+                            "port c3: vlan: expected an integer"));
+    EXPECT_TRUE(starts_with(words_refusal("c3", "af_packet", {"iface=lo", "trunk="}),
+                            "port c3: trunk: "));
+    EXPECT_TRUE(starts_with(words_refusal("c3", "vhost", {"path=/x", "client=maybe"}),
+                            "port c3: client: expected true or false"));
+    EXPECT_EQ(words_refusal("c3", "vhost", {}), "port c3: path: required for a vhost port");
+    EXPECT_TRUE(starts_with(words_refusal("bad-name", "tap", {"iface=t0"}),
+                            "port bad-name: name: invalid port name"));
+}
+
+// ---- port type names ----------------------------------------------------------------------------
+
+TEST(PortTypeName, RoundTrip) {
+    const PortType all[] = {PortType::af_packet, PortType::af_xdp,      PortType::tap,
+                            PortType::vhost,     PortType::virtio_user, PortType::memif,
+                            PortType::dpdk};
+    const char *const names[] = {"af_packet", "af_xdp", "tap", "vhost", "virtio_user", "memif",
+                                 "dpdk"};
+    for (size_t i = 0; i < std::size(all); ++i) {
+        EXPECT_STREQ(port_type_name(all[i]), names[i]);
+        EXPECT_EQ(port_type_from_name(names[i]), std::optional<PortType>(all[i]));
+    }
+    EXPECT_FALSE(port_type_from_name("AF_PACKET").has_value());
+    EXPECT_FALSE(port_type_from_name("").has_value());
+    EXPECT_FALSE(port_type_from_name("pcap").has_value());
+}
+
+}  // namespace
+}  // namespace dsw

@@ -1,0 +1,34 @@
+// main() of the unit tests: one real EAL per test binary (--no-huge, no PCI, a file prefix of
+// its own), set up before the first test and torn down after the last.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "dpdk_switch/dpdk/eal.h"
+
+namespace {
+
+class EalEnvironment : public ::testing::Environment {
+public:
+    void SetUp() override {
+        const std::string prefix = "dswunit" + std::to_string(getpid());
+        auto eal = dsw::Eal::init({"dsw_unit", "-l", "0-1", "--no-huge", "-m", "512", "--no-pci", "--file-prefix",
+                                   prefix, "--log-level", "*:warning"});
+        ASSERT_TRUE(eal.ok()) << eal.error().message;
+        eal_.emplace(std::move(eal.value()));
+    }
+    void TearDown() override { eal_.reset(); }
+
+private:
+    std::optional<dsw::Eal> eal_;
+};
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+    return RUN_ALL_TESTS();
+}

@@ -1,0 +1,133 @@
+// MacTable on a real rte_hash + QSBR: learn, refresh, move, static entries, aging, flush,
+// per-VLAN keys and a full table.
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dpdk_switch/tables/mac_table.h"
+#include "frames.h"
+
+namespace dsw {
+namespace {
+
+using test::mac;
+
+class MacTableTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+        rcu_ = static_cast<rte_rcu_qsbr *>(rte_zmalloc("mt_rcu", sz, RTE_CACHE_LINE_SIZE));
+        ASSERT_EQ(rte_rcu_qsbr_init(rcu_, RTE_MAX_LCORE), 0);
+        auto t = MacTable::create("mt_test", 1024, SOCKET_ID_ANY, rcu_);
+        ASSERT_TRUE(t.ok()) << t.error().message;
+        table_ = std::move(t.value());
+    }
+    void TearDown() override {
+        table_.reset();
+        rte_free(rcu_);
+    }
+    // What a worker does for one frame's source.
+    LearnResult see(uint64_t m, uint16_t port, uint16_t vlan = 0, std::optional<uint32_t> now = {}) {
+        const MacKey k = make_mac_key(m, vlan);
+        return table_->learn(k, rte_hash_lookup(table_->hash(), &k), port, now ? *now : table_->now_s());
+    }
+    std::optional<MacRecord> find(uint64_t m, uint16_t vlan = 0) { return table_->find(make_mac_key(m, vlan)); }
+
+    rte_rcu_qsbr *rcu_ = nullptr;
+    std::unique_ptr<MacTable> table_;
+};
+
+const uint64_t kA = mac(0x02, 0, 0, 0, 0, 0xa);
+const uint64_t kB = mac(0x02, 0, 0, 0, 0, 0xb);
+
+TEST_F(MacTableTest, LearnsOnceThenRefreshes) {
+    EXPECT_EQ(see(kA, 3), LearnResult::learned);
+    EXPECT_EQ(see(kA, 3), LearnResult::refreshed);
+    auto r = find(kA);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->port, 3);
+    EXPECT_FALSE(r->is_static);
+    EXPECT_EQ(table_->size(), 1u);
+}
+
+TEST_F(MacTableTest, MoveUpdatesThePortWithoutANewEntry) {
+    see(kA, 1);
+    EXPECT_EQ(see(kA, 2), LearnResult::moved);
+    EXPECT_EQ(find(kA)->port, 2);
+    EXPECT_EQ(table_->size(), 1u);
+}
+
+TEST_F(MacTableTest, StaticEntryIsNotMovedByLearning) {
+    ASSERT_TRUE(table_->add_static(make_mac_key(kA, 0), 5).ok());
+    EXPECT_EQ(see(kA, 1), LearnResult::static_conflict);
+    auto r = find(kA);
+    EXPECT_EQ(r->port, 5);
+    EXPECT_TRUE(r->is_static);
+}
+
+TEST_F(MacTableTest, SameMacInTwoVlansIsTwoEntries) {
+    see(kA, 1, 10);
+    see(kA, 2, 20);
+    EXPECT_EQ(find(kA, 10)->port, 1);
+    EXPECT_EQ(find(kA, 20)->port, 2);
+    EXPECT_FALSE(find(kA, 0));
+}
+
+TEST_F(MacTableTest, AgingRemovesIdleDynamicEntriesOnly) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));   // let the table's clock pass 2 s
+    const uint32_t now = table_->now_s();
+    see(kA, 1, 0, now - 2);            // last seen 2 s ago
+    see(kB, 1, 0, now);                // seen now
+    ASSERT_TRUE(table_->add_static(make_mac_key(mac(0x02, 0, 0, 0, 0, 0xc), 0), 1).ok());
+    EXPECT_EQ(table_->age(1), 1u);
+    EXPECT_FALSE(find(kA));
+    EXPECT_TRUE(find(kB));
+    EXPECT_TRUE(find(mac(0x02, 0, 0, 0, 0, 0xc)));
+    EXPECT_EQ(see(kA, 1), LearnResult::learned) << "an aged-out MAC is learned again";
+}
+
+TEST_F(MacTableTest, FlushByPortKeepsOtherPortsAndStatics) {
+    see(kA, 1);
+    see(kB, 2);
+    ASSERT_TRUE(table_->add_static(make_mac_key(mac(0x02, 0, 0, 0, 0, 0xc), 0), 1).ok());
+    EXPECT_EQ(table_->flush(1), 1u);
+    EXPECT_FALSE(find(kA));
+    EXPECT_TRUE(find(kB));
+    EXPECT_TRUE(find(mac(0x02, 0, 0, 0, 0, 0xc)));
+    EXPECT_EQ(table_->flush(), 1u);
+    EXPECT_EQ(table_->flush(-1, true), 1u);
+    EXPECT_EQ(table_->size(), 0u);
+}
+
+TEST_F(MacTableTest, RemoveAndReuse) {
+    see(kA, 1);
+    EXPECT_TRUE(table_->remove(make_mac_key(kA, 0)));
+    EXPECT_FALSE(table_->remove(make_mac_key(kA, 0)));
+    EXPECT_FALSE(find(kA));
+    // Deleted positions come back: the table can be filled and emptied again and again.
+    for (int round = 0; round < 3; ++round) {
+        for (uint16_t i = 0; i < 900; ++i) see(mac(0x02, 1, 0, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)), 1);
+        EXPECT_EQ(table_->size(), 900u);
+        EXPECT_EQ(table_->flush(), 900u);
+    }
+}
+
+TEST_F(MacTableTest, FullTableRefusesNewMacsAndKeepsOldOnes) {
+    unsigned learned = 0, full = 0;
+    for (unsigned i = 0; i < 4096; ++i) {
+        const LearnResult r = see(mac(0x02, 2, 0, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
+                                      static_cast<uint8_t>(i)), 1);
+        learned += r == LearnResult::learned;
+        full += r == LearnResult::table_full;
+    }
+    EXPECT_EQ(learned, 1024u);
+    EXPECT_GT(full, 0u);
+    EXPECT_EQ(learned + full, 4096u);
+    EXPECT_TRUE(find(mac(0x02, 2, 0, 0, 0, 0))) << "an established entry survives a full table";
+}
+
+}  // namespace
+}  // namespace dsw

@@ -1,0 +1,97 @@
+// parse_l2 on good, malformed and truncated frames: every bad one gets its drop reason and
+// nothing is read past data_len.
+#include <gtest/gtest.h>
+
+#include "dpdk_switch/dataplane/parse.h"
+#include "dpdk_switch/dpdk/owners.h"
+#include "frames.h"
+
+namespace dsw {
+namespace {
+
+using test::eth_frame;
+using test::mac;
+
+class ParseTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto p = make_pktmbuf_pool("parse_test", 255, SOCKET_ID_ANY);
+        ASSERT_TRUE(p.ok()) << p.error().message;
+        pool_ = std::move(p.value());
+    }
+    void TearDown() override { EXPECT_TRUE(test::pool_full(pool_.get())) << "leaked mbufs"; }
+
+    L2Frame parse(const std::vector<uint8_t> &bytes) {
+        rte_mbuf *m = test::to_mbuf(pool_.get(), bytes);
+        EXPECT_NE(m, nullptr);
+        const L2Frame f = parse_l2(m);
+        rte_pktmbuf_free(m);
+        return f;
+    }
+    MempoolPtr pool_;
+};
+
+const uint64_t kA = mac(0x02, 0, 0, 0, 0, 1);
+const uint64_t kB = mac(0x02, 0, 0, 0, 0, 2);
+
+TEST_F(ParseTest, TakesBothMacsOfAnUntaggedFrame) {
+    const L2Frame f = parse(eth_frame(kB, kA));
+    EXPECT_EQ(f.drop, kNoDrop);
+    EXPECT_EQ(f.dst, kB);
+    EXPECT_EQ(f.src, kA);
+    EXPECT_FALSE(f.tagged);
+    EXPECT_EQ(mac_to_string(f.src), "02:00:00:00:00:01");
+}
+
+TEST_F(ParseTest, FourteenBytesIsEnough) { EXPECT_EQ(parse(eth_frame(kB, kA, 0x0800, 14)).drop, kNoDrop); }
+
+TEST_F(ParseTest, RuntIsDropped) {
+    for (size_t len : {0, 1, 6, 12, 13}) {
+        std::vector<uint8_t> f = eth_frame(kB, kA, 0x0800, 60);
+        f.resize(len);
+        EXPECT_EQ(parse(f).drop, static_cast<uint8_t>(DropReason::runt)) << "length " << len;
+    }
+}
+
+TEST_F(ParseTest, ReadsTheVlanTag) {
+    std::vector<uint8_t> f = eth_frame(kB, kA, 0x8100, 64);
+    f[14] = 0x20;   // PCP 1, VID 0x00a = 10
+    f[15] = 0x0a;
+    const L2Frame p = parse(f);
+    EXPECT_EQ(p.drop, kNoDrop);
+    EXPECT_TRUE(p.tagged);
+    EXPECT_EQ(p.vlan, 10);
+}
+
+TEST_F(ParseTest, TruncatedVlanTagIsDropped) {
+    for (size_t len : {14, 15, 16, 17}) {
+        std::vector<uint8_t> f = eth_frame(kB, kA, 0x8100, 64);
+        f.resize(len);
+        EXPECT_EQ(parse(f).drop, static_cast<uint8_t>(DropReason::truncated_vlan)) << "length " << len;
+    }
+}
+
+TEST_F(ParseTest, MulticastOrZeroSourceIsDropped) {
+    EXPECT_EQ(parse(eth_frame(kB, mac(0x01, 0, 0x5e, 0, 0, 1))).drop, static_cast<uint8_t>(DropReason::src_mac_multicast));
+    EXPECT_EQ(parse(eth_frame(kB, mac(0xff, 0xff, 0xff, 0xff, 0xff, 0xff))).drop,
+              static_cast<uint8_t>(DropReason::src_mac_multicast));
+    EXPECT_EQ(parse(eth_frame(kB, 0)).drop, static_cast<uint8_t>(DropReason::src_mac_zero));
+}
+
+TEST_F(ParseTest, BroadcastDestinationIsGroup) {
+    const L2Frame f = parse(eth_frame(mac(0xff, 0xff, 0xff, 0xff, 0xff, 0xff), kA));
+    EXPECT_EQ(f.drop, kNoDrop);
+    EXPECT_TRUE(mac_is_multicast(f.dst));
+    EXPECT_FALSE(mac_is_multicast(f.src));
+}
+
+TEST(MacString, RoundTripsAndRejectsGarbage) {
+    auto m = mac_from_string("02:42:ac:11:00:02");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(mac_to_string(*m), "02:42:ac:11:00:02");
+    for (const char *bad : {"", "02:42:ac:11:00", "02:42:ac:11:00:02:03", "zz:42:ac:11:00:02", "02-42-ac-11-00-02"})
+        EXPECT_FALSE(mac_from_string(bad)) << bad;
+}
+
+}  // namespace
+}  // namespace dsw
