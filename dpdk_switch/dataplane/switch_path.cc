@@ -1,6 +1,5 @@
 #include "dpdk_switch/dataplane/switch_path.h"
 
-#include <rte_hash.h>
 #include <rte_prefetch.h>
 
 #include "dpdk_switch/dataplane/parse.h"
@@ -16,7 +15,6 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     // Pass 1: parse, and gather the keys of every frame that survives: sources first, then the
     // unicast destinations, so that one bulk lookup (<= 64 keys) serves learning and forwarding.
     MacKey keys[2 * kMaxBurst];
-    const void *key_ptrs[2 * kMaxBurst];
     uint8_t src_slot[kMaxBurst];   // index into keys[] of frame i's source
     uint8_t dst_slot[kMaxBurst];   // index of its destination, or 0xff for group destinations
     uint64_t dsts[kMaxBurst];
@@ -52,8 +50,7 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         return;
 
     int32_t pos[2 * kMaxBurst];
-    for (unsigned k = 0; k < nkeys; ++k) key_ptrs[k] = &keys[k];
-    rte_hash_lookup_bulk(macs_.hash(), key_ptrs, nkeys, pos);
+    macs_.lookup_bulk(keys, nkeys, pos);
 
     // Pass 2: learn the sources (a table write only for a new or moved MAC), then decide.
     for (uint16_t i = 0; i < n; ++i) {
@@ -71,11 +68,11 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
             continue;
         }
         const int32_t p = pos[dst_slot[i]];
-        if (!macs_.live(p)) {
+        if (p < 0) {
             d.out[i] = kOutFlood;   // unknown unicast
             continue;
         }
-        const uint16_t out = macs_.entry(p)->port.load(std::memory_order_relaxed);
+        const uint16_t out = macs_.entry(p).port.load(std::memory_order_relaxed);
         d.out[i] = out == in.port ? out_drop(DropReason::hairpin) : out;
     }
 }

@@ -1,168 +1,186 @@
 #include "dpdk_switch/tables/mac_table.h"
 
 #include <cstdio>
+
+#include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
-#include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dpdk_switch/log.h"
 
 namespace dsw {
 
-namespace {
-// rte_hash hands out key positions from per-lcore caches when MULTI_WRITER_ADD is on, so it may
-// use up to this many slots beyond the requested capacity (see rte_cuckoo_hash.c).
-constexpr unsigned kLcoreCacheSlots = 64;
-}  // namespace
-
 Result<std::unique_ptr<MacTable>> MacTable::create(const std::string &name, unsigned capacity, int socket,
                                                    rte_rcu_qsbr *rcu) {
     std::unique_ptr<MacTable> t(new MacTable());
-    rte_hash_parameters p{};
-    p.name = name.c_str();
-    p.entries = capacity;
-    p.key_len = sizeof(MacKey);
-    p.hash_func = rte_hash_crc;  // one crc32 instruction for an 8-byte key
-    p.hash_func_init_val = 0;
-    p.socket_id = socket;
-    p.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD |
-                   RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-    t->hash_ = rte_hash_create(&p);
-    if (t->hash_ == nullptr)
-        return fail("cannot create MAC table of " + std::to_string(capacity) + " entries: " + rte_strerror(rte_errno));
-    t->rcu_ = rcu;
+    // At most half the slots in use keeps probe sequences short (nearly always one bucket).
+    const uint64_t buckets = rte_align64pow2(std::max<uint64_t>(16, uint64_t{capacity} * 2 / kSlots));
+    const size_t bytes = buckets * sizeof(Bucket);
+    t->buckets_ = static_cast<Bucket *>(rte_zmalloc_socket(name.c_str(), bytes, RTE_CACHE_LINE_SIZE, socket));
+    if (t->buckets_ == nullptr)
+        return fail("cannot allocate a MAC table of " + std::to_string(capacity) + " entries (" +
+                    std::to_string(bytes >> 20) + " MiB): " + rte_strerror(rte_errno));
+    t->mask_ = static_cast<uint32_t>(buckets - 1);
     t->capacity_ = capacity;
-    t->slots_ = capacity + RTE_MAX_LCORE * kLcoreCacheSlots + 1;
-    t->entries_ = std::make_unique<MacEntry[]>(t->slots_);
+    t->rcu_ = rcu;
     t->epoch_tsc_ = rte_rdtsc();
+    t->tsc_hz_ = rte_get_tsc_hz();
     return t;
 }
 
-MacTable::~MacTable() { rte_hash_free(hash_); }
+MacTable::~MacTable() { rte_free(buckets_); }
 
-uint32_t MacTable::now_s() const { return static_cast<uint32_t>((rte_rdtsc() - epoch_tsc_) / rte_get_tsc_hz()); }
+uint32_t MacTable::now_s() const noexcept { return static_cast<uint32_t>((rte_rdtsc() - epoch_tsc_) / tsc_hz_); }
 
-LearnResult MacTable::learn(MacKey key, int32_t pos, uint16_t port, uint32_t now_s) noexcept {
-    if (pos >= 0) [[likely]] {
-        MacEntry &e = entries_[pos];
-        const MacState st = e.state.load(std::memory_order_acquire);
-        if (st == MacState::free) [[unlikely]]
-            return LearnResult::refreshed;  // being added or retired right now: the next frame settles it
+int32_t MacTable::insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s) noexcept {
+    for (unsigned p = 0; p < kProbe; ++p) {
+        const uint32_t bi = (h + p) & mask_;
+        Bucket &b = buckets_[bi];
+        for (unsigned s = 0; s < kSlots; ++s) {
+            uint64_t v = b.key[s].load(std::memory_order_acquire);
+            if (v == sk) return static_cast<int32_t>(bi * kSlots + s);   // another writer was first
+            if (v != kEmpty && v != kReusable) continue;
+            if (!b.key[s].compare_exchange_strong(v, kReserved, std::memory_order_acquire)) {
+                if (v == sk) return static_cast<int32_t>(bi * kSlots + s);
+                continue;
+            }
+            MacEntry &e = b.entry[s];
+            e.port.store(port, std::memory_order_relaxed);
+            e.state.store(st, std::memory_order_relaxed);
+            e.seen_s.store(now_s, std::memory_order_relaxed);
+            b.key[s].store(sk, std::memory_order_release);   // publishes the entry with it
+            count_.fetch_add(1, std::memory_order_relaxed);  // new MACs only, never per packet
+            return static_cast<int32_t>(bi * kSlots + s);
+        }
+    }
+    return -1;
+}
+
+LearnResult MacTable::learn(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept {
+    if (slot >= 0) [[likely]] {
+        MacEntry &e = buckets_[slot / kSlots].entry[slot % kSlots];
         if (e.seen_s.load(std::memory_order_relaxed) != now_s) e.seen_s.store(now_s, std::memory_order_relaxed);
         if (e.port.load(std::memory_order_relaxed) == port) [[likely]]
             return LearnResult::refreshed;
-        if (st == MacState::fixed) return LearnResult::static_conflict;
+        if (e.state.load(std::memory_order_relaxed) == MacState::fixed) return LearnResult::static_conflict;
         e.port.store(port, std::memory_order_relaxed);
         return LearnResult::moved;
     }
-    // rte_hash's per-lcore slot caches let it hold more keys than asked for: the configured
-    // size is enforced here, so "table full" means the same thing on every machine.
+    // The configured size is the limit, not the slots: "table full" means the same everywhere.
     if (count_.load(std::memory_order_relaxed) >= capacity_) [[unlikely]]
         return LearnResult::table_full;
-    const int32_t added = rte_hash_add_key(hash_, &key);
-    if (added < 0 || static_cast<unsigned>(added) >= slots_) [[unlikely]]
+    const uint32_t h = hash(key);
+    const uint64_t sk = stored(key);
+    // A lookup earlier in this burst may have missed a key added since (by us or another
+    // writer): look again before inserting, so that a MAC is never stored twice.
+    if (find(sk, h) >= 0) return LearnResult::refreshed;
+    if (insert(sk, h, port, MacState::dynamic, now_s) < 0) [[unlikely]]
         return LearnResult::table_full;
-    MacEntry &e = entries_[added];
-    // Another writer may have added the same key between our lookup and add: rte_hash then
-    // returns the same position, and the first one to publish wins.
-    if (e.state.load(std::memory_order_acquire) != MacState::free) return LearnResult::refreshed;
-    count_.fetch_add(1, std::memory_order_relaxed);   // new MACs only, never per packet
-    e.key = key;
-    e.port.store(port, std::memory_order_relaxed);
-    e.seen_s.store(now_s, std::memory_order_relaxed);
-    e.state.store(MacState::dynamic, std::memory_order_release);
     return LearnResult::learned;
 }
 
 Status MacTable::add_static(MacKey key, uint16_t port) {
-    const bool exists = live(rte_hash_lookup(hash_, &key));
-    if (!exists && count_.load(std::memory_order_relaxed) >= capacity_)
-        return fail("MAC table is full (" + std::to_string(capacity_) + " entries)");
-    const int32_t pos = rte_hash_add_key(hash_, &key);
-    if (pos < 0 || static_cast<unsigned>(pos) >= slots_)
-        return fail("MAC table is full (" + std::to_string(capacity_) + " entries)");
-    MacEntry &e = entries_[pos];
-    if (e.state.load(std::memory_order_acquire) == MacState::free) count_.fetch_add(1, std::memory_order_relaxed);
-    e.key = key;
+    const uint32_t h = hash(key);
+    const uint64_t sk = stored(key);
+    int32_t slot = find(sk, h);
+    if (slot < 0) {
+        if (count_.load(std::memory_order_relaxed) >= capacity_ || (slot = insert(sk, h, port, MacState::fixed, now_s())) < 0)
+            return fail("MAC table is full (" + std::to_string(capacity_) + " entries)");
+    }
+    MacEntry &e = buckets_[slot / kSlots].entry[slot % kSlots];
     e.port.store(port, std::memory_order_relaxed);
-    e.seen_s.store(now_s(), std::memory_order_relaxed);
-    e.state.store(MacState::fixed, std::memory_order_release);
+    e.state.store(MacState::fixed, std::memory_order_relaxed);
     return Ok{};
 }
 
-void MacTable::retire(const std::vector<int32_t> &positions) {
-    if (positions.empty()) return;
-    // Every worker that could have read these positions before the delete passes a quiescent
-    // state at the end of its loop; only then may rte_hash give the slots to new keys.
+void MacTable::retire(const std::vector<int32_t> &slots) {
+    if (slots.empty()) return;
+    count_.fetch_sub(static_cast<unsigned>(slots.size()), std::memory_order_relaxed);
+    // Every worker that could have read these slots before the delete passes a quiescent state
+    // at the end of its loop; only then may an insert reuse them.
     if (rcu_ != nullptr) rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID);
-    unsigned published = 0;
-    for (int32_t pos : positions) {
-        published += entries_[pos].state.exchange(MacState::free, std::memory_order_relaxed) != MacState::free;
-        rte_hash_free_key_with_position(hash_, pos);
+    for (int32_t slot : slots) buckets_[slot / kSlots].key[slot % kSlots].store(kReusable, std::memory_order_release);
+}
+
+unsigned MacTable::remove_where(bool (*match)(const MacEntry &, uint64_t key, const void *ctx), const void *ctx) {
+    std::vector<int32_t> gone;
+    for (uint32_t bi = 0; bi <= mask_; ++bi) {
+        Bucket &b = buckets_[bi];
+        for (unsigned s = 0; s < kSlots; ++s) {
+            uint64_t v = b.key[s].load(std::memory_order_acquire);
+            if (!is_key(v) || !match(b.entry[s], v & ~kValid, ctx)) continue;
+            // Only the control plane deletes; the CAS guards against nothing but documents that
+            // the slot must still hold the key we matched.
+            if (b.key[s].compare_exchange_strong(v, kTombstone, std::memory_order_acq_rel))
+                gone.push_back(static_cast<int32_t>(bi * kSlots + s));
+        }
     }
-    count_.fetch_sub(published, std::memory_order_relaxed);
+    retire(gone);
+    return static_cast<unsigned>(gone.size());
 }
 
 bool MacTable::remove(MacKey key) {
-    const int32_t pos = rte_hash_del_key(hash_, &key);
-    if (pos < 0) return false;
-    retire({pos});
-    return true;
+    // Scans the whole table rather than the probe window: a race between two inserters can, in
+    // rare cases, leave a key twice, and `mac del` must remove every copy.
+    return remove_where([](const MacEntry &, uint64_t k, const void *ctx) { return k == *static_cast<const MacKey *>(ctx); },
+                        &key) > 0;
 }
 
 unsigned MacTable::flush(int port, bool include_static) {
-    std::vector<int32_t> gone;
-    for (unsigned i = 0; i < slots_; ++i) {
-        const MacEntry &e = entries_[i];
-        const MacState st = e.state.load(std::memory_order_acquire);
-        if (st == MacState::free || (st == MacState::fixed && !include_static)) continue;
-        if (port >= 0 && e.port.load(std::memory_order_relaxed) != port) continue;
-        const int32_t pos = rte_hash_del_key(hash_, &e.key);
-        if (pos >= 0) gone.push_back(pos);
-    }
-    retire(gone);
-    return static_cast<unsigned>(gone.size());
+    struct Ctx {
+        int port;
+        bool include_static;
+    } ctx{port, include_static};
+    return remove_where(
+        [](const MacEntry &e, uint64_t, const void *p) {
+            const auto &c = *static_cast<const Ctx *>(p);
+            if (e.state.load(std::memory_order_relaxed) == MacState::fixed && !c.include_static) return false;
+            return c.port < 0 || e.port.load(std::memory_order_relaxed) == c.port;
+        },
+        &ctx);
 }
 
 unsigned MacTable::age(uint32_t max_age_s) {
-    const uint32_t now = now_s();
-    std::vector<int32_t> gone;
-    for (unsigned i = 0; i < slots_; ++i) {
-        const MacEntry &e = entries_[i];
-        if (e.state.load(std::memory_order_acquire) != MacState::dynamic) continue;
-        if (now - e.seen_s.load(std::memory_order_relaxed) <= max_age_s) continue;
-        const int32_t pos = rte_hash_del_key(hash_, &e.key);
-        if (pos >= 0) gone.push_back(pos);
-    }
-    retire(gone);
-    if (!gone.empty()) DSW_LOG(DEBUG, table, "aged out %zu MAC entries", gone.size());
-    return static_cast<unsigned>(gone.size());
+    struct Ctx {
+        uint32_t now, max;
+    } ctx{now_s(), max_age_s};
+    const unsigned n = remove_where(
+        [](const MacEntry &e, uint64_t, const void *p) {
+            const auto &c = *static_cast<const Ctx *>(p);
+            return e.state.load(std::memory_order_relaxed) == MacState::dynamic &&
+                   c.now - e.seen_s.load(std::memory_order_relaxed) > c.max;
+        },
+        &ctx);
+    if (n != 0) DSW_LOG(DEBUG, table, "aged out %u MAC entries", n);
+    return n;
 }
 
 std::vector<MacRecord> MacTable::records() const {
     const uint32_t now = now_s();
     std::vector<MacRecord> out;
-    for (unsigned i = 0; i < slots_; ++i) {
-        const MacEntry &e = entries_[i];
-        const MacState st = e.state.load(std::memory_order_acquire);
-        if (st == MacState::free) continue;
-        out.push_back({e.key, e.port.load(std::memory_order_relaxed), st == MacState::fixed,
-                       now - e.seen_s.load(std::memory_order_relaxed)});
+    for (uint32_t bi = 0; bi <= mask_; ++bi) {
+        const Bucket &b = buckets_[bi];
+        for (unsigned s = 0; s < kSlots; ++s) {
+            const uint64_t v = b.key[s].load(std::memory_order_acquire);
+            if (!is_key(v)) continue;
+            const MacEntry &e = b.entry[s];
+            out.push_back({v & ~kValid, e.port.load(std::memory_order_relaxed),
+                           e.state.load(std::memory_order_relaxed) == MacState::fixed,
+                           now - e.seen_s.load(std::memory_order_relaxed)});
+        }
     }
     return out;
 }
 
-std::optional<MacRecord> MacTable::find(MacKey key) const {
-    const int32_t pos = rte_hash_lookup(hash_, &key);
-    if (!live(pos)) return std::nullopt;
-    const MacEntry &e = entries_[pos];
-    return MacRecord{key, e.port.load(std::memory_order_relaxed), e.state.load() == MacState::fixed,
+std::optional<MacRecord> MacTable::find_record(MacKey key) const {
+    const int32_t slot = lookup(key);
+    if (slot < 0) return std::nullopt;
+    const MacEntry &e = entry(slot);
+    return MacRecord{key, e.port.load(std::memory_order_relaxed), e.state.load(std::memory_order_relaxed) == MacState::fixed,
                      now_s() - e.seen_s.load(std::memory_order_relaxed)};
 }
-
-unsigned MacTable::size() const { return count_.load(std::memory_order_relaxed); }
 
 std::string mac_to_string(uint64_t mac48) {
     uint8_t b[6];

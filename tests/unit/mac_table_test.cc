@@ -32,9 +32,9 @@ protected:
     // What a worker does for one frame's source.
     LearnResult see(uint64_t m, uint16_t port, uint16_t vlan = 0, std::optional<uint32_t> now = {}) {
         const MacKey k = make_mac_key(m, vlan);
-        return table_->learn(k, rte_hash_lookup(table_->hash(), &k), port, now ? *now : table_->now_s());
+        return table_->learn(k, table_->lookup(k), port, now ? *now : table_->now_s());
     }
-    std::optional<MacRecord> find(uint64_t m, uint16_t vlan = 0) { return table_->find(make_mac_key(m, vlan)); }
+    std::optional<MacRecord> find(uint64_t m, uint16_t vlan = 0) { return table_->find_record(make_mac_key(m, vlan)); }
 
     rte_rcu_qsbr *rcu_ = nullptr;
     std::unique_ptr<MacTable> table_;
