@@ -23,6 +23,9 @@
 #include <vector>
 
 #include <rte_hash_crc.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 #include <rte_prefetch.h>
 
 #include "dpdk_switch/result.h"
@@ -65,13 +68,16 @@ public:
 
     // ---- data plane ----
     // Slot of each key, or -1. n <= 64.
+    // A key equal to the one before it (a burst of one flow) reuses its result.
     void lookup_bulk(const MacKey *keys, unsigned n, int32_t *slots) const noexcept {
         uint32_t h[64];
         for (unsigned i = 0; i < n; ++i) {
             h[i] = hash(keys[i]);
             rte_prefetch0(&buckets_[h[i] & mask_]);
         }
-        for (unsigned i = 0; i < n; ++i) slots[i] = find(stored(keys[i]), h[i]);
+        slots[0] = find(stored(keys[0]), h[0]);
+        for (unsigned i = 1; i < n; ++i)
+            slots[i] = keys[i] == keys[i - 1] ? slots[i - 1] : find(stored(keys[i]), h[i]);
     }
     int32_t lookup(MacKey key) const noexcept { return find(stored(key), hash(key)); }
     const MacEntry &entry(int32_t slot) const noexcept { return buckets_[slot / kSlots].entry[slot % kSlots]; }
@@ -109,13 +115,29 @@ private:
 
     int32_t find(uint64_t sk, uint32_t h) const noexcept {
         for (unsigned p = 0; p < kProbe; ++p) {
-            const Bucket &b = buckets_[(h + p) & mask_];
+            const uint32_t bi = (h + p) & mask_;
+            const Bucket &b = buckets_[bi];
+#ifdef __AVX2__
+            // The four keys in one 32-byte compare. Each 8-byte lane is read whole (an aligned
+            // vector load never tears a lane on x86), and x86 keeps loads in order, so only the
+            // compiler must be kept from hoisting the entry reads above it: the signal fence.
+            const __m256i keys = _mm256_load_si256(reinterpret_cast<const __m256i *>(&b.key[0]));
+            const unsigned hit = static_cast<unsigned>(
+                _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(keys, _mm256_set1_epi64x(static_cast<int64_t>(sk))))));
+            std::atomic_signal_fence(std::memory_order_acquire);
+            if (hit != 0) [[likely]]
+                return static_cast<int32_t>(bi * kSlots + static_cast<unsigned>(__builtin_ctz(hit)));
+            const unsigned empty = static_cast<unsigned>(
+                _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(keys, _mm256_setzero_si256()))));
+            bool has_empty = empty != 0;
+#else
             bool has_empty = false;
             for (unsigned s = 0; s < kSlots; ++s) {
                 const uint64_t v = b.key[s].load(std::memory_order_acquire);
-                if (v == sk) return static_cast<int32_t>((((h + p) & mask_) * kSlots) + s);
+                if (v == sk) return static_cast<int32_t>(bi * kSlots + s);
                 has_empty |= v == kEmpty;
             }
+#endif
             // Inserts take the first free slot along the probe sequence, so a key is never
             // placed past a never-used slot.
             if (has_empty) [[likely]]
