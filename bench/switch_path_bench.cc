@@ -40,6 +40,7 @@ struct Fixture {
     MempoolPtr pool;
     std::vector<rte_mbuf *> mbufs;   // pairs * 2 frames, in replay order
     std::unique_ptr<LcoreCounters> counters = std::make_unique<LcoreCounters>();
+    PortSlot slot;   // an access port of the default VLAN
 
     explicit Fixture(unsigned pairs, unsigned table_size) {
         const size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
@@ -64,17 +65,17 @@ struct Fixture {
 
 void run_path(benchmark::State &state, unsigned pairs, unsigned table_size) {
     Fixture fx(pairs, table_size);
-    SwitchPath path(*fx.macs);
+    SwitchPath path(*fx.macs, nullptr);
     BurstDecision d;
     const unsigned nbursts = static_cast<unsigned>(fx.mbufs.size() / kBurst);
     // Warm-up pass: learn every MAC (forwarding steady state, as after the pcap warm-up).
     for (unsigned b = 0; b < nbursts; ++b)
-        path.classify(&fx.mbufs[b * kBurst], kBurst, Ingress{static_cast<uint16_t>(b % 2), 0}, 0, d, *fx.counters);
+        path.classify(&fx.mbufs[b * kBurst], kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
     uint64_t packets = 0, cycles = 0;
     unsigned b = 0;
     for (auto _ : state) {
         const uint64_t t0 = rte_rdtsc();
-        path.classify(&fx.mbufs[b * kBurst], kBurst, Ingress{static_cast<uint16_t>(b % 2), 0}, 0, d, *fx.counters);
+        path.classify(&fx.mbufs[b * kBurst], kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
         cycles += rte_rdtsc() - t0;
         benchmark::DoNotOptimize(d);
         packets += kBurst;

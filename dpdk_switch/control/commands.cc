@@ -11,6 +11,7 @@
 
 #include <rte_ethdev.h>
 
+#include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/switch.h"
 
 namespace dsw {
@@ -95,6 +96,27 @@ Reply clear_port_stats(Switch &sw, const Args &a) {
     return r;
 }
 
+// Ports whose link is a software peer: link up means the peer is connected (vhost: a
+// virtio-user/VM attached its rings; memif: the other side connected; virtio_user: the backend
+// accepted us). Other kinds have no peer to show.
+const char *peer_state(PortType t, bool link_up) {
+    switch (t) {
+    case PortType::vhost:
+    case PortType::virtio_user:
+    case PortType::memif: return link_up ? "connected" : "disconnected";
+    default: return nullptr;
+    }
+}
+
+std::string attached_to(const PortConfig &pc) {
+    switch (pc.type) {
+    case PortType::vhost: return (pc.client ? "vhost-user client of " : "vhost-user server on ") + pc.path;
+    case PortType::virtio_user: return "virtio-user of " + pc.path;
+    case PortType::memif: return "memif " + pc.role + " on " + pc.socket + " id " + std::to_string(pc.id);
+    default: return "";
+    }
+}
+
 Reply show_port_info(Switch &sw, const Args &a) {
     auto sel = select_ports(sw, a[3]);
     if (auto *err = std::get_if<Reply>(&sel)) return *err;
@@ -109,6 +131,8 @@ Reply show_port_info(Switch &sw, const Args &a) {
         rte_eth_macaddr_get(e.id(), &addr);
         const std::string mac = mac_to_string(mac_from_bytes(addr.addr_bytes));
         const PortConfig &pc = e.config();
+        const bool up = link.link_status == RTE_ETH_LINK_UP;
+        const char *peer = peer_state(pc.type, up);
         r.json["ports"].push_back({{"name", pc.name},
                                    {"type", port_type_name(pc.type)},
                                    {"port_id", e.id()},
@@ -120,11 +144,13 @@ Reply show_port_info(Switch &sw, const Args &a) {
                                    {"devargs", e.devargs()},
                                    {"rx_desc", e.rx_desc()},
                                    {"tx_desc", e.tx_desc()}});
+        if (peer != nullptr) r.json["ports"].back()["peer"] = peer;
         t << "  ******** port " << pc.name << " ********\n"
           << "  type: " << port_type_name(pc.type) << "   ethdev: " << e.id() << "   lcore: " << sp->lcore << "\n"
           << "  link: " << (link.link_status == RTE_ETH_LINK_UP ? "up" : "down") << "   speed: " << link.link_speed
           << " Mbps   MAC: " << mac << "\n"
           << "  devargs: " << e.devargs() << "\n";
+        if (peer != nullptr) t << "  peer: " << peer << " (" << attached_to(pc) << ")\n";
     }
     r.text = t.str();
     return r;
@@ -223,6 +249,9 @@ Reply show_switch_stats(Switch &sw, const Args &) {
               {"flooded", s.flooded},
               {"learn_table_full", s.learn_table_full},
               {"static_conflicts", s.static_conflicts},
+              {"arp_proxy_replies", s.arp_proxy_replies},
+              {"arp_learned", s.arp_learned},
+              {"arp_moves", s.arp_moves},
               {"mac_entries", sw.macs().size()},
               {"mac_capacity", sw.macs().capacity()},
               {"mac_aging_s", sw.mac_aging_s()},
@@ -230,6 +259,8 @@ Reply show_switch_stats(Switch &sw, const Args &) {
     std::ostringstream t;
     t << "  learned: " << s.learned << "  moves: " << s.moves << "  flooded: " << s.flooded
       << "  learn_table_full: " << s.learn_table_full << "\n"
+      << "  arp_proxy_replies: " << s.arp_proxy_replies << "  arp_learned: " << s.arp_learned
+      << "  arp_moves: " << s.arp_moves << "\n"
       << "  MAC table: " << sw.macs().size() << " / " << sw.macs().capacity() << " entries, aging "
       << sw.mac_aging_s() << " s\n  drops:";
     for (unsigned k = 0; k < kDropReasons; ++k) t << " " << kDropReasonNames[k] << "=" << s.drops[k];
@@ -275,6 +306,83 @@ Reply show_lcores(Switch &sw, const Args &) {
     return r;
 }
 
+// port add <name> <type> key=value...: the keys and checks of a config port (port_from_words).
+Reply port_add(Switch &sw, const Args &a) {
+    auto pc = port_from_words(a[2], a[3], Args(a.begin() + 4, a.end()));
+    if (!pc) return Reply::error(pc.error().message);
+    auto index = sw.add_port(pc.value());
+    if (!index) return Reply::error(index.error().message);
+    const SwitchPort *sp = sw.port(index.value());
+    Reply r;
+    r.json = {{"ok", true}, {"name", a[2]}, {"port_id", sp->eth->id()}, {"lcore", sp->lcore}};
+    r.text = "port " + a[2] + " added (" + std::string(port_type_name(pc->type)) + ", ethdev " +
+             std::to_string(sp->eth->id()) + ", lcore " + std::to_string(sp->lcore) + ")";
+    return r;
+}
+
+Reply port_del(Switch &sw, const Args &a) {
+    if (auto st = sw.del_port(a[2]); !st) return Reply::error(st.error().message);
+    Reply r;
+    r.json = {{"ok", true}};
+    r.text = "port " + a[2] + " deleted";
+    return r;
+}
+
+Reply show_arp_table(Switch &sw, const Args &) {
+    if (sw.arp() == nullptr) return Reply::error("the ARP proxy is off (switch.arp_proxy: false)");
+    Reply r;
+    r.json["entries"] = json::array();
+    std::ostringstream t;
+    t << "  IP               MAC                VLAN  PORT             TYPE\n";
+    unsigned shown = 0;
+    for (const ArpRecord &a : sw.arp()->records()) {
+        const std::string ip = ipv4_to_string(a.ip), mac = mac_to_string(a.binding.mac);
+        // A binding's port is where its MAC is now; a static binding may have none yet.
+        std::string port;
+        if (auto m = sw.macs().find_record(make_mac_key(a.binding.mac, a.vlan))) port = sw.port_name(m->port);
+        r.json["entries"].push_back({{"ip", ip}, {"mac", mac}, {"vlan", a.vlan}, {"port", port},
+                                     {"static", a.binding.is_static}});
+        char line[160];
+        std::snprintf(line, sizeof line, "  %-15s  %-17s  %4u  %-16s %s\n", ip.c_str(), mac.c_str(), a.vlan,
+                      port.empty() ? "-" : port.c_str(), a.binding.is_static ? "static" : "dynamic");
+        t << line;
+        ++shown;
+    }
+    t << "  " << shown << " entries";
+    r.text = t.str();
+    return r;
+}
+
+Reply arp_add(Switch &sw, const Args &a) {
+    if (sw.arp() == nullptr) return Reply::error("the ARP proxy is off (switch.arp_proxy: false)");
+    auto ip = ipv4_from_string(a[2]);
+    if (!ip) return Reply::error("bad IPv4 address '" + a[2] + "'");
+    auto mac = mac_from_string(a[3]);
+    if (!mac || mac_is_multicast(*mac)) return Reply::error("bad unicast MAC address '" + a[3] + "'");
+    std::string err;
+    auto vlan = vlan_arg(a, 4, err);
+    if (!vlan) return Reply::error(err);
+    if (auto st = sw.arp()->add_static(*vlan, *ip, *mac); !st) return Reply::error(st.error().message);
+    Reply r;
+    r.json = {{"ok", true}};
+    r.text = "static ARP binding " + a[2] + " -> " + mac_to_string(*mac);
+    return r;
+}
+
+Reply arp_del(Switch &sw, const Args &a) {
+    if (sw.arp() == nullptr) return Reply::error("the ARP proxy is off (switch.arp_proxy: false)");
+    auto ip = ipv4_from_string(a[2]);
+    if (!ip) return Reply::error("bad IPv4 address '" + a[2] + "'");
+    std::string err;
+    auto vlan = vlan_arg(a, 3, err);
+    if (!vlan) return Reply::error(err);
+    if (!sw.arp()->remove(*vlan, *ip)) return Reply::error("no ARP binding for " + a[2]);
+    Reply r;
+    r.json = {{"ok", true}};
+    r.text = "deleted " + a[2];
+    return r;
+}
+
 Reply help(Switch &, const Args &) {
     Reply r;
     r.json["commands"] = command_synopsis();
@@ -312,6 +420,11 @@ const std::vector<Command> &commands() {
         {{"show", "switch", "stats"}, 3, 3, show_switch_stats, "show switch stats"},
         {{"set", "mac", "aging"}, 4, 4, set_mac_aging, "set mac aging <seconds>"},
         {{"show", "lcores"}, 2, 2, show_lcores, "show lcores"},
+        {{"show", "arp", "table"}, 3, 3, show_arp_table, "show arp table"},
+        {{"arp", "add"}, 4, 6, arp_add, "arp add <IP> <MAC> [vlan <N>]"},
+        {{"arp", "del"}, 3, 5, arp_del, "arp del <IP> [vlan <N>]"},
+        {{"port", "add"}, 4, 64, port_add, "port add <name> <type> key=value..."},
+        {{"port", "del"}, 3, 3, port_del, "port del <name>"},
         {{"quit"}, 1, 1, quit, "quit"},
     };
     return table;

@@ -1,5 +1,7 @@
 #include "dpdk_switch/control/switch.h"
 
+#include <algorithm>
+
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -10,13 +12,39 @@ namespace dsw {
 
 namespace {
 constexpr unsigned kRingSize = 1024;   // per TX port hand-off ring, in mbufs
+// Pool mbufs no port may count on: bursts in flight between RX and TX, the workers' TX batches,
+// the per-lcore mempool caches.
+constexpr unsigned kPoolHeadroom = 4096;
+// Ports the pool is sized for beyond the config's, for `port add` (one queue, 1024 + 1024
+// descriptors each: what af_packet, vhost, memif, tap and virtio_user may hold).
+constexpr unsigned kSparePorts = 4;
+constexpr unsigned kSparePortMbufs = 1024 + 1024 + kRingSize;
+
+// The most mbufs the port may hold: its RX/TX descriptors (or fill ring) and a full ring.
+unsigned port_mbufs(const PortConfig &pc) {
+    auto n = EthPort::mbufs_needed(pc);
+    return (n ? n.value() : pc.queues * 2048u) + kRingSize;
+}
 
 unsigned pool_size(const Config &cfg) {
     if (cfg.sw.mbufs != 0) return cfg.sw.mbufs;
-    // Per port: RX and TX descriptors plus a full hand-off ring; room for ports added later.
-    const unsigned per_port = 1024 + 1024 + kRingSize;
-    const unsigned ports = static_cast<unsigned>(cfg.ports.size()) + 4;
-    return std::max(16383u, 4096 + ports * per_port);
+    unsigned ports = kSparePorts * kSparePortMbufs;
+    for (const auto &pc : cfg.ports) ports += port_mbufs(pc);
+    return std::max(16383u, kPoolHeadroom + ports);
+}
+
+// What a port attaches to, for telling two ports on the same thing apart; "" for none.
+std::string attachment(const PortConfig &pc) {
+    switch (pc.type) {
+    case PortType::af_packet:
+    case PortType::af_xdp:
+    case PortType::tap: return "interface " + pc.iface;
+    case PortType::vhost:
+    case PortType::virtio_user: return "socket " + pc.path;
+    case PortType::memif: return "memif socket " + pc.socket + " id " + std::to_string(pc.id);
+    case PortType::dpdk: break;   // rte_dev_probe refuses a device name twice
+    }
+    return "";
 }
 }  // namespace
 
@@ -59,8 +87,15 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
     if (!macs) return macs.error();
     sw->macs_ = std::move(macs.value());
 
+    if (cfg.sw.arp_proxy) {
+        auto arp = ArpTable::create("dsw_arp", cfg.sw.mac_table_size, static_cast<int>(rte_socket_id()), sw->rcu_.get());
+        if (!arp) return arp.error();
+        sw->arp_ = std::move(arp.value());
+    }
+
     sw->counters_ = std::make_unique<LcoreCounters[]>(RTE_MAX_LCORE);
     sw->shared_.macs = sw->macs_.get();
+    sw->shared_.arp = sw->arp_.get();
     sw->shared_.rcu = sw->rcu_.get();
     sw->shared_.counters = sw->counters_.get();
     sw->shared_.burst = static_cast<uint16_t>(std::min<unsigned>(cfg.sw.burst, 32));
@@ -69,7 +104,21 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
 
 Switch::~Switch() { stop(); }
 
-Status Switch::add_port(const PortConfig &pc) {
+Status Switch::check_new_port(const PortConfig &pc) const {
+    if (port(pc.name) != nullptr) return fail("port " + pc.name + ": a port of that name exists already");
+    const std::string what = attachment(pc);
+    for (const auto &sp : ports_) {
+        if (!sp || what.empty()) continue;
+        if (attachment(sp->eth->config()) == what)
+            return fail("port " + pc.name + ": " + what + " is port " + sp->eth->config().name + " already");
+    }
+    if (pc.lcore && std::find(workers_.begin(), workers_.end(), *pc.lcore) == workers_.end())
+        return fail("port " + pc.name + ": lcore " + std::to_string(*pc.lcore) + " is not a worker lcore");
+    return Ok{};
+}
+
+Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
+    if (auto st = check_new_port(pc); !st) return st.error();
     unsigned index = kMaxPorts;
     for (unsigned i = 0; i < kMaxPorts; ++i)
         if (!ports_[i]) {
@@ -77,8 +126,24 @@ Status Switch::add_port(const PortConfig &pc) {
             break;
         }
     if (index == kMaxPorts) return fail("port " + pc.name + ": the switch has " + std::to_string(kMaxPorts) + " ports already");
+    auto need = EthPort::mbufs_needed(pc);   // also the type's own refusals (af_xdp without hugepages)
+    if (!need) return need.error();
+    const unsigned mbufs = port_mbufs(pc);
+    if (check_mbufs) {
+        // The pool was sized for the config's ports and kSparePorts more. A port that does not
+        // fit beside what the others may hold would starve their RX refills: refuse it.
+        const unsigned pool = pool_mbufs(), committed = mbufs_committed();
+        const unsigned room = pool > kPoolHeadroom + committed ? pool - kPoolHeadroom - committed : 0;
+        const unsigned avail = rte_mempool_avail_count(pool_.get());
+        if (mbufs > room || mbufs > avail)
+            return fail("port " + pc.name + ": not enough mbufs: it may hold " + std::to_string(mbufs) +
+                        " (descriptors and ring), the pool of " + std::to_string(pool) + " has " +
+                        std::to_string(std::min(room, avail)) + " left beside the other ports' " +
+                        std::to_string(committed) + " (raise switch.mbufs)");
+    }
     auto sp = std::make_unique<SwitchPort>();
     sp->index = index;
+    sp->mbufs = mbufs;
     sp->lcore = pc.lcore ? *pc.lcore : workers_[next_rr_++ % workers_.size()];
     auto ring = make_ring("dsw_tx_" + std::to_string(index) + "_" + std::to_string(rte_rdtsc() & 0xffffff), kRingSize,
                           static_cast<int>(rte_socket_id()), RING_F_SC_DEQ);
@@ -87,9 +152,45 @@ Status Switch::add_port(const PortConfig &pc) {
     auto eth = EthPort::open(pc, pool_.get());
     if (!eth) return eth.error();
     sp->eth.emplace(std::move(eth.value()));
-    sp->baseline = raw_port_totals(index);   // counters of a former port at this index
+    // Counters of a former port at this index: nothing adds to them any more (no view has the
+    // index, no MAC entry points at it), so they are the new port's zero.
+    sp->baseline = raw_port_totals(index);
     ports_[index] = std::move(sp);
+    return index;
+}
+
+Result<unsigned> Switch::add_port(const PortConfig &pc) {
+    auto index = open_port(pc, true);
+    if (!index) return index;
+    publish_view();
+    DSW_LOG(INFO, main, "port %s added as index %u on lcore %u", pc.name.c_str(), index.value(),
+            ports_[index.value()]->lcore);
+    return index;
+}
+
+Status Switch::del_port(const std::string &name) {
+    const SwitchPort *found = port(name);
+    if (found == nullptr) return fail("no port named '" + name + "'");
+    const unsigned index = found->index;
+    std::unique_ptr<SwitchPort> gone = std::move(ports_[index]);
+    // After this returns, every worker has finished the loop that may have used the old view:
+    // none polls the port, none pushes to its ring, and their TX batches (flushed every loop
+    // before the quiescent report) hold nothing for it.
+    publish_view();
+    // Frames to its MACs are counted as port_gone until these entries are gone.
+    const unsigned flushed = macs_->flush(static_cast<int>(index), true);
+    gone.reset();   // frees what its ring holds, stops and closes the device
+    DSW_LOG(INFO, main, "port %s deleted (index %u, %u MAC entries flushed)", name.c_str(), index, flushed);
     return Ok{};
+}
+
+unsigned Switch::pool_mbufs() const { return pool_->size; }
+
+unsigned Switch::mbufs_committed() const {
+    unsigned n = 0;
+    for (const auto &sp : ports_)
+        if (sp) n += sp->mbufs;
+    return n;
 }
 
 void Switch::publish_view() {
@@ -101,15 +202,16 @@ void Switch::publish_view() {
         slot.port_id = sp->eth->id();
         slot.owner = sp->lcore;
         slot.ring = sp->ring.get();
-        slot.access_vlan = sp->eth->config().vlan;
+        const PortConfig &pc = sp->eth->config();
         WorkerPorts &w = v->workers[sp->lcore];
         w.index[w.n++] = static_cast<uint16_t>(sp->index);
-        FloodDomain *dom = const_cast<FloodDomain *>(v->domain(slot.access_vlan));
-        if (dom == nullptr) {
-            dom = &v->domains[v->n_domains++];
-            dom->vlan = slot.access_vlan;
+        slot.trunk = !pc.trunk.empty();
+        slot.access_vlan = pc.vlan;
+        if (!slot.trunk) v->add_member(pc.vlan, static_cast<uint16_t>(sp->index));
+        for (uint16_t vid : pc.trunk) {
+            slot.allowed[vid >> 6] |= 1ULL << (vid & 63);
+            v->add_member(vid, static_cast<uint16_t>(sp->index));
         }
-        dom->members[dom->n++] = static_cast<uint16_t>(sp->index);
     }
     DataplaneView *old = view_.release();
     view_ = std::move(v);
@@ -123,12 +225,23 @@ void Switch::publish_view() {
 
 Status Switch::start() {
     for (const auto &pc : cfg_.ports)
-        if (auto st = add_port(pc); !st) return st;
+        if (auto index = open_port(pc, false); !index) return index.error();
     for (const auto &sm : cfg_.static_macs) {
         const SwitchPort *sp = port(sm.port);
         auto mac = mac_from_string(sm.mac);
         if (sp == nullptr || !mac) return fail("static_macs: bad entry " + sm.mac + " " + sm.port, kExitConfigError);
         if (auto st = macs_->add_static(make_mac_key(*mac, sm.vlan), static_cast<uint16_t>(sp->index)); !st) return st;
+    }
+    for (const auto &sa : cfg_.arp) {
+        if (!arp_) break;   // arp_proxy: false: the bindings have nobody to serve
+        auto ip = ipv4_from_string(sa.ip);
+        auto mac = mac_from_string(sa.mac);
+        if (!ip || !mac) return fail("arp: bad entry " + sa.ip + " " + sa.mac, kExitConfigError);
+        // The binding lives in the VLAN where a static MAC puts its owner, else the default one.
+        uint16_t vlan = 0;
+        for (const auto &sm : cfg_.static_macs)
+            if (mac_from_string(sm.mac) == mac) vlan = sm.vlan;
+        if (auto st = arp_->add_static(vlan, *ip, *mac); !st) return st;
     }
     publish_view();
     shared_.stop.store(false);
@@ -206,6 +319,9 @@ SwitchTotals Switch::switch_totals() const {
         t.flooded += c.flooded.get();
         t.learn_table_full += c.learn_table_full.get();
         t.static_conflicts += c.static_conflicts.get();
+        t.arp_proxy_replies += c.arp_proxy_replies.get();
+        t.arp_learned += c.arp_learned.get();
+        t.arp_moves += c.arp_moves.get();
     }
     for (unsigned i = 0; i < kMaxPorts; ++i) {
         const PortTotals p = raw_port_totals(i);
@@ -228,6 +344,15 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
 
 void Switch::housekeeping() {
     if (aging_s_ != 0) macs_->age(aging_s_);
+    // A learned binding lives as long as its MAC: once the MAC ages out (or is flushed), the
+    // switch no longer vouches for the address.
+    if (arp_)
+        arp_->remove_if(
+            [](const ArpRecord &r, const void *ctx) {
+                const auto *macs = static_cast<const MacTable *>(ctx);
+                return !r.binding.is_static && !macs->find_record(make_mac_key(r.binding.mac, r.vlan));
+            },
+            macs_.get());
 }
 
 }  // namespace dsw

@@ -2,12 +2,22 @@
 
 #include <rte_prefetch.h>
 
+#include "dpdk_switch/dataplane/arp_proxy.h"
 #include "dpdk_switch/dataplane/parse.h"
 
 namespace dsw {
 
 namespace {
 constexpr unsigned kPrefetchAhead = 4;
+constexpr uint8_t kNone = 0xff;
+}  // namespace
+
+uint16_t SwitchPath::handle_arp(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uint16_t port,
+                                SwitchCounters &c) noexcept {
+    ArpFields req;
+    const uint8_t drop = parse_arp(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, l3_off, req);
+    if (drop != kNoDrop) return kOutDrop | drop;
+    return arp_proxy(*arp_, m, req, l3_off, vlan, port, c) == ArpVerdict::reply ? kOutReply : 0;
 }
 
 void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,
@@ -15,32 +25,37 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     // Pass 1: parse, and gather the keys of every frame that survives: sources first, then the
     // unicast destinations, so that one bulk lookup (<= 64 keys) serves learning and forwarding.
     MacKey keys[2 * kMaxBurst];
-    uint8_t src_slot[kMaxBurst];   // index into keys[] of frame i's source
-    uint8_t dst_slot[kMaxBurst];   // index of its destination, or 0xff for group destinations
+    uint8_t src_slot[kMaxBurst];   // index into keys[] of frame i's source, kNone if dropped
+    uint8_t dst_slot[kMaxBurst];   // index of its destination, kNone for group destinations
+    uint16_t arp_off[kMaxBurst];   // ARP frames: offset of the ARP body; 0 otherwise
     uint64_t dsts[kMaxBurst];
+    const PortSlot &port = *in.slot;
     unsigned nkeys = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
         const L2Frame f = parse_l2(pkts[i]);
         uint8_t drop = f.drop;
-        // Access ports carry untagged frames only (VLAN trunks come with their own issue).
-        if (drop == kNoDrop && f.tagged) [[unlikely]]
+        // Access ports carry untagged frames of their VLAN, trunks tagged frames of theirs.
+        const uint16_t vlan = f.tagged ? f.vlan : port.access_vlan;
+        if (drop == kNoDrop && (f.tagged != port.trunk || (f.tagged && !port.carries(vlan)))) [[unlikely]]
             drop = static_cast<uint8_t>(DropReason::vlan_not_allowed);
         if (drop != kNoDrop) [[unlikely]] {
             d.out[i] = kOutDrop | drop;
-            src_slot[i] = 0xff;
+            src_slot[i] = kNone;
             continue;
         }
-        d.vlan[i] = in.access_vlan;
+        d.vlan[i] = vlan;
+        d.tagged[i] = f.tagged;
         d.out[i] = 0;
         dsts[i] = f.dst;
-        keys[nkeys] = make_mac_key(f.src, in.access_vlan);
+        arp_off[i] = f.ethertype == RTE_ETHER_TYPE_ARP ? f.l3_off : 0;
+        keys[nkeys] = make_mac_key(f.src, vlan);
         src_slot[i] = static_cast<uint8_t>(nkeys++);
     }
     for (uint16_t i = 0; i < n; ++i) {
-        if (src_slot[i] == 0xff) continue;
+        if (src_slot[i] == kNone) continue;
         if (mac_is_multicast(dsts[i])) {
-            dst_slot[i] = 0xff;
+            dst_slot[i] = kNone;
             continue;
         }
         keys[nkeys] = make_mac_key(dsts[i], d.vlan[i]);
@@ -52,9 +67,9 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     int32_t pos[2 * kMaxBurst];
     macs_.lookup_bulk(keys, nkeys, pos);
 
-    // Pass 2: learn the sources (a table write only for a new or moved MAC), then decide.
+    // Pass 2: learn the sources (a table write only for a new MAC), then decide.
     for (uint16_t i = 0; i < n; ++i) {
-        if (src_slot[i] == 0xff) continue;
+        if (src_slot[i] == kNone) continue;
         const uint8_t s = src_slot[i];
         switch (macs_.learn(keys[s], pos[s], in.port, now_s)) {
         case LearnResult::refreshed: break;
@@ -63,7 +78,14 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         case LearnResult::table_full: c.sw.learn_table_full.inc(); break;
         case LearnResult::static_conflict: c.sw.static_conflicts.inc(); break;
         }
-        if (dst_slot[i] == 0xff) {
+        if (arp_off[i] != 0 && arp_ != nullptr) [[unlikely]] {
+            const uint16_t verdict = handle_arp(pkts[i], arp_off[i], d.vlan[i], in.port, c.sw);
+            if (verdict != 0) {
+                d.out[i] = verdict;
+                continue;
+            }
+        }
+        if (dst_slot[i] == kNone) {
             d.out[i] = kOutFlood;
             continue;
         }

@@ -9,6 +9,7 @@
 
 #include "dpdk_switch/dataplane/switch_path.h"
 #include "dpdk_switch/dataplane/tx_stage.h"
+#include "dpdk_switch/dataplane/vlan_edit.h"
 
 namespace dsw {
 
@@ -17,7 +18,7 @@ namespace {
 class Worker {
 public:
     Worker(WorkerShared &s, unsigned lcore)
-        : s_(s), lcore_(lcore), c_(s.counters[lcore]), path_(*s.macs), tx_(lcore, c_) {}
+        : s_(s), lcore_(lcore), c_(s.counters[lcore]), path_(*s.macs, s.arp), tx_(lcore, c_) {}
 
     void run() noexcept {
         rte_rcu_qsbr_thread_register(s_.rcu, lcore_);
@@ -63,7 +64,7 @@ private:
         c_.packets.add(n);
 
         BurstDecision d;
-        path_.classify(pkts, n, Ingress{port, slot.access_vlan}, now_s, d, c_);
+        path_.classify(pkts, n, Ingress{port, &slot}, now_s, d, c_);
         dispatch(v, port, pkts, n, d);
         return n;
     }
@@ -75,40 +76,84 @@ private:
         PortCounters &pc = c_.port[in_port];
         for (uint16_t i = 0; i < n; ++i) {
             const uint16_t out = d.out[i];
+            uint16_t reason;
             if (out < kMaxPorts) [[likely]] {
-                tx_.push(out, pkts[i]);
+                reason = unicast(v.ports[out], out, pkts[i], d.vlan[i], d.tagged[i]);
+            } else if (out == kOutFlood) {
+                reason = flood(v, in_port, d.vlan[i], d.tagged[i], pkts[i]);
+            } else if (out == kOutReply) {
+                tx_.push(in_port, pkts[i]);   // leaves the way it came: same port, same tagging
                 continue;
-            }
-            if (out == kOutFlood) {
-                if (flood(v, in_port, d.vlan[i], pkts[i])) continue;
-                pc.drops[static_cast<unsigned>(DropReason::no_flood_target)].inc();
             } else {
-                pc.drops[out & ~kOutDrop].inc();
+                reason = out & ~kOutDrop;
             }
+            if (reason == kSent) [[likely]]
+                continue;
+            pc.drops[reason].inc();
             dropped[ndropped++] = pkts[i];
         }
         if (ndropped != 0) [[unlikely]]
             rte_pktmbuf_free_bulk(dropped, ndropped);
     }
 
-    // Sends one frame to every other port of its domain by reference count: one mbuf, k
-    // references, no payload copy. Each TX (or free) drops one reference.
-    bool flood(const DataplaneView &v, uint16_t in_port, uint16_t vlan, rte_mbuf *m) noexcept {
-        const FloodDomain *dom = v.domain(vlan);
-        if (dom == nullptr) return false;
-        const uint16_t targets = static_cast<uint16_t>(dom->n - (member(dom, in_port) ? 1 : 0));
-        if (targets == 0) return false;
-        if (targets > 1) rte_mbuf_refcnt_update(m, static_cast<int16_t>(targets - 1));
-        for (uint16_t k = 0; k < dom->n; ++k)
-            if (dom->members[k] != in_port) tx_.push(dom->members[k], m);
-        c_.sw.flooded.inc();
-        return true;
+    static constexpr uint16_t kSent = 0xffff;
+
+    // One egress port: tagged on a trunk, untagged on an access port, in place (the frame has
+    // one owner here). Returns kSent or a drop reason.
+    uint16_t unicast(const PortSlot &out, uint16_t port, rte_mbuf *m, uint16_t vlan, bool tagged) noexcept {
+        if (!out.carries(vlan)) [[unlikely]]   // e.g. a static MAC on a port outside the VLAN
+            return static_cast<uint16_t>(DropReason::vlan_not_allowed);
+        if (out.trunk != tagged) [[unlikely]] {
+            if (out.trunk) {
+                if (!vlan_tag_in_place(m, vlan)) return static_cast<uint16_t>(DropReason::no_mbufs);
+            } else {
+                vlan_untag_in_place(m);
+            }
+        }
+        tx_.push(port, m);
+        return kSent;
     }
 
-    static bool member(const FloodDomain *dom, uint16_t port) noexcept {
-        for (uint16_t k = 0; k < dom->n; ++k)
-            if (dom->members[k] == port) return true;
-        return false;
+    // Sends one frame to every other port of its domain by reference count: one mbuf, k
+    // references, no payload copy. Ports that want the other tagging share one variant (a new
+    // header chained to a clone). Each TX (or free) drops one reference.
+    uint16_t flood(const DataplaneView &v, uint16_t in_port, uint16_t vlan, bool tagged, rte_mbuf *m) noexcept {
+        const FloodDomain *dom = v.domain(vlan);
+        if (dom == nullptr) return static_cast<uint16_t>(DropReason::no_flood_target);
+        uint16_t same = 0, other = 0;
+        for (uint16_t k = 0; k < dom->n; ++k) {
+            const uint16_t p = dom->members[k];
+            if (p == in_port) continue;
+            (v.ports[p].trunk == tagged ? same : other)++;
+        }
+        if (same + other == 0) return static_cast<uint16_t>(DropReason::no_flood_target);
+        rte_mbuf *variant = nullptr;
+        if (other != 0) [[unlikely]] {
+            variant = vlan_variant(m, !tagged, vlan);
+            if (variant == nullptr) {
+                // The frame still reaches the ports that take it as it is; the miss is counted once.
+                if (same == 0) return static_cast<uint16_t>(DropReason::no_mbufs);
+                c_.port[in_port].drops[static_cast<unsigned>(DropReason::no_mbufs)].inc();
+                other = 0;
+            } else if (other > 1) {
+                rte_mbuf_refcnt_update(variant, static_cast<int16_t>(other - 1));
+            }
+        }
+        if (same == 0) {
+            rte_pktmbuf_free(m);   // the variant's clone keeps the data alive
+        } else if (same > 1) {
+            rte_mbuf_refcnt_update(m, static_cast<int16_t>(same - 1));
+        }
+        for (uint16_t k = 0; k < dom->n; ++k) {
+            const uint16_t p = dom->members[k];
+            if (p == in_port) continue;
+            if (v.ports[p].trunk == tagged)
+                tx_.push(p, m);
+            else if (variant != nullptr)
+                tx_.push(p, variant);
+        }
+        c_.sw.flooded.inc();
+        return kSent;
     }
 
     WorkerShared &s_;

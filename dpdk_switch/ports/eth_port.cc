@@ -1,5 +1,7 @@
 #include "dpdk_switch/ports/eth_port.h"
 
+#include <algorithm>
+
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -38,9 +40,17 @@ Status configure(uint16_t port_id, const PortConfig &cfg, rte_mempool *pool, Que
 
 }  // namespace
 
+Result<unsigned> EthPort::mbufs_needed(const PortConfig &cfg, QueueSizes q) {
+    auto dev = device_for(cfg);
+    if (!dev) return dev.error();
+    const unsigned rx = std::max<unsigned>(q.rx_desc, dev->rx_fill);
+    return cfg.queues * (rx + q.tx_desc);
+}
+
 Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSizes q) {
     auto dev = device_for(cfg);
     if (!dev) return dev.error();
+    if (!dev->listen_path.empty()) remove_stale_socket(dev->listen_path);
     int rc = rte_dev_probe(dev->devargs.c_str());
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": cannot probe '" + dev->devargs + "'", rc));
     EthPort p;

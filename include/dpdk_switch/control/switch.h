@@ -17,6 +17,7 @@
 #include "dpdk_switch/dpdk/owners.h"
 #include "dpdk_switch/ports/eth_port.h"
 #include "dpdk_switch/result.h"
+#include "dpdk_switch/tables/arp_table.h"
 #include "dpdk_switch/tables/mac_table.h"
 
 namespace dsw {
@@ -33,6 +34,7 @@ struct PortTotals {
 
 struct SwitchTotals {
     uint64_t learned = 0, moves = 0, flooded = 0, learn_table_full = 0, static_conflicts = 0;
+    uint64_t arp_proxy_replies = 0, arp_learned = 0, arp_moves = 0;
     std::array<uint64_t, kDropReasons> drops{};
 };
 
@@ -47,6 +49,7 @@ struct LcoreTotals {
 struct SwitchPort {
     unsigned index;
     unsigned lcore;
+    unsigned mbufs = 0;      // the most pool mbufs it may hold: descriptors + a full ring
     RingPtr ring;            // declared before eth: destroyed after the device is closed
     std::optional<EthPort> eth;
     PortTotals baseline;
@@ -61,8 +64,20 @@ public:
     Status start();          // opens the config's ports, publishes the view, launches workers
     void stop();             // stops workers, idempotent
 
+    // Hot-plug, on the main lcore, while the workers run (or before start). add_port opens the
+    // port, creates its ring and publishes a view that has it: the workers poll it from their
+    // next loop. It refuses a duplicate name or attachment, a main-lcore `lcore`, a 65th port,
+    // and a port whose descriptors and ring the mbuf pool cannot fund without taking from the
+    // other ports. Returns the port's index.
+    Result<unsigned> add_port(const PortConfig &pc);
+    // Publishes a view without the port and waits (RCU) until no worker polls it or hands it
+    // frames, then flushes its MAC entries (static ones too), frees what its ring holds and
+    // closes the device.
+    Status del_port(const std::string &name);
+
     const Config &config() const { return cfg_; }
     MacTable &macs() { return *macs_; }
+    ArpTable *arp() { return arp_.get(); }
     rte_mempool *pool() const { return pool_.get(); }
     std::vector<unsigned> worker_lcores() const { return workers_; }
 
@@ -76,13 +91,17 @@ public:
     SwitchTotals switch_totals() const;
     std::vector<LcoreTotals> lcore_totals() const;
 
+    unsigned pool_mbufs() const;       // the pool's size
+    unsigned mbufs_committed() const;  // sum of the ports' SwitchPort::mbufs
+
     unsigned mac_aging_s() const { return aging_s_; }
     void set_mac_aging(unsigned s) { aging_s_ = s; }
     void housekeeping();     // once a second on the main lcore: MAC aging
 
 private:
     explicit Switch(const Config &cfg) : cfg_(cfg), aging_s_(cfg.sw.mac_aging_s) {}
-    Status add_port(const PortConfig &pc);
+    Result<unsigned> open_port(const PortConfig &pc, bool check_mbufs);
+    Status check_new_port(const PortConfig &pc) const;
     void publish_view();
     PortTotals raw_port_totals(unsigned index) const;
 
@@ -92,6 +111,7 @@ private:
     std::unique_ptr<rte_rcu_qsbr, RcuFree> rcu_;
     MempoolPtr pool_;
     std::unique_ptr<MacTable> macs_;
+    std::unique_ptr<ArpTable> arp_;   // null when switch.arp_proxy is off
     std::unique_ptr<LcoreCounters[]> counters_;
     std::array<std::unique_ptr<SwitchPort>, kMaxPorts> ports_;
     WorkerShared shared_;

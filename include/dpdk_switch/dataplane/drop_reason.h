@@ -10,6 +10,10 @@ namespace dsw {
 #define DSW_DROP_REASONS(X)                                                                       \
     X(runt)                  /* shorter than an Ethernet header */                               \
     X(truncated_vlan)        /* 802.1Q ethertype but no room for the tag */                      \
+    X(double_tagged)         /* a second 802.1Q/802.1ad tag: QinQ is not switched */            \
+    X(oversize)              /* longer than the largest frame a port carries */                  \
+    X(arp_truncated)         /* ARP ethertype but no room for an IPv4-over-Ethernet ARP body */  \
+    X(arp_malformed)         /* ARP with hardware/protocol types or lengths other than Eth/IPv4 */ \
     X(src_mac_multicast)     /* a group address as source: never valid, never learned */         \
     X(src_mac_zero)          /* 00:00:00:00:00:00 as source */                                   \
     X(vlan_not_allowed)      /* tagged frame on an access port, or a VLAN the trunk lacks */     \
@@ -17,7 +21,8 @@ namespace dsw {
     X(no_flood_target)       /* broadcast/unknown with no other port in the domain */            \
     X(tx_full)               /* the egress PMD did not take it */                                \
     X(ring_full)             /* the hand-off ring to the egress port's worker was full */        \
-    X(port_gone)             /* egress port removed while the frame was in flight */
+    X(port_gone)             /* egress port removed while the frame was in flight */            \
+    X(no_mbufs)              /* the pool was empty when a VLAN tag had to be added or removed */
 
 enum class DropReason : uint8_t {
 #define DSW_X(name) name,

@@ -15,6 +15,9 @@
 namespace dsw {
 
 inline constexpr uint8_t kNoDrop = 0xff;
+// Largest frame switched: a 9000-byte jumbo MTU plus Ethernet header and one tag. Anything
+// longer is an error of the port or of the sender, not traffic.
+inline constexpr uint32_t kMaxFrameLen = 9000 + RTE_ETHER_HDR_LEN + 4;
 
 struct L2Frame {
     uint64_t dst;        // 48-bit MACs, wire order in the low bytes
@@ -22,6 +25,8 @@ struct L2Frame {
     uint16_t vlan;       // VLAN id from an 802.1Q tag, 0 when untagged
     bool tagged;
     uint8_t drop;        // a DropReason, or kNoDrop
+    uint16_t ethertype;  // after the tag, host order
+    uint16_t l3_off;     // offset of what follows the Ethernet header (and tag)
 };
 
 inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
@@ -40,23 +45,32 @@ inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
     std::memcpy(&w1, p + 6, 8);
     f.dst = w0 & kMacMask;
     f.src = w1 & kMacMask;
-    uint16_t ethertype_be;
-    std::memcpy(&ethertype_be, p + 12, 2);
-    if (ethertype_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || ethertype_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ))
-        [[unlikely]] {
+    uint16_t et_be;
+    std::memcpy(&et_be, p + 12, 2);
+    f.l3_off = RTE_ETHER_HDR_LEN;
+    if (et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) [[unlikely]] {
         if (len < RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr)) {
             f.drop = static_cast<uint8_t>(DropReason::truncated_vlan);
             return f;
         }
         uint16_t tci_be;
         std::memcpy(&tci_be, p + 14, 2);
+        std::memcpy(&et_be, p + 16, 2);
         f.vlan = rte_be_to_cpu_16(tci_be) & 0x0fff;
         f.tagged = true;
+        f.l3_off = RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr);
+        if (et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
+            f.drop = static_cast<uint8_t>(DropReason::double_tagged);
+            return f;
+        }
     }
+    f.ethertype = rte_be_to_cpu_16(et_be);
     if (mac_is_multicast(f.src)) [[unlikely]]
         f.drop = static_cast<uint8_t>(DropReason::src_mac_multicast);
     else if (f.src == 0) [[unlikely]]
         f.drop = static_cast<uint8_t>(DropReason::src_mac_zero);
+    else if (m->pkt_len > kMaxFrameLen) [[unlikely]]
+        f.drop = static_cast<uint8_t>(DropReason::oversize);
     return f;
 }
 

@@ -1,5 +1,6 @@
-// The switching decision for a burst received on one port: parse, learn the sources, look up
-// the destinations, decide. No TX here, so bench/ can measure exactly this path.
+// The switching decision for a burst received on one port: parse, check the VLAN, learn the
+// sources, look up the destinations, answer ARP for known bindings, decide. No TX here, so
+// bench/ can measure exactly this path.
 #pragma once
 
 #include <cstdint>
@@ -7,35 +8,44 @@
 #include <rte_mbuf.h>
 
 #include "dpdk_switch/dataplane/counters.h"
+#include "dpdk_switch/dataplane/view.h"
+#include "dpdk_switch/tables/arp_table.h"
 #include "dpdk_switch/tables/mac_table.h"
 
 namespace dsw {
 
 inline constexpr unsigned kMaxBurst = 32;
-// Decision per frame: a port index (< kMaxPorts), flood its domain, or drop with a reason.
+// Decision per frame: a port index (< kMaxPorts), flood its domain, send back out of the
+// ingress port (an ARP reply the switch wrote), or drop with a reason.
 inline constexpr uint16_t kOutFlood = 0x8000;
+inline constexpr uint16_t kOutReply = 0x8001;
 inline constexpr uint16_t kOutDrop = 0x4000;   // | DropReason
 inline constexpr uint16_t out_drop(DropReason r) { return kOutDrop | static_cast<uint16_t>(r); }
 
 struct Ingress {
-    uint16_t port;          // switch port index
-    uint16_t access_vlan;   // domain of untagged frames on this port
+    uint16_t port;            // switch port index
+    const PortSlot *slot;     // its VLAN membership
 };
 
 struct BurstDecision {
     uint16_t out[kMaxBurst];
     uint16_t vlan[kMaxBurst];   // the frame's broadcast domain
+    bool tagged[kMaxBurst];     // it arrived with an 802.1Q tag
 };
 
 class SwitchPath {
 public:
-    explicit SwitchPath(MacTable &macs) : macs_(macs) {}
+    // `arp` null: ARP proxy off (ARP is switched like any frame).
+    SwitchPath(MacTable &macs, ArpTable *arp) : macs_(macs), arp_(arp) {}
     // n <= kMaxBurst. Counts learning events and RX drops in `c`.
     void classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,
                   LcoreCounters &c) noexcept;
 
 private:
+    uint16_t handle_arp(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uint16_t port, SwitchCounters &c) noexcept;
+
     MacTable &macs_;
+    ArpTable *arp_;
 };
 
 }  // namespace dsw

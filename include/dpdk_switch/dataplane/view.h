@@ -17,12 +17,21 @@
 
 namespace dsw {
 
+inline constexpr unsigned kVlans = 4096;
+inline constexpr unsigned kMaxDomains = 512;   // distinct VLANs in use at once
+
 struct PortSlot {
     bool present = false;
+    bool trunk = false;          // 802.1Q trunk: tagged frames of the `allowed` VLANs only
     uint16_t port_id = 0;        // ethdev port id
     unsigned owner = 0;          // lcore that does this port's RX and TX
     rte_ring *ring = nullptr;    // MP/SC hand-off ring drained by the owner before its TX
-    uint16_t access_vlan = 0;    // broadcast domain of untagged frames (0: the default domain)
+    uint16_t access_vlan = 0;    // access port: the domain of its (untagged) frames; 0 is the default
+    uint64_t allowed[kVlans / 64] = {};   // trunk: bit v set if VLAN v is carried
+
+    bool carries(uint16_t vlan) const noexcept {
+        return trunk ? (allowed[vlan >> 6] >> (vlan & 63)) & 1 : vlan == access_vlan;
+    }
 };
 
 struct FloodDomain {
@@ -40,12 +49,24 @@ struct DataplaneView {
     std::array<PortSlot, kMaxPorts> ports;
     std::array<WorkerPorts, RTE_MAX_LCORE> workers;
     uint16_t n_domains = 0;
-    std::array<FloodDomain, kMaxPorts> domains;
+    std::array<uint16_t, kVlans> domain_of{};   // VLAN -> index + 1 into domains, 0: none
+    std::array<FloodDomain, kMaxDomains> domains;
 
     const FloodDomain *domain(uint16_t vlan) const noexcept {
-        for (uint16_t i = 0; i < n_domains; ++i)
-            if (domains[i].vlan == vlan) return &domains[i];
-        return nullptr;
+        const uint16_t d = domain_of[vlan & (kVlans - 1)];
+        return d ? &domains[d - 1] : nullptr;
+    }
+    // Control plane, while building a view: puts `port` in VLAN `vlan`'s broadcast domain.
+    bool add_member(uint16_t vlan, uint16_t port) noexcept {
+        uint16_t &d = domain_of[vlan];
+        if (d == 0) {
+            if (n_domains == kMaxDomains) return false;
+            d = ++n_domains;
+            domains[d - 1].vlan = vlan;
+        }
+        FloodDomain &dom = domains[d - 1];
+        dom.members[dom.n++] = port;
+        return true;
     }
 };
 

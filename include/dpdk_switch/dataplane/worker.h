@@ -8,6 +8,7 @@
 
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/view.h"
+#include "dpdk_switch/tables/arp_table.h"
 #include "dpdk_switch/tables/mac_table.h"
 
 struct rte_rcu_qsbr;
@@ -20,6 +21,7 @@ struct WorkerShared {
     std::atomic<const DataplaneView *> view{nullptr};
     std::atomic<bool> stop{false};
     MacTable *macs = nullptr;
+    ArpTable *arp = nullptr;             // null: ARP proxy off
     rte_rcu_qsbr *rcu = nullptr;
     LcoreCounters *counters = nullptr;   // indexed by lcore id, RTE_MAX_LCORE of them
     uint16_t burst = 32;

@@ -20,6 +20,9 @@ struct QueueSizes {
 class EthPort {
 public:
     static Result<EthPort> open(const PortConfig &cfg, rte_mempool *pool, QueueSizes q = {});
+    // The most mbufs of the pool such a port may hold at once (RX posted + TX in flight, per
+    // queue); an error if the port cannot be built at all (e.g. af_xdp without hugepages).
+    static Result<unsigned> mbufs_needed(const PortConfig &cfg, QueueSizes q = {});
     EthPort(EthPort &&o) noexcept;
     EthPort &operator=(EthPort &&) = delete;
     EthPort(const EthPort &) = delete;

@@ -13,13 +13,27 @@ namespace dsw {
 struct DeviceSpec {
     std::string name;      // vdev/ethdev name, e.g. "net_af_packet_c1"
     std::string devargs;   // full argument to rte_dev_probe, e.g. "net_af_packet_c1,iface=v1"
+    // mbufs the PMD keeps posted per RX queue whatever rx_desc says (af_xdp's fill ring);
+    // 0: at most rx_desc. Sizes the mbuf pool and the admission check of `port add`.
+    unsigned rx_fill = 0;
+    // A unix socket the PMD binds (vhost server, memif server): a file left there by a process
+    // that died makes bind fail, so EthPort removes it first when nobody listens on it.
+    std::string listen_path;
 };
 
 Result<DeviceSpec> af_packet_device(const PortConfig &p);
+Result<DeviceSpec> af_xdp_device(const PortConfig &p);
 Result<DeviceSpec> tap_device(const PortConfig &p);
+Result<DeviceSpec> vhost_device(const PortConfig &p);
+Result<DeviceSpec> virtio_user_device(const PortConfig &p);
+Result<DeviceSpec> memif_device(const PortConfig &p);
 Result<DeviceSpec> generic_device(const PortConfig &p);
 
 // Dispatches on p.type; an unsupported type is an error naming it.
 Result<DeviceSpec> device_for(const PortConfig &p);
+
+// Removes `path` if it is a unix socket nobody listens on (connect: ECONNREFUSED). Anything
+// else (no file, a live listener, not a socket) is left alone: bind then reports it.
+void remove_stale_socket(const std::string &path);
 
 }  // namespace dsw

@@ -1,0 +1,130 @@
+#include "dpdk_switch/tables/arp_table.h"
+
+#include <arpa/inet.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_rcu_qsbr.h>
+
+namespace dsw {
+
+namespace {
+constexpr uint64_t kValid = 1ULL << 63;   // data is never 0, so a present key always has a binding
+constexpr uint64_t kStatic = 1ULL << 56;
+}  // namespace
+
+uint64_t ArpTable::pack(const ArpBinding &b) {
+    return kValid | (b.is_static ? kStatic : 0) | (uint64_t{b.port & 0xffu} << 48) | (b.mac & 0xffffffffffffULL);
+}
+
+ArpBinding ArpTable::unpack(uint64_t d) {
+    return ArpBinding{d & 0xffffffffffffULL, static_cast<uint16_t>((d >> 48) & 0xff), (d & kStatic) != 0};
+}
+
+Result<std::unique_ptr<ArpTable>> ArpTable::create(const std::string &name, unsigned capacity, int socket,
+                                                   rte_rcu_qsbr *rcu) {
+    std::unique_ptr<ArpTable> t(new ArpTable());
+    rte_hash_parameters p{};
+    p.name = name.c_str();
+    p.entries = capacity;
+    p.key_len = sizeof(uint64_t);
+    p.hash_func = rte_hash_crc;
+    p.socket_id = socket;
+    p.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
+    t->hash_ = rte_hash_create(&p);
+    if (t->hash_ == nullptr) return fail("cannot create ARP table: " + std::string(rte_strerror(rte_errno)));
+    t->rcu_ = rcu;
+    t->capacity_ = capacity;
+    return t;
+}
+
+ArpTable::~ArpTable() { rte_hash_free(hash_); }
+
+std::optional<ArpBinding> ArpTable::lookup(uint16_t vlan, uint32_t ip) const noexcept {
+    const uint64_t k = key(vlan, ip);
+    void *data = nullptr;
+    if (rte_hash_lookup_data(hash_, &k, &data) < 0) return std::nullopt;
+    return unpack(reinterpret_cast<uintptr_t>(data));
+}
+
+ArpLearn ArpTable::learn(uint16_t vlan, uint32_t ip, uint64_t mac, uint16_t port) noexcept {
+    const uint64_t k = key(vlan, ip);
+    void *data = nullptr;
+    const bool known = rte_hash_lookup_data(hash_, &k, &data) >= 0;
+    ArpLearn result = ArpLearn::learned;
+    if (known) {
+        const ArpBinding b = unpack(reinterpret_cast<uintptr_t>(data));
+        if (b.is_static) return ArpLearn::static_kept;   // configured truth beats what a sender claims
+        if (b.mac == mac && b.port == port) return ArpLearn::unchanged;
+        result = ArpLearn::moved;
+    } else if (rte_hash_count(hash_) >= static_cast<int32_t>(capacity_)) {
+        return ArpLearn::table_full;
+    }
+    const uint64_t d = pack(ArpBinding{mac, port, false});
+    if (rte_hash_add_key_data(hash_, &k, reinterpret_cast<void *>(static_cast<uintptr_t>(d))) != 0)
+        return ArpLearn::table_full;
+    return result;
+}
+
+Status ArpTable::add_static(uint16_t vlan, uint32_t ip, uint64_t mac) {
+    const uint64_t k = key(vlan, ip);
+    const uint64_t d = pack(ArpBinding{mac, kNoPort, true});
+    if (rte_hash_add_key_data(hash_, &k, reinterpret_cast<void *>(static_cast<uintptr_t>(d))) != 0)
+        return fail("ARP table is full");
+    return Ok{};
+}
+
+void ArpTable::retire(const std::vector<int32_t> &positions) {
+    if (positions.empty()) return;
+    // RW_CONCURRENCY_LF leaves deleted slots allocated: free them once no worker can hold one.
+    if (rcu_ != nullptr) rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID);
+    for (int32_t pos : positions) rte_hash_free_key_with_position(hash_, pos);
+}
+
+bool ArpTable::remove(uint16_t vlan, uint32_t ip) {
+    const uint64_t k = key(vlan, ip);
+    const int32_t pos = rte_hash_del_key(hash_, &k);
+    if (pos < 0) return false;
+    retire({pos});
+    return true;
+}
+
+unsigned ArpTable::remove_if(bool (*drop)(const ArpRecord &, const void *ctx), const void *ctx) {
+    std::vector<int32_t> gone;
+    for (const ArpRecord &r : records()) {
+        if (!drop(r, ctx)) continue;
+        const uint64_t k = key(r.vlan, r.ip);
+        const int32_t pos = rte_hash_del_key(hash_, &k);
+        if (pos >= 0) gone.push_back(pos);
+    }
+    retire(gone);
+    return static_cast<unsigned>(gone.size());
+}
+
+std::vector<ArpRecord> ArpTable::records() const {
+    std::vector<ArpRecord> out;
+    const void *k;
+    void *data;
+    uint32_t next = 0;
+    while (rte_hash_iterate(hash_, &k, &data, &next) >= 0) {
+        const uint64_t kv = *static_cast<const uint64_t *>(k);
+        out.push_back({static_cast<uint32_t>(kv), static_cast<uint16_t>(kv >> 32), unpack(reinterpret_cast<uintptr_t>(data))});
+    }
+    return out;
+}
+
+unsigned ArpTable::size() const { return static_cast<unsigned>(rte_hash_count(hash_)); }
+
+std::string ipv4_to_string(uint32_t ip) {
+    in_addr a{htonl(ip)};
+    char buf[INET_ADDRSTRLEN];
+    return inet_ntop(AF_INET, &a, buf, sizeof buf);
+}
+
+std::optional<uint32_t> ipv4_from_string(const std::string &s) {
+    in_addr a{};
+    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
+    return ntohl(a.s_addr);
+}
+
+}  // namespace dsw

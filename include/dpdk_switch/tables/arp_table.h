@@ -1,0 +1,76 @@
+// ArpTable: (vlan, IPv4) -> the MAC (and port) that owns the address: the ARP proxy's bindings.
+//
+// Who writes: workers learn bindings from ARP senders (a write only when a binding is new or
+// changed); the control plane adds static bindings and deletes (`arp del`, bindings whose MAC
+// aged out, port removal). Who reads: workers, lock-free, only for ARP frames.
+// Protection: rte_hash with RW_CONCURRENCY_LF + MULTI_WRITER_ADD; the binding is the 64-bit data
+// word, replaced atomically by rte_hash; a deleted key's slot is freed only after an
+// rte_rcu_qsbr grace period. Not on the IPv4 fast path, so rte_hash's cost does not matter here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rte_hash.h>
+
+#include "dpdk_switch/result.h"
+
+struct rte_rcu_qsbr;
+
+namespace dsw {
+
+inline constexpr uint16_t kNoPort = 0xff;   // a static binding: no port known
+
+struct ArpBinding {
+    uint64_t mac = 0;       // 48-bit, wire order
+    uint16_t port = kNoPort;
+    bool is_static = false;
+};
+
+struct ArpRecord {
+    uint32_t ip;            // host order
+    uint16_t vlan;
+    ArpBinding binding;
+};
+
+enum class ArpLearn : uint8_t { unchanged, learned, moved, static_kept, table_full };
+
+class ArpTable {
+public:
+    static Result<std::unique_ptr<ArpTable>> create(const std::string &name, unsigned capacity, int socket,
+                                                    rte_rcu_qsbr *rcu);
+    ~ArpTable();
+    ArpTable(const ArpTable &) = delete;
+    ArpTable &operator=(const ArpTable &) = delete;
+
+    // Data plane. `ip` in host order.
+    std::optional<ArpBinding> lookup(uint16_t vlan, uint32_t ip) const noexcept;
+    ArpLearn learn(uint16_t vlan, uint32_t ip, uint64_t mac, uint16_t port) noexcept;
+
+    // Control plane.
+    Status add_static(uint16_t vlan, uint32_t ip, uint64_t mac);
+    bool remove(uint16_t vlan, uint32_t ip);
+    // Removes the dynamic bindings `keep` says no to (e.g. whose MAC left the MAC table).
+    unsigned remove_if(bool (*drop)(const ArpRecord &, const void *ctx), const void *ctx);
+    std::vector<ArpRecord> records() const;
+    unsigned size() const;
+
+private:
+    ArpTable() = default;
+    static uint64_t key(uint16_t vlan, uint32_t ip) { return (uint64_t{vlan} << 32) | ip; }
+    static uint64_t pack(const ArpBinding &b);
+    static ArpBinding unpack(uint64_t d);
+    void retire(const std::vector<int32_t> &positions);
+
+    rte_hash *hash_ = nullptr;
+    rte_rcu_qsbr *rcu_ = nullptr;
+    unsigned capacity_ = 0;
+};
+
+std::string ipv4_to_string(uint32_t ip);
+std::optional<uint32_t> ipv4_from_string(const std::string &s);
+
+}  // namespace dsw
