@@ -6,16 +6,7 @@
 //   port p0 ───────────────┐   worker   ┌─────────────── port p1
 //                          ├── lcore 1 ─┤
 //   port p2 ───────────────┘            └ (p0, p1, p2 polled in this order)
-#include <chrono>
-#include <filesystem>
-#include <thread>
-
-#include <gtest/gtest.h>
-
-#include "dpdk_switch/control/commands.h"
-#include "dpdk_switch/control/switch.h"
-#include "frames.h"
-#include "pcap_files.h"
+#include "switch_fixture.h"
 
 namespace dsw {
 namespace {
@@ -23,75 +14,11 @@ namespace {
 using test::eth_frame;
 using test::Frame;
 using test::mac;
-
-const uint64_t kA = mac(0x02, 0, 0, 0, 0, 0xa);
-const uint64_t kB = mac(0x02, 0, 0, 0, 0, 0xb);
-const uint64_t kC = mac(0x02, 0, 0, 0, 0, 0xc);
-const uint64_t kBcast = mac(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
-
-class SwitchTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() / ("dsw_switch_test_" + std::to_string(getpid()));
-        std::filesystem::create_directories(dir_);
-    }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-
-    std::string file(const std::string &name) const { return (dir_ / name).string(); }
-    std::string file(const char *stem, size_t i) const { return file(numbered(stem, i) + ".pcap"); }
-    // (Built by append: GCC 12 warns falsely on `"p" + std::to_string(i)`, PR 105329.)
-    static std::string numbered(const char *stem, size_t i) {
-        std::string s(stem);
-        s += std::to_string(i);
-        return s;
-    }
-
-    // Runs a switch whose port i replays rx[i], until every frame has been received, then stops
-    // it (closing the ports flushes their tx_pcap files). Checks the pool is full again.
-    void run(const std::vector<std::vector<Frame>> &rx, const std::vector<std::string> &commands = {},
-             const std::vector<StaticMac> &statics = {}) {
-        Config cfg;
-        cfg.static_macs = statics;
-        cfg.sw.mac_table_size = 1024;
-        size_t total = 0;
-        for (size_t i = 0; i < rx.size(); ++i) {
-            test::write_pcap(file("rx", i), rx[i]);
-            PortConfig pc;
-            pc.name = numbered("p", i);
-            pc.type = PortType::dpdk;
-            pc.devargs = numbered("net_pcap_t", i) + ",rx_pcap=" + file("rx", i) + ",tx_pcap=" + file("tx", i);
-            cfg.ports.push_back(pc);
-            total += rx[i].size();
-        }
-        auto sw = Switch::create(cfg);
-        ASSERT_TRUE(sw.ok()) << sw.error().message;
-        ASSERT_TRUE(sw.value()->start().ok());
-        for (int i = 0; i < 200; ++i) {   // up to 2 s; the worker takes a few ms
-            uint64_t seen = 0;
-            for (size_t p = 0; p < rx.size(); ++p) seen += sw.value()->port_totals(static_cast<unsigned>(p)).rx_packets;
-            if (seen == total) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        for (const auto &c : commands) replies_.push_back(run_command(*sw.value(), c));
-        for (size_t p = 0; p < rx.size(); ++p) totals_.push_back(sw.value()->port_totals(static_cast<unsigned>(p)));
-        switch_totals_ = sw.value()->switch_totals();
-        sw.value()->stop();
-        // Our own mbufs are all back once the workers stopped; the PMDs' RX rings still hold
-        // theirs until the ports close, which the Switch's destructor does.
-        rte_mempool *pool = sw.value()->pool();
-        const unsigned pool_size = pool->size;
-        const unsigned in_use_by_pmds = pool_size - rte_mempool_avail_count(pool);
-        EXPECT_LE(in_use_by_pmds, rx.size() * 1024 + 512);
-        sw.value().reset();
-        for (size_t p = 0; p < rx.size(); ++p) tx_.push_back(test::read_pcap(file("tx", p)));
-    }
-
-    std::filesystem::path dir_;
-    std::vector<std::vector<Frame>> tx_;
-    std::vector<PortTotals> totals_;
-    SwitchTotals switch_totals_;
-    std::vector<Reply> replies_;
-};
+using test::SwitchTest;
+using test::kA;
+using test::kB;
+using test::kC;
+using test::kBcast;
 
 TEST_F(SwitchTest, LearnsFloodsAndForwardsKnownUnicastToOnePort) {
     const Frame a_bcast = eth_frame(kBcast, kA), b_to_a = eth_frame(kA, kB), c_to_b = eth_frame(kB, kC);

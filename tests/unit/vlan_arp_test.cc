@@ -1,0 +1,170 @@
+// VLANs and the ARP proxy on a whole switch (net_pcap in, net_pcap out).
+//
+//   p0 access VLAN 10 ─┐                 ┌─ p2 access VLAN 10
+//   p1 access VLAN 20 ─┤ worker, lcore 1 ├─ p3 trunk [10, 20] (802.1Q tagged)
+#include "switch_fixture.h"
+
+namespace dsw {
+namespace {
+
+using test::eth_frame;
+using test::Frame;
+using test::kA;
+using test::kB;
+using test::kBcast;
+using test::kC;
+using test::mac;
+using test::SwitchTest;
+
+Frame tagged(Frame f, uint16_t vlan) {
+    const uint8_t tag[4] = {0x81, 0x00, static_cast<uint8_t>(vlan >> 8), static_cast<uint8_t>(vlan)};
+    f.insert(f.begin() + 12, tag, tag + 4);
+    return f;
+}
+
+void vlan_layout(size_t i, PortConfig &pc) {
+    switch (i) {
+    case 0: pc.vlan = 10; break;
+    case 1: pc.vlan = 20; break;
+    case 2: pc.vlan = 10; break;
+    case 3: pc.trunk = {10, 20}; break;
+    }
+}
+
+unsigned drops(const PortTotals &t, DropReason r) { return static_cast<unsigned>(t.drops[static_cast<unsigned>(r)]); }
+
+TEST_F(SwitchTest, BroadcastStaysInItsVlanAndIsTaggedOnTheTrunk) {
+    const Frame b = eth_frame(kBcast, kA);
+    run({{b}, {}, {}, {}}, {}, {}, vlan_layout);
+    EXPECT_TRUE(tx_[1].empty()) << "VLAN 20 must not see VLAN 10's broadcast";
+    EXPECT_EQ(tx_[2], (std::vector<Frame>{b}));
+    EXPECT_EQ(tx_[3], (std::vector<Frame>{tagged(b, 10)}));
+}
+
+TEST_F(SwitchTest, TrunkFramesLeaveUntaggedOnAccessPortsOfTheirVlanOnly) {
+    const Frame b = eth_frame(kBcast, kB);
+    run({{}, {}, {}, {tagged(b, 20)}}, {}, {}, vlan_layout);
+    EXPECT_EQ(tx_[1], (std::vector<Frame>{b}));
+    EXPECT_TRUE(tx_[0].empty());
+    EXPECT_TRUE(tx_[2].empty());
+}
+
+TEST_F(SwitchTest, KnownUnicastIsRetaggedAtTheEdge) {
+    // A learned on p0 (VLAN 10); the trunk sends to A in VLAN 10: A gets it untagged.
+    const Frame a_bcast = eth_frame(kBcast, kA), c_to_a = eth_frame(kA, kC);
+    run({{a_bcast}, {}, {}, {tagged(c_to_a, 10)}}, {}, {}, vlan_layout);
+    EXPECT_EQ(tx_[0], (std::vector<Frame>{c_to_a}));
+    EXPECT_EQ(tx_[3], (std::vector<Frame>{tagged(a_bcast, 10)}));
+}
+
+TEST_F(SwitchTest, UntaggedUnicastToATrunkIsTagged) {
+    const Frame a_to_c = eth_frame(kC, kA);
+    run({{a_to_c}, {}, {}, {}}, {}, {StaticMac{mac_to_string(kC), "p3", 10}}, vlan_layout);
+    EXPECT_EQ(tx_[3], (std::vector<Frame>{tagged(a_to_c, 10)}));
+    EXPECT_TRUE(tx_[2].empty()) << "known unicast is not flooded";
+}
+
+TEST_F(SwitchTest, WrongTaggingIsDroppedAndCounted) {
+    run({{tagged(eth_frame(kBcast, kA), 10)}, {}, {}, {eth_frame(kBcast, kB), tagged(eth_frame(kBcast, kC), 30)}}, {}, {},
+        vlan_layout);
+    EXPECT_EQ(drops(totals_[0], DropReason::vlan_not_allowed), 1u) << "tagged frame on an access port";
+    EXPECT_EQ(drops(totals_[3], DropReason::vlan_not_allowed), 2u) << "untagged and unlisted VLAN on a trunk";
+    for (const auto &t : tx_) EXPECT_TRUE(t.empty());
+}
+
+TEST_F(SwitchTest, SameMacInTwoVlansIsLearnedTwice) {
+    run({{eth_frame(kBcast, kA)}, {eth_frame(kBcast, kA)}, {}, {}}, {"show mac table vlan 10", "show mac table vlan 20"}, {},
+        vlan_layout);
+    ASSERT_EQ(replies_[0].json["entries"].size(), 1u);
+    EXPECT_EQ(replies_[0].json["entries"][0]["port"], "p0");
+    ASSERT_EQ(replies_[1].json["entries"].size(), 1u);
+    EXPECT_EQ(replies_[1].json["entries"][0]["port"], "p1");
+}
+
+// ---- ARP proxy: three access ports of the default VLAN ----
+
+constexpr uint32_t kIpA = 0x0a000001, kIpB = 0x0a000002, kIpC = 0x0a000003;
+
+Frame arp(uint16_t op, uint64_t eth_dst, uint64_t sha, uint32_t spa, uint64_t tha, uint32_t tpa) {
+    Frame f = eth_frame(eth_dst, sha, 0x0806, 60);
+    const uint8_t body[8] = {0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, static_cast<uint8_t>(op)};
+    std::copy(body, body + 8, f.begin() + 14);
+    auto put_mac = [&](size_t at, uint64_t m) { std::memcpy(f.data() + at, &m, 6); };
+    auto put_ip = [&](size_t at, uint32_t ip) {
+        for (int k = 0; k < 4; ++k) f[at + k] = static_cast<uint8_t>(ip >> (24 - 8 * k));
+    };
+    put_mac(22, sha);
+    put_ip(28, spa);
+    put_mac(32, tha);
+    put_ip(38, tpa);
+    return f;
+}
+Frame who_has(uint64_t sha, uint32_t spa, uint32_t tpa) { return arp(1, kBcast, sha, spa, 0, tpa); }
+
+TEST_F(SwitchTest, ArpRequestForAKnownBindingIsAnsweredAndNotFlooded) {
+    const Frame a_asks = who_has(kA, kIpA, kIpB);          // nobody knows B yet: flooded
+    const Frame b_answers = arp(2, kA, kB, kIpB, kA, kIpA); // teaches the switch B's binding
+    const Frame c_asks = who_has(kC, kIpC, kIpB);          // answered by the switch
+    run({{a_asks}, {b_answers}, {c_asks}}, {"show arp table", "show switch stats"});
+    // The reply B would have sent to C, byte for byte (padding kept from the request).
+    const Frame expected_reply = arp(2, kC, kB, kIpB, kC, kIpC);
+    EXPECT_EQ(tx_[2], (std::vector<Frame>{a_asks, expected_reply}));
+    EXPECT_EQ(tx_[1], (std::vector<Frame>{a_asks})) << "the owner never sees C's request";
+    EXPECT_EQ(tx_[0], (std::vector<Frame>{b_answers}));
+    EXPECT_EQ(replies_[0].json["entries"].size(), 3u);   // A, B and C, each from its own ARP
+    EXPECT_EQ(replies_[1].json["arp_proxy_replies"], 1);
+    EXPECT_EQ(replies_[1].json["arp_learned"], 3);
+}
+
+TEST_F(SwitchTest, ProbesGratuitousAndOwnerRequestsAreNeverAnswered) {
+    const Frame b_teaches = arp(2, kA, kB, kIpB, kA, kIpA);
+    const Frame probe = who_has(kC, 0, kIpB);              // RFC 5227 probe: sender IP 0
+    const Frame gratuitous = who_has(kC, kIpB, kIpB);      // sender IP = target IP
+    const Frame owner_asks = who_has(kB, kIpB, kIpB + 0);  // B about itself (also gratuitous)
+    run({{}, {b_teaches}, {probe, gratuitous, owner_asks}}, {"show switch stats"});
+    EXPECT_EQ(replies_[0].json["arp_proxy_replies"], 0);
+    EXPECT_EQ(tx_[1].size(), 3u) << "all three flooded to the owner's port";
+}
+
+TEST_F(SwitchTest, StaticBindingIsAnsweredAndAMovedBindingIsCounted) {
+    const Frame c_asks = who_has(kC, kIpC, kIpA);
+    const Frame b_claims_a = arp(2, kC, kB, kIpA, kC, kIpC);   // B now claims A's address
+    run({{}, {b_claims_a}, {c_asks}}, {"show switch stats"}, {}, {},
+        [](Config &cfg) { cfg.arp = {StaticArp{"10.0.0.1", "02:00:00:00:00:0a"}}; });
+    // p2 gets B's reply (to C, unknown yet: flooded) and the switch's answer from the static
+    // binding: a claim does not override configured truth.
+    EXPECT_EQ(tx_[2], (std::vector<Frame>{b_claims_a, arp(2, kC, kA, kIpA, kC, kIpC)}));
+    EXPECT_EQ(replies_[0].json["arp_moves"], 0);
+}
+
+TEST_F(SwitchTest, ALearnedBindingThatChangesMacIsMovedAndCounted) {
+    const Frame b_has_ip = arp(2, kA, kB, kIpB, kA, kIpA);
+    const Frame c_claims_ip = arp(2, kA, kC, kIpB, kA, kIpA);   // what an ARP spoofer sends
+    run({{}, {b_has_ip}, {c_claims_ip}}, {"show switch stats", "show arp table"});
+    EXPECT_EQ(replies_[0].json["arp_moves"], 1);
+    bool now_c = false;
+    for (const auto &e : replies_[1].json["entries"])
+        if (e["ip"] == "10.0.0.2") now_c = e["mac"] == "02:00:00:00:00:0c" && e["port"] == "p2";
+    EXPECT_TRUE(now_c);
+}
+
+TEST_F(SwitchTest, MalformedArpIsDroppedAndCounted) {
+    Frame bad_len = who_has(kA, kIpA, kIpB);
+    bad_len[18] = 8;   // hardware length 8
+    Frame short_arp = who_has(kA, kIpA, kIpB);
+    short_arp.resize(30);
+    run({{bad_len, short_arp}, {}});
+    EXPECT_EQ(drops(totals_[0], DropReason::arp_malformed), 1u);
+    EXPECT_EQ(drops(totals_[0], DropReason::arp_truncated), 1u);
+    EXPECT_TRUE(tx_[1].empty());
+}
+
+TEST_F(SwitchTest, ProxyOffSwitchesArpLikeAnyFrame) {
+    const Frame b_answers = arp(2, kA, kB, kIpB, kA, kIpA);
+    const Frame c_asks = who_has(kC, kIpC, kIpB);
+    run({{}, {b_answers}, {c_asks}}, {}, {}, {}, [](Config &cfg) { cfg.sw.arp_proxy = false; });
+    EXPECT_EQ(tx_[1], (std::vector<Frame>{c_asks}));
+}
+
+}  // namespace
+}  // namespace dsw
