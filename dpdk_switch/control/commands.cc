@@ -252,17 +252,26 @@ Reply show_switch_stats(Switch &sw, const Args &) {
               {"arp_proxy_replies", s.arp_proxy_replies},
               {"arp_learned", s.arp_learned},
               {"arp_moves", s.arp_moves},
+              {"nd_proxy_replies", s.nd_proxy_replies},
+              {"nd_learned", s.nd_learned},
+              {"nd_moves", s.nd_moves},
               {"mac_entries", sw.macs().size()},
               {"mac_capacity", sw.macs().capacity()},
               {"mac_aging_s", sw.mac_aging_s()},
+              {"mbufs", {{"pool", sw.pool_mbufs()},
+                         {"free", rte_mempool_avail_count(sw.pool())},
+                         {"committed", sw.mbufs_committed()}}},
               {"drops", drops_json(s.drops)}};
     std::ostringstream t;
     t << "  learned: " << s.learned << "  moves: " << s.moves << "  flooded: " << s.flooded
       << "  learn_table_full: " << s.learn_table_full << "\n"
       << "  arp_proxy_replies: " << s.arp_proxy_replies << "  arp_learned: " << s.arp_learned
       << "  arp_moves: " << s.arp_moves << "\n"
+      << "  nd_proxy_replies: " << s.nd_proxy_replies << "  nd_learned: " << s.nd_learned
+      << "  nd_moves: " << s.nd_moves << "\n"
       << "  MAC table: " << sw.macs().size() << " / " << sw.macs().capacity() << " entries, aging "
-      << sw.mac_aging_s() << " s\n  drops:";
+      << sw.mac_aging_s() << " s\n  mbufs: " << rte_mempool_avail_count(sw.pool()) << " free of "
+      << sw.pool_mbufs() << ", " << sw.mbufs_committed() << " committed to ports\n  drops:";
     for (unsigned k = 0; k < kDropReasons; ++k) t << " " << kDropReasonNames[k] << "=" << s.drops[k];
     r.text = t.str();
     return r;
@@ -328,22 +337,25 @@ Reply port_del(Switch &sw, const Args &a) {
     return r;
 }
 
-Reply show_arp_table(Switch &sw, const Args &) {
-    if (sw.arp() == nullptr) return Reply::error("the ARP proxy is off (switch.arp_proxy: false)");
+// `show arp table` (IPv4) and `show nd table` (IPv6): the proxies' bindings of one family.
+Reply show_bindings(Switch &sw, bool v6) {
+    if (sw.arp() == nullptr) return Reply::error("the ARP/ND proxy is off (switch.arp_proxy: false)");
     Reply r;
     r.json["entries"] = json::array();
     std::ostringstream t;
-    t << "  IP               MAC                VLAN  PORT             TYPE\n";
+    char line[200];
+    std::snprintf(line, sizeof line, "  %-39s  %-17s  VLAN  %-16s TYPE\n", "IP", "MAC", "PORT");
+    t << line;
     unsigned shown = 0;
     for (const ArpRecord &a : sw.arp()->records()) {
-        const std::string ip = ipv4_to_string(a.ip), mac = mac_to_string(a.binding.mac);
+        if (a.v6 != v6) continue;
+        const std::string ip = v6 ? ipv6_to_string(a.ip6) : ipv4_to_string(a.ip), mac = mac_to_string(a.binding.mac);
         // A binding's port is where its MAC is now; a static binding may have none yet.
         std::string port;
         if (auto m = sw.macs().find_record(make_mac_key(a.binding.mac, a.vlan))) port = sw.port_name(m->port);
         r.json["entries"].push_back({{"ip", ip}, {"mac", mac}, {"vlan", a.vlan}, {"port", port},
                                      {"static", a.binding.is_static}});
-        char line[160];
-        std::snprintf(line, sizeof line, "  %-15s  %-17s  %4u  %-16s %s\n", ip.c_str(), mac.c_str(), a.vlan,
+        std::snprintf(line, sizeof line, "  %-39s  %-17s  %4u  %-16s %s\n", ip.c_str(), mac.c_str(), a.vlan,
                       port.empty() ? "-" : port.c_str(), a.binding.is_static ? "static" : "dynamic");
         t << line;
         ++shown;
@@ -352,6 +364,9 @@ Reply show_arp_table(Switch &sw, const Args &) {
     r.text = t.str();
     return r;
 }
+
+Reply show_arp_table(Switch &sw, const Args &) { return show_bindings(sw, false); }
+Reply show_nd_table(Switch &sw, const Args &) { return show_bindings(sw, true); }
 
 Reply arp_add(Switch &sw, const Args &a) {
     if (sw.arp() == nullptr) return Reply::error("the ARP proxy is off (switch.arp_proxy: false)");
@@ -421,6 +436,7 @@ const std::vector<Command> &commands() {
         {{"set", "mac", "aging"}, 4, 4, set_mac_aging, "set mac aging <seconds>"},
         {{"show", "lcores"}, 2, 2, show_lcores, "show lcores"},
         {{"show", "arp", "table"}, 3, 3, show_arp_table, "show arp table"},
+        {{"show", "nd", "table"}, 3, 3, show_nd_table, "show nd table"},
         {{"arp", "add"}, 4, 6, arp_add, "arp add <IP> <MAC> [vlan <N>]"},
         {{"arp", "del"}, 3, 5, arp_del, "arp del <IP> [vlan <N>]"},
         {{"port", "add"}, 4, 64, port_add, "port add <name> <type> key=value..."},

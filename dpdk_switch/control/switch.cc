@@ -179,8 +179,17 @@ Status Switch::del_port(const std::string &name) {
     publish_view();
     // Frames to its MACs are counted as port_gone until these entries are gone.
     const unsigned flushed = macs_->flush(static_cast<int>(index), true);
+    // The switch no longer vouches for addresses learned behind it (static bindings stay).
+    unsigned unbound = 0;
+    if (arp_)
+        unbound = arp_->remove_if(
+            [](const ArpRecord &r, const void *ctx) {
+                return !r.binding.is_static && r.binding.port == *static_cast<const unsigned *>(ctx);
+            },
+            &index);
     gone.reset();   // frees what its ring holds, stops and closes the device
-    DSW_LOG(INFO, main, "port %s deleted (index %u, %u MAC entries flushed)", name.c_str(), index, flushed);
+    DSW_LOG(INFO, main, "port %s deleted (index %u; %u MAC entries, %u ARP bindings flushed)", name.c_str(), index,
+            flushed, unbound);
     return Ok{};
 }
 
@@ -322,6 +331,9 @@ SwitchTotals Switch::switch_totals() const {
         t.arp_proxy_replies += c.arp_proxy_replies.get();
         t.arp_learned += c.arp_learned.get();
         t.arp_moves += c.arp_moves.get();
+        t.nd_proxy_replies += c.nd_proxy_replies.get();
+        t.nd_learned += c.nd_learned.get();
+        t.nd_moves += c.nd_moves.get();
     }
     for (unsigned i = 0; i < kMaxPorts; ++i) {
         const PortTotals p = raw_port_totals(i);

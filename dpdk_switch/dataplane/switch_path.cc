@@ -3,6 +3,7 @@
 #include <rte_prefetch.h>
 
 #include "dpdk_switch/dataplane/arp_proxy.h"
+#include "dpdk_switch/dataplane/nd_proxy.h"
 #include "dpdk_switch/dataplane/parse.h"
 
 namespace dsw {
@@ -11,6 +12,23 @@ namespace {
 constexpr unsigned kPrefetchAhead = 4;
 constexpr uint8_t kNone = 0xff;
 }  // namespace
+
+uint16_t SwitchPath::handle_nd(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uint16_t port,
+                               LcoreCounters &c) noexcept {
+    NdFields nd;
+    switch (parse_nd(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, l3_off, nd)) {
+    case NdParse::not_nd: return 0;
+    case NdParse::truncated: return out_drop(DropReason::nd_truncated);
+    case NdParse::malformed: return out_drop(DropReason::nd_malformed);
+    case NdParse::ok: break;
+    }
+    switch (nd_proxy(*arp_, m, nd, l3_off, vlan, port, c.sw)) {
+    case NdVerdict::forward: return 0;
+    case NdVerdict::reply: return kOutReply;
+    case NdVerdict::drop: return out_drop(DropReason::no_mbufs);
+    }
+    return 0;
+}
 
 uint16_t SwitchPath::handle_arp(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uint16_t port,
                                 SwitchCounters &c) noexcept {
@@ -28,6 +46,7 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     uint8_t src_slot[kMaxBurst];   // index into keys[] of frame i's source, kNone if dropped
     uint8_t dst_slot[kMaxBurst];   // index of its destination, kNone for group destinations
     uint16_t arp_off[kMaxBurst];   // ARP frames: offset of the ARP body; 0 otherwise
+    uint16_t ip6_off[kMaxBurst];   // IPv6 frames: offset of the IPv6 header; 0 otherwise
     uint64_t dsts[kMaxBurst];
     const PortSlot &port = *in.slot;
     unsigned nkeys = 0;
@@ -49,6 +68,7 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         d.out[i] = 0;
         dsts[i] = f.dst;
         arp_off[i] = f.ethertype == RTE_ETHER_TYPE_ARP ? f.l3_off : 0;
+        ip6_off[i] = f.ethertype == RTE_ETHER_TYPE_IPV6 ? f.l3_off : 0;
         keys[nkeys] = make_mac_key(f.src, vlan);
         src_slot[i] = static_cast<uint8_t>(nkeys++);
     }
@@ -78,8 +98,10 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         case LearnResult::table_full: c.sw.learn_table_full.inc(); break;
         case LearnResult::static_conflict: c.sw.static_conflicts.inc(); break;
         }
-        if (arp_off[i] != 0 && arp_ != nullptr) [[unlikely]] {
-            const uint16_t verdict = handle_arp(pkts[i], arp_off[i], d.vlan[i], in.port, c.sw);
+        // One test covers both rare kinds, so IPv4 pays a single branch for the proxies.
+        if ((arp_off[i] | ip6_off[i]) != 0 && arp_ != nullptr) [[unlikely]] {
+            const uint16_t verdict = arp_off[i] ? handle_arp(pkts[i], arp_off[i], d.vlan[i], in.port, c.sw)
+                                                : handle_nd(pkts[i], ip6_off[i], d.vlan[i], in.port, c);
             if (verdict != 0) {
                 d.out[i] = verdict;
                 continue;

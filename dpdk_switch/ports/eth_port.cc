@@ -50,6 +50,12 @@ Result<unsigned> EthPort::mbufs_needed(const PortConfig &cfg, QueueSizes q) {
 Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSizes q) {
     auto dev = device_for(cfg);
     if (!dev) return dev.error();
+    // rte_dev_probe answers success for a device that is probed already: taking that one
+    // over would reconfigure (and later close) another port's device.
+    uint16_t existing;
+    if (rte_eth_dev_get_port_by_name(dev->name.c_str(), &existing) == 0)
+        return fail("port " + cfg.name + ": device " + dev->name + " exists already (ethdev " +
+                    std::to_string(existing) + ")");
     if (!dev->listen_path.empty()) remove_stale_socket(dev->listen_path);
     int rc = rte_dev_probe(dev->devargs.c_str());
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": cannot probe '" + dev->devargs + "'", rc));

@@ -1,5 +1,7 @@
 #include "dpdk_switch/tables/arp_table.h"
 
+#include <cstring>
+
 #include <arpa/inet.h>
 
 #include <rte_errno.h>
@@ -27,7 +29,7 @@ Result<std::unique_ptr<ArpTable>> ArpTable::create(const std::string &name, unsi
     rte_hash_parameters p{};
     p.name = name.c_str();
     p.entries = capacity;
-    p.key_len = sizeof(uint64_t);
+    p.key_len = sizeof(Key);
     p.hash_func = rte_hash_crc;
     p.socket_id = socket;
     p.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
@@ -40,15 +42,25 @@ Result<std::unique_ptr<ArpTable>> ArpTable::create(const std::string &name, unsi
 
 ArpTable::~ArpTable() { rte_hash_free(hash_); }
 
-std::optional<ArpBinding> ArpTable::lookup(uint16_t vlan, uint32_t ip) const noexcept {
-    const uint64_t k = key(vlan, ip);
+ArpTable::Key ArpTable::key(uint16_t vlan, uint32_t ip) {
+    Key k{vlan, 4, {}};
+    std::memcpy(k.addr, &ip, sizeof ip);
+    return k;
+}
+
+ArpTable::Key ArpTable::key6(uint16_t vlan, const uint8_t *ip6) {
+    Key k{vlan, 6, {}};
+    std::memcpy(k.addr, ip6, 16);
+    return k;
+}
+
+std::optional<ArpBinding> ArpTable::lookup_key(const Key &k) const noexcept {
     void *data = nullptr;
     if (rte_hash_lookup_data(hash_, &k, &data) < 0) return std::nullopt;
     return unpack(reinterpret_cast<uintptr_t>(data));
 }
 
-ArpLearn ArpTable::learn(uint16_t vlan, uint32_t ip, uint64_t mac, uint16_t port) noexcept {
-    const uint64_t k = key(vlan, ip);
+ArpLearn ArpTable::learn_key(const Key &k, uint64_t mac, uint16_t port) noexcept {
     void *data = nullptr;
     const bool known = rte_hash_lookup_data(hash_, &k, &data) >= 0;
     ArpLearn result = ArpLearn::learned;
@@ -66,13 +78,34 @@ ArpLearn ArpTable::learn(uint16_t vlan, uint32_t ip, uint64_t mac, uint16_t port
     return result;
 }
 
-Status ArpTable::add_static(uint16_t vlan, uint32_t ip, uint64_t mac) {
-    const uint64_t k = key(vlan, ip);
+Status ArpTable::add_static_key(const Key &k, uint64_t mac) {
     const uint64_t d = pack(ArpBinding{mac, kNoPort, true});
     if (rte_hash_add_key_data(hash_, &k, reinterpret_cast<void *>(static_cast<uintptr_t>(d))) != 0)
-        return fail("ARP table is full");
+        return fail("ARP/ND table is full");
     return Ok{};
 }
+
+bool ArpTable::remove_key(const Key &k) {
+    const int32_t pos = rte_hash_del_key(hash_, &k);
+    if (pos < 0) return false;
+    retire({pos});
+    return true;
+}
+
+std::optional<ArpBinding> ArpTable::lookup(uint16_t vlan, uint32_t ip) const noexcept { return lookup_key(key(vlan, ip)); }
+ArpLearn ArpTable::learn(uint16_t vlan, uint32_t ip, uint64_t mac, uint16_t port) noexcept {
+    return learn_key(key(vlan, ip), mac, port);
+}
+std::optional<ArpBinding> ArpTable::lookup6(uint16_t vlan, const uint8_t *ip6) const noexcept {
+    return lookup_key(key6(vlan, ip6));
+}
+ArpLearn ArpTable::learn6(uint16_t vlan, const uint8_t *ip6, uint64_t mac, uint16_t port) noexcept {
+    return learn_key(key6(vlan, ip6), mac, port);
+}
+Status ArpTable::add_static(uint16_t vlan, uint32_t ip, uint64_t mac) { return add_static_key(key(vlan, ip), mac); }
+Status ArpTable::add_static6(uint16_t vlan, const Ip6 &ip, uint64_t mac) { return add_static_key(key6(vlan, ip.data()), mac); }
+bool ArpTable::remove(uint16_t vlan, uint32_t ip) { return remove_key(key(vlan, ip)); }
+bool ArpTable::remove6(uint16_t vlan, const Ip6 &ip) { return remove_key(key6(vlan, ip.data())); }
 
 void ArpTable::retire(const std::vector<int32_t> &positions) {
     if (positions.empty()) return;
@@ -81,19 +114,12 @@ void ArpTable::retire(const std::vector<int32_t> &positions) {
     for (int32_t pos : positions) rte_hash_free_key_with_position(hash_, pos);
 }
 
-bool ArpTable::remove(uint16_t vlan, uint32_t ip) {
-    const uint64_t k = key(vlan, ip);
-    const int32_t pos = rte_hash_del_key(hash_, &k);
-    if (pos < 0) return false;
-    retire({pos});
-    return true;
-}
 
 unsigned ArpTable::remove_if(bool (*drop)(const ArpRecord &, const void *ctx), const void *ctx) {
     std::vector<int32_t> gone;
     for (const ArpRecord &r : records()) {
         if (!drop(r, ctx)) continue;
-        const uint64_t k = key(r.vlan, r.ip);
+        const Key k = r.v6 ? key6(r.vlan, r.ip6.data()) : key(r.vlan, r.ip);
         const int32_t pos = rte_hash_del_key(hash_, &k);
         if (pos >= 0) gone.push_back(pos);
     }
@@ -107,8 +133,13 @@ std::vector<ArpRecord> ArpTable::records() const {
     void *data;
     uint32_t next = 0;
     while (rte_hash_iterate(hash_, &k, &data, &next) >= 0) {
-        const uint64_t kv = *static_cast<const uint64_t *>(k);
-        out.push_back({static_cast<uint32_t>(kv), static_cast<uint16_t>(kv >> 32), unpack(reinterpret_cast<uintptr_t>(data))});
+        const Key &kv = *static_cast<const Key *>(k);
+        ArpRecord r{kv.family == 6, 0, {}, kv.vlan, unpack(reinterpret_cast<uintptr_t>(data))};
+        if (r.v6)
+            std::memcpy(r.ip6.data(), kv.addr, 16);
+        else
+            std::memcpy(&r.ip, kv.addr, 4);
+        out.push_back(r);
     }
     return out;
 }
@@ -119,6 +150,17 @@ std::string ipv4_to_string(uint32_t ip) {
     in_addr a{htonl(ip)};
     char buf[INET_ADDRSTRLEN];
     return inet_ntop(AF_INET, &a, buf, sizeof buf);
+}
+
+std::string ipv6_to_string(const Ip6 &ip) {
+    char buf[INET6_ADDRSTRLEN];
+    return inet_ntop(AF_INET6, ip.data(), buf, sizeof buf);
+}
+
+std::optional<Ip6> ipv6_from_string(const std::string &s) {
+    Ip6 ip{};
+    if (inet_pton(AF_INET6, s.c_str(), ip.data()) != 1) return std::nullopt;
+    return ip;
 }
 
 std::optional<uint32_t> ipv4_from_string(const std::string &s) {

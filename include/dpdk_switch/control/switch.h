@@ -35,6 +35,7 @@ struct PortTotals {
 struct SwitchTotals {
     uint64_t learned = 0, moves = 0, flooded = 0, learn_table_full = 0, static_conflicts = 0;
     uint64_t arp_proxy_replies = 0, arp_learned = 0, arp_moves = 0;
+    uint64_t nd_proxy_replies = 0, nd_learned = 0, nd_moves = 0;
     std::array<uint64_t, kDropReasons> drops{};
 };
 

@@ -34,6 +34,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) PortCounters {
 struct alignas(RTE_CACHE_LINE_SIZE) SwitchCounters {
     Counter learned, moves, flooded, learn_table_full, static_conflicts;
     Counter arp_proxy_replies, arp_learned, arp_moves;
+    Counter nd_proxy_replies, nd_learned, nd_moves;
 };
 
 struct alignas(RTE_CACHE_LINE_SIZE) LcoreCounters {

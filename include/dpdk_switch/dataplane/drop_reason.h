@@ -14,6 +14,8 @@ namespace dsw {
     X(oversize)              /* longer than the largest frame a port carries */                  \
     X(arp_truncated)         /* ARP ethertype but no room for an IPv4-over-Ethernet ARP body */  \
     X(arp_malformed)         /* ARP with hardware/protocol types or lengths other than Eth/IPv4 */ \
+    X(nd_truncated)          /* IPv6 NS/NA whose payload length runs past the frame */           \
+    X(nd_malformed)          /* NS/NA with a nonzero code or a bad option length */              \
     X(src_mac_multicast)     /* a group address as source: never valid, never learned */         \
     X(src_mac_zero)          /* 00:00:00:00:00:00 as source */                                   \
     X(vlan_not_allowed)      /* tagged frame on an access port, or a VLAN the trunk lacks */     \

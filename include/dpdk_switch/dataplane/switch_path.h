@@ -43,6 +43,7 @@ public:
 
 private:
     uint16_t handle_arp(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uint16_t port, SwitchCounters &c) noexcept;
+    uint16_t handle_nd(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uint16_t port, LcoreCounters &c) noexcept;
 
     MacTable &macs_;
     ArpTable *arp_;
