@@ -11,9 +11,11 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#include <cstdlib>
 #include <unistd.h>
 
 #include "dpdk_switch/dataplane/switch_path.h"
+#include "dpdk_switch/dataplane/vlan_edit.h"
 #include "dpdk_switch/dpdk/eal.h"
 #include "dpdk_switch/dpdk/owners.h"
 
@@ -23,80 +25,182 @@ using namespace dsw;
 
 constexpr unsigned kBurst = 32;
 
+enum class Mode { plain, proxy_on, vlan_trunk };
+
 // Frame i of the replay: A_i -> B_i on even bursts (port 0), B_i -> A_i on odd ones (port 1).
-std::vector<uint8_t> frame(unsigned i, bool reverse) {
+// With a VLAN, the frame carries an 802.1Q tag (it arrives on a trunk).
+std::vector<uint8_t> frame(unsigned i, bool reverse, uint16_t vlan) {
     std::vector<uint8_t> f(60, 0);
     const uint8_t a[6] = {0x02, 0, 0, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
     const uint8_t b[6] = {0x02, 0, 1, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
     std::copy(reverse ? a : b, (reverse ? a : b) + 6, f.begin());
     std::copy(reverse ? b : a, (reverse ? b : a) + 6, f.begin() + 6);
     f[12] = 0x08;
+    if (vlan != 0) {
+        const uint8_t tag[4] = {0x81, 0x00, static_cast<uint8_t>(vlan >> 8), static_cast<uint8_t>(vlan)};
+        f.insert(f.begin() + 12, tag, tag + 4);
+    }
     return f;
 }
+
+constexpr uint16_t kBenchVlan = 10;
 
 struct Fixture {
     rte_rcu_qsbr *rcu = nullptr;
     std::unique_ptr<MacTable> macs;
+    std::unique_ptr<ArpTable> arp;
     MempoolPtr pool;
     std::vector<rte_mbuf *> mbufs;   // pairs * 2 frames, in replay order
     std::unique_ptr<LcoreCounters> counters = std::make_unique<LcoreCounters>();
-    PortSlot slot;   // an access port of the default VLAN
+    PortSlot slot;   // the ingress port: an access port of the default VLAN, or a trunk
 
-    explicit Fixture(unsigned pairs, unsigned table_size) {
+    Fixture(unsigned pairs, unsigned table_size, Mode mode, unsigned prefill = 0) {
+        static unsigned instance = 0;
+        const std::string tag = std::to_string(++instance);
         const size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
         rcu = static_cast<rte_rcu_qsbr *>(rte_zmalloc("bench_rcu", sz, RTE_CACHE_LINE_SIZE));
         rte_rcu_qsbr_init(rcu, RTE_MAX_LCORE);
-        macs = std::move(MacTable::create("bench_macs_" + std::to_string(pairs), table_size, SOCKET_ID_ANY, rcu).value());
+        macs = std::move(MacTable::create("bench_macs_" + tag, table_size, SOCKET_ID_ANY, rcu).value());
+        if (mode == Mode::proxy_on) arp = std::move(ArpTable::create("bench_arp_" + tag, 4096, SOCKET_ID_ANY, rcu).value());
+        if (mode == Mode::vlan_trunk) {
+            slot.trunk = true;
+            slot.allowed[kBenchVlan >> 6] |= 1ULL << (kBenchVlan & 63);
+        }
+        // Other hosts the table already knows (the 1M-MAC case): 02:00:02:xx:xx:xx.
+        for (unsigned k = 0; k < prefill; ++k) {
+            const uint8_t m[6] = {0x02, 0, 2, static_cast<uint8_t>(k >> 16), static_cast<uint8_t>(k >> 8), static_cast<uint8_t>(k)};
+            const MacKey key = make_mac_key(mac_from_bytes(m), 0);
+            macs->learn(key, macs->lookup(key), 2, 0);
+        }
         const unsigned n = std::max(pairs * 2, kBurst * 2);
-        pool = std::move(make_pktmbuf_pool("bench_pool_" + std::to_string(pairs), n + 64, SOCKET_ID_ANY).value());
+        pool = std::move(make_pktmbuf_pool("bench_pool_" + tag, n + 64, SOCKET_ID_ANY).value());
+        const uint16_t vlan = mode == Mode::vlan_trunk ? kBenchVlan : 0;
         for (unsigned i = 0; i < n; ++i) {
-            const auto f = frame(i % pairs, (i / kBurst) % 2 == 1);
+            const auto f = frame(i % pairs, (i / kBurst) % 2 == 1, vlan);
             rte_mbuf *m = rte_pktmbuf_alloc(pool.get());
-            std::memcpy(rte_pktmbuf_append(m, 60), f.data(), 60);
+            std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(f.size())), f.data(), f.size());
             mbufs.push_back(m);
         }
     }
     ~Fixture() {
         for (rte_mbuf *m : mbufs) rte_pktmbuf_free(m);
         macs.reset();
+        arp.reset();
         rte_free(rcu);
     }
 };
 
-void run_path(benchmark::State &state, unsigned pairs, unsigned table_size) {
-    Fixture fx(pairs, table_size);
-    SwitchPath path(*fx.macs, nullptr);
+void report(benchmark::State &state, uint64_t packets, uint64_t cycles, unsigned macs) {
+    state.SetItemsProcessed(static_cast<int64_t>(packets));
+    state.counters["cycles_per_packet"] = static_cast<double>(cycles) / static_cast<double>(packets);
+    state.counters["macs"] = macs;
+}
+
+// Rewrites a burst's MACs to random hosts of the prefilled set (the 1M case): the frames stay in
+// cache as after RX, while every lookup lands on a random bucket of the large table.
+void scatter_macs(rte_mbuf **burst, unsigned prefill, uint64_t &rng) {
+    for (unsigned i = 0; i < kBurst; ++i) {
+        uint8_t *p = rte_pktmbuf_mtod(burst[i], uint8_t *);
+        for (unsigned off : {0u, 6u}) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            const unsigned k = static_cast<unsigned>(rng >> 33) % prefill;
+            const uint8_t m[6] = {0x02, 0, 2, static_cast<uint8_t>(k >> 16), static_cast<uint8_t>(k >> 8), static_cast<uint8_t>(k)};
+            std::memcpy(p + off, m, 6);
+        }
+    }
+}
+
+void run_path(benchmark::State &state, unsigned pairs, unsigned table_size, Mode mode = Mode::plain,
+              unsigned prefill = 0) {
+    Fixture fx(pairs, table_size, mode, prefill);
+    SwitchPath path(*fx.macs, fx.arp.get());
     BurstDecision d;
     const unsigned nbursts = static_cast<unsigned>(fx.mbufs.size() / kBurst);
     // Warm-up pass: learn every MAC (forwarding steady state, as after the pcap warm-up).
     for (unsigned b = 0; b < nbursts; ++b)
         path.classify(&fx.mbufs[b * kBurst], kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
-    uint64_t packets = 0, cycles = 0;
+    uint64_t packets = 0, cycles = 0, rng = 1;
     unsigned b = 0;
     for (auto _ : state) {
+        rte_mbuf **burst = &fx.mbufs[b * kBurst];
+        if (prefill != 0) scatter_macs(burst, prefill, rng);   // not timed
         const uint64_t t0 = rte_rdtsc();
-        path.classify(&fx.mbufs[b * kBurst], kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
+        path.classify(burst, kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
+        // What the edge does for trunk -> access: pop the tag (timed); pushing it back restores
+        // the frame for the next round (not timed).
+        if (mode == Mode::vlan_trunk)
+            for (unsigned i = 0; i < kBurst; ++i) vlan_untag_in_place(burst[i]);
         cycles += rte_rdtsc() - t0;
+        if (mode == Mode::vlan_trunk)
+            for (unsigned i = 0; i < kBurst; ++i) vlan_tag_in_place(burst[i], kBenchVlan);
         benchmark::DoNotOptimize(d);
         packets += kBurst;
         if (++b == nbursts) b = 0;
     }
-    state.SetItemsProcessed(static_cast<int64_t>(packets));
-    state.counters["cycles_per_packet"] = static_cast<double>(cycles) / static_cast<double>(packets);
-    state.counters["macs"] = pairs * 2;
+    report(state, packets, cycles, pairs * 2 + prefill);
+}
+
+// Learning: every frame has a source MAC the table has never seen. Reports new MACs per second
+// (items_per_second) while the destinations are forwarded as known unicast.
+void BM_LearnNewMacs(benchmark::State &state) {
+    constexpr unsigned kTable = 1u << 22;
+    Fixture fx(1024, kTable, Mode::plain);
+    SwitchPath path(*fx.macs, nullptr);
+    BurstDecision d;
+    const unsigned nbursts = static_cast<unsigned>(fx.mbufs.size() / kBurst);
+    for (unsigned b = 0; b < nbursts; ++b)
+        path.classify(&fx.mbufs[b * kBurst], kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
+    uint64_t packets = 0, cycles = 0, next_src = 0;
+    unsigned b = 0;
+    for (auto _ : state) {
+        rte_mbuf **burst = &fx.mbufs[b * kBurst];
+        for (unsigned i = 0; i < kBurst; ++i, ++next_src) {   // fresh sources: 02:00:03:xx:xx:xx
+            uint8_t *p = rte_pktmbuf_mtod(burst[i], uint8_t *);
+            p[6] = 0x02, p[7] = 0x00, p[8] = 0x03;
+            p[9] = static_cast<uint8_t>(next_src >> 16), p[10] = static_cast<uint8_t>(next_src >> 8),
+            p[11] = static_cast<uint8_t>(next_src);
+        }
+        const uint64_t t0 = rte_rdtsc();
+        path.classify(burst, kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
+        cycles += rte_rdtsc() - t0;
+        packets += kBurst;
+        if (++b == nbursts) b = 0;
+        if (fx.macs->size() > kTable - 4 * kBurst) {   // full: start again (not timed)
+            state.PauseTiming();
+            fx.macs->flush();
+            next_src = 0;
+            state.ResumeTiming();
+        }
+    }
+    const double secs = static_cast<double>(cycles) / static_cast<double>(rte_get_tsc_hz());
+    state.counters["new_macs_per_s"] = static_cast<double>(packets) / secs;
+    report(state, packets, cycles, 0);
 }
 
 void BM_SwitchPath_2Macs(benchmark::State &s) { run_path(s, 1, 65536); }
 void BM_SwitchPath_2048Macs(benchmark::State &s) { run_path(s, 1024, 65536); }
+void BM_SwitchPath_2048Macs_ProxyOn(benchmark::State &s) { run_path(s, 1024, 65536, Mode::proxy_on); }
+void BM_SwitchPath_2048Macs_TrunkPop(benchmark::State &s) { run_path(s, 1024, 65536, Mode::vlan_trunk); }
+// 1,048,576 MACs in the table, every frame between two random ones of them: lookups miss the
+// caches (the table is 64 MiB).
+void BM_SwitchPath_1MMacs(benchmark::State &s) { run_path(s, 1024, 1u << 21, Mode::plain, (1u << 20) - 2048); }
 BENCHMARK(BM_SwitchPath_2Macs);
 BENCHMARK(BM_SwitchPath_2048Macs);
+BENCHMARK(BM_SwitchPath_2048Macs_ProxyOn);
+BENCHMARK(BM_SwitchPath_2048Macs_TrunkPop);
+BENCHMARK(BM_SwitchPath_1MMacs);
+BENCHMARK(BM_LearnNewMacs);
 
 }  // namespace
 
 int main(int argc, char **argv) {
     const std::string prefix = "dswbench" + std::to_string(getpid());
-    auto eal = Eal::init({"dsw_bench", "-l", "0", "--no-huge", "-m", "512", "--no-pci", "--file-prefix", prefix,
-                          "--log-level", "*:warning"});
+    // Hugepages when the machine has them (a 64 MiB table on 4 KiB pages measures the TLB, not
+    // the switch); else the --no-huge fallback.
+    const bool huge = access("/dev/hugepages", F_OK) == 0 && std::getenv("DSW_BENCH_NO_HUGE") == nullptr;
+    auto eal = huge ? Eal::init({"dsw_bench", "-l", "0", "--in-memory", "-m", "1024", "--no-pci", "--log-level", "*:warning"})
+                    : Eal::init({"dsw_bench", "-l", "0", "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", prefix,
+                                 "--log-level", "*:warning"});
     if (!eal) {
         std::fprintf(stderr, "%s\n", eal.error().message.c_str());
         return 1;

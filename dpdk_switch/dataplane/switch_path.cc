@@ -43,6 +43,7 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     // Pass 1: parse, and gather the keys of every frame that survives: sources first, then the
     // unicast destinations, so that one bulk lookup (<= 64 keys) serves learning and forwarding.
     MacKey keys[2 * kMaxBurst];
+    uint32_t hashes[2 * kMaxBurst];
     uint8_t src_slot[kMaxBurst];   // index into keys[] of frame i's source, kNone if dropped
     uint8_t dst_slot[kMaxBurst];   // index of its destination, kNone for group destinations
     uint16_t arp_off[kMaxBurst];   // ARP frames: offset of the ARP body; 0 otherwise
@@ -70,6 +71,7 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         arp_off[i] = f.ethertype == RTE_ETHER_TYPE_ARP ? f.l3_off : 0;
         ip6_off[i] = f.ethertype == RTE_ETHER_TYPE_IPV6 ? f.l3_off : 0;
         keys[nkeys] = make_mac_key(f.src, vlan);
+        hashes[nkeys] = macs_.hash_and_prefetch(keys[nkeys]);   // fetched while we parse on
         src_slot[i] = static_cast<uint8_t>(nkeys++);
     }
     for (uint16_t i = 0; i < n; ++i) {
@@ -79,13 +81,14 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
             continue;
         }
         keys[nkeys] = make_mac_key(dsts[i], d.vlan[i]);
+        hashes[nkeys] = macs_.hash_and_prefetch(keys[nkeys]);
         dst_slot[i] = static_cast<uint8_t>(nkeys++);
     }
     if (nkeys == 0) [[unlikely]]
         return;
 
     int32_t pos[2 * kMaxBurst];
-    macs_.lookup_bulk(keys, nkeys, pos);
+    macs_.lookup_bulk_hashed(keys, hashes, nkeys, pos);
 
     // Pass 2: learn the sources (a table write only for a new MAC), then decide.
     for (uint16_t i = 0; i < n; ++i) {

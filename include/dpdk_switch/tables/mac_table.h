@@ -80,6 +80,18 @@ public:
             slots[i] = keys[i] == keys[i - 1] ? slots[i - 1] : find(stored(keys[i]), h[i]);
     }
     int32_t lookup(MacKey key) const noexcept { return find(stored(key), hash(key)); }
+    // The same in two steps, so that a caller can start the bucket's fetch as soon as it knows
+    // the key and do other work (parse the next frames) while memory answers.
+    uint32_t hash_and_prefetch(MacKey key) const noexcept {
+        const uint32_t h = hash(key);
+        rte_prefetch0(&buckets_[h & mask_]);
+        return h;
+    }
+    void lookup_bulk_hashed(const MacKey *keys, const uint32_t *h, unsigned n, int32_t *slots) const noexcept {
+        slots[0] = find(stored(keys[0]), h[0]);
+        for (unsigned i = 1; i < n; ++i)
+            slots[i] = keys[i] == keys[i - 1] ? slots[i - 1] : find(stored(keys[i]), h[i]);
+    }
     const MacEntry &entry(int32_t slot) const noexcept { return buckets_[slot / kSlots].entry[slot % kSlots]; }
     // Source learning for a frame seen on `port`; `slot` is the lookup result for the key.
     LearnResult learn(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept;
