@@ -155,7 +155,9 @@ def netns(_swept):
     learning, flooding and aging then see only the traffic a test sends."""
     made = []
 
-    def make(ipv6=False, mac=None):
+    def make(ipv6=False, mac=None, ctl=None):
+        """ctl=(socket, port name): container.sh also plugs the veth's host end into that switch
+        (`port add <name> af_packet iface=<hostif>`)."""
         n = next(_netns_seq)
         name, hostif = f"{NAME_PREFIX}{PID}c{n}", f"{NAME_PREFIX}{PID}h{n}"
         assert len(hostif) <= 15 and len(name) <= 15
@@ -165,6 +167,8 @@ def netns(_swept):
             args.append("--no-ipv6")
         if mac:
             args += ["--mac", mac]
+        if ctl:
+            args += ["--ctl", ctl[0], ctl[1]]
         # Registered before it exists, so that a half-made container is deleted too.
         c = Container(name=name, hostif=hostif, ip=ip, mac="")
         made.append(c)
@@ -243,7 +247,9 @@ class Switch:
                 ports = self.ctl("show", "port", "info", "all")["ports"]
             except CtlError:
                 return False
-            return all(p.get("link_up", True) for p in ports)
+            # A port with a software peer (vhost, memif, virtio_user) is down until its peer
+            # comes, which may be after the switch.
+            return all(p.get("link_up", True) or "peer" in p for p in ports)
         wait_for(ready, timeout, what=f"{self.sock} to answer with every link up")
 
     def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT_S):
@@ -309,8 +315,12 @@ def switch(binaries, netns, tmp_path):
     CTL_DIR.mkdir(parents=True, exist_ok=True)
     started = []
 
-    def start(ports=(), **switch_keys):
+    def start(ports=(), eal=None, config_extra=None, **switch_keys):
+        """eal: keys that replace the default eal: section's (e.g. {"no_huge": False}).
+        config_extra: more top-level sections, e.g. {"arp": [...]} or {"static_macs": [...]}."""
         config = switch_config(ports, **switch_keys)
+        config["eal"].update(eal or {})
+        config.update(config_extra or {})
         n = len(started) + 1
         sw = Switch(binaries, config, write_config(tmp_path, config, f"switch{n}.yaml"),
                     tmp_path / f"switch{n}.log")
