@@ -249,6 +249,7 @@ Reply show_switch_stats(Switch &sw, const Args &) {
               {"flooded", s.flooded},
               {"learn_table_full", s.learn_table_full},
               {"static_conflicts", s.static_conflicts},
+              {"learn_port_limit", s.learn_port_limit},
               {"arp_proxy_replies", s.arp_proxy_replies},
               {"arp_learned", s.arp_learned},
               {"arp_moves", s.arp_moves},

@@ -19,13 +19,13 @@ using config_detail::config_error;
 using config_detail::key_path;
 using config_detail::kMaxVlan;
 
-constexpr std::array<std::string_view, 13> kPortKeys{
+constexpr std::array<std::string_view, 15> kPortKeys{
     "name", "type", "iface", "path", "socket", "devargs", "client",
-    "queues", "id", "role", "lcore", "vlan", "trunk"};
+    "queues", "id", "role", "lcore", "vlan", "trunk", "mac_limit", "storm"};
 
 // Keys every kind of port takes.
-constexpr std::array<std::string_view, 6> kCommonPortKeys{"name", "type", "queues", "lcore",
-                                                          "vlan", "trunk"};
+constexpr std::array<std::string_view, 8> kCommonPortKeys{"name", "type", "queues", "lcore",
+                                                          "vlan", "trunk", "mac_limit", "storm"};
 
 constexpr unsigned kMaxQueues = 16;
 
@@ -205,6 +205,24 @@ Status read_trunk(const YAML::Node &trunk, const std::string &path, PortConfig &
     return Ok{};
 }
 
+// mac_limit: N, storm: {broadcast: pps, multicast: pps, unknown_unicast: pps}.
+Status read_protections(const YAML::Node &n, const std::string &path, PortConfig &out) {
+    if (auto st = config_detail::read_uint_key(n, path, "mac_limit", 0, 16777216, out.mac_limit); !st)
+        return st;
+    const YAML::Node storm = n["storm"];
+    if (!storm.IsDefined())
+        return Ok{};
+    const std::string sp = key_path(path, "storm");
+    if (auto st = config_detail::check_map(storm, sp, {"broadcast", "multicast", "unknown_unicast"}, false); !st)
+        return st;
+    constexpr uint64_t kMaxPps = 100000000;
+    if (auto st = config_detail::read_uint_key(storm, sp, "broadcast", 0, kMaxPps, out.storm_broadcast_pps); !st)
+        return st;
+    if (auto st = config_detail::read_uint_key(storm, sp, "multicast", 0, kMaxPps, out.storm_multicast_pps); !st)
+        return st;
+    return config_detail::read_uint_key(storm, sp, "unknown_unicast", 0, kMaxPps, out.storm_unknown_unicast_pps);
+}
+
 Status read_vlans(const YAML::Node &n, const std::string &path, PortConfig &out) {
     if (auto st = config_detail::read_uint_key(n, path, "vlan", 1, kMaxVlan, out.vlan); !st)
         return st;
@@ -264,6 +282,8 @@ Status parse_port(const YAML::Node &n, const std::string &path, PortConfig &out)
     if (auto st = read_attachment(n, path, out); !st)
         return st;
     if (auto st = read_options(n, path, out); !st)
+        return st;
+    if (auto st = read_protections(n, path, out); !st)
         return st;
     return read_vlans(n, path, out);
 }

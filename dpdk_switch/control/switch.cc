@@ -20,10 +20,11 @@ constexpr unsigned kPoolHeadroom = 4096;
 constexpr unsigned kSparePorts = 4;
 constexpr unsigned kSparePortMbufs = 1024 + 1024 + kRingSize;
 
-// The most mbufs the port may hold: its RX/TX descriptors (or fill ring) and a full ring.
+// The most mbufs of the shared pool the port may hold: its RX/TX descriptors (or fill ring)
+// and a full ring.
 unsigned port_mbufs(const PortConfig &pc) {
-    auto n = EthPort::mbufs_needed(pc);
-    return (n ? n.value() : pc.queues * 2048u) + kRingSize;
+    auto n = EthPort::mbuf_needs(pc);
+    return (n ? n->shared : pc.queues * 2048u) + kRingSize;
 }
 
 unsigned pool_size(const Config &cfg) {
@@ -99,6 +100,7 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
     sw->shared_.rcu = sw->rcu_.get();
     sw->shared_.counters = sw->counters_.get();
     sw->shared_.burst = static_cast<uint16_t>(std::min<unsigned>(cfg.sw.burst, 32));
+    sw->shared_.idle_sleep_us = cfg.sw.idle_sleep_us;
     return sw;
 }
 
@@ -126,9 +128,9 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
             break;
         }
     if (index == kMaxPorts) return fail("port " + pc.name + ": the switch has " + std::to_string(kMaxPorts) + " ports already");
-    auto need = EthPort::mbufs_needed(pc);   // also the type's own refusals (af_xdp without hugepages)
+    auto need = EthPort::mbuf_needs(pc);   // also the type's own refusals (af_xdp without hugepages)
     if (!need) return need.error();
-    const unsigned mbufs = port_mbufs(pc);
+    const unsigned mbufs = need->shared + kRingSize;
     if (check_mbufs) {
         // The pool was sized for the config's ports and kSparePorts more. A port that does not
         // fit beside what the others may hold would starve their RX refills: refuse it.
@@ -149,12 +151,27 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
                           static_cast<int>(rte_socket_id()), RING_F_SC_DEQ);
     if (!ring) return ring.error();
     sp->ring = std::move(ring.value());
-    auto eth = EthPort::open(pc, pool_.get());
-    if (!eth) return eth.error();
+    rte_mempool *rx_pool = pool_.get();
+    if (need->own_rx != 0) {
+        // Kept until the switch exits: its mbufs travel to other ports, and the PMD may never
+        // return some of them (see DeviceSpec::own_rx_pool).
+        auto own = make_pktmbuf_pool("dsw_rx" + std::to_string(port_pools_.size()) + "_" + std::to_string(index),
+                                     need->own_rx, static_cast<int>(rte_socket_id()));
+        if (!own) return fail("port " + pc.name + ": " + own.error().message);
+        rx_pool = own->get();
+        port_pools_.push_back(std::move(own.value()));
+    }
+    auto eth = EthPort::open(pc, rx_pool);
+    if (!eth) {
+        // The device is closed and none of the pool's mbufs left it: the pool can go.
+        if (need->own_rx != 0) port_pools_.pop_back();
+        return eth.error();
+    }
     sp->eth.emplace(std::move(eth.value()));
     // Counters of a former port at this index: nothing adds to them any more (no view has the
     // index, no MAC entry points at it), so they are the new port's zero.
     sp->baseline = raw_port_totals(index);
+    macs_->set_port_limit(static_cast<uint16_t>(index), pc.mac_limit);
     ports_[index] = std::move(sp);
     return index;
 }
@@ -215,6 +232,9 @@ void Switch::publish_view() {
         WorkerPorts &w = v->workers[sp->lcore];
         w.index[w.n++] = static_cast<uint16_t>(sp->index);
         slot.trunk = !pc.trunk.empty();
+        slot.storm_pps[kFloodBroadcast] = pc.storm_broadcast_pps;
+        slot.storm_pps[kFloodMulticast] = pc.storm_multicast_pps;
+        slot.storm_pps[kFloodUnknownUnicast] = pc.storm_unknown_unicast_pps;
         slot.access_vlan = pc.vlan;
         if (!slot.trunk) v->add_member(pc.vlan, static_cast<uint16_t>(sp->index));
         for (uint16_t vid : pc.trunk) {
@@ -328,6 +348,7 @@ SwitchTotals Switch::switch_totals() const {
         t.flooded += c.flooded.get();
         t.learn_table_full += c.learn_table_full.get();
         t.static_conflicts += c.static_conflicts.get();
+        t.learn_port_limit += c.learn_port_limit.get();
         t.arp_proxy_replies += c.arp_proxy_replies.get();
         t.arp_learned += c.arp_learned.get();
         t.arp_moves += c.arp_moves.get();

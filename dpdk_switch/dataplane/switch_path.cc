@@ -100,6 +100,7 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         case LearnResult::moved: c.sw.moves.inc(); break;
         case LearnResult::table_full: c.sw.learn_table_full.inc(); break;
         case LearnResult::static_conflict: c.sw.static_conflicts.inc(); break;
+        case LearnResult::port_limit: c.sw.learn_port_limit.inc(); break;
         }
         // One test covers both rare kinds, so IPv4 pays a single branch for the proxies.
         if ((arp_off[i] | ip6_off[i]) != 0 && arp_ != nullptr) [[unlikely]] {
@@ -112,11 +113,13 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         }
         if (dst_slot[i] == kNone) {
             d.out[i] = kOutFlood;
+            d.flood_kind[i] = dsts[i] == kMacMask ? kFloodBroadcast : kFloodMulticast;
             continue;
         }
         const int32_t p = pos[dst_slot[i]];
         if (p < 0) {
-            d.out[i] = kOutFlood;   // unknown unicast
+            d.out[i] = kOutFlood;
+            d.flood_kind[i] = kFloodUnknownUnicast;
             continue;
         }
         const uint16_t out = macs_.entry(p).port.load(std::memory_order_relaxed);

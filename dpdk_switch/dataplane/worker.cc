@@ -1,5 +1,6 @@
 #include "dpdk_switch/dataplane/worker.h"
 
+#include <algorithm>
 #include <memory>
 
 #include <rte_cycles.h>
@@ -24,12 +25,17 @@ public:
         rte_rcu_qsbr_thread_register(s_.rcu, lcore_);
         rte_rcu_qsbr_thread_online(s_.rcu, lcore_);
         uint64_t last = rte_rdtsc();
+        unsigned sleep_us = 0;
         while (!s_.stop.load(std::memory_order_relaxed)) {
             const DataplaneView *v = s_.view.load(std::memory_order_acquire);
             unsigned got = 0;
             if (v != nullptr) [[likely]]
-                got = poll_once(*v);
+                got = poll_once(*v, last);
             rte_rcu_qsbr_quiescent(s_.rcu, lcore_);
+            if (got == 0 && s_.idle_sleep_us != 0) [[unlikely]]
+                idle_back_off(sleep_us);
+            else
+                sleep_us = 0;
             const uint64_t now = rte_rdtsc();
             (got ? c_.busy_cycles : c_.idle_cycles).add(now - last);
             c_.polls.inc();
@@ -40,7 +46,36 @@ public:
     }
 
 private:
-    unsigned poll_once(const DataplaneView &v) noexcept {
+    // An idle worker sleeps 1, 2, 4... us up to idle_sleep_us between empty polls (as OVS
+    // pmd-sleep-max), offline for RCU so that the control plane never waits on its sleep.
+    // The first frame resets it: the cost is at most one sleep of latency.
+    void idle_back_off(unsigned &sleep_us) noexcept {
+        sleep_us = sleep_us == 0 ? 1 : std::min(sleep_us * 2, s_.idle_sleep_us);
+        rte_rcu_qsbr_thread_offline(s_.rcu, lcore_);
+        rte_delay_us_sleep(sleep_us);
+        rte_rcu_qsbr_thread_online(s_.rcu, lcore_);
+    }
+
+    // Storm control: a token bucket per (ingress port, FloodKind), written by this worker only
+    // (it owns the port's RX). Tokens are kept in TSC cycles x frames so that refill is an
+    // integer multiply; the bucket holds 100 ms of the rate (at least a burst).
+    bool storm_allows(const PortSlot &slot, uint16_t port, uint8_t kind) noexcept {
+        const uint64_t rate = slot.storm_pps[kind];
+        if (rate == 0) [[likely]]
+            return true;
+        StormBucket &b = storm_[port][kind];
+        const uint64_t hz = rte_get_tsc_hz();
+        const uint64_t cap = std::max<uint64_t>(rate / 10, kMaxBurst) * hz;
+        const uint64_t elapsed = std::min(now_tsc_ - b.last_tsc, hz);
+        b.last_tsc = now_tsc_;
+        b.tokens = std::min(cap, b.tokens + elapsed * rate);
+        if (b.tokens < hz) return false;
+        b.tokens -= hz;
+        return true;
+    }
+
+    unsigned poll_once(const DataplaneView &v, uint64_t now_tsc) noexcept {
+        now_tsc_ = now_tsc;
         tx_.set_view(&v);
         const WorkerPorts &mine = v.workers[lcore_];
         const uint32_t now_s = s_.macs->now_s();
@@ -80,7 +115,11 @@ private:
             if (out < kMaxPorts) [[likely]] {
                 reason = unicast(v.ports[out], out, pkts[i], d.vlan[i], d.tagged[i]);
             } else if (out == kOutFlood) {
-                reason = flood(v, in_port, d.vlan[i], d.tagged[i], pkts[i]);
+                const uint8_t kind = d.flood_kind[i];
+                if (!storm_allows(v.ports[in_port], in_port, kind)) [[unlikely]]
+                    reason = static_cast<uint16_t>(DropReason::storm_broadcast) + kind;
+                else
+                    reason = flood(v, in_port, d.vlan[i], d.tagged[i], pkts[i]);
             } else if (out == kOutReply) {
                 tx_.push(in_port, pkts[i]);   // leaves the way it came: same port, same tagging
                 continue;
@@ -156,8 +195,14 @@ private:
         return kSent;
     }
 
+    struct StormBucket {
+        uint64_t tokens = 0, last_tsc = 0;
+    };
+
     WorkerShared &s_;
     unsigned lcore_;
+    uint64_t now_tsc_ = 0;
+    StormBucket storm_[kMaxPorts][3];
     LcoreCounters &c_;
     SwitchPath path_;
     TxStage tx_;

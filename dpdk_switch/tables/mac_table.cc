@@ -52,6 +52,7 @@ int32_t MacTable::insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, ui
             e.seen_s.store(now_s, std::memory_order_relaxed);
             b.key[s].store(sk, std::memory_order_release);   // publishes the entry with it
             count_.fetch_add(1, std::memory_order_relaxed);  // new MACs only, never per packet
+            port_count_[port].fetch_add(1, std::memory_order_relaxed);
             return static_cast<int32_t>(bi * kSlots + s);
         }
     }
@@ -65,12 +66,18 @@ LearnResult MacTable::learn(MacKey key, int32_t slot, uint16_t port, uint32_t no
         if (e.port.load(std::memory_order_relaxed) == port) [[likely]]
             return LearnResult::refreshed;
         if (e.state.load(std::memory_order_relaxed) == MacState::fixed) return LearnResult::static_conflict;
+        port_count_[e.port.load(std::memory_order_relaxed)].fetch_sub(1, std::memory_order_relaxed);
+        port_count_[port].fetch_add(1, std::memory_order_relaxed);
         e.port.store(port, std::memory_order_relaxed);
         return LearnResult::moved;
     }
     // The configured size is the limit, not the slots: "table full" means the same everywhere.
     if (count_.load(std::memory_order_relaxed) >= capacity_) [[unlikely]]
         return LearnResult::table_full;
+    // A container flooding random source MACs fills its own share, not the table.
+    const unsigned limit = port_limit_[port].load(std::memory_order_relaxed);
+    if (limit != 0 && port_count_[port].load(std::memory_order_relaxed) >= limit) [[unlikely]]
+        return LearnResult::port_limit;
     const uint32_t h = hash(key);
     const uint64_t sk = stored(key);
     // A lookup earlier in this burst may have missed a key added since (by us or another
@@ -90,6 +97,11 @@ Status MacTable::add_static(MacKey key, uint16_t port) {
             return fail("MAC table is full (" + std::to_string(capacity_) + " entries)");
     }
     MacEntry &e = buckets_[slot / kSlots].entry[slot % kSlots];
+    const uint16_t was = e.port.load(std::memory_order_relaxed);
+    if (was != port) {   // an existing entry turned static on another port
+        port_count_[was].fetch_sub(1, std::memory_order_relaxed);
+        port_count_[port].fetch_add(1, std::memory_order_relaxed);
+    }
     e.port.store(port, std::memory_order_relaxed);
     e.state.store(MacState::fixed, std::memory_order_relaxed);
     return Ok{};
@@ -98,6 +110,9 @@ Status MacTable::add_static(MacKey key, uint16_t port) {
 void MacTable::retire(const std::vector<int32_t> &slots) {
     if (slots.empty()) return;
     count_.fetch_sub(static_cast<unsigned>(slots.size()), std::memory_order_relaxed);
+    for (int32_t slot : slots)
+        port_count_[buckets_[slot / kSlots].entry[slot % kSlots].port.load(std::memory_order_relaxed)].fetch_sub(
+            1, std::memory_order_relaxed);
     // Every worker that could have read these slots before the delete passes a quiescent state
     // at the end of its loop; only then may an insert reuse them.
     if (rcu_ != nullptr) rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID);

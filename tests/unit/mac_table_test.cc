@@ -131,3 +131,34 @@ TEST_F(MacTableTest, FullTableRefusesNewMacsAndKeepsOldOnes) {
 
 }  // namespace
 }  // namespace dsw
+
+namespace dsw {
+namespace {
+
+TEST_F(MacTableTest, PortLimitRefusesNewMacsBehindThatPortOnly) {
+    table_->set_port_limit(1, 3);
+    unsigned learned = 0, limited = 0;
+    for (uint8_t i = 0; i < 10; ++i) {
+        const LearnResult r = see(mac(0x02, 9, 0, 0, 0, i), 1);
+        learned += r == LearnResult::learned;
+        limited += r == LearnResult::port_limit;
+    }
+    EXPECT_EQ(learned, 3u);
+    EXPECT_EQ(limited, 7u);
+    EXPECT_EQ(table_->port_size(1), 3u);
+    EXPECT_EQ(see(kA, 2), LearnResult::learned) << "other ports are not affected";
+    EXPECT_EQ(see(mac(0x02, 9, 0, 0, 0, 0), 1), LearnResult::refreshed) << "known MACs keep refreshing";
+    EXPECT_EQ(table_->flush(1), 3u);
+    EXPECT_EQ(table_->port_size(1), 0u);
+    EXPECT_EQ(see(mac(0x02, 9, 0, 0, 0, 42), 1), LearnResult::learned) << "room again after a flush";
+}
+
+TEST_F(MacTableTest, MovesKeepPerPortCountsRight) {
+    see(kA, 1);
+    see(kA, 2);
+    EXPECT_EQ(table_->port_size(1), 0u);
+    EXPECT_EQ(table_->port_size(2), 1u);
+}
+
+}  // namespace
+}  // namespace dsw

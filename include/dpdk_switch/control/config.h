@@ -35,6 +35,9 @@ struct PortConfig {
     std::optional<unsigned> lcore;     // worker that owns the port; round-robin when absent
     uint16_t vlan = 0;                 // access VLAN (0: untagged, default domain)
     std::vector<uint16_t> trunk;       // 802.1Q trunk VLANs; empty: access port
+    unsigned mac_limit = 0;            // most MACs learned behind this port; 0: no limit
+    // Storm control: most frames per second accepted from this port, per kind; 0: no limit.
+    unsigned storm_broadcast_pps = 0, storm_multicast_pps = 0, storm_unknown_unicast_pps = 0;
 };
 
 struct SwitchConfig {
@@ -44,6 +47,7 @@ struct SwitchConfig {
     bool arp_proxy = true;
     std::string ctl_socket;            // empty: /run/dpdk_switch/<file_prefix>.sock
     unsigned mbufs = 0;                // 0: sized from the ports
+    unsigned idle_sleep_us = 0;        // a worker whose polls come back empty sleeps up to this; 0: never
 };
 
 struct StaticMac {

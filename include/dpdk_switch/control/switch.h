@@ -33,7 +33,7 @@ struct PortTotals {
 };
 
 struct SwitchTotals {
-    uint64_t learned = 0, moves = 0, flooded = 0, learn_table_full = 0, static_conflicts = 0;
+    uint64_t learned = 0, moves = 0, flooded = 0, learn_table_full = 0, static_conflicts = 0, learn_port_limit = 0;
     uint64_t arp_proxy_replies = 0, arp_learned = 0, arp_moves = 0;
     uint64_t nd_proxy_replies = 0, nd_learned = 0, nd_moves = 0;
     std::array<uint64_t, kDropReasons> drops{};
@@ -111,6 +111,9 @@ private:
     std::vector<unsigned> workers_;
     std::unique_ptr<rte_rcu_qsbr, RcuFree> rcu_;
     MempoolPtr pool_;
+    // RX pools of ports that want their own (af_xdp), in creation order; freed after every
+    // port has closed, since their mbufs travel to the other ports.
+    std::vector<MempoolPtr> port_pools_;
     std::unique_ptr<MacTable> macs_;
     std::unique_ptr<ArpTable> arp_;   // null when switch.arp_proxy is off
     std::unique_ptr<LcoreCounters[]> counters_;

@@ -9,10 +9,10 @@
 #include <rte_common.h>
 
 #include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/limits.h"
 
 namespace dsw {
 
-inline constexpr unsigned kMaxPorts = 64;
 
 // A counter with one writer: relaxed load + store compiles to a plain add, and a concurrent
 // reader never sees a torn value.
@@ -32,7 +32,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) PortCounters {
 };
 
 struct alignas(RTE_CACHE_LINE_SIZE) SwitchCounters {
-    Counter learned, moves, flooded, learn_table_full, static_conflicts;
+    Counter learned, moves, flooded, learn_table_full, static_conflicts, learn_port_limit;
     Counter arp_proxy_replies, arp_learned, arp_moves;
     Counter nd_proxy_replies, nd_learned, nd_moves;
 };

@@ -7,6 +7,9 @@
 
 namespace dsw {
 
+// storm_broadcast, storm_multicast and storm_unknown_unicast follow each other in FloodKind
+// order: the worker adds the kind to the first.
+
 #define DSW_DROP_REASONS(X)                                                                       \
     X(runt)                  /* shorter than an Ethernet header */                               \
     X(truncated_vlan)        /* 802.1Q ethertype but no room for the tag */                      \
@@ -24,7 +27,10 @@ namespace dsw {
     X(tx_full)               /* the egress PMD did not take it */                                \
     X(ring_full)             /* the hand-off ring to the egress port's worker was full */        \
     X(port_gone)             /* egress port removed while the frame was in flight */            \
-    X(no_mbufs)              /* the pool was empty when a VLAN tag had to be added or removed */
+    X(no_mbufs)              /* the pool was empty when a VLAN tag had to be added or removed */ \
+    X(storm_broadcast)       /* over the port's storm-control broadcast rate */                 \
+    X(storm_multicast)       /* over its multicast rate */                                       \
+    X(storm_unknown_unicast) /* over its unknown-unicast (flooded) rate */
 
 enum class DropReason : uint8_t {
 #define DSW_X(name) name,

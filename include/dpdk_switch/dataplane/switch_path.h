@@ -31,6 +31,7 @@ struct BurstDecision {
     uint16_t out[kMaxBurst];
     uint16_t vlan[kMaxBurst];   // the frame's broadcast domain
     bool tagged[kMaxBurst];     // it arrived with an 802.1Q tag
+    uint8_t flood_kind[kMaxBurst];   // FloodKind, for frames whose out is kOutFlood
 };
 
 class SwitchPath {

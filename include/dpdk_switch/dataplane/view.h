@@ -18,6 +18,9 @@
 namespace dsw {
 
 inline constexpr unsigned kVlans = 4096;
+
+// Why a frame is flooded, for storm control.
+enum FloodKind : uint8_t { kFloodBroadcast = 0, kFloodMulticast = 1, kFloodUnknownUnicast = 2 };
 inline constexpr unsigned kMaxDomains = 512;   // distinct VLANs in use at once
 
 struct PortSlot {
@@ -28,6 +31,7 @@ struct PortSlot {
     rte_ring *ring = nullptr;    // MP/SC hand-off ring drained by the owner before its TX
     uint16_t access_vlan = 0;    // access port: the domain of its (untagged) frames; 0 is the default
     uint64_t allowed[kVlans / 64] = {};   // trunk: bit v set if VLAN v is carried
+    uint32_t storm_pps[3] = {};  // storm control by FloodKind: frames/s accepted from this port, 0: no limit
 
     bool carries(uint16_t vlan) const noexcept {
         return trunk ? (allowed[vlan >> 6] >> (vlan & 63)) & 1 : vlan == access_vlan;

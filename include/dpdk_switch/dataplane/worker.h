@@ -25,6 +25,7 @@ struct WorkerShared {
     rte_rcu_qsbr *rcu = nullptr;
     LcoreCounters *counters = nullptr;   // indexed by lcore id, RTE_MAX_LCORE of them
     uint16_t burst = 32;
+    unsigned idle_sleep_us = 0;          // 0: busy-poll always
 };
 
 // rte_eal_remote_launch entry point; `arg` is the WorkerShared.

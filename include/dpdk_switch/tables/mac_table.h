@@ -28,6 +28,7 @@
 #endif
 #include <rte_prefetch.h>
 
+#include "dpdk_switch/limits.h"
 #include "dpdk_switch/result.h"
 #include "dpdk_switch/tables/mac_key.h"
 
@@ -44,7 +45,7 @@ struct MacEntry {
     std::atomic<uint32_t> seen_s{0};   // seconds since the table was made; refreshed at most once a second
 };
 
-enum class LearnResult : uint8_t { refreshed, learned, moved, table_full, static_conflict };
+enum class LearnResult : uint8_t { refreshed, learned, moved, table_full, static_conflict, port_limit };
 
 struct MacRecord {  // a copy for the control plane (show, tests)
     MacKey key;
@@ -105,6 +106,10 @@ public:
     std::vector<MacRecord> records() const;
     std::optional<MacRecord> find_record(MacKey key) const;
     unsigned size() const { return count_.load(std::memory_order_relaxed); }
+    unsigned port_size(uint16_t port) const { return port_count_[port].load(std::memory_order_relaxed); }
+    // Most MACs learned behind `port` (0: no limit). Entries past a lowered limit stay until
+    // they age out or are flushed; new ones are refused.
+    void set_port_limit(uint16_t port, unsigned limit) { port_limit_[port].store(limit, std::memory_order_relaxed); }
 
 private:
     // Key slot values besides stored keys. Stored keys carry kValid (bit 63), which no special
@@ -168,6 +173,10 @@ private:
     unsigned capacity_ = 0;
     rte_rcu_qsbr *rcu_ = nullptr;
     std::atomic<unsigned> count_{0};  // published keys; written on insert/retire only
+    // Per port: entries behind it (changed on insert, move and retire, never per packet) and
+    // the limit the control plane set.
+    std::atomic<unsigned> port_count_[kMaxPorts] = {};
+    std::atomic<unsigned> port_limit_[kMaxPorts] = {};
     uint64_t epoch_tsc_ = 0;
     uint64_t tsc_hz_ = 1;
 };
