@@ -1,6 +1,7 @@
 // dpdk_switch: parse args, build the Switch, run the control loop on the main lcore until
 // SIGINT/SIGTERM or `quit`, return the exit code.
 #include <csignal>
+#include <mutex>
 #include <cstdio>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/ctl_socket.h"
 #include "dpdk_switch/control/prompt.h"
+#include "dpdk_switch/control/telemetry.h"
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/dpdk/eal.h"
 #include "dpdk_switch/log.h"
@@ -37,8 +39,12 @@ int report(const dsw::Error &e) {
 
 // The control loop: the main lcore sleeps in poll() between events (it never busy-polls),
 // waking at least every 200 ms for signals and once a second for MAC aging.
-void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt) {
-    auto handle = [&](const std::string &line) { return dsw::run_command(sw, line); };
+void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt, std::mutex &control_lock) {
+    // The control lock is shared with the telemetry thread only; workers never take it.
+    auto handle = [&](const std::string &line) {
+        std::lock_guard lock(control_lock);
+        return dsw::run_command(sw, line);
+    };
     uint64_t next_housekeeping = rte_get_tsc_cycles();
     std::vector<pollfd> fds;
     while (g_stop_signal == 0 && !(prompt && prompt->done())) {
@@ -50,6 +56,7 @@ void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt) {
             if (prompt) prompt->service(fds);
         }
         if (rte_get_tsc_cycles() >= next_housekeeping) {
+            std::lock_guard lock(control_lock);
             sw.housekeeping();
             next_housekeeping = rte_get_tsc_cycles() + rte_get_tsc_hz();
         }
@@ -89,16 +96,21 @@ int run(int argc, char **argv) {
         auto ctl = dsw::CtlServer::listen(sock);
         if (!ctl) return report(ctl.error());
         install_signal_handlers();
+        std::mutex control_lock;
+        dsw::telemetry_attach(sw.value().get(), &control_lock);
         std::unique_ptr<dsw::Prompt> prompt;
         if (opts->interactive)
             prompt = std::make_unique<dsw::Prompt>([&](const std::string &line) {
                 if (dsw::tokenize(line).empty()) return true;
+                std::unique_lock lock(control_lock);
                 const dsw::Reply r = dsw::run_command(*sw.value(), line);
+                lock.unlock();
                 std::printf("%s\n", r.text.c_str());
                 std::fflush(stdout);
                 return !r.quit;
             });
-        control_loop(*sw.value(), ctl.value(), prompt.get());
+        control_loop(*sw.value(), ctl.value(), prompt.get(), control_lock);
+        dsw::telemetry_attach(nullptr, nullptr);
         if (g_stop_signal != 0) DSW_LOG(INFO, main, "signal %d: stopping", static_cast<int>(g_stop_signal));
         sw.value()->stop();
     }   // ports close, pool and tables are freed, the socket is removed, then EAL cleans up

@@ -3,6 +3,7 @@
 # veth pair; the other end (HOSTIF) stays in the root namespace for a net_af_packet port.
 #
 #   container.sh add NAME HOSTIF IP/PREFIX [--mac MAC|random] [--no-ipv6] [--ctl SOCKET PORTNAME]
+#                    [--port-type af_packet|af_xdp]
 #   container.sh del NAME HOSTIF [--ctl SOCKET PORTNAME]
 #
 #   --mac       eth0's MAC. Default: a fixed pattern from the IP, 02:42:<ip as hex> (locally
@@ -12,6 +13,9 @@
 #               traffic is what you send (tests of learning and aging want a quiet link).
 #   --ctl       also `port add PORTNAME af_packet iface=HOSTIF` (add) or `port del PORTNAME` (del) on
 #               the switch listening on SOCKET, via dpdk_switch_ctl ($DSW_BUILD_DIR or ./build).
+#               If the switch refuses the port, `add` fails and undoes the container.
+#   --port-type the switch port's type for --ctl add: af_packet (default) or af_xdp (faster; the
+#               switch must run on hugepages).
 #
 # `add` fails if NAME or HOSTIF already exists and undoes what it made when a step fails.
 # `del` removes whatever of the two exists (quietly, exit 0), after killing the processes still
@@ -21,6 +25,7 @@ set -euo pipefail
 usage() {
   cat >&2 <<'EOF'
 usage: container.sh add NAME HOSTIF IP/PREFIX [--mac MAC|random] [--no-ipv6] [--ctl SOCKET PORTNAME]
+                        [--port-type af_packet|af_xdp]
        container.sh del NAME HOSTIF [--ctl SOCKET PORTNAME]
 EOF
   exit 2
@@ -94,17 +99,19 @@ if [ "$cmd" = add ]; then
   [ $((10#$plen)) -le 32 ] || die "bad IP/PREFIX '$cidr'"
 fi
 
-mac="" no_ipv6=0 ctl_sock="" ctl_port=""
+mac="" no_ipv6=0 ctl_sock="" ctl_port="" port_type=af_packet
 while [ $# -gt 0 ]; do
   case $1 in
     --mac) [ $# -ge 2 ] || usage; mac=$2; shift 2 ;;
     --no-ipv6) no_ipv6=1; shift ;;
     --ctl) [ $# -ge 3 ] || usage; ctl_sock=$2 ctl_port=$3; shift 3 ;;
+    --port-type) [ $# -ge 2 ] || usage; port_type=$2; shift 2 ;;
     *) usage ;;
   esac
 done
 [ ${#hostif} -le 15 ] || die "interface name '$hostif' is longer than 15 characters"
 [[ $ns =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad namespace name '$ns'"
+case $port_type in af_packet|af_xdp) ;; *) die "bad port type '$port_type' (af_packet or af_xdp)" ;; esac
 
 case $cmd in
   add)
@@ -152,7 +159,8 @@ case $cmd in
     ip -n "$ns" link set eth0 up
 
     if [ -n "$ctl_sock" ]; then
-      "$(ctl_bin)" --socket "$ctl_sock" port add "$ctl_port" af_packet "iface=$hostif" >/dev/null \
+      # The switch's own refusal (on stderr) says why.
+      "$(ctl_bin)" --socket "$ctl_sock" port add "$ctl_port" "$port_type" "iface=$hostif" >/dev/null \
         || { echo "container.sh: port add $ctl_port on $ctl_sock failed" >&2; false; }
     fi
     trap - ERR

@@ -42,6 +42,16 @@ if [ "$unit" = 1 ]; then
   passed=$((passed + p)); failed=$((failed + f))
 fi
 
+if [ "$unit" = 1 ]; then
+  # The frame parser and the ARP/ND proxies under libFuzzer (clang), for a bounded time.
+  echo "== fuzz (libFuzzer, ${DSW_FUZZ_SECONDS:-20} s) =="
+  if scripts/fuzz.sh "${DSW_FUZZ_SECONDS:-20}" 2>&1 | tee "$log/fuzz.txt" | tail -3; then
+    grep -q 'skipped' "$log/fuzz.txt" || passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+fi
+
 if [ "$integration" = 1 ]; then
   echo "== integration tests (pytest, real binary + namespaces) =="
   /usr/bin/python3 -m pytest tests/integration -q "${pytest_args[@]}" 2>&1 | tee "$log/int.txt"

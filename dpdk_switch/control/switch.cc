@@ -196,7 +196,8 @@ Status Switch::del_port(const std::string &name) {
     publish_view();
     // Frames to its MACs are counted as port_gone until these entries are gone.
     const unsigned flushed = macs_->flush(static_cast<int>(index), true);
-    // The switch no longer vouches for addresses learned behind it (static bindings stay).
+    // The switch no longer vouches for addresses (IPv4 and IPv6) learned behind it; static
+    // bindings stay.
     unsigned unbound = 0;
     if (arp_)
         unbound = arp_->remove_if(
@@ -205,7 +206,7 @@ Status Switch::del_port(const std::string &name) {
             },
             &index);
     gone.reset();   // frees what its ring holds, stops and closes the device
-    DSW_LOG(INFO, main, "port %s deleted (index %u; %u MAC entries, %u ARP bindings flushed)", name.c_str(), index,
+    DSW_LOG(INFO, main, "port %s deleted (index %u; %u MAC entries, %u ARP/ND bindings flushed)", name.c_str(), index,
             flushed, unbound);
     return Ok{};
 }

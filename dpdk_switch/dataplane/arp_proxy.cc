@@ -38,6 +38,9 @@ uint8_t parse_arp(const uint8_t *frame, uint16_t len, uint16_t l3_off, ArpFields
     out.spa = be32_at(a + 14);
     out.tha = mac_from_bytes(a + 18);
     out.tpa = be32_at(a + 24);
+    // A group or zero sender hardware address is never a host's: learning it would let one
+    // frame bind an address to ff:ff:ff:ff:ff:ff (found by the fuzzer).
+    if (mac_is_multicast(out.sha) || out.sha == 0) return static_cast<uint8_t>(DropReason::arp_malformed);
     return kNoDrop;
 }
 

@@ -45,7 +45,11 @@ NdParse parse_nd(const uint8_t *frame, uint16_t len, uint16_t l3_off, NdFields &
         if (plen - off < 2) return NdParse::malformed;
         const uint8_t opt_len = icmp[off + 1];
         if (opt_len == 0 || off + opt_len * 8u > plen) return NdParse::malformed;
-        if (icmp[off] == wanted && opt_len == 1) out.lladdr = mac_from_bytes(icmp + off + 2);
+        if (icmp[off] == wanted && opt_len == 1) {
+            out.lladdr = mac_from_bytes(icmp + off + 2);
+            // As for ARP: a group or zero link-layer address is never a host's.
+            if (mac_is_multicast(out.lladdr) || out.lladdr == 0) return NdParse::malformed;
+        }
         off = static_cast<uint16_t>(off + opt_len * 8u);
     }
     return NdParse::ok;

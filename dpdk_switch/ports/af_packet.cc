@@ -8,6 +8,7 @@ Result<DeviceSpec> af_packet_device(const PortConfig &p) {
     d.name = "net_af_packet_" + p.name;
     // qpairs follow the port's queues; the PMD's default block/frame sizes fit 1500-byte MTUs.
     d.devargs = d.name + ",iface=" + p.iface + ",qpairs=" + std::to_string(p.queues);
+    d.discard_early_rx = true;   // see DeviceSpec: its socket hears every interface until bound
     return d;
 }
 

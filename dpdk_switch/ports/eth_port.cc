@@ -1,8 +1,11 @@
 #include "dpdk_switch/ports/eth_port.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include <rte_bus_vdev.h>
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
@@ -12,6 +15,10 @@
 namespace dsw {
 
 namespace {
+
+// A port's own RX pool also holds its frames in flight elsewhere: a hand-off ring's worth.
+constexpr unsigned kOwnPoolSlack = 1024;
+constexpr unsigned kXskReleaseUs = 50000;
 
 std::string dpdk_error(const std::string &what, int rc) { return what + ": " + rte_strerror(rc < 0 ? -rc : rc); }
 
@@ -38,13 +45,34 @@ Status configure(uint16_t port_id, const PortConfig &cfg, rte_mempool *pool, Que
     return Ok{};
 }
 
+// DeviceSpec::discard_early_rx. No worker polls the port yet: the main lcore may read its queues.
+void discard_early_rx(uint16_t port_id, uint16_t queues) {
+    rte_mbuf *pkts[32];
+    unsigned discarded = 0;
+    for (uint16_t q = 0; q < queues; ++q)
+        for (uint16_t n; (n = rte_eth_rx_burst(port_id, q, pkts, 32)) != 0 && discarded < 65536;) {
+            rte_pktmbuf_free_bulk(pkts, n);
+            discarded += n;
+        }
+    if (discarded != 0) DSW_LOG(DEBUG, port, "ethdev %u: discarded %u frames from before it joined", port_id, discarded);
+}
+
 }  // namespace
 
-Result<unsigned> EthPort::mbufs_needed(const PortConfig &cfg, QueueSizes q) {
+Result<EthPort::MbufNeeds> EthPort::mbuf_needs(const PortConfig &cfg, QueueSizes q) {
     auto dev = device_for(cfg);
     if (!dev) return dev.error();
     const unsigned rx = std::max<unsigned>(q.rx_desc, dev->rx_fill);
-    return cfg.queues * (rx + q.tx_desc);
+    MbufNeeds n;
+    if (dev->own_rx_pool) {
+        // Posted RX buffers, plus frames of this port in flight elsewhere (a ring, another
+        // port's TX queue) before they come back.
+        n.own_rx = cfg.queues * (rx + q.rx_desc) + kOwnPoolSlack;
+        n.shared = cfg.queues * q.tx_desc;
+    } else {
+        n.shared = cfg.queues * (rx + q.tx_desc);
+    }
+    return n;
 }
 
 Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSizes q) {
@@ -57,6 +85,7 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
         return fail("port " + cfg.name + ": device " + dev->name + " exists already (ethdev " +
                     std::to_string(existing) + ")");
     if (!dev->listen_path.empty()) remove_stale_socket(dev->listen_path);
+    const std::vector<int> xsks_before = dev->close_leaked_xsks ? af_xdp_socket_fds() : std::vector<int>{};
     int rc = rte_dev_probe(dev->devargs.c_str());
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": cannot probe '" + dev->devargs + "'", rc));
     EthPort p;
@@ -70,14 +99,19 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
         return fail("port " + cfg.name + ": probed '" + dev->name + "' but it made no ethdev");
     }
     p.q_ = q;
-    if (auto st = configure(p.port_id_, cfg, pool, p.q_); !st) return st.error();
+    auto st = configure(p.port_id_, cfg, pool, p.q_);
+    if (dev->close_leaked_xsks)   // the queues' sockets exist once configure set them up
+        for (int fd : af_xdp_socket_fds())
+            if (std::find(xsks_before.begin(), xsks_before.end(), fd) == xsks_before.end()) p.xsk_fds_.push_back(fd);
+    if (!st) return st.error();
+    if (dev->discard_early_rx) discard_early_rx(p.port_id_, static_cast<uint16_t>(cfg.queues));
     DSW_LOG(INFO, port, "port %s: %s is ethdev %u", cfg.name.c_str(), dev->devargs.c_str(), p.port_id_);
     return p;
 }
 
 EthPort::EthPort(EthPort &&o) noexcept
     : cfg_(std::move(o.cfg_)), device_(std::move(o.device_)), devargs_(std::move(o.devargs_)), q_(o.q_),
-      port_id_(o.port_id_), owned_(o.owned_) {
+      port_id_(o.port_id_), owned_(o.owned_), xsk_fds_(std::move(o.xsk_fds_)) {
     o.owned_ = false;
 }
 
@@ -87,6 +121,21 @@ EthPort::~EthPort() {
     rte_eth_dev_close(port_id_);
     if (rte_eal_hotplug_remove("vdev", device_.c_str()) != 0)
         DSW_LOG(WARNING, port, "port %s: could not detach %s", cfg_.name.c_str(), device_.c_str());
+    // Sockets of ours the PMD left open: still AF_XDP sockets under the same numbers (only
+    // the main lcore opens ports, so no other socket can have taken a number meanwhile).
+    if (xsk_fds_.empty()) return;
+    const std::vector<int> open_now = af_xdp_socket_fds();
+    bool closed = false;
+    for (int fd : xsk_fds_)
+        if (std::find(open_now.begin(), open_now.end(), fd) != open_now.end()) {
+            close(fd);
+            closed = true;
+            DSW_LOG(DEBUG, port, "port %s: closed AF_XDP socket %d the PMD left open", cfg_.name.c_str(), fd);
+        }
+    // The kernel unbinds the interface queue from a closed socket's buffer pool in a work item
+    // shortly after close(); nothing tells when. A port added on the same interface right away
+    // would find the queue busy, so give it this long (a control-plane pause, once per del).
+    if (closed) rte_delay_us_sleep(kXskReleaseUs);
 }
 
 }  // namespace dsw

@@ -77,7 +77,7 @@ TEST(PortKinds, AfXdpNeedsHugepages) {
     ASSERT_EQ(rte_eal_has_hugepages(), 0);
     ASSERT_FALSE(d.ok());
     EXPECT_EQ(d.error().message, "port c2: af_xdp needs hugepages (EAL runs with --no-huge)");
-    EXPECT_FALSE(EthPort::mbufs_needed(x).ok());
+    EXPECT_FALSE(EthPort::mbuf_needs(x).ok());
 }
 
 TEST(PortKinds, VirtioUserWithoutABackendSaysSo) {
@@ -93,9 +93,10 @@ TEST(PortKinds, MbufsNeededCountsDescriptorsPerQueue) {
     PortConfig g = port_of("g", PortType::dpdk);
     g.devargs = "net_null_g";
     g.queues = 2;
-    auto n = EthPort::mbufs_needed(g, QueueSizes{512, 256});
+    auto n = EthPort::mbuf_needs(g, QueueSizes{512, 256});
     ASSERT_TRUE(n.ok());
-    EXPECT_EQ(n.value(), 2u * (512 + 256));
+    EXPECT_EQ(n->shared, 2u * (512 + 256));
+    EXPECT_EQ(n->own_rx, 0u) << "RX from the shared pool";
 }
 
 // ---- hot-plug on a running switch ----------------------------------------------------------------

@@ -153,8 +153,14 @@ TEST_F(SwitchTest, MalformedArpIsDroppedAndCounted) {
     bad_len[18] = 8;   // hardware length 8
     Frame short_arp = who_has(kA, kIpA, kIpB);
     short_arp.resize(30);
-    run({{bad_len, short_arp}, {}});
-    EXPECT_EQ(drops(totals_[0], DropReason::arp_malformed), 1u);
+    // A group sender MAC in a valid frame: learning it would bind 10.0.0.1 to a broadcast
+    // address for everyone who asks (the fuzzer's find).
+    Frame group_sha = arp(2, kB, kA, kIpA, kB, kIpB);
+    group_sha[22] = 0xff, group_sha[23] = 0xff, group_sha[24] = 0xff, group_sha[25] = 0xff, group_sha[26] = 0xff,
+    group_sha[27] = 0xff;
+    run({{bad_len, short_arp, group_sha}, {}}, {"show arp table"});
+    EXPECT_EQ(drops(totals_[0], DropReason::arp_malformed), 2u);
+    EXPECT_EQ(replies_[0].json["entries"].size(), 0u) << "nothing learned from a bad sender";
     EXPECT_EQ(drops(totals_[0], DropReason::arp_truncated), 1u);
     EXPECT_TRUE(tx_[1].empty());
 }

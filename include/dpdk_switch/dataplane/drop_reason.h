@@ -16,9 +16,9 @@ namespace dsw {
     X(double_tagged)         /* a second 802.1Q/802.1ad tag: QinQ is not switched */            \
     X(oversize)              /* longer than the largest frame a port carries */                  \
     X(arp_truncated)         /* ARP ethertype but no room for an IPv4-over-Ethernet ARP body */  \
-    X(arp_malformed)         /* ARP with hardware/protocol types or lengths other than Eth/IPv4 */ \
+    X(arp_malformed)         /* ARP not Eth/IPv4, or a group/zero sender MAC */                  \
     X(nd_truncated)          /* IPv6 NS/NA whose payload length runs past the frame */           \
-    X(nd_malformed)          /* NS/NA with a nonzero code or a bad option length */              \
+    X(nd_malformed)          /* NS/NA: nonzero code, bad option length, group/zero link address */ \
     X(src_mac_multicast)     /* a group address as source: never valid, never learned */         \
     X(src_mac_zero)          /* 00:00:00:00:00:00 as source */                                   \
     X(vlan_not_allowed)      /* tagged frame on an access port, or a VLAN the trunk lacks */     \

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <rte_mempool.h>
 
@@ -19,10 +20,15 @@ struct QueueSizes {
 
 class EthPort {
 public:
-    static Result<EthPort> open(const PortConfig &cfg, rte_mempool *pool, QueueSizes q = {});
-    // The most mbufs of the pool such a port may hold at once (RX posted + TX in flight, per
-    // queue); an error if the port cannot be built at all (e.g. af_xdp without hugepages).
-    static Result<unsigned> mbufs_needed(const PortConfig &cfg, QueueSizes q = {});
+    // `rx_pool` feeds the RX queues: the shared pool, or the port's own (MbufNeeds::own_rx).
+    static Result<EthPort> open(const PortConfig &cfg, rte_mempool *rx_pool, QueueSizes q = {});
+
+    struct MbufNeeds {
+        unsigned shared = 0;   // the most mbufs of the shared pool it may hold (RX posted, TX in flight)
+        unsigned own_rx = 0;   // size of the RX pool of its own it wants; 0: RX from the shared pool
+    };
+    // An error if the port cannot be built at all (e.g. af_xdp without hugepages).
+    static Result<MbufNeeds> mbuf_needs(const PortConfig &cfg, QueueSizes q = {});
     EthPort(EthPort &&o) noexcept;
     EthPort &operator=(EthPort &&) = delete;
     EthPort(const EthPort &) = delete;
@@ -42,6 +48,7 @@ private:
     QueueSizes q_;
     uint16_t port_id_ = 0;
     bool owned_ = false;
+    std::vector<int> xsk_fds_;   // AF_XDP sockets its probe made (close_leaked_xsks)
 };
 
 }  // namespace dsw

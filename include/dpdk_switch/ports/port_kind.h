@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/result.h"
@@ -14,8 +15,21 @@ struct DeviceSpec {
     std::string name;      // vdev/ethdev name, e.g. "net_af_packet_c1"
     std::string devargs;   // full argument to rte_dev_probe, e.g. "net_af_packet_c1,iface=v1"
     // mbufs the PMD keeps posted per RX queue whatever rx_desc says (af_xdp's fill ring);
-    // 0: at most rx_desc. Sizes the mbuf pool and the admission check of `port add`.
+    // 0: at most rx_desc. Sizes the mbuf pools and the admission check of `port add`.
     unsigned rx_fill = 0;
+    // RX from a pool of the port's own rather than the shared one: net_af_xdp (DPDK 22.11)
+    // never gives its fill-ring mbufs back when it closes, so they must not come from the pool
+    // every other port lives on. Such a pool is freed only when the switch exits.
+    bool own_rx_pool = false;
+    // net_af_xdp (22.11) also leaves its UMEM socket open on close (a refcount off by one), which
+    // keeps the interface's queue bound: EthPort closes the AF_XDP sockets the probe made.
+    bool close_leaked_xsks = false;
+    // Discard what the RX queues hold once the device is started, before it joins the switch:
+    // net_af_packet (22.11) opens its socket for ETH_P_ALL on every interface and binds it to its
+    // own only afterwards, so its ring may start with other ports' traffic (which would move
+    // their MACs to this port and reach them twice). Not for devices whose first frames are the
+    // point (a pcap file).
+    bool discard_early_rx = false;
     // A unix socket the PMD binds (vhost server, memif server): a file left there by a process
     // that died makes bind fail, so EthPort removes it first when nobody listens on it.
     std::string listen_path;
@@ -31,6 +45,9 @@ Result<DeviceSpec> generic_device(const PortConfig &p);
 
 // Dispatches on p.type; an unsupported type is an error naming it.
 Result<DeviceSpec> device_for(const PortConfig &p);
+
+// The AF_XDP sockets this process holds (fds), for close_leaked_xsks.
+std::vector<int> af_xdp_socket_fds();
 
 // Removes `path` if it is a unix socket nobody listens on (connect: ECONNREFUSED). Anything
 // else (no file, a live listener, not a socket) is left alone: bind then reports it.

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Writes tests/fuzz/seeds/: real frames (made with scapy) in frame_fuzzer's input format.
+
+Each seed is a small scenario, so the fuzzer starts from inputs that already reach the deep
+branches: a learned or static binding answered by the ARP or ND proxy, VLAN trunks, QinQ,
+runts, headers split across segments. The format is described at the top of frame_fuzzer.cc.
+
+    /usr/bin/python3 tests/fuzz/make_seeds.py      (needs scapy; rewrites the directory)
+"""
+import os
+import shutil
+import struct
+from socket import AF_INET6, inet_ntop, inet_pton
+
+from scapy.layers.inet import IP, TCP, UDP, ICMP
+from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
+                                ICMPv6NDOptSrcLLAddr, IPv6)
+from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
+from scapy.utils6 import in6_getnsma, in6_getnsmac
+
+SEEDS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
+
+A, B, C = "02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:0c"
+IP_A, IP_B, IP_C = "10.0.0.1", "10.0.0.2", "10.0.0.3"
+IP6_A, IP6_B = "fd00::a", "fd00::b"
+BCAST = "ff:ff:ff:ff:ff:ff"
+
+
+def header(trunk=False, proxy=True, burst=1, vlan=0, window=0):
+    flags = (1 if trunk else 0) | (0 if proxy else 2)
+    return struct.pack("<BBHI", flags, burst - 1, vlan, window)
+
+
+def frame(pkt, port=0, headroom=0, split=None, oversize=False, pad=True):
+    data = bytes(pkt)
+    if pad and len(data) < 60:
+        data += b"\0" * (60 - len(data))   # as it arrives from a NIC: padded to the minimum
+    flags = headroom | (8 if split is not None else 0) | (16 if oversize else 0) | (port << 5)
+    return struct.pack("<HBB", len(data), flags, split or 0) + data
+
+
+def ctl(op, arg=0, payload=b""):
+    return struct.pack("<HBB", 0x8000 | op, arg, 0) + payload
+
+
+def mac_bytes(m):
+    return bytes(int(x, 16) for x in m.split(":"))
+
+
+def ip_bytes(ip):
+    return bytes(int(x) for x in ip.split("."))
+
+
+def arp(op, hwsrc, psrc, pdst, hwdst="00:00:00:00:00:00", dst=BCAST, vlan=None):
+    eth = Ether(src=hwsrc, dst=dst)
+    body = ARP(op=op, hwsrc=hwsrc, psrc=psrc, hwdst=hwdst, pdst=pdst)
+    return eth / Dot1Q(vlan=vlan) / body if vlan is not None else eth / body
+
+
+def ns(src_mac, src_ip, target, dad=False, hlim=255, opt=True):
+    snm = in6_getnsma(inet_pton(AF_INET6, target))   # solicited-node multicast address and MAC
+    pkt = Ether(src=src_mac, dst=in6_getnsmac(snm)) / \
+        IPv6(src="::" if dad else src_ip, dst=inet_ntop(AF_INET6, snm), hlim=hlim) / ICMPv6ND_NS(tgt=target)
+    return pkt / ICMPv6NDOptSrcLLAddr(lladdr=src_mac) if opt and not dad else pkt
+
+
+def na(src_mac, target, dst_mac=A, dst_ip=IP6_A):
+    return Ether(src=src_mac, dst=dst_mac) / IPv6(src=target, dst=dst_ip, hlim=255) / \
+        ICMPv6ND_NA(tgt=target, R=0, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=src_mac)
+
+
+def seeds():
+    s = {}
+    # ARP proxy: B announces itself on port 1, A asks for B on port 0 and is answered.
+    s["arp_gratuitous_then_request"] = header() + frame(arp(1, B, IP_B, IP_B), port=1) + \
+        frame(arp(1, A, IP_A, IP_B), port=0)
+    s["arp_reply_then_request"] = header() + frame(arp(2, B, IP_B, IP_A, A, dst=A), port=1) + \
+        frame(arp(1, C, IP_C, IP_B), port=2) + frame(arp(1, B, IP_B, IP_B), port=1)
+    s["arp_probe"] = header() + frame(arp(1, A, "0.0.0.0", IP_B), port=0) + frame(arp(1, C, IP_C, IP_A), port=2)
+    s["arp_static_binding"] = header() + ctl(3, 0, ip_bytes(IP_B) + mac_bytes(B)) + \
+        frame(arp(1, A, IP_A, IP_B)) + frame(arp(1, B, IP_B, IP_A), port=1)
+    s["arp_owner_asks_itself"] = header() + frame(arp(1, B, IP_B, IP_C), port=1) + frame(arp(1, B, IP_B, IP_B), port=1)
+    s["arp_truncated_and_bogus"] = header(burst=4) + \
+        frame(bytes(arp(1, A, IP_A, IP_B))[:30], pad=False) + \
+        frame(bytes(Ether(src=A, dst=BCAST) / ARP(hwlen=8, plen=4, pdst=IP_B, psrc=IP_A))) + \
+        frame(bytes(Ether(src=A, dst=BCAST) / ARP(ptype=0x86dd, pdst=IP_B, psrc=IP_A))) + \
+        frame(arp(1, A, IP_A, IP_B), split=20)
+    s["arp_proxy_off"] = header(proxy=False) + frame(arp(1, B, IP_B, IP_B), port=1) + frame(arp(1, A, IP_A, IP_B))
+    # IPv4 unicast: learn both ends, then forward; a hairpin; a moved MAC.
+    s["ipv4_udp_tcp"] = header(burst=2) + \
+        frame(Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B) / UDP(sport=1000, dport=53) / b"q", port=0) + \
+        frame(Ether(src=C, dst=A) / IP(src=IP_C, dst=IP_A) / ICMP(), port=0) + \
+        frame(Ether(src=B, dst=A) / IP(src=IP_B, dst=IP_A) / TCP(sport=80, dport=1000, flags="SA"), port=1) + \
+        frame(Ether(src=B, dst=C) / IP(src=IP_B, dst=IP_C) / TCP(), port=1) + \
+        frame(Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B) / TCP(), port=2) + \
+        frame(Ether(src=B, dst=A) / IP(src=IP_B, dst=IP_A) / TCP(), port=1)
+    s["broadcast_and_bad_sources"] = header(burst=3) + \
+        frame(Ether(src=A, dst=BCAST) / IP(src=IP_A, dst="255.255.255.255") / UDP(dport=67)) + \
+        frame(Ether(src="01:00:5e:00:00:01", dst=B) / IP()) + \
+        frame(Ether(src="00:00:00:00:00:00", dst=B) / IP())
+    # IPv6 ND proxy: B advertises on port 1, A solicits on port 0 and gets the NA.
+    s["nd_na_then_ns"] = header() + frame(na(B, IP6_B), port=1) + frame(ns(A, IP6_A, IP6_B), port=0)
+    s["nd_ns_then_ns"] = header() + frame(ns(B, IP6_B, IP6_A), port=1) + frame(ns(A, IP6_A, IP6_B), port=0) + \
+        frame(ns(A, IP6_A, IP6_B, opt=False), port=0)
+    s["nd_dad_and_odd"] = header(burst=4) + frame(ns(B, IP6_B, IP6_B, dad=True), port=1) + \
+        frame(ns(A, IP6_A, IP6_B, hlim=64)) + \
+        frame(bytes(ns(A, IP6_A, IP6_B))[:70], pad=False) + \
+        frame(Ether(src=A, dst=B) / IPv6(src=IP6_A, dst=IP6_B) / ICMPv6EchoRequest())
+    s["nd_split_segments"] = header() + frame(na(B, IP6_B), port=1) + frame(ns(A, IP6_A, IP6_B), split=60) + \
+        frame(ns(A, IP6_A, IP6_B), headroom=3)
+    # 802.1Q: a trunk carrying VLANs 10 and 20 (window base 10, bits 0 and 10).
+    trunk = header(trunk=True, vlan=10, window=(1 << 0) | (1 << 10))
+    s["vlan_trunk_arp"] = trunk + frame(arp(1, B, IP_B, IP_B, vlan=10), port=1) + \
+        frame(arp(1, A, IP_A, IP_B, vlan=10), port=0) + frame(arp(1, A, IP_A, IP_B, vlan=20), port=0) + \
+        frame(arp(1, A, IP_A, IP_B, vlan=30), port=0) + frame(arp(1, A, IP_A, IP_B), port=0)
+    s["vlan_trunk_nd"] = trunk + frame(Ether(src=B, dst=A) / Dot1Q(vlan=20) / IPv6(src=IP6_B, dst=IP6_A, hlim=255) /
+                                       ICMPv6ND_NA(tgt=IP6_B) / ICMPv6NDOptDstLLAddr(lladdr=B), port=1) + \
+        frame(Ether(src=A, dst="33:33:ff:00:00:0b") / Dot1Q(vlan=20) / IPv6(src=IP6_A, dst="ff02::1:ff00:b", hlim=255) /
+              ICMPv6ND_NS(tgt=IP6_B) / ICMPv6NDOptSrcLLAddr(lladdr=A), port=0)
+    s["vlan_access_tagged"] = header(vlan=10) + frame(arp(1, A, IP_A, IP_B, vlan=10)) + frame(arp(1, A, IP_A, IP_B))
+    s["qinq"] = header(trunk=True, vlan=100, window=1) + \
+        frame(Ether(src=A, dst=B, type=0x88a8) / Dot1AD(vlan=100) / Dot1Q(vlan=10) / IP()) + \
+        frame(Ether(src=A, dst=B) / Dot1Q(vlan=100) / Dot1Q(vlan=10) / IP()) + \
+        frame(Ether(src=A, dst=B, type=0x88a8) / Dot1AD(vlan=100) / IP())
+    # Runts and truncated headers, a header split across segments, an oversize chain.
+    eth = bytes(Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B))
+    s["runts"] = header(burst=6) + frame(b"", pad=False) + frame(eth[:5], pad=False) + \
+        frame(eth[:13], pad=False) + frame(eth[:14], pad=False) + \
+        frame(bytes(Ether(src=A, dst=B) / Dot1Q(vlan=10))[:16], pad=False) + frame(eth, split=8)
+    s["oversize"] = header(burst=2) + frame(Ether(src=A, dst=B) / IP() / UDP(), oversize=True) + \
+        frame(Ether(src=A, dst=B) / IP() / UDP() / (b"x" * 300), split=200)
+    # Control ops between bursts: static MAC (conflicts with learning), flushes, removals.
+    s["control_ops"] = header() + ctl(2, 3, mac_bytes(B)) + frame(Ether(src=B, dst=A) / IP(), port=1) + \
+        frame(Ether(src=A, dst=B) / IP(), port=0) + ctl(1, 0) + frame(arp(1, C, IP_C, IP_A), port=2) + \
+        ctl(5, 0, mac_bytes(C)) + ctl(4) + frame(arp(1, A, IP_A, IP_C), port=0) + ctl(0) + \
+        frame(arp(1, A, IP_A, IP_C), port=0)
+    # More sources and bindings than the fuzzer's tables hold (32 MACs, 16 bindings).
+    s["tables_full"] = header(burst=32) + b"".join(
+        frame(bytes(arp(1, "02:00:00:00:01:%02x" % i, "10.0.1.%d" % i, IP_A))[:42], port=i % 8, pad=False)
+        for i in range(40))
+    # A full burst of everything at once, as a worker sees it.
+    mixed = [arp(1, B, IP_B, IP_B), arp(1, A, IP_A, IP_B), na(B, IP6_B), ns(A, IP6_A, IP6_B),
+             Ether(src=A, dst=B) / IP() / UDP(), Ether(src=C, dst=BCAST) / IP(), eth[:10]]
+    s["burst32_mixed"] = header(burst=32) + b"".join(
+        frame(mixed[i % len(mixed)], headroom=i % 8, pad=i % len(mixed) != 6) for i in range(32))
+    return s
+
+
+def main():
+    shutil.rmtree(SEEDS, ignore_errors=True)
+    os.makedirs(SEEDS)
+    total = 0
+    for name, data in sorted(seeds().items()):
+        with open(os.path.join(SEEDS, name), "wb") as f:
+            f.write(data)
+        total += len(data)
+    print(f"make_seeds: {len(seeds())} seeds, {total} bytes in {SEEDS}")
+
+
+if __name__ == "__main__":
+    main()
