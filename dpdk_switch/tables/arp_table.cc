@@ -79,6 +79,8 @@ ArpLearn ArpTable::learn_key(const Key &k, uint64_t mac, uint16_t port) noexcept
 }
 
 Status ArpTable::add_static_key(const Key &k, uint64_t mac) {
+    // The proxies answer with this MAC as the Ethernet source: it must be a host's.
+    if ((mac & 1) != 0 || mac == 0) return fail("a binding needs a unicast MAC, not a group or zero address");
     const uint64_t d = pack(ArpBinding{mac, kNoPort, true});
     if (rte_hash_add_key_data(hash_, &k, reinterpret_cast<void *>(static_cast<uintptr_t>(d))) != 0)
         return fail("ARP/ND table is full");
