@@ -38,7 +38,7 @@ int report(const dsw::Error &e) {
 }
 
 // The control loop: the main lcore sleeps in poll() between events (it never busy-polls),
-// waking at least every 200 ms for signals and once a second for MAC aging.
+// waking at least every 50 ms for signals and captures, and once a second for MAC aging.
 void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt, std::mutex &control_lock) {
     // The control lock is shared with the telemetry thread only; workers never take it.
     auto handle = [&](const std::string &line) {
@@ -51,9 +51,14 @@ void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt, std
         fds.clear();
         ctl.add_pollfds(fds);
         if (prompt) prompt->add_pollfds(fds);
-        if (poll(fds.data(), fds.size(), 200) > 0) {
+        // 50 ms: often enough to keep a capture's ring from filling; still asleep nearly always.
+        if (poll(fds.data(), fds.size(), 50) > 0) {
             ctl.service(fds, handle);
             if (prompt) prompt->service(fds);
+        }
+        {
+            std::lock_guard lock(control_lock);
+            sw.poll_captures();
         }
         if (rte_get_tsc_cycles() >= next_housekeeping) {
             std::lock_guard lock(control_lock);

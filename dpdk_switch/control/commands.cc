@@ -399,6 +399,53 @@ Reply arp_del(Switch &sw, const Args &a) {
     return r;
 }
 
+// capture <port> <file> [count N] [rx|tx|both]   |   capture stop <port>
+Reply capture(Switch &sw, const Args &a) {
+    Reply r;
+    if (a[1] == "stop") {
+        if (a.size() != 3) return Reply::error("usage: capture stop <port>");
+        if (auto st = sw.stop_capture(a[2]); !st) return Reply::error(st.error().message);
+        r.json = {{"ok", true}};
+        r.text = "capture of " + a[2] + " stopped";
+        return r;
+    }
+    if (a.size() < 3) return Reply::error("usage: capture <port> <file> [count N] [rx|tx|both]");
+    uint64_t count = 0;
+    uint8_t dirs = CaptureTap::kRx | CaptureTap::kTx;
+    for (size_t i = 3; i < a.size(); ++i) {
+        if (a[i] == "count" && i + 1 < a.size()) {
+            auto n = parse_uint(a[++i], 1000000000);
+            if (!n || *n == 0) return Reply::error("bad count '" + a[i] + "'");
+            count = *n;
+        } else if (a[i] == "rx" || a[i] == "tx" || a[i] == "both") {
+            dirs = a[i] == "rx" ? CaptureTap::kRx : a[i] == "tx" ? CaptureTap::kTx : CaptureTap::kRx | CaptureTap::kTx;
+        } else {
+            return Reply::error("unexpected '" + a[i] + "' (usage: capture <port> <file> [count N] [rx|tx|both])");
+        }
+    }
+    if (auto st = sw.start_capture(a[1], a[2], count, dirs); !st) return Reply::error(st.error().message);
+    r.json = {{"ok", true}, {"port", a[1]}, {"file", a[2]}, {"count", count}};
+    r.text = "capturing " + a[1] + " into " + a[2] + (count ? " (" + std::to_string(count) + " frames)" : "");
+    return r;
+}
+
+Reply show_capture(Switch &sw, const Args &) {
+    Reply r;
+    r.json["captures"] = json::array();
+    std::ostringstream t;
+    for (const SwitchPort *sp : sw.ports()) {
+        const CaptureSession *c = sw.capture(sp->index);
+        if (c == nullptr) continue;
+        r.json["captures"].push_back({{"port", sp->eth->config().name}, {"file", c->path()}, {"written", c->written()},
+                                      {"dropped", c->dropped()}, {"count", c->count()}});
+        t << "  " << sp->eth->config().name << " -> " << c->path() << ": " << c->written() << " written, "
+          << c->dropped() << " dropped\n";
+    }
+    if (r.json["captures"].empty()) t << "  no capture running";
+    r.text = t.str();
+    return r;
+}
+
 Reply help(Switch &, const Args &) {
     Reply r;
     r.json["commands"] = command_synopsis();
@@ -442,6 +489,8 @@ const std::vector<Command> &commands() {
         {{"arp", "del"}, 3, 5, arp_del, "arp del <IP> [vlan <N>]"},
         {{"port", "add"}, 4, 64, port_add, "port add <name> <type> key=value..."},
         {{"port", "del"}, 3, 3, port_del, "port del <name>"},
+        {{"show", "capture"}, 2, 2, show_capture, "show capture"},
+        {{"capture"}, 3, 7, capture, "capture <port> <file> [count <N>] [rx|tx|both] | capture stop <port>"},
         {{"quit"}, 1, 1, quit, "quit"},
     };
     return table;

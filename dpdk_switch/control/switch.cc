@@ -189,6 +189,7 @@ Status Switch::del_port(const std::string &name) {
     const SwitchPort *found = port(name);
     if (found == nullptr) return fail("no port named '" + name + "'");
     const unsigned index = found->index;
+    if (captures_[index]) (void)stop_capture(name);   // it exists: cannot fail
     std::unique_ptr<SwitchPort> gone = std::move(ports_[index]);
     // After this returns, every worker has finished the loop that may have used the old view:
     // none polls the port, none pushes to its ring, and their TX batches (flushed every loop
@@ -229,6 +230,7 @@ void Switch::publish_view() {
         slot.port_id = sp->eth->id();
         slot.owner = sp->lcore;
         slot.ring = sp->ring.get();
+        slot.capture = captures_[sp->index] ? captures_[sp->index]->tap() : nullptr;
         const PortConfig &pc = sp->eth->config();
         WorkerPorts &w = v->workers[sp->lcore];
         w.index[w.n++] = static_cast<uint16_t>(sp->index);
@@ -387,6 +389,36 @@ void Switch::housekeeping() {
                 return !r.binding.is_static && !macs->find_record(make_mac_key(r.binding.mac, r.vlan));
             },
             macs_.get());
+}
+
+Status Switch::start_capture(const std::string &name, const std::string &path, uint64_t count, uint8_t dirs) {
+    const SwitchPort *sp = port(name);
+    if (sp == nullptr) return fail("no port named '" + name + "'");
+    if (captures_[sp->index]) return fail("port " + name + " is being captured already (capture stop " + name + ")");
+    auto session = CaptureSession::open(name, path, count, dirs);
+    if (!session) return session.error();
+    captures_[sp->index] = std::move(session.value());
+    publish_view();   // the workers start copying from their next loop
+    DSW_LOG(INFO, main, "capturing port %s into %s", name.c_str(), path.c_str());
+    return Ok{};
+}
+
+Status Switch::stop_capture(const std::string &name) {
+    const SwitchPort *sp = port(name);
+    if (sp == nullptr) return fail("no port named '" + name + "'");
+    std::unique_ptr<CaptureSession> session = std::move(captures_[sp->index]);
+    if (!session) return fail("port " + name + " is not being captured");
+    publish_view();    // after this no worker holds the tap
+    session->drain();  // what was queued before the switch-over
+    DSW_LOG(INFO, main, "capture of port %s ended: %lu frames in %s, %lu dropped", name.c_str(),
+            static_cast<unsigned long>(session->written()), session->path().c_str(),
+            static_cast<unsigned long>(session->dropped()));
+    return Ok{};
+}
+
+void Switch::poll_captures() {
+    for (unsigned i = 0; i < kMaxPorts; ++i)
+        if (captures_[i] && captures_[i]->drain() && ports_[i]) (void)stop_capture(ports_[i]->eth->config().name);
 }
 
 }  // namespace dsw

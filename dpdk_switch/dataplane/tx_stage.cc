@@ -5,7 +5,10 @@
 
 namespace dsw {
 
-void TxStage::send_owned(uint16_t port, uint16_t port_id, rte_mbuf **pkts, uint16_t n) noexcept {
+void TxStage::send_owned(uint16_t port, const PortSlot &slot, rte_mbuf **pkts, uint16_t n) noexcept {
+    const uint16_t port_id = slot.port_id;
+    if (slot.capture != nullptr && (slot.capture->dirs & CaptureTap::kTx)) [[unlikely]]
+        capture_burst(*slot.capture, port_id, pkts, n, CaptureTap::kTx);
     // Bytes are summed before the PMD takes the mbufs: a sent mbuf may be freed (and reused by
     // another lcore) as soon as rte_eth_tx_burst returns.
     uint64_t bytes = 0;
@@ -33,7 +36,7 @@ void TxStage::flush_port(uint16_t port) noexcept {
         return;
     }
     if (slot.owner == lcore_) {
-        send_owned(port, slot.port_id, b.pkts, n);
+        send_owned(port, slot, b.pkts, n);
         return;
     }
     const unsigned queued = rte_ring_mp_enqueue_burst(slot.ring, reinterpret_cast<void **>(b.pkts), n, nullptr);
@@ -47,7 +50,7 @@ void TxStage::drain_ring(uint16_t port) noexcept {
     const PortSlot &slot = view_->ports[port];
     rte_mbuf *pkts[kBatch];
     const unsigned n = rte_ring_sc_dequeue_burst(slot.ring, reinterpret_cast<void **>(pkts), kBatch, nullptr);
-    if (n != 0) send_owned(port, slot.port_id, pkts, static_cast<uint16_t>(n));
+    if (n != 0) send_owned(port, slot, pkts, static_cast<uint16_t>(n));
 }
 
 }  // namespace dsw

@@ -97,6 +97,9 @@ private:
         pc.rx_packets.add(n);
         pc.rx_bytes.add(bytes);
         c_.packets.add(n);
+        // Before classify: a proxy reply rewrites the frame in place.
+        if (slot.capture != nullptr && (slot.capture->dirs & CaptureTap::kRx)) [[unlikely]]
+            capture_burst(*slot.capture, slot.port_id, pkts, n, CaptureTap::kRx);
 
         BurstDecision d;
         path_.classify(pkts, n, Ingress{port, &slot}, now_s, d, c_);

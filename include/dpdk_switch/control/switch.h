@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dpdk_switch/control/capture_session.h"
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/view.h"
@@ -99,6 +100,12 @@ public:
     void set_mac_aging(unsigned s) { aging_s_ = s; }
     void housekeeping();     // once a second on the main lcore: MAC aging
 
+    // `capture <port> <file> [count N] [rx|tx|both]`: frames of one port into a pcapng file.
+    Status start_capture(const std::string &port, const std::string &path, uint64_t count, uint8_t dirs);
+    Status stop_capture(const std::string &port);
+    void poll_captures();    // every control-loop turn: writes queued frames, ends finished captures
+    const CaptureSession *capture(unsigned index) const { return index < kMaxPorts ? captures_[index].get() : nullptr; }
+
 private:
     explicit Switch(const Config &cfg) : cfg_(cfg), aging_s_(cfg.sw.mac_aging_s) {}
     Result<unsigned> open_port(const PortConfig &pc, bool check_mbufs);
@@ -118,6 +125,7 @@ private:
     std::unique_ptr<ArpTable> arp_;   // null when switch.arp_proxy is off
     std::unique_ptr<LcoreCounters[]> counters_;
     std::array<std::unique_ptr<SwitchPort>, kMaxPorts> ports_;
+    std::array<std::unique_ptr<CaptureSession>, kMaxPorts> captures_;   // by port index
     WorkerShared shared_;
     std::unique_ptr<DataplaneView> view_;
     bool running_ = false;

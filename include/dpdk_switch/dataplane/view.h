@@ -13,6 +13,7 @@
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
+#include "dpdk_switch/dataplane/capture_tap.h"
 #include "dpdk_switch/dataplane/counters.h"
 
 namespace dsw {
@@ -31,7 +32,8 @@ struct PortSlot {
     rte_ring *ring = nullptr;    // MP/SC hand-off ring drained by the owner before its TX
     uint16_t access_vlan = 0;    // access port: the domain of its (untagged) frames; 0 is the default
     uint64_t allowed[kVlans / 64] = {};   // trunk: bit v set if VLAN v is carried
-    uint32_t storm_pps[3] = {};  // storm control by FloodKind: frames/s accepted from this port, 0: no limit
+    uint32_t storm_pps[3] = {};
+    CaptureTap *capture = nullptr;   // `capture` running on this port, else null  // storm control by FloodKind: frames/s accepted from this port, 0: no limit
 
     bool carries(uint16_t vlan) const noexcept {
         return trunk ? (allowed[vlan >> 6] >> (vlan & 63)) & 1 : vlan == access_vlan;

@@ -1,0 +1,44 @@
+// CaptureSession: one running `capture <port> <file>`: the tap the workers fill, and the pcapng
+// file the control plane writes from it (rte_pcapng). Works in every EAL mode, unlike
+// dpdk-dumpcap, which needs the switch on hugepages as a primary process.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "dpdk_switch/dataplane/capture_tap.h"
+#include "dpdk_switch/dpdk/owners.h"
+#include "dpdk_switch/result.h"
+
+struct rte_pcapng;
+
+namespace dsw {
+
+class CaptureSession {
+public:
+    // count 0: until `capture stop`.
+    static Result<std::unique_ptr<CaptureSession>> open(const std::string &port, const std::string &path,
+                                                        uint64_t count, uint8_t dirs);
+    ~CaptureSession();   // the tap must be detached from the view (and quiesced) first
+
+    CaptureTap *tap() { return &tap_; }
+    // Writes what the workers queued; true once `count` frames are written.
+    bool drain();
+    const std::string &path() const { return path_; }
+    uint64_t written() const { return written_; }
+    uint64_t dropped() const { return tap_.dropped.load(std::memory_order_relaxed); }
+    uint64_t count() const { return count_; }
+
+private:
+    CaptureSession() = default;
+    std::string path_;
+    uint64_t count_ = 0, written_ = 0;
+    CaptureTap tap_;
+    MempoolPtr pool_;
+    RingPtr ring_;
+    rte_pcapng *writer_ = nullptr;
+    int fd_ = -1;
+};
+
+}  // namespace dsw

@@ -1,0 +1,34 @@
+// CaptureTap: where a worker puts copies of a captured port's frames (`capture` CLI command).
+//
+// Who writes: the control plane creates it and points a port's view slot at it; the worker(s)
+// that receive on / transmit to that port copy frames into pcapng-ready mbufs
+// (rte_pcapng_copy) and enqueue them on `ring` (MP). Who reads: the control plane drains the
+// ring into the file. A tap is freed only after a view without it was published and every
+// worker passed a quiescent state. A copy that finds the pool or the ring full is counted in
+// `dropped`, never waited for: capture must not slow the switch down.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+namespace dsw {
+
+struct CaptureTap {
+    enum : uint8_t { kRx = 1, kTx = 2 };
+    rte_ring *ring = nullptr;
+    rte_mempool *pool = nullptr;
+    uint8_t dirs = kRx | kTx;
+    // The largest frame the switch carries (parse.h's kMaxFrameLen): whole frames, and a copy
+    // mbuf whose size still fits the pool's 16-bit data room.
+    uint32_t snaplen = 9000 + 14 + 4;
+    std::atomic<uint64_t> dropped{0};   // RMW only on a failed copy, which is not the fast path
+};
+
+// Copies `n` frames of ethdev `port_id` seen in direction `dir` (kRx or kTx) into the tap.
+void capture_burst(CaptureTap &tap, uint16_t port_id, rte_mbuf *const *pkts, uint16_t n, uint8_t dir) noexcept;
+
+}  // namespace dsw

@@ -1,0 +1,92 @@
+"""Seeing into a running switch: capture to pcapng, DPDK telemetry, idle back-off.
+
+    c1 (netns) ── veth ── af_packet c1 ─┐
+                                        ├─ dpdk_switch ── telemetry socket ── dpdk-telemetry.py
+    c2 (netns) ── veth ── af_packet c2 ─┘        └── capture c2 -> pcapng (read back by tcpdump)
+"""
+import json
+import os
+import subprocess
+import time
+
+from conftest import af_packet_ports, wait_for
+
+
+def test_capture_writes_the_frames_a_port_sends_and_receives(netns, switch, tmp_path):
+    c1, c2 = netns(), netns()
+    sw = switch(af_packet_ports(c1=c1, c2=c2))
+    c1.ping(c2.ip)                      # learn both first
+    pcap = tmp_path / "c2.pcapng"
+    sw.ctl("capture", "c2", str(pcap), "count", "6")
+    c1.ping(c2.ip, count=3)             # 3 requests out of c2's port, 3 replies into it
+
+    def done():
+        return not sw.ctl("show", "capture")["captures"]
+    wait_for(done, 10, what="the capture to reach its count")
+    out = subprocess.run(["tcpdump", "-r", str(pcap), "-n", "icmp"], capture_output=True, text=True)
+    lines = [l for l in out.stdout.splitlines() if "ICMP echo" in l]
+    assert len([l for l in lines if f"{c1.ip} > {c2.ip}: ICMP echo request" in l]) == 3, out.stdout
+    assert len([l for l in lines if f"{c2.ip} > {c1.ip}: ICMP echo reply" in l]) == 3, out.stdout
+
+
+def test_capture_errors_answer_cleanly(netns, switch, tmp_path):
+    c1 = netns()
+    sw = switch(af_packet_ports(c1=c1))
+    for args in (["capture", "nosuch", str(tmp_path / "x.pcapng")],
+                 ["capture", "c1", "/nonexistent/dir/x.pcapng"],
+                 ["capture", "c1", str(tmp_path / "y.pcapng"), "count", "zero"],
+                 ["capture", "stop", "c1"]):
+        r = sw.ctl_raw(*args)
+        assert r.returncode == 1 and "error" in json.loads(r.stdout), (args, r.stdout)
+    sw.ctl("capture", "c1", str(tmp_path / "z.pcapng"))
+    assert sw.ctl_raw("capture", "c1", str(tmp_path / "z2.pcapng")).returncode == 1   # one per port
+    sw.ctl("capture", "stop", "c1")
+
+
+def telemetry(prefix, command):
+    out = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input=command + "\n",
+                         capture_output=True, text=True, timeout=20)
+    for line in reversed(out.stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return json.loads(line)
+    raise AssertionError(f"no telemetry answer to {command}: {out.stdout} {out.stderr}")
+
+
+def test_telemetry_reads_switch_counters(netns, switch):
+    c1, c2 = netns(), netns()
+    sw = switch(af_packet_ports(c1=c1, c2=c2))
+    c1.ping(c2.ip, count=3)
+    ports = telemetry(sw.prefix, "/dpdk_switch/ports")["/dpdk_switch/ports"]
+    assert ports == ["c1", "c2"]
+    stats = telemetry(sw.prefix, "/dpdk_switch/port_stats,c1")["/dpdk_switch/port_stats"]
+    assert stats["name"] == "c1" and stats["rx_packets"] >= 3
+    sw_stats = telemetry(sw.prefix, "/dpdk_switch/switch_stats")["/dpdk_switch/switch_stats"]
+    assert sw_stats["learned"] >= 2
+    table = telemetry(sw.prefix, "/dpdk_switch/mac_table")["/dpdk_switch/mac_table"]
+    assert table["entries"] >= 2 and table["capacity"] == 65536
+    # The standard commands keep working beside ours.
+    assert "ipackets" in telemetry(sw.prefix, "/ethdev/stats,0")["/ethdev/stats"]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_idle_sleep_lets_an_idle_switch_rest(netns, switch):
+    c1, c2 = netns(), netns()
+    busy = switch(af_packet_ports(c1=c1, c2=c2))
+    t0, cpu0 = time.monotonic(), cpu_seconds(busy.proc.pid)
+    time.sleep(2)
+    busy_share = (cpu_seconds(busy.proc.pid) - cpu0) / (time.monotonic() - t0)
+    busy.stop()
+    resting = switch(af_packet_ports(c1=c1, c2=c2), idle_sleep_us=1000)
+    t0, cpu0 = time.monotonic(), cpu_seconds(resting.proc.pid)
+    time.sleep(2)
+    rest_share = (cpu_seconds(resting.proc.pid) - cpu0) / (time.monotonic() - t0)
+    print(f"idle switch CPU: busy-polling {busy_share:.2f} cores, idle_sleep_us=1000 {rest_share:.2f} cores")
+    assert busy_share > 0.8
+    assert rest_share < 0.3
+    c1.ping(c2.ip, count=3)             # and it still forwards
