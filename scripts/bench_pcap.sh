@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# bench_pcap.sh: in-process packet rate of dpdk_switch against dpdk-testpmd, measured on the same
-# two net_pcap ports with the same traffic (the method of ANCHORS.md section 1; see bench/README.md).
+# bench_pcap.sh: in-process packet rate of dpdk_switch against dpdk-testpmd and OVS-DPDK, measured
+# on the same two net_pcap ports with the same traffic (the method of ANCHORS.md section 1; see
+# bench/README.md).
 #
 #   p2, p1024        bidirectional known unicast: port 0 replays P_fwd.pcap, port 1 P_rev.pcap;
-#                    systems: testpmd io (ceiling), testpmd mac, dpdk_switch
+#                    systems: testpmd io (ceiling), testpmd mac, OVS-DPDK NORMAL, dpdk_switch
 #   p2uni, p1024uni  one direction: port 0 replays P_fwd.pcap, port 1 is a net_null sink, so the
-#                    switch never learns B and floods every packet; systems: testpmd io, dpdk_switch
+#                    switch never learns B and floods every packet; systems: testpmd io, OVS-DPDK
+#                    NORMAL (floods too), dpdk_switch
+#
+# OVS-DPDK runs as a private instance (ovsdb-server + ovs-vswitchd in a temp dir, netdev bridge,
+# NORMAL, pmd on lcore 1, dpdk-extra --no-pci); openvswitch-switch-dpdk is installed with apt if
+# missing (not with --no-install), and its rows are skipped with a note if it cannot run.
 #
 # Mpps = packets sent by both ports per second, over WINDOW s after WARMUP s. Each (traffic, system)
 # is run RUNS times, interleaved; the table gives medians. Raw runs: RESULTS/runs.json, logs: RESULTS/logs/.
 #
 # usage: scripts/bench_pcap.sh [-n RUNS] [-w WINDOW_S] [-W WARMUP_S] [-o RESULTS_DIR]
-#            [--only testpmd|switch] [--traffic "p2 p1024"] [--no-uni] [--pcap-dir DIR]
-#            [--mem huge|nohuge] [--force]
+#            [--only testpmd,ovs,switch] [--no-ovs] [--no-install] [--traffic "p2 p1024"] [--no-uni]
+#            [--pcap-dir DIR] [--mem huge|nohuge] [--force]
 # env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
 set -uo pipefail
 
@@ -24,8 +30,12 @@ CTL_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch_ctl
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 SW_PREFIX=dswbench        # EAL --file-prefix of the switch
 TP_PREFIX=dswbench_tp     # ... and of testpmd
+OVS_BR=dswbovs0           # the OVS bridge (its LOCAL port is a tap of that name)
 
 RUNS=3 WINDOW=10 WARMUP=8 RESULTS='' ONLY=all TRAFFIC="p2 p1024" UNI=1 PCAP_DIR='' MEM='' FORCE=0
+INSTALL=1 NO_OVS=0
+RUN_TESTPMD=1 RUN_OVS=1 RUN_SWITCH=1   # from --only / --no-ovs
+OVS_OK=0 OVS_NOTE='' OVS_RUN='' OVS_PIDS=() OVS_VSWITCHD=ovs-vswitchd
 TMP='' RAW='' LOGDIR='' SOCK='' DEV0='' DEV1=''
 PIDS=()        # every process we started and have not reaped yet
 MEM_ARGS=()    # EAL memory options: --in-memory, or --no-huge -m 1024
@@ -46,6 +56,8 @@ parse_args() {
       -W|--warmup)  WARMUP=${2:?}; shift ;;
       -o|--results) RESULTS=${2:?}; shift ;;
       --only)       ONLY=${2:?}; shift ;;
+      --no-ovs)     NO_OVS=1 ;;
+      --no-install) INSTALL=0 ;;
       --traffic)    TRAFFIC=${2:?}; shift ;;
       --no-uni)     UNI=0 ;;
       --pcap-dir)   PCAP_DIR=${2:?}; shift ;;
@@ -58,7 +70,19 @@ parse_args() {
   done
   [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "-n wants a positive integer"
   { is_number "$WINDOW" && is_number "$WARMUP"; } || die "-w/-W want seconds (e.g. 10 or 2.5)"
-  case $ONLY in all|testpmd|switch) ;; *) die "--only wants testpmd or switch" ;; esac
+  local w
+  if [ "$ONLY" != all ]; then
+    RUN_TESTPMD=0 RUN_OVS=0 RUN_SWITCH=0
+    for w in ${ONLY//,/ }; do
+      case $w in
+        testpmd) RUN_TESTPMD=1 ;;
+        ovs)     RUN_OVS=1 ;;
+        switch)  RUN_SWITCH=1 ;;
+        *) die "--only wants a comma separated list of testpmd, ovs, switch" ;;
+      esac
+    done
+  fi
+  [ $NO_OVS = 1 ] && RUN_OVS=0
   case $MEM in ""|huge|nohuge) ;; *) die "--mem wants huge or nohuge" ;; esac
   for t in $TRAFFIC; do case $t in p2|p1024) ;; *) die "--traffic: unknown $t (p2, p1024)" ;; esac; done
 }
@@ -93,8 +117,8 @@ stop_pid() {  # PID [GRACE_S]: SIGTERM, then SIGKILL after GRACE_S (10); returns
 
 foreign_dpdk_pids() {  # busy-polling DPDK processes we did not start (pgrep -x: names <= 15 chars)
   local name p
-  for name in dpdk-testpmd dpdk_switch ovs-vswitchd; do
-    for p in $(pgrep -x "$name"); do [[ " ${PIDS[*]} " == *" $p "* ]] || echo "$p"; done
+  for name in dpdk-testpmd dpdk_switch ovs-vswitchd ovs-vswitchd-dp; do
+    for p in $(pgrep -x "$name"); do [[ " ${PIDS[*]} ${OVS_PIDS[*]} " == *" $p "* ]] || echo "$p"; done
   done
 }
 
@@ -116,6 +140,7 @@ cleanup() {
   local rc=$? p
   trap - EXIT INT TERM
   for p in "${PIDS[@]}"; do stop_pid "$p" 5; done
+  ovs_stop
   [ -n "$TMP" ] && rm -rf "$TMP"
   rm -rf "/var/run/dpdk/$SW_PREFIX" "/var/run/dpdk/$TP_PREFIX"   # EAL runtime dirs (empty with --in-memory)
   exit $rc
@@ -125,8 +150,8 @@ cleanup() {
 
 setup() {
   "$PY" -c 'import json, statistics' 2>/dev/null || die "$PY cannot run (set PYTHON=)"
-  command -v "$TESTPMD" >/dev/null || [ "$ONLY" = switch ] || die "$TESTPMD not found (apt install dpdk)"
-  if [ "$ONLY" != testpmd ]; then
+  command -v "$TESTPMD" >/dev/null || [ $RUN_TESTPMD = 0 ] || die "$TESTPMD not found (apt install dpdk)"
+  if [ $RUN_SWITCH = 1 ]; then
     [ -x "$SWITCH_BIN" ] || die "$SWITCH_BIN not built (scripts/build.sh, or DSW_BUILD_DIR=, or --only testpmd)"
     [ -x "$CTL_BIN" ]    || die "$CTL_BIN not built"
   fi
@@ -138,6 +163,7 @@ setup() {
   : >"$RAW"
   setup_memory
   setup_pcaps
+  [ $RUN_OVS = 1 ] && ovs_setup
 }
 
 setup_memory() {  # hugepages when the kernel gives them; --no-huge cannot be combined with --in-memory
@@ -242,6 +268,110 @@ run_switch() {  # TRAFFIC RUN: one run; appends its record to $RAW
       "$(pyh switch-result "$s0" "$s1" "$rc" "$err")" "$c0" "$c1" >>"$RAW"
 }
 
+# ---------------------------------------------------------------- OVS-DPDK (a private instance)
+
+ovs() { OVS_RUNDIR=$OVS_RUN OVS_LOGDIR=$OVS_RUN OVS_DBDIR=$OVS_RUN OVS_SYSCONFDIR=$OVS_RUN "$@"; }
+
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+ovs_setup() {  # install openvswitch-switch-dpdk if missing; OVS_OK=1 when a DPDK ovs-vswitchd is there
+  local dpdk_bin=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+  if ! have_pkg openvswitch-switch-dpdk && [ $INSTALL = 1 ]; then
+    log "installing openvswitch-switch-dpdk (apt) ..."
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
+        openvswitch-switch-dpdk >"$LOGDIR/apt-install.log" 2>&1 \
+      || log "  apt-get install openvswitch-switch-dpdk failed (logs/apt-install.log)"
+  fi
+  # Debian's alternative for /usr/sbin/ovs-vswitchd may still point at the build without DPDK; run
+  # the DPDK build through a symlink named ovs-vswitchd, so that its process name stays
+  # "ovs-vswitchd" (what every bench's wait for a quiet CPU looks for), without touching the
+  # system's alternatives.
+  if [ -x "$dpdk_bin" ]; then
+    mkdir -p "$TMP/ovsbin" && ln -sf "$dpdk_bin" "$TMP/ovsbin/ovs-vswitchd" && OVS_VSWITCHD=$TMP/ovsbin/ovs-vswitchd
+  fi
+  if ! command -v ovsdb-server >/dev/null || ! command -v "$OVS_VSWITCHD" >/dev/null; then
+    OVS_NOTE="openvswitch-switch-dpdk is not installed"
+  elif ! "$OVS_VSWITCHD" --version 2>/dev/null | grep -q DPDK; then
+    OVS_NOTE="$OVS_VSWITCHD has no DPDK"
+  elif [ "$MEM" != huge ]; then
+    OVS_NOTE="OVS-DPDK needs hugepages (dpdk-socket-mem)"
+  else
+    OVS_OK=1
+  fi
+  [ $OVS_OK = 1 ] || { RUN_OVS=0; log "bench_pcap: OVS-DPDK rows skipped: $OVS_NOTE"; }
+}
+
+ovs_start() {  # DEVARGS0 DEVARGS1: ovsdb-server + ovs-vswitchd, netdev bridge (NORMAL), two dpdk ports
+  local pid p
+  OVS_RUN=$(mktemp -d "$TMP/ovs.XXXXXX") || return 1
+  ovsdb-tool create "$OVS_RUN/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+  ovs ovsdb-server "$OVS_RUN/conf.db" --remote="punix:$OVS_RUN/db.sock" --pidfile="$OVS_RUN/ovsdb-server.pid" \
+      --detach --no-chdir --log-file="$OVS_RUN/ovsdb-server.log" || return 1
+  pid=$(cat "$OVS_RUN/ovsdb-server.pid") && OVS_PIDS+=("$pid")
+  ovs ovs-vsctl --no-wait init || return 1
+  ovs ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-socket-mem=1024 \
+      other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 other_config:dpdk-extra=--no-pci || return 1
+  ovs "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" --pidfile="$OVS_RUN/ovs-vswitchd.pid" --detach --no-chdir \
+      --log-file="$OVS_RUN/ovs-vswitchd.log" || return 1
+  pid=$(cat "$OVS_RUN/ovs-vswitchd.pid") && OVS_PIDS+=("$pid")
+  ovs ovs-vsctl --timeout=60 add-br "$OVS_BR" -- set bridge "$OVS_BR" datapath_type=netdev || return 1
+  # The devargs hold commas: double-quoted inside the argument (ANCHORS.md pitfall 5).
+  ovs ovs-vsctl --timeout=60 add-port "$OVS_BR" p0 -- set Interface p0 type=dpdk "options:dpdk-devargs=\"$1\"" || return 1
+  ovs ovs-vsctl --timeout=60 add-port "$OVS_BR" p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=\"$2\"" || return 1
+  for p in p0 p1; do
+    [ "$(ovs ovs-vsctl get Interface $p ofport)" -gt 0 ] 2>/dev/null \
+      || { log "  OVS port $p: $(ovs ovs-vsctl get Interface $p error 2>&1)"; return 1; }
+  done
+}
+
+ovs_stop() {  # [LOGFILE]: stops the private OVS, removes the tap netdevs it leaves (ANCHORS.md pitfall 8)
+  [ -n "$OVS_RUN" ] || return 0
+  local p dev end
+  ovs timeout 20 ovs-appctl -t ovs-vswitchd exit --cleanup >/dev/null 2>&1
+  ovs timeout 10 ovs-appctl -t ovsdb-server exit >/dev/null 2>&1
+  for p in "${OVS_PIDS[@]}"; do   # daemons, not our children: no wait(1)
+    end=$((SECONDS + 10))
+    kill -TERM "$p" 2>/dev/null
+    while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.1; done
+    kill -0 "$p" 2>/dev/null && { log "  pid $p ignored SIGTERM: SIGKILL"; kill -KILL "$p" 2>/dev/null; }
+  done
+  OVS_PIDS=()
+  for dev in "$OVS_BR" ovs-netdev; do
+    [ -e "/sys/class/net/$dev/tun_flags" ] && ip link del "$dev" 2>/dev/null
+  done
+  [ -n "${1:-}" ] && cat "$OVS_RUN"/ovs-vswitchd.log "$OVS_RUN"/ovsdb-server.log >>"$1" 2>/dev/null
+  rm -rf "$OVS_RUN"
+  OVS_RUN=''
+}
+
+ovs_sample() {  # -> {"t0":..,"t1":..,"ports":"<ovs-ofctl dump-ports>"}: the ports' live rte_eth_stats
+  local t0 t1 out
+  t0=$(date +%s.%N); out=$(ovs ovs-ofctl dump-ports "$OVS_BR" 2>&1) || return 1; t1=$(date +%s.%N)
+  "$PY" -c 'import json, sys; print(json.dumps({"t0": float(sys.argv[1]), "t1": float(sys.argv[2]), "ports": sys.argv[3]}))' \
+      "$t0" "$t1" "$out"
+}
+
+run_ovs() {  # TRAFFIC RUN: one run; appends its record to $RAW
+  local traffic=$1 run=$2 name="ovs-$1-$2"
+  local log=$LOGDIR/$name.log pmd=$LOGDIR/$name.pmd-stats.txt s0='' s1='' err='' c0='' c1=''
+  port_devargs "$traffic"
+  local cmd="ovs-vswitchd (dpdk-init=true dpdk-socket-mem=1024 dpdk-lcore-mask=0x1 pmd-cpu-mask=0x2 dpdk-extra=--no-pci), bridge $OVS_BR datapath_type=netdev (NORMAL), p0 dpdk-devargs=\"$DEV0\", p1 dpdk-devargs=\"$DEV1\""
+  : >"$pmd"
+  if ovs_start "$DEV0" "$DEV1" >"$log" 2>&1; then
+    nap "$WARMUP"
+    ovs ovs-appctl dpif-netdev/pmd-stats-clear >/dev/null 2>&1
+    c0=$(cpu_stat)
+    { s0=$(ovs_sample) && nap "$WINDOW" && s1=$(ovs_sample); } || err="reading ovs-ofctl dump-ports failed"
+    c1=$(cpu_stat)
+    ovs ovs-appctl dpif-netdev/pmd-stats-show >"$pmd" 2>&1
+  else
+    err="OVS did not start (see logs/$name.log)"
+  fi
+  ovs_stop "$log"
+  pyh record "ovs normal" "$traffic" "$run" "logs/$name.log" "$cmd" \
+      "$(pyh ovs-result "$s0" "$s1" "$pmd" "$err")" "$c0" "$c1" >>"$RAW"
+}
+
 # ---------------------------------------------------------------- the plan
 
 run_all() {  # runs are interleaved (run 1 of everything, then run 2, ...) so drift hits all alike
@@ -249,11 +379,12 @@ run_all() {  # runs are interleaved (run 1 of everything, then run 2, ...) so dr
   [ $UNI = 1 ] && for t in $TRAFFIC; do traffics+=" ${t}uni"; done
   for run in $(seq "$RUNS"); do
     for t in $traffics; do
-      if [ "$ONLY" != switch ]; then
+      if [ $RUN_TESTPMD = 1 ]; then
         wait_for_quiet_cpu; run_testpmd io "$t" "$run"
         [[ $t == *uni ]] || { wait_for_quiet_cpu; run_testpmd mac "$t" "$run"; }
       fi
-      [ "$ONLY" != testpmd ] && { wait_for_quiet_cpu; run_switch "$t" "$run"; }
+      [ $RUN_OVS = 1 ] && { wait_for_quiet_cpu; run_ovs "$t" "$run"; }
+      [ $RUN_SWITCH = 1 ] && { wait_for_quiet_cpu; run_switch "$t" "$run"; }
     done
   done
 }
@@ -261,9 +392,10 @@ run_all() {  # runs are interleaved (run 1 of everything, then run 2, ...) so dr
 plan_summary() {
   local n_t n_sys=0 per
   n_t=$(wc -w <<<"$TRAFFIC")
-  [ "$ONLY" != switch ] && n_sys=$((n_sys + 2 * n_t + UNI * n_t))
-  [ "$ONLY" != testpmd ] && n_sys=$((n_sys + n_t + UNI * n_t))
-  per=$(( ${WARMUP%.*} + ${WINDOW%.*} + 3 ))
+  [ $RUN_TESTPMD = 1 ] && n_sys=$((n_sys + 2 * n_t + UNI * n_t))
+  [ $RUN_OVS = 1 ] && n_sys=$((n_sys + n_t + UNI * n_t))
+  [ $RUN_SWITCH = 1 ] && n_sys=$((n_sys + n_t + UNI * n_t))
+  per=$(( ${WARMUP%.*} + ${WINDOW%.*} + 4 ))
   log "bench_pcap: $((n_sys * RUNS)) runs of ~${per} s (~$((n_sys * RUNS * per / 60)) min), memory: $MEM ${MEM_ARGS[*]}"
   log "            window ${WINDOW} s after ${WARMUP} s warm-up; results in $RESULTS"
 }
@@ -310,6 +442,49 @@ def switch_result(s0, s1, rc, err):
                ports=ports, ctl_read_s=[a["t1"] - a["t0"], b["t1"] - b["t0"]])
     return res
 
+def ovs_result(s0, s1, pmd_file, err):
+    # ovs-ofctl dump-ports: "port  1: rx pkts=N, ...\n           tx pkts=N, ..." per port (LOCAL too).
+    # The tx pkts of the two dpdk ports are their live rte_eth_stats opackets.
+    res = {"exit_status": 0}
+    try:
+        pmd = open(pmd_file).read()
+    except OSError:
+        pmd = ""
+    stats = {}
+    for key, pat in (("cycles_per_pkt", r"avg processing cycles per packet:\s+([\d.]+)"),
+                     ("emc_hits", r"emc hits:\s+(\d+)"), ("smc_hits", r"smc hits:\s+(\d+)"),
+                     ("megaflow_hits", r"megaflow hits:\s+(\d+)"),
+                     ("upcalls_ok", r"miss with success upcall:\s+(\d+)"),
+                     ("upcalls_failed", r"miss with failed upcall:\s+(\d+)"),
+                     ("idle_cycles_pct", r"idle cycles:\s+\d+\s+\(([\d.]+)%\)")):
+        m = re.search(pat, pmd)
+        if m:
+            stats[key] = float(m[1])
+    if stats:
+        res["pmd_stats"] = stats
+    if err or not s0 or not s1:
+        res.update(mpps=None, error=err or "no dump-ports samples")
+        return res
+    a, b = json.loads(s0), json.loads(s1)
+    def ports(text):
+        out = {}
+        for m in re.finditer(r"port\s+\"?([^:\s\"]+)\"?:\s+rx pkts=(\d+).*?tx pkts=(\d+)", text, re.S):
+            out[m[1]] = (int(m[2]), int(m[3]))
+        return out
+    pa, pb = ports(a["ports"]), ports(b["ports"])
+    elapsed = (b["t0"] + b["t1"]) / 2 - (a["t0"] + a["t1"]) / 2
+    rows = []
+    for name, (rx, tx) in pb.items():
+        if name == "LOCAL" or name not in pa:
+            continue
+        rows.append(dict(name=name, rx_packets=rx - pa[name][0], tx_packets=tx - pa[name][1],
+                         tx_mpps=(tx - pa[name][1]) / elapsed / 1e6))
+    if len(rows) != 2:
+        res.update(mpps=None, error="dump-ports shows %d dpdk ports, not 2" % len(rows))
+        return res
+    res.update(mpps=sum(r["tx_packets"] for r in rows) / elapsed / 1e6, elapsed_s=elapsed, ports=rows)
+    return res
+
 def cpu_idle_pct(c0, c1):
     # "cpu user nice system idle iowait ...": one forwarding core busy-polls, the main lcore sleeps,
     # so a clean run is ~50% idle on 2 vCPUs; much less means something else competed for the CPU.
@@ -331,7 +506,7 @@ def record(system, traffic, run, log, cmd, result, c0="", c1=""):
     print("  run %-2s %-9s %-12s %s%s%s" % (run, traffic, system, mpps, idle_s, warn), file=sys.stderr)
     return json.dumps(rec)
 
-SYSTEMS = ["testpmd io", "testpmd mac", "dpdk_switch"]
+SYSTEMS = ["testpmd io", "testpmd mac", "ovs normal", "dpdk_switch"]
 
 def fmt(x, spec="%.2f"):
     return "-" if x is None else spec % x
@@ -362,17 +537,23 @@ def summarize(raw, out_json, out_txt, meta_kv):
         return a / b if a is not None and b else None
     lines = ["Mpps forwarded (sum of both ports' TX), median of %s run(s), %s s window after %s s warm-up, %s"
              % (meta.get("runs"), meta.get("window_s"), meta.get("warmup_s"), meta.get("memory")),
-             "", "%-9s %11s %12s %12s %8s %8s %12s" % ("traffic", "testpmd io", "testpmd mac", "dpdk_switch",
-                                                     "sw/mac", "sw/io", "sw cyc/pkt")]
+             "", "%-9s %11s %12s %11s %12s %8s %8s %8s %11s %12s" % (
+                 "traffic", "testpmd io", "testpmd mac", "OVS NORMAL", "dpdk_switch", "sw/mac", "sw/io", "sw/ovs",
+                 "sw cyc/pkt", "ovs cyc/pkt")]
     ratios = []
     for t in traffics:
-        io, mac, sw = med(t, "testpmd io"), med(t, "testpmd mac"), med(t, "dpdk_switch")
-        r_mac, r_io = ratio(sw, mac), ratio(sw, io)
+        io, mac, ovs, sw = med(t, "testpmd io"), med(t, "testpmd mac"), med(t, "ovs normal"), med(t, "dpdk_switch")
+        r_mac, r_io, r_ovs = ratio(sw, mac), ratio(sw, io), ratio(sw, ovs)
         cyc = mhz / sw if sw and mhz else None
+        ovs_cyc = [r.get("pmd_stats", {}).get("cycles_per_pkt") for r in runs
+                   if r["traffic"] == t and r["system"] == "ovs normal"]
+        ovs_cyc = [c for c in ovs_cyc if c is not None]
+        ovs_cyc = statistics.median(ovs_cyc) if ovs_cyc else None
         ratios.append(dict(traffic=t, switch_over_testpmd_mac=r_mac, switch_over_testpmd_io=r_io,
-                           switch_cycles_per_pkt=cyc))
-        lines.append("%-9s %11s %12s %12s %8s %8s %12s" % (t, fmt(io), fmt(mac), fmt(sw), fmt(r_mac, "%.3f"),
-                                                        fmt(r_io, "%.3f"), fmt(cyc, "%.0f")))
+                           switch_over_ovs=r_ovs, switch_cycles_per_pkt=cyc, ovs_pmd_cycles_per_pkt=ovs_cyc))
+        lines.append("%-9s %11s %12s %11s %12s %8s %8s %8s %11s %12s" % (
+            t, fmt(io), fmt(mac), fmt(ovs), fmt(sw), fmt(r_mac, "%.3f"), fmt(r_io, "%.3f"), fmt(r_ovs, "%.2f"),
+            fmt(cyc, "%.0f"), fmt(ovs_cyc, "%.0f")))
     lines += ["", "runs (Mpps):"]
     for (t, s), (_, vals) in cells.items():
         lines.append("  %-9s %-12s %s" % (t, s, " ".join(fmt(v) for v in vals)))
@@ -384,9 +565,12 @@ def summarize(raw, out_json, out_txt, meta_kv):
     if busy:
         lines += ["", "contended runs (CPU < 35% idle in the window; ~50% is clean):"] + [
             "  %s %s run %s: %.0f%% idle" % (r["traffic"], r["system"], r["run"], r["cpu_idle_pct"]) for r in busy]
-    lines += ["", "*uni rows: one direction into a net_null sink; the switch floods (unknown unicast), "
+    if meta.get("ovs_note"):
+        lines += ["", "OVS-DPDK not run: " + meta["ovs_note"]]
+    lines += ["", "*uni rows: one direction into a net_null sink; the switch and OVS flood (unknown unicast), "
               "testpmd mac is not run there (io is the ceiling).",
-              "sw cyc/pkt = CPU MHz / switch Mpps (one forwarding core)."]
+              "sw cyc/pkt = CPU MHz / switch Mpps (one forwarding core); ovs cyc/pkt = its pmd-stats-show "
+              "'avg processing cycles per packet'."]
     text = "\n".join(lines) + "\n"
     json.dump(dict(meta=meta, medians=medians, ratios=ratios, runs=runs), open(out_json, "w"), indent=1)
     open(out_txt, "w").write(text)
@@ -408,6 +592,8 @@ if cmd == "testpmd-result":
     print(json.dumps(testpmd_result(*args)))
 elif cmd == "switch-result":
     print(json.dumps(switch_result(*args)))
+elif cmd == "ovs-result":
+    print(json.dumps(ovs_result(*args)))
 elif cmd == "record":
     print(record(*args))
 elif cmd == "summarize":
@@ -425,7 +611,7 @@ summarize() {
   local meta=() line
   while IFS= read -r line; do meta+=("$line"); done < <(pyh cpu-meta)
   meta+=("date=$(date -Is)" "runs=$RUNS" "window_s=$WINDOW" "warmup_s=$WARMUP" "memory=$MEM ${MEM_ARGS[*]}"
-         "switch_bin=$SWITCH_BIN" "testpmd=$(command -v "$TESTPMD")" "only=$ONLY")
+         "switch_bin=$SWITCH_BIN" "testpmd=$(command -v "$TESTPMD")" "only=$ONLY" "ovs_note=$OVS_NOTE")
   echo
   pyh summarize "$RAW" "$RESULTS/runs.json" "$RESULTS/summary.txt" "${meta[@]}" && rm -f "$RAW"
   log "raw runs: $RESULTS/runs.json   table: $RESULTS/summary.txt   logs: $LOGDIR/"

@@ -87,6 +87,6 @@ def test_idle_sleep_lets_an_idle_switch_rest(netns, switch):
     time.sleep(2)
     rest_share = (cpu_seconds(resting.proc.pid) - cpu0) / (time.monotonic() - t0)
     print(f"idle switch CPU: busy-polling {busy_share:.2f} cores, idle_sleep_us=1000 {rest_share:.2f} cores")
-    assert busy_share > 0.8
+    assert busy_share > 0.5            # a core, less what others on this 2-core machine take
     assert rest_share < 0.3
     c1.ping(c2.ip, count=3)             # and it still forwards
