@@ -147,6 +147,10 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
     sp->index = index;
     sp->mbufs = mbufs;
     sp->lcore = pc.lcore ? *pc.lcore : workers_[next_rr_++ % workers_.size()];
+    // Queue q on the q-th worker after queue 0's: each queue is its own pinned unit, spread
+    // over the workers (with one worker, it polls them all).
+    const size_t first = static_cast<size_t>(std::find(workers_.begin(), workers_.end(), sp->lcore) - workers_.begin());
+    for (unsigned q = 0; q < pc.queues; ++q) sp->queue_lcores.push_back(workers_[(first + q) % workers_.size()]);
     auto ring = make_ring("dsw_tx_" + std::to_string(index) + "_" + std::to_string(rte_rdtsc() & 0xffffff), kRingSize,
                           static_cast<int>(rte_socket_id()), RING_F_SC_DEQ);
     if (!ring) return ring.error();
@@ -232,8 +236,17 @@ void Switch::publish_view() {
         slot.ring = sp->ring.get();
         slot.capture = captures_[sp->index] ? captures_[sp->index]->tap() : nullptr;
         const PortConfig &pc = sp->eth->config();
-        WorkerPorts &w = v->workers[sp->lcore];
-        w.index[w.n++] = static_cast<uint16_t>(sp->index);
+        for (uint16_t q = 0; q < sp->queue_lcores.size(); ++q) {
+            const unsigned lc = sp->queue_lcores[q];
+            WorkerPorts &w = v->workers[lc];
+            if (w.n == kMaxUnits) {
+                DSW_LOG(ERR, main, "lcore %u polls %u queues already: port %s queue %u left out", lc, kMaxUnits,
+                        sp->eth->config().name.c_str(), q);
+                continue;
+            }
+            w.unit[w.n++] = {static_cast<uint16_t>(sp->index), q};
+            if (slot.txq[lc] < 0) slot.txq[lc] = static_cast<int8_t>(q);   // an lcore sends on the first queue it polls
+        }
         slot.trunk = !pc.trunk.empty();
         slot.storm_pps[kFloodBroadcast] = pc.storm_broadcast_pps;
         slot.storm_pps[kFloodMulticast] = pc.storm_multicast_pps;
@@ -372,7 +385,11 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
         const LcoreCounters &c = counters_[lc];
         LcoreTotals t{lc, c.busy_cycles.get(), c.idle_cycles.get(), c.polls.get(), c.packets.get(), {}};
         for (const auto &sp : ports_)
-            if (sp && sp->lcore == lc) t.ports.push_back(sp->eth->config().name);
+            if (sp)
+                for (size_t q = 0; q < sp->queue_lcores.size(); ++q)
+                    if (sp->queue_lcores[q] == lc)
+                        t.ports.push_back(sp->queue_lcores.size() == 1 ? sp->eth->config().name
+                                                                       : sp->eth->config().name + ":" + std::to_string(q));
         out.push_back(std::move(t));
     }
     return out;

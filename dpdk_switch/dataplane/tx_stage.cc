@@ -5,7 +5,7 @@
 
 namespace dsw {
 
-void TxStage::send_owned(uint16_t port, const PortSlot &slot, rte_mbuf **pkts, uint16_t n) noexcept {
+void TxStage::send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n) noexcept {
     const uint16_t port_id = slot.port_id;
     if (slot.capture != nullptr && (slot.capture->dirs & CaptureTap::kTx)) [[unlikely]]
         capture_burst(*slot.capture, port_id, pkts, n, CaptureTap::kTx);
@@ -13,7 +13,7 @@ void TxStage::send_owned(uint16_t port, const PortSlot &slot, rte_mbuf **pkts, u
     // another lcore) as soon as rte_eth_tx_burst returns.
     uint64_t bytes = 0;
     for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
-    const uint16_t sent = rte_eth_tx_burst(port_id, 0, pkts, n);
+    const uint16_t sent = rte_eth_tx_burst(port_id, queue, pkts, n);
     PortCounters &pc = c_.port[port];
     if (sent < n) [[unlikely]] {
         for (uint16_t i = sent; i < n; ++i) bytes -= pkts[i]->pkt_len;
@@ -35,8 +35,8 @@ void TxStage::flush_port(uint16_t port) noexcept {
         c_.port[port].drops[static_cast<unsigned>(DropReason::port_gone)].add(n);
         return;
     }
-    if (slot.owner == lcore_) {
-        send_owned(port, slot, b.pkts, n);
+    if (const int8_t q = slot.txq[lcore_]; q >= 0) {
+        send_owned(port, slot, static_cast<uint16_t>(q), b.pkts, n);
         return;
     }
     const unsigned queued = rte_ring_mp_enqueue_burst(slot.ring, reinterpret_cast<void **>(b.pkts), n, nullptr);
@@ -50,7 +50,7 @@ void TxStage::drain_ring(uint16_t port) noexcept {
     const PortSlot &slot = view_->ports[port];
     rte_mbuf *pkts[kBatch];
     const unsigned n = rte_ring_sc_dequeue_burst(slot.ring, reinterpret_cast<void **>(pkts), kBatch, nullptr);
-    if (n != 0) send_owned(port, slot, pkts, static_cast<uint16_t>(n));
+    if (n != 0) send_owned(port, slot, static_cast<uint16_t>(slot.txq[lcore_]), pkts, static_cast<uint16_t>(n));
 }
 
 }  // namespace dsw

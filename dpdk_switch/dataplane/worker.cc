@@ -80,16 +80,17 @@ private:
         const WorkerPorts &mine = v.workers[lcore_];
         const uint32_t now_s = s_.macs->now_s();
         unsigned got = 0;
-        for (uint16_t k = 0; k < mine.n; ++k) got += rx_port(v, mine.index[k], now_s);
-        for (uint16_t k = 0; k < mine.n; ++k) tx_.drain_ring(mine.index[k]);
+        for (uint16_t k = 0; k < mine.n; ++k) got += rx_port(v, mine.unit[k].port, mine.unit[k].queue, now_s);
+        for (uint16_t k = 0; k < mine.n; ++k)
+            if (mine.unit[k].queue == 0) tx_.drain_ring(mine.unit[k].port);   // queue 0's lcore owns the ring
         tx_.flush();
         return got;
     }
 
-    unsigned rx_port(const DataplaneView &v, uint16_t port, uint32_t now_s) noexcept {
+    unsigned rx_port(const DataplaneView &v, uint16_t port, uint16_t queue, uint32_t now_s) noexcept {
         rte_mbuf *pkts[kMaxBurst];
         const PortSlot &slot = v.ports[port];
-        const uint16_t n = rte_eth_rx_burst(slot.port_id, 0, pkts, s_.burst);
+        const uint16_t n = rte_eth_rx_burst(slot.port_id, queue, pkts, s_.burst);
         if (n == 0) return 0;
         PortCounters &pc = c_.port[port];
         uint64_t bytes = 0;

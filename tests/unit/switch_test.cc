@@ -110,3 +110,43 @@ TEST_F(SwitchTest, CliAnswersOnARunningSwitch) {
 
 }  // namespace
 }  // namespace dsw
+
+namespace dsw {
+namespace {
+
+// A port with two queues (net_pcap: one rx_pcap/tx_pcap pair per queue): frames arriving on
+// either queue are switched, none is lost on a queue nobody polls.
+TEST_F(SwitchTest, EveryQueueOfAMultiQueuePortIsPolled) {
+    const Frame q0 = eth_frame(kBcast, kA), q1 = eth_frame(kBcast, kB);
+    test::write_pcap(file("q0.pcap"), {q0});
+    test::write_pcap(file("q1.pcap"), {q1});
+    test::write_pcap(file("empty.pcap"), {});
+    Config cfg;
+    PortConfig mq;
+    mq.name = "mq";
+    mq.type = PortType::dpdk;
+    mq.queues = 2;
+    mq.devargs = "net_pcap_mq,rx_pcap=" + file("q0.pcap") + ",rx_pcap=" + file("q1.pcap") + ",tx_pcap=" +
+                 file("mq_tx0.pcap") + ",tx_pcap=" + file("mq_tx1.pcap");
+    PortConfig out;
+    out.name = "out";
+    out.type = PortType::dpdk;
+    out.devargs = "net_pcap_out,rx_pcap=" + file("empty.pcap") + ",tx_pcap=" + file("out_tx.pcap");
+    cfg.ports = {mq, out};
+    {
+        auto sw = Switch::create(cfg);
+        ASSERT_TRUE(sw.ok()) << sw.error().message;
+        ASSERT_TRUE(sw.value()->start().ok());
+        for (int i = 0; i < 200 && sw.value()->port_totals(0).rx_packets < 2; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        auto lcores = run_command(*sw.value(), "show lcores");
+        EXPECT_EQ(lcores.json["lcores"][0]["ports"], (nlohmann::json{"mq:0", "mq:1", "out"}));
+        sw.value()->stop();
+    }
+    const auto sent = test::read_pcap(file("out_tx.pcap"));
+    ASSERT_EQ(sent.size(), 2u);   // in either order: the queues are polled one after the other
+    EXPECT_TRUE((sent[0] == q0 && sent[1] == q1) || (sent[0] == q1 && sent[1] == q0));
+}
+
+}  // namespace
+}  // namespace dsw

@@ -50,7 +50,8 @@ struct LcoreTotals {
 // `clear port stats`.
 struct SwitchPort {
     unsigned index;
-    unsigned lcore;
+    unsigned lcore;                       // the lcore of queue 0 (it also drains the ring)
+    std::vector<unsigned> queue_lcores;   // the lcore that polls each queue (and sends on it)
     unsigned mbufs = 0;      // the most pool mbufs it may hold: descriptors + a full ring
     RingPtr ring;            // declared before eth: destroyed after the device is closed
     std::optional<EthPort> eth;

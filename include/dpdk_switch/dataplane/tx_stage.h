@@ -42,7 +42,7 @@ private:
         rte_mbuf *pkts[kBatch];
     };
     void flush_port(uint16_t port) noexcept;
-    void send_owned(uint16_t port, const PortSlot &slot, rte_mbuf **pkts, uint16_t n) noexcept;
+    void send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n) noexcept;
 
     unsigned lcore_;
     LcoreCounters &c_;

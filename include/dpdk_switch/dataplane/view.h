@@ -6,7 +6,9 @@
 // rte_rcu_qsbr shows that every worker has passed one.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <atomic>
 #include <cstdint>
 
@@ -25,10 +27,14 @@ enum FloodKind : uint8_t { kFloodBroadcast = 0, kFloodMulticast = 1, kFloodUnkno
 inline constexpr unsigned kMaxDomains = 512;   // distinct VLANs in use at once
 
 struct PortSlot {
+    PortSlot() { std::fill(std::begin(txq), std::end(txq), int8_t{-1}); }
     bool present = false;
     bool trunk = false;          // 802.1Q trunk: tagged frames of the `allowed` VLANs only
     uint16_t port_id = 0;        // ethdev port id
-    unsigned owner = 0;          // lcore that does this port's RX and TX
+    unsigned owner = 0;          // lcore of queue 0: it also drains the hand-off ring
+    // TX queue each lcore sends on (the queue it polls), or -1: that lcore hands off on the ring.
+    // One writer per queue, so no TX lock.
+    int8_t txq[RTE_MAX_LCORE];
     rte_ring *ring = nullptr;    // MP/SC hand-off ring drained by the owner before its TX
     uint16_t access_vlan = 0;    // access port: the domain of its (untagged) frames; 0 is the default
     uint64_t allowed[kVlans / 64] = {};   // trunk: bit v set if VLAN v is carried
@@ -46,9 +52,15 @@ struct FloodDomain {
     uint16_t members[kMaxPorts];
 };
 
+inline constexpr unsigned kMaxUnits = 256;   // (port, queue) pairs one lcore may poll
+
 struct WorkerPorts {
+    struct Unit {
+        uint16_t port;    // switch port index
+        uint16_t queue;   // its RX (and TX) queue this lcore owns
+    };
     uint16_t n = 0;
-    uint16_t index[kMaxPorts];   // switch port indices this lcore polls
+    Unit unit[kMaxUnits];
 };
 
 struct DataplaneView {
