@@ -3,7 +3,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <string>
+
+#include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -15,7 +18,8 @@ namespace {
 constexpr const char *kUsage =
     "usage: dpdk_switch_ctl [--socket PATH] [--json] [COMMAND...]\n"
     "  default socket: $DSW_CTL_SOCKET or /run/dpdk_switch/sw0.sock\n"
-    "  with no COMMAND: interactive prompt (try 'help')\n";
+    "  with no COMMAND: interactive prompt (try 'help')\n"
+    "  monitor [seconds] [count N]: live per-port rates, refreshed in place\n";
 
 // Prints a reply; returns true if the command succeeded.
 bool print_reply(const nlohmann::json &reply, bool as_json) {
@@ -27,6 +31,53 @@ bool print_reply(const nlohmann::json &reply, bool as_json) {
         std::fprintf(ok ? stdout : stderr, "%s\n", text.c_str());
     }
     return ok;
+}
+
+// `monitor [seconds] [count N]`: a compact live view, refreshed in place (as `top`), until
+// Ctrl-C or N refreshes. Rates come from the switch (since the previous `show port stats`).
+int monitor(dsw::CtlClient &client, const std::string &args) {
+    std::istringstream in(args);
+    std::string word;
+    double interval = 1.0;
+    long count = -1;
+    in >> word;   // "monitor"
+    while (in >> word) {
+        if (word == "count" && (in >> count)) continue;
+        try {
+            interval = std::stod(word);
+        } catch (...) {
+            std::fprintf(stderr, "usage: monitor [seconds] [count N]\n");
+            return 1;
+        }
+    }
+    const bool tty = isatty(STDOUT_FILENO);
+    for (long n = 0; count < 0 || n < count; ++n) {
+        auto ports = client.call("show port stats all");
+        auto sw = client.call("show switch stats");
+        if (!ports || !sw) {
+            std::fprintf(stderr, "dpdk_switch_ctl: %s\n", (!ports ? ports : sw).error().message.c_str());
+            return 1;
+        }
+        if (tty) std::printf("\033[H\033[2J");
+        const auto &s = sw.value()["json"];
+        std::printf("MACs %s/%s  learned %s  moves %s  flooded %s  arp replies %s  nd replies %s\n",
+                    s.value("mac_entries", nlohmann::json(0)).dump().c_str(), s.value("mac_capacity", nlohmann::json(0)).dump().c_str(),
+                    s.value("learned", nlohmann::json(0)).dump().c_str(), s.value("moves", nlohmann::json(0)).dump().c_str(),
+                    s.value("flooded", nlohmann::json(0)).dump().c_str(), s.value("arp_proxy_replies", nlohmann::json(0)).dump().c_str(),
+                    s.value("nd_proxy_replies", nlohmann::json(0)).dump().c_str());
+        std::printf("%-16s %12s %12s %12s %12s %10s\n", "PORT", "RX-pps", "TX-pps", "RX-Mbps", "TX-Mbps", "DROPS");
+        for (const auto &p : ports.value()["json"]["ports"]) {
+            uint64_t drops = 0;
+            for (const auto &d : p["drops"]) drops += d.get<uint64_t>();
+            std::printf("%-16s %12lu %12lu %12.1f %12.1f %10lu\n", p["name"].get<std::string>().c_str(),
+                        static_cast<unsigned long>(p.value("rx_pps", 0UL)), static_cast<unsigned long>(p.value("tx_pps", 0UL)),
+                        static_cast<double>(p.value("rx_bps", 0UL)) / 1e6, static_cast<double>(p.value("tx_bps", 0UL)) / 1e6,
+                        static_cast<unsigned long>(drops));
+        }
+        std::fflush(stdout);
+        if (count < 0 || n + 1 < count) usleep(static_cast<useconds_t>(interval * 1e6));
+    }
+    return 0;
 }
 
 int interactive(dsw::CtlClient &client, bool as_json) {
@@ -85,6 +136,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     if (command.empty()) return interactive(client.value(), as_json);
+    if (command.rfind("monitor", 0) == 0) return monitor(client.value(), command);
     auto reply = client->call(command);
     if (!reply) {
         std::fprintf(stderr, "dpdk_switch_ctl: %s\n", reply.error().message.c_str());

@@ -7,6 +7,8 @@
 
 #include <poll.h>
 #include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_pdump.h>
 
 #include "dpdk_switch/control/command_line.h"
 #include "dpdk_switch/control/commands.h"
@@ -87,6 +89,9 @@ int run(int argc, char **argv) {
     auto eal = dsw::Eal::init(eal_args);
     if (!eal) return report(eal.error());
     if (auto st = dsw::validate_lcores(cfg); !st) return report(st.error());
+    // Lets dpdk-dumpcap / dpdk-pdump (secondary processes) capture any port. It needs a shared
+    // runtime directory: under --in-memory there is none, and `capture` is the way then.
+    if (rte_pdump_init() != 0) DSW_LOG(INFO, main, "pdump not available (%s): use the capture command", rte_strerror(rte_errno));
 
     std::string sock = opts->ctl_socket;
     if (sock.empty()) sock = cfg.sw.ctl_socket;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <rte_ethdev.h>
+#include <rte_log.h>
 
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/switch.h"
@@ -65,18 +66,26 @@ Reply show_port_stats(Switch &sw, const Args &a) {
     std::ostringstream t;
     for (const SwitchPort *sp : std::get<0>(sel)) {
         const PortTotals p = sw.port_totals(sp->index);
+        const Switch::PortRates rate = sw.port_rates(sp->index);
         const std::string &name = sp->eth->config().name;
         r.json["ports"].push_back({{"name", name},
                                    {"rx_packets", p.rx_packets},
                                    {"tx_packets", p.tx_packets},
                                    {"rx_bytes", p.rx_bytes},
                                    {"tx_bytes", p.tx_bytes},
+                                   {"rx_pps", static_cast<uint64_t>(rate.rx_pps)},
+                                   {"tx_pps", static_cast<uint64_t>(rate.tx_pps)},
+                                   {"rx_bps", static_cast<uint64_t>(rate.rx_bps)},
+                                   {"tx_bps", static_cast<uint64_t>(rate.tx_bps)},
                                    {"drops", drops_json(p.drops)}});
         uint64_t dropped = 0;
         for (uint64_t d : p.drops) dropped += d;
         t << "  ######## port " << name << " ########\n"
           << "  RX-packets: " << p.rx_packets << "  RX-bytes: " << p.rx_bytes << "\n"
           << "  TX-packets: " << p.tx_packets << "  TX-bytes: " << p.tx_bytes << "\n"
+          << "  Throughput (since last show)\n"
+          << "  Rx-pps: " << static_cast<uint64_t>(rate.rx_pps) << "  Rx-bps: " << static_cast<uint64_t>(rate.rx_bps) << "\n"
+          << "  Tx-pps: " << static_cast<uint64_t>(rate.tx_pps) << "  Tx-bps: " << static_cast<uint64_t>(rate.tx_bps) << "\n"
           << "  Dropped:    " << dropped;
         for (unsigned k = 0; k < kDropReasons; ++k)
             if (p.drops[k] != 0) t << "  " << kDropReasonNames[k] << "=" << p.drops[k];
@@ -446,6 +455,20 @@ Reply show_capture(Switch &sw, const Args &) {
     return r;
 }
 
+// set log level <emerg|alert|crit|err|warning|notice|info|debug> [<logtype pattern>, default dsw.*]
+Reply set_log_level(Switch &, const Args &a) {
+    static const std::vector<std::string> names = {"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"};
+    auto it = std::find(names.begin(), names.end(), a[3]);
+    if (it == names.end()) return Reply::error("bad level '" + a[3] + "' (emerg alert crit err warning notice info debug)");
+    const uint32_t level = static_cast<uint32_t>(it - names.begin()) + 1;   // RTE_LOG_EMERG is 1
+    const std::string pattern = a.size() > 4 ? a[4] : "dsw.*";
+    if (rte_log_set_level_pattern(pattern.c_str(), level) != 0) return Reply::error("bad logtype pattern '" + pattern + "'");
+    Reply r;
+    r.json = {{"ok", true}, {"pattern", pattern}, {"level", a[3]}};
+    r.text = "log level of " + pattern + " set to " + a[3];
+    return r;
+}
+
 Reply help(Switch &, const Args &) {
     Reply r;
     r.json["commands"] = command_synopsis();
@@ -482,6 +505,7 @@ const std::vector<Command> &commands() {
         {{"mac", "flush"}, 2, 3, mac_flush, "mac flush [<port>]"},
         {{"show", "switch", "stats"}, 3, 3, show_switch_stats, "show switch stats"},
         {{"set", "mac", "aging"}, 4, 4, set_mac_aging, "set mac aging <seconds>"},
+        {{"set", "log", "level"}, 4, 5, set_log_level, "set log level <level> [<logtype pattern>]"},
         {{"show", "lcores"}, 2, 2, show_lcores, "show lcores"},
         {{"show", "arp", "table"}, 3, 3, show_arp_table, "show arp table"},
         {{"show", "nd", "table"}, 3, 3, show_nd_table, "show nd table"},

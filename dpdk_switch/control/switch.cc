@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -176,6 +177,7 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
     // index, no MAC entry points at it), so they are the new port's zero.
     sp->baseline = raw_port_totals(index);
     macs_->set_port_limit(static_cast<uint16_t>(index), pc.mac_limit);
+    rate_samples_[index] = {rte_get_tsc_cycles(), raw_port_totals(index)};
     ports_[index] = std::move(sp);
     return index;
 }
@@ -436,6 +438,21 @@ Status Switch::stop_capture(const std::string &name) {
 void Switch::poll_captures() {
     for (unsigned i = 0; i < kMaxPorts; ++i)
         if (captures_[i] && captures_[i]->drain() && ports_[i]) (void)stop_capture(ports_[i]->eth->config().name);
+}
+
+Switch::PortRates Switch::port_rates(unsigned index) {
+    RateSample now{rte_get_tsc_cycles(), raw_port_totals(index)};
+    RateSample &last = rate_samples_[index];
+    const double secs = static_cast<double>(now.tsc - last.tsc) / static_cast<double>(rte_get_tsc_hz());
+    PortRates r{};
+    if (secs > 0) {
+        r.rx_pps = static_cast<double>(now.totals.rx_packets - last.totals.rx_packets) / secs;
+        r.tx_pps = static_cast<double>(now.totals.tx_packets - last.totals.tx_packets) / secs;
+        r.rx_bps = 8.0 * static_cast<double>(now.totals.rx_bytes - last.totals.rx_bytes) / secs;
+        r.tx_bps = 8.0 * static_cast<double>(now.totals.tx_bytes - last.totals.tx_bytes) / secs;
+    }
+    last = now;
+    return r;
 }
 
 }  // namespace dsw

@@ -80,7 +80,8 @@ TEST_F(SwitchTest, CliAnswersOnARunningSwitch) {
          "mac del 02:00:00:00:00:99", "show port info p0", "show switch stats", "show lcores", "help",
          "show port stats nosuch", "bogus command", "mac add 01:00:5e:00:00:01 p0", "mac add 02:00:00:00:00:01 nosuch",
          "show mac table vlan 5000", "set mac aging 7", "clear port stats all", "show port stats p0", "",
-         "show port", "mac flush", "show mac table"});
+         "show port", "mac flush", "show mac table", "set log level info", "set log level loud",
+         "show port stats p1"});
     auto r = [&](size_t i) -> const Reply & { return replies_.at(i); };
     ASSERT_TRUE(r(0).ok);
     ASSERT_EQ(r(0).json["ports"].size(), 2u);
@@ -106,6 +107,9 @@ TEST_F(SwitchTest, CliAnswersOnARunningSwitch) {
     EXPECT_EQ(r(16).json["ports"][0]["rx_packets"], 0) << "clear port stats zeroes what show reports";
     EXPECT_EQ(r(19).json["flushed"], 2);
     EXPECT_EQ(r(20).json["entries"].size(), 0u);
+    EXPECT_TRUE(r(21).ok);
+    EXPECT_FALSE(r(22).ok);
+    EXPECT_TRUE(r(23).json["ports"][0].contains("tx_pps")) << "rates since the last show, as testpmd";
 }
 
 }  // namespace

@@ -90,6 +90,12 @@ public:
     std::string port_name(unsigned index) const;
 
     PortTotals port_totals(unsigned index) const;   // since the last clear
+    // Packets and bits per second of a port since the previous call for it (as testpmd's
+    // `show port stats`); the first call measures from when the port was added.
+    struct PortRates {
+        double rx_pps, tx_pps, rx_bps, tx_bps;
+    };
+    PortRates port_rates(unsigned index);
     void clear_port_stats(unsigned index);
     SwitchTotals switch_totals() const;
     std::vector<LcoreTotals> lcore_totals() const;
@@ -127,6 +133,11 @@ private:
     std::unique_ptr<LcoreCounters[]> counters_;
     std::array<std::unique_ptr<SwitchPort>, kMaxPorts> ports_;
     std::array<std::unique_ptr<CaptureSession>, kMaxPorts> captures_;   // by port index
+    struct RateSample {
+        uint64_t tsc = 0;
+        PortTotals totals;
+    };
+    std::array<RateSample, kMaxPorts> rate_samples_;   // by port index, control plane only
     WorkerShared shared_;
     std::unique_ptr<DataplaneView> view_;
     bool running_ = false;
