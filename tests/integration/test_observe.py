@@ -90,3 +90,36 @@ def test_idle_sleep_lets_an_idle_switch_rest(netns, switch):
     assert busy_share > 0.5            # a core, less what others on this 2-core machine take
     assert rest_share < 0.3
     c1.ping(c2.ip, count=3)             # and it still forwards
+
+
+def hugepages_free():
+    try:
+        with open("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") as f:
+            return int(f.read())
+    except OSError:
+        return 0
+
+
+def test_dpdk_dumpcap_captures_a_live_port(netns, switch, tmp_path):
+    """dpdk-dumpcap as a secondary process: needs the switch on hugepages with a runtime dir."""
+    import pytest
+    if hugepages_free() < 300:
+        pytest.skip("no free 2 MiB hugepages (scripts/hugepages.sh reserves them)")
+    c1, c2 = netns(), netns()
+    sw = switch(af_packet_ports(c1=c1, c2=c2), eal={"no_huge": False})
+    c1.ping(c2.ip)
+    out = tmp_path / "dump.pcapng"
+    dump = subprocess.Popen(["dpdk-dumpcap", f"--file-prefix={sw.prefix}", "-i", "net_af_packet_c2", "-c", "4",
+                             "-w", str(out), "-q"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def dumping():   # its first frames may be lost while it attaches: keep pinging until done
+            c1.ping(c2.ip, count=1, check=False)
+            return dump.poll() is not None
+        wait_for(dumping, 30, interval=0.2, what="dpdk-dumpcap to capture 4 frames")
+    finally:
+        if dump.poll() is None:
+            dump.kill()
+        log = dump.communicate()[0]
+    read = subprocess.run(["tcpdump", "-r", str(out), "-n"], capture_output=True, text=True)
+    icmp = [l for l in read.stdout.splitlines() if "ICMP echo" in l]
+    assert len(icmp) >= 2, f"{read.stdout}\n{log}"
