@@ -59,12 +59,9 @@ int32_t MacTable::insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, ui
     return -1;
 }
 
-LearnResult MacTable::learn(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept {
-    if (slot >= 0) [[likely]] {
+LearnResult MacTable::learn_slow(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept {
+    if (slot >= 0) {   // known, seen on another port: a move (the inline part refreshed its age)
         MacEntry &e = buckets_[slot / kSlots].entry[slot % kSlots];
-        if (e.seen_s.load(std::memory_order_relaxed) != now_s) e.seen_s.store(now_s, std::memory_order_relaxed);
-        if (e.port.load(std::memory_order_relaxed) == port) [[likely]]
-            return LearnResult::refreshed;
         if (e.state.load(std::memory_order_relaxed) == MacState::fixed) return LearnResult::static_conflict;
         port_count_[e.port.load(std::memory_order_relaxed)].fetch_sub(1, std::memory_order_relaxed);
         port_count_[port].fetch_add(1, std::memory_order_relaxed);

@@ -95,7 +95,17 @@ public:
     }
     const MacEntry &entry(int32_t slot) const noexcept { return buckets_[slot / kSlots].entry[slot % kSlots]; }
     // Source learning for a frame seen on `port`; `slot` is the lookup result for the key.
-    LearnResult learn(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept;
+    // The common case (known MAC, same port) is inline: a compare, and a store at most once a
+    // second; moves and new MACs take the out-of-line path.
+    LearnResult learn(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept {
+        if (slot >= 0) [[likely]] {
+            MacEntry &e = buckets_[slot / kSlots].entry[slot % kSlots];
+            if (e.seen_s.load(std::memory_order_relaxed) != now_s) e.seen_s.store(now_s, std::memory_order_relaxed);
+            if (e.port.load(std::memory_order_relaxed) == port) [[likely]]
+                return LearnResult::refreshed;
+        }
+        return learn_slow(key, slot, port, now_s);
+    }
     uint32_t now_s() const noexcept;
 
     // ---- control plane ----
@@ -162,6 +172,7 @@ private:
         }
         return -1;
     }
+    LearnResult learn_slow(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept;
     // Claims a slot for a new key and publishes it; -1 when the probe window is full.
     int32_t insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s) noexcept;
     unsigned remove_where(bool (*match)(const MacEntry &, uint64_t key, const void *ctx), const void *ctx);
