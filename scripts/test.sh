@@ -30,16 +30,19 @@ passed=0 failed=0 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 if [ "$unit" = 1 ]; then
-  echo "== unit tests (GoogleTest) =="
-  build/tests/dsw_unit_tests --gtest_brief=1 2>&1 | tee "$log/unit.txt"
-  p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/unit.txt" | tail -1)
-  f=$(sed -n 's/^ *\([0-9]*\) FAILED TEST.*/\1/p' "$log/unit.txt" | tail -1)
-  total=$(sed -n 's/^\[==========\] \([0-9]*\) tests from.*ran.*/\1/p' "$log/unit.txt" | tail -1)
-  p=${p:-0}; f=${f:-0}
-  # A crash prints no summary: count everything that did not pass as failed.
-  [ -n "$total" ] || { f=$((f + 1)); echo "test.sh: unit test binary did not finish"; }
-  [ -n "$total" ] && [ $((p + f)) -lt "$total" ] && f=$((total - p))
-  passed=$((passed + p)); failed=$((failed + f))
+  # One EAL per binary: the second maps two worker lcores onto one CPU (cross-worker rings).
+  for bin in dsw_unit_tests dsw_cross_worker_tests; do
+    echo "== unit tests: $bin (GoogleTest, real EAL) =="
+    "build/tests/$bin" --gtest_brief=1 2>&1 | grep -v '^dsw\.' | tee "$log/unit.txt"
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/unit.txt" | tail -1)
+    f=$(sed -n 's/^ *\([0-9]*\) FAILED TEST.*/\1/p' "$log/unit.txt" | tail -1)
+    total=$(sed -n 's/^\[==========\] \([0-9]*\) tests\{0,1\} from.*ran.*/\1/p' "$log/unit.txt" | tail -1)
+    p=${p:-0}; f=${f:-0}
+    # A crash prints no summary: count everything that did not pass as failed.
+    [ -n "$total" ] || { f=$((f + 1)); echo "test.sh: $bin did not finish"; }
+    [ -n "$total" ] && [ $((p + f)) -lt "$total" ] && f=$((total - p))
+    passed=$((passed + p)); failed=$((failed + f))
+  done
 fi
 
 if [ "$unit" = 1 ]; then

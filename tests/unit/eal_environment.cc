@@ -8,13 +8,18 @@
 
 #include "dpdk_switch/dpdk/eal.h"
 
+#ifndef DSW_TEST_LCORES
+#define DSW_TEST_LCORES "0-1"
+#endif
+
 namespace {
 
 class EalEnvironment : public ::testing::Environment {
 public:
     void SetUp() override {
         const std::string prefix = "dswunit" + std::to_string(getpid());
-        auto eal = dsw::Eal::init({"dsw_unit", "-l", "0-1", "--no-huge", "-m", "512", "--no-pci", "--file-prefix",
+        // DSW_TEST_LCORES: the cross-worker binary maps two worker lcores onto one CPU.
+        auto eal = dsw::Eal::init({"dsw_unit", "--lcores", DSW_TEST_LCORES, "--no-huge", "-m", "512", "--no-pci", "--file-prefix",
                                    prefix, "--log-level", "*:warning"});
         ASSERT_TRUE(eal.ok()) << eal.error().message;
         eal_.emplace(std::move(eal.value()));
