@@ -1,6 +1,7 @@
 #include "dpdk_switch/control/telemetry.h"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -48,16 +49,22 @@ void flatten(const json &j, const std::string &prefix, rte_tel_data *d) {
     }
 }
 
-// Runs a CLI command for a telemetry request; -EINVAL (an error reply) when it fails.
-int answer(const std::string &command, rte_tel_data *d, const char *pick = nullptr) {
+// Runs a CLI command for a telemetry request, under the control plane's lock; nothing when the
+// switch is gone or the command failed.
+std::optional<Reply> run_locked(const std::string &command) {
     std::lock_guard attach(g_attach_lock);
-    if (g_switch == nullptr) return -ENODEV;
-    Reply r;
-    {
-        std::lock_guard control(*g_lock);
-        r = run_command(*g_switch, command);
-    }
-    if (!r.ok) return -EINVAL;
+    if (g_switch == nullptr) return std::nullopt;
+    std::lock_guard control(*g_lock);
+    Reply r = run_command(*g_switch, command);
+    if (!r.ok) return std::nullopt;
+    return r;
+}
+
+// Answers with the reply's JSON flattened into a dict (or one element of its list `pick`).
+int answer(const std::string &command, rte_tel_data *d, const char *pick = nullptr) {
+    const auto reply = run_locked(command);
+    if (!reply) return -EINVAL;
+    const Reply &r = *reply;
     const json *body = &r.json;
     if (pick != nullptr) {   // one element of a list reply ("ports"/"lcores")
         if (!r.json.contains(pick) || r.json[pick].empty()) return -EINVAL;
@@ -69,14 +76,9 @@ int answer(const std::string &command, rte_tel_data *d, const char *pick = nullp
 }
 
 int names_of(const std::string &command, const char *list, const char *field, rte_tel_data *d) {
-    std::lock_guard attach(g_attach_lock);
-    if (g_switch == nullptr) return -ENODEV;
-    Reply r;
-    {
-        std::lock_guard control(*g_lock);
-        r = run_command(*g_switch, command);
-    }
-    if (!r.ok) return -EINVAL;
+    const auto reply = run_locked(command);
+    if (!reply) return -EINVAL;
+    const Reply &r = *reply;
     const bool numeric = field == std::string("lcore");
     rte_tel_data_start_array(d, numeric ? RTE_TEL_U64_VAL : RTE_TEL_STRING_VAL);
     for (const auto &e : r.json[list]) {
@@ -103,14 +105,9 @@ int cb_port_info(const char *, const char *p, rte_tel_data *d) {
 int cb_switch_stats(const char *, const char *, rte_tel_data *d) { return answer("show switch stats", d); }
 int cb_lcore(const char *, const char *p, rte_tel_data *d) {
     // `show lcores` lists them all; keep the one asked for.
-    std::lock_guard attach(g_attach_lock);
-    if (g_switch == nullptr) return -ENODEV;
-    Reply r;
-    {
-        std::lock_guard control(*g_lock);
-        r = run_command(*g_switch, "show lcores");
-    }
-    for (const auto &l : r.json["lcores"])
+    const auto r = run_locked("show lcores");
+    if (!r) return -EINVAL;
+    for (const auto &l : r->json["lcores"])
         if (std::to_string(l["lcore"].get<unsigned>()) == param(p)) {
             rte_tel_data_start_dict(d);
             flatten(l, "", d);
@@ -119,17 +116,12 @@ int cb_lcore(const char *, const char *p, rte_tel_data *d) {
     return -EINVAL;
 }
 int cb_mac_table(const char *, const char *, rte_tel_data *d) {
-    std::lock_guard attach(g_attach_lock);
-    if (g_switch == nullptr) return -ENODEV;
-    Reply r;
-    {
-        std::lock_guard control(*g_lock);
-        r = run_command(*g_switch, "show switch stats");
-    }
+    const auto r = run_locked("show switch stats");
+    if (!r) return -EINVAL;
     rte_tel_data_start_dict(d);
-    rte_tel_data_add_dict_u64(d, "entries", r.json["mac_entries"].get<uint64_t>());
-    rte_tel_data_add_dict_u64(d, "capacity", r.json["mac_capacity"].get<uint64_t>());
-    rte_tel_data_add_dict_u64(d, "aging_s", r.json["mac_aging_s"].get<uint64_t>());
+    rte_tel_data_add_dict_u64(d, "entries", r->json["mac_entries"].get<uint64_t>());
+    rte_tel_data_add_dict_u64(d, "capacity", r->json["mac_capacity"].get<uint64_t>());
+    rte_tel_data_add_dict_u64(d, "aging_s", r->json["mac_aging_s"].get<uint64_t>());
     return 0;
 }
 

@@ -441,7 +441,18 @@ class CtlConn:
     def __init__(self, path, timeout=5.0):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
-        self.sock.connect(str(path))
+        # With a timeout the socket is non-blocking, and a Unix socket's connect() then fails
+        # with EAGAIN while the listen backlog is full instead of waiting: retry until timeout.
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock.connect(str(path))
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self.sock.close()
+                    raise
+                time.sleep(0.005)
         self.buf = b""
         self.eof = False
 
@@ -473,18 +484,20 @@ class CtlConn:
         return reply
 
     def closed_by_peer(self, timeout=5.0):
-        """True once the switch has closed this connection (whatever it sent first is dropped)."""
+        """Reads (into self.buf) until the switch closes this connection: True, or False if it
+        is still open after timeout seconds."""
         deadline = time.monotonic() + timeout
         while not self.eof and time.monotonic() < deadline:
             self.sock.settimeout(max(0.001, deadline - time.monotonic()))
             try:
                 chunk = self.sock.recv(1 << 16)
-            except (socket.timeout, BlockingIOError):
+            except TimeoutError:
                 break
             except ConnectionResetError:
                 chunk = b""
             if not chunk:
                 self.eof = True
+            self.buf += chunk
         return self.eof
 
     def close(self):
