@@ -78,6 +78,14 @@ Reply show_port_stats(Switch &sw, const Args &a) {
                                    {"rx_bps", static_cast<uint64_t>(rate.rx_bps)},
                                    {"tx_bps", static_cast<uint64_t>(rate.tx_bps)},
                                    {"drops", drops_json(p.drops)}});
+        // What the PMD lost before the switch saw it (ring overruns, an empty mbuf pool, errors):
+        // counted by the device, shown here so that no loss goes unseen.
+        rte_eth_stats es{};
+        if (rte_eth_stats_get(sp->eth->id(), &es) == 0)
+            r.json["ports"].back()["pmd"] = {{"imissed", es.imissed},
+                                             {"ierrors", es.ierrors},
+                                             {"rx_nombuf", es.rx_nombuf},
+                                             {"oerrors", es.oerrors}};
         uint64_t dropped = 0;
         for (uint64_t d : p.drops) dropped += d;
         t << "  ######## port " << name << " ########\n"
@@ -86,6 +94,8 @@ Reply show_port_stats(Switch &sw, const Args &a) {
           << "  Throughput (since last show)\n"
           << "  Rx-pps: " << static_cast<uint64_t>(rate.rx_pps) << "  Rx-bps: " << static_cast<uint64_t>(rate.rx_bps) << "\n"
           << "  Tx-pps: " << static_cast<uint64_t>(rate.tx_pps) << "  Tx-bps: " << static_cast<uint64_t>(rate.tx_bps) << "\n"
+          << "  PMD: imissed " << es.imissed << "  ierrors " << es.ierrors << "  rx_nombuf " << es.rx_nombuf
+          << "  oerrors " << es.oerrors << "\n"
           << "  Dropped:    " << dropped;
         for (unsigned k = 0; k < kDropReasons; ++k)
             if (p.drops[k] != 0) t << "  " << kDropReasonNames[k] << "=" << p.drops[k];

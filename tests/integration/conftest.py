@@ -519,9 +519,9 @@ def ctl_conn():
         c.close()
 
 
-def vm_rss_kb(pid):
-    """The process's resident set (VmRSS) in kB."""
+def vm_rss_kb(pid, field="VmRSS"):
+    """The process's resident set (VmRSS), or its peak (field="VmHWM"), in kB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
-    raise AssertionError(f"no VmRSS in /proc/{pid}/status")
+    raise AssertionError(f"no {field} in /proc/{pid}/status")
