@@ -54,10 +54,9 @@ void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt, std
         ctl.add_pollfds(fds);
         if (prompt) prompt->add_pollfds(fds);
         // 50 ms: often enough to keep a capture's ring from filling; still asleep nearly always.
-        if (poll(fds.data(), fds.size(), 50) > 0) {
-            ctl.service(fds, handle);
-            if (prompt) prompt->service(fds);
-        }
+        const int ready = poll(fds.data(), fds.size(), ctl.busy() ? 0 : 50);
+        ctl.service(fds, handle);   // runs waiting commands even when no fd is ready
+        if (ready > 0 && prompt) prompt->service(fds);
         {
             std::lock_guard lock(control_lock);
             sw.poll_captures();

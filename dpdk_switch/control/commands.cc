@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <variant>
 #include <cinttypes>
@@ -58,6 +59,20 @@ json drops_json(const std::array<uint64_t, kDropReasons> &drops) {
     return d;
 }
 
+// The kernel's own counters of a kernel-backed port's interface (the veth host end): frames the
+// kernel received but the switch never read (a full af_packet ring) show up only there.
+json kernel_counters(const PortConfig &pc) {
+    if (pc.type != PortType::af_packet && pc.type != PortType::af_xdp && pc.type != PortType::tap) return nullptr;
+    json k = json::object();
+    for (const char *name : {"rx_packets", "rx_dropped", "tx_packets", "tx_dropped"}) {
+        std::ifstream in("/sys/class/net/" + pc.iface + "/statistics/" + name);
+        uint64_t v = 0;
+        if (!(in >> v)) return nullptr;   // the interface is gone
+        k[name] = v;
+    }
+    return k;
+}
+
 Reply show_port_stats(Switch &sw, const Args &a) {
     auto sel = select_ports(sw, a[3]);
     if (auto *err = std::get_if<Reply>(&sel)) return *err;
@@ -86,6 +101,7 @@ Reply show_port_stats(Switch &sw, const Args &a) {
                                              {"ierrors", es.ierrors},
                                              {"rx_nombuf", es.rx_nombuf},
                                              {"oerrors", es.oerrors}};
+        if (json k = kernel_counters(sp->eth->config()); !k.is_null()) r.json["ports"].back()["kernel"] = k;
         uint64_t dropped = 0;
         for (uint64_t d : p.drops) dropped += d;
         t << "  ######## port " << name << " ########\n"
@@ -156,7 +172,7 @@ Reply show_port_info(Switch &sw, const Args &a) {
                                    {"type", port_type_name(pc.type)},
                                    {"port_id", e.id()},
                                    {"lcore", sp->lcore},
-                                   {"link_up", link.link_status == RTE_ETH_LINK_UP},
+                                   {"link_up", link.link_status == RTE_ETH_LINK_UP && !sp->iface_gone},
                                    {"link_speed_mbps", link.link_speed},
                                    {"mac", mac},
                                    {"vlan", pc.vlan},
@@ -166,7 +182,8 @@ Reply show_port_info(Switch &sw, const Args &a) {
         if (peer != nullptr) r.json["ports"].back()["peer"] = peer;
         t << "  ******** port " << pc.name << " ********\n"
           << "  type: " << port_type_name(pc.type) << "   ethdev: " << e.id() << "   lcore: " << sp->lcore << "\n"
-          << "  link: " << (link.link_status == RTE_ETH_LINK_UP ? "up" : "down") << "   speed: " << link.link_speed
+          << "  link: " << (sp->iface_gone ? "down (interface gone)" : link.link_status == RTE_ETH_LINK_UP ? "up" : "down")
+          << "   speed: " << link.link_speed
           << " Mbps   MAC: " << mac << "\n"
           << "  devargs: " << e.devargs() << "\n";
         if (peer != nullptr) t << "  peer: " << peer << " (" << attached_to(pc) << ")\n";

@@ -81,8 +81,11 @@ CtlServer::~CtlServer() {
 
 void CtlServer::add_pollfds(std::vector<pollfd> &fds) const {
     if (listen_fd_ >= 0) fds.push_back({listen_fd_, POLLIN, 0});
-    for (const auto &c : clients_)
-        fds.push_back({c.fd, static_cast<short>(c.out.empty() ? POLLIN : (POLLIN | POLLOUT)), 0});
+    for (const auto &c : clients_) {
+        short events = c.out.empty() ? 0 : POLLOUT;
+        if (c.in.size() < kMaxCtlInput) events |= POLLIN;   // else: let its socket buffer fill
+        fds.push_back({c.fd, events, 0});
+    }
 }
 
 void CtlServer::accept_clients() {
@@ -108,12 +111,14 @@ void CtlServer::accept_clients() {
     }
 }
 
-void CtlServer::read_client(Client &c, const Handler &handler) {
+void CtlServer::read_client(Client &c) {
+    // Read only while fewer than a few lines wait: a client that pipes thousands of commands
+    // is held back by its own socket buffer instead of by our memory.
     char buf[4096];
-    for (;;) {
+    while (c.in.size() < kMaxCtlInput) {
         const ssize_t n = read(c.fd, buf, sizeof buf);
         if (n == 0) {
-            c.closing = true;   // peer closed; whatever it sent is answered below first
+            c.closing = true;   // peer closed; whatever it sent is answered first
             break;
         }
         if (n < 0) {
@@ -128,8 +133,20 @@ void CtlServer::read_client(Client &c, const Handler &handler) {
             break;
         }
     }
+}
+
+void CtlServer::run_lines(Client &c, const Handler &handler) {
+    // A few commands per client per turn, so that one busy client never delays the others by
+    // more than that; and none while its unread answers are over the limit.
     size_t nl;
-    while ((nl = c.in.find('\n')) != std::string::npos) {
+    for (unsigned done = 0; done < kCtlCommandsPerTurn && (nl = c.in.find('\n')) != std::string::npos; ++done) {
+        if (c.out.size() > kMaxCtlPendingOutput) {   // a client that never reads
+            DSW_LOG(WARNING, ctl, "dropping control client: %zu bytes unread", c.out.size());
+            c.out.clear();
+            c.in.clear();
+            c.closing = true;
+            return;
+        }
         std::string line = c.in.substr(0, nl);
         c.in.erase(0, nl + 1);
         if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -139,13 +156,17 @@ void CtlServer::read_client(Client &c, const Handler &handler) {
         }
         Reply r = handler(line);
         c.out += encode_reply(r);
-        if (r.quit) c.closing = true;
+        if (r.quit) {
+            c.closing = true;
+            c.in.clear();
+        }
     }
-    if (c.out.size() > kMaxCtlPendingOutput) {   // a client that never reads
-        DSW_LOG(WARNING, ctl, "dropping control client: %zu bytes unread", c.out.size());
-        c.out.clear();
-        c.closing = true;
-    }
+}
+
+bool CtlServer::busy() const {
+    for (const auto &c : clients_)
+        if (!c.closing && c.in.find('\n') != std::string::npos) return true;
+    return false;
 }
 
 void CtlServer::write_client(Client &c) {
@@ -171,8 +192,11 @@ void CtlServer::service(const std::vector<pollfd> &fds, const Handler &handler) 
         }
         auto it = std::find_if(clients_.begin(), clients_.end(), [&](const Client &c) { return c.fd == p.fd; });
         if (it == clients_.end()) continue;
-        if (p.revents & (POLLIN | POLLHUP | POLLERR)) read_client(*it, handler);
-        write_client(*it);
+        if (p.revents & (POLLIN | POLLHUP | POLLERR)) read_client(*it);
+    }
+    for (Client &c : clients_) {   // also those with commands left from an earlier turn
+        run_lines(c, handler);
+        write_client(c);
     }
     std::erase_if(clients_, [](const Client &c) {
         if (c.closing && c.out.empty()) {

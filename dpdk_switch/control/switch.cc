@@ -4,6 +4,8 @@
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+
+#include <net/if.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -250,6 +252,7 @@ void Switch::publish_view() {
             if (slot.txq[lc] < 0) slot.txq[lc] = static_cast<int8_t>(q);   // an lcore sends on the first queue it polls
         }
         slot.trunk = !pc.trunk.empty();
+        slot.down = sp->iface_gone;
         slot.storm_pps[kFloodBroadcast] = pc.storm_broadcast_pps;
         slot.storm_pps[kFloodMulticast] = pc.storm_multicast_pps;
         slot.storm_pps[kFloodUnknownUnicast] = pc.storm_unknown_unicast_pps;
@@ -398,6 +401,7 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
 }
 
 void Switch::housekeeping() {
+    watch_interfaces();
     if (aging_s_ != 0) macs_->age(aging_s_);
     // A learned binding lives as long as its MAC: once the MAC ages out (or is flushed), the
     // switch no longer vouches for the address.
@@ -453,6 +457,25 @@ Switch::PortRates Switch::port_rates(unsigned index) {
     }
     last = now;
     return r;
+}
+
+void Switch::watch_interfaces() {
+    bool changed = false;
+    for (auto &sp : ports_) {
+        if (!sp) continue;
+        const PortConfig &pc = sp->eth->config();
+        if (pc.type != PortType::af_packet && pc.type != PortType::af_xdp) continue;
+        const bool gone = if_nametoindex(pc.iface.c_str()) == 0;
+        if (gone == sp->iface_gone) continue;
+        sp->iface_gone = gone;
+        changed = true;
+        if (gone)
+            DSW_LOG(WARNING, port, "port %s: interface %s is gone (veth or namespace deleted): frames to it are "
+                    "dropped as port_down; `port del %s` removes the port", pc.name.c_str(), pc.iface.c_str(), pc.name.c_str());
+        else
+            DSW_LOG(INFO, port, "port %s: interface %s is back", pc.name.c_str(), pc.iface.c_str());
+    }
+    if (changed) publish_view();
 }
 
 }  // namespace dsw

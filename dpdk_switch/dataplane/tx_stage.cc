@@ -30,9 +30,9 @@ void TxStage::flush_port(uint16_t port) noexcept {
     b.n = 0;
     if (n == 0) return;
     const PortSlot &slot = view_->ports[port];
-    if (!slot.present) [[unlikely]] {
+    if (!slot.present || slot.down) [[unlikely]] {
         rte_pktmbuf_free_bulk(b.pkts, n);
-        c_.port[port].drops[static_cast<unsigned>(DropReason::port_gone)].add(n);
+        c_.port[port].drops[static_cast<unsigned>(slot.present ? DropReason::port_down : DropReason::port_gone)].add(n);
         return;
     }
     if (const int8_t q = slot.txq[lcore_]; q >= 0) {

@@ -19,6 +19,8 @@ namespace dsw {
 inline constexpr size_t kMaxCtlLine = 4096;
 inline constexpr size_t kMaxCtlClients = 16;
 inline constexpr size_t kMaxCtlPendingOutput = 4 << 20;
+inline constexpr size_t kMaxCtlInput = 2 * kMaxCtlLine;   // read no further ahead than this
+inline constexpr unsigned kCtlCommandsPerTurn = 8;
 
 std::string default_ctl_socket(const std::string &file_prefix);
 std::string encode_reply(const Reply &r);
@@ -36,6 +38,8 @@ public:
     void add_pollfds(std::vector<pollfd> &fds) const;
     // Services whatever of `fds` belongs to this server.
     void service(const std::vector<pollfd> &fds, const Handler &handler);
+    // Commands wait that were read but not run yet: poll without sleeping.
+    bool busy() const;
 
 private:
     struct Client {
@@ -45,7 +49,8 @@ private:
     };
     CtlServer() = default;
     void accept_clients();
-    void read_client(Client &c, const Handler &handler);
+    void read_client(Client &c);
+    void run_lines(Client &c, const Handler &handler);
     void write_client(Client &c);
 
     std::string path_;

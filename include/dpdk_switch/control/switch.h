@@ -53,6 +53,7 @@ struct SwitchPort {
     unsigned lcore;                       // the lcore of queue 0 (it also drains the ring)
     std::vector<unsigned> queue_lcores;   // the lcore that polls each queue (and sends on it)
     unsigned mbufs = 0;      // the most pool mbufs it may hold: descriptors + a full ring
+    bool iface_gone = false; // a kernel-backed port whose interface was deleted under the switch
     RingPtr ring;            // declared before eth: destroyed after the device is closed
     std::optional<EthPort> eth;
     PortTotals baseline;
@@ -110,7 +111,8 @@ public:
     // `capture <port> <file> [count N] [rx|tx|both]`: frames of one port into a pcapng file.
     Status start_capture(const std::string &port, const std::string &path, uint64_t count, uint8_t dirs);
     Status stop_capture(const std::string &port);
-    void poll_captures();    // every control-loop turn: writes queued frames, ends finished captures
+    void poll_captures();
+    void watch_interfaces();   // notices a kernel-backed port's interface vanishing (or back)    // every control-loop turn: writes queued frames, ends finished captures
     const CaptureSession *capture(unsigned index) const { return index < kMaxPorts ? captures_[index].get() : nullptr; }
 
 private:

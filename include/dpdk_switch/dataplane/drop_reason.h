@@ -27,6 +27,7 @@ namespace dsw {
     X(tx_full)               /* the egress PMD did not take it */                                \
     X(ring_full)             /* the hand-off ring to the egress port's worker was full */        \
     X(port_gone)             /* egress port removed while the frame was in flight */            \
+    X(port_down)             /* egress port's kernel interface is gone (veth or netns deleted) */ \
     X(no_mbufs)              /* the pool was empty when a VLAN tag had to be added or removed */ \
     X(storm_broadcast)       /* over the port's storm-control broadcast rate */                 \
     X(storm_multicast)       /* over its multicast rate */                                       \

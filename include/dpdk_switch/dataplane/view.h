@@ -30,6 +30,7 @@ struct PortSlot {
     PortSlot() { std::fill(std::begin(txq), std::end(txq), int8_t{-1}); }
     bool present = false;
     bool trunk = false;          // 802.1Q trunk: tagged frames of the `allowed` VLANs only
+    bool down = false;           // its kernel interface vanished: frames to it are dropped (port_down)
     uint16_t port_id = 0;        // ethdev port id
     unsigned owner = 0;          // lcore of queue 0: it also drains the hand-off ring
     // TX queue each lcore sends on (the queue it polls), or -1: that lcore hands off on the ring.
