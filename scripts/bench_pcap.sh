@@ -37,7 +37,8 @@ INSTALL=1 NO_OVS=0
 RUN_TESTPMD=1 RUN_OVS=1 RUN_SWITCH=1   # from --only / --no-ovs
 OVS_OK=0 OVS_NOTE='' OVS_RUN='' OVS_PIDS=() OVS_VSWITCHD=ovs-vswitchd
 TMP='' RAW='' REC='' LOGDIR='' SOCK='' DEV0='' DEV1=''
-MAX_RETRIES=2  # a run that other work overlapped (CPU < 35% idle in its window) is repeated up to this often
+MAX_RETRIES=2  # a run that other work overlapped (see CONTENDED_IDLE) is repeated up to this often
+CONTENDED_IDLE=45  # a clean window is ~50% idle (one core busy-polls, the main lcore sleeps): less is contended
 MIN_IDLE=85    # before a run starts (nothing of ours running), the CPUs must be this idle (%)
 PIDS=()        # every process we started and have not reaped yet
 MEM_ARGS=()    # EAL memory options: --in-memory, or --no-huge -m 1024
@@ -392,7 +393,7 @@ run_ovs() {  # TRAFFIC RUN: one run; appends its record to $RAW
 # ---------------------------------------------------------------- the plan
 
 run_cell() {  # RUN_FUNC ARGS...: one run, appended to $RAW. A run whose window found the CPUs busy
-  # with other work (idle < 35%; ~50% is clean) is repeated, up to MAX_RETRIES times; the last
+  # with other work (idle < CONTENDED_IDLE%; ~50% is clean) is repeated, up to MAX_RETRIES times; the last
   # attempt is kept either way (the table lists it under "contended runs").
   local attempt=0 idle
   while :; do
@@ -401,7 +402,7 @@ run_cell() {  # RUN_FUNC ARGS...: one run, appended to $RAW. A run whose window 
     "$@"
     idle=$("$PY" -c 'import json, sys; r = json.load(open(sys.argv[1])); i = r.get("cpu_idle_pct")
 print("" if i is None else int(i))' "$REC" 2>/dev/null)
-    [ -n "$idle" ] && [ "$idle" -lt 35 ] && [ $attempt -lt $MAX_RETRIES ] && [ $FORCE = 0 ] || break
+    [ -n "$idle" ] && [ "$idle" -lt $CONTENDED_IDLE ] && [ $attempt -lt $MAX_RETRIES ] && [ $FORCE = 0 ] || break
     attempt=$((attempt + 1))
     log "  (CPU only $idle% idle: repeating this run, attempt $((attempt + 1)))"
   done
@@ -439,6 +440,8 @@ plan_summary() {
 
 PYHELPER=$(cat <<'EOF'
 import json, os, platform, re, statistics, subprocess, sys
+
+CONTENDED_IDLE = float(os.environ.get("CONTENDED_IDLE", "45"))
 
 def testpmd_result(log, rc):
     # Each "show port stats all" prints one block per port; Tx-pps of a block is the rate since the
@@ -535,7 +538,8 @@ def record(system, traffic, run, log, cmd, result, c0="", c1=""):
     rec["cpu_idle_pct"] = idle = cpu_idle_pct(c0, c1)
     mpps = "%.2f Mpps" % rec["mpps"] if rec["mpps"] is not None else "FAILED: " + rec.get("error", "")
     warn = ("  (" + rec["warning"] + ")") if rec.get("warning") else ""
-    if idle is not None and idle < 35:
+    if idle is not None and idle < CONTENDED_IDLE:
+        rec["contended"] = True
         warn += "  (CPU only %.0f%% idle in the window: something else was running)" % idle
     idle_s = "" if idle is None else "  idle %.0f%%" % idle
     print("  run %-2s %-9s %-12s %s%s%s" % (run, traffic, system, mpps, idle_s, warn), file=sys.stderr)
@@ -596,9 +600,9 @@ def summarize(raw, out_json, out_txt, meta_kv):
     if failed:
         lines += ["", "failed runs:"] + ["  %s %s run %s: %s (%s)" % (r["traffic"], r["system"], r["run"],
                                                                     r.get("error"), r["log"]) for r in failed]
-    busy = [r for r in runs if r.get("cpu_idle_pct") is not None and r["cpu_idle_pct"] < 35]
+    busy = [r for r in runs if r.get("cpu_idle_pct") is not None and r["cpu_idle_pct"] < CONTENDED_IDLE]
     if busy:
-        lines += ["", "contended runs (CPU < 35% idle in the window; ~50% is clean):"] + [
+        lines += ["", "contended runs (CPU < %d%% idle in the window; ~50%% is clean):" % CONTENDED_IDLE] + [
             "  %s %s run %s: %.0f%% idle" % (r["traffic"], r["system"], r["run"], r["cpu_idle_pct"]) for r in busy]
     if meta.get("ovs_note"):
         lines += ["", "OVS-DPDK not run: " + meta["ovs_note"]]
@@ -640,7 +644,7 @@ else:
 EOF
 )
 
-pyh() { "$PY" -c "$PYHELPER" "$@"; }
+pyh() { CONTENDED_IDLE=$CONTENDED_IDLE "$PY" -c "$PYHELPER" "$@"; }
 
 summarize() {
   local meta=() line
