@@ -20,7 +20,7 @@
 # usage: scripts/bench.sh [-n RUNS] [--quick] [--only gbench,pcap,containers] [-o RESULTS]
 #            [--no-install] [--no-build] [--force]
 #   -n RUNS       runs (repetitions) of every cell (3)
-#   --quick       a smoke run: 1 run, short windows (about 5 min instead of about 30)
+#   --quick       a smoke run: 1 run, short windows (about 5 min instead of about 25)
 #   --only        run only these parts (the table and the chart show what ran)
 #   --no-build    never build, use the binaries as they are
 #   --force       do not wait for other DPDK processes to exit (figures will suffer)
@@ -431,6 +431,9 @@ main() {
   part pcap && run_pcap
   part containers && run_containers
   summarize
+  local name bad=''
+  for name in "${!PART_RC[@]}"; do [ "${PART_RC[$name]}" = 0 ] || bad+=" $name"; done
+  [ -z "$bad" ] || { log "bench: failed parts:$bad"; return 1; }
 }
 
 main "$@"

@@ -46,10 +46,12 @@ def spread(vals, med):
     return (med - min(ok), max(ok) - med)
 
 
-def label_bars(ax, bars, values, spec):
-    for b, v in zip(bars, values):
+def label_bars(ax, bars, values, spec, above=None):
+    """value labels on bars, above their error bars (above: the upper error lengths)"""
+    above = above or [0] * len(values)
+    for b, v, up in zip(bars, values, above):
         if v is not None:
-            ax.annotate(spec % v, (b.get_x() + b.get_width() / 2, b.get_height()), xytext=(0, 2),
+            ax.annotate(spec % v, (b.get_x() + b.get_width() / 2, b.get_height() + up), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=7)
 
 
@@ -59,6 +61,7 @@ def plot_pcap(ax, p):
     systems = [s for s in ("testpmd io", "testpmd mac", "ovs normal", "dpdk_switch")
                if any(s == m["system"] for m in p["medians"])]
     width = 0.8 / max(len(systems), 1)
+    top = 1.0
     for i, s in enumerate(systems):
         xs, vals, errs = [], [], [[], []]
         for j, t in enumerate(traffics):
@@ -71,12 +74,13 @@ def plot_pcap(ax, p):
             errs[1].append(hi)
         bars = ax.bar(xs, [v or 0 for v in vals], width, yerr=errs, color=COLORS[s], label=PCAP_LABELS[s],
                       error_kw=dict(lw=0.8, capsize=2))
-        label_bars(ax, bars, vals, "%.1f")
+        label_bars(ax, bars, vals, "%.1f", errs[1])
+        top = max([top] + [(v or 0) + e for v, e in zip(vals, errs[1])])
     names = {"p2": "2 MACs", "p1024": "2048 MACs", "p2uni": "flood, 2 MACs", "p1024uni": "flood, 2048 MACs"}
     ax.set_xticks(range(len(traffics)), [names.get(t, t) for t in traffics])
     ax.set_ylabel("Mpps forwarded (64 B)")
     ax.set_title("Packet rate, one forwarding core (net_pcap x2)")
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.3)
+    ax.set_ylim(0, top * 1.3)
     ax.legend(fontsize=8, loc="upper center", ncol=2)
 
 
@@ -116,11 +120,11 @@ def plot_containers(ax, c, key, scale, ylabel, title, spec):
         errs[1].append(hi)
     bars = ax.bar(range(len(paths)), vals, 0.7, yerr=errs, color=[COLORS.get(p, "#888") for p in paths],
                   error_kw=dict(lw=0.8, capsize=2))
-    label_bars(ax, bars, vals, spec)
+    label_bars(ax, bars, vals, spec, errs[1])
     ax.set_xticks(range(len(paths)), [PATH_LABELS.get(p, p) for p in paths], fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.set_ylim(0, (max(vals) if vals else 1) * 1.18)
+    ax.set_ylim(0, max([v + e for v, e in zip(vals, errs[1])] or [1]) * 1.15)
     skipped = [p for p in m if m[p].get(key) is None]
     if skipped:
         ax.text(0.99, 0.97, "not run: " + ", ".join(PATH_LABELS.get(p, p).replace("\n", " ") for p in skipped),
