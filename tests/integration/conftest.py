@@ -525,3 +525,37 @@ def vm_rss_kb(pid, field="VmRSS"):
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise AssertionError(f"no {field} in /proc/{pid}/status")
+
+
+# --- helpers shared by several test modules ---------------------------------------------------------
+
+HTTP_PORT = 8080
+
+
+def serve_http(container, tmp_path, body):
+    """Starts python's http.server in `container` serving `body` as index.html; returns its URL."""
+    import sys
+    www = tmp_path / f"www-{container.name}"
+    www.mkdir()
+    (www / "index.html").write_text(body)
+    container.popen(sys.executable, "-m", "http.server", HTTP_PORT, "--bind", container.ip,
+                    "--directory", www, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return f"http://{container.ip}:{HTTP_PORT}/index.html"
+
+
+def ping_received(proc):
+    """Echo replies a finished `ping` reported."""
+    m = re.search(r"(\d+) received", proc.stdout)
+    return int(m.group(1)) if m else 0
+
+
+def telemetry(prefix, command):
+    """One DPDK telemetry command through dpdk-telemetry.py; the value of its answer."""
+    out = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input=command + "\n",
+                         capture_output=True, text=True, timeout=20)
+    for line in reversed(out.stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return jsonlib.loads(line)[command.split(",")[0]]
+    raise AssertionError(f"no telemetry answer to {command}: {out.stdout} {out.stderr}")
+

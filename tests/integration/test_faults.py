@@ -23,15 +23,14 @@ import re
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-from conftest import af_packet_ports, finish_mac_flood, start_mac_flood, vm_rss_kb, wait_for
+from conftest import (af_packet_ports, finish_mac_flood, ping_received, serve_http, start_mac_flood,
+                      telemetry, vm_rss_kb, wait_for)
 
-HTTP_PORT = 8080
 # The issue asks for 1,000,000 random source MACs: the sender does them in 3-5 s here.
 FLOOD_FRAMES = 1_000_000
 
@@ -39,19 +38,6 @@ FLOOD_FRAMES = 1_000_000
 def switch_stats(sw):
     return sw.ctl("show", "switch", "stats")
 
-
-def ping_received(proc):
-    m = re.search(r"(\d+) received", proc.stdout)
-    return int(m.group(1)) if m else 0
-
-
-def serve_http(container, tmp_path, body):
-    www = tmp_path / f"www-{container.name}"
-    www.mkdir()
-    (www / "index.html").write_text(body)
-    container.popen(sys.executable, "-m", "http.server", HTTP_PORT, "--bind", container.ip,
-                    "--directory", www, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return f"http://{container.ip}:{HTTP_PORT}/index.html"
 
 
 def curl_ok(container, url, body, timeout=15):
@@ -358,15 +344,6 @@ def test_ctl_client_that_never_reads_is_dropped(netns, switch, ctl_conn):
 
 
 # --- 4. a tiny mbuf pool --------------------------------------------------------------------------
-
-def telemetry(prefix, command):
-    out = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input=command + "\n",
-                         capture_output=True, text=True, timeout=20)
-    for line in reversed(out.stdout.splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            return jsonlib.loads(line)[command.split(",")[0]]
-    raise AssertionError(f"no telemetry answer to {command}: {out.stdout} {out.stderr}")
 
 
 def host_rx_packets(container):

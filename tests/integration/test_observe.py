@@ -9,7 +9,7 @@ import os
 import subprocess
 import time
 
-from conftest import af_packet_ports, wait_for
+from conftest import af_packet_ports, telemetry, wait_for
 
 
 def test_capture_writes_the_frames_a_port_sends_and_receives(netns, switch, tmp_path):
@@ -43,30 +43,21 @@ def test_capture_errors_answer_cleanly(netns, switch, tmp_path):
     sw.ctl("capture", "stop", "c1")
 
 
-def telemetry(prefix, command):
-    out = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input=command + "\n",
-                         capture_output=True, text=True, timeout=20)
-    for line in reversed(out.stdout.splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            return json.loads(line)
-    raise AssertionError(f"no telemetry answer to {command}: {out.stdout} {out.stderr}")
-
 
 def test_telemetry_reads_switch_counters(netns, switch):
     c1, c2 = netns(), netns()
     sw = switch(af_packet_ports(c1=c1, c2=c2))
     c1.ping(c2.ip, count=3)
-    ports = telemetry(sw.prefix, "/dpdk_switch/ports")["/dpdk_switch/ports"]
+    ports = telemetry(sw.prefix, "/dpdk_switch/ports")
     assert ports == ["c1", "c2"]
-    stats = telemetry(sw.prefix, "/dpdk_switch/port_stats,c1")["/dpdk_switch/port_stats"]
+    stats = telemetry(sw.prefix, "/dpdk_switch/port_stats,c1")
     assert stats["name"] == "c1" and stats["rx_packets"] >= 3
-    sw_stats = telemetry(sw.prefix, "/dpdk_switch/switch_stats")["/dpdk_switch/switch_stats"]
+    sw_stats = telemetry(sw.prefix, "/dpdk_switch/switch_stats")
     assert sw_stats["learned"] >= 2
-    table = telemetry(sw.prefix, "/dpdk_switch/mac_table")["/dpdk_switch/mac_table"]
+    table = telemetry(sw.prefix, "/dpdk_switch/mac_table")
     assert table["entries"] >= 2 and table["capacity"] == 65536
     # The standard commands keep working beside ours.
-    assert "ipackets" in telemetry(sw.prefix, "/ethdev/stats,0")["/ethdev/stats"]
+    assert "ipackets" in telemetry(sw.prefix, "/ethdev/stats,0")
 
 
 def cpu_seconds(pid):

@@ -18,15 +18,14 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import SUBNET, af_packet_ports, mask, switch_config, wait_for
+from conftest import (SUBNET, af_packet_ports, mask, ping_received, serve_http, switch_config,
+                      wait_for)
 
 STATIC_MAC = "02:00:00:00:00:99"
-HTTP_PORT = 8080
 
 
 def entries_for(table, macs):
@@ -52,14 +51,6 @@ def learned(switch, **port_of):
     return last
 
 
-def serve_http(container, tmp_path, body):
-    www = tmp_path / f"www-{container.name}"
-    www.mkdir()
-    (www / "index.html").write_text(body)
-    container.popen(sys.executable, "-m", "http.server", HTTP_PORT, "--bind", container.ip,
-                    "--directory", www, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return f"http://{container.ip}:{HTTP_PORT}/index.html"
-
 
 def curl(container, url, timeout=15):
     """Fetches url from inside container, retrying while the server starts; returns the body."""
@@ -79,10 +70,6 @@ def assert_ok(answer):
     """A command that changes state answers {"ok": true} (extra fields, such as a count, allowed)."""
     assert isinstance(answer, dict) and answer.get("ok") is True, answer
 
-
-def ping_received(proc):
-    m = re.search(r"(\d+) received", proc.stdout)
-    return int(m.group(1)) if m else 0
 
 
 def test_three_containers_ping_curl_and_learn(netns, switch, tmp_path):
