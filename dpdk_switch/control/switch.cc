@@ -402,6 +402,7 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
 
 void Switch::housekeeping() {
     watch_interfaces();
+    report_learn_refusals();
     if (aging_s_ != 0) macs_->age(aging_s_);
     // A learned binding lives as long as its MAC: once the MAC ages out (or is flushed), the
     // switch no longer vouches for the address.
@@ -412,6 +413,24 @@ void Switch::housekeeping() {
                 return !r.binding.is_static && !macs->find_record(make_mac_key(r.binding.mac, r.vlan));
             },
             macs_.get());
+}
+
+void Switch::report_learn_refusals() {
+    const SwitchTotals t = switch_totals();
+    LearnRefusals now;
+    now.table_full = t.learn_table_full;
+    now.port_limit = t.learn_port_limit;
+    now.entries = macs_->size();
+    now.capacity = macs_->capacity();
+    for (const auto &sp : ports_) {
+        if (!sp) continue;
+        const unsigned limit = sp->eth->config().mac_limit;
+        const unsigned held = macs_->port_size(static_cast<uint16_t>(sp->index));
+        if (limit != 0 && held >= limit)
+            now.ports_at_limit.push_back(sp->eth->config().name + " (" + std::to_string(held) + "/" + std::to_string(limit) + ")");
+    }
+    for (const auto &line : learn_watch_.tick(rte_get_tsc_cycles() / rte_get_tsc_hz(), now))
+        DSW_LOG(WARNING, table, "%s", line.c_str());
 }
 
 Status Switch::start_capture(const std::string &name, const std::string &path, uint64_t count, uint8_t dirs) {

@@ -114,9 +114,11 @@ def test_mac_flood_leaves_the_others_talking(netns, switch, tmp_path, policy):
         assert after["learn_port_limit"] > 0, after
         assert len(behind_c1) <= 100, f"{len(behind_c1)} MACs learned behind c1 (mac_limit: 100)"
         assert after["learn_table_full"] == 0, after
+        assert "mac_limit reached on port c1 (100/100)" in sw.log(), sw.log()
     else:
         assert after["learn_table_full"] > 0, after
         assert after["mac_entries"] <= 1024 and len(table) <= 1024, (after["mac_entries"], len(table))
+        assert "MAC table full (" in sw.log(), sw.log()
         # Established entries keep forwarding as unicast: c2 -> c3 is not flooded to c1.
         tx_c1 = sw.port_stats()["c1"]["tx_packets"]
         assert ping_received(c2.ping(c3.ip, count=10, interval=0.05)) >= 9

@@ -12,6 +12,7 @@
 
 #include "dpdk_switch/control/capture_session.h"
 #include "dpdk_switch/control/config.h"
+#include "dpdk_switch/control/learn_watch.h"
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/view.h"
 #include "dpdk_switch/dataplane/worker.h"
@@ -106,7 +107,7 @@ public:
 
     unsigned mac_aging_s() const { return aging_s_; }
     void set_mac_aging(unsigned s) { aging_s_ = s; }
-    void housekeeping();     // once a second on the main lcore: MAC aging
+    void housekeeping();     // once a second on the main lcore: MAC aging, interface watch, learning refusals logged
 
     // `capture <port> <file> [count N] [rx|tx|both]`: frames of one port into a pcapng file.
     Status start_capture(const std::string &port, const std::string &path, uint64_t count, uint8_t dirs);
@@ -120,6 +121,7 @@ private:
     Result<unsigned> open_port(const PortConfig &pc, bool check_mbufs);
     Status check_new_port(const PortConfig &pc) const;
     void publish_view();
+    void report_learn_refusals();
     PortTotals raw_port_totals(unsigned index) const;
 
     Config cfg_;
@@ -135,6 +137,7 @@ private:
     std::unique_ptr<LcoreCounters[]> counters_;
     std::array<std::unique_ptr<SwitchPort>, kMaxPorts> ports_;
     std::array<std::unique_ptr<CaptureSession>, kMaxPorts> captures_;   // by port index
+    LearnWatch learn_watch_;
     struct RateSample {
         uint64_t tsc = 0;
         PortTotals totals;
