@@ -64,6 +64,7 @@ protected:
         }
         auto sw = Switch::create(cfg);
         ASSERT_TRUE(sw.ok()) << sw.error().message;
+        if (before_start_) before_start_(*sw.value());
         ASSERT_TRUE(sw.value()->start().ok());
         for (int i = 0; i < 200; ++i) {   // up to 2 s; the worker takes a few ms
             uint64_t seen = 0;
@@ -75,6 +76,10 @@ protected:
         for (size_t p = 0; p < rx.size(); ++p) totals_.push_back(sw.value()->port_totals(static_cast<unsigned>(p)));
         switch_totals_ = sw.value()->switch_totals();
         sw.value()->stop();
+        if (!held_.empty()) {   // what before_start_ took out of the pool goes back
+            rte_mempool_generic_put(sw.value()->pool(), held_.data(), static_cast<unsigned>(held_.size()), nullptr);
+            held_.clear();
+        }
         // Our own mbufs are all back once the workers stopped; the PMDs' RX rings still hold
         // theirs until the ports close, which the Switch's destructor does.
         rte_mempool *pool = sw.value()->pool();
@@ -85,6 +90,18 @@ protected:
         for (size_t p = 0; p < rx.size(); ++p) tx_.push_back(test::read_pcap(file("tx", p)));
     }
 
+    // Takes mbufs out of the switch's pool, bypassing every lcore cache, until only `left`
+    // remain for the worker; run() puts them back after the workers stop. For before_start_.
+    void starve_pool(Switch &sw, unsigned left) {
+        rte_mempool *pool = sw.pool();
+        if (rte_mempool_cache *c = rte_mempool_default_cache(pool, rte_lcore_id())) rte_mempool_cache_flush(c, pool);
+        void *obj = nullptr;
+        while (rte_mempool_avail_count(pool) > left && rte_mempool_generic_get(pool, &obj, 1, nullptr) == 0)
+            held_.push_back(obj);
+    }
+
+    std::function<void(Switch &)> before_start_;   // runs between Switch::create and start
+    std::vector<void *> held_;
     std::filesystem::path dir_;
     std::vector<std::vector<Frame>> tx_;
     std::vector<PortTotals> totals_;

@@ -41,6 +41,24 @@ TEST_F(SwitchTest, BroadcastStaysInItsVlanAndIsTaggedOnTheTrunk) {
     EXPECT_EQ(tx_[3], (std::vector<Frame>{tagged(b, 10)}));
 }
 
+TEST_F(SwitchTest, PoolExhaustedWhileTaggingIsCountedAndTheOthersStillGetTheFlood) {
+    // Only 48 free mbufs: RX takes a burst of 32, the trunk's tagged variants (a header and a
+    // clone each) soon find the pool empty. The access port still gets every broadcast; each
+    // one the trunk misses is counted as no_mbufs on the ingress port, none is lost unsaid.
+    std::vector<Frame> burst;
+    for (unsigned i = 0; i < 512; ++i) burst.push_back(eth_frame(kBcast, kA, 0x0800, 60 + i % 64));
+    before_start_ = [this](Switch &sw) { starve_pool(sw, 48); };
+    run({burst, {}, {}, {}}, {}, {}, vlan_layout);
+    const uint64_t received = totals_[0].rx_packets;
+    const unsigned missed = drops(totals_[0], DropReason::no_mbufs);
+    ASSERT_GT(received, 0u);
+    EXPECT_GT(missed, 0u) << "the pool never ran dry: the test did not test anything";
+    EXPECT_EQ(tx_[2].size(), received) << "the access port of the same VLAN must get every broadcast";
+    EXPECT_EQ(tx_[3].size() + missed, received) << "every broadcast is tagged onto the trunk or counted";
+    for (const Frame &f : tx_[3]) EXPECT_EQ(f[12], 0x81) << "untagged frame on the trunk";
+    EXPECT_TRUE(tx_[1].empty());
+}
+
 TEST_F(SwitchTest, TrunkFramesLeaveUntaggedOnAccessPortsOfTheirVlanOnly) {
     const Frame b = eth_frame(kBcast, kB);
     run({{}, {}, {}, {tagged(b, 20)}}, {}, {}, vlan_layout);
