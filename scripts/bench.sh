@@ -332,19 +332,20 @@ def summarize(results, out_json, out_txt, meta_kv):
     lines += ["", "3. Containers (scripts/bench_containers.sh: netns on veth, tx off; iperf3 on CPU 0, forwarder on lcore 1)"]
     if c:
         m = c["medians"]
-        lines.append("   %-28s %8s %9s %13s" % ("path", "ping ms", "TCP Gb/s", "UDP64 rx pps"))
+        lines.append("   %-36s %8s %9s %13s %9s" % ("path", "ping ms", "TCP Gb/s", "UDP64 rx pps", "idle CPU"))
         for path, v in m.items():
             if v.get("tcp_gbps") is None and v.get("ping_avg_ms") is None:
-                lines.append("   %-28s %s" % (v["label"], "; ".join(v.get("errors") or ["no result"])))
+                lines.append("   %-36s %s" % (v["label"], "; ".join(v.get("errors") or ["no result"])))
                 continue
-            lines.append("   %-28s %8s %9s %13s" % (v["label"], fmt(v["ping_avg_ms"], "%.3f"), fmt(v["tcp_gbps"]),
-                                                   "-" if v["udp_rx_pps"] is None else "{:,.0f}".format(v["udp_rx_pps"])))
-        lines.append("   %-52s %7s %7s %7s" % ("ratio", "TCP", "UDP rx", "ping*"))
+            lines.append("   %-36s %8s %9s %13s %9s" % (v["label"], fmt(v["ping_avg_ms"], "%.3f"), fmt(v["tcp_gbps"]),
+                                                   "-" if v["udp_rx_pps"] is None else "{:,.0f}".format(v["udp_rx_pps"]),
+                                                   fmt(v.get("idle_cpu_cores"), "%.2f")))
+        lines.append("   %-60s %7s %7s %7s" % ("ratio", "TCP", "UDP rx", "ping*"))
         for r in c.get("ratios", []):
             la, lb = m[r["numerator"]]["label"], m[r["denominator"]]["label"]
-            lines.append("   %-52s %7s %7s %7s" % ("%s / %s" % (la, lb), fmt(r["tcp"], "%.3f"), fmt(r["udp_rx"], "%.3f"),
+            lines.append("   %-60s %7s %7s %7s" % ("%s / %s" % (la, lb), fmt(r["tcp"], "%.3f"), fmt(r["udp_rx"], "%.3f"),
                                                   fmt(r["ping"], "%.3f")))
-        lines.append("   * ping: ratio of average RTTs, lower is better")
+        lines.append("   * ping: ratio of average RTTs, lower is better; idle CPU: cores the switch used before any traffic")
         busy = [r for r in c.get("runs", []) if r.get("contended")]
         if busy:
             lines.append("   contended runs (kept after 2 repeats): %s" % ", ".join(

@@ -7,13 +7,16 @@
 #   paths       bridge       the Linux bridge dswbbr0 over dswbv1/dswbv2 (same offloads: tx off)
 #               testpmd-afp  dpdk-testpmd --forward-mode=io, net_af_packet on dswbv1/dswbv2
 #               switch-afp   dpdk_switch, ports type af_packet
+#               switch-afp-sleep  the same with switch.idle_sleep_us: 1000 (an idle worker backs off
+#                            1, 2, 4 ... 1000 us between empty polls): what the CPU saving costs
 #               testpmd-xdp  dpdk-testpmd --forward-mode=io, net_af_xdp (hugepages)
 #               switch-xdp   dpdk_switch, ports type af_xdp (hugepages)
 #               ovs-afp      OVS-DPDK, netdev bridge, NORMAL, type=dpdk net_af_packet ports (a private
 #                            ovsdb + ovs-vswitchd in a temp dir; openvswitch-switch-dpdk is installed
 #                            with apt if missing, and the row is skipped with a note if that fails)
 #   per run     ping -c 20 -i 0.2 (avg RTT); iperf3 TCP 5 s (receiver Gbit/s); iperf3 UDP -b 0 -l 64
-#               5 s (received pps). iperf3 server and client are pinned to CPU 0 (taskset -c 0); the
+#               5 s (received pps); for dpdk_switch also the CPU it uses while idle (2 s after start,
+#               before any traffic; cores = CPU-s / s). iperf3 server and client are pinned to CPU 0 (taskset -c 0); the
 #               DPDK forwarders busy-poll lcore 1 (main lcore 0).
 #
 # Runs are interleaved (run 1 of every path, then run 2, ...); the table gives medians and ratios.
@@ -41,7 +44,7 @@ SW_PREFIX=dswbc     # EAL --file-prefix of the switch
 TP_PREFIX=dswbc_tp  # ... and of testpmd
 IPERF_PORT=5211
 
-ALL_PATHS="bridge testpmd-afp switch-afp testpmd-xdp switch-xdp ovs-afp"
+ALL_PATHS="bridge testpmd-afp switch-afp switch-afp-sleep testpmd-xdp switch-xdp ovs-afp"
 RUNS=3 TCP_S=5 UDP_S=5 PINGS=20 RESULTS='' ONLY=all INSTALL=1 FORCE=0
 PATHS=''                  # the paths to run, in ALL_PATHS order
 TMP='' RAW='' LOGDIR='' SOCK='' MEM='' BPFFS_MOUNTED=0 CONTAINERS=0 OVS_OK=0 OVS_NOTE=''
@@ -69,12 +72,12 @@ select_paths() {  # ONLY -> PATHS
   for w in ${ONLY//,/ }; do
     case $w in
       all)     want+="$ALL_PATHS " ;;
-      switch)  want+="switch-afp switch-xdp " ;;
+      switch)  want+="switch-afp switch-afp-sleep switch-xdp " ;;
       testpmd) want+="testpmd-afp testpmd-xdp " ;;
-      afp)     want+="testpmd-afp switch-afp ovs-afp " ;;
+      afp)     want+="testpmd-afp switch-afp switch-afp-sleep ovs-afp " ;;
       xdp)     want+="testpmd-xdp switch-xdp " ;;
       ovs)     want+="ovs-afp " ;;
-      bridge|testpmd-afp|switch-afp|testpmd-xdp|switch-xdp|ovs-afp) want+="$w " ;;
+      bridge|testpmd-afp|switch-afp|switch-afp-sleep|testpmd-xdp|switch-xdp|ovs-afp) want+="$w " ;;
       *) die "--only: unknown path '$w' (paths: $ALL_PATHS; groups: switch testpmd afp xdp ovs)" ;;
     esac
   done
@@ -203,7 +206,7 @@ setup() {
     command -v "$TESTPMD" >/dev/null || { [ $INSTALL = 1 ] && apt_install dpdk; }
     command -v "$TESTPMD" >/dev/null || die "$TESTPMD not found (apt install dpdk)"
   fi
-  if wants switch-afp || wants switch-xdp; then
+  if wants switch-afp || wants switch-afp-sleep || wants switch-xdp; then
     [ -x "$SWITCH_BIN" ] || die "$SWITCH_BIN not built (scripts/build.sh, or DSW_BUILD_DIR=, or --only)"
     [ -x "$CTL_BIN" ]    || die "$CTL_BIN not built"
   fi
@@ -350,11 +353,12 @@ start_path() {  # PATH NAME: starts the forwarder; returns 1 (and logs why) if i
       stdbuf -oL -eL "${cmd[@]}" <"$FIFO" >"$FWD_LOG" 2>&1 & FWD_PID=$!; track $FWD_PID
       wait_log $FWD_PID "$FWD_LOG" 'Press enter to exit' 60 || { log "  testpmd did not start (logs/$name.log)"; return 1; }
       ;;
-    switch-afp|switch-xdp)
+    switch-afp|switch-afp-sleep|switch-xdp)
       type=af_packet; [ $path = switch-xdp ] && type=af_xdp
       cfg=$LOGDIR/$name.yaml
       printf 'ports:\n  - {name: c1, type: %s, iface: %s}\n  - {name: c2, type: %s, iface: %s}\n' \
         $type "$IF1" $type "$IF2" >"$cfg"
+      [ $path = switch-afp-sleep ] && printf 'switch:\n  idle_sleep_us: 1000\n' >>"$cfg"
       local mem=("${MEM_ARGS[@]}"); [ $type = af_xdp ] && mem=(--in-memory)
       local cmd=("$SWITCH_BIN" -l 0,1 --main-lcore 0 --no-pci "${mem[@]}" --file-prefix "$SW_PREFIX"
                  -- --config "$cfg" --ctl-socket "$SOCK")
@@ -427,6 +431,15 @@ iperf_run() {  # KIND(tcp|udp) OUTFILE: one iperf3 test, server in NS2, client i
   if alive $srv; then stop_pid $srv 2; else reap $srv; fi
 }
 
+idle_cpu() {  # PID -> the cores it used over 2 s with no traffic (utime + stime, all threads)
+  local pid=$1 t0 t1 tck
+  tck=$(getconf CLK_TCK)
+  t0=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || return 1
+  sleep 2
+  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || return 1
+  awk -v a="$t0" -v b="$t1" -v t="$tck" 'BEGIN { printf "%.3f\n", (b - a) / t / 2 }'
+}
+
 measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. A run that other
   # people's work overlapped (a busy-polling DPDK process, or other processes using more than
   # CONTENDED_SHARE of the CPUs' time) is repeated, up to MAX_RETRIES times.
@@ -441,6 +454,8 @@ measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. 
       wait_for_quiet_cpu
       if ! start_path "$path" "$name"; then
         err="did not start (logs/$name.log)"
+      elif [[ $path == switch-* ]] && ! idle_cpu "$FWD_PID" >"$LOGDIR/$name.idlecpu"; then
+        err="could not read the switch's CPU time"
       elif ! wait_reachable; then
         err="$IP2 not reachable from $NS1 within 30 s"
       else
@@ -485,6 +500,7 @@ LABELS = {
     "bridge": "Linux bridge (tx off)",
     "testpmd-afp": "testpmd io, af_packet",
     "switch-afp": "dpdk_switch, af_packet",
+    "switch-afp-sleep": "dpdk_switch, af_packet, idle_sleep",
     "testpmd-xdp": "testpmd io, af_xdp",
     "switch-xdp": "dpdk_switch, af_xdp",
     "ovs-afp": "OVS-DPDK NORMAL, af_packet",
@@ -496,6 +512,7 @@ RATIOS = [
     ("switch-xdp", "switch-afp", None),
     ("switch-afp", "ovs-afp", None),
     ("switch-xdp", "testpmd-xdp", None),
+    ("switch-afp-sleep", "switch-afp", None),
 ]
 
 def load(path):
@@ -555,6 +572,10 @@ def record(path, run, name, cmd, rc, err, watch="{}", repeats="0"):
         rec.update(ping_result(os.path.join(logdir, name + ".ping.txt")))
         rec.update(tcp_result(os.path.join(logdir, name + ".tcp.json")))
         rec.update(udp_result(os.path.join(logdir, name + ".udp.json")))
+        try:
+            rec["idle_cpu_cores"] = float(open(os.path.join(logdir, name + ".idlecpu")).read())
+        except (OSError, ValueError):
+            pass
         stats = load(os.path.join(logdir, name + ".stats.json"))
         if stats:
             rec["switch_port_stats"] = stats.get("ports")
@@ -657,7 +678,7 @@ def summarize(raw, out_json, out_txt, meta_kv):
     for p in paths:
         rs = [r for r in runs if r["path"] == p]
         m = {k: med([r.get(k) for r in rs]) for k in
-             ("ping_avg_ms", "tcp_gbps", "tcp_retransmits", "udp_rx_pps", "udp_tx_pps")}
+             ("ping_avg_ms", "tcp_gbps", "tcp_retransmits", "udp_rx_pps", "udp_tx_pps", "idle_cpu_cores")}
         m.update(label=LABELS.get(p, p), runs_tcp_gbps=[r.get("tcp_gbps") for r in rs],
                  runs_ping_avg_ms=[r.get("ping_avg_ms") for r in rs],
                  runs_udp_rx_pps=[r.get("udp_rx_pps") for r in rs],
@@ -668,19 +689,20 @@ def summarize(raw, out_json, out_txt, meta_kv):
              "ping -c %s -i 0.2 avg RTT; iperf3 TCP %s s receiver Gbit/s; iperf3 UDP -l 64 -b 0 %s s received pps"
              % (meta.get("pings"), meta.get("tcp_s"), meta.get("udp_s")),
              "iperf3 client and server on CPU 0 (taskset); DPDK forwarders busy-poll lcore 1", "",
-             "%-28s %8s %9s %12s %12s   %s" % ("path", "ping ms", "TCP Gb/s", "UDP64 rx pps", "[sent pps]",
-                                               "TCP runs")]
+             "%-36s %8s %9s %12s %12s %9s   %s" % ("path", "ping ms", "TCP Gb/s", "UDP64 rx pps", "[sent pps]",
+                                                    "idle CPU", "TCP runs")]
     for p in paths:
         m = medians[p]
         if m["errors"] and m["tcp_gbps"] is None and m["ping_avg_ms"] is None:
-            lines.append("%-28s %s" % (m["label"], "; ".join(m["errors"])))
+            lines.append("%-36s %s" % (m["label"], "; ".join(m["errors"])))
             continue
-        lines.append("%-28s %8s %9s %12s %12s   %s" % (
+        lines.append("%-36s %8s %9s %12s %12s %9s   %s" % (
             m["label"], fmt(m["ping_avg_ms"], "%.3f"), fmt(m["tcp_gbps"]), thousands(m["udp_rx_pps"]),
             "-" if m["udp_tx_pps"] is None else "[%s]" % thousands(m["udp_tx_pps"]),
+            fmt(m["idle_cpu_cores"], "%.2f"),
             " ".join(fmt(v) for v in m["runs_tcp_gbps"])))
     ratios = []
-    lines += ["", "%-52s %8s %8s %8s   %s" % ("ratio", "TCP", "UDP rx", "ping*", "target (issue 6)")]
+    lines += ["", "%-60s %8s %8s %8s   %s" % ("ratio", "TCP", "UDP rx", "ping*", "target (issue 6)")]
     for a, b, target in RATIOS:
         if a not in medians or b not in medians:
             continue
@@ -698,9 +720,9 @@ def summarize(raw, out_json, out_txt, meta_kv):
             tgt += "; ping <= bridge: %s" % ("met" if r["ping_avg_ms"] <= 1.0 else "MISSED")
         ratios.append(dict(numerator=a, denominator=b, tcp=r["tcp_gbps"], udp_rx=r["udp_rx_pps"],
                            ping=r["ping_avg_ms"], tcp_target=target, note=tgt))
-        lines.append("%-52s %8s %8s %8s   %s" % ("%s / %s" % (LABELS[a], LABELS[b]), fmt(r["tcp_gbps"], "%.3f"),
+        lines.append("%-60s %8s %8s %8s   %s" % ("%s / %s" % (LABELS[a], LABELS[b]), fmt(r["tcp_gbps"], "%.3f"),
                                                 fmt(r["udp_rx_pps"], "%.3f"), fmt(r["ping_avg_ms"], "%.3f"), tgt))
-    lines += ["* ping: ratio of avg RTTs, lower is better.",
+    lines += ["* ping: ratio of avg RTTs, lower is better. idle CPU: cores the forwarder used in 2 s before any traffic.",
               "UDP64 with iperf3 pinned to one CPU is iperf3-bound (ANCHORS.md section 2): it hardly separates the paths."]
     failed = [r for r in runs if r.get("error") or r.get("tcp_error") or r.get("udp_error")]
     if failed:
