@@ -9,6 +9,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dpdk_switch/dataplane/switch_path.h"   // kMaxBurst
 #include "dpdk_switch/log.h"
 
 namespace dsw {
@@ -102,6 +103,8 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
     sw->shared_.arp = sw->arp_.get();
     sw->shared_.rcu = sw->rcu_.get();
     sw->shared_.counters = sw->counters_.get();
+    sw->storm_ = std::make_unique<PortStorm[]>(kMaxPorts);
+    sw->shared_.storm = sw->storm_.get();
     sw->shared_.burst = static_cast<uint16_t>(std::min<unsigned>(cfg.sw.burst, 32));
     sw->shared_.idle_sleep_us = cfg.sw.idle_sleep_us;
     return sw;
@@ -179,6 +182,7 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
     // index, no MAC entry points at it), so they are the new port's zero.
     sp->baseline = raw_port_totals(index);
     macs_->set_port_limit(static_cast<uint16_t>(index), pc.mac_limit);
+    storm_[index].reset();   // a former port's limiter state would throttle the new one for up to 100 ms
     rate_samples_[index] = {rte_get_tsc_cycles(), raw_port_totals(index)};
     ports_[index] = std::move(sp);
     return index;
@@ -253,9 +257,10 @@ void Switch::publish_view() {
         }
         slot.trunk = !pc.trunk.empty();
         slot.down = sp->iface_gone;
-        slot.storm_pps[kFloodBroadcast] = pc.storm_broadcast_pps;
-        slot.storm_pps[kFloodMulticast] = pc.storm_multicast_pps;
-        slot.storm_pps[kFloodUnknownUnicast] = pc.storm_unknown_unicast_pps;
+        const uint64_t hz = rte_get_tsc_hz();
+        slot.storm[kFloodBroadcast] = StormRate::of(pc.storm_broadcast_pps, hz, kMaxBurst);
+        slot.storm[kFloodMulticast] = StormRate::of(pc.storm_multicast_pps, hz, kMaxBurst);
+        slot.storm[kFloodUnknownUnicast] = StormRate::of(pc.storm_unknown_unicast_pps, hz, kMaxBurst);
         slot.access_vlan = pc.vlan;
         if (!slot.trunk) v->add_member(pc.vlan, static_cast<uint16_t>(sp->index));
         for (uint16_t vid : pc.trunk) {

@@ -56,22 +56,12 @@ private:
         rte_rcu_qsbr_thread_online(s_.rcu, lcore_);
     }
 
-    // Storm control: a token bucket per (ingress port, FloodKind), written by this worker only
-    // (it owns the port's RX). Tokens are kept in TSC cycles x frames so that refill is an
-    // integer multiply; the bucket holds 100 ms of the rate (at least a burst).
+    // Storm control: the port's limiter is shared with the other workers that poll its queues.
     bool storm_allows(const PortSlot &slot, uint16_t port, uint8_t kind) noexcept {
-        const uint64_t rate = slot.storm_pps[kind];
-        if (rate == 0) [[likely]]
+        const StormRate &rate = slot.storm[kind];
+        if (rate.interval == 0) [[likely]]
             return true;
-        StormBucket &b = storm_[port][kind];
-        const uint64_t hz = rte_get_tsc_hz();
-        const uint64_t cap = std::max<uint64_t>(rate / 10, kMaxBurst) * hz;
-        const uint64_t elapsed = std::min(now_tsc_ - b.last_tsc, hz);
-        b.last_tsc = now_tsc_;
-        b.tokens = std::min(cap, b.tokens + elapsed * rate);
-        if (b.tokens < hz) return false;
-        b.tokens -= hz;
-        return true;
+        return s_.storm[port].kind[kind].allow(now_tsc_, rate);
     }
 
     unsigned poll_once(const DataplaneView &v, uint64_t now_tsc) noexcept {
@@ -199,14 +189,9 @@ private:
         return kSent;
     }
 
-    struct StormBucket {
-        uint64_t tokens = 0, last_tsc = 0;
-    };
-
     WorkerShared &s_;
     unsigned lcore_;
     uint64_t now_tsc_ = 0;
-    StormBucket storm_[kMaxPorts][3];
     LcoreCounters &c_;
     SwitchPath path_;
     TxStage tx_;

@@ -135,6 +135,7 @@ private:
     std::unique_ptr<MacTable> macs_;
     std::unique_ptr<ArpTable> arp_;   // null when switch.arp_proxy is off
     std::unique_ptr<LcoreCounters[]> counters_;
+    std::unique_ptr<PortStorm[]> storm_;   // storm-control limiters by port index, shared by the workers
     std::array<std::unique_ptr<SwitchPort>, kMaxPorts> ports_;
     std::array<std::unique_ptr<CaptureSession>, kMaxPorts> captures_;   // by port index
     LearnWatch learn_watch_;

@@ -17,6 +17,7 @@
 
 #include "dpdk_switch/dataplane/capture_tap.h"
 #include "dpdk_switch/dataplane/counters.h"
+#include "dpdk_switch/dataplane/storm.h"
 
 namespace dsw {
 
@@ -39,8 +40,8 @@ struct PortSlot {
     rte_ring *ring = nullptr;    // MP/SC hand-off ring drained by the owner before its TX
     uint16_t access_vlan = 0;    // access port: the domain of its (untagged) frames; 0 is the default
     uint64_t allowed[kVlans / 64] = {};   // trunk: bit v set if VLAN v is carried
-    uint32_t storm_pps[3] = {};
-    CaptureTap *capture = nullptr;   // `capture` running on this port, else null  // storm control by FloodKind: frames/s accepted from this port, 0: no limit
+    StormRate storm[3];              // storm control by FloodKind (interval 0: no limit)
+    CaptureTap *capture = nullptr;   // `capture` running on this port, else null
 
     bool carries(uint16_t vlan) const noexcept {
         return trunk ? (allowed[vlan >> 6] >> (vlan & 63)) & 1 : vlan == access_vlan;

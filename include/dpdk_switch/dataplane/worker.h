@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "dpdk_switch/dataplane/counters.h"
+#include "dpdk_switch/dataplane/storm.h"
 #include "dpdk_switch/dataplane/view.h"
 #include "dpdk_switch/tables/arp_table.h"
 #include "dpdk_switch/tables/mac_table.h"
@@ -24,6 +25,7 @@ struct WorkerShared {
     ArpTable *arp = nullptr;             // null: ARP proxy off
     rte_rcu_qsbr *rcu = nullptr;
     LcoreCounters *counters = nullptr;   // indexed by lcore id, RTE_MAX_LCORE of them
+    PortStorm *storm = nullptr;          // indexed by port, kMaxPorts of them
     uint16_t burst = 32;
     unsigned idle_sleep_us = 0;          // 0: busy-poll always
 };
