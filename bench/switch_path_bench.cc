@@ -25,7 +25,11 @@ using namespace dsw;
 
 constexpr unsigned kBurst = 32;
 
-enum class Mode { plain, proxy_on, vlan_trunk };
+// vlan_trunk: tagged frames on a trunk, the tag popped for an access port (timed);
+// vlan_trunk_keep: the same frames switched with their tag kept (trunk to trunk): the cost of
+// classifying tagged frames alone; vlan_push: untagged frames on an access port of VLAN 10, a
+// tag pushed for a trunk (timed).
+enum class Mode { plain, proxy_on, vlan_trunk, vlan_trunk_keep, vlan_push };
 
 // Frame i of the replay: A_i -> B_i on even bursts (port 0), B_i -> A_i on odd ones (port 1).
 // With a VLAN, the frame carries an 802.1Q tag (it arrives on a trunk).
@@ -62,9 +66,14 @@ struct Fixture {
         rte_rcu_qsbr_init(rcu, RTE_MAX_LCORE);
         macs = std::move(MacTable::create("bench_macs_" + tag, table_size, SOCKET_ID_ANY, rcu).value());
         if (mode == Mode::proxy_on) arp = std::move(ArpTable::create("bench_arp_" + tag, 4096, SOCKET_ID_ANY, rcu).value());
-        if (mode == Mode::vlan_trunk) {
+        if (mode == Mode::vlan_trunk || mode == Mode::vlan_trunk_keep) {
             slot.trunk = true;
             slot.allowed[kBenchVlan >> 6] |= 1ULL << (kBenchVlan & 63);
+        } else if (mode == Mode::vlan_push) {
+            slot.access_vlan = kBenchVlan;
+            slot.allowed[kBenchVlan >> 6] |= 1ULL << (kBenchVlan & 63);
+        } else {
+            slot.allowed[0] |= 1;   // an access port of the default VLAN 0
         }
         // Other hosts the table already knows (the 1M-MAC case): 02:00:02:xx:xx:xx.
         for (unsigned k = 0; k < prefill; ++k) {
@@ -74,7 +83,7 @@ struct Fixture {
         }
         const unsigned n = std::max(pairs * 2, kBurst * 2);
         pool = std::move(make_pktmbuf_pool("bench_pool_" + tag, n + 64, SOCKET_ID_ANY).value());
-        const uint16_t vlan = mode == Mode::vlan_trunk ? kBenchVlan : 0;
+        const uint16_t vlan = slot.trunk ? kBenchVlan : 0;
         for (unsigned i = 0; i < n; ++i) {
             const auto f = frame(i % pairs, (i / kBurst) % 2 == 1, vlan);
             rte_mbuf *m = rte_pktmbuf_alloc(pool.get());
@@ -121,18 +130,23 @@ void run_path(benchmark::State &state, unsigned pairs, unsigned table_size, Mode
         path.classify(&fx.mbufs[b * kBurst], kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
     uint64_t packets = 0, cycles = 0, rng = 1;
     unsigned b = 0;
+    const bool pop = mode == Mode::vlan_trunk, push = mode == Mode::vlan_push;
     for (auto _ : state) {
         rte_mbuf **burst = &fx.mbufs[b * kBurst];
         if (prefill != 0) scatter_macs(burst, prefill, rng);   // not timed
         const uint64_t t0 = rte_rdtsc();
         path.classify(burst, kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
         // What the edge does for trunk -> access: pop the tag (timed); pushing it back restores
-        // the frame for the next round (not timed).
-        if (mode == Mode::vlan_trunk)
+        // the frame for the next round (not timed). And the other way for access -> trunk.
+        if (pop)
             for (unsigned i = 0; i < kBurst; ++i) vlan_untag_in_place(burst[i]);
+        if (push)
+            for (unsigned i = 0; i < kBurst; ++i) (void)vlan_tag_in_place(burst[i], kBenchVlan);
         cycles += rte_rdtsc() - t0;
-        if (mode == Mode::vlan_trunk)
-            for (unsigned i = 0; i < kBurst; ++i) vlan_tag_in_place(burst[i], kBenchVlan);
+        if (pop)
+            for (unsigned i = 0; i < kBurst; ++i) (void)vlan_tag_in_place(burst[i], kBenchVlan);
+        if (push)
+            for (unsigned i = 0; i < kBurst; ++i) vlan_untag_in_place(burst[i]);
         benchmark::DoNotOptimize(d);
         packets += kBurst;
         if (++b == nbursts) b = 0;
@@ -201,6 +215,8 @@ void BM_SwitchPath_2Macs(benchmark::State &s) { run_path(s, 1, 65536); }
 void BM_SwitchPath_2048Macs(benchmark::State &s) { run_path(s, 1024, 65536); }
 void BM_SwitchPath_2048Macs_ProxyOn(benchmark::State &s) { run_path(s, 1024, 65536, Mode::proxy_on); }
 void BM_SwitchPath_2048Macs_TrunkPop(benchmark::State &s) { run_path(s, 1024, 65536, Mode::vlan_trunk); }
+void BM_SwitchPath_2048Macs_TrunkKeep(benchmark::State &s) { run_path(s, 1024, 65536, Mode::vlan_trunk_keep); }
+void BM_SwitchPath_2048Macs_AccessPush(benchmark::State &s) { run_path(s, 1024, 65536, Mode::vlan_push); }
 // 1,048,576 MACs in the table, every frame between two random ones of them: lookups miss the
 // caches (the table is 64 MiB).
 void BM_SwitchPath_1MMacs(benchmark::State &s) { run_path(s, 1024, 1u << 21, Mode::plain, (1u << 20) - 2048); }
@@ -208,6 +224,8 @@ BENCHMARK(BM_SwitchPath_2Macs);
 BENCHMARK(BM_SwitchPath_2048Macs);
 BENCHMARK(BM_SwitchPath_2048Macs_ProxyOn);
 BENCHMARK(BM_SwitchPath_2048Macs_TrunkPop);
+BENCHMARK(BM_SwitchPath_2048Macs_TrunkKeep);
+BENCHMARK(BM_SwitchPath_2048Macs_AccessPush);
 BENCHMARK(BM_SwitchPath_1MMacs);
 BENCHMARK(BM_LearnNewMacs);
 BENCHMARK(BM_RingHandoff);

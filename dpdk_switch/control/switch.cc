@@ -262,7 +262,10 @@ void Switch::publish_view() {
         slot.storm[kFloodMulticast] = StormRate::of(pc.storm_multicast_pps, hz, kMaxBurst);
         slot.storm[kFloodUnknownUnicast] = StormRate::of(pc.storm_unknown_unicast_pps, hz, kMaxBurst);
         slot.access_vlan = pc.vlan;
-        if (!slot.trunk) v->add_member(pc.vlan, static_cast<uint16_t>(sp->index));
+        if (!slot.trunk) {
+            v->add_member(pc.vlan, static_cast<uint16_t>(sp->index));
+            slot.allowed[pc.vlan >> 6] |= 1ULL << (pc.vlan & 63);
+        }
         for (uint16_t vid : pc.trunk) {
             slot.allowed[vid >> 6] |= 1ULL << (vid & 63);
             v->add_member(vid, static_cast<uint16_t>(sp->index));

@@ -426,6 +426,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 const unsigned v = (vlan + i) & 0xfff;
                 cfg.slot.allowed[v >> 6] |= uint64_t{1} << (v & 63);
             }
+    else
+        cfg.slot.allowed[vlan >> 6] |= uint64_t{1} << (vlan & 63);   // as Switch builds an access port's slot
 
     {
         Runner runner(w, cfg);

@@ -46,22 +46,41 @@ inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
     f.dst = w0 & kMacMask;
     f.src = w1 & kMacMask;
     uint16_t et_be;
-    std::memcpy(&et_be, p + 12, 2);
-    f.l3_off = RTE_ETHER_HDR_LEN;
-    if (et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) [[unlikely]] {
-        if (len < RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr)) {
-            f.drop = static_cast<uint8_t>(DropReason::truncated_vlan);
-            return f;
-        }
-        uint16_t tci_be;
-        std::memcpy(&tci_be, p + 14, 2);
-        std::memcpy(&et_be, p + 16, 2);
-        f.vlan = rte_be_to_cpu_16(tci_be) & 0x0fff;
-        f.tagged = true;
-        f.l3_off = RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr);
-        if (et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
+    if (len >= RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) + 2) [[likely]] {
+        // Ethertype, TCI and inner ethertype in one load, chosen without a branch: a trunk's
+        // tagged frames and an access port's untagged ones take the same straight path.
+        uint64_t w2;
+        std::memcpy(&w2, p + 12, 8);
+        const uint16_t outer = static_cast<uint16_t>(w2);
+        const bool tagged = outer == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || outer == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ);
+        const uint16_t inner = static_cast<uint16_t>(w2 >> 32);
+        f.tagged = tagged;
+        f.vlan = tagged ? static_cast<uint16_t>(rte_be_to_cpu_16(static_cast<uint16_t>(w2 >> 16)) & 0x0fff) : 0;
+        f.l3_off = tagged ? RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) : RTE_ETHER_HDR_LEN;
+        et_be = tagged ? inner : outer;
+        if (tagged && (inner == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || inner == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ))) [[unlikely]] {
             f.drop = static_cast<uint8_t>(DropReason::double_tagged);
             return f;
+        }
+    } else {
+        // A short frame (a runt of 14..19 bytes): field by field, within data_len.
+        std::memcpy(&et_be, p + 12, 2);
+        f.l3_off = RTE_ETHER_HDR_LEN;
+        if (et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
+            if (len < RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr)) {
+                f.drop = static_cast<uint8_t>(DropReason::truncated_vlan);
+                return f;
+            }
+            uint16_t tci_be;
+            std::memcpy(&tci_be, p + 14, 2);
+            std::memcpy(&et_be, p + 16, 2);
+            f.vlan = rte_be_to_cpu_16(tci_be) & 0x0fff;
+            f.tagged = true;
+            f.l3_off = RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr);
+            if (et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
+                f.drop = static_cast<uint8_t>(DropReason::double_tagged);
+                return f;
+            }
         }
     }
     f.ethertype = rte_be_to_cpu_16(et_be);

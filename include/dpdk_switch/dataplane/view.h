@@ -39,13 +39,11 @@ struct PortSlot {
     int8_t txq[RTE_MAX_LCORE];
     rte_ring *ring = nullptr;    // MP/SC hand-off ring drained by the owner before its TX
     uint16_t access_vlan = 0;    // access port: the domain of its (untagged) frames; 0 is the default
-    uint64_t allowed[kVlans / 64] = {};   // trunk: bit v set if VLAN v is carried
+    uint64_t allowed[kVlans / 64] = {};   // bit v set if VLAN v is carried (an access port: its one VLAN)
     StormRate storm[3];              // storm control by FloodKind (interval 0: no limit)
     CaptureTap *capture = nullptr;   // `capture` running on this port, else null
 
-    bool carries(uint16_t vlan) const noexcept {
-        return trunk ? (allowed[vlan >> 6] >> (vlan & 63)) & 1 : vlan == access_vlan;
-    }
+    bool carries(uint16_t vlan) const noexcept { return (allowed[vlan >> 6] >> (vlan & 63)) & 1; }
 };
 
 struct FloodDomain {
