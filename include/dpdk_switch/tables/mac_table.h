@@ -76,9 +76,14 @@ public:
             h[i] = hash(keys[i]);
             rte_prefetch0(&buckets_[h[i] & mask_]);
         }
-        slots[0] = find(stored(keys[0]), h[0]);
-        for (unsigned i = 1; i < n; ++i)
-            slots[i] = keys[i] == keys[i - 1] ? slots[i - 1] : find(stored(keys[i]), h[i]);
+        // The previous result stays in a register: read back from slots[] (which may alias h[],
+        // int32_t and uint32_t), a burst of one flow would chain 63 store-to-load forwards.
+        int32_t prev = find(stored(keys[0]), h[0]);
+        slots[0] = prev;
+        for (unsigned i = 1; i < n; ++i) {
+            if (keys[i] != keys[i - 1]) prev = find(stored(keys[i]), h[i]);
+            slots[i] = prev;
+        }
     }
     int32_t lookup(MacKey key) const noexcept { return find(stored(key), hash(key)); }
     // The same in two steps, so that a caller can start the bucket's fetch as soon as it knows
@@ -89,9 +94,14 @@ public:
         return h;
     }
     void lookup_bulk_hashed(const MacKey *keys, const uint32_t *h, unsigned n, int32_t *slots) const noexcept {
-        slots[0] = find(stored(keys[0]), h[0]);
-        for (unsigned i = 1; i < n; ++i)
-            slots[i] = keys[i] == keys[i - 1] ? slots[i - 1] : find(stored(keys[i]), h[i]);
+        // The previous result stays in a register: read back from slots[] (which may alias h[],
+        // int32_t and uint32_t), a burst of one flow would chain 63 store-to-load forwards.
+        int32_t prev = find(stored(keys[0]), h[0]);
+        slots[0] = prev;
+        for (unsigned i = 1; i < n; ++i) {
+            if (keys[i] != keys[i - 1]) prev = find(stored(keys[i]), h[i]);
+            slots[i] = prev;
+        }
     }
     const MacEntry &entry(int32_t slot) const noexcept { return buckets_[slot / kSlots].entry[slot % kSlots]; }
     // Source learning for a frame seen on `port`; `slot` is the lookup result for the key.
