@@ -8,16 +8,18 @@
 #                       unicast; dpdk_switch vs testpmd io, testpmd mac, OVS-DPDK NORMAL
 #   3. containers       scripts/bench_containers.sh: two netns on veth; ping, iperf3 TCP, UDP 64 B;
 #                       dpdk_switch (af_packet, af_xdp) vs testpmd io (same PMDs), OVS-DPDK, Linux bridge
+#   4. vhost            scripts/bench_vhost.sh: a testpmd io peer with two virtio-user ports circulating
+#                       64 B frames through the middle on vhost-user; dpdk_switch vs testpmd io (issue 5)
 #
 # It installs what it needs (apt: dpdk, openvswitch-switch-dpdk, iperf3, python3-matplotlib and the
 # build dependencies of scripts/install_deps.sh), builds when the binaries are missing or older than
 # the sources (scripts/build.sh), reserves hugepages (scripts/hugepages.sh), runs 1-3 with main
 # lcore 0 and one forwarding lcore 1, and prints one table of medians with the ratio to each peer
 # and the targets of issue 6. Everything lands in RESULTS (default bench/results/<timestamp>/):
-# summary.txt, summary.json, bench.png (scripts/plot_bench.py), gbench/, pcap/, containers/ (each
+# summary.txt, summary.json, bench.png (scripts/plot_bench.py), gbench/, pcap/, containers/, vhost/ (each
 # with every raw run as JSON, and logs). Ctrl-C stops and cleans up whatever is running.
 #
-# usage: scripts/bench.sh [-n RUNS] [--quick] [--only gbench,pcap,containers] [-o RESULTS]
+# usage: scripts/bench.sh [-n RUNS] [--quick] [--only gbench,pcap,containers,vhost] [-o RESULTS]
 #            [--no-install] [--no-build] [--force]
 #   -n RUNS       runs (repetitions) of every cell (3)
 #   --quick       a smoke run: 1 run, short windows (about 5 min instead of about 25)
@@ -32,7 +34,7 @@ PY=${PYTHON:-/usr/bin/python3}
 BUILD_DIR=${DSW_BUILD_DIR:-$ROOT/build}
 GBENCH_BIN=$BUILD_DIR/bench/dsw_bench_switch_path
 
-RUNS=3 QUICK=0 ONLY=gbench,pcap,containers RESULTS='' INSTALL=1 BUILD=1 FORCE=0
+RUNS=3 QUICK=0 ONLY=gbench,pcap,containers,vhost RESULTS='' INSTALL=1 BUILD=1 FORCE=0
 CHILD='' CHILD_NAME='' LAST_PID='' BIN_START=''   # the part running now (its own cleanup runs when we forward a signal)
 declare -A PART_RC=()
 
@@ -58,7 +60,7 @@ parse_args() {
   [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "-n wants a positive integer"
   [ $QUICK = 1 ] && RUNS=1
   local w; for w in ${ONLY//,/ }; do
-    case $w in gbench|pcap|containers) ;; *) die "--only wants gbench, pcap, containers" ;; esac
+    case $w in gbench|pcap|containers|vhost) ;; *) die "--only wants gbench, pcap, containers, vhost" ;; esac
   done
   [ -n "${DSW_BUILD_DIR:-}" ] && BUILD=0
   return 0
@@ -121,7 +123,7 @@ build() {
     log "bench: building (scripts/build.sh) ..."
     bash "$ROOT/scripts/build.sh" || die "build failed"
   fi
-  if part gbench || part pcap || part containers; then
+  if part gbench || part pcap || part containers || part vhost; then
     [ -x "$BUILD_DIR/dpdk_switch/dpdk_switch" ] || die "$BUILD_DIR/dpdk_switch/dpdk_switch is not built (scripts/build.sh)"
   fi
 }
@@ -198,6 +200,16 @@ run_containers() {
   log ""
   log "== containers: scripts/bench_containers.sh ${args[*]} =="
   run_part containers "$RESULTS/containers.log" bash "$ROOT/scripts/bench_containers.sh" "${args[@]}"
+}
+
+run_vhost() {
+  local args=(-n "$RUNS" -o "$RESULTS/vhost")
+  [ $QUICK = 1 ] && args+=(-w 3 -W 4)
+  [ $INSTALL = 0 ] && args+=(--no-install)
+  [ $FORCE = 1 ] && args+=(--force)
+  log ""
+  log "== vhost: scripts/bench_vhost.sh ${args[*]} =="
+  run_part vhost "$RESULTS/vhost.log" bash "$ROOT/scripts/bench_vhost.sh" "${args[@]}"
 }
 
 # ---------------------------------------------------------------- the table (python)
@@ -360,7 +372,22 @@ def summarize(results, out_json, out_txt, meta_kv):
     else:
         lines.append("   not run, or no result (containers.log)")
 
-    lines += ["", "Targets (issue 6)"] + ["   " + t["text"] for t in targets]
+    # 4. vhost
+    vh = load(os.path.join(results, "vhost", "runs.json"))
+    lines += ["", "4. vhost-user (scripts/bench_vhost.sh: testpmd io peer, 2 virtio-user ports, 64 B frames circulating through the middle)"]
+    if vh:
+        m = vh["medians"]
+        lines.append("   %-34s %10s   %s" % ("middle", "Mpps", "runs"))
+        for mid, label in (("testpmd-io", "dpdk-testpmd --forward-mode=io"), ("switch", "dpdk_switch")):
+            v = m.get(mid, {})
+            lines.append("   %-34s %10s   %s" % (label, fmt(v.get("rx_pps") and v["rx_pps"] / 1e6),
+                                                 " ".join(fmt(x and x / 1e6) for x in v.get("runs_rx_pps", []))))
+        summary["vhost"] = dict(medians=m, ratio=vh.get("ratio"), memory=vh.get("memory"))
+        targets.append(target_row("vhost: dpdk_switch / testpmd io (issue 5)", vh.get("ratio"), ">=", 0.8, "%.3f"))
+    else:
+        lines.append("   not run, or no result (vhost.log)")
+
+    lines += ["", "Targets (issue 6, and issue 5 for vhost)"] + ["   " + t["text"] for t in targets]
     summary["targets"] = targets
     text = "\n".join(lines) + "\n"
     json.dump(summary, open(out_json, "w"), indent=1)
@@ -431,6 +458,7 @@ main() {
   part gbench && run_gbench
   part pcap && run_pcap
   part containers && run_containers
+  part vhost && run_vhost
   summarize
   local name bad=''
   for name in "${!PART_RC[@]}"; do [ "${PART_RC[$name]}" = 0 ] || bad+=" $name"; done
