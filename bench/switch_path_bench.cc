@@ -75,11 +75,12 @@ struct Fixture {
         } else {
             slot.allowed[0] |= 1;   // an access port of the default VLAN 0
         }
-        // Other hosts the table already knows (the 1M-MAC case): 02:00:02:xx:xx:xx.
+        // Other hosts the table already knows (the 1M-MAC case): 02:00:02:xx:xx:xx, host k
+        // behind port k % 2, the two ports the bursts arrive on.
         for (unsigned k = 0; k < prefill; ++k) {
             const uint8_t m[6] = {0x02, 0, 2, static_cast<uint8_t>(k >> 16), static_cast<uint8_t>(k >> 8), static_cast<uint8_t>(k)};
             const MacKey key = make_mac_key(mac_from_bytes(m), 0);
-            macs->learn(key, macs->lookup(key), 2, 0);
+            macs->learn(key, macs->lookup(key), static_cast<uint16_t>(k % 2), 0);
         }
         const unsigned n = std::max(pairs * 2, kBurst * 2);
         pool = std::move(make_pktmbuf_pool("bench_pool_" + tag, n + 64, SOCKET_ID_ANY).value());
@@ -106,13 +107,15 @@ void report(benchmark::State &state, uint64_t packets, uint64_t cycles, unsigned
 }
 
 // Rewrites a burst's MACs to random hosts of the prefilled set (the 1M case): the frames stay in
-// cache as after RX, while every lookup lands on a random bucket of the large table.
-void scatter_macs(rte_mbuf **burst, unsigned prefill, uint64_t &rng) {
+// cache as after RX, while every lookup lands on a random bucket of the large table. Sources are
+// hosts behind the ingress port (as in a network that is not moving), destinations any host.
+void scatter_macs(rte_mbuf **burst, unsigned prefill, unsigned in_port, uint64_t &rng) {
     for (unsigned i = 0; i < kBurst; ++i) {
         uint8_t *p = rte_pktmbuf_mtod(burst[i], uint8_t *);
         for (unsigned off : {0u, 6u}) {
             rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-            const unsigned k = static_cast<unsigned>(rng >> 33) % prefill;
+            unsigned k = static_cast<unsigned>(rng >> 33) % prefill;
+            if (off == 6) k = (k & ~1u) | in_port;   // prefill is even
             const uint8_t m[6] = {0x02, 0, 2, static_cast<uint8_t>(k >> 16), static_cast<uint8_t>(k >> 8), static_cast<uint8_t>(k)};
             std::memcpy(p + off, m, 6);
         }
@@ -133,7 +136,7 @@ void run_path(benchmark::State &state, unsigned pairs, unsigned table_size, Mode
     const bool pop = mode == Mode::vlan_trunk, push = mode == Mode::vlan_push;
     for (auto _ : state) {
         rte_mbuf **burst = &fx.mbufs[b * kBurst];
-        if (prefill != 0) scatter_macs(burst, prefill, rng);   // not timed
+        if (prefill != 0) scatter_macs(burst, prefill, b % 2, rng);   // not timed
         const uint64_t t0 = rte_rdtsc();
         path.classify(burst, kBurst, Ingress{static_cast<uint16_t>(b % 2), &fx.slot}, 0, d, *fx.counters);
         // What the edge does for trunk -> access: pop the tag (timed); pushing it back restores
