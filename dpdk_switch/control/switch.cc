@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 
 #include <net/if.h>
@@ -182,7 +183,8 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
     // index, no MAC entry points at it), so they are the new port's zero.
     sp->baseline = raw_port_totals(index);
     macs_->set_port_limit(static_cast<uint16_t>(index), pc.mac_limit);
-    storm_[index].reset();   // a former port's limiter state would throttle the new one for up to 100 ms
+    storm_[index].reset();
+    link_up_[index] = -1;   // a former port's limiter state would throttle the new one for up to 100 ms
     rate_samples_[index] = {rte_get_tsc_cycles(), raw_port_totals(index)};
     ports_[index] = std::move(sp);
     return index;
@@ -410,7 +412,9 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
 
 void Switch::housekeeping() {
     watch_interfaces();
+    watch_links();
     report_learn_refusals();
+    report_mbuf_shortage();
     if (aging_s_ != 0) macs_->age(aging_s_);
     // A learned binding lives as long as its MAC: once the MAC ages out (or is flushed), the
     // switch no longer vouches for the address.
@@ -439,6 +443,57 @@ void Switch::report_learn_refusals() {
     }
     for (const auto &line : learn_watch_.tick(rte_get_tsc_cycles() / rte_get_tsc_hz(), now))
         DSW_LOG(WARNING, table, "%s", line.c_str());
+}
+
+// Frames lost for want of mbufs: the switch's own no_mbufs drops (tagging, proxy replies) and
+// the PMDs' rx_nombuf (RX found the pool empty).
+void Switch::report_mbuf_shortage() {
+    uint64_t ours = 0, pmd = 0;
+    for (const auto &sp : ports_) {
+        if (!sp) continue;
+        ours += raw_port_totals(sp->index).drops[static_cast<unsigned>(DropReason::no_mbufs)];
+        rte_eth_stats st{};
+        if (rte_eth_stats_get(sp->eth->id(), &st) == 0) pmd += st.rx_nombuf;
+    }
+    const EpisodeLog::Step step = mbuf_episode_.tick(rte_get_tsc_cycles() / rte_get_tsc_hz(), ours + pmd);
+    const std::string pool = std::to_string(rte_mempool_avail_count(pool_.get())) + " of " + std::to_string(pool_mbufs());
+    switch (step.event) {
+    case EpisodeLog::Event::none: break;
+    case EpisodeLog::Event::started:
+    case EpisodeLog::Event::summary:
+        DSW_LOG(WARNING, main, "mbuf pool short: frames are being lost for want of mbufs (in the last %lu s; so far: "
+                "switch no_mbufs %lu, PMD rx_nombuf %lu); the pool has %s free. Give switch.mbufs more",
+                static_cast<unsigned long>(step.secs), static_cast<unsigned long>(ours), static_cast<unsigned long>(pmd),
+                pool.c_str());
+        break;
+    case EpisodeLog::Event::ended:
+        DSW_LOG(WARNING, main, "mbuf pool shortage over: %lu frames lost for want of mbufs in all; the pool has %s free",
+                static_cast<unsigned long>(step.episode_total), pool.c_str());
+        break;
+    }
+}
+
+// A link that goes down or comes back is said once (a vhost or memif peer leaving or
+// returning, a veth peer going down); the state is read at most once a second.
+void Switch::watch_links() {
+    for (const auto &sp : ports_) {
+        if (!sp) continue;
+        rte_eth_link link{};
+        if (rte_eth_link_get_nowait(sp->eth->id(), &link) != 0) continue;
+        const int8_t up = link.link_status == RTE_ETH_LINK_UP ? 1 : 0;
+        int8_t &was = link_up_[sp->index];
+        if (was == up) continue;
+        const bool first = was < 0;
+        was = up;
+        if (first) continue;   // a new port: its state is news only when it changes
+        const PortConfig &pc = sp->eth->config();
+        const bool peer = pc.type == PortType::vhost || pc.type == PortType::memif || pc.type == PortType::virtio_user;
+        if (up)
+            DSW_LOG(INFO, port, "port %s: link up%s", pc.name.c_str(), peer ? " (peer connected)" : "");
+        else
+            DSW_LOG(WARNING, port, "port %s: link down%s", pc.name.c_str(),
+                    peer ? " (peer gone: frames to it are dropped until it comes back)" : "");
+    }
 }
 
 Status Switch::start_capture(const std::string &name, const std::string &path, uint64_t count, uint8_t dirs) {

@@ -259,6 +259,7 @@ def test_vhost_peer_exchanges_traffic_and_comes_back(netns, switch, testpmd, soc
     peer.stop(kill=True)
     wait_link(sw, "vm1", False)
     assert port_info(sw, "vm1")["peer"] == "disconnected"
+    wait_for(lambda: "port vm1: link down (peer gone" in sw.log(), 3, what="the switch to log the peer leaving")
     assert ping_received(c1.ping(PEER_IP, count=2, check=False)) == 0
 
     if mode == "client":
@@ -268,6 +269,7 @@ def test_vhost_peer_exchanges_traffic_and_comes_back(netns, switch, testpmd, soc
     wait_link(sw, "vm1", True, timeout=20)
     wait_ping(c1, PEER_IP)
     assert sw.port_stats()["vm1"]["rx_packets"] > rx_before
+    wait_for(lambda: "port vm1: link up (peer connected)" in sw.log(), 3, what="the switch to log the peer's return")
 
     # Deleted while its peer is attached: closes cleanly, the switch carries on.
     assert sw.ctl("port", "del", "vm1")["ok"] is True
@@ -293,6 +295,7 @@ def test_memif_peer_exchanges_traffic_and_comes_back(netns, switch, testpmd, soc
     peer.stop(kill=True)
     wait_link(sw, "app1", False)
     assert ping_received(c1.ping(PEER_IP, count=2, check=False)) == 0
+    wait_for(lambda: "port app1: link down (peer gone" in sw.log(), 3, what="the switch to log the peer leaving")
     peer = testpmd(vdev)
     wait_link(sw, "app1", True, timeout=20)
     wait_ping(c1, PEER_IP)

@@ -73,6 +73,7 @@ protected:
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         for (const auto &c : commands) replies_.push_back(run_command(*sw.value(), c));
+        if (before_stop_) before_stop_(*sw.value());
         for (size_t p = 0; p < rx.size(); ++p) totals_.push_back(sw.value()->port_totals(static_cast<unsigned>(p)));
         switch_totals_ = sw.value()->switch_totals();
         sw.value()->stop();
@@ -101,6 +102,7 @@ protected:
     }
 
     std::function<void(Switch &)> before_start_;   // runs between Switch::create and start
+    std::function<void(Switch &)> before_stop_;    // runs once the frames are in, before stop
     std::vector<void *> held_;
     std::filesystem::path dir_;
     std::vector<std::vector<Frame>> tx_;

@@ -47,8 +47,26 @@ TEST_F(SwitchTest, PoolExhaustedWhileTaggingIsCountedAndTheOthersStillGetTheFloo
     // one the trunk misses is counted as no_mbufs on the ingress port, none is lost unsaid.
     std::vector<Frame> burst;
     for (unsigned i = 0; i < 512; ++i) burst.push_back(eth_frame(kBcast, kA, 0x0800, 60 + i % 64));
-    before_start_ = [this](Switch &sw) { starve_pool(sw, 48); };
+    before_start_ = [this](Switch &sw) {
+        starve_pool(sw, 48);
+        sw.housekeeping();   // as the main loop does at start: the shortage watch takes its baseline
+    };
+    // And the operator hears of it: housekeeping (once a second in the switch) logs the shortage.
+    std::string log;
+    before_stop_ = [&log](Switch &sw) {
+        char *buf = nullptr;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        FILE *was = rte_log_get_stream();
+        rte_openlog_stream(mem);
+        sw.housekeeping();
+        rte_openlog_stream(was);
+        std::fclose(mem);
+        log.assign(buf, len);
+        std::free(buf);
+    };
     run({burst, {}, {}, {}}, {}, {}, vlan_layout);
+    EXPECT_NE(log.find("mbuf pool short"), std::string::npos) << log;
     const uint64_t received = totals_[0].rx_packets;
     const unsigned missed = drops(totals_[0], DropReason::no_mbufs);
     ASSERT_GT(received, 0u);

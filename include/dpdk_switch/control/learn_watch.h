@@ -1,13 +1,12 @@
-// Says in the log when the switch refuses to learn source MACs. The workers only count a
-// refusal (table full, port at its mac_limit): a log call per frame would be a flood of its
-// own. Once a second the main lcore hands the totals here, and this turns them into lines: at
-// once when refusals start, then at most one summary per `every_s` while they go on, and one
-// line when they stop, as OVS does for its "MAC table full" and VPP for its learn-limit events.
+// Says in the log when the switch refuses to learn source MACs (table full, port at its
+// mac_limit). Once a second the main lcore hands the workers' totals here.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "dpdk_switch/control/episode_log.h"
 
 namespace dsw {
 
@@ -18,22 +17,18 @@ struct LearnRefusals {
     std::vector<std::string> ports_at_limit;   // "c1 (100/100)"
 };
 
+// The lines for source MACs the workers did not learn (EpisodeLog says when).
 class LearnWatch {
 public:
-    explicit LearnWatch(uint64_t every_s = 10) : every_s_(every_s) {}
+    explicit LearnWatch(uint64_t every_s = 10) : episode_(every_s) {}
 
     // The lines to log for this second (none most of the time). now_s is any monotonic clock
     // in seconds; the first call only takes the baseline.
     std::vector<std::string> tick(uint64_t now_s, const LearnRefusals &now);
 
 private:
-    uint64_t every_s_;
-    bool primed_ = false;
-    bool active_ = false;             // refusals were seen in the current episode
-    uint64_t last_report_s_ = 0;      // when the last line was logged
-    uint64_t last_refusal_s_ = 0;     // the last second that saw a refusal
-    LearnRefusals reported_;          // counters as of the last line (or the baseline)
-    LearnRefusals episode_start_;     // counters when the episode began
+    EpisodeLog episode_;
+    LearnRefusals reported_;   // counters as of the last line (or the last quiet second)
 };
 
 }  // namespace dsw

@@ -12,6 +12,7 @@
 
 #include "dpdk_switch/control/capture_session.h"
 #include "dpdk_switch/control/config.h"
+#include "dpdk_switch/control/episode_log.h"
 #include "dpdk_switch/control/learn_watch.h"
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/view.h"
@@ -122,6 +123,8 @@ private:
     Status check_new_port(const PortConfig &pc) const;
     void publish_view();
     void report_learn_refusals();
+    void report_mbuf_shortage();
+    void watch_links();
     PortTotals raw_port_totals(unsigned index) const;
 
     Config cfg_;
@@ -139,6 +142,8 @@ private:
     std::array<std::unique_ptr<SwitchPort>, kMaxPorts> ports_;
     std::array<std::unique_ptr<CaptureSession>, kMaxPorts> captures_;   // by port index
     LearnWatch learn_watch_;
+    EpisodeLog mbuf_episode_;
+    std::array<int8_t, kMaxPorts> link_up_{};   // by port index: -1 unknown (new port), else the last state logged
     struct RateSample {
         uint64_t tsc = 0;
         PortTotals totals;
