@@ -296,6 +296,11 @@ def summarize(results, out_json, out_txt, meta_kv):
     targets.append(target_row("bench: cycles/packet at 1M MACs", gc("BM_SwitchPath_1MMacs"), "<=", 50, "%.1f"))
     lm = gc("BM_LearnNewMacs", "new_macs_per_s")
     targets.append(target_row("bench: learning, M new MACs/s", lm / 1e6 if lm else None, ">=", 10, "%.1f"))
+    plain = gc("BM_SwitchPath_2048Macs")
+    for name, what, limit in (("BM_SwitchPath_2048Macs_ProxyOn", "ARP proxy on", 1.05),
+                              ("BM_SwitchPath_2048Macs_TrunkPop", "trunk in, tag popped", 1.10),
+                              ("BM_SwitchPath_2048Macs_AccessPush", "access in, tag pushed", 1.10)):
+        targets.append(target_row("bench (issue 4): %s / untagged, cycles" % what, ratio(gc(name), plain), "<=", limit, "%.3f"))
 
     # 2. packet rate
     p = load(os.path.join(results, "pcap", "runs.json"))
@@ -328,6 +333,10 @@ def summarize(results, out_json, out_txt, meta_kv):
                                                          for r in failed))
         if p.get("meta", {}).get("ovs_note"):
             lines.append("   OVS-DPDK not run: " + p["meta"]["ovs_note"])
+        if p.get("vlan_over_plain") is not None:
+            lines.append("   p1024vlan: a trunk [10] and an access port of VLAN 10 (a tag popped or pushed on every frame)")
+            targets.append(target_row("pcap VLAN push/pop: dpdk_switch p1024vlan / p1024 (issue 4)",
+                                      p["vlan_over_plain"], ">=", 0.9, "%.3f"))
         rr = {r["traffic"]: r for r in rows}
         g2 = lambda t, k: (rr.get(t) or {}).get(k)
         targets.append(target_row("pcap p1024 (2048 MACs): dpdk_switch / testpmd mac", g2("p1024", "sw_over_mac"), ">=", 0.95, "%.3f"))

@@ -8,6 +8,10 @@
 #   p2uni, p1024uni  one direction: port 0 replays P_fwd.pcap, port 1 is a net_null sink, so the
 #                    switch never learns B and floods every packet; systems: testpmd io, OVS-DPDK
 #                    NORMAL (floods too), dpdk_switch
+#   p1024vlan        p1024 with VLANs: port 0 is a trunk [10] replaying the A->B frames tagged, port 1
+#                    an access port of VLAN 10 replaying B->A untagged, so the switch pops the tag of
+#                    every frame one way and pushes one every frame the other way; dpdk_switch only
+#                    (its cost of push/pop end to end: compare with its p1024 row)
 #
 # OVS-DPDK runs as a private instance (ovsdb-server + ovs-vswitchd in a temp dir, netdev bridge,
 # NORMAL, pmd on lcore 1, dpdk-extra --no-pci); openvswitch-switch-dpdk is installed with apt if
@@ -17,7 +21,7 @@
 # is run RUNS times, interleaved; the table gives medians. Raw runs: RESULTS/runs.json, logs: RESULTS/logs/.
 #
 # usage: scripts/bench_pcap.sh [-n RUNS] [-w WINDOW_S] [-W WARMUP_S] [-o RESULTS_DIR]
-#            [--only testpmd,ovs,switch] [--no-ovs] [--no-install] [--traffic "p2 p1024"] [--no-uni]
+#            [--only testpmd,ovs,switch] [--no-ovs] [--no-install] [--traffic "p2 p1024 p1024vlan"] [--no-uni]
 #            [--pcap-dir DIR] [--mem huge|nohuge] [--force]
 # env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
 set -uo pipefail
@@ -32,7 +36,7 @@ SW_PREFIX=dswbench        # EAL --file-prefix of the switch
 TP_PREFIX=dswbench_tp     # ... and of testpmd
 OVS_BR=dswbovs0           # the OVS bridge (its LOCAL port is a tap of that name)
 
-RUNS=3 WINDOW=10 WARMUP=8 RESULTS='' ONLY=all TRAFFIC="p2 p1024" UNI=1 PCAP_DIR='' MEM='' FORCE=0
+RUNS=3 WINDOW=10 WARMUP=8 RESULTS='' ONLY=all TRAFFIC="p2 p1024 p1024vlan" UNI=1 PCAP_DIR='' MEM='' FORCE=0
 INSTALL=1 NO_OVS=0
 RUN_TESTPMD=1 RUN_OVS=1 RUN_SWITCH=1   # from --only / --no-ovs
 OVS_OK=0 OVS_NOTE='' OVS_RUN='' OVS_PIDS=() OVS_VSWITCHD=ovs-vswitchd
@@ -87,7 +91,7 @@ parse_args() {
   fi
   [ $NO_OVS = 1 ] && RUN_OVS=0
   case $MEM in ""|huge|nohuge) ;; *) die "--mem wants huge or nohuge" ;; esac
-  for t in $TRAFFIC; do case $t in p2|p1024) ;; *) die "--traffic: unknown $t (p2, p1024)" ;; esac; done
+  for t in $TRAFFIC; do case $t in p2|p1024|p1024vlan) ;; *) die "--traffic: unknown $t (p2, p1024, p1024vlan)" ;; esac; done
 }
 
 # ---------------------------------------------------------------- processes
@@ -213,10 +217,12 @@ run_testpmd() {  # MODE TRAFFIC RUN: one run; appends its record to $RAW
 
 # ---------------------------------------------------------------- dpdk_switch
 
-switch_config() {  # DEV0 DEV1 -> YAML
+switch_config() {  # DEV0 DEV1 TRAFFIC -> YAML
+  local tag0='' tag1=''
+  [ "$3" = p1024vlan ] && tag0=', trunk: [10]' tag1=', vlan: 10'
   printf 'switch: {mac_table_size: 65536}\nports:\n'
-  printf '  - {name: p0, type: dpdk, devargs: "%s"}\n' "$1"
-  printf '  - {name: p1, type: dpdk, devargs: "%s"}\n' "$2"
+  printf '  - {name: p0, type: dpdk, devargs: "%s"%s}\n' "$1" "$tag0"
+  printf '  - {name: p1, type: dpdk, devargs: "%s"%s}\n' "$2" "$tag1"
 }
 
 ctl_stats() { "$CTL_BIN" --socket "$SOCK" --json show port stats all; }
@@ -240,7 +246,7 @@ run_switch() {  # TRAFFIC RUN: one run; appends its record to $RAW
   local traffic=$1 run=$2 name="dpdk_switch-$1-$2"
   local log=$LOGDIR/$name.log cfg=$LOGDIR/$name.yaml pid rc s0='' s1='' err='' c0='' c1=''
   port_devargs "$traffic"
-  switch_config "$DEV0" "$DEV1" >"$cfg"
+  switch_config "$DEV0" "$DEV1" "$traffic" >"$cfg"
   local cmd=("$SWITCH_BIN" -l 0,1 --main-lcore 0 --no-pci "${MEM_ARGS[@]}" --file-prefix "$SW_PREFIX"
              -- --config "$cfg" --ctl-socket "$SOCK")
   "${cmd[@]}" </dev/null >"$log" 2>&1 & pid=$!; track $pid
@@ -384,9 +390,13 @@ print("" if i is None else int(i))' "$REC" 2>/dev/null)
 
 run_all() {  # runs are interleaved (run 1 of everything, then run 2, ...) so drift hits all alike
   local run t traffics=$TRAFFIC
-  [ $UNI = 1 ] && for t in $TRAFFIC; do traffics+=" ${t}uni"; done
+  [ $UNI = 1 ] && for t in $TRAFFIC; do [ $t = p1024vlan ] || traffics+=" ${t}uni"; done
   for run in $(seq "$RUNS"); do
     for t in $traffics; do
+      if [ $t = p1024vlan ]; then   # VLAN push/pop: the switch's own cost, against its p1024 row
+        [ $RUN_SWITCH = 1 ] && run_cell run_switch "$t" "$run"
+        continue
+      fi
       if [ $RUN_TESTPMD = 1 ]; then
         run_cell run_testpmd io "$t" "$run"
         [[ $t == *uni ]] || run_cell run_testpmd mac "$t" "$run"
@@ -565,6 +575,10 @@ def summarize(raw, out_json, out_txt, meta_kv):
         lines.append("%-9s %11s %12s %11s %12s %8s %8s %8s %11s %12s" % (
             t, fmt(io), fmt(mac), fmt(ovs), fmt(sw), fmt(r_mac, "%.3f"), fmt(r_io, "%.3f"), fmt(r_ovs, "%.2f"),
             fmt(cyc, "%.0f"), fmt(ovs_cyc, "%.0f")))
+    vlan = ratio(med("p1024vlan", "dpdk_switch"), med("p1024", "dpdk_switch"))
+    if vlan is not None:
+        lines += ["", "VLAN push/pop end to end: dpdk_switch p1024vlan / p1024 = %.3f (issue 4: within 10%%: %s)"
+                  % (vlan, "met" if vlan >= 0.9 else "MISSED")]
     lines += ["", "runs (Mpps):"]
     for (t, s), (_, vals) in cells.items():
         lines.append("  %-9s %-12s %s" % (t, s, " ".join(fmt(v) for v in vals)))
@@ -583,7 +597,7 @@ def summarize(raw, out_json, out_txt, meta_kv):
               "sw cyc/pkt = CPU MHz / switch Mpps (one forwarding core); ovs cyc/pkt = its pmd-stats-show "
               "'avg processing cycles per packet'."]
     text = "\n".join(lines) + "\n"
-    json.dump(dict(meta=meta, medians=medians, ratios=ratios, runs=runs), open(out_json, "w"), indent=1)
+    json.dump(dict(meta=meta, medians=medians, ratios=ratios, vlan_over_plain=vlan, runs=runs), open(out_json, "w"), indent=1)
     open(out_txt, "w").write(text)
     return text
 

@@ -8,6 +8,8 @@ OUTDIR/p2_rev.pcap     1 frame   B -> A
 OUTDIR/p1024_fwd.pcap  1024 frames A_i -> B_i, i = 1..1024 (HH = i >> 8, LL = i & 0xff):
                        A_i = 02:00:00:00:HH:LL 10.0.HH.LL, B_i = 02:00:01:00:HH:LL 10.1.HH.LL
 OUTDIR/p1024_rev.pcap  1024 frames B_i -> A_i
+OUTDIR/p1024vlan_fwd.pcap  the p1024_fwd frames with an 802.1Q tag, VLAN 10 (64 bytes): what a trunk carries
+OUTDIR/p1024vlan_rev.pcap  the p1024_rev frames, untagged: what an access port of VLAN 10 carries
 
 Every frame is 60 bytes (64 on the wire with FCS): Ethernet / IPv4 / UDP 1024 -> 1024 with an
 18-byte zero payload, a valid IPv4 header checksum and a valid UDP checksum. The unidirectional
@@ -55,6 +57,13 @@ def frame(src_mac: bytes, dst_mac: bytes, src_ip: bytes, dst_ip: bytes) -> bytes
     return out
 
 
+VLAN = 10
+
+
+def tagged(fr: bytes, vlan: int) -> bytes:
+    return fr[:12] + struct.pack("!HH", 0x8100, vlan) + fr[12:]
+
+
 def write_pcap(path: str, frames) -> None:
     with open(path, "wb") as f:
         f.write(PCAP_GLOBAL)
@@ -88,6 +97,11 @@ def main() -> int:
                    (frame(a[0], b[0], a[1], b[1]) for a, b in pairs))
         write_pcap(os.path.join(outdir, name + "_rev.pcap"),
                    (frame(b[0], a[0], b[1], a[1]) for a, b in pairs))
+    pairs = hosts(1024)
+    write_pcap(os.path.join(outdir, "p1024vlan_fwd.pcap"),
+               (tagged(frame(a[0], b[0], a[1], b[1]), VLAN) for a, b in pairs))
+    write_pcap(os.path.join(outdir, "p1024vlan_rev.pcap"),
+               (frame(b[0], a[0], b[1], a[1]) for a, b in pairs))
     return 0
 
 
