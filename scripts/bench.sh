@@ -182,34 +182,16 @@ run_gbench() {  # Google Benchmark on CPU 0; repeated (up to 2 times) if the oth
   [ "$idle" -lt 45 ] && log "  warning: CPU only $idle% idle during the last attempt too: its figures are contended"
 }
 
-run_pcap() {
-  local args=(-n "$RUNS" -o "$RESULTS/pcap")
-  [ $QUICK = 1 ] && args+=(-w 3 -W 2)
+run_script() {  # PART TITLE QUICK_ARGS: scripts/bench_PART.sh with our runs, results dir and flags
+  local part=$1 title=$2 quick=$3
+  local args=(-n "$RUNS" -o "$RESULTS/$part")
+  # shellcheck disable=SC2206
+  [ $QUICK = 1 ] && args+=($quick)
   [ $INSTALL = 0 ] && args+=(--no-install)
   [ $FORCE = 1 ] && args+=(--force)
   log ""
-  log "== packet rate: scripts/bench_pcap.sh ${args[*]} =="
-  run_part pcap "$RESULTS/pcap.log" bash "$ROOT/scripts/bench_pcap.sh" "${args[@]}"
-}
-
-run_containers() {
-  local args=(-n "$RUNS" -o "$RESULTS/containers")
-  [ $QUICK = 1 ] && args+=(-t 2 -u 2 -c 5)
-  [ $INSTALL = 0 ] && args+=(--no-install)
-  [ $FORCE = 1 ] && args+=(--force)
-  log ""
-  log "== containers: scripts/bench_containers.sh ${args[*]} =="
-  run_part containers "$RESULTS/containers.log" bash "$ROOT/scripts/bench_containers.sh" "${args[@]}"
-}
-
-run_vhost() {
-  local args=(-n "$RUNS" -o "$RESULTS/vhost")
-  [ $QUICK = 1 ] && args+=(-w 3 -W 4)
-  [ $INSTALL = 0 ] && args+=(--no-install)
-  [ $FORCE = 1 ] && args+=(--force)
-  log ""
-  log "== vhost: scripts/bench_vhost.sh ${args[*]} =="
-  run_part vhost "$RESULTS/vhost.log" bash "$ROOT/scripts/bench_vhost.sh" "${args[@]}"
+  log "== $title: scripts/bench_$part.sh ${args[*]} =="
+  run_part "$part" "$RESULTS/$part.log" bash "$ROOT/scripts/bench_$part.sh" "${args[@]}"
 }
 
 # ---------------------------------------------------------------- the table (python)
@@ -465,9 +447,9 @@ main() {
   BIN_START=$(bin_id | tr '\n' ';')
   log "bench: results in $RESULTS"
   part gbench && run_gbench
-  part pcap && run_pcap
-  part containers && run_containers
-  part vhost && run_vhost
+  part pcap && run_script pcap "packet rate" "-w 3 -W 2"
+  part containers && run_script containers containers "-t 2 -u 2 -c 5"
+  part vhost && run_script vhost vhost "-w 3 -W 4"
   summarize
   local name bad=''
   for name in "${!PART_RC[@]}"; do [ "${PART_RC[$name]}" = 0 ] || bad+=" $name"; done

@@ -30,12 +30,8 @@
 # env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PY=${PYTHON:-/usr/bin/python3}
-BUILD_DIR=${DSW_BUILD_DIR:-$ROOT/build}
-SWITCH_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch
-CTL_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch_ctl
-TESTPMD=${TESTPMD:-dpdk-testpmd}
+# shellcheck source=bench_env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_env.sh"   # ROOT PY BUILD_DIR SWITCH_BIN CTL_BIN TESTPMD
 
 NS1=dswb1 NS2=dswb2 IF1=dswbv1 IF2=dswbv2 IP1=172.18.0.2 IP2=172.18.0.3 PLEN=24
 BR=dswbbr0          # the Linux bridge

@@ -26,12 +26,8 @@
 # env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PY=${PYTHON:-/usr/bin/python3}
-BUILD_DIR=${DSW_BUILD_DIR:-$ROOT/build}
-SWITCH_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch
-CTL_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch_ctl
-TESTPMD=${TESTPMD:-dpdk-testpmd}
+# shellcheck source=bench_env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_env.sh"   # ROOT PY BUILD_DIR SWITCH_BIN CTL_BIN TESTPMD
 SW_PREFIX=dswbench        # EAL --file-prefix of the switch
 TP_PREFIX=dswbench_tp     # ... and of testpmd
 OVS_BR=dswbovs0           # the OVS bridge (its LOCAL port is a tap of that name)

@@ -32,12 +32,8 @@
 # env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PY=${PYTHON:-/usr/bin/python3}
-BUILD_DIR=${DSW_BUILD_DIR:-$ROOT/build}
-SWITCH_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch
-CTL_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch_ctl
-TESTPMD=${TESTPMD:-dpdk-testpmd}
+# shellcheck source=bench_env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_env.sh"   # ROOT PY BUILD_DIR SWITCH_BIN CTL_BIN TESTPMD
 
 MAC0=02:00:00:00:00:01 MAC1=02:00:00:00:00:02
 MID_PREFIX=dswbv_mid PEER_PREFIX=dswbv_peer
