@@ -420,14 +420,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cfg.slot.present = true;
     cfg.slot.trunk = cfg.trunk;
     cfg.slot.access_vlan = vlan;
-    if (cfg.trunk)
+    if (cfg.trunk) {
         for (unsigned i = 0; i < 32; ++i)
             if ((window >> i) & 1) {
                 const unsigned v = (vlan + i) & 0xfff;
                 cfg.slot.allowed[v >> 6] |= uint64_t{1} << (v & 63);
             }
-    else
+    } else {
         cfg.slot.allowed[vlan >> 6] |= uint64_t{1} << (vlan & 63);   // as Switch builds an access port's slot
+    }
 
     {
         Runner runner(w, cfg);
