@@ -98,8 +98,27 @@ private:
         return n;
     }
 
+    // The common burst, one flow or one neighbour: every frame known unicast to the same port,
+    // in the same VLAN and tagging, which that port carries as it is. Then the burst is staged
+    // whole, without a per-frame decision.
+    static bool one_egress(const DataplaneView &v, uint16_t n, const BurstDecision &d) noexcept {
+        const uint16_t out = d.out[0], vlan = d.vlan[0];
+        const bool tagged = d.tagged[0];
+        unsigned diff = 0;
+        for (uint16_t i = 1; i < n; ++i)
+            diff |= static_cast<unsigned>(d.out[i] ^ out) | static_cast<unsigned>(d.vlan[i] ^ vlan) |
+                    static_cast<unsigned>(d.tagged[i] != tagged);
+        if (diff != 0 || out >= kMaxPorts) return false;
+        const PortSlot &o = v.ports[out];
+        return o.carries(vlan) && o.trunk == tagged;
+    }
+
     void dispatch(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
                   const BurstDecision &d) noexcept {
+        if (one_egress(v, n, d)) {
+            tx_.push_burst(d.out[0], pkts, n);
+            return;
+        }
         rte_mbuf *dropped[kMaxBurst];
         unsigned ndropped = 0;
         PortCounters &pc = c_.port[in_port];

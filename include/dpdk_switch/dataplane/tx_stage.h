@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include <rte_mbuf.h>
 
@@ -22,14 +23,29 @@ public:
 
     void push(uint16_t port, rte_mbuf *m) noexcept {
         Batch &b = batch_[port];
-        if (b.n == 0) dirty_[ndirty_++] = static_cast<uint8_t>(port);
+        list(port, b);
         b.pkts[b.n++] = m;
         if (b.n == kBatch) [[unlikely]]
             flush_port(port);
     }
 
+    // n <= kMaxBurst frames for one port.
+    void push_burst(uint16_t port, rte_mbuf *const *pkts, uint16_t n) noexcept {
+        Batch &b = batch_[port];
+        list(port, b);
+        if (b.n + n > kBatch) [[unlikely]]
+            flush_port(port);
+        std::memcpy(b.pkts + b.n, pkts, n * sizeof(*pkts));
+        b.n = static_cast<uint16_t>(b.n + n);
+        if (b.n == kBatch) [[unlikely]]
+            flush_port(port);
+    }
+
     void flush() noexcept {
-        for (unsigned i = 0; i < ndirty_; ++i) flush_port(dirty_[i]);
+        for (unsigned i = 0; i < ndirty_; ++i) {
+            batch_[dirty_[i]].listed = false;
+            flush_port(dirty_[i]);
+        }
         ndirty_ = 0;
     }
 
@@ -39,8 +55,17 @@ public:
 private:
     struct Batch {
         uint16_t n = 0;
+        bool listed = false;   // in dirty_ until the next flush(), even after a full batch left early
         rte_mbuf *pkts[kBatch];
     };
+    // Each port at most once in dirty_ between two flush() calls (a batch that filled up and
+    // left early stays listed), so dirty_ never holds more than kMaxPorts entries.
+    void list(uint16_t port, Batch &b) noexcept {
+        if (!b.listed) {
+            b.listed = true;
+            dirty_[ndirty_++] = static_cast<uint8_t>(port);
+        }
+    }
     void flush_port(uint16_t port) noexcept;
     void send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n) noexcept;
 
