@@ -412,7 +412,6 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
 
 void Switch::housekeeping() {
     watch_interfaces();
-    watch_links();
     report_learn_refusals();
     report_mbuf_shortage();
     if (aging_s_ != 0) macs_->age(aging_s_);
@@ -474,7 +473,7 @@ void Switch::report_mbuf_shortage() {
 }
 
 // A link that goes down or comes back is said once (a vhost or memif peer leaving or
-// returning, a veth peer going down); the state is read at most once a second.
+// returning, a veth peer going down).
 void Switch::watch_links() {
     for (const auto &sp : ports_) {
         if (!sp) continue;

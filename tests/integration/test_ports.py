@@ -291,6 +291,7 @@ def test_memif_peer_exchanges_traffic_and_comes_back(netns, switch, testpmd, soc
     wait_ping(c1, PEER_IP)
     stats = sw.port_stats()["app1"]
     assert stats["rx_packets"] > 0 and stats["tx_packets"] > 0, stats
+    wait_for(lambda: "port app1: link up (peer connected)" in sw.log(), 3, what="the switch to log the peer's arrival")
 
     peer.stop(kill=True)
     wait_link(sw, "app1", False)

@@ -114,6 +114,9 @@ public:
     Status start_capture(const std::string &port, const std::string &path, uint64_t count, uint8_t dirs);
     Status stop_capture(const std::string &port);
     void poll_captures();
+    // Logs a port's link going down or up (a vhost/memif peer leaving or returning). Every
+    // control-loop turn (<= 50 ms): a peer that comes and goes within a second is still seen.
+    void watch_links();
     void watch_interfaces();   // notices a kernel-backed port's interface vanishing (or back)    // every control-loop turn: writes queued frames, ends finished captures
     const CaptureSession *capture(unsigned index) const { return index < kMaxPorts ? captures_[index].get() : nullptr; }
 
@@ -124,7 +127,6 @@ private:
     void publish_view();
     void report_learn_refusals();
     void report_mbuf_shortage();
-    void watch_links();
     PortTotals raw_port_totals(unsigned index) const;
 
     Config cfg_;
