@@ -99,26 +99,48 @@ private:
     }
 
     // The common burst, one flow or one neighbour: every frame known unicast to the same port,
-    // in the same VLAN and tagging, which that port carries as it is. Then the burst is staged
-    // whole, without a per-frame decision.
-    static bool one_egress(const DataplaneView &v, uint16_t n, const BurstDecision &d) noexcept {
+    // in the same VLAN and tagging. Floods and mixed bursts leave at the first frame that differs.
+    static bool one_egress(uint16_t n, const BurstDecision &d) noexcept {
         const uint16_t out = d.out[0], vlan = d.vlan[0];
         const bool tagged = d.tagged[0];
-        unsigned diff = 0;
+        if (out >= kMaxPorts) return false;
         for (uint16_t i = 1; i < n; ++i)
-            diff |= static_cast<unsigned>(d.out[i] ^ out) | static_cast<unsigned>(d.vlan[i] ^ vlan) |
-                    static_cast<unsigned>(d.tagged[i] != tagged);
-        if (diff != 0 || out >= kMaxPorts) return false;
+            if (d.out[i] != out || d.vlan[i] != vlan || d.tagged[i] != tagged) return false;
+        return true;
+    }
+
+    // Stages such a burst whole, with its tag edit done in one loop. False if the port does not
+    // carry the VLAN (the per-frame path counts that).
+    bool dispatch_one_egress(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
+                             const BurstDecision &d) noexcept {
+        const uint16_t out = d.out[0], vlan = d.vlan[0];
         const PortSlot &o = v.ports[out];
-        return o.carries(vlan) && o.trunk == tagged;
+        if (!o.carries(vlan)) [[unlikely]]
+            return false;
+        if (o.trunk != d.tagged[0]) [[unlikely]] {
+            if (!o.trunk) {
+                for (uint16_t i = 0; i < n; ++i) vlan_untag_in_place(pkts[i]);
+            } else {
+                uint16_t k = 0;
+                for (uint16_t i = 0; i < n; ++i) {
+                    if (vlan_tag_in_place(pkts[i], vlan)) [[likely]] {
+                        pkts[k++] = pkts[i];
+                    } else {
+                        c_.port[in_port].drops[static_cast<unsigned>(DropReason::no_mbufs)].inc();
+                        rte_pktmbuf_free(pkts[i]);
+                    }
+                }
+                n = k;
+            }
+        }
+        if (n != 0) tx_.push_burst(out, pkts, n);
+        return true;
     }
 
     void dispatch(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
                   const BurstDecision &d) noexcept {
-        if (one_egress(v, n, d)) {
-            tx_.push_burst(d.out[0], pkts, n);
+        if (one_egress(n, d) && dispatch_one_egress(v, in_port, pkts, n, d)) [[likely]]
             return;
-        }
         rte_mbuf *dropped[kMaxBurst];
         unsigned ndropped = 0;
         PortCounters &pc = c_.port[in_port];
