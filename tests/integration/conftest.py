@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 CONTAINER_SH = REPO / "scripts" / "container.sh"
 CTL_DIR = Path("/run/dpdk_switch")
 DPDK_RUNTIME_DIR = Path("/var/run/dpdk")
+HUGEPAGE_DIR = Path("/dev/hugepages")
 PID = os.getpid()
 NAME_PREFIX = "dswt"
 SUBNET = "10.77.0"  # containers get SUBNET.2, .3, ... /24 (each test has its own namespaces)
@@ -277,6 +278,10 @@ class Switch:
         if self.sock.is_socket():
             self.sock.unlink()
         shutil.rmtree(DPDK_RUNTIME_DIR / self.prefix, ignore_errors=True)
+        # A primary on hugepages without --in-memory (the dpdk-dumpcap test) keeps its hugepage
+        # files after exit, for secondaries that might still attach: 256 MiB per run otherwise.
+        for f in HUGEPAGE_DIR.glob(f"{self.prefix}map_*"):
+            f.unlink(missing_ok=True)
 
     # Shortcuts for what most tests read.
     def mac_table(self):
