@@ -32,6 +32,8 @@ set -uo pipefail
 
 # shellcheck source=bench_env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/bench_env.sh"   # ROOT PY BUILD_DIR SWITCH_BIN CTL_BIN TESTPMD
+# shellcheck source=bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"   # processes, packages, the private OVS-DPDK
 
 NS1=dswb1 NS2=dswb2 IF1=dswbv1 IF2=dswbv2 IP1=172.18.0.2 IP2=172.18.0.3 PLEN=24
 BR=dswbbr0          # the Linux bridge
@@ -60,8 +62,6 @@ declare -A SKIP=()        # path -> why it is not run
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench_containers: $*"; exit 1; }
 usage() { sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
-
-is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
 
 select_paths() {  # ONLY -> PATHS
   local want=' ' w p
@@ -109,36 +109,8 @@ wants() { [[ " $PATHS " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------- processes
 
-track()   { PIDS+=("$1"); }
-untrack() { local p keep=(); for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; PIDS=("${keep[@]}"); }
-
-alive() {  # PID: running (an exited but unreaped child is a zombie, which kill -0 still accepts)
-  local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $st != Z* ]]
-}
-
-reap() {  # PID: wait for our child; returns its exit status
-  local rc=0; wait "$1" 2>/dev/null || rc=$?; untrack "$1"; return $rc
-}
-
-stop_pid() {  # PID [GRACE_S]: SIGTERM, then SIGKILL after GRACE_S (10); returns its exit status
-  local pid=$1 end=$((SECONDS + ${2:-10}))
-  kill -TERM "$pid" 2>/dev/null
-  while alive "$pid" && [ $SECONDS -lt $end ]; do sleep 0.1; done
-  alive "$pid" && { log "  pid $pid ignored SIGTERM: SIGKILL"; kill -KILL "$pid" 2>/dev/null; }
-  reap "$pid"
-}
-
-stop_foreign_pid() {  # PID: a daemon we started but is not our child (OVS detaches)
-  local pid=$1 end=$((SECONDS + 10))
-  kill -TERM "$pid" 2>/dev/null
-  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { log "  pid $pid ignored SIGTERM: SIGKILL"; kill -KILL "$pid" 2>/dev/null; }
-  return 0
-}
-
 # shellcheck source=scripts/bench_quiet.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench_quiet.sh"
-
 
 watch_start() {  # samples the CPU for other people's work while we measure (see "watch" below)
   rm -f "$TMP/watch.json"
@@ -150,10 +122,6 @@ watch_stop() {  # -> the sampler's JSON: {"samples", "elapsed_s", "cpu_s", "cpu_
   [ -n "$WATCH_PID" ] && stop_pid "$WATCH_PID" 3
   WATCH_PID=''
   cat "$TMP/watch.json" 2>/dev/null || echo '{}'
-}
-
-nap() {  # SECONDS: a sleep that a signal interrupts at once (the trap then stops it)
-  sleep "$1" & local p=$!; track $p; wait $p; untrack $p
 }
 
 # ---------------------------------------------------------------- setup and cleanup
@@ -174,16 +142,6 @@ cleanup() {
   rm -rf "/var/run/dpdk/$SW_PREFIX" "/var/run/dpdk/$TP_PREFIX"   # EAL runtime dirs (empty with --in-memory)
   exit $rc
 }
-
-apt_install() {  # PKG...: quietly, waiting for another apt to finish
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
-    --no-install-recommends "$@" >"$LOGDIR/apt-install.log" 2>&1 && return 0
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq >>"$LOGDIR/apt-install.log" 2>&1
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
-    --no-install-recommends "$@" >>"$LOGDIR/apt-install.log" 2>&1
-}
-
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 setup() {
   [ "$(id -u)" -eq 0 ] || die "needs root"
@@ -217,7 +175,7 @@ setup() {
       mkdir -p /sys/fs/bpf && mount -t bpf bpf /sys/fs/bpf 2>/dev/null && BPFFS_MOUNTED=1
     fi
   fi
-  wants ovs-afp && ovs_setup
+  wants ovs-afp && { ovs_setup || { SKIP[ovs-afp]=$OVS_NOTE; log "  OVS-DPDK row skipped: $OVS_NOTE"; }; }
   make_containers
 }
 
@@ -232,72 +190,6 @@ make_containers() {
   bash "$ROOT/scripts/container.sh" add "$NS2" "$IF2" "$IP2/$PLEN" --no-ipv6 || die "container $NS2 failed"
 }
 
-# ---------------------------------------------------------------- OVS-DPDK (a private instance)
-
-ovs() { OVS_RUNDIR=$OVS_RUN OVS_LOGDIR=$OVS_RUN OVS_DBDIR=$OVS_RUN OVS_SYSCONFDIR=$OVS_RUN "$@"; }
-
-ovs_setup() {  # install openvswitch-switch-dpdk if missing; OVS_OK=1 when a DPDK ovs-vswitchd is there
-  local dpdk_bin=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
-  if ! have_pkg openvswitch-switch-dpdk && [ $INSTALL = 1 ]; then
-    log "installing openvswitch-switch-dpdk (apt) ..."
-    apt_install openvswitch-switch-dpdk || log "  apt-get install openvswitch-switch-dpdk failed (logs/apt-install.log)"
-  fi
-  # Debian's alternative for /usr/sbin/ovs-vswitchd may still point at the build without DPDK; run
-  # the DPDK build through a symlink named ovs-vswitchd, so that its process name stays
-  # "ovs-vswitchd" (what every bench's wait for a quiet CPU looks for), without touching the
-  # system's alternatives.
-  if [ -x "$dpdk_bin" ]; then
-    mkdir -p "$TMP/ovsbin" && ln -sf "$dpdk_bin" "$TMP/ovsbin/ovs-vswitchd" && OVS_VSWITCHD=$TMP/ovsbin/ovs-vswitchd
-  fi
-  if ! command -v ovsdb-server >/dev/null || ! command -v "$OVS_VSWITCHD" >/dev/null; then
-    OVS_NOTE="openvswitch-switch-dpdk is not installed"
-  elif ! "$OVS_VSWITCHD" --version 2>/dev/null | grep -q DPDK; then
-    OVS_NOTE="$OVS_VSWITCHD has no DPDK"
-  elif [ "$MEM" != huge ]; then
-    OVS_NOTE="OVS-DPDK needs hugepages"
-  else
-    OVS_OK=1
-  fi
-  [ $OVS_OK = 1 ] || { SKIP[ovs-afp]=$OVS_NOTE; log "  OVS-DPDK row skipped: $OVS_NOTE"; }
-}
-
-ovs_start() {  # NAME DEVARGS0 DEVARGS1: ovsdb-server + ovs-vswitchd, netdev bridge, two dpdk ports
-  local name=$1 pid p
-  OVS_RUN=$(mktemp -d "$TMP/ovs.XXXXXX") || return 1
-  ovsdb-tool create "$OVS_RUN/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
-  ovs ovsdb-server "$OVS_RUN/conf.db" --remote="punix:$OVS_RUN/db.sock" --pidfile="$OVS_RUN/ovsdb-server.pid" \
-      --detach --no-chdir --log-file="$OVS_RUN/ovsdb-server.log" || return 1
-  pid=$(cat "$OVS_RUN/ovsdb-server.pid") && OVS_PIDS+=("$pid")
-  ovs ovs-vsctl --no-wait init || return 1
-  ovs ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-socket-mem=1024 \
-      other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 other_config:dpdk-extra=--no-pci || return 1
-  ovs "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" --pidfile="$OVS_RUN/ovs-vswitchd.pid" --detach --no-chdir \
-      --log-file="$OVS_RUN/ovs-vswitchd.log" || return 1
-  pid=$(cat "$OVS_RUN/ovs-vswitchd.pid") && OVS_PIDS+=("$pid")
-  ovs ovs-vsctl --timeout=60 add-br "$OVS_BR" -- set bridge "$OVS_BR" datapath_type=netdev || return 1
-  ovs ovs-vsctl --timeout=60 add-port "$OVS_BR" p0 -- set Interface p0 type=dpdk "options:dpdk-devargs=\"$2\"" || return 1
-  ovs ovs-vsctl --timeout=60 add-port "$OVS_BR" p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=\"$3\"" || return 1
-  for p in p0 p1; do
-    [ "$(ovs ovs-vsctl get Interface $p ofport)" -gt 0 ] 2>/dev/null \
-      || { log "  OVS port $p: $(ovs ovs-vsctl get Interface $p error 2>&1)"; return 1; }
-  done
-}
-
-ovs_stop() {  # stops the private OVS, removes the tap netdevs it leaves (ANCHORS.md pitfall 8)
-  [ -n "$OVS_RUN" ] || return 0
-  local p dev
-  ovs timeout 20 ovs-appctl -t ovs-vswitchd exit --cleanup >/dev/null 2>&1
-  ovs timeout 10 ovs-appctl -t ovsdb-server exit >/dev/null 2>&1
-  for p in "${OVS_PIDS[@]}"; do stop_foreign_pid "$p"; done
-  OVS_PIDS=()
-  for dev in "$OVS_BR" ovs-netdev; do
-    [ -e "/sys/class/net/$dev/tun_flags" ] && ip link del "$dev" 2>/dev/null
-  done
-  [ -n "$LOGDIR" ] && cat "$OVS_RUN"/*.log >"$LOGDIR/$OVS_LOGNAME.log" 2>/dev/null
-  rm -rf "$OVS_RUN"
-  OVS_RUN=''
-}
-
 # ---------------------------------------------------------------- the forwarders
 
 open_fifo() {  # -> FIFO: testpmd's stdin, held open by us (testpmd quits on EOF)
@@ -308,7 +200,7 @@ open_fifo() {  # -> FIFO: testpmd's stdin, held open by us (testpmd quits on EOF
 
 close_fifo() { [ -n "$FIFO_FD" ] && { exec {FIFO_FD}>&-; FIFO_FD=''; rm -f "$TMP/testpmd.in"; }; return 0; }
 
-FWD_PID='' FWD_CMD='' FWD_LOG='' OVS_LOGNAME=''
+FWD_PID='' FWD_CMD='' FWD_LOG=''
 
 ctl_stats() { "$CTL_BIN" --socket "$SOCK" --json show port stats all; }
 
@@ -368,9 +260,8 @@ start_path() {  # PATH NAME: starts the forwarder; returns 1 (and logs why) if i
       log "  dpdk_switch did not answer on its control socket (logs/$name.log)"; return 1
       ;;
     ovs-afp)
-      OVS_LOGNAME=$name
       FWD_CMD="ovs-vswitchd (dpdk-init, pmd-cpu-mask=0x2, dpdk-lcore-mask=0x1, dpdk-extra=--no-pci), netdev bridge $OVS_BR, NORMAL, p0/p1 type=dpdk dpdk-devargs=net_af_packet0,iface=$IF1 / net_af_packet1,iface=$IF2"
-      ovs_start "$name" "net_af_packet0,iface=$IF1" "net_af_packet1,iface=$IF2" >"$FWD_LOG" 2>&1 \
+      ovs_start "net_af_packet0,iface=$IF1" "net_af_packet1,iface=$IF2" >"$FWD_LOG" 2>&1 \
         || { log "  OVS did not start (logs/$name.log)"; return 1; }
       ;;
   esac
@@ -380,7 +271,7 @@ stop_path() {  # PATH NAME -> exit status of the forwarder (0 for the bridge)
   local path=$1 name=$2 rc=0
   case $path in
     bridge) ip link del "$BR" 2>/dev/null ;;
-    ovs-afp) ovs_stop ;;
+    ovs-afp) ovs_stop "$FWD_LOG" ;;
     *)
       if [ -n "$FWD_PID" ]; then
         [[ $path == switch-* ]] && ctl_stats >"$LOGDIR/$name.stats.json" 2>/dev/null

@@ -28,6 +28,8 @@ set -uo pipefail
 
 # shellcheck source=bench_env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/bench_env.sh"   # ROOT PY BUILD_DIR SWITCH_BIN CTL_BIN TESTPMD
+# shellcheck source=bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"   # processes, packages, the private OVS-DPDK
 SW_PREFIX=dswbench        # EAL --file-prefix of the switch
 TP_PREFIX=dswbench_tp     # ... and of testpmd
 OVS_BR=dswbovs0           # the OVS bridge (its LOCAL port is a tap of that name)
@@ -48,8 +50,6 @@ MEM_ARGS=()    # EAL memory options: --in-memory, or --no-huge -m 1024
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench_pcap: $*"; exit 1; }
 usage() { sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
-
-is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
 
 parse_args() {
   while [ $# -gt 0 ]; do
@@ -92,17 +92,6 @@ parse_args() {
 
 # ---------------------------------------------------------------- processes
 
-track()   { PIDS+=("$1"); }
-untrack() { local p keep=(); for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; PIDS=("${keep[@]}"); }
-
-alive() {  # PID: running (an exited but unreaped child is a zombie, which kill -0 still accepts)
-  local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $st != Z* ]]
-}
-
-reap() {  # PID: wait for our child; returns its exit status
-  local rc=0; wait "$1" 2>/dev/null || rc=$?; untrack "$1"; return $rc
-}
-
 wait_pid() {  # PID LIMIT_S: wait for it to exit by itself; after LIMIT_S stop it
   local end=$((SECONDS + $2))
   while alive "$1" && [ $SECONDS -lt $end ]; do sleep 0.2; done
@@ -110,21 +99,8 @@ wait_pid() {  # PID LIMIT_S: wait for it to exit by itself; after LIMIT_S stop i
   reap "$1"
 }
 
-stop_pid() {  # PID [GRACE_S]: SIGTERM, then SIGKILL after GRACE_S (10); returns its exit status
-  local pid=$1 end=$((SECONDS + ${2:-10}))
-  kill -TERM "$pid" 2>/dev/null
-  while alive "$pid" && [ $SECONDS -lt $end ]; do sleep 0.1; done
-  alive "$pid" && { log "  pid $pid ignored SIGTERM: SIGKILL"; kill -KILL "$pid" 2>/dev/null; }
-  reap "$pid"
-}
-
 # shellcheck source=scripts/bench_quiet.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench_quiet.sh"
-
-
-nap() {  # SECONDS: a sleep that a signal interrupts at once (the trap then stops it)
-  sleep "$1" & local p=$!; track $p; wait $p; untrack $p
-}
 
 cleanup() {
   local rc=$? p
@@ -153,7 +129,7 @@ setup() {
   : >"$RAW"
   setup_memory
   setup_pcaps
-  [ $RUN_OVS = 1 ] && ovs_setup
+  [ $RUN_OVS = 1 ] && { ovs_setup || { RUN_OVS=0; log "bench_pcap: OVS-DPDK rows skipped: $OVS_NOTE"; }; }
 }
 
 setup_memory() {  # hugepages when the kernel gives them; --no-huge cannot be combined with --in-memory
@@ -261,80 +237,6 @@ run_switch() {  # TRAFFIC RUN: one run; appends its record to $RAW
 }
 
 # ---------------------------------------------------------------- OVS-DPDK (a private instance)
-
-ovs() { OVS_RUNDIR=$OVS_RUN OVS_LOGDIR=$OVS_RUN OVS_DBDIR=$OVS_RUN OVS_SYSCONFDIR=$OVS_RUN "$@"; }
-
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-
-ovs_setup() {  # install openvswitch-switch-dpdk if missing; OVS_OK=1 when a DPDK ovs-vswitchd is there
-  local dpdk_bin=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
-  if ! have_pkg openvswitch-switch-dpdk && [ $INSTALL = 1 ]; then
-    log "installing openvswitch-switch-dpdk (apt) ..."
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
-        openvswitch-switch-dpdk >"$LOGDIR/apt-install.log" 2>&1 \
-      || log "  apt-get install openvswitch-switch-dpdk failed (logs/apt-install.log)"
-  fi
-  # Debian's alternative for /usr/sbin/ovs-vswitchd may still point at the build without DPDK; run
-  # the DPDK build through a symlink named ovs-vswitchd, so that its process name stays
-  # "ovs-vswitchd" (what every bench's wait for a quiet CPU looks for), without touching the
-  # system's alternatives.
-  if [ -x "$dpdk_bin" ]; then
-    mkdir -p "$TMP/ovsbin" && ln -sf "$dpdk_bin" "$TMP/ovsbin/ovs-vswitchd" && OVS_VSWITCHD=$TMP/ovsbin/ovs-vswitchd
-  fi
-  if ! command -v ovsdb-server >/dev/null || ! command -v "$OVS_VSWITCHD" >/dev/null; then
-    OVS_NOTE="openvswitch-switch-dpdk is not installed"
-  elif ! "$OVS_VSWITCHD" --version 2>/dev/null | grep -q DPDK; then
-    OVS_NOTE="$OVS_VSWITCHD has no DPDK"
-  elif [ "$MEM" != huge ]; then
-    OVS_NOTE="OVS-DPDK needs hugepages (dpdk-socket-mem)"
-  else
-    OVS_OK=1
-  fi
-  [ $OVS_OK = 1 ] || { RUN_OVS=0; log "bench_pcap: OVS-DPDK rows skipped: $OVS_NOTE"; }
-}
-
-ovs_start() {  # DEVARGS0 DEVARGS1: ovsdb-server + ovs-vswitchd, netdev bridge (NORMAL), two dpdk ports
-  local pid p
-  OVS_RUN=$(mktemp -d "$TMP/ovs.XXXXXX") || return 1
-  ovsdb-tool create "$OVS_RUN/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
-  ovs ovsdb-server "$OVS_RUN/conf.db" --remote="punix:$OVS_RUN/db.sock" --pidfile="$OVS_RUN/ovsdb-server.pid" \
-      --detach --no-chdir --log-file="$OVS_RUN/ovsdb-server.log" || return 1
-  pid=$(cat "$OVS_RUN/ovsdb-server.pid") && OVS_PIDS+=("$pid")
-  ovs ovs-vsctl --no-wait init || return 1
-  ovs ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-socket-mem=1024 \
-      other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 other_config:dpdk-extra=--no-pci || return 1
-  ovs "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" --pidfile="$OVS_RUN/ovs-vswitchd.pid" --detach --no-chdir \
-      --log-file="$OVS_RUN/ovs-vswitchd.log" || return 1
-  pid=$(cat "$OVS_RUN/ovs-vswitchd.pid") && OVS_PIDS+=("$pid")
-  ovs ovs-vsctl --timeout=60 add-br "$OVS_BR" -- set bridge "$OVS_BR" datapath_type=netdev || return 1
-  # The devargs hold commas: double-quoted inside the argument (ANCHORS.md pitfall 5).
-  ovs ovs-vsctl --timeout=60 add-port "$OVS_BR" p0 -- set Interface p0 type=dpdk "options:dpdk-devargs=\"$1\"" || return 1
-  ovs ovs-vsctl --timeout=60 add-port "$OVS_BR" p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=\"$2\"" || return 1
-  for p in p0 p1; do
-    [ "$(ovs ovs-vsctl get Interface $p ofport)" -gt 0 ] 2>/dev/null \
-      || { log "  OVS port $p: $(ovs ovs-vsctl get Interface $p error 2>&1)"; return 1; }
-  done
-}
-
-ovs_stop() {  # [LOGFILE]: stops the private OVS, removes the tap netdevs it leaves (ANCHORS.md pitfall 8)
-  [ -n "$OVS_RUN" ] || return 0
-  local p dev end
-  ovs timeout 20 ovs-appctl -t ovs-vswitchd exit --cleanup >/dev/null 2>&1
-  ovs timeout 10 ovs-appctl -t ovsdb-server exit >/dev/null 2>&1
-  for p in "${OVS_PIDS[@]}"; do   # daemons, not our children: no wait(1)
-    end=$((SECONDS + 10))
-    kill -TERM "$p" 2>/dev/null
-    while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && { log "  pid $p ignored SIGTERM: SIGKILL"; kill -KILL "$p" 2>/dev/null; }
-  done
-  OVS_PIDS=()
-  for dev in "$OVS_BR" ovs-netdev; do
-    [ -e "/sys/class/net/$dev/tun_flags" ] && ip link del "$dev" 2>/dev/null
-  done
-  [ -n "${1:-}" ] && cat "$OVS_RUN"/ovs-vswitchd.log "$OVS_RUN"/ovsdb-server.log >>"$1" 2>/dev/null
-  rm -rf "$OVS_RUN"
-  OVS_RUN=''
-}
 
 ovs_sample() {  # -> {"t0":..,"t1":..,"ports":"<ovs-ofctl dump-ports>"}: the ports' live rte_eth_stats
   local t0 t1 out
