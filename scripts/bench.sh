@@ -29,9 +29,8 @@
 # env: DSW_BUILD_DIR (default ./build; when set, bench.sh never builds), PYTHON (default /usr/bin/python3)
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PY=${PYTHON:-/usr/bin/python3}
-BUILD_DIR=${DSW_BUILD_DIR:-$ROOT/build}
+# shellcheck source=bench_env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_env.sh"   # ROOT PY BUILD_DIR (and PYTHONPATH for bench_common.py)
 GBENCH_BIN=$BUILD_DIR/bench/dsw_bench_switch_path
 
 RUNS=3 QUICK=0 ONLY=gbench,pcap,containers,vhost RESULTS='' INSTALL=1 BUILD=1 FORCE=0
@@ -198,16 +197,7 @@ run_script() {  # PART TITLE QUICK_ARGS: scripts/bench_PART.sh with our runs, re
 
 PYHELPER=$(cat <<'EOF'
 import json, os, platform, re, statistics, subprocess, sys
-
-def load(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-def fmt(x, spec="%.2f"):
-    return "-" if x is None else spec % x
+from bench_common import fmt, load, machine_meta
 
 def ratio(a, b):
     return a / b if a is not None and b else None
@@ -385,24 +375,11 @@ def summarize(results, out_json, out_txt, meta_kv):
     open(out_txt, "w").write(text)
     return text
 
-def meta():
-    info = open("/proc/cpuinfo").read()
-    get = lambda k: (re.search(r"^%s\s*:\s*(.*)$" % k, info, re.M) or [None, ""])[1]
-    def ver(pkg):
-        try:
-            return subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg], capture_output=True,
-                                  text=True).stdout
-        except OSError:
-            return ""
-    return "\n".join(["cpu_model=" + get("model name"), "cpu_mhz=" + get("cpu MHz"), "ncpu=%d" % os.cpu_count(),
-                      "kernel=" + platform.release(), "dpdk=" + ver("dpdk"), "ovs=" + ver("openvswitch-switch-dpdk"),
-                      "iperf3=" + ver("iperf3"), "host=" + platform.node()])
-
 cmd, args = sys.argv[1], sys.argv[2:]
 if cmd == "summarize":
     print(summarize(args[0], args[1], args[2], args[3:]), end="")
 elif cmd == "meta":
-    print(meta())
+    print(machine_meta())
 else:
     sys.exit("pyhelper: unknown command " + cmd)
 EOF

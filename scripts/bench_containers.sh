@@ -382,6 +382,7 @@ plan_summary() {
 
 PYHELPER=$(cat <<'EOF'
 import json, os, platform, re, statistics, subprocess, sys
+from bench_common import fmt, load, machine_meta
 
 LABELS = {
     "bridge": "Linux bridge (tx off)",
@@ -401,13 +402,6 @@ RATIOS = [
     ("switch-xdp", "testpmd-xdp", None),
     ("switch-afp-sleep", "switch-afp", None),
 ]
-
-def load(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 def ping_result(path):
     try:
@@ -551,9 +545,6 @@ def med(vals):
     ok = [v for v in vals if v is not None]
     return statistics.median(ok) if ok else None
 
-def fmt(x, spec="%.2f"):
-    return "-" if x is None else spec % x
-
 def thousands(x):
     return "-" if x is None else "{:,.0f}".format(x)
 
@@ -626,19 +617,6 @@ def summarize(raw, out_json, out_txt, meta_kv):
     open(out_txt, "w").write(text)
     return text
 
-def cpu_meta():
-    info = open("/proc/cpuinfo").read()
-    get = lambda k: (re.search(r"^%s\s*:\s*(.*)$" % k, info, re.M) or [None, ""])[1]
-    def ver(pkg):
-        try:
-            return subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg], capture_output=True,
-                                  text=True).stdout
-        except OSError:
-            return ""
-    return "\n".join(["cpu_model=" + get("model name"), "cpu_mhz=" + get("cpu MHz"),
-                      "kernel=" + platform.release(), "dpdk=" + ver("dpdk"), "iperf3=" + ver("iperf3"),
-                      "ovs=" + ver("openvswitch-switch-dpdk"), "host=" + platform.node()])
-
 cmd, args = sys.argv[1], sys.argv[2:]
 if cmd == "record":
     print(record(*args))
@@ -649,7 +627,7 @@ elif cmd == "contended":
 elif cmd == "summarize":
     print(summarize(args[0], args[1], args[2], args[3:]), end="")
 elif cmd == "cpu-meta":
-    print(cpu_meta())
+    print(machine_meta())
 else:
     sys.exit("pyhelper: unknown command " + cmd)
 EOF

@@ -3,6 +3,7 @@
 # shellcheck shell=bash
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${PYTHON:-/usr/bin/python3}
+export PYTHONPATH="$ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}"   # bench_common.py for the embedded Python
 BUILD_DIR=${DSW_BUILD_DIR:-$ROOT/build}
 SWITCH_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch
 CTL_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch_ctl

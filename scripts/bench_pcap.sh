@@ -320,6 +320,7 @@ plan_summary() {
 
 PYHELPER=$(cat <<'EOF'
 import json, os, platform, re, statistics, subprocess, sys
+from bench_common import fmt, machine_meta
 
 CONTENDED_IDLE = float(os.environ.get("CONTENDED_IDLE", "45"))
 
@@ -427,9 +428,6 @@ def record(system, traffic, run, log, cmd, result, c0="", c1=""):
 
 SYSTEMS = ["testpmd io", "testpmd mac", "ovs normal", "dpdk_switch"]
 
-def fmt(x, spec="%.2f"):
-    return "-" if x is None else spec % x
-
 def summarize(raw, out_json, out_txt, meta_kv):
     runs = [json.loads(l) for l in open(raw) if l.strip()]
     traffics = list(dict.fromkeys(r["traffic"] for r in runs))
@@ -499,17 +497,6 @@ def summarize(raw, out_json, out_txt, meta_kv):
     open(out_txt, "w").write(text)
     return text
 
-def cpu_meta():
-    info = open("/proc/cpuinfo").read()
-    get = lambda k: (re.search(r"^%s\s*:\s*(.*)$" % k, info, re.M) or [None, ""])[1]
-    try:
-        dpdk = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "dpdk"], capture_output=True,
-                              text=True).stdout
-    except OSError:
-        dpdk = ""
-    return "\n".join(["cpu_model=" + get("model name"), "cpu_mhz=" + get("cpu MHz"),
-                      "kernel=" + platform.release(), "dpdk=" + dpdk, "host=" + platform.node()])
-
 cmd, args = sys.argv[1], sys.argv[2:]
 if cmd == "testpmd-result":
     print(json.dumps(testpmd_result(*args)))
@@ -522,7 +509,7 @@ elif cmd == "record":
 elif cmd == "summarize":
     print(summarize(args[0], args[1], args[2], args[3:]), end="")
 elif cmd == "cpu-meta":
-    print(cpu_meta())
+    print(machine_meta())
 else:
     sys.exit("pyhelper: unknown command " + cmd)
 EOF

@@ -18,6 +18,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from bench_common import load  # noqa: E402  (this script's own folder)
+
 SWITCH = "#d62728"
 COLORS = {
     "testpmd io": "#9e9e9e", "testpmd mac": "#6baed6", "ovs normal": "#ff9f40", "dpdk_switch": SWITCH,
@@ -29,14 +31,6 @@ PCAP_LABELS = {"testpmd io": "testpmd io (ceiling)", "testpmd mac": "testpmd mac
 PATH_LABELS = {"bridge": "Linux bridge", "testpmd-afp": "testpmd io\naf_packet", "switch-afp": "dpdk_switch\naf_packet",
                "switch-afp-sleep": "dpdk_switch\naf_packet\nidle_sleep",
                "testpmd-xdp": "testpmd io\naf_xdp", "switch-xdp": "dpdk_switch\naf_xdp", "ovs-afp": "OVS-DPDK\naf_packet"}
-
-
-def load(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 
 def spread(vals, med):
