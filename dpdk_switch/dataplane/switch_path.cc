@@ -10,7 +10,13 @@ namespace dsw {
 
 namespace {
 constexpr unsigned kPrefetchAhead = 4;
-constexpr uint8_t kNone = 0xff;
+// What pass 2 does with frame i: kDropped, or a set of these bits.
+constexpr uint8_t kDropped = 0xff;
+constexpr uint8_t kGroupDst = 1;   // broadcast or multicast destination: flooded, not looked up
+constexpr uint8_t kArp = 2;
+constexpr uint8_t kIp6 = 4;        // may be neighbour discovery
+// No MAC key has bit 63 (a VLAN id < 4096 sits in the top 16 bits).
+constexpr MacKey kNoKey = ~MacKey{0};
 }  // namespace
 
 uint16_t SwitchPath::handle_nd(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uint16_t port,
@@ -40,17 +46,19 @@ uint16_t SwitchPath::handle_arp(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uin
 
 void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,
                           LcoreCounters &c) noexcept {
-    // Pass 1: parse, and gather the keys of every frame that survives: sources first, then the
-    // unicast destinations, so that one bulk lookup (<= 64 keys) serves learning and forwarding.
-    MacKey keys[2 * kMaxBurst];
-    uint32_t hashes[2 * kMaxBurst];
-    uint8_t src_slot[kMaxBurst];   // index into keys[] of frame i's source, kNone if dropped
-    uint8_t dst_slot[kMaxBurst];   // index of its destination, kNone for group destinations
-    uint16_t arp_off[kMaxBurst];   // ARP frames: offset of the ARP body; 0 otherwise
-    uint16_t ip6_off[kMaxBurst];   // IPv6 frames: offset of the IPv6 header; 0 otherwise
-    uint64_t dsts[kMaxBurst];
+    // Two passes. The first parses every frame and starts the fetch of the buckets of its source
+    // and destination, so that the memory of all 64 lookups is in flight at once; the second
+    // learns, looks up and decides, frame by frame. What passes between them is kept to a few
+    // words per frame: on this path stores, not arithmetic, were the limit (the older four-pass
+    // form wrote 14 words per frame into scratch arrays).
+    MacKey skey[kMaxBurst], dkey[kMaxBurst];
+    uint32_t shash[kMaxBurst], dhash[kMaxBurst];
+    uint8_t kind[kMaxBurst];
     const PortSlot &port = *in.slot;
-    unsigned nkeys = 0;
+    // The VLAN check below lets a frame through only if it is tagged exactly when the port is a
+    // trunk: so the tag, and where L3 starts, are the port's.
+    d.tagged = port.trunk;
+    const uint16_t l3_off = port.trunk ? RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) : RTE_ETHER_HDR_LEN;
     for (uint16_t i = 0; i < n; ++i) {
         if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
         const L2Frame f = parse_l2(pkts[i]);
@@ -64,40 +72,50 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
             drop = static_cast<uint8_t>(DropReason::vlan_not_allowed);
         if (drop != kNoDrop) [[unlikely]] {
             d.out[i] = kOutDrop | drop;
-            src_slot[i] = kNone;
+            kind[i] = kDropped;
             continue;
         }
         d.vlan[i] = vlan;
-        d.tagged[i] = f.tagged;
-        d.out[i] = 0;
-        dsts[i] = f.dst;
-        arp_off[i] = f.ethertype == RTE_ETHER_TYPE_ARP ? f.l3_off : 0;
-        ip6_off[i] = f.ethertype == RTE_ETHER_TYPE_IPV6 ? f.l3_off : 0;
-        keys[nkeys] = make_mac_key(f.src, vlan);
-        hashes[nkeys] = macs_.hash_and_prefetch(keys[nkeys]);   // fetched while we parse on
-        src_slot[i] = static_cast<uint8_t>(nkeys++);
+        skey[i] = make_mac_key(f.src, vlan);
+        shash[i] = macs_.hash_and_prefetch(skey[i]);
+        // A group destination needs no lookup; doing one anyway keeps these loops straight.
+        dkey[i] = make_mac_key(f.dst, vlan);
+        dhash[i] = macs_.hash_and_prefetch(dkey[i]);
+        kind[i] = static_cast<uint8_t>((mac_is_multicast(f.dst) ? kGroupDst : 0) |
+                                       (f.ethertype == RTE_ETHER_TYPE_ARP ? kArp : 0) |
+                                       (f.ethertype == RTE_ETHER_TYPE_IPV6 ? kIp6 : 0));
     }
+
+    // Pass 2: the lookups, alone in their loop so that many are in flight at once (with learning
+    // and the decision in the same loop, fewer fit in the core's window and 2048-MAC traffic
+    // lost a cycle per frame). A burst of one flow repeats its keys: the previous result is
+    // reused, kept in a register (read back from memory it would chain store-to-load forwards).
+    int32_t sslot[kMaxBurst], dslot[kMaxBurst];
+    MacKey prev_s = kNoKey, prev_d = kNoKey;
+    int32_t slot_s = -1, slot_d = -1;
     for (uint16_t i = 0; i < n; ++i) {
-        if (src_slot[i] == kNone) continue;
-        if (mac_is_multicast(dsts[i])) {
-            dst_slot[i] = kNone;
+        if (kind[i] == kDropped) [[unlikely]]
             continue;
+        if (skey[i] != prev_s) {
+            prev_s = skey[i];
+            slot_s = macs_.lookup_hashed(skey[i], shash[i]);
         }
-        keys[nkeys] = make_mac_key(dsts[i], d.vlan[i]);
-        hashes[nkeys] = macs_.hash_and_prefetch(keys[nkeys]);
-        dst_slot[i] = static_cast<uint8_t>(nkeys++);
+        sslot[i] = slot_s;
+        if (dkey[i] != prev_d) {
+            prev_d = dkey[i];
+            slot_d = macs_.lookup_hashed(dkey[i], dhash[i]);
+        }
+        dslot[i] = slot_d;
     }
-    if (nkeys == 0) [[unlikely]]
-        return;
 
-    int32_t pos[2 * kMaxBurst];
-    macs_.lookup_bulk_hashed(keys, hashes, nkeys, pos);
-
-    // Pass 2: learn the sources (a table write only for a new MAC), then decide.
+    // Pass 3: learn the sources (a table write only for a new MAC), then decide. A MAC learned
+    // here is missed by the lookups of the rest of the burst: learning looks again before it
+    // inserts, and a destination learned meanwhile is flooded once more.
     for (uint16_t i = 0; i < n; ++i) {
-        if (src_slot[i] == kNone) continue;
-        const uint8_t s = src_slot[i];
-        switch (macs_.learn(keys[s], pos[s], in.port, now_s)) {
+        const uint8_t k = kind[i];
+        if (k == kDropped) [[unlikely]]
+            continue;
+        switch (macs_.learn(skey[i], sslot[i], in.port, now_s)) {
         case LearnResult::refreshed: break;
         case LearnResult::learned: c.sw.learned.inc(); break;
         case LearnResult::moved: c.sw.moves.inc(); break;
@@ -106,26 +124,25 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         case LearnResult::port_limit: c.sw.learn_port_limit.inc(); break;
         }
         // One test covers both rare kinds, so IPv4 pays a single branch for the proxies.
-        if ((arp_off[i] | ip6_off[i]) != 0 && arp_ != nullptr) [[unlikely]] {
-            const uint16_t verdict = arp_off[i] ? handle_arp(pkts[i], arp_off[i], d.vlan[i], in.port, c.sw)
-                                                : handle_nd(pkts[i], ip6_off[i], d.vlan[i], in.port, c);
+        if ((k & (kArp | kIp6)) != 0 && arp_ != nullptr) [[unlikely]] {
+            const uint16_t verdict = (k & kArp) ? handle_arp(pkts[i], l3_off, d.vlan[i], in.port, c.sw)
+                                                : handle_nd(pkts[i], l3_off, d.vlan[i], in.port, c);
             if (verdict != 0) {
                 d.out[i] = verdict;
                 continue;
             }
         }
-        if (dst_slot[i] == kNone) {
+        if (k & kGroupDst) {
             d.out[i] = kOutFlood;
-            d.flood_kind[i] = dsts[i] == kMacMask ? kFloodBroadcast : kFloodMulticast;
+            d.flood_kind[i] = dkey[i] == make_mac_key(kMacMask, d.vlan[i]) ? kFloodBroadcast : kFloodMulticast;
             continue;
         }
-        const int32_t p = pos[dst_slot[i]];
-        if (p < 0) {
+        if (dslot[i] < 0) {
             d.out[i] = kOutFlood;
             d.flood_kind[i] = kFloodUnknownUnicast;
             continue;
         }
-        const uint16_t out = macs_.entry(p).port.load(std::memory_order_relaxed);
+        const uint16_t out = macs_.entry(dslot[i]).port.load(std::memory_order_relaxed);
         d.out[i] = out == in.port ? out_drop(DropReason::hairpin) : out;
     }
 }

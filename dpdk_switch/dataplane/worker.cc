@@ -102,10 +102,9 @@ private:
     // in the same VLAN and tagging. Floods and mixed bursts leave at the first frame that differs.
     static bool one_egress(uint16_t n, const BurstDecision &d) noexcept {
         const uint16_t out = d.out[0], vlan = d.vlan[0];
-        const bool tagged = d.tagged[0];
         if (out >= kMaxPorts) return false;
         for (uint16_t i = 1; i < n; ++i)
-            if (d.out[i] != out || d.vlan[i] != vlan || d.tagged[i] != tagged) return false;
+            if (d.out[i] != out || d.vlan[i] != vlan) return false;
         return true;
     }
 
@@ -117,7 +116,7 @@ private:
         const PortSlot &o = v.ports[out];
         if (!o.carries(vlan)) [[unlikely]]
             return false;
-        if (o.trunk != d.tagged[0]) [[unlikely]] {
+        if (o.trunk != d.tagged) [[unlikely]] {
             if (!o.trunk) {
                 for (uint16_t i = 0; i < n; ++i) vlan_untag_in_place(pkts[i]);
             } else {
@@ -148,13 +147,13 @@ private:
             const uint16_t out = d.out[i];
             uint16_t reason;
             if (out < kMaxPorts) [[likely]] {
-                reason = unicast(v.ports[out], out, pkts[i], d.vlan[i], d.tagged[i]);
+                reason = unicast(v.ports[out], out, pkts[i], d.vlan[i], d.tagged);
             } else if (out == kOutFlood) {
                 const uint8_t kind = d.flood_kind[i];
                 if (!storm_allows(v.ports[in_port], in_port, kind)) [[unlikely]]
                     reason = static_cast<uint16_t>(DropReason::storm_broadcast) + kind;
                 else
-                    reason = flood(v, in_port, d.vlan[i], d.tagged[i], pkts[i]);
+                    reason = flood(v, in_port, d.vlan[i], d.tagged, pkts[i]);
             } else if (out == kOutReply) {
                 tx_.push(in_port, pkts[i]);   // leaves the way it came: same port, same tagging
                 continue;

@@ -258,7 +258,9 @@ void check_decision(const Config &cfg, uint16_t in_port, const Frame &f, const r
         FUZZ_CHECK(out < kPorts || out == kOutFlood || out == kOutReply);
         FUZZ_CHECK(out != in_port);
         FUZZ_CHECK(d.vlan[i] < kVlans && cfg.slot.carries(d.vlan[i]));
-        FUZZ_CHECK(d.tagged[i] == cfg.trunk);
+        // The burst's tagging is the port's: only a frame tagged as the port expects gets here.
+        FUZZ_CHECK(d.tagged == cfg.trunk);
+        FUZZ_CHECK(first_len >= RTE_ETHER_HDR_LEN && is_tag(be16(f.bytes + 12)) == cfg.trunk);
     }
     // What must be dropped whatever else the frame holds.
     if (first_len < RTE_ETHER_HDR_LEN) {

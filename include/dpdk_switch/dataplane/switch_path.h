@@ -30,7 +30,9 @@ struct Ingress {
 struct BurstDecision {
     uint16_t out[kMaxBurst];
     uint16_t vlan[kMaxBurst];   // the frame's broadcast domain
-    bool tagged[kMaxBurst];     // it arrived with an 802.1Q tag
+    // Every frame classify lets through arrived tagged if and only if the ingress port is a
+    // trunk (the VLAN check drops the others), so tagging is the burst's, not each frame's.
+    bool tagged;
     uint8_t flood_kind[kMaxBurst];   // FloodKind, for frames whose out is kOutFlood
 };
 
