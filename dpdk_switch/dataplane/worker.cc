@@ -136,9 +136,49 @@ private:
         return true;
     }
 
+    // A burst that floods whole in one VLAN: a sender whose peer is not learned yet (or has aged
+    // out), a broadcast burst. Floods and mixed bursts leave at the first frame that differs.
+    static bool one_flood(uint16_t n, const BurstDecision &d) noexcept {
+        const uint16_t vlan = d.vlan[0];
+        if (d.out[0] != kOutFlood) return false;
+        for (uint16_t i = 1; i < n; ++i)
+            if (d.out[i] != kOutFlood || d.vlan[i] != vlan) return false;
+        return true;
+    }
+
+    // Stages such a burst whole on every other port of the domain, by reference count as
+    // flood() does frame by frame. False (the per-frame path takes it) when the ingress port
+    // has a storm limit, which is counted per frame, or when a target needs the other tagging.
+    bool dispatch_flood(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
+                        const BurstDecision &d) noexcept {
+        const PortSlot &in = v.ports[in_port];
+        for (const StormRate &r : in.storm)
+            if (r.interval != 0) return false;
+        const FloodDomain *dom = v.domain(d.vlan[0]);
+        if (dom == nullptr) [[unlikely]]
+            return false;
+        uint16_t targets = 0;
+        for (uint16_t k = 0; k < dom->n; ++k) {
+            const uint16_t p = dom->members[k];
+            if (p == in_port) continue;
+            if (v.ports[p].trunk != d.tagged) return false;
+            ++targets;
+        }
+        if (targets == 0) [[unlikely]]
+            return false;
+        if (targets > 1)
+            for (uint16_t i = 0; i < n; ++i) rte_mbuf_refcnt_update(pkts[i], static_cast<int16_t>(targets - 1));
+        for (uint16_t k = 0; k < dom->n; ++k)
+            if (dom->members[k] != in_port) tx_.push_burst(dom->members[k], pkts, n);
+        c_.sw.flooded.add(n);
+        return true;
+    }
+
     void dispatch(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
                   const BurstDecision &d) noexcept {
         if (one_egress(n, d) && dispatch_one_egress(v, in_port, pkts, n, d)) [[likely]]
+            return;
+        if (one_flood(n, d) && dispatch_flood(v, in_port, pkts, n, d))
             return;
         rte_mbuf *dropped[kMaxBurst];
         unsigned ndropped = 0;

@@ -72,6 +72,21 @@ protected:
             if (seen == total) break;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
+        // A worker counts RX before it switches and sends the burst: wait until every worker has
+        // begun two more loops, so the turn that received the last frames has finished its TX.
+        auto polls = [&] {
+            std::vector<uint64_t> v;
+            for (const LcoreTotals &t : sw.value()->lcore_totals()) v.push_back(t.polls);
+            return v;
+        };
+        const std::vector<uint64_t> polls_then = polls();
+        for (int i = 0; i < 200; ++i) {
+            const std::vector<uint64_t> now = polls();
+            bool all = true;
+            for (size_t k = 0; k < now.size(); ++k) all = all && now[k] >= polls_then[k] + 2;
+            if (all) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
         for (const auto &c : commands) replies_.push_back(run_command(*sw.value(), c));
         if (before_stop_) before_stop_(*sw.value());
         for (size_t p = 0; p < rx.size(); ++p) totals_.push_back(sw.value()->port_totals(static_cast<unsigned>(p)));

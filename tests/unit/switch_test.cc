@@ -43,6 +43,20 @@ TEST_F(SwitchTest, UnknownUnicastFloodsToEveryOtherPortButNotBack) {
     EXPECT_EQ(tx_[2], (std::vector<Frame>{f}));
 }
 
+TEST_F(SwitchTest, ABurstOfFloodsReachesEveryOtherPortWholeAndInOrder) {
+    // 24 frames to 24 destinations nobody has seen: one RX burst that floods whole (the burst
+    // path: each mbuf referenced by both targets). The fixture checks the pool is full again.
+    std::vector<Frame> burst;
+    for (uint8_t k = 0; k < 24; ++k) burst.push_back(eth_frame(mac(0x02, 0, 0, 0, 0x77, k), kA));
+    run({burst, {}, {}});
+    EXPECT_TRUE(tx_[0].empty());
+    EXPECT_EQ(tx_[1], burst);
+    EXPECT_EQ(tx_[2], burst);
+    EXPECT_EQ(switch_totals_.flooded, 24u);
+    EXPECT_EQ(totals_[1].tx_packets, 24u);
+    EXPECT_EQ(totals_[2].tx_packets, 24u);
+}
+
 TEST_F(SwitchTest, MalformedFramesAreDroppedAndCountedByReason) {
     Frame runt = eth_frame(kB, kA);
     runt.resize(10);
