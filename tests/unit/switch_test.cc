@@ -57,6 +57,43 @@ TEST_F(SwitchTest, ABurstOfFloodsReachesEveryOtherPortWholeAndInOrder) {
     EXPECT_EQ(totals_[2].tx_packets, 24u);
 }
 
+TEST_F(SwitchTest, ABurstOfOneFlowIsSwitchedWholeAndItsSourceLearnedOnce) {
+    // One RX burst of 20 identical frames A->B, B known behind p1: the one-flow path.
+    const std::vector<Frame> burst(20, eth_frame(kB, kA));
+    run({burst, {}, {}}, {}, {StaticMac{mac_to_string(kB), "p1", 0}});
+    EXPECT_TRUE(tx_[0].empty());
+    EXPECT_EQ(tx_[1], burst);
+    EXPECT_TRUE(tx_[2].empty()) << "known unicast, not flooded";
+    EXPECT_EQ(switch_totals_.learned, 1u);
+    EXPECT_EQ(switch_totals_.flooded, 0u);
+}
+
+TEST_F(SwitchTest, ADroppedFrameInsideABurstOfOneFlowIsStillDropped) {
+    // Two RX bursts: 32 frames A->B, then A->B, a runt, and 6 more A->B. The runt must not be
+    // taken for one more frame of the flow. (SwitchPathTest aims at the one-flow check itself.)
+    const Frame f = eth_frame(kB, kA);
+    Frame runt = f;
+    runt.resize(12);
+    std::vector<Frame> rx(33, f);
+    rx.push_back(runt);
+    rx.insert(rx.end(), 6, f);
+    run({rx, {}, {}}, {}, {StaticMac{mac_to_string(kB), "p1", 0}});
+    EXPECT_EQ(tx_[1], std::vector<Frame>(39, f));
+    EXPECT_EQ(totals_[0].drops[static_cast<unsigned>(DropReason::runt)], 1u);
+}
+
+TEST_F(SwitchTest, EveryFrameOfAOneFlowBurstThatCannotBeLearnedIsCounted) {
+    // p0 may hold one MAC and a static one fills it: none of the 20 frames from A can be
+    // learned, each is counted, and all are still switched (flooded: B is unknown).
+    const std::vector<Frame> burst(20, eth_frame(kB, kA));
+    run({burst, {}, {}}, {}, {StaticMac{mac_to_string(kC), "p0", 0}},
+        [](size_t i, PortConfig &pc) { if (i == 0) pc.mac_limit = 1; });
+    EXPECT_EQ(switch_totals_.learn_port_limit, 20u);
+    EXPECT_EQ(switch_totals_.learned, 0u);
+    EXPECT_EQ(tx_[1], burst);
+    EXPECT_EQ(tx_[2], burst);
+}
+
 TEST_F(SwitchTest, MalformedFramesAreDroppedAndCountedByReason) {
     Frame runt = eth_frame(kB, kA);
     runt.resize(10);

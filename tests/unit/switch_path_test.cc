@@ -1,0 +1,92 @@
+// SwitchPath::classify called directly, burst after burst from one caller (as a worker does), for
+// what the whole-switch tests cannot aim at: the one-flow shortcut against the frame arrays the
+// burst before left on the stack.
+#include <gtest/gtest.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dpdk_switch/dataplane/switch_path.h"
+#include "dpdk_switch/dpdk/owners.h"
+#include "frames.h"
+
+namespace dsw {
+namespace {
+
+using test::eth_frame;
+using test::mac;
+
+class SwitchPathTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+        rcu_ = static_cast<rte_rcu_qsbr *>(rte_zmalloc("sp_rcu", sz, RTE_CACHE_LINE_SIZE));
+        ASSERT_EQ(rte_rcu_qsbr_init(rcu_, RTE_MAX_LCORE), 0);
+        auto t = MacTable::create("sp_macs", 1024, SOCKET_ID_ANY, rcu_);
+        ASSERT_TRUE(t.ok()) << t.error().message;
+        macs_ = std::move(t.value());
+        auto p = make_pktmbuf_pool("sp_pool", 256, SOCKET_ID_ANY);
+        ASSERT_TRUE(p.ok()) << p.error().message;
+        pool_ = std::move(p.value());
+        slot_.allowed[0] |= 1;   // an access port of the default VLAN
+        path_ = std::make_unique<SwitchPath>(*macs_, nullptr);
+    }
+    void TearDown() override {
+        for (rte_mbuf *m : held_) rte_pktmbuf_free(m);
+        EXPECT_TRUE(test::pool_full(pool_.get()));
+        macs_.reset();
+        rte_free(rcu_);
+    }
+    // Classifies `frames` as one burst received on `port`; d_ holds the decisions.
+    void classify(const std::vector<std::vector<uint8_t>> &frames, uint16_t port) {
+        std::vector<rte_mbuf *> burst;
+        for (const auto &f : frames) burst.push_back(test::to_mbuf(pool_.get(), f));
+        held_.insert(held_.end(), burst.begin(), burst.end());
+        path_->classify(burst.data(), static_cast<uint16_t>(burst.size()), Ingress{port, &slot_}, 0, d_, *counters_);
+    }
+
+    rte_rcu_qsbr *rcu_ = nullptr;
+    std::unique_ptr<MacTable> macs_;
+    MempoolPtr pool_;
+    PortSlot slot_;
+    std::unique_ptr<LcoreCounters> counters_ = std::make_unique<LcoreCounters>();
+    std::unique_ptr<SwitchPath> path_;
+    BurstDecision d_{};
+    std::vector<rte_mbuf *> held_;
+};
+
+const uint64_t kA = mac(0x02, 0, 0, 0, 0, 0xa), kB = mac(0x02, 0, 0, 0, 0, 0xb);
+const uint64_t kBcast = mac(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+
+TEST_F(SwitchPathTest, ADroppedFrameAfterABurstOfOneFlowIsNotTakenForThatFlow) {
+    const auto a_to_b = eth_frame(kB, kA);
+    auto runt = a_to_b;
+    runt.resize(12);
+    classify({eth_frame(kA, kB)}, 1);                                  // B learned behind port 1
+    classify(std::vector<std::vector<uint8_t>>(32, a_to_b), 0);        // one flow: every frame to port 1
+    for (unsigned i = 0; i < 32; ++i) ASSERT_EQ(d_.out[i], 1u) << i;
+    // The same flow with a runt second: the runt never wrote its keys, the burst before did.
+    classify({a_to_b, runt, a_to_b, a_to_b, a_to_b}, 0);
+    EXPECT_EQ(d_.out[0], 1u);
+    EXPECT_EQ(d_.out[1], out_drop(DropReason::runt));
+    EXPECT_EQ(d_.out[2], 1u);
+    EXPECT_EQ(d_.out[4], 1u);
+}
+
+TEST_F(SwitchPathTest, AOneFlowBurstTakesTheDecisionOfItsFirstFrame) {
+    const auto a_to_b = eth_frame(kB, kA);
+    classify(std::vector<std::vector<uint8_t>>(8, a_to_b), 0);   // B unknown: every frame floods
+    for (unsigned i = 0; i < 8; ++i) {
+        EXPECT_EQ(d_.out[i], kOutFlood) << i;
+        EXPECT_EQ(d_.flood_kind[i], kFloodUnknownUnicast) << i;
+    }
+    EXPECT_EQ(counters_->sw.learned.get(), 1u);
+    classify(std::vector<std::vector<uint8_t>>(8, eth_frame(kBcast, kB)), 1);   // broadcasts from B
+    for (unsigned i = 0; i < 8; ++i) EXPECT_EQ(d_.flood_kind[i], kFloodBroadcast) << i;
+    classify(std::vector<std::vector<uint8_t>>(8, a_to_b), 1);   // A's frames now come in on B's port
+    EXPECT_EQ(counters_->sw.moves.get(), 1u) << "A moved to port 1 once, not once per frame";
+    for (unsigned i = 0; i < 8; ++i) EXPECT_EQ(d_.out[i], out_drop(DropReason::hairpin)) << i;
+}
+
+}  // namespace
+}  // namespace dsw
