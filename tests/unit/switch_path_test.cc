@@ -1,11 +1,13 @@
 // SwitchPath::classify called directly, burst after burst from one caller (as a worker does), for
-// what the whole-switch tests cannot aim at: the one-flow shortcut against the frame arrays the
-// burst before left on the stack.
+// what the whole-switch tests cannot aim at: the one-flow path (a burst whose frames share their L2
+// header) against frames that differ only where it does not look, and against the frame arrays
+// the burst before left on the stack.
 #include <gtest/gtest.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dpdk_switch/dataplane/parse.h"
 #include "dpdk_switch/dataplane/switch_path.h"
 #include "dpdk_switch/dpdk/owners.h"
 #include "frames.h"
@@ -37,10 +39,12 @@ protected:
         macs_.reset();
         rte_free(rcu_);
     }
-    // Classifies `frames` as one burst received on `port`; d_ holds the decisions.
-    void classify(const std::vector<std::vector<uint8_t>> &frames, uint16_t port) {
+    // Classifies `frames` as one burst received on `port`; d_ holds the decisions. `oversize`:
+    // frames whose pkt_len claims more than any frame switched (the bytes need not be there).
+    void classify(const std::vector<std::vector<uint8_t>> &frames, uint16_t port, std::vector<unsigned> oversize = {}) {
         std::vector<rte_mbuf *> burst;
         for (const auto &f : frames) burst.push_back(test::to_mbuf(pool_.get(), f));
+        for (unsigned i : oversize) burst[i]->pkt_len = kMaxFrameLen + 1;
         held_.insert(held_.end(), burst.begin(), burst.end());
         path_->classify(burst.data(), static_cast<uint16_t>(burst.size()), Ingress{port, &slot_}, 0, d_, *counters_);
     }
@@ -86,6 +90,32 @@ TEST_F(SwitchPathTest, AOneFlowBurstTakesTheDecisionOfItsFirstFrame) {
     classify(std::vector<std::vector<uint8_t>>(8, a_to_b), 1);   // A's frames now come in on B's port
     EXPECT_EQ(counters_->sw.moves.get(), 1u) << "A moved to port 1 once, not once per frame";
     for (unsigned i = 0; i < 8; ++i) EXPECT_EQ(d_.out[i], out_drop(DropReason::hairpin)) << i;
+}
+
+TEST_F(SwitchPathTest, FramesOfOneFlowDifferingPastTheL2HeaderShareItsDecision) {
+    classify({eth_frame(kA, kB)}, 1);   // B learned behind port 1
+    std::vector<std::vector<uint8_t>> burst(6, eth_frame(kB, kA));
+    for (unsigned i = 0; i < burst.size(); ++i) burst[i][30] = static_cast<uint8_t>(i);   // IP header differs
+    classify(burst, 0);
+    for (unsigned i = 0; i < burst.size(); ++i) EXPECT_EQ(d_.out[i], 1u) << i;
+}
+
+TEST_F(SwitchPathTest, AnOversizeFrameInABurstOfOneFlowIsDroppedAloneOrFirst) {
+    classify({eth_frame(kA, kB)}, 1);
+    const std::vector<std::vector<uint8_t>> burst(6, eth_frame(kB, kA));
+    classify(burst, 0, {3});
+    for (unsigned i = 0; i < burst.size(); ++i)
+        EXPECT_EQ(d_.out[i], i == 3 ? out_drop(DropReason::oversize) : 1u) << i;
+    classify(burst, 0, {0});
+    for (unsigned i = 0; i < burst.size(); ++i)
+        EXPECT_EQ(d_.out[i], i == 0 ? out_drop(DropReason::oversize) : 1u) << i;
+}
+
+TEST_F(SwitchPathTest, ABurstOfOneFlowFromABadSourceIsDroppedWhole) {
+    const auto bad = eth_frame(kB, mac(0x01, 0, 0x5e, 0, 0, 1));   // multicast source
+    classify(std::vector<std::vector<uint8_t>>(5, bad), 0);
+    for (unsigned i = 0; i < 5; ++i) EXPECT_EQ(d_.out[i], out_drop(DropReason::src_mac_multicast)) << i;
+    EXPECT_EQ(counters_->sw.learned.get(), 0u);
 }
 
 }  // namespace

@@ -45,6 +45,8 @@ public:
                   LcoreCounters &c) noexcept;
 
 private:
+    bool classify_one_flow(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,
+                           LcoreCounters &c) noexcept;
     uint16_t handle_arp(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uint16_t port, SwitchCounters &c) noexcept;
     uint16_t handle_nd(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uint16_t port, LcoreCounters &c) noexcept;
 
