@@ -36,7 +36,7 @@ void count_learning(LearnResult r, uint16_t frames, SwitchCounters &c) noexcept 
 // Frames 1.. carry frame 0's first 18 bytes (MACs, tag, ethertypes) and have lengths that take
 // the same way through parse_l2: each parses to what frame 0 parses to. One pass over the
 // headers, three loads a frame, no parse; a burst of many flows leaves at frame 1.
-bool same_l2_header(rte_mbuf *const *pkts, uint16_t n) noexcept {
+bool same_l2_header(rte_mbuf *const *pkts, uint16_t n, uint64_t &bytes) noexcept {
     constexpr uint16_t kMinLen = RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) + 2;   // parse_l2's straight path
     const rte_mbuf *m0 = pkts[0];
     if (m0->data_len < kMinLen || m0->pkt_len > kMaxFrameLen) return false;
@@ -46,9 +46,11 @@ bool same_l2_header(rte_mbuf *const *pkts, uint16_t n) noexcept {
     std::memcpy(&a0, p0, 8);
     std::memcpy(&b0, p0 + 8, 8);
     std::memcpy(&c0, p0 + 16, 2);
+    uint64_t sum = m0->pkt_len;
     for (uint16_t i = 1; i < n; ++i) {
         const rte_mbuf *m = pkts[i];
         if (m->data_len < kMinLen || m->pkt_len > kMaxFrameLen) return false;
+        sum += m->pkt_len;
         const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
         uint64_t a, b;
         uint16_t c;
@@ -57,6 +59,7 @@ bool same_l2_header(rte_mbuf *const *pkts, uint16_t n) noexcept {
         std::memcpy(&c, p + 16, 2);
         if (((a ^ a0) | (b ^ b0) | static_cast<uint16_t>(c ^ c0)) != 0) return false;
     }
+    bytes = sum;
     return true;
 }
 
@@ -146,6 +149,7 @@ bool SwitchPath::classify_one_flow(rte_mbuf *const *pkts, uint16_t n, Ingress in
         d.out[i] = out;
         d.vlan[i] = vlan;
     }
+    d.same_decision = true;
     return true;
 }
 
@@ -156,7 +160,8 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     // second looks up; the third learns and decides, frame by frame. What passes between them is
     // kept to a few words per frame: on this path stores, not arithmetic, were the limit (the
     // older four-pass form wrote 14 words per frame into scratch arrays).
-    if (n > 1 && same_l2_header(pkts, n) && classify_one_flow(pkts, n, in, now_s, d, c)) return;
+    d.same_decision = false;
+    if (n > 1 && same_l2_header(pkts, n, d.rx_bytes) && classify_one_flow(pkts, n, in, now_s, d, c)) return;
 
     MacKey skey[kMaxBurst], dkey[kMaxBurst];
     uint32_t shash[kMaxBurst], dhash[kMaxBurst];
@@ -166,8 +171,10 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     // trunk: so the tag, and where L3 starts, are the port's.
     d.tagged = port.trunk;
     const uint16_t l3_off = port.trunk ? RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) : RTE_ETHER_HDR_LEN;
+    uint64_t bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
+        bytes += pkts[i]->pkt_len;
         L2Frame f = parse_l2(pkts[i]);
         const uint16_t vlan = admit(f, port);
         if (f.drop != kNoDrop) [[unlikely]] {
@@ -183,6 +190,7 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         dhash[i] = macs_.hash_and_prefetch(dkey[i]);
         kind[i] = kind_of(f);
     }
+    d.rx_bytes = bytes;
 
     // Pass 2: the lookups, alone in their loops so that many are in flight at once (with learning
     // and the decision in the same loop, fewer fit in the core's window and 2048-MAC traffic

@@ -82,18 +82,16 @@ private:
         const PortSlot &slot = v.ports[port];
         const uint16_t n = rte_eth_rx_burst(slot.port_id, queue, pkts, s_.burst);
         if (n == 0) return 0;
-        PortCounters &pc = c_.port[port];
-        uint64_t bytes = 0;
-        for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
-        pc.rx_packets.add(n);
-        pc.rx_bytes.add(bytes);
-        c_.packets.add(n);
         // Before classify: a proxy reply rewrites the frame in place.
         if (slot.capture != nullptr && (slot.capture->dirs & CaptureTap::kRx)) [[unlikely]]
             capture_burst(*slot.capture, slot.port_id, pkts, n, CaptureTap::kRx);
 
         BurstDecision d;
         path_.classify(pkts, n, Ingress{port, &slot}, now_s, d, c_);
+        PortCounters &pc = c_.port[port];
+        pc.rx_packets.add(n);
+        pc.rx_bytes.add(d.rx_bytes);   // summed by classify, which reads every pkt_len anyway
+        c_.packets.add(n);
         dispatch(v, port, pkts, n, d);
         return n;
     }
@@ -176,9 +174,10 @@ private:
 
     void dispatch(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
                   const BurstDecision &d) noexcept {
-        if (one_egress(n, d) && dispatch_one_egress(v, in_port, pkts, n, d)) [[likely]]
+        const bool same = d.same_decision;
+        if ((same ? d.out[0] < kMaxPorts : one_egress(n, d)) && dispatch_one_egress(v, in_port, pkts, n, d)) [[likely]]
             return;
-        if (one_flood(n, d) && dispatch_flood(v, in_port, pkts, n, d))
+        if ((same ? d.out[0] == kOutFlood : one_flood(n, d)) && dispatch_flood(v, in_port, pkts, n, d))
             return;
         rte_mbuf *dropped[kMaxBurst];
         unsigned ndropped = 0;

@@ -53,6 +53,8 @@ TEST_F(SwitchTest, ABurstOfFloodsReachesEveryOtherPortWholeAndInOrder) {
     EXPECT_EQ(tx_[1], burst);
     EXPECT_EQ(tx_[2], burst);
     EXPECT_EQ(switch_totals_.flooded, 24u);
+    EXPECT_EQ(totals_[0].rx_packets, 24u);
+    EXPECT_EQ(totals_[0].rx_bytes, 24u * 60u);
     EXPECT_EQ(totals_[1].tx_packets, 24u);
     EXPECT_EQ(totals_[2].tx_packets, 24u);
 }
@@ -66,6 +68,7 @@ TEST_F(SwitchTest, ABurstOfOneFlowIsSwitchedWholeAndItsSourceLearnedOnce) {
     EXPECT_TRUE(tx_[2].empty()) << "known unicast, not flooded";
     EXPECT_EQ(switch_totals_.learned, 1u);
     EXPECT_EQ(switch_totals_.flooded, 0u);
+    EXPECT_EQ(totals_[0].rx_bytes, 20u * 60u);
 }
 
 TEST_F(SwitchTest, ADroppedFrameInsideABurstOfOneFlowIsStillDropped) {

@@ -33,6 +33,11 @@ struct BurstDecision {
     // Every frame classify lets through arrived tagged if and only if the ingress port is a
     // trunk (the VLAN check drops the others), so tagging is the burst's, not each frame's.
     bool tagged;
+    // Every frame has frame 0's decision and VLAN (classify decided the burst as one flow), so
+    // dispatch need not compare them.
+    bool same_decision;
+    // The bytes of all n frames (pkt_len), counted where classify reads the lengths anyway.
+    uint64_t rx_bytes;
     uint8_t flood_kind[kMaxBurst];   // FloodKind, for frames whose out is kOutFlood
 };
 
