@@ -4,11 +4,10 @@
 #include <thread>
 
 #include <gtest/gtest.h>
-#include <rte_malloc.h>
-#include <rte_rcu_qsbr.h>
 
 #include "dpdk_switch/tables/mac_table.h"
 #include "frames.h"
+#include "mac_table_rig.h"
 
 namespace dsw {
 namespace {
@@ -18,16 +17,8 @@ using test::mac;
 class MacTableTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        const size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
-        rcu_ = static_cast<rte_rcu_qsbr *>(rte_zmalloc("mt_rcu", sz, RTE_CACHE_LINE_SIZE));
-        ASSERT_EQ(rte_rcu_qsbr_init(rcu_, RTE_MAX_LCORE), 0);
-        auto t = MacTable::create("mt_test", 1024, SOCKET_ID_ANY, rcu_);
-        ASSERT_TRUE(t.ok()) << t.error().message;
-        table_ = std::move(t.value());
-    }
-    void TearDown() override {
-        table_.reset();
-        rte_free(rcu_);
+        ASSERT_TRUE(rig_.make("mt_test", 1024));
+        table_ = &rig_.table();
     }
     // What a worker does for one frame's source.
     LearnResult see(uint64_t m, uint16_t port, uint16_t vlan = 0, std::optional<uint32_t> now = {}) {
@@ -36,8 +27,8 @@ protected:
     }
     std::optional<MacRecord> find(uint64_t m, uint16_t vlan = 0) { return table_->find_record(make_mac_key(m, vlan)); }
 
-    rte_rcu_qsbr *rcu_ = nullptr;
-    std::unique_ptr<MacTable> table_;
+    test::MacTableRig rig_;
+    MacTable *table_ = nullptr;
 };
 
 const uint64_t kA = mac(0x02, 0, 0, 0, 0, 0xa);

@@ -3,14 +3,13 @@
 // header) against frames that differ only where it does not look, and against the frame arrays
 // the burst before left on the stack.
 #include <gtest/gtest.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_rcu_qsbr.h>
 
 #include "dpdk_switch/dataplane/parse.h"
 #include "dpdk_switch/dataplane/switch_path.h"
 #include "dpdk_switch/dpdk/owners.h"
 #include "frames.h"
+#include "mac_table_rig.h"
 
 namespace dsw {
 namespace {
@@ -21,23 +20,16 @@ using test::mac;
 class SwitchPathTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        const size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
-        rcu_ = static_cast<rte_rcu_qsbr *>(rte_zmalloc("sp_rcu", sz, RTE_CACHE_LINE_SIZE));
-        ASSERT_EQ(rte_rcu_qsbr_init(rcu_, RTE_MAX_LCORE), 0);
-        auto t = MacTable::create("sp_macs", 1024, SOCKET_ID_ANY, rcu_);
-        ASSERT_TRUE(t.ok()) << t.error().message;
-        macs_ = std::move(t.value());
+        ASSERT_TRUE(rig_.make("sp_macs", 1024));
         auto p = make_pktmbuf_pool("sp_pool", 256, SOCKET_ID_ANY);
         ASSERT_TRUE(p.ok()) << p.error().message;
         pool_ = std::move(p.value());
         slot_.allowed[0] |= 1;   // an access port of the default VLAN
-        path_ = std::make_unique<SwitchPath>(*macs_, nullptr);
+        path_ = std::make_unique<SwitchPath>(rig_.table(), nullptr);
     }
     void TearDown() override {
         for (rte_mbuf *m : held_) rte_pktmbuf_free(m);
         EXPECT_TRUE(test::pool_full(pool_.get()));
-        macs_.reset();
-        rte_free(rcu_);
     }
     // Classifies `frames` as one burst received on `port`; d_ holds the decisions. `oversize`:
     // frames whose pkt_len claims more than any frame switched (the bytes need not be there).
@@ -49,8 +41,7 @@ protected:
         path_->classify(burst.data(), static_cast<uint16_t>(burst.size()), Ingress{port, &slot_}, 0, d_, *counters_);
     }
 
-    rte_rcu_qsbr *rcu_ = nullptr;
-    std::unique_ptr<MacTable> macs_;
+    test::MacTableRig rig_;   // before path_, which holds a reference to its table
     MempoolPtr pool_;
     PortSlot slot_;
     std::unique_ptr<LcoreCounters> counters_ = std::make_unique<LcoreCounters>();
