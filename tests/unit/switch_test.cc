@@ -57,6 +57,8 @@ TEST_F(SwitchTest, ABurstOfFloodsReachesEveryOtherPortWholeAndInOrder) {
     EXPECT_EQ(totals_[0].rx_bytes, 24u * 60u);
     EXPECT_EQ(totals_[1].tx_packets, 24u);
     EXPECT_EQ(totals_[2].tx_packets, 24u);
+    EXPECT_EQ(totals_[1].tx_bytes, 24u * 60u);
+    EXPECT_EQ(totals_[2].tx_bytes, 24u * 60u);
 }
 
 TEST_F(SwitchTest, ABurstOfOneFlowIsSwitchedWholeAndItsSourceLearnedOnce) {
@@ -69,6 +71,7 @@ TEST_F(SwitchTest, ABurstOfOneFlowIsSwitchedWholeAndItsSourceLearnedOnce) {
     EXPECT_EQ(switch_totals_.learned, 1u);
     EXPECT_EQ(switch_totals_.flooded, 0u);
     EXPECT_EQ(totals_[0].rx_bytes, 20u * 60u);
+    EXPECT_EQ(totals_[1].tx_bytes, 20u * 60u);
 }
 
 TEST_F(SwitchTest, ADroppedFrameInsideABurstOfOneFlowIsStillDropped) {

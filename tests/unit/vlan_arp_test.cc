@@ -91,12 +91,15 @@ TEST_F(SwitchTest, KnownUnicastIsRetaggedAtTheEdge) {
     run({{a_bcast}, {}, {}, {tagged(c_to_a, 10)}}, {}, {}, vlan_layout);
     EXPECT_EQ(tx_[0], (std::vector<Frame>{c_to_a}));
     EXPECT_EQ(tx_[3], (std::vector<Frame>{tagged(a_bcast, 10)}));
+    EXPECT_EQ(totals_[0].tx_bytes, c_to_a.size()) << "counted as sent: the tag popped";
+    EXPECT_EQ(totals_[3].tx_bytes, a_bcast.size() + 4) << "counted as sent: the tag pushed";
 }
 
 TEST_F(SwitchTest, UntaggedUnicastToATrunkIsTagged) {
     const Frame a_to_c = eth_frame(kC, kA);
     run({{a_to_c}, {}, {}, {}}, {}, {StaticMac{mac_to_string(kC), "p3", 10}}, vlan_layout);
     EXPECT_EQ(tx_[3], (std::vector<Frame>{tagged(a_to_c, 10)}));
+    EXPECT_EQ(totals_[3].tx_bytes, a_to_c.size() + 4);
     EXPECT_TRUE(tx_[2].empty()) << "known unicast is not flooded";
 }
 
