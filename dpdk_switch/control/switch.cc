@@ -183,8 +183,8 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
     // index, no MAC entry points at it), so they are the new port's zero.
     sp->baseline = raw_port_totals(index);
     macs_->set_port_limit(static_cast<uint16_t>(index), pc.mac_limit);
-    storm_[index].reset();
-    link_up_[index] = -1;   // a former port's limiter state would throttle the new one for up to 100 ms
+    storm_[index].reset();   // a former port's limiter state would throttle the new one for up to 100 ms
+    link_up_[index] = -1;    // not known yet: watch_links() takes the first state without a log line
     rate_samples_[index] = {rte_get_tsc_cycles(), raw_port_totals(index)};
     ports_[index] = std::move(sp);
     return index;

@@ -113,11 +113,11 @@ public:
     // `capture <port> <file> [count N] [rx|tx|both]`: frames of one port into a pcapng file.
     Status start_capture(const std::string &port, const std::string &path, uint64_t count, uint8_t dirs);
     Status stop_capture(const std::string &port);
-    void poll_captures();
+    void poll_captures();   // every control-loop turn: writes queued frames, ends finished captures
     // Logs a port's link going down or up (a vhost/memif peer leaving or returning). Every
     // control-loop turn (<= 50 ms): a peer that comes and goes within a second is still seen.
     void watch_links();
-    void watch_interfaces();   // notices a kernel-backed port's interface vanishing (or back)    // every control-loop turn: writes queued frames, ends finished captures
+    void watch_interfaces();   // notices a kernel-backed port's interface vanishing (or back)
     const CaptureSession *capture(unsigned index) const { return index < kMaxPorts ? captures_[index].get() : nullptr; }
 
 private:
