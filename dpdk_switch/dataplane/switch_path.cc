@@ -14,7 +14,7 @@ namespace {
 constexpr unsigned kPrefetchAhead = 4;
 // What pass 3 does with frame i: kDropped, or a set of these bits.
 constexpr uint8_t kDropped = 0xff;
-constexpr uint8_t kGroupDst = 1;   // broadcast or multicast destination: flooded, not looked up
+constexpr uint8_t kGroupDst = 1;   // broadcast or multicast destination: flooded, whatever a lookup says
 constexpr uint8_t kArp = 2;
 constexpr uint8_t kIp6 = 4;        // may be neighbour discovery
 // No MAC key has bit 63 (a VLAN id < 4096 sits in the top 16 bits).
@@ -132,7 +132,6 @@ bool SwitchPath::classify_one_flow(rte_mbuf *const *pkts, uint16_t n, Ingress in
     const uint16_t vlan = admit(f, *in.slot);
     const uint8_t kind = kind_of(f);
     if (f.drop == kNoDrop && (kind & (kArp | kIp6)) != 0 && arp_ != nullptr) return false;
-    d.tagged = in.slot->trunk;
     uint16_t out;
     if (f.drop != kNoDrop) {
         out = kOutDrop | f.drop;
@@ -160,6 +159,9 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     // second looks up; the third learns and decides, frame by frame. What passes between them is
     // kept to a few words per frame: on this path stores, not arithmetic, were the limit (the
     // older four-pass form wrote 14 words per frame into scratch arrays).
+    // The VLAN check (admit) lets a frame through only if it is tagged exactly when the port is
+    // a trunk: so the tag, and where L3 starts, are the port's.
+    d.tagged = in.slot->trunk;
     d.same_decision = false;
     if (n > 1 && same_l2_header(pkts, n, d.rx_bytes) && classify_one_flow(pkts, n, in, now_s, d, c)) return;
 
@@ -167,9 +169,6 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     uint32_t shash[kMaxBurst], dhash[kMaxBurst];
     uint8_t kind[kMaxBurst];
     const PortSlot &port = *in.slot;
-    // The VLAN check below lets a frame through only if it is tagged exactly when the port is a
-    // trunk: so the tag, and where L3 starts, are the port's.
-    d.tagged = port.trunk;
     const uint16_t l3_off = port.trunk ? RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) : RTE_ETHER_HDR_LEN;
     uint64_t bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {
