@@ -96,11 +96,12 @@ private:
         return n;
     }
 
-    // The common burst, one flow or one neighbour: every frame known unicast to the same port,
-    // in the same VLAN and tagging. Floods and mixed bursts leave at the first frame that differs.
-    static bool one_egress(uint16_t n, const BurstDecision &d) noexcept {
+    // Every frame has frame 0's decision and VLAN: the common burst (one flow, or one neighbour,
+    // known unicast to one port), or one that floods whole in one VLAN (a peer not learned yet, a
+    // broadcast burst). Mixed bursts leave at the first frame that differs.
+    static bool one_decision(uint16_t n, const BurstDecision &d) noexcept {
+        if (d.same_decision) return true;   // classify decided the burst as one flow
         const uint16_t out = d.out[0], vlan = d.vlan[0];
-        if (out >= kMaxPorts) return false;
         for (uint16_t i = 1; i < n; ++i)
             if (d.out[i] != out || d.vlan[i] != vlan) return false;
         return true;
@@ -134,16 +135,6 @@ private:
         return true;
     }
 
-    // A burst that floods whole in one VLAN: a sender whose peer is not learned yet (or has aged
-    // out), a broadcast burst. Floods and mixed bursts leave at the first frame that differs.
-    static bool one_flood(uint16_t n, const BurstDecision &d) noexcept {
-        const uint16_t vlan = d.vlan[0];
-        if (d.out[0] != kOutFlood) return false;
-        for (uint16_t i = 1; i < n; ++i)
-            if (d.out[i] != kOutFlood || d.vlan[i] != vlan) return false;
-        return true;
-    }
-
     // Stages such a burst whole on every other port of the domain, by reference count as
     // flood() does frame by frame. False (the per-frame path takes it) when the ingress port
     // has a storm limit, which is counted per frame, or when a target needs the other tagging.
@@ -174,11 +165,12 @@ private:
 
     void dispatch(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
                   const BurstDecision &d) noexcept {
-        const bool same = d.same_decision;
-        if ((same ? d.out[0] < kMaxPorts : one_egress(n, d)) && dispatch_one_egress(v, in_port, pkts, n, d)) [[likely]]
-            return;
-        if ((same ? d.out[0] == kOutFlood : one_flood(n, d)) && dispatch_flood(v, in_port, pkts, n, d))
-            return;
+        // A burst starting with a drop or a proxy reply takes the per-frame path without a scan.
+        const uint16_t first = d.out[0];
+        if ((first < kMaxPorts || first == kOutFlood) && one_decision(n, d)) [[likely]] {
+            if (first < kMaxPorts ? dispatch_one_egress(v, in_port, pkts, n, d) : dispatch_flood(v, in_port, pkts, n, d))
+                return;
+        }
         rte_mbuf *dropped[kMaxBurst];
         unsigned ndropped = 0;
         PortCounters &pc = c_.port[in_port];
