@@ -197,27 +197,23 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
     // bucket, a miss to DRAM, held up the destinations behind it: learning fell from 12 to 10 M
     // new MACs/s). A run of one flow repeats its keys: the previous result is reused, kept in a
     // register (read back from memory it would chain store-to-load forwards).
+    // (A lambda: the same loop as a free helper, even forced inline, measured 8% slower learning.)
+    auto lookup_all = [&](const MacKey *keys, const uint32_t *hashes, int32_t *slots) {
+        MacKey prev = kNoKey;
+        int32_t slot = -1;
+        for (uint16_t i = 0; i < n; ++i) {
+            if (kind[i] == kDropped) [[unlikely]]
+                continue;
+            if (keys[i] != prev) {
+                prev = keys[i];
+                slot = macs_.lookup_hashed(keys[i], hashes[i]);
+            }
+            slots[i] = slot;
+        }
+    };
     int32_t sslot[kMaxBurst], dslot[kMaxBurst];
-    MacKey prev_s = kNoKey, prev_d = kNoKey;
-    int32_t slot_s = -1, slot_d = -1;
-    for (uint16_t i = 0; i < n; ++i) {
-        if (kind[i] == kDropped) [[unlikely]]
-            continue;
-        if (skey[i] != prev_s) {
-            prev_s = skey[i];
-            slot_s = macs_.lookup_hashed(skey[i], shash[i]);
-        }
-        sslot[i] = slot_s;
-    }
-    for (uint16_t i = 0; i < n; ++i) {
-        if (kind[i] == kDropped) [[unlikely]]
-            continue;
-        if (dkey[i] != prev_d) {
-            prev_d = dkey[i];
-            slot_d = macs_.lookup_hashed(dkey[i], dhash[i]);
-        }
-        dslot[i] = slot_d;
-    }
+    lookup_all(skey, shash, sslot);
+    lookup_all(dkey, dhash, dslot);
 
     // Pass 3: learn the sources (a table write only for a new MAC), then decide. A MAC learned
     // here is missed by the lookups of the rest of the burst: learning looks again before it
