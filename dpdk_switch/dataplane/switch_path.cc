@@ -33,31 +33,33 @@ void count_learning(LearnResult r, uint16_t frames, SwitchCounters &c) noexcept 
     }
 }
 
-// Frames 1.. carry frame 0's first 18 bytes (MACs, tag, ethertypes) and have lengths that take
-// the same way through parse_l2: each parses to what frame 0 parses to. One pass over the
+// The first 18 bytes of a frame (MACs, tag, ethertypes), if its lengths take parse_l2's straight
+// path and it is not oversize: two frames with equal heads parse alike.
+struct L2Head {
+    uint64_t a, b;
+    uint16_t c;
+    static constexpr uint16_t kMinLen = RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) + 2;   // parse_l2's straight path
+    static bool fits(const rte_mbuf *m) noexcept { return m->data_len >= kMinLen && m->pkt_len <= kMaxFrameLen; }
+    static L2Head of(const rte_mbuf *m) noexcept {
+        const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+        L2Head h;
+        std::memcpy(&h.a, p, 8);
+        std::memcpy(&h.b, p + 8, 8);
+        std::memcpy(&h.c, p + 16, 2);
+        return h;
+    }
+    bool operator==(const L2Head &o) const noexcept { return ((a ^ o.a) | (b ^ o.b) | static_cast<uint16_t>(c ^ o.c)) == 0; }
+};
+
+// Frames 1.. carry frame 0's head: each parses to what frame 0 parses to. One pass over the
 // headers, three loads a frame, no parse; a burst of many flows leaves at frame 1.
 bool same_l2_header(rte_mbuf *const *pkts, uint16_t n, uint64_t &bytes) noexcept {
-    constexpr uint16_t kMinLen = RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) + 2;   // parse_l2's straight path
-    const rte_mbuf *m0 = pkts[0];
-    if (m0->data_len < kMinLen || m0->pkt_len > kMaxFrameLen) return false;
-    const uint8_t *p0 = rte_pktmbuf_mtod(m0, const uint8_t *);
-    uint64_t a0, b0;
-    uint16_t c0;
-    std::memcpy(&a0, p0, 8);
-    std::memcpy(&b0, p0 + 8, 8);
-    std::memcpy(&c0, p0 + 16, 2);
-    uint64_t sum = m0->pkt_len;
+    if (!L2Head::fits(pkts[0])) return false;
+    const L2Head h0 = L2Head::of(pkts[0]);
+    uint64_t sum = pkts[0]->pkt_len;
     for (uint16_t i = 1; i < n; ++i) {
-        const rte_mbuf *m = pkts[i];
-        if (m->data_len < kMinLen || m->pkt_len > kMaxFrameLen) return false;
-        sum += m->pkt_len;
-        const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-        uint64_t a, b;
-        uint16_t c;
-        std::memcpy(&a, p, 8);
-        std::memcpy(&b, p + 8, 8);
-        std::memcpy(&c, p + 16, 2);
-        if (((a ^ a0) | (b ^ b0) | static_cast<uint16_t>(c ^ c0)) != 0) return false;
+        if (!L2Head::fits(pkts[i]) || !(L2Head::of(pkts[i]) == h0)) return false;
+        sum += pkts[i]->pkt_len;
     }
     bytes = sum;
     return true;
