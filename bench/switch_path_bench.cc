@@ -2,12 +2,14 @@
 // bidirectional traffic between N MAC pairs, as the pcap benchmark replays it. Reports
 // cycles/packet (TSC) and packets/s. No TX: this is the switch's own cost, the part testpmd
 // `mac` does not have to pay.
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -259,5 +261,11 @@ int main(int argc, char **argv) {
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
+    // --no-huge leaves EAL's runtime directory (/var/run/dpdk/dswbench<pid>, a 6 MiB memory map
+    // in /run) for secondaries that will never attach: remove it, as the unit tests do.
+    const std::string runtime_dir = huge ? "" : rte_eal_get_runtime_dir();
+    { const Eal done = std::move(eal).value(); }   // rte_eal_cleanup, before the directory goes
+    std::error_code ec;
+    if (!runtime_dir.empty()) std::filesystem::remove_all(runtime_dir, ec);
     return 0;
 }
