@@ -5,6 +5,8 @@
 #   containers  netns dswb1 (172.18.0.2) and dswb2 (172.18.0.3); eth0 is a veth whose host end is
 #               dswbv1/dswbv2; `ethtool -K eth0 tx off` in both (scripts/container.sh)
 #   paths       bridge       the Linux bridge dswbbr0 over dswbv1/dswbv2 (same offloads: tx off)
+#               bridge-steered  the same with the containers' receive processing steered as for
+#                            the DPDK paths (below): shows what steering does to the bridge
 #               testpmd-afp  dpdk-testpmd --forward-mode=io, net_af_packet on dswbv1/dswbv2
 #               switch-afp   dpdk_switch, ports type af_packet
 #               switch-afp-sleep  the same with switch.idle_sleep_us: 1000 (an idle worker backs off
@@ -18,14 +20,20 @@
 #               5 s (received pps); for dpdk_switch also the CPU it uses while idle (2 s after start,
 #               before any traffic; cores = CPU-s / s). iperf3 server and client are pinned to CPU 0 (taskset -c 0); the
 #               DPDK forwarders busy-poll lcore 1 (main lcore 0).
+#   steering    on the DPDK paths (and bridge-steered) the kernel's receive processing of both
+#               containers' eth0 runs on the CPUs other than lcore 1 (rps_cpus; container.sh
+#               --rx-cpus): otherwise the forwarder's own TX syscall runs the receiving TCP stack,
+#               and for ACKs the sender's next segments, on the forwarding CPU. The plain bridge
+#               row runs without it (its best: the same TCP, a lower RTT). --no-steer: none anywhere.
 #
 # Runs are interleaved (run 1 of every path, then run 2, ...); the table gives medians and ratios.
 # Raw runs: RESULTS/runs.json; logs and iperf3 JSON: RESULTS/logs/.
 #
 # usage: scripts/bench_containers.sh [-n RUNS] [-t TCP_S] [-u UDP_S] [-c PINGS] [-o RESULTS_DIR]
-#            [--only PATHS] [--no-install] [--force]
+#            [--only PATHS] [--no-install] [--force] [--no-steer]
 #   --only PATHS  comma/space separated path names from the list above, or groups: switch, testpmd,
 #                 afp, xdp, ovs, bridge (e.g. --only switch-afp,bridge)
+#   --no-steer    no receive steering on any path (the method of the runs before 2026-11-25 03:40)
 #   -n 1 -t 2 -u 2 -c 5 is a quick smoke run.
 # env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
 set -uo pipefail
@@ -42,8 +50,10 @@ SW_PREFIX=dswbc     # EAL --file-prefix of the switch
 TP_PREFIX=dswbc_tp  # ... and of testpmd
 IPERF_PORT=5211
 
-ALL_PATHS="bridge testpmd-afp switch-afp switch-afp-sleep testpmd-xdp switch-xdp ovs-afp"
-RUNS=3 TCP_S=5 UDP_S=5 PINGS=20 RESULTS='' ONLY=all INSTALL=1 FORCE=0
+ALL_PATHS="bridge bridge-steered testpmd-afp switch-afp switch-afp-sleep testpmd-xdp switch-xdp ovs-afp"
+RUNS=3 TCP_S=5 UDP_S=5 PINGS=20 RESULTS='' ONLY=all INSTALL=1 FORCE=0 STEER=1
+FWD_CPU=1                 # the forwarding lcore's CPU; containers' receive processing is steered off it
+RX_CPUS=''                # that steering: a hex mask of every other online CPU (set in setup)
 PATHS=''                  # the paths to run, in ALL_PATHS order
 TMP='' RAW='' LOGDIR='' SOCK='' MEM='' BPFFS_MOUNTED=0 CONTAINERS=0 OVS_OK=0 OVS_NOTE=''
 PIDS=()                   # every process we started and have not reaped yet
@@ -73,7 +83,8 @@ select_paths() {  # ONLY -> PATHS
       afp)     want+="testpmd-afp switch-afp switch-afp-sleep ovs-afp " ;;
       xdp)     want+="testpmd-xdp switch-xdp " ;;
       ovs)     want+="ovs-afp " ;;
-      bridge|testpmd-afp|switch-afp|switch-afp-sleep|testpmd-xdp|switch-xdp|ovs-afp) want+="$w " ;;
+      bridge)  want+="bridge bridge-steered " ;;
+      bridge-steered|testpmd-afp|switch-afp|switch-afp-sleep|testpmd-xdp|switch-xdp|ovs-afp) want+="$w " ;;
       *) die "--only: unknown path '$w' (paths: $ALL_PATHS; groups: switch testpmd afp xdp ovs)" ;;
     esac
   done
@@ -94,6 +105,7 @@ parse_args() {
       --only)       ONLY=${2:?}; shift ;;
       --no-install) INSTALL=0 ;;
       --force)      FORCE=1 ;;
+      --no-steer)   STEER=0 ;;
       -h|--help)    usage 0 ;;
       *)            log "unknown argument: $1"; usage 2 ;;
     esac
@@ -176,7 +188,29 @@ setup() {
     fi
   fi
   wants ovs-afp && { ovs_setup || { SKIP[ovs-afp]=$OVS_NOTE; log "  OVS-DPDK row skipped: $OVS_NOTE"; }; }
+  RX_CPUS=$(other_cpus_mask $FWD_CPU)
+  [ $STEER = 1 ] && [ "$RX_CPUS" = 0 ] && { STEER=0; log "  one CPU only: no receive steering"; }
+  [ $STEER = 0 ] && wants bridge-steered && SKIP[bridge-steered]="no receive steering (--no-steer)"
   make_containers
+}
+
+other_cpus_mask() {  # CPU -> hex mask of the online CPUs but CPU (0 if there is none)
+  local cpu=$1 mask=0 range r a b c
+  IFS=, read -r -a range </sys/devices/system/cpu/online
+  for r in "${range[@]}"; do
+    a=${r%-*} b=${r#*-}
+    for ((c = a; c <= b; c++)); do [ $c != "$cpu" ] && mask=$((mask | (1 << c))); done
+  done
+  printf '%x\n' $mask
+}
+
+steer_rx() {  # PATH: the containers' receive processing for this path (rps_cpus of both eth0)
+  local mask=0 ns
+  [ $STEER = 1 ] && [ "$1" != bridge ] && mask=$RX_CPUS
+  for ns in "$NS1" "$NS2"; do
+    in_ns "$ns" sh -c 'for q in /sys/class/net/eth0/queues/rx-*/rps_cpus; do echo "$1" >"$q" || exit 1; done' sh "$mask" \
+      || log "  warning: could not set rps_cpus=$mask in $ns"
+  done
 }
 
 make_containers() {
@@ -218,7 +252,7 @@ start_path() {  # PATH NAME: starts the forwarder; returns 1 (and logs why) if i
   local path=$1 name=$2 cfg type dev0 dev1 _
   FWD_PID='' FWD_CMD='' FWD_LOG=$LOGDIR/$name.log
   case $path in
-    bridge)
+    bridge|bridge-steered)
       FWD_CMD="ip link add $BR type bridge; ip link set $IF1 master $BR; ip link set $IF2 master $BR; ip link set $BR up"
       { ip link add "$BR" type bridge &&
         { [ ! -e "/proc/sys/net/ipv6/conf/$BR/disable_ipv6" ] || echo 1 >"/proc/sys/net/ipv6/conf/$BR/disable_ipv6"; } &&
@@ -270,7 +304,7 @@ start_path() {  # PATH NAME: starts the forwarder; returns 1 (and logs why) if i
 stop_path() {  # PATH NAME -> exit status of the forwarder (0 for the bridge)
   local path=$1 name=$2 rc=0
   case $path in
-    bridge) ip link del "$BR" 2>/dev/null ;;
+    bridge|bridge-steered) ip link del "$BR" 2>/dev/null ;;
     ovs-afp) ovs_stop "$FWD_LOG" ;;
     *)
       if [ -n "$FWD_PID" ]; then
@@ -339,6 +373,7 @@ measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. 
       err="skipped: ${SKIP[$path]}"
     else
       wait_for_quiet_cpu
+      steer_rx "$path"
       if ! start_path "$path" "$name"; then
         err="did not start (logs/$name.log)"
       elif [[ $path == switch-* ]] && ! idle_cpu "$FWD_PID" >"$LOGDIR/$name.idlecpu"; then
@@ -386,6 +421,7 @@ from bench_common import fmt, load, machine_meta
 
 LABELS = {
     "bridge": "Linux bridge (tx off)",
+    "bridge-steered": "Linux bridge, rx steered",
     "testpmd-afp": "testpmd io, af_packet",
     "switch-afp": "dpdk_switch, af_packet",
     "switch-afp-sleep": "dpdk_switch, af_packet, idle_sleep",
@@ -397,6 +433,7 @@ LABELS = {
 RATIOS = [
     ("switch-afp", "testpmd-afp", 0.95),
     ("switch-xdp", "bridge", 1.0),
+    ("switch-xdp", "bridge-steered", None),
     ("switch-xdp", "switch-afp", None),
     ("switch-afp", "ovs-afp", None),
     ("switch-xdp", "testpmd-xdp", None),
@@ -566,7 +603,9 @@ def summarize(raw, out_json, out_txt, meta_kv):
              % meta.get("runs"),
              "ping -c %s -i 0.2 avg RTT; iperf3 TCP %s s receiver Gbit/s; iperf3 UDP -l 64 -b 0 %s s received pps"
              % (meta.get("pings"), meta.get("tcp_s"), meta.get("udp_s")),
-             "iperf3 client and server on CPU 0 (taskset); DPDK forwarders busy-poll lcore 1", "",
+             "iperf3 client and server on CPU 0 (taskset); DPDK forwarders busy-poll lcore 1",
+             ("containers' receive processing (rps_cpus) on CPU mask %s for every path but the plain bridge"
+              % meta.get("rx_cpus") if meta.get("steer") == "1" else "no receive steering (--no-steer)"), "",
              "%-36s %8s %9s %12s %12s %9s   %s" % ("path", "ping ms", "TCP Gb/s", "UDP64 rx pps", "[sent pps]",
                                                     "idle CPU", "TCP runs")]
     for p in paths:
@@ -638,7 +677,7 @@ pyh() { LOGDIR=$LOGDIR MAX_RETRIES=$MAX_RETRIES CONTENDED_SHARE=$CONTENDED_SHARE
 summarize() {
   local meta=() line
   while IFS= read -r line; do meta+=("$line"); done < <(pyh cpu-meta)
-  meta+=("date=$(date -Is)" "runs=$RUNS" "tcp_s=$TCP_S" "udp_s=$UDP_S" "pings=$PINGS" "memory=$MEM"
+  meta+=("date=$(date -Is)" "runs=$RUNS" "steer=$STEER" "rx_cpus=$RX_CPUS" "tcp_s=$TCP_S" "udp_s=$UDP_S" "pings=$PINGS" "memory=$MEM"
          "paths=$PATHS" "switch_bin=$SWITCH_BIN" "testpmd=$(command -v "$TESTPMD")" "ovs_note=$OVS_NOTE")
   echo
   pyh summarize "$RAW" "$RESULTS/runs.json" "$RESULTS/summary.txt" "${meta[@]}" && rm -f "$RAW"

@@ -158,9 +158,9 @@ def netns(_swept):
     learning, flooding and aging then see only the traffic a test sends."""
     made = []
 
-    def make(ipv6=False, mac=None, ctl=None):
+    def make(ipv6=False, mac=None, ctl=None, rx_cpus=None):
         """ctl=(socket, port name): container.sh also plugs the veth's host end into that switch
-        (`port add <name> af_packet iface=<hostif>`)."""
+        (`port add <name> af_packet iface=<hostif>`). rx_cpus: container.sh --rx-cpus."""
         n = next(_netns_seq)
         name, hostif = f"{NAME_PREFIX}{PID}c{n}", f"{NAME_PREFIX}{PID}h{n}"
         assert len(hostif) <= 15 and len(name) <= 15
@@ -172,6 +172,8 @@ def netns(_swept):
             args += ["--mac", mac]
         if ctl:
             args += ["--ctl", ctl[0], ctl[1]]
+        if rx_cpus:
+            args += ["--rx-cpus", rx_cpus]
         # Registered before it exists, so that a half-made container is deleted too.
         c = Container(name=name, hostif=hostif, ip=ip, mac="")
         made.append(c)

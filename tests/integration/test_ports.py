@@ -172,6 +172,35 @@ def test_container_plugged_in_and_out_at_run_time(netns, switch, tmp_path):
     c1.ping(c2.ip)
 
 
+def rps_mask(container):
+    text = container.exec("cat", "/sys/class/net/eth0/queues/rx-0/rps_cpus").stdout
+    return int(text.strip().replace(",", ""), 16)
+
+
+def test_container_rx_cpus_steers_receive_processing(netns, switch):
+    """container.sh --rx-cpus: the container's eth0 hands its receive processing to those CPUs
+    (rps_cpus), traffic through the switch still flows; a mask the kernel refuses fails the add
+    with a message that says so, and leaves no namespace or interface behind."""
+    c1, c2 = netns(rx_cpus="1"), netns(rx_cpus="1")
+    assert (rps_mask(c1), rps_mask(c2)) == (1, 1)
+    assert rps_mask(netns()) == 0   # without the option: no steering
+    sw = switch(af_packet_ports(c1=c1, c2=c2))
+    c1.ping(c2.ip)
+
+    # One CPU past the last this machine can have.
+    last = int(Path("/sys/devices/system/cpu/possible").read_text().strip().split("-")[-1])
+    name, hostif = f"{NAME_PREFIX}{PID}rx", f"{NAME_PREFIX}{PID}rxh"
+    try:
+        r = subprocess.run([str(REPO / "scripts" / "container.sh"), "add", name, hostif, f"{SUBNET}.250/24",
+                            "--rx-cpus", "%x" % (1 << (last + 1))], capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0
+        assert "the kernel refused --rx-cpus" in r.stderr
+        assert name not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        assert subprocess.run(["ip", "link", "show", hostif], capture_output=True).returncode != 0
+    finally:
+        subprocess.run([str(REPO / "scripts" / "container.sh"), "del", name, hostif], timeout=30)
+
+
 def test_add_del_cycles_do_not_disturb_other_ports(netns, switch):
     """20 add/del cycles of c3 while c1 pings c2 every 50 ms: no echo is lost or duplicated, no
     MAC moves, the switch answers throughout, and the mbuf pool is back where it started."""
