@@ -21,8 +21,8 @@
 #               the switch sends into the container is processed (IP, TCP, and for an ACK the
 #               sender's next segments) in softirq on the CPU that sent it: the switch's busy
 #               worker, which then forwards less. Measured on 2 CPUs, worker on CPU 1, iperf3 on
-#               CPU 0, --rx-cpus 1: TCP through af_packet 1.8 -> 3.0-3.6 Gbit/s, af_xdp 2.6 -> 3.1
-#               (BENCHMARKS.md). The Linux bridge does this work on the sender's CPU anyway.
+#               CPU 0, --rx-cpus 1: TCP through af_packet 1.7 -> 3.0-3.4 Gbit/s, af_xdp 2.7 ->
+#               2.9-3.6 (BENCHMARKS.md). The Linux bridge does this work on the sender's CPU anyway.
 #
 # `add` fails if NAME or HOSTIF already exists and undoes what it made when a step fails.
 # `del` removes whatever of the two exists (quietly, exit 0), after killing the processes still
