@@ -294,7 +294,7 @@ start_path() {  # PATH NAME: starts the forwarder; returns 1 (and logs why) if i
       log "  dpdk_switch did not answer on its control socket (logs/$name.log)"; return 1
       ;;
     ovs-afp)
-      FWD_CMD="ovs-vswitchd (dpdk-init, pmd-cpu-mask=0x2, dpdk-lcore-mask=0x1, dpdk-extra=--no-pci), netdev bridge $OVS_BR, NORMAL, p0/p1 type=dpdk dpdk-devargs=net_af_packet0,iface=$IF1 / net_af_packet1,iface=$IF2"
+      FWD_CMD="ovs-vswitchd (dpdk-init, pmd-cpu-mask=0x2, dpdk-lcore-mask=0x1, dpdk-extra=\"--no-pci --file-prefix=$OVS_PREFIX\"), netdev bridge $OVS_BR, NORMAL, p0/p1 type=dpdk dpdk-devargs=net_af_packet0,iface=$IF1 / net_af_packet1,iface=$IF2"
       ovs_start "net_af_packet0,iface=$IF1" "net_af_packet1,iface=$IF2" >"$FWD_LOG" 2>&1 \
         || { log "  OVS did not start (logs/$name.log)"; return 1; }
       ;;

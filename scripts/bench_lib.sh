@@ -53,6 +53,10 @@ apt_install() {  # PKG...: quietly, waiting for another apt to finish
 
 # ---------------------------------------------------------------- OVS-DPDK (a private instance)
 
+# Its EAL gets a file prefix of its own, like every DPDK process here (without one it would take
+# "rte", the default of any other DPDK program on the machine, and leave /var/run/dpdk/rte behind).
+OVS_PREFIX=dswbovs
+
 ovs() { OVS_RUNDIR=$OVS_RUN OVS_LOGDIR=$OVS_RUN OVS_DBDIR=$OVS_RUN OVS_SYSCONFDIR=$OVS_RUN "$@"; }
 
 ovs_setup() {  # installs openvswitch-switch-dpdk if missing; OVS_OK=1 when a DPDK ovs-vswitchd can run, else OVS_NOTE says why
@@ -89,7 +93,8 @@ ovs_start() {  # DEVARGS0 DEVARGS1: ovsdb-server + ovs-vswitchd, netdev bridge (
   pid=$(cat "$OVS_RUN/ovsdb-server.pid") && OVS_PIDS+=("$pid")
   ovs ovs-vsctl --no-wait init || return 1
   ovs ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-socket-mem=1024 \
-      other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 other_config:dpdk-extra=--no-pci || return 1
+      other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+      "other_config:dpdk-extra=\"--no-pci --file-prefix=$OVS_PREFIX\"" || return 1
   ovs "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" --pidfile="$OVS_RUN/ovs-vswitchd.pid" --detach --no-chdir \
       --log-file="$OVS_RUN/ovs-vswitchd.log" || return 1
   pid=$(cat "$OVS_RUN/ovs-vswitchd.pid") && OVS_PIDS+=("$pid")
@@ -115,6 +120,6 @@ ovs_stop() {  # [LOGFILE]: stops the private OVS, removes the tap netdevs it lea
     [ -e "/sys/class/net/$dev/tun_flags" ] && ip link del "$dev" 2>/dev/null
   done
   [ -n "${1:-}" ] && cat "$OVS_RUN"/ovs-vswitchd.log "$OVS_RUN"/ovsdb-server.log >>"$1" 2>/dev/null
-  rm -rf "$OVS_RUN"
+  rm -rf "$OVS_RUN" "/var/run/dpdk/$OVS_PREFIX"
   OVS_RUN=''
 }

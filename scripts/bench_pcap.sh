@@ -249,7 +249,7 @@ run_ovs() {  # TRAFFIC RUN: one run; appends its record to $RAW
   local traffic=$1 run=$2 name="ovs-$1-$2"
   local log=$LOGDIR/$name.log pmd=$LOGDIR/$name.pmd-stats.txt s0='' s1='' err='' c0='' c1=''
   port_devargs "$traffic"
-  local desc="ovs-vswitchd (dpdk-init=true dpdk-socket-mem=1024 dpdk-lcore-mask=0x1 pmd-cpu-mask=0x2 dpdk-extra=--no-pci), bridge $OVS_BR datapath_type=netdev (NORMAL), p0 dpdk-devargs=\"$DEV0\", p1 dpdk-devargs=\"$DEV1\""
+  local desc="ovs-vswitchd (dpdk-init=true dpdk-socket-mem=1024 dpdk-lcore-mask=0x1 pmd-cpu-mask=0x2 dpdk-extra=\"--no-pci --file-prefix=$OVS_PREFIX\"), bridge $OVS_BR datapath_type=netdev (NORMAL), p0 dpdk-devargs=\"$DEV0\", p1 dpdk-devargs=\"$DEV1\""
   : >"$pmd"
   if ovs_start "$DEV0" "$DEV1" >"$log" 2>&1; then
     nap "$WARMUP"
