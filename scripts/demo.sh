@@ -27,6 +27,7 @@ esac
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 CONFIG=$repo/config/two_containers.yaml
+DEMO_PREFIX=demo # eal.file_prefix in CONFIG
 SOCK=/run/dpdk_switch/demo.sock
 PYTHON=/usr/bin/python3 # Debian's; a pyenv/venv python3 on PATH would do for http.server too
 C1=dsw-c1 V1=dsw-v1 IP1=172.17.0.2
@@ -59,6 +60,9 @@ cleanup() {
     [ "$src" -eq 0 ] || echo "demo.sh: the switch exited with code $src" >&2
   fi
   [ "$own_sock" = 1 ] && rm -f "$SOCK" # a switch that crashed or was killed cannot remove it
+  # EAL keeps its runtime directory (config, memory map: 6 MiB in /run with no_huge) for
+  # secondaries that might attach later; once the demo's switch is gone none will.
+  [ "$own_sock" = 1 ] && rm -rf "/var/run/dpdk/$DEMO_PREFIX"
   if [ "$made_containers" = 1 ]; then
     scripts/container.sh del "$C1" "$V1"
     scripts/container.sh del "$C2" "$V2"
