@@ -2,14 +2,12 @@
 // bidirectional traffic between N MAC pairs, as the pcap benchmark replays it. Reports
 // cycles/packet (TSC) and packets/s. No TX: this is the switch's own cost, the part testpmd
 // `mac` does not have to pay.
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 #include <rte_cycles.h>
-#include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -251,21 +249,17 @@ int main(int argc, char **argv) {
     // Hugepages when the machine has them (a 64 MiB table on 4 KiB pages measures the TLB, not
     // the switch); else the --no-huge fallback.
     const bool huge = access("/dev/hugepages", F_OK) == 0 && std::getenv("DSW_BENCH_NO_HUGE") == nullptr;
-    auto eal = huge ? Eal::init({"dsw_bench", "-l", "0", "--in-memory", "-m", "1024", "--no-pci", "--log-level", "*:warning"})
+    auto eal = huge ? Eal::init({"dsw_bench", "-l", "0", "--in-memory", "-m", "1024", "--no-pci", "--file-prefix", prefix,
+                                 "--log-level", "*:warning"})
                     : Eal::init({"dsw_bench", "-l", "0", "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", prefix,
                                  "--log-level", "*:warning"});
     if (!eal) {
         std::fprintf(stderr, "%s\n", eal.error().message.c_str());
         return 1;
     }
+    eal->remove_runtime_dir_at_exit();   // /var/run/dpdk/dswbench<pid>: one per run otherwise
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
-    // --no-huge leaves EAL's runtime directory (/var/run/dpdk/dswbench<pid>, a 6 MiB memory map
-    // in /run) for secondaries that will never attach: remove it, as the unit tests do.
-    const std::string runtime_dir = huge ? "" : rte_eal_get_runtime_dir();
-    { const Eal done = std::move(eal).value(); }   // rte_eal_cleanup, before the directory goes
-    std::error_code ec;
-    if (!runtime_dir.empty()) std::filesystem::remove_all(runtime_dir, ec);
     return 0;
 }

@@ -170,7 +170,7 @@ run_gbench() {  # Google Benchmark on CPU 0; repeated (up to 2 times) if the oth
     # stdout: the same JSON (EAL may log there too); the file --benchmark_out writes is the clean one.
     run_part gbench "$out/gbench.log" "${cmd[@]}" >"$out/gbench.stdout.json"
     c1=$(cpu_stat)
-    [ -n "$LAST_PID" ] && rm -rf "/var/run/dpdk/dswbench$LAST_PID"   # its EAL runtime dir (--no-huge only)
+    [ -n "$LAST_PID" ] && rm -rf "/var/run/dpdk/dswbench$LAST_PID"   # its EAL runtime dir, if it died before removing it
     # One CPU runs the benchmark, so a clean run leaves the machine ~50% idle.
     idle=$(idle_pct "$c0" "$c1")
     echo "$idle" >"$out/cpu_idle_pct"

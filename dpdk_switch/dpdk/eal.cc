@@ -1,5 +1,8 @@
 #include "dpdk_switch/dpdk/eal.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include <rte_eal.h>
 #include <rte_errno.h>
 
@@ -21,7 +24,14 @@ Result<Eal> Eal::init(const std::vector<std::string> &args) {
 }
 
 Eal::~Eal() {
-    if (owned_) rte_eal_cleanup();
+    if (!owned_) return;
+    rte_eal_cleanup();
+    std::error_code ec;   // best effort: a directory already gone is fine
+    if (!runtime_dir_.empty()) std::filesystem::remove_all(runtime_dir_, ec);
+}
+
+void Eal::remove_runtime_dir_at_exit() {
+    if (owned_) runtime_dir_ = rte_eal_get_runtime_dir();
 }
 
 std::string eal_option_value(const std::vector<std::string> &args, const std::string &option) {

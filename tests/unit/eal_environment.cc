@@ -1,11 +1,9 @@
 // main() of the unit tests: one real EAL per test binary (--no-huge, no PCI, a file prefix of
 // its own), set up before the first test and torn down after the last.
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <rte_eal.h>
 #include <unistd.h>
 
 #include "dpdk_switch/dpdk/eal.h"
@@ -25,16 +23,9 @@ public:
                                    prefix, "--log-level", "*:warning"});
         ASSERT_TRUE(eal.ok()) << eal.error().message;
         eal_.emplace(std::move(eal.value()));
+        eal_->remove_runtime_dir_at_exit();   // /var/run/dpdk/dswunit<pid>: one per run otherwise
     }
-    // EAL leaves its runtime directory (/var/run/dpdk/dswunit<pid>: its config, a 6 MiB memory
-    // map, the multi-process socket) for secondaries that might attach later; none will, and a
-    // directory per run would pile up in /run (a tmpfs: memory).
-    void TearDown() override {
-        const std::string runtime_dir = eal_ ? rte_eal_get_runtime_dir() : "";
-        eal_.reset();
-        std::error_code ec;
-        if (!runtime_dir.empty()) std::filesystem::remove_all(runtime_dir, ec);
-    }
+    void TearDown() override { eal_.reset(); }
 
 private:
     std::optional<dsw::Eal> eal_;
