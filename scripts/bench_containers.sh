@@ -33,7 +33,7 @@
 #            [--only PATHS] [--no-install] [--force] [--no-steer]
 #   --only PATHS  comma/space separated path names from the list above, or groups: switch, testpmd,
 #                 afp, xdp, ovs, bridge (e.g. --only switch-afp,bridge)
-#   --no-steer    no receive steering on any path (the method of the runs before 2026-11-25 03:40)
+#   --no-steer    no receive steering on any path (the method of the runs before 2026-11-25 03:20)
 #   -n 1 -t 2 -u 2 -c 5 is a quick smoke run.
 # env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
 set -uo pipefail
@@ -208,8 +208,7 @@ steer_rx() {  # PATH: the containers' receive processing for this path (rps_cpus
   local mask=0 ns
   [ $STEER = 1 ] && [ "$1" != bridge ] && mask=$RX_CPUS
   for ns in "$NS1" "$NS2"; do
-    in_ns "$ns" sh -c 'for q in /sys/class/net/eth0/queues/rx-*/rps_cpus; do echo "$1" >"$q" || exit 1; done' sh "$mask" \
-      || log "  warning: could not set rps_cpus=$mask in $ns"
+    bash "$ROOT/scripts/container.sh" rx-cpus "$ns" "$mask" || log "  warning: could not set rps_cpus=$mask in $ns"
   done
 }
 

@@ -5,6 +5,7 @@
 #   container.sh add NAME HOSTIF IP/PREFIX [--mac MAC|random] [--no-ipv6] [--ctl SOCKET PORTNAME]
 #                    [--port-type af_packet|af_xdp] [--rx-cpus MASK]
 #   container.sh del NAME HOSTIF [--ctl SOCKET PORTNAME]
+#   container.sh rx-cpus NAME MASK     (--rx-cpus on an existing container; 0: no steering)
 #
 #   --mac       eth0's MAC. Default: a fixed pattern from the IP, 02:42:<ip as hex> (locally
 #               administered, like Docker's), so 172.17.0.2 is 02:42:ac:11:00:02. `random` asks for
@@ -34,6 +35,7 @@ usage() {
 usage: container.sh add NAME HOSTIF IP/PREFIX [--mac MAC|random] [--no-ipv6] [--ctl SOCKET PORTNAME]
                         [--port-type af_packet|af_xdp] [--rx-cpus MASK]
        container.sh del NAME HOSTIF [--ctl SOCKET PORTNAME]
+       container.sh rx-cpus NAME MASK
 EOF
   exit 2
 }
@@ -60,6 +62,16 @@ random_mac() { # locally administered (bit 1 of the first octet), unicast (bit 0
 }
 
 netns_exists() { ip netns list | awk '{print $1}' | grep -qxF -- "$1"; }
+
+check_cpu_mask() { [[ $1 =~ ^[0-9a-fA-F]+(,[0-9a-fA-F]+)*$ ]] || die "bad CPU mask '$1' (hex, e.g. 1 for CPU 0)"; }
+
+# Receive packet steering (RPS) of every RX queue of NS's eth0: see --rx-cpus above. (ip netns
+# exec mounts the namespace's own /sys, where eth0 is this container's.)
+set_rx_cpus() { # NS MASK
+  ip netns exec "$1" sh -c 'for q in /sys/class/net/eth0/queues/rx-*/rps_cpus; do echo "$1" >"$q" || exit 1; done' \
+      sh "$2" 2>/dev/null \
+    || { echo "container.sh: the kernel refused --rx-cpus $2 (this machine's CPUs: $(cat /sys/devices/system/cpu/online))" >&2; return 1; }
+}
 
 kill_netns_pids() {
   local ns=$1 pids
@@ -91,6 +103,13 @@ remove() { # NAME HOSTIF; quiet about what is absent
 }
 
 cmd=${1:-}
+if [ "$cmd" = rx-cpus ]; then
+  [ $# -eq 3 ] || usage
+  check_cpu_mask "$3"
+  netns_exists "$2" || die "no namespace $2"
+  set_rx_cpus "$2" "$3"
+  exit
+fi
 [ $# -ge 3 ] || usage
 ns=$2 hostif=$3
 shift 3
@@ -120,7 +139,7 @@ done
 [ ${#hostif} -le 15 ] || die "interface name '$hostif' is longer than 15 characters"
 [[ $ns =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad namespace name '$ns'"
 case $port_type in af_packet|af_xdp) ;; *) die "bad port type '$port_type' (af_packet or af_xdp)" ;; esac
-[ -z "$rx_cpus" ] || [[ $rx_cpus =~ ^[0-9a-fA-F]+(,[0-9a-fA-F]+)*$ ]] || die "bad CPU mask '$rx_cpus' (hex, e.g. 1 for CPU 0)"
+[ -z "$rx_cpus" ] || check_cpu_mask "$rx_cpus"
 
 case $cmd in
   add)
@@ -165,13 +184,7 @@ case $cmd in
     # without this, but TCP (curl) does not.
     ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
     ip -n "$ns" addr add "$cidr" dev eth0
-    # Receive packet steering (RPS) of eth0's queue: see --rx-cpus above. (ip netns exec mounts
-    # the namespace's own /sys, where eth0 is this container's.)
-    if [ -n "$rx_cpus" ]; then
-      ip netns exec "$ns" sh -c 'for q in /sys/class/net/eth0/queues/rx-*/rps_cpus; do echo "$1" >"$q" || exit 1; done' \
-          sh "$rx_cpus" 2>/dev/null \
-        || { echo "container.sh: the kernel refused --rx-cpus $rx_cpus (this machine's CPUs: $(cat /sys/devices/system/cpu/online))" >&2; false; }
-    fi
+    [ -z "$rx_cpus" ] || set_rx_cpus "$ns" "$rx_cpus"
     ip -n "$ns" link set eth0 up
 
     if [ -n "$ctl_sock" ]; then
