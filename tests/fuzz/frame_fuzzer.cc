@@ -74,6 +74,9 @@ struct World {
     LcoreCounters *counters = nullptr;
 };
 World *g_world = nullptr;
+// Never torn down (libFuzzer exits from many places), but held here so that LeakSanitizer's check
+// at exit sees it reachable, like g_world.
+Eal *g_eal = nullptr;
 bool g_trace = false;   // FUZZ_TRACE=1: print each decision (to check what a seed reaches)
 
 [[noreturn]] void die(const char *what) {
@@ -385,7 +388,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     auto eal = Eal::init({"dsw_fuzz", "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
                           "--file-prefix", prefix, "--log-level", "*:error"});
     if (!eal) die(eal.error().message.c_str());
-    new Eal(std::move(eal.value()));   // never torn down: libFuzzer exits from many places
+    g_eal = new Eal(std::move(eal.value()));
     auto *w = new World;
     const size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
     w->rcu = static_cast<rte_rcu_qsbr *>(rte_zmalloc("fuzz_rcu", sz, RTE_CACHE_LINE_SIZE));
