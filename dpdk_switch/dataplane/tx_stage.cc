@@ -5,14 +5,13 @@
 
 namespace dsw {
 
-void TxStage::send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n) noexcept {
+void TxStage::send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n,
+                         uint64_t bytes) noexcept {
     const uint16_t port_id = slot.port_id;
     if (slot.capture != nullptr && (slot.capture->dirs & CaptureTap::kTx)) [[unlikely]]
         capture_burst(*slot.capture, port_id, pkts, n, CaptureTap::kTx);
-    // Bytes are summed before the PMD takes the mbufs: a sent mbuf may be freed (and reused by
-    // another lcore) as soon as rte_eth_tx_burst returns.
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
+    // The unsent frames are still ours to read; a sent mbuf may be freed (and reused by another
+    // lcore) as soon as rte_eth_tx_burst returns, which is why the bytes were summed before.
     const uint16_t sent = rte_eth_tx_burst(port_id, queue, pkts, n);
     PortCounters &pc = c_.port[port];
     if (sent < n) [[unlikely]] {
@@ -27,7 +26,9 @@ void TxStage::send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rt
 void TxStage::flush_port(uint16_t port) noexcept {
     Batch &b = batch_[port];
     const uint16_t n = b.n;
+    const uint64_t bytes = b.bytes;
     b.n = 0;
+    b.bytes = 0;
     if (n == 0) return;
     const PortSlot &slot = view_->ports[port];
     if (!slot.present || slot.down) [[unlikely]] {
@@ -36,7 +37,7 @@ void TxStage::flush_port(uint16_t port) noexcept {
         return;
     }
     if (const int8_t q = slot.txq[lcore_]; q >= 0) {
-        send_owned(port, slot, static_cast<uint16_t>(q), b.pkts, n);
+        send_owned(port, slot, static_cast<uint16_t>(q), b.pkts, n, bytes);
         return;
     }
     const unsigned queued = rte_ring_mp_enqueue_burst(slot.ring, reinterpret_cast<void **>(b.pkts), n, nullptr);
@@ -50,7 +51,11 @@ void TxStage::drain_ring(uint16_t port) noexcept {
     const PortSlot &slot = view_->ports[port];
     rte_mbuf *pkts[kBatch];
     const unsigned n = rte_ring_sc_dequeue_burst(slot.ring, reinterpret_cast<void **>(pkts), kBatch, nullptr);
-    if (n != 0) send_owned(port, slot, static_cast<uint16_t>(slot.txq[lcore_]), pkts, static_cast<uint16_t>(n));
+    if (n == 0) return;
+    // Another worker staged these: their bytes did not come along through the ring.
+    uint64_t bytes = 0;
+    for (unsigned i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
+    send_owned(port, slot, static_cast<uint16_t>(slot.txq[lcore_]), pkts, static_cast<uint16_t>(n), bytes);
 }
 
 }  // namespace dsw

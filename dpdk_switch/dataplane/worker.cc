@@ -68,7 +68,7 @@ private:
         now_tsc_ = now_tsc;
         tx_.set_view(&v);
         const WorkerPorts &mine = v.workers[lcore_];
-        const uint32_t now_s = s_.macs->now_s();
+        const uint32_t now_s = s_.macs->now_s(now_tsc);
         unsigned got = 0;
         for (uint16_t k = 0; k < mine.n; ++k) got += rx_port(v, mine.unit[k].port, mine.unit[k].queue, now_s);
         for (uint16_t k = 0; k < mine.n; ++k)
@@ -115,13 +115,17 @@ private:
         const PortSlot &o = v.ports[out];
         if (!o.carries(vlan)) [[unlikely]]
             return false;
+        uint64_t bytes = d.rx_bytes;
         if (o.trunk != d.tagged) [[unlikely]] {
             if (!o.trunk) {
                 for (uint16_t i = 0; i < n; ++i) vlan_untag_in_place(pkts[i]);
+                bytes -= uint64_t{n} * sizeof(rte_vlan_hdr);
             } else {
                 uint16_t k = 0;
+                bytes = 0;
                 for (uint16_t i = 0; i < n; ++i) {
                     if (vlan_tag_in_place(pkts[i], vlan)) [[likely]] {
+                        bytes += pkts[i]->pkt_len;
                         pkts[k++] = pkts[i];
                     } else {
                         c_.port[in_port].drops[static_cast<unsigned>(DropReason::no_mbufs)].inc();
@@ -131,7 +135,7 @@ private:
                 n = k;
             }
         }
-        if (n != 0) tx_.push_burst(out, pkts, n);
+        if (n != 0) tx_.push_burst(out, pkts, n, bytes);
         return true;
     }
 
@@ -158,7 +162,7 @@ private:
         if (targets > 1)
             for (uint16_t i = 0; i < n; ++i) rte_mbuf_refcnt_update(pkts[i], static_cast<int16_t>(targets - 1));
         for (uint16_t k = 0; k < dom->n; ++k)
-            if (dom->members[k] != in_port) tx_.push_burst(dom->members[k], pkts, n);
+            if (dom->members[k] != in_port) tx_.push_burst(dom->members[k], pkts, n, d.rx_bytes);
         c_.sw.flooded.add(n);
         return true;
     }

@@ -32,7 +32,7 @@ Result<std::unique_ptr<MacTable>> MacTable::create(const std::string &name, unsi
 
 MacTable::~MacTable() { rte_free(buckets_); }
 
-uint32_t MacTable::now_s() const noexcept { return static_cast<uint32_t>((rte_rdtsc() - epoch_tsc_) / tsc_hz_); }
+uint32_t MacTable::now_s() const noexcept { return now_s(rte_rdtsc()); }
 
 int32_t MacTable::insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s) noexcept {
     for (unsigned p = 0; p < kProbe; ++p) {

@@ -95,6 +95,42 @@ TEST_F(SwitchTest, KnownUnicastIsRetaggedAtTheEdge) {
     EXPECT_EQ(totals_[3].tx_bytes, a_bcast.size() + 4) << "counted as sent: the tag pushed";
 }
 
+// Bursts of one flow (one L2 header, sizes differing) take the whole-burst path, which counts
+// TX bytes from the sum classify made: a popped or pushed tag must show in it.
+struct OneFlowBurst {
+    std::vector<Frame> tagged_c_to_a, c_to_a, a_to_c, tagged_a_to_c;
+    uint64_t bytes = 0;   // untagged
+    OneFlowBurst() {
+        for (unsigned i = 0; i < 20; ++i) {
+            const size_t len = 60 + 7 * i;
+            c_to_a.push_back(eth_frame(kA, kC, 0x0800, len));
+            tagged_c_to_a.push_back(tagged(c_to_a.back(), 10));
+            a_to_c.push_back(eth_frame(kC, kA, 0x0800, len));
+            tagged_a_to_c.push_back(tagged(a_to_c.back(), 10));
+            bytes += len;
+        }
+    }
+    static std::vector<StaticMac> statics() {
+        return {StaticMac{mac_to_string(kA), "p0", 10}, StaticMac{mac_to_string(kC), "p3", 10}};
+    }
+};
+
+TEST_F(SwitchTest, ABurstOfOneFlowLeavesATrunkWithItsTagsPoppedAndCounted) {
+    const OneFlowBurst f;
+    run({{}, {}, {}, f.tagged_c_to_a}, {}, OneFlowBurst::statics(), vlan_layout);
+    EXPECT_EQ(tx_[0], f.c_to_a);
+    EXPECT_EQ(totals_[3].rx_bytes, f.bytes + 20 * 4);
+    EXPECT_EQ(totals_[0].tx_bytes, f.bytes);
+}
+
+TEST_F(SwitchTest, ABurstOfOneFlowEntersATrunkWithTagsPushedAndCounted) {
+    const OneFlowBurst f;
+    run({f.a_to_c, {}, {}, {}}, {}, OneFlowBurst::statics(), vlan_layout);
+    EXPECT_EQ(tx_[3], f.tagged_a_to_c);
+    EXPECT_EQ(totals_[0].rx_bytes, f.bytes);
+    EXPECT_EQ(totals_[3].tx_bytes, f.bytes + 20 * 4);
+}
+
 TEST_F(SwitchTest, UntaggedUnicastToATrunkIsTagged) {
     const Frame a_to_c = eth_frame(kC, kA);
     run({{a_to_c}, {}, {}, {}}, {}, {StaticMac{mac_to_string(kC), "p3", 10}}, vlan_layout);

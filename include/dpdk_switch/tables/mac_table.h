@@ -92,6 +92,9 @@ public:
         return learn_slow(key, slot, port, now_s);
     }
     uint32_t now_s() const noexcept;
+    // The same for a TSC the caller already read (a worker reads one per loop: a second rdtsc
+    // here was 1.5% of its cycles at 2 MACs).
+    uint32_t now_s(uint64_t tsc) const noexcept { return static_cast<uint32_t>((tsc - epoch_tsc_) / tsc_hz_); }
 
     // ---- control plane ----
     Status add_static(MacKey key, uint16_t port);
