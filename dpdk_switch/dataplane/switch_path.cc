@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include <immintrin.h>
+
 #include <rte_prefetch.h>
 
 #include "dpdk_switch/dataplane/arp_proxy.h"
@@ -33,36 +35,46 @@ void count_learning(LearnResult r, uint16_t frames, SwitchCounters &c) noexcept 
     }
 }
 
-// The first 18 bytes of a frame (MACs, tag, ethertypes), if its lengths take parse_l2's straight
-// path and it is not oversize: two frames with equal heads parse alike.
-struct L2Head {
-    uint64_t a, b;
-    uint16_t c;
-    static constexpr uint16_t kMinLen = RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) + 2;   // parse_l2's straight path
-    static bool fits(const rte_mbuf *m) noexcept { return m->data_len >= kMinLen && m->pkt_len <= kMaxFrameLen; }
-    static L2Head of(const rte_mbuf *m) noexcept {
-        const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-        L2Head h;
-        std::memcpy(&h.a, p, 8);
-        std::memcpy(&h.b, p + 8, 8);
-        std::memcpy(&h.c, p + 16, 2);
-        return h;
-    }
-    bool operator==(const L2Head &o) const noexcept { return ((a ^ o.a) | (b ^ o.b) | static_cast<uint16_t>(c ^ o.c)) == 0; }
-};
+// What decides how parse_l2 takes a frame whose lengths take its straight path (data_len >= 18)
+// and are not oversize: bytes 0-13 (MACs, ethertype) of an untagged frame; of a tagged one also
+// the TCI and the inner ethertype (bytes 14-17). Two frames with equal heads parse alike.
+constexpr uint16_t kHeadMinLen = RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) + 2;
+inline bool head_fits(const rte_mbuf *m) noexcept { return m->data_len >= kHeadMinLen && m->pkt_len <= kMaxFrameLen; }
 
-// Frames 1.. carry frame 0's head: each parses to what frame 0 parses to. One pass over the
-// headers, three loads a frame, no parse; a burst of many flows leaves at frame 1.
-bool same_l2_header(rte_mbuf *const *pkts, uint16_t n, uint64_t &bytes) noexcept {
-    if (!L2Head::fits(pkts[0])) return false;
-    const L2Head h0 = L2Head::of(pkts[0]);
+// Frames 1.. carry frame 0's head; bytes summed in `bytes`. One 16-byte compare a frame, and for
+// tagged frames a 2-byte one; a burst of many flows leaves at frame 1. (Three 8/8/2-byte
+// compares for every frame, tagged or not, were 2.5 cycles/frame at 2 MACs.)
+template <bool kTagged>
+bool same_heads(rte_mbuf *const *pkts, uint16_t n, __m128i h0, uint16_t inner0, uint64_t &bytes) noexcept {
+    // Untagged: bytes 14 and 15 (the start of L3) do not matter.
+    const __m128i care = kTagged ? _mm_set1_epi8(-1) : _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0);
     uint64_t sum = pkts[0]->pkt_len;
     for (uint16_t i = 1; i < n; ++i) {
-        if (!L2Head::fits(pkts[i]) || !(L2Head::of(pkts[i]) == h0)) return false;
-        sum += pkts[i]->pkt_len;
+        const rte_mbuf *m = pkts[i];
+        if (!head_fits(m)) return false;
+        const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+        const __m128i diff = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)), h0);
+        if (!_mm_testz_si128(diff, care)) return false;
+        if constexpr (kTagged) {
+            uint16_t inner;
+            std::memcpy(&inner, p + 16, 2);
+            if (inner != inner0) return false;
+        }
+        sum += m->pkt_len;
     }
     bytes = sum;
     return true;
+}
+
+bool same_l2_header(rte_mbuf *const *pkts, uint16_t n, uint64_t &bytes) noexcept {
+    if (!head_fits(pkts[0])) return false;
+    const uint8_t *p0 = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
+    const __m128i h0 = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p0));
+    uint16_t outer, inner;
+    std::memcpy(&outer, p0 + 12, 2);
+    std::memcpy(&inner, p0 + 16, 2);
+    const bool tagged = outer == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || outer == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ);
+    return tagged ? same_heads<true>(pkts, n, h0, inner, bytes) : same_heads<false>(pkts, n, h0, 0, bytes);
 }
 
 // Access ports carry untagged frames of their VLAN, trunks tagged frames of theirs: the frame's

@@ -91,6 +91,39 @@ TEST_F(SwitchPathTest, FramesOfOneFlowDifferingPastTheL2HeaderShareItsDecision) 
     for (unsigned i = 0; i < burst.size(); ++i) EXPECT_EQ(d_.out[i], 1u) << i;
 }
 
+TEST_F(SwitchPathTest, UntaggedFramesDifferingInTheFirstBytesOfL3ShareTheDecision) {
+    classify({eth_frame(kA, kB)}, 1);
+    std::vector<std::vector<uint8_t>> burst(6, eth_frame(kB, kA));
+    for (unsigned i = 0; i < burst.size(); ++i) burst[i][15] = static_cast<uint8_t>(i);   // the IPv4 TOS
+    classify(burst, 0);
+    EXPECT_TRUE(d_.same_decision) << "bytes 14-15 of an untagged frame do not change its parse";
+    for (unsigned i = 0; i < burst.size(); ++i) EXPECT_EQ(d_.out[i], 1u) << i;
+}
+
+std::vector<uint8_t> with_tag(std::vector<uint8_t> f, uint16_t tpid, uint16_t vlan) {
+    const uint8_t tag[4] = {static_cast<uint8_t>(tpid >> 8), static_cast<uint8_t>(tpid), static_cast<uint8_t>(vlan >> 8),
+                            static_cast<uint8_t>(vlan)};
+    f.insert(f.begin() + 12, tag, tag + 4);
+    return f;
+}
+
+TEST_F(SwitchPathTest, TaggedFramesDifferingInTheirTagOrInnerEthertypeAreDecidedEachAlone) {
+    slot_ = PortSlot{};
+    slot_.trunk = true;
+    slot_.allowed[0] |= 1ULL << 10;   // a trunk of VLAN 10
+    std::vector<std::vector<uint8_t>> burst(6, with_tag(eth_frame(kB, kA), 0x8100, 10));
+    burst[2] = with_tag(eth_frame(kB, kA), 0x8100, 20);                     // another VLAN (bytes 14-15)
+    burst[4] = with_tag(with_tag(eth_frame(kB, kA), 0x8100, 7), 0x8100, 10);  // a second tag (bytes 16-17)
+    classify(burst, 0);
+    EXPECT_FALSE(d_.same_decision);
+    for (unsigned i = 0; i < burst.size(); ++i) {
+        const uint16_t want = i == 2 ? out_drop(DropReason::vlan_not_allowed)
+                              : i == 4 ? out_drop(DropReason::double_tagged)
+                                       : kOutFlood;   // B unknown in VLAN 10
+        EXPECT_EQ(d_.out[i], want) << i;
+    }
+}
+
 TEST_F(SwitchPathTest, AnOversizeFrameInABurstOfOneFlowIsDroppedAloneOrFirst) {
     classify({eth_frame(kA, kB)}, 1);
     const std::vector<std::vector<uint8_t>> burst(6, eth_frame(kB, kA));
