@@ -14,6 +14,7 @@
 
 #include "config_fields.h"
 #include "dpdk_switch/control/config.h"
+#include "dpdk_switch/limits.h"
 
 namespace dsw {
 namespace {
@@ -95,7 +96,7 @@ Status parse_switch(const YAML::Node &n, SwitchConfig &sw) {
         return st;
     if (n.IsNull())
         return Ok{};
-    if (auto st = config_detail::read_uint_key(n, path, "burst", 1, 512, sw.burst); !st)
+    if (auto st = config_detail::read_uint_key(n, path, "burst", 1, kMaxBurst, sw.burst); !st)
         return st;
     if (auto st = config_detail::read_uint_key(n, path, "mac_table_size", 1024, 16777216,
                                                sw.mac_table_size); !st)

@@ -106,7 +106,7 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
     sw->shared_.counters = sw->counters_.get();
     sw->storm_ = std::make_unique<PortStorm[]>(kMaxPorts);
     sw->shared_.storm = sw->storm_.get();
-    sw->shared_.burst = static_cast<uint16_t>(std::min<unsigned>(cfg.sw.burst, 32));
+    sw->shared_.burst = static_cast<uint16_t>(std::min<unsigned>(cfg.sw.burst, kMaxBurst));
     sw->shared_.idle_sleep_us = cfg.sw.idle_sleep_us;
     return sw;
 }

@@ -170,7 +170,7 @@ ports:
 TEST(Config, RangeLimitsAreAccepted) {
     Result<Config> r = parse_config(R"(
 eal: { memory_mb: 64, extra: ["--log-level=8", --no-pci], lcores: "(0-1)@0,2" }
-switch: { burst: 512, mac_table_size: 16777216, mac_aging_s: 0, mbufs: 1024, arp_proxy: no }
+switch: { burst: 32, mac_table_size: 16777216, mac_aging_s: 0, mbufs: 1024, arp_proxy: no }
 ports:
   - { name: A_b_123456789012, type: af_packet, iface: lo, vlan: 4094 }
   - { name: t, type: af_packet, iface: lo, trunk: [1, 4094] }
@@ -180,7 +180,7 @@ ports:
     const Config &c = r.value();
     EXPECT_EQ(c.eal.memory_mb, 64u);
     EXPECT_EQ(c.eal.extra, (std::vector<std::string>{"--log-level=8", "--no-pci"}));
-    EXPECT_EQ(c.sw.burst, 512u);
+    EXPECT_EQ(c.sw.burst, 32u);
     EXPECT_EQ(c.sw.mac_table_size, 16777216u);
     EXPECT_EQ(c.sw.mac_aging_s, 0u);  // never age
     EXPECT_EQ(c.sw.mbufs, 1024u);
@@ -266,7 +266,7 @@ TEST(ConfigError, OutOfRange) {
     };
     const Case cases[] = {
         {"switch: { burst: 0 }", "switch.burst"},
-        {"switch: { burst: 513 }", "switch.burst"},
+        {"switch: { burst: 33 }", "switch.burst"},
         {"switch: { burst: -1 }", "switch.burst"},
         {"switch: { burst: 99999999999999999999999 }", "switch.burst"},
         {"switch: { mac_table_size: 1023 }", "switch.mac_table_size"},
@@ -289,7 +289,7 @@ TEST(ConfigError, OutOfRange) {
         EXPECT_TRUE(starts_with(msg, std::string("t.yaml: ") + c.path + ": ")) << c.yaml << " -> "
                                                                                 << msg;
     }
-    EXPECT_EQ(refusal("switch: { burst: 513 }"), "t.yaml: switch.burst: must be in 1..512, got 513");
+    EXPECT_EQ(refusal("switch: { burst: 33 }"), "t.yaml: switch.burst: must be in 1..32, got 33");
 }
 
 TEST(ConfigError, BadEalWords) {
@@ -451,11 +451,11 @@ std::string write_temp(const std::string &text) {
 }
 
 TEST(ConfigFile, LoadsAndNamesItsSource) {
-    const std::string path = write_temp("switch: { burst: 64 }\n");
+    const std::string path = write_temp("switch: { burst: 16 }\n");
     Result<Config> r = load_config_file(path);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r.value().source, path);
-    EXPECT_EQ(r.value().sw.burst, 64u);
+    EXPECT_EQ(r.value().sw.burst, 16u);
     std::remove(path.c_str());
 }
 

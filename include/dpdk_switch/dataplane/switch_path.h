@@ -14,7 +14,6 @@
 
 namespace dsw {
 
-inline constexpr unsigned kMaxBurst = 32;
 // Decision per frame: a port index (< kMaxPorts), flood its domain, send back out of the
 // ingress port (an ARP reply the switch wrote), or drop with a reason.
 inline constexpr uint16_t kOutFlood = 0x8000;
