@@ -73,8 +73,7 @@ bool same_l2_header(rte_mbuf *const *pkts, uint16_t n, uint64_t &bytes) noexcept
     uint16_t outer, inner;
     std::memcpy(&outer, p0 + 12, 2);
     std::memcpy(&inner, p0 + 16, 2);
-    const bool tagged = outer == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || outer == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ);
-    return tagged ? same_heads<true>(pkts, n, h0, inner, bytes) : same_heads<false>(pkts, n, h0, 0, bytes);
+    return is_tag_tpid(outer) ? same_heads<true>(pkts, n, h0, inner, bytes) : same_heads<false>(pkts, n, h0, 0, bytes);
 }
 
 // Access ports carry untagged frames of their VLAN, trunks tagged frames of theirs: the frame's

@@ -24,6 +24,14 @@ inline std::vector<uint8_t> eth_frame(uint64_t dst, uint64_t src, uint16_t ether
     return f;
 }
 
+// `f` with a tag inserted after its MACs: 802.1Q by default, or another TPID (0x88a8, QinQ).
+inline std::vector<uint8_t> tagged(std::vector<uint8_t> f, uint16_t vlan, uint16_t tpid = 0x8100) {
+    const uint8_t tag[4] = {static_cast<uint8_t>(tpid >> 8), static_cast<uint8_t>(tpid), static_cast<uint8_t>(vlan >> 8),
+                            static_cast<uint8_t>(vlan)};
+    f.insert(f.begin() + 12, tag, tag + 4);
+    return f;
+}
+
 // A MAC from its six bytes in wire order, as the tables store it.
 inline uint64_t mac(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t e, uint8_t f) {
     const uint8_t bytes[6] = {a, b, c, d, e, f};

@@ -16,6 +16,7 @@ namespace {
 
 using test::eth_frame;
 using test::mac;
+using test::tagged;
 
 class SwitchPathTest : public ::testing::Test {
 protected:
@@ -100,20 +101,13 @@ TEST_F(SwitchPathTest, UntaggedFramesDifferingInTheFirstBytesOfL3ShareTheDecisio
     for (unsigned i = 0; i < burst.size(); ++i) EXPECT_EQ(d_.out[i], 1u) << i;
 }
 
-std::vector<uint8_t> with_tag(std::vector<uint8_t> f, uint16_t tpid, uint16_t vlan) {
-    const uint8_t tag[4] = {static_cast<uint8_t>(tpid >> 8), static_cast<uint8_t>(tpid), static_cast<uint8_t>(vlan >> 8),
-                            static_cast<uint8_t>(vlan)};
-    f.insert(f.begin() + 12, tag, tag + 4);
-    return f;
-}
-
 TEST_F(SwitchPathTest, TaggedFramesDifferingInTheirTagOrInnerEthertypeAreDecidedEachAlone) {
     slot_ = PortSlot{};
     slot_.trunk = true;
     slot_.allowed[0] |= 1ULL << 10;   // a trunk of VLAN 10
-    std::vector<std::vector<uint8_t>> burst(6, with_tag(eth_frame(kB, kA), 0x8100, 10));
-    burst[2] = with_tag(eth_frame(kB, kA), 0x8100, 20);                     // another VLAN (bytes 14-15)
-    burst[4] = with_tag(with_tag(eth_frame(kB, kA), 0x8100, 7), 0x8100, 10);  // a second tag (bytes 16-17)
+    std::vector<std::vector<uint8_t>> burst(6, tagged(eth_frame(kB, kA), 10));
+    burst[2] = tagged(eth_frame(kB, kA), 20);            // another VLAN (bytes 14-15)
+    burst[4] = tagged(tagged(eth_frame(kB, kA), 7), 10);  // a second tag (bytes 16-17)
     classify(burst, 0);
     EXPECT_FALSE(d_.same_decision);
     for (unsigned i = 0; i < burst.size(); ++i) {

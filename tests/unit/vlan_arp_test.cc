@@ -15,12 +15,8 @@ using test::kBcast;
 using test::kC;
 using test::mac;
 using test::SwitchTest;
+using test::tagged;
 
-Frame tagged(Frame f, uint16_t vlan) {
-    const uint8_t tag[4] = {0x81, 0x00, static_cast<uint8_t>(vlan >> 8), static_cast<uint8_t>(vlan)};
-    f.insert(f.begin() + 12, tag, tag + 4);
-    return f;
-}
 
 void vlan_layout(size_t i, PortConfig &pc) {
     switch (i) {

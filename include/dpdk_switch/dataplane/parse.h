@@ -15,6 +15,11 @@
 namespace dsw {
 
 inline constexpr uint8_t kNoDrop = 0xff;
+
+// An ethertype, as it is on the wire, that starts a tag: 802.1Q, or 802.1ad (QinQ's outer tag).
+inline bool is_tag_tpid(uint16_t ethertype_be) noexcept {
+    return ethertype_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || ethertype_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ);
+}
 // Largest frame switched: a 9000-byte jumbo MTU plus Ethernet header and one tag. Anything
 // longer is an error of the port or of the sender, not traffic.
 inline constexpr uint32_t kMaxFrameLen = 9000 + RTE_ETHER_HDR_LEN + 4;
@@ -52,13 +57,13 @@ inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
         uint64_t w2;
         std::memcpy(&w2, p + 12, 8);
         const uint16_t outer = static_cast<uint16_t>(w2);
-        const bool tagged = outer == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || outer == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ);
+        const bool tagged = is_tag_tpid(outer);
         const uint16_t inner = static_cast<uint16_t>(w2 >> 32);
         f.tagged = tagged;
         f.vlan = tagged ? static_cast<uint16_t>(rte_be_to_cpu_16(static_cast<uint16_t>(w2 >> 16)) & 0x0fff) : 0;
         f.l3_off = tagged ? RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr) : RTE_ETHER_HDR_LEN;
         et_be = tagged ? inner : outer;
-        if (tagged && (inner == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || inner == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ))) [[unlikely]] {
+        if (tagged && is_tag_tpid(inner)) [[unlikely]] {
             f.drop = static_cast<uint8_t>(DropReason::double_tagged);
             return f;
         }
@@ -66,7 +71,7 @@ inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
         // A short frame (a runt of 14..19 bytes): field by field, within data_len.
         std::memcpy(&et_be, p + 12, 2);
         f.l3_off = RTE_ETHER_HDR_LEN;
-        if (et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
+        if (is_tag_tpid(et_be)) {
             if (len < RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr)) {
                 f.drop = static_cast<uint8_t>(DropReason::truncated_vlan);
                 return f;
@@ -77,7 +82,7 @@ inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
             f.vlan = rte_be_to_cpu_16(tci_be) & 0x0fff;
             f.tagged = true;
             f.l3_off = RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr);
-            if (et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || et_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
+            if (is_tag_tpid(et_be)) {
                 f.drop = static_cast<uint8_t>(DropReason::double_tagged);
                 return f;
             }

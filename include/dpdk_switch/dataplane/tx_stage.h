@@ -60,8 +60,8 @@ public:
 private:
     struct Batch {
         uint16_t n = 0;
-        bool listed = false;
-        uint64_t bytes = 0;    // pkt_len of pkts[0..n) summed   // in dirty_ until the next flush(), even after a full batch left early
+        bool listed = false;   // in dirty_ until the next flush(), even after a full batch left early
+        uint64_t bytes = 0;    // pkt_len of pkts[0..n) summed
         rte_mbuf *pkts[kBatch];
     };
     // Each port at most once in dirty_ between two flush() calls (a batch that filled up and
