@@ -362,11 +362,12 @@ idle_cpu() {  # PID -> the cores it used over 2 s with no traffic (utime + stime
 
 measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. A run that other
   # people's work overlapped (a busy-polling DPDK process, or other processes using more than
-  # CONTENDED_SHARE of the CPUs' time) is repeated, up to MAX_RETRIES times.
+  # CONTENDED_SHARE of the CPUs' time) is repeated, up to MAX_RETRIES times. Each run starts
+  # when the host probe reads quiet (wait_for_quiet_cpu).
   local path=$1 run=$2 name="$1-$2" err rc ping_f tcp_f udp_f watch why attempt=0
   ping_f=$LOGDIR/$name.ping.txt tcp_f=$LOGDIR/$name.tcp.json udp_f=$LOGDIR/$name.udp.json
   while :; do
-    err='' rc=0 watch='{}'
+    err='' rc=0 watch='{}' PROBE_BEFORE='' PROBE_AFTER=''
     : >"$ping_f"; : >"$tcp_f"; : >"$udp_f"
     if [ -n "${SKIP[$path]:-}" ]; then
       err="skipped: ${SKIP[$path]}"
@@ -387,6 +388,9 @@ measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. 
         watch=$(watch_stop)
       fi
       stop_path "$path" "$name"; rc=$?
+      # Recorded, not judged: sampled during the traffic, the probe would count the guest's own
+      # network interrupts on CPU 1 (the pcap windows have none).
+      PROBE_AFTER=$(host_probe) || PROBE_AFTER=''
     fi
     why=$(pyh contended "$watch")
     [ -z "$why" ] && break
@@ -394,7 +398,7 @@ measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. 
     [ $attempt -gt $MAX_RETRIES ] && { log "  run $run $path: $why, again: kept, marked contended"; break; }
     log "  run $run $path: $why: repeating it"
   done
-  pyh record "$path" "$run" "$name" "$FWD_CMD" "$rc" "$err" "$watch" "$attempt" >>"$RAW"
+  pyh record "$path" "$run" "$name" "$FWD_CMD" "$rc" "$err" "$watch" "$attempt" | with_probes >>"$RAW"
 }
 
 run_all() {
@@ -416,7 +420,7 @@ plan_summary() {
 
 PYHELPER=$(cat <<'EOF'
 import json, os, platform, re, statistics, subprocess, sys
-from bench_common import fmt, load, machine_meta
+from bench_common import fmt, host_contended_lines, load, machine_meta
 
 LABELS = {
     "bridge": "Linux bridge (tx off)",
@@ -650,6 +654,7 @@ def summarize(raw, out_json, out_txt, meta_kv):
         lines += ["", "contended runs (other work ran on the CPUs during them, even after %s repeats; rerun):"
                   % os.environ.get("MAX_RETRIES", "")] + [
             "  %s run %s: %s" % (r["path"], r["run"], r["contended"]) for r in busy]
+    lines += host_contended_lines(runs, lambda r: "%s run %s" % (r["path"], r["run"]))
     text = "\n".join(lines) + "\n"
     json.dump(dict(meta=meta, medians=medians, ratios=ratios, runs=runs), open(out_json, "w"), indent=1)
     open(out_txt, "w").write(text)

@@ -105,6 +105,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench_quiet.sh"
 cleanup() {
   local rc=$? p
   trap - EXIT INT TERM
+  sample_stop
   for p in "${PIDS[@]}"; do stop_pid "$p" 5; done
   ovs_stop
   [ -n "$TMP" ] && rm -rf "$TMP"
@@ -179,7 +180,7 @@ run_testpmd() {  # MODE TRAFFIC RUN: one run; appends its record to $RAW
   rm -f "$fifo"; mkfifo "$fifo"
   "${cmd[@]}" <"$fifo" >"$log" 2>&1 & pid=$!; track $pid
   testpmd_feed >"$fifo" & feeder=$!; track $feeder
-  nap "$WARMUP"; c0=$(cpu_stat); nap "$WINDOW"; c1=$(cpu_stat)
+  nap "$WARMUP"; sample_start "$WINDOW"; c0=$(cpu_stat); nap "$WINDOW"; c1=$(cpu_stat); sample_stop
   wait_pid $pid $(( ${WARMUP%.*} + ${WINDOW%.*} + 60 )); rc=$?
   stop_pid $feeder 1
   rm -f "$fifo"
@@ -224,9 +225,11 @@ run_switch() {  # TRAFFIC RUN: one run; appends its record to $RAW
   "${cmd[@]}" </dev/null >"$log" 2>&1 & pid=$!; track $pid
   if wait_switch_ready $pid; then
     nap "$WARMUP"
+    sample_start "$WINDOW"
     c0=$(cpu_stat)
     { s0=$(ctl_sample) && nap "$WINDOW" && s1=$(ctl_sample); } || err="reading stats failed"
     c1=$(cpu_stat)
+    sample_stop
   else
     err="switch did not answer on $SOCK (see logs/$name.log)"
   fi
@@ -254,9 +257,11 @@ run_ovs() {  # TRAFFIC RUN: one run; appends its record to $RAW
   if ovs_start "$DEV0" "$DEV1" >"$log" 2>&1; then
     nap "$WARMUP"
     ovs ovs-appctl dpif-netdev/pmd-stats-clear >/dev/null 2>&1
+    sample_start "$WINDOW"
     c0=$(cpu_stat)
     { s0=$(ovs_sample) && nap "$WINDOW" && s1=$(ovs_sample); } || err="reading ovs-ofctl dump-ports failed"
     c1=$(cpu_stat)
+    sample_stop
     ovs ovs-appctl dpif-netdev/pmd-stats-show >"$pmd" 2>&1
   else
     err="OVS did not start (see logs/$name.log)"
@@ -269,21 +274,25 @@ run_ovs() {  # TRAFFIC RUN: one run; appends its record to $RAW
 # ---------------------------------------------------------------- the plan
 
 run_cell() {  # RUN_FUNC ARGS...: one run, appended to $RAW. A run whose window found the CPUs busy
-  # with other work (idle < CONTENDED_IDLE%; ~50% is clean) is repeated, up to MAX_RETRIES times; the last
-  # attempt is kept either way (the table lists it under "contended runs").
-  local attempt=0 idle
+  # with other work (idle < CONTENDED_IDLE%; ~50% is clean), or in which the host probe read
+  # contended, is repeated, up to MAX_RETRIES times; the last attempt is kept either way (the table
+  # lists it under "contended runs").
+  local attempt=0 idle host
   while :; do
-    wait_for_quiet_cpu
+    wait_for_quiet_cpu   # and for the host: PROBE_BEFORE
     : >"$REC"
-    "$@"
+    "$@"   # and samples the host during its window: PROBE_DURING
+    host=$(host_contended "$PROBE_DURING" busy)
     idle=$("$PY" -c 'import json, sys; r = json.load(open(sys.argv[1])); i = r.get("cpu_idle_pct")
 print("" if i is None else int(i))' "$REC" 2>/dev/null)
-    [ -n "$idle" ] && [ "$idle" -lt $CONTENDED_IDLE ] && [ $attempt -lt $MAX_RETRIES ] && [ $FORCE = 0 ] || break
+    { { [ -n "$idle" ] && [ "$idle" -lt $CONTENDED_IDLE ]; } || [ -n "$host" ]; } \
+      && [ $attempt -lt $MAX_RETRIES ] && [ $FORCE = 0 ] || break
     attempt=$((attempt + 1))
-    log "  (CPU only $idle% idle: repeating this run, attempt $((attempt + 1)))"
+    if [ -n "$host" ]; then log "  ($host in the window: repeating this run, attempt $((attempt + 1)))"
+    else log "  (CPU only $idle% idle: repeating this run, attempt $((attempt + 1)))"; fi
   done
   "$PY" -c 'import json, sys; r = json.load(open(sys.argv[1])); r["repeats"] = int(sys.argv[2]); print(json.dumps(r))' \
-      "$REC" "$attempt" >>"$RAW" 2>/dev/null || cat "$REC" >>"$RAW"
+      "$REC" "$attempt" 2>/dev/null | with_probes >>"$RAW" || cat "$REC" >>"$RAW"
 }
 
 run_all() {  # runs are interleaved (run 1 of everything, then run 2, ...) so drift hits all alike
@@ -320,7 +329,7 @@ plan_summary() {
 
 PYHELPER=$(cat <<'EOF'
 import json, os, platform, re, statistics, subprocess, sys
-from bench_common import fmt, machine_meta
+from bench_common import fmt, host_contended_lines, machine_meta
 
 CONTENDED_IDLE = float(os.environ.get("CONTENDED_IDLE", "45"))
 
@@ -486,6 +495,7 @@ def summarize(raw, out_json, out_txt, meta_kv):
     if busy:
         lines += ["", "contended runs (CPU < %d%% idle in the window; ~50%% is clean):" % CONTENDED_IDLE] + [
             "  %s %s run %s: %.0f%% idle" % (r["traffic"], r["system"], r["run"], r["cpu_idle_pct"]) for r in busy]
+    lines += host_contended_lines(runs, lambda r: "%s %s run %s" % (r["traffic"], r["system"], r["run"]))
     if meta.get("ovs_note"):
         lines += ["", "OVS-DPDK not run: " + meta["ovs_note"]]
     lines += ["", "*uni rows: one direction into a net_null sink; the switch and OVS flood (unknown unicast), "

@@ -87,6 +87,7 @@ stop_all() {  # closes every testpmd's stdin (its way to exit), then TERM, then 
 }
 
 cleanup() {
+  sample_stop
   stop_all
   [ -n "$TMP" ] && rm -rf "$TMP"
 }
@@ -155,8 +156,10 @@ measure() {  # MIDDLE RUN: one run; appends a JSON line to RAW
       send peer "start tx_first 8"
       sleep "$WARMUP"
       send peer "show port stats all"
+      sample_start "$WINDOW"
       sleep "$WINDOW"
       send peer "show port stats all"
+      sample_stop
       sleep 1
       rx=$(last_pps "$LOGDIR/$name.peer.log" Rx-pps) tx=$(last_pps "$LOGDIR/$name.peer.log" Tx-pps)
       [ "$mid" = switch ] && mid_stats=$("$CTL_BIN" --socket "$TMP/ctl.sock" --json show switch stats 2>/dev/null)
@@ -164,7 +167,7 @@ measure() {  # MIDDLE RUN: one run; appends a JSON line to RAW
     fi
   fi
   stop_all
-  "$PY" - "$mid" "$run" "${rx:-}" "${tx:-}" "$err" "$mid_stats" >>"$RAW" <<'EOF'
+  "$PY" - "$mid" "$run" "${rx:-}" "${tx:-}" "$err" "$mid_stats" <<'EOF' | with_probes >>"$RAW"
 import json, sys
 mid, run, rx, tx, err, stats = sys.argv[1:7]
 rec = dict(middle=mid, run=int(run), rx_pps=int(rx) if rx else None, tx_pps=int(tx) if tx else None)
@@ -182,6 +185,7 @@ EOF
 summarize() {
   "$PY" - "$RAW" "$RESULTS/runs.json" "$RESULTS/summary.txt" "$RUNS" "$WARMUP" "$WINDOW" "$1" <<'EOF'
 import json, statistics, sys
+from bench_common import host_contended_lines
 raw, out_json, out_txt, runs, warm, win, mem = sys.argv[1:8]
 recs = [json.loads(l) for l in open(raw) if l.strip()]
 med = lambda v: statistics.median(v) if v else None
@@ -204,6 +208,7 @@ for mid, m in medians.items():
                  " ".join(f(v) for v in m["runs_rx_pps"]), ("  (" + "; ".join(m["errors"]) + ")") if m["errors"] else ""))
 lines += ["", "dpdk_switch / testpmd io: %s   (target issue 5: >= 0.80: %s)" % (
     "-" if ratio is None else "%.3f" % ratio, "-" if ratio is None else ("met" if ratio >= 0.8 else "MISSED"))]
+lines += host_contended_lines(recs, lambda r: "%s run %s" % (r["middle"], r["run"]))
 text = "\n".join(lines) + "\n"
 json.dump(dict(medians=medians, ratio=ratio, memory=mem, runs=recs), open(out_json, "w"), indent=1)
 open(out_txt, "w").write(text)
