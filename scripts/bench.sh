@@ -143,9 +143,10 @@ idle_pct() {  # "cpu ..." line at the start and at the end -> idle share (%) of 
     print (t > 0) ? int(100 * (y[5] - x[5] + y[6] - x[6]) / t) : 100 }'
 }
 
-run_gbench() {  # Google Benchmark on CPU 0; repeated (up to 2 times) if the other CPU was busy
-  # meanwhile, or if the host probe of CPU 0 read contended after it
-  local out=$RESULTS/gbench min_time=() attempt=0 c0 c1 idle host PROBE_CPU=0
+run_gbench() {  # Google Benchmark on CPU 0, started when the host probe of CPU 0 reads quiet;
+  # repeated (up to 2 times) if the other CPU was busy meanwhile. (Not sampled while it runs: the
+  # probe would preempt the timed loops.)
+  local out=$RESULTS/gbench min_time=() attempt=0 c0 c1 idle PROBE_CPU=0
   mkdir -p "$out"
   [ -x "$GBENCH_BIN" ] || { log "bench: $GBENCH_BIN not built: switching-cost part skipped"; PART_RC[gbench]=1; return; }
   [ $QUICK = 1 ] && min_time=(--benchmark_min_time=0.1)
@@ -164,13 +165,10 @@ run_gbench() {  # Google Benchmark on CPU 0; repeated (up to 2 times) if the oth
     # One CPU runs the benchmark, so a clean run leaves the machine ~50% idle.
     idle=$(idle_pct "$c0" "$c1")
     echo "$idle" >"$out/cpu_idle_pct"
-    PROBE_AFTER=$(host_probe) || PROBE_AFTER=''
-    host=$(host_contended "$PROBE_AFTER" idle)
     echo '{}' | with_probes >"$out/host_probe.json"
-    { [ "$idle" -lt 45 ] || [ -n "$host" ]; } && [ $attempt -lt 2 ] && [ $FORCE = 0 ] || break
+    [ "$idle" -lt 45 ] && [ $attempt -lt 2 ] && [ $FORCE = 0 ] || break
     attempt=$((attempt + 1))
-    if [ -n "$host" ]; then log "  ($host after it: repeating it)"
-    else log "  (CPU only $idle% idle while it ran (~50% is clean): repeating it)"; fi
+    log "  (CPU only $idle% idle while it ran (~50% is clean): repeating it)"
   done
   [ "$idle" -lt 45 ] && log "  warning: CPU only $idle% idle during the last attempt too: its figures are contended"
 }
@@ -262,7 +260,7 @@ def summarize(results, out_json, out_txt, meta_kv):
             pass
         why = host_contended(load(os.path.join(results, "gbench", "host_probe.json")) or {})
         if why:
-            lines.append("   host contended: dsw_host_probe on CPU 0 read %s (kept after the repeats)" % why)
+            lines.append("   host contended: dsw_host_probe on CPU 0 read %s" % why)
     else:
         lines.append("   not run, or no result (gbench/gbench.log)")
     gc = lambda n, k="cycles_per_packet": (g.get(n) or {}).get(k)

@@ -40,8 +40,8 @@ def probe_contended(p, idle):
     """Why one dsw_host_probe reading is contended ("" if it is not): its CPU was taken too often
     (other tenants on the host, bench_quiet.sh), or it lost more than DSW_BENCH_MAX_LOST_PCT% of
     its time (to anything). Too often: DSW_BENCH_MAX_GAPS_PER_MS times a ms in a window, where the
-    probe preempts a busy forwarder; DSW_BENCH_MAX_IDLE_GAPS_PER_MS on an idle CPU (before and after
-    a run), which reads more gaps on the same host."""
+    probe preempts a busy forwarder; DSW_BENCH_MAX_IDLE_GAPS_PER_MS on the idle CPU before a run,
+    which reads more gaps on the same host."""
     rate = float(os.environ.get("DSW_BENCH_MAX_IDLE_GAPS_PER_MS" if idle else "DSW_BENCH_MAX_GAPS_PER_MS",
                                 "1.0" if idle else "0.7"))
     lost = float(os.environ.get("DSW_BENCH_MAX_LOST_PCT", "20"))

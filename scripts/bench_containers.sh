@@ -363,11 +363,13 @@ idle_cpu() {  # PID -> the cores it used over 2 s with no traffic (utime + stime
 measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. A run that other
   # people's work overlapped (a busy-polling DPDK process, or other processes using more than
   # CONTENDED_SHARE of the CPUs' time) is repeated, up to MAX_RETRIES times. Each run starts
-  # when the host probe reads quiet (wait_for_quiet_cpu).
+  # when the host probe reads quiet (wait_for_quiet_cpu); it is not sampled during the traffic,
+  # where it would count the guest's own network interrupts on CPU 1 (the pcap windows have none),
+  # nor after it, where the teardown's own work reads as contended for some seconds.
   local path=$1 run=$2 name="$1-$2" err rc ping_f tcp_f udp_f watch why attempt=0
   ping_f=$LOGDIR/$name.ping.txt tcp_f=$LOGDIR/$name.tcp.json udp_f=$LOGDIR/$name.udp.json
   while :; do
-    err='' rc=0 watch='{}' PROBE_BEFORE='' PROBE_AFTER=''
+    err='' rc=0 watch='{}' PROBE_BEFORE=''
     : >"$ping_f"; : >"$tcp_f"; : >"$udp_f"
     if [ -n "${SKIP[$path]:-}" ]; then
       err="skipped: ${SKIP[$path]}"
@@ -388,9 +390,6 @@ measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. 
         watch=$(watch_stop)
       fi
       stop_path "$path" "$name"; rc=$?
-      # Recorded, not judged: sampled during the traffic, the probe would count the guest's own
-      # network interrupts on CPU 1 (the pcap windows have none).
-      PROBE_AFTER=$(host_probe) || PROBE_AFTER=''
     fi
     why=$(pyh contended "$watch")
     [ -z "$why" ] && break

@@ -41,7 +41,7 @@ wait_for_quiet_cpu() {  # two busy pollers on 2 vCPUs would make every figure me
 # see it: no steal time in /proc/stat, the CPUs read idle, yet testpmd io falls from ~81 to ~50 Mpps
 # for seconds to minutes at a time. dsw_host_probe (bench/host_probe.cc) spins 1 ms at a time on
 # one CPU and counts how often the CPU was taken from it (gaps in the TSC). Sampled during
-# testpmd windows on this host (BENCHMARKS.md): 0.05-0.66 gaps/ms in every window at its usual
+# testpmd windows on this host (BENCHMARKS.md): 0.05-0.70 gaps/ms in every window at its usual
 # rate, 0.78-0.98 in every window 25-40% slower. On the idle CPU before a window, the same
 # sampling reads more: 0.60-0.90 before windows at the usual rate, 0.95-2.0 before slow ones.
 PROBE_BIN=${DSW_HOST_PROBE:-$BUILD_DIR/bench/dsw_host_probe}
@@ -53,7 +53,7 @@ HOST_WAIT_S=${DSW_BENCH_HOST_WAIT_S:-180}           # how long a run waits for t
 HOST_WAIT_TOTAL_S=${DSW_BENCH_HOST_WAIT_TOTAL_S:-900}  # and all runs of a part together (then: no waits)
 HOST_WAITED_S=0
 PROBE_CPU=1                                         # the forwarding lcore's CPU
-PROBE_BEFORE='' PROBE_DURING='' PROBE_AFTER=''      # readings around and in a window (JSON, or empty)
+PROBE_BEFORE='' PROBE_DURING=''                     # readings before and in a window (JSON, or empty)
 SAMPLE_PID='' SAMPLE_OUT=''
 
 host_probe() {  # 2 s of PROBE_CPU sampled as in a window (the verdict's limits hold for that pattern only);
@@ -90,7 +90,7 @@ if why: print("host contended: " + why)' "$1" "$2" 2>/dev/null
 wait_for_quiet_host() {  # probe PROBE_CPU until it reads quiet, HOST_WAIT_S at most (and no more
   # once the part has waited HOST_WAIT_TOTAL_S in all); sets PROBE_BEFORE
   local start=$SECONDS why n=0
-  PROBE_DURING='' PROBE_AFTER=''
+  PROBE_DURING=''
   PROBE_BEFORE=$(host_probe) || { PROBE_BEFORE=''; return 0; }
   while why=$(host_contended "$PROBE_BEFORE" idle) && [ -n "$why" ] && [ $FORCE = 0 ]; do
     if [ $((HOST_WAITED_S + SECONDS - start)) -ge "$HOST_WAIT_TOTAL_S" ]; then
@@ -107,12 +107,12 @@ wait_for_quiet_host() {  # probe PROBE_CPU until it reads quiet, HOST_WAIT_S at 
   return 0
 }
 
-with_probes() {  # a JSON record on stdin -> the same with "host_probe": {"before", "during", "after"}
+with_probes() {  # a JSON record on stdin -> the same with "host_probe": {"before", "during"}
   "$PY" -c 'import json, sys
 r = json.loads(sys.stdin.read())
 def reading(s):
     try: return json.loads(s)
     except ValueError: return None
-r["host_probe"] = {k: reading(v) for k, v in zip(("before", "during", "after"), sys.argv[1:]) if reading(v)}
-print(json.dumps(r))' "$PROBE_BEFORE" "$PROBE_DURING" "$PROBE_AFTER"
+r["host_probe"] = {k: reading(v) for k, v in zip(("before", "during"), sys.argv[1:]) if reading(v)}
+print(json.dumps(r))' "$PROBE_BEFORE" "$PROBE_DURING"
 }
