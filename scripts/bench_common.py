@@ -43,7 +43,7 @@ def probe_contended(p, idle):
     probe preempts a busy forwarder; DSW_BENCH_MAX_IDLE_GAPS_PER_MS on the idle CPU before a run,
     which reads more gaps on the same host."""
     rate = float(os.environ.get("DSW_BENCH_MAX_IDLE_GAPS_PER_MS" if idle else "DSW_BENCH_MAX_GAPS_PER_MS",
-                                "1.0" if idle else "0.7"))
+                                "0.95" if idle else "0.7"))
     lost = float(os.environ.get("DSW_BENCH_MAX_LOST_PCT", "20"))
     if not p or (p.get("gaps_per_ms", 0) <= rate and p.get("gap_pct", 0) <= lost):
         return ""

@@ -80,7 +80,7 @@ def test_the_verdict_on_readings_of_this_host():
     assert "taken 0.78 times a ms" in host_contended(reading(0.78, 2.3), "busy")   # in a slow one
     assert host_contended(reading(0.46, 6.5), "busy") == ""        # one long gap is not a tenant
     assert host_contended(reading(0.90, 2.5), "idle") == ""        # before a window at the usual rate
-    assert "taken 1.05 times a ms" in host_contended(reading(1.05, 3.0), "idle")   # before a slow one
+    assert "taken 1.00 times a ms" in host_contended(reading(1.00, 3.0), "idle")   # before a slow one
 
 
 def test_probe_refuses_bad_arguments(probe):
