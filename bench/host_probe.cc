@@ -9,9 +9,10 @@
 //     how often that happens, "gap_pct" the share of the time lost;
 //   - the chunks done per microsecond of TSC drop when the core is shared with a sibling
 //     thread of another tenant, even without gaps: "work_per_us".
-// One spin of --ms (300) runs between a bench's windows; with --every-ms, spins of --ms (1) repeat
-// every --every-ms for --for-s seconds, or until SIGTERM: a sample of the CPU during a window,
-// taking --ms/--every-ms of it from the forwarder (1% by default). See scripts/bench_quiet.sh.
+// Without --every-ms: one spin of --ms (300). With it, spins of --ms (1) repeat every --every-ms
+// for --for-s seconds, or until SIGTERM: a sample of the CPU, taking --ms/--every-ms of it from
+// whatever else runs there. The bench scripts take their samples this way, before a run and
+// during its window (scripts/bench_quiet.sh).
 //
 // usage: dsw_host_probe [--cpu N] [--ms MS] [--gap-us US] [--every-ms MS --for-s S]
 // prints one JSON object on stdout.

@@ -133,15 +133,7 @@ build() {
 # compile, nor (as far as dsw_host_probe can tell) other tenants on the host.
 PIDS=() OVS_PIDS=() MIN_IDLE=85
 # shellcheck source=scripts/bench_quiet.sh
-source "$ROOT/scripts/bench_quiet.sh"
-
-cpu_stat() { head -n 1 /proc/stat; }
-
-idle_pct() {  # "cpu ..." line at the start and at the end -> idle share (%) of all CPUs in between
-  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " "); t = 0
-    for (i = 2; i <= n; i++) t += y[i] - x[i]
-    print (t > 0) ? int(100 * (y[5] - x[5] + y[6] - x[6]) / t) : 100 }'
-}
+source "$ROOT/scripts/bench_quiet.sh"   # also cpu_stat and idle_pct
 
 run_gbench() {  # Google Benchmark on CPU 0, started when the host probe of CPU 0 reads quiet;
   # repeated (up to 2 times) if the other CPU was busy meanwhile. (Not sampled while it runs: the
@@ -189,15 +181,15 @@ run_script() {  # PART TITLE QUICK_ARGS: scripts/bench_PART.sh with our runs, re
 
 PYHELPER=$(cat <<'EOF'
 import json, os, platform, re, statistics, subprocess, sys
-from bench_common import fmt, host_contended, load, machine_meta
+from bench_common import fmt, host_contended, host_contended_names, load, machine_meta
 
 def ratio(a, b):
     return a / b if a is not None and b else None
 
 def host_busy(runs, name):
     """The table's line naming the runs whose host probe read contended (see bench_quiet.sh)."""
-    hit = [name(r) for r in runs if host_contended(r)]
-    return ["   host-contended runs (dsw_host_probe): " + ", ".join(hit)] if hit else []
+    hit = host_contended_names(runs, name)
+    return ["   host-contended runs (dsw_host_probe): " + ", ".join(n for n, _ in hit)] if hit else []
 
 def gbench_medians(path):
     # Google Benchmark JSON: with repetitions, the aggregate rows named *_median hold the median of

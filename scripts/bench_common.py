@@ -54,13 +54,18 @@ def probe_contended(p, idle):
 def host_contended(rec):
     """Which of the host probes around and in a run read contended, and why: "" if none did."""
     probes = rec.get("host_probe") or {}
-    return "; ".join("%s: %s" % (k, probe_contended(p, k != "during")) for k, p in probes.items()
-                     if probe_contended(p, k != "during"))
+    return "; ".join("%s: %s" % (k, why) for k, p in probes.items() for why in [probe_contended(p, k != "during")]
+                     if why)
+
+
+def host_contended_names(runs, name):
+    """(name(run), why) for each run whose host probe read contended."""
+    return [(name(r), why) for r in runs for why in [host_contended(r)] if why]
 
 
 def host_contended_lines(runs, name):
     """The table's lines listing the runs whose host probe read contended; name(run) says which run."""
-    hit = [(name(r), host_contended(r)) for r in runs if host_contended(r)]
+    hit = host_contended_names(runs, name)
     if not hit:
         return []
     return ["", "host-contended runs (dsw_host_probe, scripts/bench_quiet.sh):"] + ["  %s: %s" % h for h in hit]

@@ -155,7 +155,6 @@ port_devargs() {  # TRAFFIC -> DEV0 DEV1
   else DEV1="net_null0,no-rx=1"; fi
 }
 
-cpu_stat() { head -n 1 /proc/stat; }   # read at both ends of the window: idle share -> cpu_idle_pct
 
 # ---------------------------------------------------------------- testpmd
 
@@ -471,7 +470,7 @@ def summarize(raw, out_json, out_txt, meta_kv):
             ok = ([r["mpps"] for r in rs if r["mpps"] is not None and not host_contended(r)]
                   or [v for v in vals if v is not None])
             med = statistics.median(ok) if ok else None
-            cells[t, s] = (med, vals)
+            cells[t, s] = (med, rs)
             medians.append(dict(traffic=t, system=s, median_mpps=med, runs_mpps=vals,
                                 host_contended_runs=[r["run"] for r in rs if host_contended(r)]))
     def med(t, s):
@@ -502,8 +501,7 @@ def summarize(raw, out_json, out_txt, meta_kv):
         lines += ["", "VLAN push/pop end to end: dpdk_switch p1024vlan / p1024 = %.3f (issue 4: within 10%%: %s)"
                   % (vlan, "met" if vlan >= 0.9 else "MISSED")]
     lines += ["", "runs (Mpps; * host-contended, left out of the median when the cell has a clean run):"]
-    for (t, s), (_, vals) in cells.items():
-        rs = [r for r in runs if r["traffic"] == t and r["system"] == s]
+    for (t, s), (_, rs) in cells.items():
         lines.append("  %-9s %-12s %s" % (t, s, " ".join(fmt(r["mpps"]) + ("*" if host_contended(r) else "")
                                                          for r in rs)))
     failed = [r for r in runs if r["mpps"] is None]

@@ -10,12 +10,17 @@ foreign_dpdk_pids() {  # busy-polling DPDK processes we did not start (pgrep -x:
   done
 }
 
-cpu_idle_over() {  # SECONDS -> the idle share (%) of all CPUs over that time
-  local a b
-  a=$(head -n 1 /proc/stat); sleep "$1"; b=$(head -n 1 /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN { n = split(a, x, " "); split(b, y, " "); t = 0
+cpu_stat() { head -n 1 /proc/stat; }   # the CPUs' "cpu ..." line: two of them give an idle share
+
+idle_pct() {  # "cpu ..." line at the start and at the end -> idle share (%) of all CPUs in between
+  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " "); t = 0
     for (i = 2; i <= n; i++) t += y[i] - x[i]
     print (t > 0) ? int(100 * (y[5] - x[5] + y[6] - x[6]) / t) : 100 }'
+}
+
+cpu_idle_over() {  # SECONDS -> the idle share (%) of all CPUs over that time
+  local a
+  a=$(cpu_stat); sleep "$1"; idle_pct "$a" "$(cpu_stat)"
 }
 
 wait_for_quiet_cpu() {  # two busy pollers on 2 vCPUs would make every figure meaningless; so would a compile
