@@ -104,7 +104,7 @@ Status MacTable::add_static(MacKey key, uint16_t port) {
     return Ok{};
 }
 
-void MacTable::retire(const std::vector<int32_t> &slots) {
+void MacTable::retire(const std::vector<int32_t> &slots, const std::vector<uint32_t> &homes) {
     if (slots.empty()) return;
     count_.fetch_sub(static_cast<unsigned>(slots.size()), std::memory_order_relaxed);
     for (int32_t slot : slots)
@@ -114,10 +114,62 @@ void MacTable::retire(const std::vector<int32_t> &slots) {
     // at the end of its loop; only then may an insert reuse them.
     if (rcu_ != nullptr) rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID);
     for (int32_t slot : slots) buckets_[slot / kSlots].key[slot % kSlots].store(kReusable, std::memory_order_release);
+    // Last bucket first: a bucket emptied ends the scan of the one before it at once.
+    for (auto it = homes.rbegin(); it != homes.rend(); ++it) unmark_reusable(*it);
+}
+
+bool MacTable::passed(uint32_t bi) const noexcept {
+    for (unsigned j = 1; j < kProbe; ++j) {
+        const uint32_t c = (bi + j) & mask_;
+        const Bucket &b = buckets_[c];
+        bool has_empty = false;
+        for (unsigned s = 0; s < kSlots; ++s) {
+            const uint64_t v = b.key[s].load(std::memory_order_acquire);
+            if (v == kEmpty) {
+                has_empty = true;
+            } else if (is_key(v)) {
+                if (((c - home(v)) & mask_) >= j) return true;   // its probe started at or before bi
+            } else if (v != kReusable) {
+                return true;   // reserved or a tombstone: whose key it holds is not known
+            }
+        }
+        // No key is placed past a never-used slot, so none beyond c passed bi.
+        if (has_empty) return false;
+    }
+    return false;
+}
+
+void MacTable::unmark_reusable(uint32_t bi) noexcept {
+    Bucket &b = buckets_[bi & mask_];
+    bool any = false;
+    for (unsigned s = 0; s < kSlots; ++s) any |= b.key[s].load(std::memory_order_relaxed) == kReusable;
+    if (!any || passed(bi & mask_)) return;
+    // A CAS, not a store: a worker may claim the slot for a new key meanwhile. A worker that
+    // read this bucket full a moment ago and is placing its key past it can leave that key
+    // behind a never-used slot, where lookups miss it: the next frame from that MAC learns it
+    // again here (the rare double entry `remove` already allows for, gone when it ages out).
+    for (unsigned s = 0; s < kSlots; ++s) {
+        uint64_t v = kReusable;
+        b.key[s].compare_exchange_strong(v, kEmpty, std::memory_order_release, std::memory_order_relaxed);
+    }
+}
+
+unsigned MacTable::probe_depth(MacKey key) const noexcept {
+    const uint64_t sk = stored(key);
+    const uint32_t h = hash(key);
+    for (unsigned p = 0; p < kProbe; ++p) {
+        const Bucket &b = buckets_[(h + p) & mask_];
+        for (unsigned s = 0; s < kSlots; ++s) {
+            const uint64_t v = b.key[s].load(std::memory_order_acquire);
+            if (v == sk || v == kEmpty) return p + 1;
+        }
+    }
+    return kProbe;
 }
 
 unsigned MacTable::remove_where(bool (*match)(const MacEntry &, uint64_t key, const void *ctx), const void *ctx) {
     std::vector<int32_t> gone;
+    std::vector<uint32_t> homes;   // every bucket a retired key's probe went through, in scan order
     for (uint32_t bi = 0; bi <= mask_; ++bi) {
         Bucket &b = buckets_[bi];
         for (unsigned s = 0; s < kSlots; ++s) {
@@ -125,11 +177,16 @@ unsigned MacTable::remove_where(bool (*match)(const MacEntry &, uint64_t key, co
             if (!is_key(v) || !match(b.entry[s], v & ~kValid, ctx)) continue;
             // Only the control plane deletes; the CAS guards against nothing but documents that
             // the slot must still hold the key we matched.
-            if (b.key[s].compare_exchange_strong(v, kTombstone, std::memory_order_acq_rel))
+            if (b.key[s].compare_exchange_strong(v, kTombstone, std::memory_order_acq_rel)) {
                 gone.push_back(static_cast<int32_t>(bi * kSlots + s));
+                for (uint32_t h = home(v);; h = (h + 1) & mask_) {
+                    homes.push_back(h);
+                    if (h == bi) break;
+                }
+            }
         }
     }
-    retire(gone);
+    retire(gone, homes);
     return static_cast<unsigned>(gone.size());
 }
 

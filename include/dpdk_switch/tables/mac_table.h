@@ -13,6 +13,11 @@
 // tombstone and is reusable only after every worker has passed an rte_rcu_qsbr quiescent state,
 // so a worker holding a stale slot never sees another key's entry. Moves and age refreshes are
 // single stores to the entry, not table writes.
+// A lookup stops at the first bucket with a never-used slot. A reusable slot does not stop it
+// (a key may have been placed past it while it was in use), so after the delete the control
+// plane turns reusable slots back into never-used ones wherever no key's probe passes them:
+// without that, after a flush or a round of aging every miss read all kProbe buckets, and
+// learning fell from 26 to 11 M new MACs/s in bench/ once its table had been flushed.
 #pragma once
 
 #include <atomic>
@@ -104,6 +109,8 @@ public:
     std::vector<MacRecord> records() const;
     std::optional<MacRecord> find_record(MacKey key) const;
     unsigned size() const { return count_.load(std::memory_order_relaxed); }
+    // Buckets a lookup of the key reads (1..kProbe): what a miss costs, for tests and bench/.
+    unsigned probe_depth(MacKey key) const noexcept;
     unsigned port_size(uint16_t port) const { return port_count_[port].load(std::memory_order_relaxed); }
     // Most MACs learned behind `port` (0: no limit). Entries past a lowered limit stay until
     // they age out or are flushed; new ones are refused.
@@ -172,7 +179,13 @@ private:
     // Claims a slot for a new key and publishes it; -1 when the probe window is full.
     int32_t insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s) noexcept;
     unsigned remove_where(bool (*match)(const MacEntry &, uint64_t key, const void *ctx), const void *ctx);
-    void retire(const std::vector<int32_t> &slots);
+    // `homes`: the buckets whose probes the retired keys passed, their home bucket to their own.
+    void retire(const std::vector<int32_t> &slots, const std::vector<uint32_t> &homes);
+    // True if a key in the buckets after bi was placed there by a probe that passed bi (or may
+    // have been: a slot being written or deleted counts as one).
+    bool passed(uint32_t bi) const noexcept;
+    void unmark_reusable(uint32_t bi) noexcept;   // reusable -> never used, where no probe passed
+    uint32_t home(uint64_t stored_key) const noexcept { return hash(stored_key & ~kValid) & mask_; }
 
     MacTable() = default;
     Bucket *buckets_ = nullptr;
