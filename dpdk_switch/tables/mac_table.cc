@@ -140,10 +140,10 @@ bool MacTable::passed(uint32_t bi) const noexcept {
 }
 
 void MacTable::unmark_reusable(uint32_t bi) noexcept {
-    Bucket &b = buckets_[bi & mask_];
+    Bucket &b = buckets_[bi];
     bool any = false;
     for (unsigned s = 0; s < kSlots; ++s) any |= b.key[s].load(std::memory_order_relaxed) == kReusable;
-    if (!any || passed(bi & mask_)) return;
+    if (!any || passed(bi)) return;
     // A CAS, not a store: a worker may claim the slot for a new key meanwhile. A worker that
     // read this bucket full a moment ago and is placing its key past it can leave that key
     // behind a never-used slot, where lookups miss it: the next frame from that MAC learns it

@@ -109,7 +109,7 @@ public:
     std::vector<MacRecord> records() const;
     std::optional<MacRecord> find_record(MacKey key) const;
     unsigned size() const { return count_.load(std::memory_order_relaxed); }
-    // Buckets a lookup of the key reads (1..kProbe): what a miss costs, for tests and bench/.
+    // Buckets a lookup of the key reads (1..kProbe): what a miss costs, for tests.
     unsigned probe_depth(MacKey key) const noexcept;
     unsigned port_size(uint16_t port) const { return port_count_[port].load(std::memory_order_relaxed); }
     // Most MACs learned behind `port` (0: no limit). Entries past a lowered limit stay until
@@ -184,7 +184,7 @@ private:
     // True if a key in the buckets after bi was placed there by a probe that passed bi (or may
     // have been: a slot being written or deleted counts as one).
     bool passed(uint32_t bi) const noexcept;
-    void unmark_reusable(uint32_t bi) noexcept;   // reusable -> never used, where no probe passed
+    void unmark_reusable(uint32_t bi) noexcept;   // reusable -> never used, where no probe passed bi (< buckets)
     uint32_t home(uint64_t stored_key) const noexcept { return hash(stored_key & ~kValid) & mask_; }
 
     MacTable() = default;
