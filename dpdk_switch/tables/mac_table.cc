@@ -35,6 +35,8 @@ MacTable::~MacTable() { rte_free(buckets_); }
 uint32_t MacTable::now_s() const noexcept { return now_s(rte_rdtsc()); }
 
 int32_t MacTable::insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s) noexcept {
+    unsigned attempts = 0;
+retry:
     for (unsigned p = 0; p < kProbe; ++p) {
         const uint32_t bi = (h + p) & mask_;
         Bucket &b = buckets_[bi];
@@ -42,9 +44,19 @@ int32_t MacTable::insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, ui
             uint64_t v = b.key[s].load(std::memory_order_acquire);
             if (v == sk) return static_cast<int32_t>(bi * kSlots + s);   // another writer was first
             if (v != kEmpty && v != kReusable) continue;
-            if (!b.key[s].compare_exchange_strong(v, kReserved, std::memory_order_acquire)) {
+            // seq_cst: see free_before().
+            if (!b.key[s].compare_exchange_strong(v, kReserved, std::memory_order_seq_cst)) {
                 if (v == sk) return static_cast<int32_t>(bi * kSlots + s);
                 continue;
+            }
+            // A slot before ours that is free now was not when we scanned it: a delete freed it
+            // meanwhile and, not seeing our claim yet, may turn it into a never-used slot, which
+            // would end every lookup of our key before it reaches us. Hand our slot back
+            // (reusable, which stops no lookup: others may have passed it) and claim again.
+            if (p > 0 && attempts < kProbe && free_before(h, p)) [[unlikely]] {
+                b.key[s].store(kReusable, std::memory_order_release);
+                ++attempts;
+                goto retry;
             }
             MacEntry &e = b.entry[s];
             e.port.store(port, std::memory_order_relaxed);
@@ -57,6 +69,20 @@ int32_t MacTable::insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, ui
         }
     }
     return -1;
+}
+
+bool MacTable::free_before(uint32_t h, unsigned p) const noexcept {
+    // Our claim, these loads, the control plane's stores of reusable slots and its loads in
+    // passed() are all seq_cst: either passed() sees our claim, or we see the slot it freed
+    // (the two cannot both miss). On x86 none of them costs a fence.
+    for (unsigned q = 0; q < p; ++q) {
+        const Bucket &b = buckets_[(h + q) & mask_];
+        for (unsigned s = 0; s < kSlots; ++s) {
+            const uint64_t v = b.key[s].load(std::memory_order_seq_cst);
+            if (v == kEmpty || v == kReusable) return true;
+        }
+    }
+    return false;
 }
 
 LearnResult MacTable::learn_slow(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept {
@@ -113,7 +139,9 @@ void MacTable::retire(const std::vector<int32_t> &slots, const std::vector<uint3
     // Every worker that could have read these slots before the delete passes a quiescent state
     // at the end of its loop; only then may an insert reuse them.
     if (rcu_ != nullptr) rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID);
-    for (int32_t slot : slots) buckets_[slot / kSlots].key[slot % kSlots].store(kReusable, std::memory_order_release);
+    // seq_cst, as passed()'s loads: see free_before(), which an insert that scanned one of
+    // these slots while it was in use runs after claiming a later one.
+    for (int32_t slot : slots) buckets_[slot / kSlots].key[slot % kSlots].store(kReusable, std::memory_order_seq_cst);
     // Last bucket first: a bucket emptied ends the scan of the one before it at once.
     for (auto it = homes.rbegin(); it != homes.rend(); ++it) unmark_reusable(*it);
 }
@@ -124,7 +152,7 @@ bool MacTable::passed(uint32_t bi) const noexcept {
         const Bucket &b = buckets_[c];
         bool has_empty = false;
         for (unsigned s = 0; s < kSlots; ++s) {
-            const uint64_t v = b.key[s].load(std::memory_order_acquire);
+            const uint64_t v = b.key[s].load(std::memory_order_seq_cst);   // see free_before()
             if (v == kEmpty) {
                 has_empty = true;
             } else if (is_key(v)) {
@@ -145,9 +173,8 @@ void MacTable::unmark_reusable(uint32_t bi) noexcept {
     for (unsigned s = 0; s < kSlots; ++s) any |= b.key[s].load(std::memory_order_relaxed) == kReusable;
     if (!any || passed(bi)) return;
     // A CAS, not a store: a worker may claim the slot for a new key meanwhile. A worker that
-    // read this bucket full a moment ago and is placing its key past it can leave that key
-    // behind a never-used slot, where lookups miss it: the next frame from that MAC learns it
-    // again here (the rare double entry `remove` already allows for, gone when it ages out).
+    // read this bucket full a moment ago and is placing its key past it, where passed() did not
+    // see it yet, finds this slot free when it checks after its claim, and claims again.
     for (unsigned s = 0; s < kSlots; ++s) {
         uint64_t v = kReusable;
         b.key[s].compare_exchange_strong(v, kEmpty, std::memory_order_release, std::memory_order_relaxed);

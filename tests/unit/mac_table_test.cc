@@ -1,11 +1,17 @@
 // MacTable on a real rte_hash + QSBR: learn, refresh, move, static entries, aging, flush,
 // per-VLAN keys and a full table.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_pause.h>
 
 #include "dpdk_switch/tables/mac_table.h"
 #include "frames.h"
@@ -191,6 +197,52 @@ TEST_F(MacTableTest, DeletesKeepKeysPlacedPastThemFindable) {
         EXPECT_EQ(table_->size(), 1024u) << "no MAC is held twice";
         EXPECT_EQ(table_->records().size(), 1024u);
     }
+}
+
+// A worker learning a MAC whose home bucket is full places it in the next bucket; a delete in
+// the home bucket at that moment frees a slot there, which the control plane turns into a
+// never-used one when it sees no key placed past it. Had the worker's key landed unseen, every
+// lookup of that MAC would stop at the emptied slot: the MAC lost, and learned a second time.
+// The rounds sweep the two threads' timing across each other.
+TEST_F(MacTableTest, AKeyLearnedWhileItsHomeBucketEmptiesStaysFindable) {
+    std::vector<MacKey> same;   // five MACs of one home bucket: four fill it
+    const uint32_t home = table_->home_bucket(make_mac_key(scattered_mac(0), 0));
+    for (unsigned i = 0; same.size() < 5 && i < 1000000; ++i)
+        if (table_->home_bucket(make_mac_key(scattered_mac(i), 0)) == home) same.push_back(make_mac_key(scattered_mac(i), 0));
+    ASSERT_EQ(same.size(), 5u);
+    constexpr unsigned kRounds = 20000;
+    std::atomic<unsigned> go{0}, done{0};
+    auto spin_until = [](uint64_t tsc) {
+        while (rte_rdtsc() < tsc) rte_pause();
+    };
+    // The worker on an lcore of its own: a thread on the test's CPU would only run when the
+    // main thread's time slice ends.
+    const unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+    if (lcore >= RTE_MAX_LCORE) GTEST_SKIP() << "needs a worker lcore";
+    std::function<void()> work = [&] {
+        uint64_t rng = 7;
+        for (unsigned r = 1; r <= kRounds; ++r) {
+            while (go.load(std::memory_order_acquire) != r) rte_pause();
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            spin_until(rte_rdtsc() + (rng >> 33) % 4000);
+            table_->learn(same[4], table_->lookup(same[4]), 2, 0);
+            done.store(r, std::memory_order_release);
+        }
+    };
+    ASSERT_EQ(rte_eal_remote_launch([](void *f) { return (*static_cast<std::function<void()> *>(f))(), 0; }, &work, lcore), 0);
+    unsigned lost = 0, placed_past = 0;
+    for (unsigned r = 1; r <= kRounds; ++r) {
+        for (unsigned i = 0; i < 4; ++i) ASSERT_EQ(see(key_mac(same[i]), 1, 0, 0), LearnResult::learned);
+        go.store(r, std::memory_order_release);
+        table_->remove(same[0]);
+        while (done.load(std::memory_order_acquire) != r) rte_pause();
+        placed_past += table_->probe_depth(same[4]) > 1;
+        lost += table_->lookup(same[4]) < 0;
+        table_->flush();
+    }
+    rte_eal_wait_lcore(lcore);
+    EXPECT_EQ(lost, 0u) << "of " << kRounds << " rounds (" << placed_past << " placed the key past its home bucket)";
+    EXPECT_GT(placed_past, 0u) << "no round raced the delete: the test tested nothing";
 }
 
 TEST_F(MacTableTest, MovesKeepPerPortCountsRight) {

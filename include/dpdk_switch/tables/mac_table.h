@@ -17,7 +17,9 @@
 // (a key may have been placed past it while it was in use), so after the delete the control
 // plane turns reusable slots back into never-used ones wherever no key's probe passes them:
 // without that, after a flush or a round of aging every miss read all kProbe buckets, and
-// learning fell from 26 to 11 M new MACs/s in bench/ once its table had been flushed.
+// learning fell from 26 to 11 M new MACs/s in bench/ once its table had been flushed. An insert
+// that lands past its home bucket checks, after its claim, that the buckets it passed are still
+// full (a delete racing it may have freed a slot there, about to become never-used).
 #pragma once
 
 #include <atomic>
@@ -111,6 +113,7 @@ public:
     unsigned size() const { return count_.load(std::memory_order_relaxed); }
     // Buckets a lookup of the key reads (1..kProbe): what a miss costs, for tests.
     unsigned probe_depth(MacKey key) const noexcept;
+    uint32_t home_bucket(MacKey key) const noexcept { return hash(key) & mask_; }   // for tests
     unsigned port_size(uint16_t port) const { return port_count_[port].load(std::memory_order_relaxed); }
     // Most MACs learned behind `port` (0: no limit). Entries past a lowered limit stay until
     // they age out or are flushed; new ones are refused.
@@ -178,6 +181,8 @@ private:
     LearnResult learn_slow(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept;
     // Claims a slot for a new key and publishes it; -1 when the probe window is full.
     int32_t insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s) noexcept;
+    // True if a slot of the first p buckets of the probe is free (never used or reusable).
+    bool free_before(uint32_t h, unsigned p) const noexcept;
     unsigned remove_where(bool (*match)(const MacEntry &, uint64_t key, const void *ctx), const void *ctx);
     // `homes`: the buckets whose probes the retired keys passed, their home bucket to their own.
     void retire(const std::vector<int32_t> &slots, const std::vector<uint32_t> &homes);
