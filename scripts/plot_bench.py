@@ -139,7 +139,7 @@ def gbench_medians(g, key):
 
 def plot_gbench(ax, g):
     # Every benchmark that reports cycles/packet, but learning (its rate is in the axis label).
-    meds = {n: v for n, v in gbench_medians(g, "cycles_per_packet").items() if n != "BM_LearnNewMacs"}
+    meds = {n: v for n, v in gbench_medians(g, "cycles_per_packet").items() if n not in ("BM_LearnNewMacs", "BM_HostMemoryLatency")}
     names = list(meds)
     vals = [meds[n][0] for n in names]
     errs = [[v - min(meds[n][1]) for n, v in zip(names, vals)], [max(meds[n][1]) - v for n, v in zip(names, vals)]]
