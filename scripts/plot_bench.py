@@ -196,12 +196,14 @@ def main():
         ax.grid(axis="y" if ax.get_title() and "Switching" not in ax.get_title() else "x", alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
-    meta = (p or c or {}).get("meta", {})
+    # The machine, from a part's runs, or from bench.sh's summary when only the gbench part ran.
+    meta = (p or c or {}).get("meta") or (load(os.path.join(a.results, "summary.json")) or {}).get("meta", {})
     ctx = (g or {}).get("context", {})
-    fig.suptitle("dpdk_switch vs. peers: %s, %s vCPUs, kernel %s, DPDK %s; medians, bars span the runs" % (
-        meta.get("cpu_model") or "?", ctx.get("num_cpus") or os.cpu_count(), meta.get("kernel", "?"),
-        meta.get("dpdk", "?")), fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    # One or two panels are too narrow for the title on one line.
+    fig.suptitle("dpdk_switch vs. peers: %s, %s vCPUs,%skernel %s, DPDK %s; medians, bars span the runs" % (
+        meta.get("cpu_model") or "?", ctx.get("num_cpus") or os.cpu_count(), " " if cols > 2 else "\n",
+        meta.get("kernel", "?"), meta.get("dpdk", "?")), fontsize=11 if cols > 2 else 9)
+    fig.tight_layout(rect=(0, 0, 1, 0.96 if cols > 2 else 0.92))
     fig.savefig(out, dpi=110)
     print(out)
 
