@@ -6,6 +6,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dpdk_switch/log.h"
@@ -34,29 +35,39 @@ MacTable::~MacTable() { rte_free(buckets_); }
 
 uint32_t MacTable::now_s() const noexcept { return now_s(rte_rdtsc()); }
 
-int32_t MacTable::insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s) noexcept {
+int32_t MacTable::insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s, bool &fresh) noexcept {
+    const uint64_t mine = pending(sk);
     unsigned attempts = 0;
+    fresh = false;
 retry:
     for (unsigned p = 0; p < kProbe; ++p) {
         const uint32_t bi = (h + p) & mask_;
         Bucket &b = buckets_[bi];
         for (unsigned s = 0; s < kSlots; ++s) {
+            const auto slot = static_cast<int32_t>(bi * kSlots + s);
             uint64_t v = b.key[s].load(std::memory_order_acquire);
-            if (v == sk) return static_cast<int32_t>(bi * kSlots + s);   // another writer was first
+            if (v == sk || v == mine) return slot;   // another writer stored it, or is storing it
             if (v != kEmpty && v != kReusable) continue;
-            // seq_cst: see free_before().
-            if (!b.key[s].compare_exchange_strong(v, kReserved, std::memory_order_seq_cst)) {
-                if (v == sk) return static_cast<int32_t>(bi * kSlots + s);
+            // seq_cst: see before_claim().
+            if (!b.key[s].compare_exchange_strong(v, mine, std::memory_order_seq_cst)) {
+                if (v == sk || v == mine) return slot;
                 continue;
             }
-            // A slot before ours that is free now was not when we scanned it: a delete freed it
-            // meanwhile and, not seeing our claim yet, may turn it into a never-used slot, which
-            // would end every lookup of our key before it reaches us. Hand our slot back
-            // (reusable, which stops no lookup: others may have passed it) and claim again.
-            if (p > 0 && attempts < kProbe && free_before(h, p)) [[unlikely]] {
-                b.key[s].store(kReusable, std::memory_order_release);
-                ++attempts;
-                goto retry;
+            // What our scan saw before this slot may have changed meanwhile. A copy of the key
+            // there (another worker learning the same MAC) comes first: hand ours back and use
+            // it. A slot there that is free now was not when we scanned it: a delete freed it
+            // and, not seeing our claim yet, may turn it into a never-used slot, which would end
+            // every lookup of our key before it reaches us: hand ours back and claim again.
+            // Handing back leaves the slot reusable, which stops no lookup (others may have
+            // passed it while it was ours).
+            if (p > 0 || s > 0) {
+                const int32_t seen = before_claim(sk, h, p, s);
+                if (seen >= 0 || (seen == kFreeBefore && attempts < kProbe)) [[unlikely]] {
+                    b.key[s].store(kReusable, std::memory_order_release);
+                    if (seen >= 0) return seen;
+                    ++attempts;
+                    goto retry;
+                }
             }
             MacEntry &e = b.entry[s];
             e.port.store(port, std::memory_order_relaxed);
@@ -65,24 +76,30 @@ retry:
             b.key[s].store(sk, std::memory_order_release);   // publishes the entry with it
             count_.fetch_add(1, std::memory_order_relaxed);  // new MACs only, never per packet
             port_count_[port].fetch_add(1, std::memory_order_relaxed);
-            return static_cast<int32_t>(bi * kSlots + s);
+            fresh = true;
+            return slot;
         }
     }
     return -1;
 }
 
-bool MacTable::free_before(uint32_t h, unsigned p) const noexcept {
-    // Our claim, these loads, the control plane's stores of reusable slots and its loads in
-    // passed() are all seq_cst: either passed() sees our claim, or we see the slot it freed
-    // (the two cannot both miss). On x86 none of them costs a fence.
-    for (unsigned q = 0; q < p; ++q) {
-        const Bucket &b = buckets_[(h + q) & mask_];
-        for (unsigned s = 0; s < kSlots; ++s) {
-            const uint64_t v = b.key[s].load(std::memory_order_seq_cst);
-            if (v == kEmpty || v == kReusable) return true;
+int32_t MacTable::before_claim(uint64_t sk, uint32_t h, unsigned p, unsigned s) const noexcept {
+    // Every claim, these loads, the control plane's stores of reusable slots and its loads in
+    // passed() are seq_cst: of two writers claiming slots in one probe, the later one sees the
+    // earlier one's claim; and either passed() sees our claim, or we see the slot it freed.
+    // On x86 none of them costs a fence.
+    const uint64_t theirs = pending(sk);
+    bool free = false;
+    for (unsigned q = 0; q <= p; ++q) {
+        const uint32_t bi = (h + q) & mask_;
+        const Bucket &b = buckets_[bi];
+        for (unsigned t = 0; t < (q < p ? kSlots : s); ++t) {
+            const uint64_t v = b.key[t].load(std::memory_order_seq_cst);
+            if (v == sk || v == theirs) return static_cast<int32_t>(bi * kSlots + t);
+            free |= v == kEmpty || v == kReusable;
         }
     }
-    return false;
+    return free ? kFreeBefore : -1;
 }
 
 LearnResult MacTable::learn_slow(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept {
@@ -106,9 +123,10 @@ LearnResult MacTable::learn_slow(MacKey key, int32_t slot, uint16_t port, uint32
     // A lookup earlier in this burst may have missed a key added since (by us or another
     // writer): look again before inserting, so that a MAC is never stored twice.
     if (find(sk, h) >= 0) return LearnResult::refreshed;
-    if (insert(sk, h, port, MacState::dynamic, now_s) < 0) [[unlikely]]
+    bool fresh;
+    if (insert(sk, h, port, MacState::dynamic, now_s, fresh) < 0) [[unlikely]]
         return LearnResult::table_full;
-    return LearnResult::learned;
+    return fresh ? LearnResult::learned : LearnResult::refreshed;   // refreshed: another worker learned it
 }
 
 Status MacTable::add_static(MacKey key, uint16_t port) {
@@ -116,8 +134,13 @@ Status MacTable::add_static(MacKey key, uint16_t port) {
     const uint64_t sk = stored(key);
     int32_t slot = find(sk, h);
     if (slot < 0) {
-        if (count_.load(std::memory_order_relaxed) >= capacity_ || (slot = insert(sk, h, port, MacState::fixed, now_s())) < 0)
+        bool fresh;
+        if (count_.load(std::memory_order_relaxed) >= capacity_ ||
+            (slot = insert(sk, h, port, MacState::fixed, now_s(), fresh)) < 0)
             return fail("MAC table is full (" + std::to_string(capacity_) + " entries)");
+        // A worker learning the same MAC this moment writes its entry first: wait for it to
+        // publish (a few stores), so that ours is not overwritten.
+        while (buckets_[slot / kSlots].key[slot % kSlots].load(std::memory_order_acquire) == pending(sk)) rte_pause();
     }
     MacEntry &e = buckets_[slot / kSlots].entry[slot % kSlots];
     const uint16_t was = e.port.load(std::memory_order_relaxed);
@@ -139,7 +162,7 @@ void MacTable::retire(const std::vector<int32_t> &slots, const std::vector<uint3
     // Every worker that could have read these slots before the delete passes a quiescent state
     // at the end of its loop; only then may an insert reuse them.
     if (rcu_ != nullptr) rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID);
-    // seq_cst, as passed()'s loads: see free_before(), which an insert that scanned one of
+    // seq_cst, as passed()'s loads: see before_claim(), which an insert that scanned one of
     // these slots while it was in use runs after claiming a later one.
     for (int32_t slot : slots) buckets_[slot / kSlots].key[slot % kSlots].store(kReusable, std::memory_order_seq_cst);
     // Last bucket first: a bucket emptied ends the scan of the one before it at once.
@@ -152,13 +175,13 @@ bool MacTable::passed(uint32_t bi) const noexcept {
         const Bucket &b = buckets_[c];
         bool has_empty = false;
         for (unsigned s = 0; s < kSlots; ++s) {
-            const uint64_t v = b.key[s].load(std::memory_order_seq_cst);   // see free_before()
+            const uint64_t v = b.key[s].load(std::memory_order_seq_cst);   // see before_claim()
             if (v == kEmpty) {
                 has_empty = true;
             } else if (is_key(v)) {
                 if (((c - home(v)) & mask_) >= j) return true;   // its probe started at or before bi
             } else if (v != kReusable) {
-                return true;   // reserved or a tombstone: whose key it holds is not known
+                return true;   // a key being written, or a tombstone: counted as passing
             }
         }
         // No key is placed past a never-used slot, so none beyond c passed bi.
@@ -218,8 +241,10 @@ unsigned MacTable::remove_where(bool (*match)(const MacEntry &, uint64_t key, co
 }
 
 bool MacTable::remove(MacKey key) {
-    // Scans the whole table rather than the probe window: a race between two inserters can, in
-    // rare cases, leave a key twice, and `mac del` must remove every copy.
+    // Scans the whole table rather than the probe window: two inserters of one key can still
+    // leave it twice when a delete frees a slot ahead of the first one's claim after that
+    // claim's check and the second claims the freed slot (insert() catches every other order),
+    // and `mac del` must remove every copy.
     return remove_where([](const MacEntry &, uint64_t k, const void *ctx) { return k == *static_cast<const MacKey *>(ctx); },
                         &key) > 0;
 }

@@ -255,6 +255,61 @@ TEST_F(MacTableTest, AKeyLearnedWhileItsHomeBucketEmptiesStaysFindable) {
     EXPECT_LT(placed_past, kRounds) << "every round learned before the delete";
 }
 
+// Two workers that see the first frames of a new host at once (two flows of it, spread over two
+// queues of one port) learn it once: one entry, counted once. Both claim a slot; the one that
+// finds the other's claim of the same MAC ahead of its own gives its slot back. Without that,
+// the MAC would be stored twice (shown twice, counted twice against the table and the port).
+TEST_F(MacTableTest, TwoWorkersLearningOneNewMacStoreItOnce) {
+    constexpr unsigned kRounds = 20000;
+    std::atomic<unsigned> go{0}, done{0};
+    std::atomic<bool> stop{false};
+    const unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+    if (lcore >= RTE_MAX_LCORE) GTEST_SKIP() << "needs a worker lcore";
+    // A fresh MAC each round, so that a miss reads one bucket as in a table that is not full.
+    auto mac_of = [](unsigned r) { return make_mac_key(scattered_mac(r + 5000000), 0); };
+    auto learn_once = [&](unsigned r, uint64_t &rng) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        const uint64_t until = rte_rdtsc() + (rng >> 33) % 600;
+        while (rte_rdtsc() < until) rte_pause();
+        return table_->learn(mac_of(r), table_->lookup(mac_of(r)), 1, 0);
+    };
+    std::atomic<unsigned> worker_learned{0};
+    std::function<void()> work = [&] {
+        uint64_t rng = 11;
+        for (unsigned r = 1; r <= kRounds; ++r) {
+            while (go.load(std::memory_order_acquire) != r) {
+                if (stop.load(std::memory_order_relaxed)) return;
+                rte_pause();
+            }
+            if (learn_once(r, rng) == LearnResult::learned) worker_learned.fetch_add(1, std::memory_order_relaxed);
+            done.store(r, std::memory_order_release);
+        }
+    };
+    ASSERT_EQ(rte_eal_remote_launch([](void *f) { return (*static_cast<std::function<void()> *>(f))(), 0; }, &work, lcore), 0);
+    unsigned twice = 0, lost = 0, counted_twice = 0, main_learned = 0;
+    uint64_t rng = 3;
+    for (unsigned r = 1; r <= kRounds; ++r) {
+        const unsigned before = worker_learned.load(std::memory_order_relaxed);
+        go.store(r, std::memory_order_release);
+        const bool mine = learn_once(r, rng) == LearnResult::learned;
+        main_learned += mine;
+        while (done.load(std::memory_order_acquire) != r) rte_pause();
+        const bool theirs = worker_learned.load(std::memory_order_relaxed) != before;
+        counted_twice += mine && theirs;
+        twice += table_->size() > 1;
+        lost += table_->size() == 0;
+        table_->remove(mac_of(r));
+    }
+    stop.store(true, std::memory_order_relaxed);
+    rte_eal_wait_lcore(lcore);
+    EXPECT_EQ(twice, 0u) << "rounds of " << kRounds << " that stored the new MAC twice";
+    EXPECT_EQ(lost, 0u) << "rounds that did not store it at all";
+    EXPECT_EQ(counted_twice, 0u) << "rounds that counted it learned by both workers";
+    // Both workers must have won some rounds, or they never raced.
+    EXPECT_GT(main_learned, 0u);
+    EXPECT_GT(worker_learned.load(), 0u);
+}
+
 TEST_F(MacTableTest, MovesKeepPerPortCountsRight) {
     see(kA, 1);
     see(kA, 2);

@@ -8,7 +8,7 @@
 //
 // Who writes: workers add new MACs and store moves and age refreshes; the control plane adds
 // static entries and deletes (aging, flush, `mac del`). Who reads: every worker, lock-free.
-// Protection: a key slot is claimed with a CAS (empty -> reserved), its entry written, then the
+// Protection: a key slot is claimed with a CAS (empty -> pending key), its entry written, then the
 // key published with a release store; readers load keys with acquire. A deleted slot becomes a
 // tombstone and is reusable only after every worker has passed an rte_rcu_qsbr quiescent state,
 // so a worker holding a stale slot never sees another key's entry. Moves and age refreshes are
@@ -120,11 +120,14 @@ public:
     void set_port_limit(uint16_t port, unsigned limit) { port_limit_[port].store(limit, std::memory_order_relaxed); }
 
 private:
-    // Key slot values besides stored keys. Stored keys carry kValid (bit 63), which no special
-    // value has, and a VLAN id < 4096, so none of these can equal a stored key.
+    // Key slot values besides stored keys. A stored key carries kValid (bit 63) and a VLAN id
+    // < 4096 (bits 48-59), so it is below kTombstone and kReusable, the two largest values; a
+    // pending key has kPending (bit 62) without kValid, so it is neither.
     static constexpr uint64_t kEmpty = 0;                 // never used: a lookup may stop here
     static constexpr uint64_t kValid = 1ULL << 63;
-    static constexpr uint64_t kReserved = ~0ULL - 2;      // being written by an inserter
+    // A key being written by an inserter: the key with kPending instead of kValid, so that a
+    // second inserter of the same key knows it (a bare "reserved" would not say whose).
+    static constexpr uint64_t kPending = 1ULL << 62;
     static constexpr uint64_t kTombstone = ~0ULL - 1;     // deleted, workers may still hold it
     static constexpr uint64_t kReusable = ~0ULL;          // deleted and quiesced: inserts reuse it
 
@@ -135,7 +138,8 @@ private:
     static_assert(sizeof(Bucket) == 64, "a bucket is one cache line");
 
     static uint64_t stored(MacKey k) noexcept { return k | kValid; }
-    static bool is_key(uint64_t v) noexcept { return (v & kValid) && v < kReserved; }
+    static uint64_t pending(uint64_t stored_key) noexcept { return (stored_key & ~kValid) | kPending; }
+    static bool is_key(uint64_t v) noexcept { return (v & kValid) && v < kTombstone; }   // the two largest values
     // rte_hash_crc_8byte, without its test of which CRC instruction the CPU has on every call
     // when the build already knows (-march=native on any x86-64 of the last 15 years).
     static uint32_t hash(MacKey k) noexcept {
@@ -179,10 +183,14 @@ private:
         return -1;
     }
     LearnResult learn_slow(MacKey key, int32_t slot, uint16_t port, uint32_t now_s) noexcept;
-    // Claims a slot for a new key and publishes it; -1 when the probe window is full.
-    int32_t insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s) noexcept;
-    // True if a slot of the first p buckets of the probe is free (never used or reusable).
-    bool free_before(uint32_t h, unsigned p) const noexcept;
+    // Claims a slot for a new key and publishes it; -1 when the probe window is full. `fresh`:
+    // false if another writer stored (or is storing) the key first and its slot is returned.
+    int32_t insert(uint64_t sk, uint32_t h, uint16_t port, MacState st, uint32_t now_s, bool &fresh) noexcept;
+    // What the probe holds before slot s of its bucket p, read after our claim there: the slot
+    // of another copy of the key (stored or being stored), else kFreeBefore if a slot is free,
+    // else -1.
+    static constexpr int32_t kFreeBefore = -2;
+    int32_t before_claim(uint64_t sk, uint32_t h, unsigned p, unsigned s) const noexcept;
     unsigned remove_where(bool (*match)(const MacEntry &, uint64_t key, const void *ctx), const void *ctx);
     // `homes`: the buckets whose probes the retired keys passed, their home bucket to their own.
     void retire(const std::vector<int32_t> &slots, const std::vector<uint32_t> &homes);
