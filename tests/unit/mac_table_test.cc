@@ -199,11 +199,73 @@ TEST_F(MacTableTest, DeletesKeepKeysPlacedPastThemFindable) {
     }
 }
 
+// Waits a random moment of up to max_cycles TSC cycles (0: none).
+class JitterWait {
+public:
+    explicit JitterWait(uint64_t seed) : rng_(seed) {}
+    void operator()(uint64_t max_cycles) noexcept {
+        if (max_cycles == 0) return;
+        rng_ = rng_ * 6364136223846793005ULL + 1442695040888963407ULL;
+        const uint64_t until = rte_rdtsc() + (rng_ >> 33) % max_cycles;
+        while (rte_rdtsc() < until) rte_pause();
+    }
+
+private:
+    uint64_t rng_;
+};
+
+// The two sides of a race between the main lcore and a worker. Each round: prepare(r) on the
+// main lcore (false: the last round), then main(r) and worker(r) at once, each after a random
+// wait of up to its jitter, so that the rounds sweep the two sides' timing across each other;
+// then check(r) on the main lcore, once the worker is done.
+struct RaceSides {
+    std::function<bool(unsigned)> prepare;
+    std::function<void(unsigned)> main, worker, check;
+    uint64_t main_jitter = 0, worker_jitter = 0;   // TSC cycles
+};
+
+// Runs `rounds` rounds with the worker side on the first worker lcore (a thread on the test's
+// CPU would only run when the main thread's time slice ends). False if there is none.
+bool race(unsigned rounds, const RaceSides &sides) {
+    const unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+    if (lcore >= RTE_MAX_LCORE) return false;
+    std::atomic<unsigned> go{0}, done{0};
+    std::atomic<bool> stop{false};   // the main side ended early
+    std::function<void()> work = [&] {
+        JitterWait wait(7);
+        for (unsigned r = 1; r <= rounds; ++r) {
+            while (go.load(std::memory_order_acquire) != r) {
+                if (stop.load(std::memory_order_relaxed)) return;
+                rte_pause();
+            }
+            wait(sides.worker_jitter);
+            sides.worker(r);
+            done.store(r, std::memory_order_release);
+        }
+    };
+    if (rte_eal_remote_launch([](void *f) { return (*static_cast<std::function<void()> *>(f))(), 0; }, &work, lcore) != 0) {
+        ADD_FAILURE() << "cannot launch the worker side on lcore " << lcore;
+        return true;
+    }
+    JitterWait wait(3);
+    for (unsigned r = 1; r <= rounds; ++r) {
+        const bool more = sides.prepare(r);
+        go.store(r, std::memory_order_release);
+        wait(sides.main_jitter);
+        sides.main(r);
+        while (done.load(std::memory_order_acquire) != r) rte_pause();
+        sides.check(r);
+        if (!more) break;
+    }
+    stop.store(true, std::memory_order_relaxed);
+    rte_eal_wait_lcore(lcore);
+    return true;
+}
+
 // A worker learning a MAC whose home bucket is full places it in the next bucket; a delete in
 // the home bucket at that moment frees a slot there, which the control plane turns into a
 // never-used one when it sees no key placed past it. Had the worker's key landed unseen, every
 // lookup of that MAC would stop at the emptied slot: the MAC lost, and learned a second time.
-// The rounds sweep the two threads' timing across each other.
 TEST_F(MacTableTest, AKeyLearnedWhileItsHomeBucketEmptiesStaysFindable) {
     std::vector<MacKey> same;   // five MACs of one home bucket: four fill it
     const uint32_t home = table_->home_bucket(make_mac_key(scattered_mac(0), 0));
@@ -211,44 +273,23 @@ TEST_F(MacTableTest, AKeyLearnedWhileItsHomeBucketEmptiesStaysFindable) {
         if (table_->home_bucket(make_mac_key(scattered_mac(i), 0)) == home) same.push_back(make_mac_key(scattered_mac(i), 0));
     ASSERT_EQ(same.size(), 5u);
     constexpr unsigned kRounds = 20000;
-    std::atomic<unsigned> go{0}, done{0};
-    std::atomic<bool> stop{false};   // the main loop gave up early
-    auto spin_until = [](uint64_t tsc) {
-        while (rte_rdtsc() < tsc) rte_pause();
-    };
-    // The worker on an lcore of its own: a thread on the test's CPU would only run when the
-    // main thread's time slice ends.
-    const unsigned lcore = rte_get_next_lcore(-1, 1, 0);
-    if (lcore >= RTE_MAX_LCORE) GTEST_SKIP() << "needs a worker lcore";
-    std::function<void()> work = [&] {
-        uint64_t rng = 7;
-        for (unsigned r = 1; r <= kRounds; ++r) {
-            while (go.load(std::memory_order_acquire) != r) {
-                if (stop.load(std::memory_order_relaxed)) return;
-                rte_pause();
-            }
-            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-            spin_until(rte_rdtsc() + (rng >> 33) % 4000);
-            table_->learn(same[4], table_->lookup(same[4]), 2, 0);
-            done.store(r, std::memory_order_release);
-        }
-    };
-    ASSERT_EQ(rte_eal_remote_launch([](void *f) { return (*static_cast<std::function<void()> *>(f))(), 0; }, &work, lcore), 0);
     unsigned lost = 0, placed_past = 0;
-    for (unsigned r = 1; r <= kRounds; ++r) {
+    RaceSides sides;
+    sides.prepare = [&](unsigned r) {
         bool filled = true;
         for (unsigned i = 0; i < 4; ++i) filled &= see(key_mac(same[i]), 1, 0, 0) == LearnResult::learned;
-        go.store(r, std::memory_order_release);
         EXPECT_TRUE(filled) << "round " << r << ": the four MACs of the bucket were not learned";
-        table_->remove(same[0]);
-        while (done.load(std::memory_order_acquire) != r) rte_pause();
+        return filled;
+    };
+    sides.main = [&](unsigned) { table_->remove(same[0]); };
+    sides.worker = [&](unsigned) { table_->learn(same[4], table_->lookup(same[4]), 2, 0); };
+    sides.worker_jitter = 4000;
+    sides.check = [&](unsigned) {
         placed_past += table_->probe_depth(same[4]) > 1;
         lost += table_->lookup(same[4]) < 0;
         table_->flush();
-        if (!filled) break;
-    }
-    stop.store(true, std::memory_order_relaxed);
-    rte_eal_wait_lcore(lcore);
+    };
+    if (!race(kRounds, sides)) GTEST_SKIP() << "needs a worker lcore";
     EXPECT_EQ(lost, 0u) << "of " << kRounds << " rounds (" << placed_past << " placed the key past its home bucket)";
     // Both orders must occur, or the sweep never crossed the delete and tested nothing.
     EXPECT_GT(placed_past, 0u) << "every round deleted before the worker learned";
@@ -261,53 +302,32 @@ TEST_F(MacTableTest, AKeyLearnedWhileItsHomeBucketEmptiesStaysFindable) {
 // the MAC would be stored twice (shown twice, counted twice against the table and the port).
 TEST_F(MacTableTest, TwoWorkersLearningOneNewMacStoreItOnce) {
     constexpr unsigned kRounds = 20000;
-    std::atomic<unsigned> go{0}, done{0};
-    std::atomic<bool> stop{false};
-    const unsigned lcore = rte_get_next_lcore(-1, 1, 0);
-    if (lcore >= RTE_MAX_LCORE) GTEST_SKIP() << "needs a worker lcore";
     // A fresh MAC each round, so that a miss reads one bucket as in a table that is not full.
     auto mac_of = [](unsigned r) { return make_mac_key(scattered_mac(r + 5000000), 0); };
-    auto learn_once = [&](unsigned r, uint64_t &rng) {
-        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-        const uint64_t until = rte_rdtsc() + (rng >> 33) % 600;
-        while (rte_rdtsc() < until) rte_pause();
-        return table_->learn(mac_of(r), table_->lookup(mac_of(r)), 1, 0);
-    };
-    std::atomic<unsigned> worker_learned{0};
-    std::function<void()> work = [&] {
-        uint64_t rng = 11;
-        for (unsigned r = 1; r <= kRounds; ++r) {
-            while (go.load(std::memory_order_acquire) != r) {
-                if (stop.load(std::memory_order_relaxed)) return;
-                rte_pause();
-            }
-            if (learn_once(r, rng) == LearnResult::learned) worker_learned.fetch_add(1, std::memory_order_relaxed);
-            done.store(r, std::memory_order_release);
-        }
-    };
-    ASSERT_EQ(rte_eal_remote_launch([](void *f) { return (*static_cast<std::function<void()> *>(f))(), 0; }, &work, lcore), 0);
-    unsigned twice = 0, lost = 0, counted_twice = 0, main_learned = 0;
-    uint64_t rng = 3;
-    for (unsigned r = 1; r <= kRounds; ++r) {
-        const unsigned before = worker_learned.load(std::memory_order_relaxed);
-        go.store(r, std::memory_order_release);
-        const bool mine = learn_once(r, rng) == LearnResult::learned;
+    auto learned = [&](unsigned r) { return table_->learn(mac_of(r), table_->lookup(mac_of(r)), 1, 0) == LearnResult::learned; };
+    // Plain counters: each side writes its own, read by check() after the round's hand-over.
+    bool mine = false, theirs = false;
+    unsigned twice = 0, lost = 0, counted_twice = 0, main_learned = 0, worker_learned = 0;
+    RaceSides sides;
+    sides.prepare = [](unsigned) { return true; };
+    sides.main = [&](unsigned r) { mine = learned(r); };
+    sides.worker = [&](unsigned r) { theirs = learned(r); };
+    sides.main_jitter = sides.worker_jitter = 600;
+    sides.check = [&](unsigned r) {
         main_learned += mine;
-        while (done.load(std::memory_order_acquire) != r) rte_pause();
-        const bool theirs = worker_learned.load(std::memory_order_relaxed) != before;
+        worker_learned += theirs;
         counted_twice += mine && theirs;
         twice += table_->size() > 1;
         lost += table_->size() == 0;
         table_->remove(mac_of(r));
-    }
-    stop.store(true, std::memory_order_relaxed);
-    rte_eal_wait_lcore(lcore);
+    };
+    if (!race(kRounds, sides)) GTEST_SKIP() << "needs a worker lcore";
     EXPECT_EQ(twice, 0u) << "rounds of " << kRounds << " that stored the new MAC twice";
     EXPECT_EQ(lost, 0u) << "rounds that did not store it at all";
     EXPECT_EQ(counted_twice, 0u) << "rounds that counted it learned by both workers";
     // Both workers must have won some rounds, or they never raced.
     EXPECT_GT(main_learned, 0u);
-    EXPECT_GT(worker_learned.load(), 0u);
+    EXPECT_GT(worker_learned, 0u);
 }
 
 TEST_F(MacTableTest, MovesKeepPerPortCountsRight) {

@@ -18,8 +18,9 @@
 // plane turns reusable slots back into never-used ones wherever no key's probe passes them:
 // without that, after a flush or a round of aging every miss read all kProbe buckets, and
 // learning fell from 26 to 11 M new MACs/s in bench/ once its table had been flushed. An insert
-// that lands past its home bucket checks, after its claim, that the buckets it passed are still
-// full (a delete racing it may have freed a slot there, about to become never-used).
+// checks, after its claim, the slots before its own in the probe: one freed meanwhile (by a
+// delete, about to become never-used) makes it claim again, and a copy of its key there (another
+// worker learning the same MAC) makes it give way.
 #pragma once
 
 #include <atomic>
