@@ -46,11 +46,11 @@ retry:
         for (unsigned s = 0; s < kSlots; ++s) {
             const auto slot = static_cast<int32_t>(bi * kSlots + s);
             uint64_t v = b.key[s].load(std::memory_order_acquire);
-            if (v == sk || v == mine) return slot;   // another writer stored it, or is storing it
+            if (holds(v, sk)) return slot;   // another writer stored it, or is storing it
             if (v != kEmpty && v != kReusable) continue;
             // seq_cst: see before_claim().
             if (!b.key[s].compare_exchange_strong(v, mine, std::memory_order_seq_cst)) {
-                if (v == sk || v == mine) return slot;
+                if (holds(v, sk)) return slot;
                 continue;
             }
             // What our scan saw before this slot may have changed meanwhile. A copy of the key
@@ -88,14 +88,13 @@ int32_t MacTable::before_claim(uint64_t sk, uint32_t h, unsigned p, unsigned s) 
     // passed() are seq_cst: of two writers claiming slots in one probe, the later one sees the
     // earlier one's claim; and either passed() sees our claim, or we see the slot it freed.
     // On x86 none of them costs a fence.
-    const uint64_t theirs = pending(sk);
     bool free = false;
     for (unsigned q = 0; q <= p; ++q) {
         const uint32_t bi = (h + q) & mask_;
         const Bucket &b = buckets_[bi];
         for (unsigned t = 0; t < (q < p ? kSlots : s); ++t) {
             const uint64_t v = b.key[t].load(std::memory_order_seq_cst);
-            if (v == sk || v == theirs) return static_cast<int32_t>(bi * kSlots + t);
+            if (holds(v, sk)) return static_cast<int32_t>(bi * kSlots + t);
             free |= v == kEmpty || v == kReusable;
         }
     }
@@ -140,7 +139,8 @@ Status MacTable::add_static(MacKey key, uint16_t port) {
             return fail("MAC table is full (" + std::to_string(capacity_) + " entries)");
         // A worker learning the same MAC this moment writes its entry first: wait for it to
         // publish (a few stores), so that ours is not overwritten.
-        while (buckets_[slot / kSlots].key[slot % kSlots].load(std::memory_order_acquire) == pending(sk)) rte_pause();
+        if (!fresh)
+            while (buckets_[slot / kSlots].key[slot % kSlots].load(std::memory_order_acquire) == pending(sk)) rte_pause();
     }
     MacEntry &e = buckets_[slot / kSlots].entry[slot % kSlots];
     const uint16_t was = e.port.load(std::memory_order_relaxed);

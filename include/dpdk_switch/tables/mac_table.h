@@ -114,7 +114,7 @@ public:
     unsigned size() const { return count_.load(std::memory_order_relaxed); }
     // Buckets a lookup of the key reads (1..kProbe): what a miss costs, for tests.
     unsigned probe_depth(MacKey key) const noexcept;
-    uint32_t home_bucket(MacKey key) const noexcept { return hash(key) & mask_; }   // for tests
+    uint32_t home_bucket(MacKey key) const noexcept { return home(stored(key)); }   // for tests
     unsigned port_size(uint16_t port) const { return port_count_[port].load(std::memory_order_relaxed); }
     // Most MACs learned behind `port` (0: no limit). Entries past a lowered limit stay until
     // they age out or are flushed; new ones are refused.
@@ -140,6 +140,8 @@ private:
 
     static uint64_t stored(MacKey k) noexcept { return k | kValid; }
     static uint64_t pending(uint64_t stored_key) noexcept { return (stored_key & ~kValid) | kPending; }
+    // A slot value that is this key, stored or being stored by some writer.
+    static bool holds(uint64_t v, uint64_t stored_key) noexcept { return v == stored_key || v == pending(stored_key); }
     static bool is_key(uint64_t v) noexcept { return (v & kValid) && v < kTombstone; }   // the two largest values
     // rte_hash_crc_8byte, without its test of which CRC instruction the CPU has on every call
     // when the build already knows (-march=native on any x86-64 of the last 15 years).
