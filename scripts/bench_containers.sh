@@ -192,6 +192,20 @@ setup() {
   [ $STEER = 1 ] && [ "$RX_CPUS" = 0 ] && { STEER=0; log "  one CPU only: no receive steering"; }
   [ $STEER = 0 ] && wants bridge-steered && SKIP[bridge-steered]="no receive steering (--no-steer)"
   make_containers
+  hold_rx_timestamps
+}
+
+# ping asks for receive timestamps (SO_TIMESTAMP). The kernel turns them on for the first such
+# socket and off after the last by patching its code (netstamp_clear), 1.3 ms on CPU 0 here; a
+# reply that arrives meanwhile is stamped only when ping, waiting for that CPU, reads it. So the
+# first ping of every ping process read 1.4-2.5 ms through any forwarder on another CPU (+0.07 ms
+# on a 20-ping average) and never through the bridge, whose reply is ready before ping sleeps.
+# One socket holding timestamps on for the whole run, as chrony or tcpdump would, removes it.
+hold_rx_timestamps() {
+  "$PY" -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 29, 1)   # SO_TIMESTAMP (asm-generic; Python has no name for it)
+time.sleep(1e9)' & track $!
 }
 
 other_cpus_mask() {  # CPU -> hex mask of the online CPUs but CPU (0 if there is none)
