@@ -201,12 +201,7 @@ setup() {
 # first ping of every ping process read 1.4-2.5 ms through any forwarder on another CPU (+0.07 ms
 # on a 20-ping average) and never through the bridge, whose reply is ready before ping sleeps.
 # One socket holding timestamps on for the whole run, as chrony or tcpdump would, removes it.
-hold_rx_timestamps() {
-  "$PY" -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, 29, 1)   # SO_TIMESTAMP (asm-generic; Python has no name for it)
-time.sleep(1e9)' & track $!
-}
+hold_rx_timestamps() { "$PY" -c "$PYHELPER" hold-timestamps & track $!; }   # $!: python itself, for stop_pid
 
 other_cpus_mask() {  # CPU -> hex mask of the online CPUs but CPU (0 if there is none)
   local cpu=$1 mask=0 range r a b c
@@ -456,6 +451,17 @@ RATIOS = [
     ("switch-afp-sleep", "switch-afp", None),
 ]
 
+def hold_timestamps():
+    # One SO_TIMESTAMP socket (asm-generic 29; Python has no name for it), held until this
+    # bench stops it or is gone (a SIGKILLed bench must not leave it behind).
+    import socket, time
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, 29, 1)
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+
+
 def ping_result(path):
     try:
         text = open(path).read()
@@ -684,6 +690,8 @@ elif cmd == "summarize":
     print(summarize(args[0], args[1], args[2], args[3:]), end="")
 elif cmd == "cpu-meta":
     print(machine_meta())
+elif cmd == "hold-timestamps":
+    hold_timestamps()
 else:
     sys.exit("pyhelper: unknown command " + cmd)
 EOF
