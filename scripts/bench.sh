@@ -69,11 +69,21 @@ part() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 # ---------------------------------------------------------------- signals: the parts clean up
 
-on_signal() {  # forward to the running part (it ignores SIGINT when run in the background), let it clean up
+descendants() {  # PID: every live descendant of PID, each parent before its children
+  local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done
+}
+
+on_signal() {  # forward to the running part and let it clean up
   trap - INT TERM
   if [ -n "$CHILD" ]; then
     log "bench: stopping $CHILD_NAME (it cleans up) ..."
-    kill -TERM "$CHILD" 2>/dev/null
+    # The part runs in the background, so it and all it starts ignore SIGINT; and its shell runs
+    # its cleanup trap only once the command it waits on returns (a host-quiet probe can take
+    # 30 s, an iperf3 run its length). So the whole tree gets SIGTERM: the part's shell first,
+    # so that its trap is pending when the command it waits on dies of it. (Its stderr tee
+    # ignores SIGTERM and ends with the part, so the cleanup's own lines still reach the log.)
+    local tree; tree=$(descendants "$CHILD")
+    kill -TERM "$CHILD" $tree 2>/dev/null
     wait "$CHILD" 2>/dev/null
   fi
   exit "$1"
@@ -82,7 +92,7 @@ on_signal() {  # forward to the running part (it ignores SIGINT when run in the 
 run_part() {  # NAME LOGFILE CMD...: runs a part in the background (so that a signal reaches us at once)
   local name=$1 logf=$2 rc; shift 2
   CHILD_NAME=$name
-  "$@" 2> >(tee -a "$logf" >&2) & CHILD=$!
+  "$@" 2> >(trap '' INT TERM; exec tee -a "$logf" >&2) & CHILD=$!
   wait "$CHILD"; rc=$?
   LAST_PID=$CHILD CHILD=''
   PART_RC[$name]=$rc
