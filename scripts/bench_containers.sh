@@ -142,6 +142,7 @@ cleanup() {
   local rc=$? p
   trap - EXIT INT TERM
   for p in "${PIDS[@]}"; do stop_pid "$p" 5; done
+  stop_jobs
   close_fifo
   ovs_stop
   ip link del "$BR" 2>/dev/null
@@ -353,8 +354,8 @@ iperf_run() {  # KIND(tcp|udp) OUTFILE: one iperf3 test, server in NS2, client i
     in_ns "$NS2" ss -Htln "sport = :$IPERF_PORT" 2>/dev/null | grep -q . && break
     sleep 0.1
   done
-  timeout --foreground $((secs + 30)) ip netns exec "$NS1" taskset -c 0 iperf3 -c "$IP2" -p $IPERF_PORT -t "$secs" -J \
-      --get-server-output "${extra[@]}" >"$out" 2>"${out%.json}.client.err"
+  interruptible timeout --foreground $((secs + 30)) ip netns exec "$NS1" taskset -c 0 iperf3 -c "$IP2" -p $IPERF_PORT \
+      -t "$secs" -J --get-server-output "${extra[@]}" >"$out" 2>"${out%.json}.client.err"
   local end=$((SECONDS + 5))
   while alive $srv && [ $SECONDS -lt $end ]; do sleep 0.1; done
   if alive $srv; then stop_pid $srv 2; else reap $srv; fi
@@ -393,7 +394,7 @@ measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. 
         err="$IP2 not reachable from $NS1 within 30 s"
       else
         watch_start
-        in_ns "$NS1" ping -c "$PINGS" -i 0.2 -q "$IP2" >"$ping_f" 2>&1
+        interruptible ip netns exec "$NS1" ping -c "$PINGS" -i 0.2 -q "$IP2" >"$ping_f" 2>&1
         iperf_run tcp "$tcp_f"
         iperf_run udp "$udp_f"
         watch=$(watch_stop)

@@ -35,8 +35,18 @@ stop_foreign_pid() {  # PID: a daemon we started but is not our child (OVS detac
   return 0
 }
 
-nap() {  # SECONDS: a sleep that a signal interrupts at once (the trap then stops it)
-  sleep "$1" & local p=$!; track $p; wait $p; untrack $p
+interruptible() {  # CMD...: CMD in the background, waited for: a signal to this shell ends the
+  # wait at once and its trap stops CMD (bash runs a trap only after a foreground command returns,
+  # and a command started just after bench.sh listed the tree to signal never gets the signal)
+  "$@" & local p=$!; track $p; reap $p
+}
+
+nap() { interruptible sleep "$1"; }  # SECONDS: a sleep that a signal interrupts at once
+
+stop_jobs() {  # every background job of this shell still running, tracked or not (a signal that
+  # lands between a job's start and its track must not leave it behind)
+  local p; for p in $(jobs -p); do alive "$p" && stop_pid "$p" 5; done
+  return 0
 }
 
 # ---------------------------------------------------------------- packages
