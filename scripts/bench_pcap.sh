@@ -107,6 +107,7 @@ cleanup() {
   trap - EXIT INT TERM
   sample_stop
   for p in "${PIDS[@]}"; do stop_pid "$p" 5; done
+  stop_jobs
   ovs_stop
   [ -n "$TMP" ] && rm -rf "$TMP"
   rm -rf "/var/run/dpdk/$SW_PREFIX" "/var/run/dpdk/$TP_PREFIX"   # EAL runtime dirs (empty with --in-memory)
