@@ -80,8 +80,8 @@ on_signal() {  # forward to the running part and let it clean up
     # The part runs in the background, so it and all it starts ignore SIGINT; and its shell runs
     # its cleanup trap only once the command it waits on returns (a host-quiet probe can take
     # 30 s, an iperf3 run its length). So the whole tree gets SIGTERM: the part's shell first,
-    # so that its trap is pending when the command it waits on dies of it. (Its stderr tee
-    # ignores SIGTERM and ends with the part, so the cleanup's own lines still reach the log.)
+    # so that its trap is pending when the command it waits on dies of it. (The tee of its stderr
+    # is ours, not in that tree, and ends with the part: the cleanup's own lines reach the log.)
     local tree; tree=$(descendants "$CHILD")
     kill -TERM "$CHILD" $tree 2>/dev/null
     wait "$CHILD" 2>/dev/null
@@ -90,9 +90,16 @@ on_signal() {  # forward to the running part and let it clean up
 }
 
 run_part() {  # NAME LOGFILE CMD...: runs a part in the background (so that a signal reaches us at once)
-  local name=$1 logf=$2 rc; shift 2
+  local name=$1 logf=$2 rc log_fd; shift 2
   CHILD_NAME=$name
-  "$@" 2> >(trap '' INT TERM; exec tee -a "$logf" >&2) & CHILD=$!
+  # The part's stderr goes to its log and ours through a tee that is our child, not the part's:
+  # a bash that, in its exit trap, waits for a child it has already reaped (bash 5.2 does, now and
+  # then, after a signal interrupted a wait) blocks in waitpid(-1) until some child exits. A tee
+  # of its own would be that child, and would wait in turn for the bash to close its stderr:
+  # the part never ended. With no child left, waitpid fails and the bash goes on.
+  exec {log_fd}> >(trap '' INT TERM; exec tee -a "$logf" >&2)
+  "$@" 2>&"$log_fd" {log_fd}>&- & CHILD=$!
+  exec {log_fd}>&-   # the part and what it starts hold the tee's pipe; it ends when they all have
   wait "$CHILD"; rc=$?
   LAST_PID=$CHILD CHILD=''
   PART_RC[$name]=$rc

@@ -105,7 +105,13 @@ def test_ctrl_c_stops_the_bench_and_leaves_nothing_behind(binaries, tmp_path, pa
         running = in_session(bench.pid)
         os.killpg(bench.pid, signal.SIGINT)   # what Ctrl-C on the terminal does
         t0 = time.monotonic()
-        rc = bench.wait(timeout=60)
+        try:
+            rc = bench.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            ps = run(["ps", "-o", "pid,ppid,stat,wchan:20,etimes,args", "-s", str(bench.pid)], check=False).stdout
+            raise AssertionError(f"the bench did not stop within 60 s of Ctrl-C; still running:\n{ps}\n"
+                                 f"(running when interrupted: {running})\n"
+                                 f"log:\n{(tmp_path / 'bench.log').read_text()}")
         took = time.monotonic() - t0
         text = (tmp_path / "bench.log").read_text()
         assert rc == 130, f"exit status {rc} after Ctrl-C; log:\n{text}"
