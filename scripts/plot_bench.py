@@ -4,8 +4,8 @@
 usage: scripts/plot_bench.py RESULTS_DIR [-o PNG]      (default RESULTS_DIR/bench.png)
 
 Reads RESULTS_DIR/pcap/runs.json (scripts/bench_pcap.sh), RESULTS_DIR/containers/runs.json
-(scripts/bench_containers.sh) and RESULTS_DIR/gbench/gbench.json (Google Benchmark); a part that is
-missing is left out. Bars are medians; the thin lines on them span the runs (min to max).
+(scripts/bench_containers.sh), RESULTS_DIR/vhost/runs.json (scripts/bench_vhost.sh) and
+RESULTS_DIR/gbench/gbench.json (Google Benchmark); a part that is missing is left out. Bars are medians; the thin lines on them span the runs (min to max).
 """
 import argparse
 import json
@@ -128,6 +128,30 @@ def plot_containers(ax, c, key, scale, ylabel, title, spec):
                 transform=ax.transAxes, ha="right", va="top", fontsize=7)
 
 
+VHOST_LABELS = {"testpmd-io": "testpmd io", "switch": "dpdk_switch"}
+
+
+def plot_vhost(ax, v):
+    m = v["medians"]
+    middles = [k for k in ("testpmd-io", "switch") if m.get(k, {}).get("rx_pps") is not None]
+    vals = [m[k]["rx_pps"] / 1e6 for k in middles]
+    errs = [[], []]
+    for k, val in zip(middles, vals):
+        lo, hi = spread([x / 1e6 for x in m[k].get("runs_rx_pps", []) if x is not None], val)
+        errs[0].append(lo)
+        errs[1].append(hi)
+    bars = ax.bar(range(len(middles)), vals, 0.6, yerr=errs,
+                  color=[COLORS["testpmd io"] if k == "testpmd-io" else SWITCH for k in middles],
+                  error_kw=dict(lw=0.8, capsize=2))
+    label_bars(ax, bars, vals, "%.2f", errs[1])
+    ax.set_xticks(range(len(middles)), [VHOST_LABELS[k] for k in middles])
+    ax.set_ylabel("Mpps the virtio-user peer received")
+    ratio = v.get("ratio")
+    ax.set_title("vhost-user middle, 64 B%s" % ("" if ratio is None else
+                                                 " (dpdk_switch / testpmd io: %.3f)" % ratio))
+    ax.set_ylim(0, max([val + e for val, e in zip(vals, errs[1])] or [1]) * 1.2)
+
+
 def gbench_medians(g, key):
     rows = {}
     for b in g.get("benchmarks", []):
@@ -173,6 +197,7 @@ def main():
     p = load(os.path.join(a.results, "pcap", "runs.json"))
     c = load(os.path.join(a.results, "containers", "runs.json"))
     g = load(os.path.join(a.results, "gbench", "gbench.json"))
+    v = load(os.path.join(a.results, "vhost", "runs.json"))
     panels = []
     if p and p.get("medians"):
         panels += [lambda ax: plot_pcap(ax, p), lambda ax: plot_pcap_ratios(ax, p)]
@@ -186,6 +211,8 @@ def main():
                                               "Containers: UDP 64 B (iperf3 -b 0, %s s)" % cm.get("udp_s", "?"), "%.0f"),
                    lambda ax: plot_containers(ax, c, "ping_avg_ms", 1e3, "microseconds (lower is better)",
                                               "Containers: ping RTT (avg)", "%.0f")]
+    if v and v.get("medians"):
+        panels.append(lambda ax: plot_vhost(ax, v))
     if not panels:
         sys.exit("plot_bench: nothing to plot in %s" % a.results)
     cols = 3 if len(panels) > 2 else len(panels)
