@@ -20,20 +20,24 @@
 #               5 s (received pps); for dpdk_switch also the CPU it uses while idle (2 s after start,
 #               before any traffic; cores = CPU-s / s). iperf3 server and client are pinned to CPU 0 (taskset -c 0); the
 #               DPDK forwarders busy-poll lcore 1 (main lcore 0).
-#   steering    on the DPDK paths (and bridge-steered) the kernel's receive processing of both
+#   steering    on the af_packet paths (and bridge-steered) the kernel's receive processing of both
 #               containers' eth0 runs on the CPUs other than lcore 1 (rps_cpus; container.sh
 #               --rx-cpus): otherwise the forwarder's own TX syscall runs the receiving TCP stack,
-#               and for ACKs the sender's next segments, on the forwarding CPU. The plain bridge
-#               row runs without it (its best: the same TCP, a lower RTT). --no-steer: none anywhere.
+#               and for ACKs the sender's next segments, on the forwarding CPU (af_packet TCP 2.1 ->
+#               3.5 Gbit/s). The af_xdp paths and the plain bridge run without it, each at its best:
+#               steered, af_xdp TCP was no faster on this host and its RTT 40 us longer
+#               (BENCHMARKS.md). --steer all: every path but the plain bridge (the method before
+#               2026-12-05); --steer none (or --no-steer): no path.
 #
 # Runs are interleaved (run 1 of every path, then run 2, ...); the table gives medians and ratios.
 # Raw runs: RESULTS/runs.json; logs and iperf3 JSON: RESULTS/logs/.
 #
 # usage: scripts/bench_containers.sh [-n RUNS] [-t TCP_S] [-u UDP_S] [-c PINGS] [-o RESULTS_DIR]
-#            [--only PATHS] [--no-install] [--force] [--no-steer]
+#            [--only PATHS] [--no-install] [--force] [--steer afp|all|none] [--no-steer]
 #   --only PATHS  comma/space separated path names from the list above, or groups: switch, testpmd,
 #                 afp, xdp, ovs, bridge (e.g. --only switch-afp,bridge)
-#   --no-steer    no receive steering on any path (the method of the runs before 2026-11-25 03:20)
+#   --steer MODE  which paths get receive steering (above): afp (default), all, none
+#   --no-steer    --steer none (the method of the runs before 2026-11-25 03:20)
 #   -n 1 -t 2 -u 2 -c 5 is a quick smoke run.
 # env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
 set -uo pipefail
@@ -51,7 +55,7 @@ TP_PREFIX=dswbc_tp  # ... and of testpmd
 IPERF_PORT=5211
 
 ALL_PATHS="bridge bridge-steered testpmd-afp switch-afp switch-afp-sleep testpmd-xdp switch-xdp ovs-afp"
-RUNS=3 TCP_S=5 UDP_S=5 PINGS=20 RESULTS='' ONLY=all INSTALL=1 FORCE=0 STEER=1
+RUNS=3 TCP_S=5 UDP_S=5 PINGS=20 RESULTS='' ONLY=all INSTALL=1 FORCE=0 STEER=afp
 FWD_CPU=1                 # the forwarding lcore's CPU; containers' receive processing is steered off it
 RX_CPUS=''                # that steering: a hex mask of every other online CPU (set in setup)
 PATHS=''                  # the paths to run, in ALL_PATHS order
@@ -105,13 +109,15 @@ parse_args() {
       --only)       ONLY=${2:?}; shift ;;
       --no-install) INSTALL=0 ;;
       --force)      FORCE=1 ;;
-      --no-steer)   STEER=0 ;;
+      --steer)      STEER=${2:?}; shift ;;
+      --no-steer)   STEER=none ;;
       -h|--help)    usage 0 ;;
       *)            log "unknown argument: $1"; usage 2 ;;
     esac
     shift
   done
   [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "-n wants a positive integer"
+  [[ $STEER =~ ^(afp|all|none)$ ]] || die "--steer wants afp, all or none"
   [[ $TCP_S =~ ^[1-9][0-9]*$ && $UDP_S =~ ^[1-9][0-9]*$ ]] || die "-t/-u want whole seconds"
   [[ $PINGS =~ ^[1-9][0-9]*$ ]] || die "-c wants a positive integer"
   select_paths
@@ -190,8 +196,8 @@ setup() {
   fi
   wants ovs-afp && { ovs_setup || { SKIP[ovs-afp]=$OVS_NOTE; log "  OVS-DPDK row skipped: $OVS_NOTE"; }; }
   RX_CPUS=$(other_cpus_mask $FWD_CPU)
-  [ $STEER = 1 ] && [ "$RX_CPUS" = 0 ] && { STEER=0; log "  one CPU only: no receive steering"; }
-  [ $STEER = 0 ] && wants bridge-steered && SKIP[bridge-steered]="no receive steering (--no-steer)"
+  [ $STEER != none ] && [ "$RX_CPUS" = 0 ] && { STEER=none; log "  one CPU only: no receive steering"; }
+  [ $STEER = none ] && wants bridge-steered && SKIP[bridge-steered]="no receive steering (--steer none)"
   make_containers
   hold_rx_timestamps
 }
@@ -214,9 +220,15 @@ other_cpus_mask() {  # CPU -> hex mask of the online CPUs but CPU (0 if there is
   printf '%x\n' $mask
 }
 
+steered() {  # PATH: true when this path's receive processing goes to RX_CPUS (--steer)
+  case $STEER:$1 in
+    none:*|*:bridge|afp:*-xdp) return 1 ;;
+  esac
+}
+
 steer_rx() {  # PATH: the containers' receive processing for this path (rps_cpus of both eth0)
   local mask=0 ns
-  [ $STEER = 1 ] && [ "$1" != bridge ] && mask=$RX_CPUS
+  steered "$1" && mask=$RX_CPUS
   for ns in "$NS1" "$NS2"; do
     bash "$ROOT/scripts/container.sh" rx-cpus "$ns" "$mask" || log "  warning: could not set rps_cpus=$mask in $ns"
   done
@@ -608,6 +620,18 @@ def med(vals):
 def thousands(x):
     return "-" if x is None else "{:,.0f}".format(x)
 
+def steering_line(meta):
+    """The table's line on receive steering (meta "steer": afp, all, none; "1"/"0" in older runs)."""
+    mode = {"1": "all", "0": "none"}.get(meta.get("steer"), meta.get("steer"))
+    if mode == "afp":
+        return ("containers' receive processing (rps_cpus) on CPU mask %s for the af_packet paths and "
+                "bridge-steered; af_xdp paths and the plain bridge unsteered (--steer afp)" % meta.get("rx_cpus"))
+    if mode == "all":
+        return ("containers' receive processing (rps_cpus) on CPU mask %s for every path but the plain bridge "
+                "(--steer all)" % meta.get("rx_cpus"))
+    return "no receive steering (--steer none)"
+
+
 def summarize(raw, out_json, out_txt, meta_kv):
     runs = [json.loads(l) for l in open(raw) if l.strip()]
     meta = dict(kv.split("=", 1) for kv in meta_kv)
@@ -627,8 +651,7 @@ def summarize(raw, out_json, out_txt, meta_kv):
              "ping -c %s -i 0.2 avg RTT; iperf3 TCP %s s receiver Gbit/s; iperf3 UDP -l 64 -b 0 %s s received pps"
              % (meta.get("pings"), meta.get("tcp_s"), meta.get("udp_s")),
              "iperf3 client and server on CPU 0 (taskset); DPDK forwarders busy-poll lcore 1",
-             ("containers' receive processing (rps_cpus) on CPU mask %s for every path but the plain bridge"
-              % meta.get("rx_cpus") if meta.get("steer") == "1" else "no receive steering (--no-steer)"), "",
+             steering_line(meta), "",
              "%-36s %8s %9s %12s %12s %9s   %s" % ("path", "ping ms", "TCP Gb/s", "UDP64 rx pps", "[sent pps]",
                                                     "idle CPU", "TCP runs")]
     for p in paths:
