@@ -5,7 +5,8 @@ usage: scripts/plot_bench.py RESULTS_DIR [-o PNG]      (default RESULTS_DIR/benc
 
 Reads RESULTS_DIR/pcap/runs.json (scripts/bench_pcap.sh), RESULTS_DIR/containers/runs.json
 (scripts/bench_containers.sh), RESULTS_DIR/vhost/runs.json (scripts/bench_vhost.sh) and
-RESULTS_DIR/gbench/gbench.json (Google Benchmark); a part that is missing is left out. Bars are medians; the thin lines on them span the runs (min to max).
+RESULTS_DIR/gbench/gbench.json (Google Benchmark); a part that is missing is left out. Bars are
+medians; the thin lines on them span the runs (min to max).
 """
 import argparse
 import json
@@ -43,6 +44,12 @@ def spread(vals, med):
     return (med - min(ok), max(ok) - med)
 
 
+def error_bars(runs, meds):
+    """-> [lower, upper] error-bar lengths of bars at meds, each spanning its list of runs"""
+    pairs = [spread(r, m) for r, m in zip(runs, meds)]
+    return [[lo for lo, _ in pairs], [hi for _, hi in pairs]]
+
+
 def label_bars(ax, bars, values, spec, above=None):
     """value labels on bars, above their error bars (above: the upper error lengths)"""
     above = above or [0] * len(values)
@@ -60,15 +67,10 @@ def plot_pcap(ax, p):
     width = 0.8 / max(len(systems), 1)
     top = 1.0
     for i, s in enumerate(systems):
-        xs, vals, errs = [], [], [[], []]
-        for j, t in enumerate(traffics):
-            m = meds.get((t, s))
-            xs.append(j + (i - (len(systems) - 1) / 2) * width)
-            v = m["median_mpps"] if m else None
-            vals.append(v)
-            lo, hi = spread(m["runs_mpps"], v) if m else (0, 0)
-            errs[0].append(lo)
-            errs[1].append(hi)
+        rows = [meds.get((t, s)) for t in traffics]
+        xs = [j + (i - (len(systems) - 1) / 2) * width for j in range(len(traffics))]
+        vals = [m["median_mpps"] if m else None for m in rows]
+        errs = error_bars([m["runs_mpps"] if m else [] for m in rows], vals)
         bars = ax.bar(xs, [v or 0 for v in vals], width, yerr=errs, color=COLORS[s], label=PCAP_LABELS[s],
                       error_kw=dict(lw=0.8, capsize=2))
         label_bars(ax, bars, vals, "%.1f", errs[1])
@@ -110,11 +112,7 @@ def plot_containers(ax, c, key, scale, ylabel, title, spec):
     paths = [p for p in m if m[p].get(key) is not None]
     vals = [m[p][key] * scale for p in paths]
     runs_key = {"tcp_gbps": "runs_tcp_gbps", "ping_avg_ms": "runs_ping_avg_ms", "udp_rx_pps": "runs_udp_rx_pps"}[key]
-    errs = [[], []]
-    for p, v in zip(paths, vals):
-        lo, hi = spread([x * scale for x in m[p].get(runs_key, []) if x is not None], v)
-        errs[0].append(lo)
-        errs[1].append(hi)
+    errs = error_bars([[x * scale for x in m[p].get(runs_key, []) if x is not None] for p in paths], vals)
     bars = ax.bar(range(len(paths)), vals, 0.7, yerr=errs, color=[COLORS.get(p, "#888") for p in paths],
                   error_kw=dict(lw=0.8, capsize=2))
     label_bars(ax, bars, vals, spec, errs[1])
@@ -135,11 +133,7 @@ def plot_vhost(ax, v):
     m = v["medians"]
     middles = [k for k in ("testpmd-io", "switch") if m.get(k, {}).get("rx_pps") is not None]
     vals = [m[k]["rx_pps"] / 1e6 for k in middles]
-    errs = [[], []]
-    for k, val in zip(middles, vals):
-        lo, hi = spread([x / 1e6 for x in m[k].get("runs_rx_pps", []) if x is not None], val)
-        errs[0].append(lo)
-        errs[1].append(hi)
+    errs = error_bars([[x / 1e6 for x in m[k].get("runs_rx_pps", []) if x is not None] for k in middles], vals)
     bars = ax.bar(range(len(middles)), vals, 0.6, yerr=errs,
                   color=[COLORS["testpmd io"] if k == "testpmd-io" else SWITCH for k in middles],
                   error_kw=dict(lw=0.8, capsize=2))
