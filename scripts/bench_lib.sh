@@ -37,7 +37,9 @@ stop_foreign_pid() {  # PID: a daemon we started but is not our child (OVS detac
 
 interruptible() {  # CMD...: CMD in the background, waited for: a signal to this shell ends the
   # wait at once and its trap stops CMD (bash runs a trap only after a foreground command returns,
-  # and a command started just after bench.sh listed the tree to signal never gets the signal)
+  # and a command started just after bench.sh listed the tree to signal never gets the signal).
+  # CMD must be a program, not a shell function: a function runs in a forked subshell, which the
+  # trap would stop while the program it started ran on (so: ip netns exec, not in_ns).
   "$@" & local p=$!; track $p; reap $p
 }
 
