@@ -59,8 +59,8 @@ json drops_json(const std::array<uint64_t, kDropReasons> &drops) {
     return d;
 }
 
-// The kernel's own counters of a kernel-backed port's interface (the veth host end): frames the
-// kernel received but the switch never read (a full af_packet ring) show up only there.
+// The kernel's own counters of a kernel-backed port's interface (the veth host end), beside the
+// switch's: the frames the interface passed up that the switch never read.
 json kernel_counters(const PortConfig &pc) {
     if (pc.type != PortType::af_packet && pc.type != PortType::af_xdp && pc.type != PortType::tap) return nullptr;
     json k = json::object();
@@ -101,7 +101,15 @@ Reply show_port_stats(Switch &sw, const Args &a) {
                                              {"ierrors", es.ierrors},
                                              {"rx_nombuf", es.rx_nombuf},
                                              {"oerrors", es.oerrors}};
-        if (json k = kernel_counters(sp->eth->config()); !k.is_null()) r.json["ports"].back()["kernel"] = k;
+        json kernel = kernel_counters(sp->eth->config());
+        // Of those, the frames the kernel dropped because the af_packet ring was full: the
+        // PMD counts none of them (not even as imissed), and they are a loss like any other.
+        const std::optional<uint64_t> ring_full = sw.port_ring_drops(sp->index);
+        if (ring_full) {
+            if (kernel.is_null()) kernel = json::object();
+            kernel["rx_ring_full"] = *ring_full;
+        }
+        if (!kernel.is_null()) r.json["ports"].back()["kernel"] = kernel;
         uint64_t dropped = 0;
         for (uint64_t d : p.drops) dropped += d;
         t << "  ######## port " << name << " ########\n"
@@ -111,8 +119,9 @@ Reply show_port_stats(Switch &sw, const Args &a) {
           << "  Rx-pps: " << static_cast<uint64_t>(rate.rx_pps) << "  Rx-bps: " << static_cast<uint64_t>(rate.rx_bps) << "\n"
           << "  Tx-pps: " << static_cast<uint64_t>(rate.tx_pps) << "  Tx-bps: " << static_cast<uint64_t>(rate.tx_bps) << "\n"
           << "  PMD: imissed " << es.imissed << "  ierrors " << es.ierrors << "  rx_nombuf " << es.rx_nombuf
-          << "  oerrors " << es.oerrors << "\n"
-          << "  Dropped:    " << dropped;
+          << "  oerrors " << es.oerrors << "\n";
+        if (ring_full) t << "  Kernel: rx_ring_full " << *ring_full << " (dropped, the af_packet ring was full)\n";
+        t << "  Dropped:    " << dropped;
         for (unsigned k = 0; k < kDropReasons; ++k)
             if (p.drops[k] != 0) t << "  " << kDropReasonNames[k] << "=" << p.drops[k];
         t << "\n";

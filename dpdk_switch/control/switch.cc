@@ -367,7 +367,18 @@ PortTotals Switch::port_totals(unsigned index) const {
 }
 
 void Switch::clear_port_stats(unsigned index) {
-    if (index < kMaxPorts && ports_[index]) ports_[index]->baseline = raw_port_totals(index);
+    if (index >= kMaxPorts || !ports_[index]) return;
+    SwitchPort &sp = *ports_[index];
+    sp.baseline = raw_port_totals(index);
+    if (sp.eth) sp.ring_drops_baseline = sp.eth->ring_drops().value_or(0);
+}
+
+std::optional<uint64_t> Switch::port_ring_drops(unsigned index) {
+    if (index >= kMaxPorts || !ports_[index] || !ports_[index]->eth) return std::nullopt;
+    SwitchPort &sp = *ports_[index];
+    const std::optional<uint64_t> d = sp.eth->ring_drops();
+    if (!d) return std::nullopt;
+    return *d - sp.ring_drops_baseline;
 }
 
 SwitchTotals Switch::switch_totals() const {
@@ -414,6 +425,7 @@ void Switch::housekeeping() {
     watch_interfaces();
     report_learn_refusals();
     report_mbuf_shortage();
+    report_ring_overruns();
     if (aging_s_ != 0) macs_->age(aging_s_);
     // A learned binding lives as long as its MAC: once the MAC ages out (or is flushed), the
     // switch no longer vouches for the address.
@@ -468,6 +480,34 @@ void Switch::report_mbuf_shortage() {
     case EpisodeLog::Event::ended:
         DSW_LOG(WARNING, main, "mbuf pool shortage over: %lu frames lost for want of mbufs in all; the pool has %s free",
                 static_cast<unsigned long>(step.episode_total), pool.c_str());
+        break;
+    }
+}
+
+// Frames the kernel dropped because an af_packet ring was full: the worker polling it did not keep
+// up with its traffic. The PMD counts none of them; `show port stats` has them per port.
+void Switch::report_ring_overruns() {
+    std::string by_port;
+    for (const auto &sp : ports_) {
+        if (!sp || !sp->eth) continue;
+        const std::optional<uint64_t> d = sp->eth->ring_drops();
+        if (!d || *d == 0) continue;
+        ring_drops_total_ += *d - sp->ring_drops_seen;
+        sp->ring_drops_seen = *d;
+        by_port += (by_port.empty() ? "" : ", ") + sp->eth->config().name + " " + std::to_string(*d);
+    }
+    const EpisodeLog::Step step = ring_episode_.tick(rte_get_tsc_cycles() / rte_get_tsc_hz(), ring_drops_total_);
+    switch (step.event) {
+    case EpisodeLog::Event::none: break;
+    case EpisodeLog::Event::started:
+    case EpisodeLog::Event::summary:
+        DSW_LOG(WARNING, main, "af_packet ring full: the kernel is dropping frames no worker read in time (in the last %lu s; "
+                "so far: %s). The workers are short of CPU (show lcores)",
+                static_cast<unsigned long>(step.secs), by_port.c_str());
+        break;
+    case EpisodeLog::Event::ended:
+        DSW_LOG(WARNING, main, "af_packet ring overruns over: %lu frames dropped in all",
+                static_cast<unsigned long>(step.episode_total));
         break;
     }
 }

@@ -1,10 +1,5 @@
 // af_xdp: a kernel interface (a container's veth host end) through an AF_XDP socket: the XDP
 // program redirects frames straight into a UMEM laid over the mbuf pool, no PACKET_MMAP copy.
-#include <dirent.h>
-#include <sys/socket.h>
-
-#include <cstdlib>
-
 #include <rte_eal.h>
 
 #include "dpdk_switch/ports/port_kind.h"
@@ -28,23 +23,6 @@ Result<DeviceSpec> af_xdp_device(const PortConfig &p) {
     d.own_rx_pool = true;
     d.close_leaked_xsks = true;
     return d;
-}
-
-std::vector<int> af_xdp_socket_fds() {
-    std::vector<int> fds;
-    DIR *dir = opendir("/proc/self/fd");
-    if (dir == nullptr) return fds;
-    while (const dirent *e = readdir(dir)) {
-        char *end = nullptr;
-        const long fd = std::strtol(e->d_name, &end, 10);
-        if (end == e->d_name || *end != '\0' || fd == dirfd(dir)) continue;
-        int domain = 0;
-        socklen_t len = sizeof domain;
-        if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_XDP)
-            fds.push_back(static_cast<int>(fd));
-    }
-    closedir(dir);
-    return fds;
 }
 
 }  // namespace dsw

@@ -1,5 +1,7 @@
 #include "dpdk_switch/ports/eth_port.h"
 
+#include <linux/if_packet.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,6 +59,14 @@ void discard_early_rx(uint16_t port_id, uint16_t queues) {
     if (discarded != 0) DSW_LOG(DEBUG, port, "ethdev %u: discarded %u frames from before it joined", port_id, discarded);
 }
 
+// The fds of `domain` open now that were not in `before`.
+std::vector<int> new_socket_fds(int domain, const std::vector<int> &before) {
+    std::vector<int> fds;
+    for (int fd : socket_fds(domain))
+        if (std::find(before.begin(), before.end(), fd) == before.end()) fds.push_back(fd);
+    return fds;
+}
+
 }  // namespace
 
 Result<EthPort::MbufNeeds> EthPort::mbuf_needs(const PortConfig &cfg, QueueSizes q) {
@@ -85,7 +95,8 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
         return fail("port " + cfg.name + ": device " + dev->name + " exists already (ethdev " +
                     std::to_string(existing) + ")");
     if (!dev->listen_path.empty()) remove_stale_socket(dev->listen_path);
-    const std::vector<int> xsks_before = dev->close_leaked_xsks ? af_xdp_socket_fds() : std::vector<int>{};
+    const std::vector<int> xsks_before = dev->close_leaked_xsks ? socket_fds(AF_XDP) : std::vector<int>{};
+    const std::vector<int> packets_before = dev->ring_drop_stats ? socket_fds(AF_PACKET) : std::vector<int>{};
     int rc = rte_dev_probe(dev->devargs.c_str());
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": cannot probe '" + dev->devargs + "'", rc));
     EthPort p;
@@ -100,19 +111,39 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
     }
     p.q_ = q;
     auto st = configure(p.port_id_, cfg, pool, p.q_);
-    if (dev->close_leaked_xsks)   // the queues' sockets exist once configure set them up
-        for (int fd : af_xdp_socket_fds())
-            if (std::find(xsks_before.begin(), xsks_before.end(), fd) == xsks_before.end()) p.xsk_fds_.push_back(fd);
+    if (dev->close_leaked_xsks) p.xsk_fds_ = new_socket_fds(AF_XDP, xsks_before);   // made by configure
+    if (dev->ring_drop_stats) {   // one socket per queue pair, made by the probe
+        p.ring_fds_ = new_socket_fds(AF_PACKET, packets_before);
+        p.ring_drop_stats_ = true;
+    }
     if (!st) return st.error();
     if (dev->discard_early_rx) discard_early_rx(p.port_id_, static_cast<uint16_t>(cfg.queues));
+    // What the rings dropped before the port joined (other interfaces' frames, before the PMD
+    // bound its sockets) is not the switch's loss: counting starts here.
+    if (p.ring_drop_stats_) {
+        (void)p.ring_drops();
+        p.ring_drops_ = 0;
+    }
     DSW_LOG(INFO, port, "port %s: %s is ethdev %u", cfg.name.c_str(), dev->devargs.c_str(), p.port_id_);
     return p;
 }
 
 EthPort::EthPort(EthPort &&o) noexcept
     : cfg_(std::move(o.cfg_)), device_(std::move(o.device_)), devargs_(std::move(o.devargs_)), q_(o.q_),
-      port_id_(o.port_id_), owned_(o.owned_), xsk_fds_(std::move(o.xsk_fds_)) {
+      port_id_(o.port_id_), owned_(o.owned_), xsk_fds_(std::move(o.xsk_fds_)), ring_fds_(std::move(o.ring_fds_)),
+      ring_drop_stats_(o.ring_drop_stats_), ring_drops_(o.ring_drops_) {
     o.owned_ = false;
+}
+
+std::optional<uint64_t> EthPort::ring_drops() {
+    if (!ring_drop_stats_) return std::nullopt;
+    // PACKET_STATISTICS answers the counts since the previous read and zeroes them: summed here.
+    for (int fd : ring_fds_) {
+        tpacket_stats st{};
+        socklen_t len = sizeof st;
+        if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) ring_drops_ += st.tp_drops;
+    }
+    return ring_drops_;
 }
 
 EthPort::~EthPort() {
@@ -124,7 +155,7 @@ EthPort::~EthPort() {
     // Sockets of ours the PMD left open: still AF_XDP sockets under the same numbers (only
     // the main lcore opens ports, so no other socket can have taken a number meanwhile).
     if (xsk_fds_.empty()) return;
-    const std::vector<int> open_now = af_xdp_socket_fds();
+    const std::vector<int> open_now = socket_fds(AF_XDP);
     bool closed = false;
     for (int fd : xsk_fds_)
         if (std::find(open_now.begin(), open_now.end(), fd) != open_now.end()) {

@@ -59,6 +59,8 @@ struct SwitchPort {
     RingPtr ring;            // declared before eth: destroyed after the device is closed
     std::optional<EthPort> eth;
     PortTotals baseline;
+    uint64_t ring_drops_baseline = 0;   // EthPort::ring_drops at the last clear
+    uint64_t ring_drops_seen = 0;       // ... at the last housekeeping (report_ring_overruns)
     ~SwitchPort();
 };
 
@@ -100,6 +102,9 @@ public:
     };
     PortRates port_rates(unsigned index);
     void clear_port_stats(unsigned index);
+    // Frames the kernel dropped at the port's af_packet ring since the last clear (EthPort::
+    // ring_drops); nullopt for a port without one.
+    std::optional<uint64_t> port_ring_drops(unsigned index);
     SwitchTotals switch_totals() const;
     std::vector<LcoreTotals> lcore_totals() const;
 
@@ -127,6 +132,7 @@ private:
     void publish_view();
     void report_learn_refusals();
     void report_mbuf_shortage();
+    void report_ring_overruns();
     PortTotals raw_port_totals(unsigned index) const;
 
     Config cfg_;
@@ -145,6 +151,8 @@ private:
     std::array<std::unique_ptr<CaptureSession>, kMaxPorts> captures_;   // by port index
     LearnWatch learn_watch_;
     EpisodeLog mbuf_episode_;
+    EpisodeLog ring_episode_;
+    uint64_t ring_drops_total_ = 0;   // over every af_packet port there has been (never goes down)
     std::array<int8_t, kMaxPorts> link_up_{};   // by port index: -1 unknown (new port), else the last state logged
     struct RateSample {
         uint64_t tsc = 0;

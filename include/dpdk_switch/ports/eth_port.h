@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ public:
     const PortConfig &config() const { return cfg_; }
     uint16_t rx_desc() const { return q_.rx_desc; }
     uint16_t tx_desc() const { return q_.tx_desc; }
+    // Frames the kernel dropped because the port's PACKET_MMAP ring was full (the worker fell
+    // behind), since it joined the switch: DeviceSpec::ring_drop_stats; nullopt for ports without
+    // such a ring. Control plane only: it reads (and so resets) the sockets' kernel counters.
+    std::optional<uint64_t> ring_drops();
 
 private:
     EthPort() = default;
@@ -49,6 +54,9 @@ private:
     uint16_t port_id_ = 0;
     bool owned_ = false;
     std::vector<int> xsk_fds_;   // AF_XDP sockets its probe made (close_leaked_xsks)
+    std::vector<int> ring_fds_;  // AF_PACKET sockets its probe made (ring_drop_stats)
+    bool ring_drop_stats_ = false;
+    uint64_t ring_drops_ = 0;
 };
 
 }  // namespace dsw

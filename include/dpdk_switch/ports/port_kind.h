@@ -30,6 +30,10 @@ struct DeviceSpec {
     // their MACs to this port and reach them twice). Not for devices whose first frames are the
     // point (a pcap file).
     bool discard_early_rx = false;
+    // net_af_packet (22.11) counts nothing for frames the kernel dropped because the socket's
+    // PACKET_MMAP ring was full (the worker fell behind): EthPort reads them from the sockets
+    // the probe made (PACKET_STATISTICS), so that `show port stats` shows that loss too.
+    bool ring_drop_stats = false;
     // A unix socket the PMD binds (vhost server, memif server): a file left there by a process
     // that died makes bind fail, so EthPort removes it first when nobody listens on it.
     std::string listen_path;
@@ -46,8 +50,9 @@ Result<DeviceSpec> generic_device(const PortConfig &p);
 // Dispatches on p.type; an unsupported type is an error naming it.
 Result<DeviceSpec> device_for(const PortConfig &p);
 
-// The AF_XDP sockets this process holds (fds), for close_leaked_xsks.
-std::vector<int> af_xdp_socket_fds();
+// The sockets of `domain` (AF_XDP, AF_PACKET) this process holds (fds): close_leaked_xsks and
+// ring_drop_stats find a PMD's sockets as those its probe added.
+std::vector<int> socket_fds(int domain);
 
 // Removes `path` if it is a unix socket nobody listens on (connect: ECONNREFUSED). Anything
 // else (no file, a live listener, not a socket) is left alone: bind then reports it.
