@@ -408,6 +408,9 @@ measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. 
         watch_start
         interruptible ip netns exec "$NS1" ping -c "$PINGS" -i 0.2 -q "$IP2" >"$ping_f" 2>&1
         iperf_run tcp "$tcp_f"
+        # What the switch lost during TCP (kernel.rx_ring_full: frames its af_packet rings had no
+        # room for), before UDP's flood overruns them on purpose.
+        [[ $path == switch-* ]] && ctl_stats >"$LOGDIR/$name.tcp.stats.json" 2>/dev/null
         iperf_run udp "$udp_f"
         watch=$(watch_stop)
       fi
@@ -532,14 +535,20 @@ def record(path, run, name, cmd, rc, err, watch="{}", repeats="0"):
         stats = load(os.path.join(logdir, name + ".stats.json"))
         if stats:
             rec["switch_port_stats"] = stats.get("ports")
+        tcp_stats = load(os.path.join(logdir, name + ".tcp.stats.json"))
+        if tcp_stats:   # after ping and TCP: frames dropped at full af_packet rings, all ports
+            rec["tcp_ring_full"] = sum((p.get("kernel") or {}).get("rx_ring_full", 0) for p in tcp_stats.get("ports", []))
     for k in ("ping_avg_ms", "tcp_gbps", "udp_rx_pps"):
         rec.setdefault(k, None)
     f = lambda v, s: "-" if v is None else s % v
     if err:
         line = err
     else:
+        retr = str(rec.get("tcp_retransmits", "-"))
+        if path.startswith("switch-afp"):
+            retr += ", ring full %s" % rec.get("tcp_ring_full", "-")
         line = "ping %s ms  TCP %s Gbit/s (retr %s)  UDP64 rx %s pps [sent %s]" % (
-            f(rec["ping_avg_ms"], "%.3f"), f(rec["tcp_gbps"], "%.2f"), rec.get("tcp_retransmits", "-"),
+            f(rec["ping_avg_ms"], "%.3f"), f(rec["tcp_gbps"], "%.2f"), retr,
             f(rec["udp_rx_pps"], "%.0f"), f(rec.get("udp_tx_pps"), "%.0f"))
         for k in ("tcp_error", "udp_error"):
             if rec.get(k):
