@@ -408,8 +408,8 @@ measure_path() {  # PATH RUN: start, measure, stop; appends one record to $RAW. 
         watch_start
         interruptible ip netns exec "$NS1" ping -c "$PINGS" -i 0.2 -q "$IP2" >"$ping_f" 2>&1
         iperf_run tcp "$tcp_f"
-        # What the switch lost during TCP (kernel.rx_ring_full: frames its af_packet rings had no
-        # room for), before UDP's flood overruns them on purpose.
+        # What the switch lost during TCP at full RX rings (kernel.rx_ring_full + pmd.imissed),
+        # before UDP's flood overruns them on purpose.
         [[ $path == switch-* ]] && ctl_stats >"$LOGDIR/$name.tcp.stats.json" 2>/dev/null
         iperf_run udp "$udp_f"
         watch=$(watch_stop)
@@ -536,8 +536,9 @@ def record(path, run, name, cmd, rc, err, watch="{}", repeats="0"):
         if stats:
             rec["switch_port_stats"] = stats.get("ports")
         tcp_stats = load(os.path.join(logdir, name + ".tcp.stats.json"))
-        if tcp_stats:   # after ping and TCP: frames dropped at full af_packet rings, all ports
-            rec["tcp_ring_full"] = sum((p.get("kernel") or {}).get("rx_ring_full", 0) for p in tcp_stats.get("ports", []))
+        if tcp_stats:   # after ping and TCP: frames dropped at full RX rings, all ports
+            rec["tcp_ring_drops"] = sum((p.get("kernel") or {}).get("rx_ring_full", 0) + (p.get("pmd") or {}).get("imissed", 0)
+                                        for p in tcp_stats.get("ports", []))
     for k in ("ping_avg_ms", "tcp_gbps", "udp_rx_pps"):
         rec.setdefault(k, None)
     f = lambda v, s: "-" if v is None else s % v
@@ -545,8 +546,8 @@ def record(path, run, name, cmd, rc, err, watch="{}", repeats="0"):
         line = err
     else:
         retr = str(rec.get("tcp_retransmits", "-"))
-        if path.startswith("switch-afp"):
-            retr += ", ring full %s" % rec.get("tcp_ring_full", "-")
+        if path.startswith("switch-"):
+            retr += ", ring drops %s" % rec.get("tcp_ring_drops", "-")
         line = "ping %s ms  TCP %s Gbit/s (retr %s)  UDP64 rx %s pps [sent %s]" % (
             f(rec["ping_avg_ms"], "%.3f"), f(rec["tcp_gbps"], "%.2f"), retr,
             f(rec["udp_rx_pps"], "%.0f"), f(rec.get("udp_tx_pps"), "%.0f"))

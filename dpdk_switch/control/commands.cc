@@ -102,8 +102,9 @@ Reply show_port_stats(Switch &sw, const Args &a) {
                                              {"rx_nombuf", es.rx_nombuf},
                                              {"oerrors", es.oerrors}};
         json kernel = kernel_counters(sp->eth->config());
-        // Of those, the frames the kernel dropped because the af_packet ring was full: the
-        // PMD counts none of them (not even as imissed), and they are a loss like any other.
+        // Of those, the frames the kernel dropped because the socket's RX ring was full
+        // (af_packet, af_xdp): the PMD counts none of them (not as imissed either), and they
+        // are a loss like any other.
         const std::optional<uint64_t> ring_full = sw.port_ring_drops(sp->index);
         if (ring_full) {
             if (kernel.is_null()) kernel = json::object();
@@ -120,7 +121,7 @@ Reply show_port_stats(Switch &sw, const Args &a) {
           << "  Tx-pps: " << static_cast<uint64_t>(rate.tx_pps) << "  Tx-bps: " << static_cast<uint64_t>(rate.tx_bps) << "\n"
           << "  PMD: imissed " << es.imissed << "  ierrors " << es.ierrors << "  rx_nombuf " << es.rx_nombuf
           << "  oerrors " << es.oerrors << "\n";
-        if (ring_full) t << "  Kernel: rx_ring_full " << *ring_full << " (dropped, the af_packet ring was full)\n";
+        if (ring_full) t << "  Kernel: rx_ring_full " << *ring_full << " (dropped by the kernel: the socket's RX ring was full)\n";
         t << "  Dropped:    " << dropped;
         for (unsigned k = 0; k < kDropReasons; ++k)
             if (p.drops[k] != 0) t << "  " << kDropReasonNames[k] << "=" << p.drops[k];

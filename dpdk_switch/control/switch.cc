@@ -484,29 +484,32 @@ void Switch::report_mbuf_shortage() {
     }
 }
 
-// Frames the kernel dropped because an af_packet ring was full: the worker polling it did not keep
-// up with its traffic. The PMD counts none of them; `show port stats` has them per port.
+// Frames dropped at a full RX ring, which no worker read in time: the PMD's imissed, and the
+// frames the kernel dropped at an af_packet or af_xdp socket's full ring, which the PMDs count
+// nowhere (`show port stats` has both per port).
 void Switch::report_ring_overruns() {
     std::string by_port;
     for (const auto &sp : ports_) {
         if (!sp || !sp->eth) continue;
-        const std::optional<uint64_t> d = sp->eth->ring_drops();
-        if (!d || *d == 0) continue;
-        ring_drops_total_ += *d - sp->ring_drops_seen;
-        sp->ring_drops_seen = *d;
-        by_port += (by_port.empty() ? "" : ", ") + sp->eth->config().name + " " + std::to_string(*d);
+        rte_eth_stats st{};
+        const uint64_t d = sp->eth->ring_drops().value_or(0) +
+                           (rte_eth_stats_get(sp->eth->id(), &st) == 0 ? st.imissed : 0);
+        if (d == 0) continue;
+        if (d > sp->ring_drops_seen) ring_drops_total_ += d - sp->ring_drops_seen;
+        sp->ring_drops_seen = d;
+        by_port += (by_port.empty() ? "" : ", ") + sp->eth->config().name + " " + std::to_string(d);
     }
     const EpisodeLog::Step step = ring_episode_.tick(rte_get_tsc_cycles() / rte_get_tsc_hz(), ring_drops_total_);
     switch (step.event) {
     case EpisodeLog::Event::none: break;
     case EpisodeLog::Event::started:
     case EpisodeLog::Event::summary:
-        DSW_LOG(WARNING, main, "af_packet ring full: the kernel is dropping frames no worker read in time (in the last %lu s; "
-                "so far: %s). The workers are short of CPU (show lcores)",
+        DSW_LOG(WARNING, main, "RX ring full: frames are being dropped that no worker read in time (in the last %lu s; "
+                "so far: %s; imissed + rx_ring_full in show port stats). The workers are short of CPU (show lcores)",
                 static_cast<unsigned long>(step.secs), by_port.c_str());
         break;
     case EpisodeLog::Event::ended:
-        DSW_LOG(WARNING, main, "af_packet ring overruns over: %lu frames dropped in all",
+        DSW_LOG(WARNING, main, "RX ring overruns over: %lu frames dropped in all",
                 static_cast<unsigned long>(step.episode_total));
         break;
     }

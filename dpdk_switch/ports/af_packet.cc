@@ -9,7 +9,7 @@ Result<DeviceSpec> af_packet_device(const PortConfig &p) {
     // qpairs follow the port's queues; the PMD's default block/frame sizes fit 1500-byte MTUs.
     d.devargs = d.name + ",iface=" + p.iface + ",qpairs=" + std::to_string(p.queues);
     d.discard_early_rx = true;   // see DeviceSpec: its socket hears every interface until bound
-    d.ring_drop_stats = true;
+    d.ring_drops = RingDrops::packet_mmap;
     return d;
 }
 

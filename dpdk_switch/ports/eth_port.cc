@@ -1,6 +1,7 @@
 #include "dpdk_switch/ports/eth_port.h"
 
 #include <linux/if_packet.h>
+#include <linux/if_xdp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -72,6 +73,7 @@ std::vector<int> new_socket_fds(int domain, const std::vector<int> &before) {
 Result<EthPort::MbufNeeds> EthPort::mbuf_needs(const PortConfig &cfg, QueueSizes q) {
     auto dev = device_for(cfg);
     if (!dev) return dev.error();
+    if (dev->rx_desc != 0) q.rx_desc = dev->rx_desc;
     const unsigned rx = std::max<unsigned>(q.rx_desc, dev->rx_fill);
     MbufNeeds n;
     if (dev->own_rx_pool) {
@@ -88,6 +90,7 @@ Result<EthPort::MbufNeeds> EthPort::mbuf_needs(const PortConfig &cfg, QueueSizes
 Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSizes q) {
     auto dev = device_for(cfg);
     if (!dev) return dev.error();
+    if (dev->rx_desc != 0) q.rx_desc = dev->rx_desc;
     // rte_dev_probe answers success for a device that is probed already: taking that one
     // over would reconfigure (and later close) another port's device.
     uint16_t existing;
@@ -96,7 +99,8 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
                     std::to_string(existing) + ")");
     if (!dev->listen_path.empty()) remove_stale_socket(dev->listen_path);
     const std::vector<int> xsks_before = dev->close_leaked_xsks ? socket_fds(AF_XDP) : std::vector<int>{};
-    const std::vector<int> packets_before = dev->ring_drop_stats ? socket_fds(AF_PACKET) : std::vector<int>{};
+    const std::vector<int> packets_before =
+        dev->ring_drops == RingDrops::packet_mmap ? socket_fds(AF_PACKET) : std::vector<int>{};
     int rc = rte_dev_probe(dev->devargs.c_str());
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": cannot probe '" + dev->devargs + "'", rc));
     EthPort p;
@@ -112,38 +116,50 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
     p.q_ = q;
     auto st = configure(p.port_id_, cfg, pool, p.q_);
     if (dev->close_leaked_xsks) p.xsk_fds_ = new_socket_fds(AF_XDP, xsks_before);   // made by configure
-    if (dev->ring_drop_stats) {   // one socket per queue pair, made by the probe
+    p.ring_kind_ = dev->ring_drops;
+    if (p.ring_kind_ == RingDrops::packet_mmap)   // one per queue pair, made by the probe
         p.ring_fds_ = new_socket_fds(AF_PACKET, packets_before);
-        p.ring_drop_stats_ = true;
-    }
+    if (p.ring_kind_ == RingDrops::xsk) p.ring_fds_ = p.xsk_fds_;
     if (!st) return st.error();
     if (dev->discard_early_rx) discard_early_rx(p.port_id_, static_cast<uint16_t>(cfg.queues));
     // What the rings dropped before the port joined (other interfaces' frames, before the PMD
     // bound its sockets) is not the switch's loss: counting starts here.
-    if (p.ring_drop_stats_) {
-        (void)p.ring_drops();
-        p.ring_drops_ = 0;
-    }
+    if (p.ring_kind_ != RingDrops::none) p.ring_base_ = p.ring_total();
     DSW_LOG(INFO, port, "port %s: %s is ethdev %u", cfg.name.c_str(), dev->devargs.c_str(), p.port_id_);
     return p;
 }
 
 EthPort::EthPort(EthPort &&o) noexcept
     : cfg_(std::move(o.cfg_)), device_(std::move(o.device_)), devargs_(std::move(o.devargs_)), q_(o.q_),
-      port_id_(o.port_id_), owned_(o.owned_), xsk_fds_(std::move(o.xsk_fds_)), ring_fds_(std::move(o.ring_fds_)),
-      ring_drop_stats_(o.ring_drop_stats_), ring_drops_(o.ring_drops_) {
+      port_id_(o.port_id_), owned_(o.owned_), xsk_fds_(std::move(o.xsk_fds_)), ring_kind_(o.ring_kind_),
+      ring_fds_(std::move(o.ring_fds_)), ring_total_(o.ring_total_), ring_base_(o.ring_base_) {
     o.owned_ = false;
 }
 
-std::optional<uint64_t> EthPort::ring_drops() {
-    if (!ring_drop_stats_) return std::nullopt;
-    // PACKET_STATISTICS answers the counts since the previous read and zeroes them: summed here.
-    for (int fd : ring_fds_) {
-        tpacket_stats st{};
-        socklen_t len = sizeof st;
-        if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) ring_drops_ += st.tp_drops;
+uint64_t EthPort::ring_total() {
+    if (ring_kind_ == RingDrops::packet_mmap) {
+        // PACKET_STATISTICS answers the counts since the previous read and zeroes them: summed.
+        for (int fd : ring_fds_) {
+            tpacket_stats st{};
+            socklen_t len = sizeof st;
+            if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) ring_total_ += st.tp_drops;
+        }
+        return ring_total_;
     }
-    return ring_drops_;
+    // XDP_STATISTICS' counts only grow. A socket that answers an error, or a kernel's shorter
+    // struct (before 5.9, no rx_ring_full), counts nothing.
+    uint64_t total = 0;
+    for (int fd : ring_fds_) {
+        xdp_statistics st{};
+        socklen_t len = sizeof st;
+        if (getsockopt(fd, SOL_XDP, XDP_STATISTICS, &st, &len) == 0 && len == sizeof st) total += st.rx_ring_full;
+    }
+    return total;
+}
+
+std::optional<uint64_t> EthPort::ring_drops() {
+    if (ring_kind_ == RingDrops::none) return std::nullopt;
+    return ring_total() - ring_base_;
 }
 
 EthPort::~EthPort() {

@@ -293,6 +293,17 @@ class Switch:
         return {p["name"]: p for p in self.ctl("show", "port", "stats", "all")["ports"]}
 
 
+def free_hugepages():
+    """Free 2 MiB hugepages (af_xdp ports need EAL memory on hugepages)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("HugePages_Free:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def af_packet_ports(**named_containers):
     """af_packet_ports(c1=a, c2=b) -> the config's ports: list."""
     return [{"name": n, "type": "af_packet", "iface": c.hostif} for n, c in named_containers.items()]

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CTL_DIR, DPDK_RUNTIME_DIR, NAME_PREFIX, PID, REPO, SUBNET, af_packet_ports, wait_for
+from conftest import (CTL_DIR, DPDK_RUNTIME_DIR, NAME_PREFIX, PID, REPO, SUBNET, af_packet_ports, free_hugepages,
+                      wait_for)
 
 TESTPMD = shutil.which("dpdk-testpmd")
 PEER_IP = f"{SUBNET}.99"   # nobody has it: testpmd's icmpecho answers for it
@@ -346,16 +347,6 @@ def test_virtio_user_port_against_a_vhost_backend(netns, switch, testpmd, sock_p
 
 
 # --- af_xdp -------------------------------------------------------------------------------------
-
-def free_hugepages():
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("HugePages_Free:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
 
 def test_af_xdp_containers_ping_and_curl(netns, switch, tmp_path):
     """Two containers on af_xdp ports (hugepage EAL memory), a third added at run time."""

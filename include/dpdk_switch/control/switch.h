@@ -60,7 +60,7 @@ struct SwitchPort {
     std::optional<EthPort> eth;
     PortTotals baseline;
     uint64_t ring_drops_baseline = 0;   // EthPort::ring_drops at the last clear
-    uint64_t ring_drops_seen = 0;       // ... at the last housekeeping (report_ring_overruns)
+    uint64_t ring_drops_seen = 0;       // it plus the PMD's imissed at the last report_ring_overruns
     ~SwitchPort();
 };
 
@@ -152,7 +152,7 @@ private:
     LearnWatch learn_watch_;
     EpisodeLog mbuf_episode_;
     EpisodeLog ring_episode_;
-    uint64_t ring_drops_total_ = 0;   // over every af_packet port there has been (never goes down)
+    uint64_t ring_drops_total_ = 0;   // over every port there has been (never goes down)
     std::array<int8_t, kMaxPorts> link_up_{};   // by port index: -1 unknown (new port), else the last state logged
     struct RateSample {
         uint64_t tsc = 0;

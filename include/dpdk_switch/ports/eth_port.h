@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 
 #include "dpdk_switch/control/config.h"
+#include "dpdk_switch/ports/port_kind.h"
 #include "dpdk_switch/result.h"
 
 namespace dsw {
@@ -41,9 +42,9 @@ public:
     const PortConfig &config() const { return cfg_; }
     uint16_t rx_desc() const { return q_.rx_desc; }
     uint16_t tx_desc() const { return q_.tx_desc; }
-    // Frames the kernel dropped because the port's PACKET_MMAP ring was full (the worker fell
-    // behind), since it joined the switch: DeviceSpec::ring_drop_stats; nullopt for ports without
-    // such a ring. Control plane only: it reads (and so resets) the sockets' kernel counters.
+    // Frames the kernel dropped because an RX ring of the port's sockets was full (the worker
+    // fell behind), since it joined the switch: DeviceSpec::ring_drops; nullopt for ports without
+    // such sockets. Control plane only (PACKET_STATISTICS resets the counts it reads).
     std::optional<uint64_t> ring_drops();
 
 private:
@@ -54,9 +55,11 @@ private:
     uint16_t port_id_ = 0;
     bool owned_ = false;
     std::vector<int> xsk_fds_;   // AF_XDP sockets its probe made (close_leaked_xsks)
-    std::vector<int> ring_fds_;  // AF_PACKET sockets its probe made (ring_drop_stats)
-    bool ring_drop_stats_ = false;
-    uint64_t ring_drops_ = 0;
+    uint64_t ring_total();       // the sockets' ring drops since they were made
+    RingDrops ring_kind_ = RingDrops::none;
+    std::vector<int> ring_fds_;  // the sockets whose ring drops it counts (DeviceSpec::ring_drops)
+    uint64_t ring_total_ = 0;    // packet_mmap: ring_total's sum of the counts read so far
+    uint64_t ring_base_ = 0;     // ring_total when the port joined
 };
 
 }  // namespace dsw

@@ -3,6 +3,7 @@
 // is a new builder and one line in the registry, and no data-plane code changes.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,12 +12,16 @@
 
 namespace dsw {
 
+enum class RingDrops : uint8_t { none, packet_mmap, xsk };
+
 struct DeviceSpec {
     std::string name;      // vdev/ethdev name, e.g. "net_af_packet_c1"
     std::string devargs;   // full argument to rte_dev_probe, e.g. "net_af_packet_c1,iface=v1"
     // mbufs the PMD keeps posted per RX queue whatever rx_desc says (af_xdp's fill ring);
     // 0: at most rx_desc. Sizes the mbuf pools and the admission check of `port add`.
     unsigned rx_fill = 0;
+    // RX descriptors the device wants instead of the switch's default (0: the default).
+    uint16_t rx_desc = 0;
     // RX from a pool of the port's own rather than the shared one: net_af_xdp (DPDK 22.11)
     // never gives its fill-ring mbufs back when it closes, so they must not come from the pool
     // every other port lives on. Such a pool is freed only when the switch exits.
@@ -30,10 +35,12 @@ struct DeviceSpec {
     // their MACs to this port and reach them twice). Not for devices whose first frames are the
     // point (a pcap file).
     bool discard_early_rx = false;
-    // net_af_packet (22.11) counts nothing for frames the kernel dropped because the socket's
-    // PACKET_MMAP ring was full (the worker fell behind): EthPort reads them from the sockets
-    // the probe made (PACKET_STATISTICS), so that `show port stats` shows that loss too.
-    bool ring_drop_stats = false;
+    // Frames the kernel dropped because a socket's RX ring was full (the worker fell behind),
+    // which the PMD counts nowhere: EthPort reads them from the sockets the device made, so that
+    // `show port stats` shows that loss too. packet_mmap: net_af_packet's PACKET_MMAP rings
+    // (PACKET_STATISTICS); xsk: net_af_xdp's rings (XDP_STATISTICS rx_ring_full: its imissed
+    // is rx_dropped only, the frames that found no fill-ring buffer).
+    RingDrops ring_drops = RingDrops::none;
     // A unix socket the PMD binds (vhost server, memif server): a file left there by a process
     // that died makes bind fail, so EthPort removes it first when nobody listens on it.
     std::string listen_path;
@@ -51,7 +58,7 @@ Result<DeviceSpec> generic_device(const PortConfig &p);
 Result<DeviceSpec> device_for(const PortConfig &p);
 
 // The sockets of `domain` (AF_XDP, AF_PACKET) this process holds (fds): close_leaked_xsks and
-// ring_drop_stats find a PMD's sockets as those its probe added.
+// ring_drops find a PMD's sockets as those its probe added.
 std::vector<int> socket_fds(int domain);
 
 // Removes `path` if it is a unix socket nobody listens on (connect: ECONNREFUSED). Anything
