@@ -429,9 +429,9 @@ def test_tiny_mbuf_pool_survives_a_flood(netns, switch):
         f"switch drops {switch_drops}, ethdev {ethdev_lost}, kernel {shown['kernel']}")
 
 
-# The most frames the switch can read after a stop: af_packet's PACKET_MMAP ring holds 512;
+# The most frames the switch can read after a stop: af_packet's PACKET_MMAP ring holds 1024;
 # af_xdp has 2048 buffers posted (and an RX ring as long).
-RING_AT_MOST = {"af_packet": 1024, "af_xdp": 4096}
+RING_AT_MOST = {"af_packet": 2048, "af_xdp": 4096}
 
 
 @pytest.mark.parametrize("port_type", ["af_packet", "af_xdp"])
@@ -439,7 +439,7 @@ def test_frames_a_full_rx_ring_dropped_are_counted(netns, switch, port_type):
     """
       c1 sends 3000 frames while the switch is stopped (SIGSTOP), so that no worker reads: what
       c1's RX ring holds is read later, the kernel drops the rest. af_packet: its PACKET_MMAP
-      ring (512 frames) fills, and net_af_packet counts the drops nowhere: `show port stats`
+      ring (1024 frames) fills, and net_af_packet counts the drops nowhere: `show port stats`
       counts them (kernel.rx_ring_full, and a line of the text view). af_xdp: its 2048 posted
       buffers run out (pmd.imissed; kernel.rx_ring_full would count an overflow of its RX
       ring). Either way what the switch read plus what it counts as dropped is every frame c1

@@ -66,7 +66,7 @@ TEST(PortKinds, EachTypeBecomesItsOwnUniquelyNamedVdev) {
 
     PortConfig ap = port_of("c1", PortType::af_packet);
     ap.iface = "v1";
-    EXPECT_EQ(device_for(ap)->devargs, "net_af_packet_c1,iface=v1,qpairs=1");
+    EXPECT_EQ(device_for(ap)->devargs, "net_af_packet_c1,iface=v1,qpairs=1,framecnt=1024");
 }
 
 TEST(PortKinds, AfXdpNeedsHugepages) {
