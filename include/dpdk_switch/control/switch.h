@@ -102,8 +102,8 @@ public:
     };
     PortRates port_rates(unsigned index);
     void clear_port_stats(unsigned index);
-    // Frames the kernel dropped at the port's af_packet ring since the last clear (EthPort::
-    // ring_drops); nullopt for a port without one.
+    // Frames the kernel dropped at the port's full af_packet or af_xdp RX ring since the last
+    // clear (EthPort::ring_drops); nullopt for a port without such sockets.
     std::optional<uint64_t> port_ring_drops(unsigned index);
     SwitchTotals switch_totals() const;
     std::vector<LcoreTotals> lcore_totals() const;
