@@ -65,14 +65,23 @@ int monitor(dsw::CtlClient &client, const std::string &args) {
                     s.value("learned", nlohmann::json(0)).dump().c_str(), s.value("moves", nlohmann::json(0)).dump().c_str(),
                     s.value("flooded", nlohmann::json(0)).dump().c_str(), s.value("arp_proxy_replies", nlohmann::json(0)).dump().c_str(),
                     s.value("nd_proxy_replies", nlohmann::json(0)).dump().c_str());
-        std::printf("%-16s %12s %12s %12s %12s %10s\n", "PORT", "RX-pps", "TX-pps", "RX-Mbps", "TX-Mbps", "DROPS");
+        // DROPS: what the switch dropped (by reason in `show port stats`); RX-MISSED: what never
+        // reached it, lost at a full RX ring or an empty mbuf pool (imissed, rx_nombuf, and the
+        // kernel's rx_ring_full of af_packet and af_xdp ports, which their PMDs do not count).
+        std::printf("%-16s %12s %12s %12s %12s %10s %10s\n", "PORT", "RX-pps", "TX-pps", "RX-Mbps", "TX-Mbps", "DROPS",
+                    "RX-MISSED");
         for (const auto &p : ports.value()["json"]["ports"]) {
             uint64_t drops = 0;
             for (const auto &d : p["drops"]) drops += d.get<uint64_t>();
-            std::printf("%-16s %12lu %12lu %12.1f %12.1f %10lu\n", p["name"].get<std::string>().c_str(),
+            const nlohmann::json none = nlohmann::json::object();
+            const nlohmann::json &pmd = p.contains("pmd") ? p["pmd"] : none;
+            const nlohmann::json &kernel = p.contains("kernel") ? p["kernel"] : none;
+            const uint64_t missed =
+                pmd.value("imissed", uint64_t{0}) + pmd.value("rx_nombuf", uint64_t{0}) + kernel.value("rx_ring_full", uint64_t{0});
+            std::printf("%-16s %12lu %12lu %12.1f %12.1f %10lu %10lu\n", p["name"].get<std::string>().c_str(),
                         static_cast<unsigned long>(p.value("rx_pps", 0UL)), static_cast<unsigned long>(p.value("tx_pps", 0UL)),
                         static_cast<double>(p.value("rx_bps", 0UL)) / 1e6, static_cast<double>(p.value("tx_bps", 0UL)) / 1e6,
-                        static_cast<unsigned long>(drops));
+                        static_cast<unsigned long>(drops), static_cast<unsigned long>(missed));
         }
         std::fflush(stdout);
         if (count < 0 || n + 1 < count) usleep(static_cast<useconds_t>(interval * 1e6));

@@ -28,8 +28,8 @@ import time
 
 import pytest
 
-from conftest import (af_packet_ports, finish_mac_flood, free_hugepages, ping_received, serve_http, start_mac_flood,
-                      telemetry, vm_rss_kb, wait_for)
+from conftest import (af_packet_ports, finish_mac_flood, free_hugepages, ping_received, run, serve_http,
+                      start_mac_flood, telemetry, vm_rss_kb, wait_for)
 
 # The issue asks for 1,000,000 random source MACs: the sender does them in 3-5 s here.
 FLOOD_FRAMES = 1_000_000
@@ -485,6 +485,11 @@ def test_frames_a_full_rx_ring_dropped_are_counted(netns, switch, port_type):
         assert f"rx_ring_full {lost}" in text, text
     wait_for(lambda: "RX ring full" in sw.log() and f"c1 {lost}" in sw.log(), 5,
              what="the switch to log the ring overrun")
+    # The live view shows the loss too (RX-MISSED: imissed + rx_nombuf + rx_ring_full).
+    view = run([sw.bin.ctl, "--socket", sw.sock, "monitor", "0.1", "count", "1"]).stdout.splitlines()
+    header = next(line.split() for line in view if line.startswith("PORT"))
+    row = next(line.split() for line in view if line.startswith("c1 "))
+    assert int(row[header.index("RX-MISSED")]) >= lost, view
 
     sw.ctl("clear", "port", "stats", "c1")
     assert sw.port_stats()["c1"]["kernel"]["rx_ring_full"] == 0
