@@ -7,11 +7,12 @@
 #   2. packet rate      scripts/bench_pcap.sh: two net_pcap ports, 64 B frames, p2 / p1024 / unknown
 #                       unicast; dpdk_switch vs testpmd io, testpmd mac, OVS-DPDK NORMAL
 #   3. containers       scripts/bench_containers.sh: two netns on veth; ping, iperf3 TCP, UDP 64 B;
-#                       dpdk_switch (af_packet, af_xdp) vs testpmd io (same PMDs), OVS-DPDK, Linux bridge
+#                       dpdk_switch (af_packet, af_xdp) vs testpmd io (same PMDs), OVS-DPDK, Linux bridge,
+#                       and the kernel's XDP redirect (no lookup) as the reference for af_xdp
 #   4. vhost            scripts/bench_vhost.sh: a testpmd io peer with two virtio-user ports circulating
 #                       64 B frames through the middle on vhost-user; dpdk_switch vs testpmd io (issue 5)
 #
-# It installs what it needs (apt: dpdk, openvswitch-switch-dpdk, iperf3, python3-matplotlib and the
+# It installs what it needs (apt: dpdk, openvswitch-switch-dpdk, iperf3, python3-matplotlib, clang and the
 # build dependencies of scripts/install_deps.sh), builds when the binaries are missing or older than
 # the sources (scripts/build.sh), reserves hugepages (scripts/hugepages.sh), runs 1-3 with main
 # lcore 0 and one forwarding lcore 1, and prints one table of medians with the ratio to each peer
@@ -114,7 +115,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok
 install_deps() {
   [ $INSTALL = 1 ] || return 0
   bash "$ROOT/scripts/install_deps.sh" || die "scripts/install_deps.sh failed"
-  local want=(dpdk iperf3 python3-matplotlib openvswitch-switch-dpdk) missing=() p
+  local want=(dpdk iperf3 python3-matplotlib openvswitch-switch-dpdk clang) missing=() p
   for p in "${want[@]}"; do have_pkg "$p" || missing+=("$p"); done
   [ ${#missing[@]} = 0 ] && return 0
   log "bench: installing ${missing[*]} (apt) ..."
