@@ -76,7 +76,7 @@ def plot_pcap(ax, p):
                       error_kw=dict(lw=0.8, capsize=2))
         label_bars(ax, bars, vals, "%.1f", errs[1])
         top = max([top] + [(v or 0) + e for v, e in zip(vals, errs[1])])
-    names = {"p2": "2 MACs", "p1024": "2048 MACs", "p2uni": "flood, 2 MACs", "p1024uni": "flood, 2048 MACs"}
+    names = {"p2": "2 MACs", "p1024": "2048 MACs", "p2uni": "flood\n2 MACs", "p1024uni": "flood\n2048 MACs"}
     ax.set_xticks(range(len(traffics)), [names.get(t, t) for t in traffics])
     ax.set_ylabel("Mpps forwarded (64 B)")
     ax.set_title("Packet rate, one forwarding core (net_pcap x2)")
@@ -117,7 +117,11 @@ def plot_containers(ax, c, key, scale, ylabel, title, spec):
     bars = ax.bar(range(len(paths)), vals, 0.7, yerr=errs, color=[COLORS.get(p, "#888") for p in paths],
                   error_kw=dict(lw=0.8, capsize=2))
     label_bars(ax, bars, vals, spec, errs[1])
-    ax.set_xticks(range(len(paths)), [PATH_LABELS.get(p, p) for p in paths], fontsize=7)
+    if len(paths) > 6:   # a full run's nine paths: two-line labels, slanted so that they do not overlap
+        ax.set_xticks(range(len(paths)), [PATH_LABELS.get(p, p).replace("\n", " ", 1) for p in paths], fontsize=7,
+                      rotation=30, ha="right", rotation_mode="anchor")
+    else:
+        ax.set_xticks(range(len(paths)), [PATH_LABELS.get(p, p) for p in paths], fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.set_ylim(0, max([v + e for v, e in zip(vals, errs[1])] or [1]) * 1.15)
