@@ -117,7 +117,7 @@ def plot_containers(ax, c, key, scale, ylabel, title, spec):
     bars = ax.bar(range(len(paths)), vals, 0.7, yerr=errs, color=[COLORS.get(p, "#888") for p in paths],
                   error_kw=dict(lw=0.8, capsize=2))
     label_bars(ax, bars, vals, spec, errs[1])
-    if len(paths) > 6:   # a full run's nine paths: two-line labels, slanted so that they do not overlap
+    if len(paths) > 6:   # a full run's nine paths: labels joined onto fewer lines and slanted, or they overlap
         ax.set_xticks(range(len(paths)), [PATH_LABELS.get(p, p).replace("\n", " ", 1) for p in paths], fontsize=7,
                       rotation=30, ha="right", rotation_mode="anchor")
     else:
