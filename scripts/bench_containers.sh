@@ -14,6 +14,8 @@
 #               switch-afp   dpdk_switch, ports type af_packet
 #               switch-afp-sleep  the same with switch.idle_sleep_us: 1000 (an idle worker backs off
 #                            1, 2, 4 ... 1000 us between empty polls): what the CPU saving costs
+#               switch-afp-hold   the same with switch.tx_flush_us: 50 (TX batches held up to 50 us,
+#                            as OVS's tx-flush-interval): what fewer TX syscalls buy and cost
 #               testpmd-xdp  dpdk-testpmd --forward-mode=io, net_af_xdp (hugepages)
 #               switch-xdp   dpdk_switch, ports type af_xdp (hugepages)
 #               ovs-afp      OVS-DPDK, netdev bridge, NORMAL, type=dpdk net_af_packet ports (a private
@@ -57,7 +59,7 @@ SW_PREFIX=dswbc     # EAL --file-prefix of the switch
 TP_PREFIX=dswbc_tp  # ... and of testpmd
 IPERF_PORT=5211
 
-ALL_PATHS="bridge bridge-steered xdp-redirect testpmd-afp switch-afp switch-afp-sleep testpmd-xdp switch-xdp ovs-afp"
+ALL_PATHS="bridge bridge-steered xdp-redirect testpmd-afp switch-afp switch-afp-sleep switch-afp-hold testpmd-xdp switch-xdp ovs-afp"
 RUNS=3 TCP_S=5 UDP_S=5 PINGS=20 RESULTS='' ONLY=all INSTALL=1 FORCE=0 STEER=afp
 FWD_CPU=1                 # the forwarding lcore's CPU; containers' receive processing is steered off it
 RX_CPUS=''                # that steering: a hex mask of every other online CPU (set in setup)
@@ -85,13 +87,13 @@ select_paths() {  # ONLY -> PATHS
   for w in ${ONLY//,/ }; do
     case $w in
       all)     want+="$ALL_PATHS " ;;
-      switch)  want+="switch-afp switch-afp-sleep switch-xdp " ;;
+      switch)  want+="switch-afp switch-afp-sleep switch-afp-hold switch-xdp " ;;
       testpmd) want+="testpmd-afp testpmd-xdp " ;;
-      afp)     want+="testpmd-afp switch-afp switch-afp-sleep ovs-afp " ;;
+      afp)     want+="testpmd-afp switch-afp switch-afp-sleep switch-afp-hold ovs-afp " ;;
       xdp)     want+="xdp-redirect testpmd-xdp switch-xdp " ;;
       ovs)     want+="ovs-afp " ;;
       bridge)  want+="bridge bridge-steered " ;;
-      bridge-steered|xdp-redirect|testpmd-afp|switch-afp|switch-afp-sleep|testpmd-xdp|switch-xdp|ovs-afp) want+="$w " ;;
+      bridge-steered|xdp-redirect|testpmd-afp|switch-afp|switch-afp-sleep|switch-afp-hold|testpmd-xdp|switch-xdp|ovs-afp) want+="$w " ;;
       *) die "--only: unknown path '$w' (paths: $ALL_PATHS; groups: switch testpmd afp xdp ovs)" ;;
     esac
   done
@@ -182,7 +184,7 @@ setup() {
     command -v "$TESTPMD" >/dev/null || { [ $INSTALL = 1 ] && apt_install dpdk; }
     command -v "$TESTPMD" >/dev/null || die "$TESTPMD not found (apt install dpdk)"
   fi
-  if wants switch-afp || wants switch-afp-sleep || wants switch-xdp; then
+  if wants switch-afp || wants switch-afp-sleep || wants switch-afp-hold || wants switch-xdp; then
     [ -x "$SWITCH_BIN" ] || die "$SWITCH_BIN not built (scripts/build.sh, or DSW_BUILD_DIR=, or --only)"
     [ -x "$CTL_BIN" ]    || die "$CTL_BIN not built"
   fi
@@ -312,12 +314,13 @@ start_path() {  # PATH NAME: starts the forwarder; returns 1 (and logs why) if i
       stdbuf -oL -eL "${cmd[@]}" <"$FIFO" >"$FWD_LOG" 2>&1 & FWD_PID=$!; track $FWD_PID
       wait_log $FWD_PID "$FWD_LOG" 'Press enter to exit' 60 || { log "  testpmd did not start (logs/$name.log)"; return 1; }
       ;;
-    switch-afp|switch-afp-sleep|switch-xdp)
+    switch-afp|switch-afp-sleep|switch-afp-hold|switch-xdp)
       type=af_packet; [ $path = switch-xdp ] && type=af_xdp
       cfg=$LOGDIR/$name.yaml
       printf 'ports:\n  - {name: c1, type: %s, iface: %s}\n  - {name: c2, type: %s, iface: %s}\n' \
         $type "$IF1" $type "$IF2" >"$cfg"
       [ $path = switch-afp-sleep ] && printf 'switch:\n  idle_sleep_us: 1000\n' >>"$cfg"
+      [ $path = switch-afp-hold ] && printf 'switch:\n  tx_flush_us: 50\n' >>"$cfg"
       local mem=("${MEM_ARGS[@]}"); [ $type = af_xdp ] && mem=(--in-memory)
       local cmd=("$SWITCH_BIN" -l 0,1 --main-lcore 0 --no-pci "${mem[@]}" --file-prefix "$SW_PREFIX"
                  -- --config "$cfg" --ctl-socket "$SOCK")
@@ -357,7 +360,10 @@ stop_path() {  # PATH NAME -> exit status of the forwarder (0 for the bridge)
     ovs-afp) ovs_stop "$FWD_LOG" ;;
     *)
       if [ -n "$FWD_PID" ]; then
-        [[ $path == switch-* ]] && ctl_stats >"$LOGDIR/$name.stats.json" 2>/dev/null
+        if [[ $path == switch-* ]]; then
+          ctl_stats >"$LOGDIR/$name.stats.json" 2>/dev/null
+          "$CTL_BIN" --socket "$SOCK" --json show lcores >"$LOGDIR/$name.lcores.json" 2>/dev/null
+        fi
         stop_pid "$FWD_PID" 15; rc=$?
       fi
       close_fifo
@@ -481,6 +487,7 @@ LABELS = {
     "testpmd-afp": "testpmd io, af_packet",
     "switch-afp": "dpdk_switch, af_packet",
     "switch-afp-sleep": "dpdk_switch, af_packet, idle_sleep",
+    "switch-afp-hold": "dpdk_switch, af_packet, tx hold 50 us",
     "testpmd-xdp": "testpmd io, af_xdp",
     "switch-xdp": "dpdk_switch, af_xdp",
     "ovs-afp": "OVS-DPDK NORMAL, af_packet",
@@ -496,6 +503,7 @@ RATIOS = [
     ("switch-xdp", "xdp-redirect", None),
     ("xdp-redirect", "bridge", None),
     ("switch-afp-sleep", "switch-afp", None),
+    ("switch-afp-hold", "switch-afp", None),
 ]
 
 def hold_timestamps():
@@ -566,6 +574,9 @@ def record(path, run, name, cmd, rc, err, watch="{}", repeats="0"):
         stats = load(os.path.join(logdir, name + ".stats.json"))
         if stats:
             rec["switch_port_stats"] = stats.get("ports")
+        lcores = load(os.path.join(logdir, name + ".lcores.json"))
+        if lcores and lcores.get("lcores"):   # the whole run's sends, mostly UDP's
+            rec["frames_per_tx_burst"] = lcores["lcores"][0].get("frames_per_tx_burst")
         tcp_stats = load(os.path.join(logdir, name + ".tcp.stats.json"))
         if tcp_stats:   # after ping and TCP: frames dropped at full RX rings, all ports
             rec["tcp_ring_drops"] = sum((p.get("kernel") or {}).get("rx_ring_full", 0) + (p.get("pmd") or {}).get("imissed", 0)
@@ -579,6 +590,8 @@ def record(path, run, name, cmd, rc, err, watch="{}", repeats="0"):
         retr = str(rec.get("tcp_retransmits", "-"))
         if path.startswith("switch-"):
             retr += ", ring drops %s" % rec.get("tcp_ring_drops", "-")
+            if rec.get("frames_per_tx_burst") is not None:
+                retr += ", %.1f frames a send" % rec["frames_per_tx_burst"]
         line = "ping %s ms  TCP %s Gbit/s (retr %s)  UDP64 rx %s pps [sent %s]" % (
             f(rec["ping_avg_ms"], "%.3f"), f(rec["tcp_gbps"], "%.2f"), retr,
             f(rec["udp_rx_pps"], "%.0f"), f(rec.get("udp_tx_pps"), "%.0f"))

@@ -27,6 +27,7 @@ COLORS = {
     "bridge": "#2ca02c", "bridge-steered": "#98df8a", "xdp-redirect": "#1f77b4", "testpmd-afp": "#9e9e9e", "switch-afp": "#f08080",
     "testpmd-xdp": "#5f5f5f",
     "switch-xdp": SWITCH, "ovs-afp": "#ff9f40", "switch-afp-sleep": "#f4b6b6",
+    "switch-afp-hold": "#c45c5c",
 }
 PCAP_LABELS = {"testpmd io": "testpmd io (ceiling)", "testpmd mac": "testpmd mac", "ovs normal": "OVS-DPDK NORMAL",
                "dpdk_switch": "dpdk_switch"}
@@ -34,6 +35,7 @@ PATH_LABELS = {"bridge": "Linux bridge", "bridge-steered": "Linux bridge\nrx ste
                "xdp-redirect": "kernel XDP\nredirect",
                "testpmd-afp": "testpmd io\naf_packet", "switch-afp": "dpdk_switch\naf_packet",
                "switch-afp-sleep": "dpdk_switch\naf_packet\nidle_sleep",
+               "switch-afp-hold": "dpdk_switch\naf_packet\ntx hold",
                "testpmd-xdp": "testpmd io\naf_xdp", "switch-xdp": "dpdk_switch\naf_xdp", "ovs-afp": "OVS-DPDK\naf_packet"}
 
 
@@ -117,7 +119,7 @@ def plot_containers(ax, c, key, scale, ylabel, title, spec):
     bars = ax.bar(range(len(paths)), vals, 0.7, yerr=errs, color=[COLORS.get(p, "#888") for p in paths],
                   error_kw=dict(lw=0.8, capsize=2))
     label_bars(ax, bars, vals, spec, errs[1])
-    if len(paths) > 6:   # a full run's nine paths: labels joined onto fewer lines and slanted, or they overlap
+    if len(paths) > 6:   # a full run's ten paths: labels joined onto fewer lines and slanted, or they overlap
         ax.set_xticks(range(len(paths)), [PATH_LABELS.get(p, p).replace("\n", " ", 1) for p in paths], fontsize=7,
                       rotation=30, ha="right", rotation_mode="anchor")
     else:

@@ -15,6 +15,7 @@
 
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/limits.h"
 
 namespace dsw {
 
@@ -334,14 +335,29 @@ Reply set_mac_aging(Switch &sw, const Args &a) {
     return r;
 }
 
+Reply set_tx_flush(Switch &sw, const Args &a) {
+    auto us = parse_uint(a[3], kMaxTxFlushUs);
+    if (!us)
+        return Reply::error("bad TX hold '" + a[3] + "' (microseconds, 0.." + std::to_string(kMaxTxFlushUs) +
+                            ", 0 = send every loop)");
+    sw.set_tx_flush_us(static_cast<unsigned>(*us));
+    Reply r;
+    r.json = {{"ok", true}, {"tx_flush_us", *us}};
+    r.text = "TX batches held up to " + a[3] + " us";
+    return r;
+}
+
 Reply show_lcores(Switch &sw, const Args &) {
     Reply r;
     r.json["lcores"] = json::array();
+    r.json["tx_flush_us"] = sw.tx_flush_us();
     std::ostringstream t;
+    t << "  TX hold (tx_flush_us): " << sw.tx_flush_us() << " us\n";
     for (const LcoreTotals &l : sw.lcore_totals()) {
         const uint64_t total = l.busy_cycles + l.idle_cycles;
         const double busy_pct = total ? 100.0 * static_cast<double>(l.busy_cycles) / static_cast<double>(total) : 0.0;
         const double cpp = l.packets ? static_cast<double>(l.busy_cycles) / static_cast<double>(l.packets) : 0.0;
+        const double per_send = l.tx_bursts ? static_cast<double>(l.tx_offered) / static_cast<double>(l.tx_bursts) : 0.0;
         r.json["lcores"].push_back({{"lcore", l.lcore},
                                     {"role", "worker"},
                                     {"ports", l.ports},
@@ -350,12 +366,15 @@ Reply show_lcores(Switch &sw, const Args &) {
                                     {"busy_cycles", l.busy_cycles},
                                     {"idle_cycles", l.idle_cycles},
                                     {"busy_pct", busy_pct},
-                                    {"cycles_per_packet", cpp}});
+                                    {"cycles_per_packet", cpp},
+                                    {"tx_bursts", l.tx_bursts},
+                                    {"frames_per_tx_burst", per_send}});
         t << "  lcore " << l.lcore << ": ports";
         for (const auto &p : l.ports) t << " " << p;
-        char line[160];
-        std::snprintf(line, sizeof line, "\n    packets %" PRIu64 "  busy %.1f%%  %.1f cycles/packet\n", l.packets,
-                      busy_pct, cpp);
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "\n    packets %" PRIu64 "  busy %.1f%%  %.1f cycles/packet  %" PRIu64 " TX bursts of %.1f frames\n",
+                      l.packets, busy_pct, cpp, l.tx_bursts, per_send);
         t << line;
     }
     r.text = t.str();
@@ -542,6 +561,7 @@ const std::vector<Command> &commands() {
         {{"mac", "flush"}, 2, 3, mac_flush, "mac flush [<port>]"},
         {{"show", "switch", "stats"}, 3, 3, show_switch_stats, "show switch stats"},
         {{"set", "mac", "aging"}, 4, 4, set_mac_aging, "set mac aging <seconds>"},
+        {{"set", "tx", "flush"}, 4, 4, set_tx_flush, "set tx flush <microseconds>"},
         {{"set", "log", "level"}, 4, 5, set_log_level, "set log level <level> [<logtype pattern>]"},
         {{"show", "lcores"}, 2, 2, show_lcores, "show lcores"},
         {{"show", "arp", "table"}, 3, 3, show_arp_table, "show arp table"},

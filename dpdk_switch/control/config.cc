@@ -91,7 +91,7 @@ Status parse_switch(const YAML::Node &n, SwitchConfig &sw) {
     const std::string path = "switch";
     if (auto st = config_detail::check_map(n, path,
                                            {"burst", "mac_table_size", "mac_aging_s", "arp_proxy",
-                                            "ctl_socket", "mbufs", "idle_sleep_us"},
+                                            "ctl_socket", "mbufs", "idle_sleep_us", "tx_flush_us"},
                                            true); !st)
         return st;
     if (n.IsNull())
@@ -116,6 +116,8 @@ Status parse_switch(const YAML::Node &n, SwitchConfig &sw) {
     if (auto st = config_detail::read_uint_key(n, path, "mbufs", 0, UINT32_MAX, sw.mbufs); !st)
         return st;
     if (auto st = config_detail::read_uint_key(n, path, "idle_sleep_us", 0, 100000, sw.idle_sleep_us); !st)
+        return st;
+    if (auto st = config_detail::read_uint_key(n, path, "tx_flush_us", 0, kMaxTxFlushUs, sw.tx_flush_us); !st)
         return st;
     // Fewer mbufs than a few bursts per port would starve RX at once; 0 asks for auto sizing.
     if (sw.mbufs != 0 && sw.mbufs < 1024)

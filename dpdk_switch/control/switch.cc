@@ -108,6 +108,7 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
     sw->shared_.storm = sw->storm_.get();
     sw->shared_.burst = static_cast<uint16_t>(std::min<unsigned>(cfg.sw.burst, kMaxBurst));
     sw->shared_.idle_sleep_us = cfg.sw.idle_sleep_us;
+    sw->shared_.tx_flush_us.store(cfg.sw.tx_flush_us, std::memory_order_relaxed);
     return sw;
 }
 
@@ -237,6 +238,7 @@ unsigned Switch::mbufs_committed() const {
 
 void Switch::publish_view() {
     auto v = std::make_unique<DataplaneView>();
+    v->generation = ++view_generation_;
     for (const auto &sp : ports_) {
         if (!sp) continue;
         PortSlot &slot = v->ports[sp->index];
@@ -409,7 +411,8 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
     std::vector<LcoreTotals> out;
     for (unsigned lc : workers_) {
         const LcoreCounters &c = counters_[lc];
-        LcoreTotals t{lc, c.busy_cycles.get(), c.idle_cycles.get(), c.polls.get(), c.packets.get(), {}};
+        LcoreTotals t{lc,           c.busy_cycles.get(), c.idle_cycles.get(), c.polls.get(), c.packets.get(),
+                      c.tx_bursts.get(), c.tx_offered.get(), {}};
         for (const auto &sp : ports_)
             if (sp)
                 for (size_t q = 0; q < sp->queue_lcores.size(); ++q)

@@ -13,6 +13,8 @@ void TxStage::send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rt
     // The unsent frames are still ours to read; a sent mbuf may be freed (and reused by another
     // lcore) as soon as rte_eth_tx_burst returns, which is why the bytes were summed before.
     const uint16_t sent = rte_eth_tx_burst(port_id, queue, pkts, n);
+    c_.tx_bursts.inc();
+    c_.tx_offered.add(n);
     PortCounters &pc = c_.port[port];
     if (sent < n) [[unlikely]] {
         for (uint16_t i = sent; i < n; ++i) bytes -= pkts[i]->pkt_len;
@@ -45,6 +47,21 @@ void TxStage::flush_port(uint16_t port) noexcept {
         rte_pktmbuf_free_bulk(b.pkts + queued, n - queued);
         c_.port[port].drops[static_cast<unsigned>(DropReason::ring_full)].add(n - queued);
     }
+}
+
+void TxStage::flush_due() noexcept {
+    unsigned kept = 0;
+    for (unsigned i = 0; i < ndirty_; ++i) {
+        const uint8_t port = dirty_[i];
+        Batch &b = batch_[port];
+        if (b.n != 0 && now_ < b.due) {   // held: stays listed
+            dirty_[kept++] = port;
+            continue;
+        }
+        b.listed = false;
+        flush_port(port);
+    }
+    ndirty_ = kept;
 }
 
 void TxStage::drain_ring(uint16_t port) noexcept {

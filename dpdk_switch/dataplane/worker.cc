@@ -41,6 +41,12 @@ public:
             c_.polls.inc();
             last = now;
         }
+        // Held frames leave before the worker does (the current view lives until the workers
+        // have stopped: only the main lcore publishes views, and it is the one stopping us).
+        if (const DataplaneView *v = s_.view.load(std::memory_order_acquire); v != nullptr) {
+            tx_.set_view(v);
+            tx_.flush_all();
+        }
         rte_rcu_qsbr_thread_offline(s_.rcu, lcore_);
         rte_rcu_qsbr_thread_unregister(s_.rcu, lcore_);
     }
@@ -67,14 +73,35 @@ private:
     unsigned poll_once(const DataplaneView &v, uint64_t now_tsc) noexcept {
         now_tsc_ = now_tsc;
         tx_.set_view(&v);
+        tx_.set_clock(now_tsc, hold_cycles());
+        // Frames held under the previous view leave now, checked against this one: a port
+        // removed meanwhile drops them (counted), and none waits into a later view.
+        if (v.generation != view_generation_) [[unlikely]] {
+            view_generation_ = v.generation;
+            tx_.flush_all();
+        }
         const WorkerPorts &mine = v.workers[lcore_];
         const uint32_t now_s = s_.macs->now_s(now_tsc);
         unsigned got = 0;
         for (uint16_t k = 0; k < mine.n; ++k) got += rx_port(v, mine.unit[k].port, mine.unit[k].queue, now_s);
         for (uint16_t k = 0; k < mine.n; ++k)
             if (mine.unit[k].queue == 0) tx_.drain_ring(mine.unit[k].port);   // queue 0's lcore owns the ring
-        tx_.flush();
+        // A worker about to sleep holds nothing: its sleep would add to the hold.
+        if (got == 0 && s_.idle_sleep_us != 0) [[unlikely]]
+            tx_.flush_all();
+        else
+            tx_.flush();
         return got;
+    }
+
+    // switch.tx_flush_us in TSC cycles, converted only when the control plane changes it.
+    uint64_t hold_cycles() noexcept {
+        const unsigned us = s_.tx_flush_us.load(std::memory_order_relaxed);
+        if (us != hold_us_) [[unlikely]] {
+            hold_us_ = us;
+            hold_cycles_ = rte_get_tsc_hz() / 1000000 * us;
+        }
+        return hold_cycles_;
     }
 
     unsigned rx_port(const DataplaneView &v, uint16_t port, uint16_t queue, uint32_t now_s) noexcept {
@@ -267,6 +294,9 @@ private:
     WorkerShared &s_;
     unsigned lcore_;
     uint64_t now_tsc_ = 0;
+    uint64_t view_generation_ = 0;   // of the view the last loop used
+    unsigned hold_us_ = 0;
+    uint64_t hold_cycles_ = 0;
     LcoreCounters &c_;
     SwitchPath path_;
     TxStage tx_;

@@ -10,4 +10,8 @@ inline constexpr unsigned kMaxPorts = 64;
 // stack are of it, and the config's switch.burst may not exceed it.
 inline constexpr unsigned kMaxBurst = 32;
 
+// Longest a worker may hold a TX batch (switch.tx_flush_us, `set tx flush`): 10 ms. A hold is
+// latency added to a frame at every switch it crosses, so a large one is a mistake, not a tuning.
+inline constexpr unsigned kMaxTxFlushUs = 10000;
+
 }  // namespace dsw

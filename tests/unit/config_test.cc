@@ -127,6 +127,7 @@ void expect_defaults(const Config &c) {
     EXPECT_TRUE(c.sw.arp_proxy);
     EXPECT_EQ(c.sw.ctl_socket, "");
     EXPECT_EQ(c.sw.mbufs, 0u);
+    EXPECT_EQ(c.sw.tx_flush_us, 0u) << "no hold: every batch leaves at the end of its loop";
     EXPECT_TRUE(c.ports.empty());
     EXPECT_TRUE(c.static_macs.empty());
     EXPECT_TRUE(c.arp.empty());
@@ -170,7 +171,7 @@ ports:
 TEST(Config, RangeLimitsAreAccepted) {
     Result<Config> r = parse_config(R"(
 eal: { memory_mb: 64, extra: ["--log-level=8", --no-pci], lcores: "(0-1)@0,2" }
-switch: { burst: 32, mac_table_size: 16777216, mac_aging_s: 0, mbufs: 1024, arp_proxy: no }
+switch: { burst: 32, mac_table_size: 16777216, mac_aging_s: 0, mbufs: 1024, arp_proxy: no, tx_flush_us: 10000 }
 ports:
   - { name: A_b_123456789012, type: af_packet, iface: lo, vlan: 4094 }
   - { name: t, type: af_packet, iface: lo, trunk: [1, 4094] }
@@ -185,6 +186,7 @@ ports:
     EXPECT_EQ(c.sw.mac_aging_s, 0u);  // never age
     EXPECT_EQ(c.sw.mbufs, 1024u);
     EXPECT_FALSE(c.sw.arp_proxy);
+    EXPECT_EQ(c.sw.tx_flush_us, 10000u);
     EXPECT_EQ(c.ports[0].vlan, 4094);
 }
 
@@ -273,6 +275,8 @@ TEST(ConfigError, OutOfRange) {
         {"switch: { mac_table_size: 16777217 }", "switch.mac_table_size"},
         {"switch: { mac_aging_s: 1000001 }", "switch.mac_aging_s"},
         {"switch: { mbufs: 1023 }", "switch.mbufs"},
+        {"switch: { tx_flush_us: 10001 }", "switch.tx_flush_us"},
+        {"switch: { tx_flush_us: -1 }", "switch.tx_flush_us"},
         {"eal: { memory_mb: 63 }", "eal.memory_mb"},
         {"ports: [ { name: a, type: af_packet, iface: lo, queues: 0 } ]", "ports[0].queues"},
         {"ports: [ { name: a, type: af_packet, iface: lo, queues: 17 } ]", "ports[0].queues"},

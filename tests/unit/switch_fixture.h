@@ -66,11 +66,13 @@ protected:
         ASSERT_TRUE(sw.ok()) << sw.error().message;
         if (before_start_) before_start_(*sw.value());
         ASSERT_TRUE(sw.value()->start().ok());
-        for (int i = 0; i < 200; ++i) {   // up to 2 s; the worker takes a few ms
+        // Up to 2 s; the worker takes a few ms. Checked every ms: TxHoldTest must stop the
+        // switch well within a 10-ms TX hold of the last frame's arrival.
+        for (int i = 0; i < 2000; ++i) {
             uint64_t seen = 0;
             for (size_t p = 0; p < rx.size(); ++p) seen += sw.value()->port_totals(static_cast<unsigned>(p)).rx_packets;
             if (seen == total) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         // A worker counts RX before it switches and sends the burst: wait until every worker has
         // begun two more loops, so the turn that received the last frames has finished its TX.

@@ -48,6 +48,7 @@ struct SwitchConfig {
     std::string ctl_socket;            // empty: /run/dpdk_switch/<file_prefix>.sock
     unsigned mbufs = 0;                // 0: sized from the ports
     unsigned idle_sleep_us = 0;        // a worker whose polls come back empty sleeps up to this; 0: never
+    unsigned tx_flush_us = 0;          // a TX batch may wait this long for more frames; 0: sent every loop
 };
 
 struct StaticMac {

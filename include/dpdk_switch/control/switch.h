@@ -45,6 +45,7 @@ struct SwitchTotals {
 struct LcoreTotals {
     unsigned lcore;
     uint64_t busy_cycles, idle_cycles, polls, packets;
+    uint64_t tx_bursts, tx_offered;   // calls of rte_eth_tx_burst, frames given to them
     std::vector<std::string> ports;
 };
 
@@ -113,6 +114,9 @@ public:
 
     unsigned mac_aging_s() const { return aging_s_; }
     void set_mac_aging(unsigned s) { aging_s_ = s; }
+    // How long a worker may hold a TX batch (switch.tx_flush_us); workers take a change at once.
+    unsigned tx_flush_us() const { return shared_.tx_flush_us.load(std::memory_order_relaxed); }
+    void set_tx_flush_us(unsigned us) { shared_.tx_flush_us.store(us, std::memory_order_relaxed); }
     void housekeeping();     // once a second on the main lcore: MAC aging, interface watch, learning refusals logged
 
     // `capture <port> <file> [count N] [rx|tx|both]`: frames of one port into a pcapng file.
@@ -161,6 +165,7 @@ private:
     std::array<RateSample, kMaxPorts> rate_samples_;   // by port index, control plane only
     WorkerShared shared_;
     std::unique_ptr<DataplaneView> view_;
+    uint64_t view_generation_ = 0;   // of the last view published
     bool running_ = false;
     unsigned next_rr_ = 0;
 };

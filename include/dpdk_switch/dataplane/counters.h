@@ -41,6 +41,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreCounters {
     PortCounters port[kMaxPorts];
     SwitchCounters sw;
     Counter busy_cycles, idle_cycles, polls, packets;  // packets: frames received by this worker
+    // Calls of rte_eth_tx_burst and the frames they were given: frames per send, which TX
+    // holding (switch.tx_flush_us) raises.
+    Counter tx_bursts, tx_offered;
 };
 
 }  // namespace dsw

@@ -4,6 +4,10 @@
 // A batch carries the byte count of its frames, summed as they are staged (a whole burst brings
 // the sum classify made): summing again at TX, a gather over 32 mbufs, was 5% of the worker's
 // cycles at 2 MACs.
+// Holding (switch.tx_flush_us, as OVS-DPDK's tx-flush-interval): by default every batch leaves at
+// the end of the loop that staged it. With a hold, a batch waits until its first frame has waited
+// that long or it is full, so that small bursts from several polls leave in one send: fewer
+// syscalls on af_packet/af_xdp/tap, at the price of up to that much latency per hop.
 #pragma once
 
 #include <cstdint>
@@ -23,10 +27,16 @@ public:
     TxStage(unsigned lcore, LcoreCounters &c) : lcore_(lcore), c_(c) {}
 
     void set_view(const DataplaneView *v) noexcept { view_ = v; }
+    // The loop's time, and how long a batch may be held (0: not at all), in TSC cycles.
+    void set_clock(uint64_t now_tsc, uint64_t hold_cycles) noexcept {
+        now_ = now_tsc;
+        hold_ = hold_cycles;
+    }
 
     void push(uint16_t port, rte_mbuf *m) noexcept {
         Batch &b = batch_[port];
         list(port, b);
+        if (b.n == 0) b.due = now_ + hold_;
         b.pkts[b.n++] = m;
         b.bytes += m->pkt_len;
         if (b.n == kBatch) [[unlikely]]
@@ -39,6 +49,7 @@ public:
         list(port, b);
         if (b.n + n > kBatch) [[unlikely]]
             flush_port(port);
+        if (b.n == 0) b.due = now_ + hold_;
         std::memcpy(b.pkts + b.n, pkts, n * sizeof(*pkts));
         b.n = static_cast<uint16_t>(b.n + n);
         b.bytes += bytes;
@@ -46,7 +57,16 @@ public:
             flush_port(port);
     }
 
+    // End of a loop: sends every batch, or with a hold those that are due.
     void flush() noexcept {
+        if (hold_ == 0) [[likely]]
+            flush_all();
+        else
+            flush_due();
+    }
+    // Sends every batch, held or not: before the worker sleeps or stops, and when the view
+    // changes (a held frame must not wait for a port that is going away, nor outlive it).
+    void flush_all() noexcept {
         for (unsigned i = 0; i < ndirty_; ++i) {
             batch_[dirty_[i]].listed = false;
             flush_port(dirty_[i]);
@@ -62,6 +82,7 @@ private:
         uint16_t n = 0;
         bool listed = false;   // in dirty_ until the next flush(), even after a full batch left early
         uint64_t bytes = 0;    // pkt_len of pkts[0..n) summed
+        uint64_t due = 0;      // with a hold: when the batch must leave (its first frame's time + hold)
         rte_mbuf *pkts[kBatch];
     };
     // Each port at most once in dirty_ between two flush() calls (a batch that filled up and
@@ -73,12 +94,14 @@ private:
         }
     }
     void flush_port(uint16_t port) noexcept;
+    void flush_due() noexcept;
     void send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n,
                     uint64_t bytes) noexcept;
 
     unsigned lcore_;
     LcoreCounters &c_;
     const DataplaneView *view_ = nullptr;
+    uint64_t now_ = 0, hold_ = 0;
     Batch batch_[kMaxPorts];
     uint8_t dirty_[kMaxPorts];
     unsigned ndirty_ = 0;

@@ -64,6 +64,7 @@ struct WorkerPorts {
 };
 
 struct DataplaneView {
+    uint64_t generation = 0;   // 1, 2, ... in the order published (a new view may reuse an old one's address)
     std::array<PortSlot, kMaxPorts> ports;
     std::array<WorkerPorts, RTE_MAX_LCORE> workers;
     uint16_t n_domains = 0;

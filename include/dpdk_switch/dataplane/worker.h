@@ -17,7 +17,7 @@ struct rte_rcu_qsbr;
 namespace dsw {
 
 // What the control plane shares with every worker. Written by the control plane only:
-// `view` (release store of a new immutable view) and `stop`.
+// `view` (release store of a new immutable view), `stop` and `tx_flush_us`.
 struct WorkerShared {
     std::atomic<const DataplaneView *> view{nullptr};
     std::atomic<bool> stop{false};
@@ -28,6 +28,7 @@ struct WorkerShared {
     PortStorm *storm = nullptr;          // indexed by port, kMaxPorts of them
     uint16_t burst = 32;
     unsigned idle_sleep_us = 0;          // 0: busy-poll always
+    std::atomic<unsigned> tx_flush_us{0};   // how long a TX batch may be held; 0: sent every loop (`set tx flush`)
 };
 
 // rte_eal_remote_launch entry point; `arg` is the WorkerShared.
