@@ -1,4 +1,4 @@
-"""Seeing into a running switch: capture to pcapng, DPDK telemetry, idle back-off.
+"""Seeing into a running switch: capture to pcapng, DPDK telemetry, idle back-off, TX hold.
 
     c1 (netns) ── veth ── af_packet c1 ─┐
                                         ├─ dpdk_switch ── telemetry socket ── dpdk-telemetry.py
@@ -6,6 +6,7 @@
 """
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -81,6 +82,35 @@ def test_idle_sleep_lets_an_idle_switch_rest(netns, switch):
     assert busy_share > 0.5            # a core, less what others on this 2-core machine take
     assert rest_share < 0.3
     c1.ping(c2.ip, count=3)             # and it still forwards
+
+
+def ping_avg_ms(proc):
+    m = re.search(r"= [\d.]+/([\d.]+)/", proc.stdout)
+    assert m, proc.stdout
+    return float(m.group(1))
+
+
+def test_tx_hold_set_at_run_time_batches_and_delays(netns, switch):
+    """`set tx flush N` (switch.tx_flush_us) on a running switch: each frame waits up to N us
+    at the switch, so a ping's round trip, two crossings, grows by about 2 N; back to 0, it
+    does not. `show lcores` says the setting and the frames per send."""
+    c1, c2 = netns(), netns()
+    sw = switch(af_packet_ports(c1=c1, c2=c2))
+    c1.ping(c2.ip)                                   # learn both ends
+    plain = ping_avg_ms(c1.ping(c2.ip, count=10, interval=0.05))
+    assert sw.ctl("set", "tx", "flush", "2000")["tx_flush_us"] == 2000
+    held = ping_avg_ms(c1.ping(c2.ip, count=10, interval=0.05))
+    lcores = sw.ctl("show", "lcores")
+    sw.ctl("set", "tx", "flush", "0")
+    again = ping_avg_ms(c1.ping(c2.ip, count=10, interval=0.05))
+    print(f"ping avg: {plain:.3f} ms, held 2 ms: {held:.3f} ms, hold off again: {again:.3f} ms")
+    assert held > plain + 3.0, "two crossings held 2 ms each"
+    assert again < held - 3.0
+    assert lcores["tx_flush_us"] == 2000
+    assert lcores["lcores"][0]["tx_bursts"] > 0 and lcores["lcores"][0]["frames_per_tx_burst"] >= 1.0
+    r = sw.ctl_raw("set", "tx", "flush", "20000")   # past 10 ms: refused, the setting stays
+    assert r.returncode == 1 and "error" in json.loads(r.stdout), r.stdout
+    assert sw.ctl("show", "lcores")["tx_flush_us"] == 0
 
 
 def hugepages_free():
