@@ -7,7 +7,7 @@
 // Holding (switch.tx_flush_us, as OVS-DPDK's tx-flush-interval): by default every batch leaves at
 // the end of the loop that staged it. With a hold, a batch waits until its first frame has waited
 // that long or it is full, so that small bursts from several polls leave in one send: fewer
-// syscalls on af_packet/af_xdp/tap, at the price of up to that much latency per hop.
+// syscalls on af_packet and af_xdp, at the price of up to that much latency per hop.
 #pragma once
 
 #include <cstdint>
