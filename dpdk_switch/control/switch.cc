@@ -411,7 +411,7 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
     std::vector<LcoreTotals> out;
     for (unsigned lc : workers_) {
         const LcoreCounters &c = counters_[lc];
-        LcoreTotals t{lc,           c.busy_cycles.get(), c.idle_cycles.get(), c.polls.get(), c.packets.get(),
+        LcoreTotals t{lc, c.busy_cycles.get(), c.idle_cycles.get(), c.polls.get(), c.packets.get(),
                       c.tx_bursts.get(), c.tx_offered.get(), {}};
         for (const auto &sp : ports_)
             if (sp)
