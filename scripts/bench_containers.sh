@@ -778,13 +778,8 @@ EOF
 pyh() { LOGDIR=$LOGDIR MAX_RETRIES=$MAX_RETRIES CONTENDED_SHARE=$CONTENDED_SHARE "$PY" -c "$PYHELPER" "$@"; }
 
 summarize() {
-  local meta=() line
-  while IFS= read -r line; do meta+=("$line"); done < <(pyh cpu-meta)
-  meta+=("date=$(date -Is)" "runs=$RUNS" "steer=$STEER" "rx_cpus=$RX_CPUS" "tcp_s=$TCP_S" "udp_s=$UDP_S" "pings=$PINGS" "memory=$MEM"
-         "paths=$PATHS" "switch_bin=$SWITCH_BIN" "testpmd=$(command -v "$TESTPMD")" "ovs_note=$OVS_NOTE")
-  echo
-  pyh summarize "$RAW" "$RESULTS/runs.json" "$RESULTS/summary.txt" "${meta[@]}" && rm -f "$RAW"
-  log "raw runs: $RESULTS/runs.json   table: $RESULTS/summary.txt   logs: $LOGDIR/"
+  write_summary "runs=$RUNS" "steer=$STEER" "rx_cpus=$RX_CPUS" "tcp_s=$TCP_S" "udp_s=$UDP_S" "pings=$PINGS" "memory=$MEM" \
+    "paths=$PATHS" "switch_bin=$SWITCH_BIN" "testpmd=$(command -v "$TESTPMD")" "ovs_note=$OVS_NOTE"
 }
 
 main() {

@@ -1,10 +1,21 @@
 # Sourced by bench_pcap.sh and bench_containers.sh: bookkeeping of the processes a bench starts,
 # and the private OVS-DPDK instance both run (the method of ANCHORS.md section 1).
-# Uses the caller's log, PIDS, OVS_PIDS, OVS_RUN, OVS_VSWITCHD, OVS_BR, OVS_OK, OVS_NOTE, TMP,
+# Uses the caller's log, pyh, RAW, RESULTS, PIDS, OVS_PIDS, OVS_RUN, OVS_VSWITCHD, OVS_BR, OVS_OK, OVS_NOTE, TMP,
 # LOGDIR, MEM and INSTALL.
 # shellcheck shell=bash
 
 is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+
+# ---------------------------------------------------------------- the summary
+
+write_summary() {  # META...: $RESULTS/runs.json and summary.txt from the records in $RAW, with the
+  # host's meta (the caller's pyh cpu-meta), the date and the caller's META lines (key=value)
+  local meta=() line
+  while IFS= read -r line; do meta+=("$line"); done < <(pyh cpu-meta)
+  echo
+  pyh summarize "$RAW" "$RESULTS/runs.json" "$RESULTS/summary.txt" "${meta[@]}" "date=$(date -Is)" "$@" && rm -f "$RAW"
+  log "raw runs: $RESULTS/runs.json   table: $RESULTS/summary.txt   logs: $LOGDIR/"
+}
 
 # ---------------------------------------------------------------- processes
 

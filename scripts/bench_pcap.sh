@@ -546,13 +546,8 @@ EOF
 pyh() { CONTENDED_IDLE=$CONTENDED_IDLE "$PY" -c "$PYHELPER" "$@"; }
 
 summarize() {
-  local meta=() line
-  while IFS= read -r line; do meta+=("$line"); done < <(pyh cpu-meta)
-  meta+=("date=$(date -Is)" "runs=$RUNS" "window_s=$WINDOW" "warmup_s=$WARMUP" "memory=$MEM ${MEM_ARGS[*]}"
-         "switch_bin=$SWITCH_BIN" "testpmd=$(command -v "$TESTPMD")" "only=$ONLY" "ovs_note=$OVS_NOTE")
-  echo
-  pyh summarize "$RAW" "$RESULTS/runs.json" "$RESULTS/summary.txt" "${meta[@]}" && rm -f "$RAW"
-  log "raw runs: $RESULTS/runs.json   table: $RESULTS/summary.txt   logs: $LOGDIR/"
+  write_summary "runs=$RUNS" "window_s=$WINDOW" "warmup_s=$WARMUP" "memory=$MEM ${MEM_ARGS[*]}" \
+    "switch_bin=$SWITCH_BIN" "testpmd=$(command -v "$TESTPMD")" "only=$ONLY" "ovs_note=$OVS_NOTE"
 }
 
 main() {
