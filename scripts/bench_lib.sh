@@ -1,7 +1,7 @@
-# Sourced by bench_pcap.sh and bench_containers.sh: bookkeeping of the processes a bench starts,
-# and the private OVS-DPDK instance both run (the method of ANCHORS.md section 1).
-# Uses the caller's log, pyh, RAW, RESULTS, PIDS, OVS_PIDS, OVS_RUN, OVS_VSWITCHD, OVS_BR, OVS_OK, OVS_NOTE, TMP,
-# LOGDIR, MEM and INSTALL.
+# Sourced by bench_pcap.sh and bench_containers.sh: the summary they write, bookkeeping of the
+# processes a bench starts, and the private OVS-DPDK instance both run (the method of ANCHORS.md
+# section 1). Uses the caller's log, pyh, RAW, RESULTS, PIDS, OVS_PIDS, OVS_RUN, OVS_VSWITCHD,
+# OVS_BR, OVS_OK, OVS_NOTE, TMP, LOGDIR, MEM and INSTALL.
 # shellcheck shell=bash
 
 is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
