@@ -1,20 +1,23 @@
 // The YAML config loader: one small reader per section of DESIGN.md §4. Ports are read in
 // config_port.cc and scalars in config_fields.cc. Everything is validated before anything is used,
 // so that a bad file stops the switch at start instead of leaving it half-configured.
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <rte_lcore.h>
 
 #include "config_fields.h"
 #include "dpdk_switch/control/config.h"
+#include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/tables/mac_key.h"
 
 namespace dsw {
 namespace {
@@ -115,6 +118,12 @@ Status parse_switch(const YAML::Node &n, SwitchConfig &sw) {
         return st;
     if (auto st = config_detail::read_uint_key(n, path, "mbufs", 0, UINT32_MAX, sw.mbufs); !st)
         return st;
+    // Past kMaxMbufs the pool alone would need tens of GB of EAL memory: a typo, not a size.
+    if (sw.mbufs > kMaxMbufs)
+        return config_error(key_path(path, "mbufs"),
+                            "must be at most " + std::to_string(kMaxMbufs) + ", a pool of about " +
+                                std::to_string(mbuf_pool_mb(kMaxMbufs)) +
+                                " MB of EAL memory, got " + std::to_string(sw.mbufs));
     if (auto st = config_detail::read_uint_key(n, path, "idle_sleep_us", 0, 100000, sw.idle_sleep_us); !st)
         return st;
     if (auto st = config_detail::read_uint_key(n, path, "tx_flush_us", 0, kMaxTxFlushUs, sw.tx_flush_us); !st)
@@ -129,19 +138,54 @@ Status parse_switch(const YAML::Node &n, SwitchConfig &sw) {
 
 // ---- ports: -----------------------------------------------------------------------------------
 
+// What a port attaches to, as a key path below ports[i] and a value that two ports may not share
+// (two ports on one interface or socket would steal each other's frames); key "" for none.
+struct Attachment {
+    std::string key;
+    std::string what;
+};
+
+Attachment attachment(const PortConfig &p) {
+    switch (p.type) {
+    case PortType::af_packet:
+    case PortType::af_xdp:
+    case PortType::tap:
+        return {"iface", "interface " + p.iface};
+    case PortType::vhost:
+    case PortType::virtio_user:
+        return {"path", "socket " + p.path};
+    case PortType::memif:
+        return {"socket", "memif socket " + p.socket + " id " + std::to_string(p.id)};
+    case PortType::dpdk:
+        // DPDK probes a device name once: the name is what devargs says before its first comma.
+        return {"devargs", "device " + p.devargs.substr(0, p.devargs.find(','))};
+    }
+    return {};
+}
+
 Status parse_ports(const YAML::Node &n, std::vector<PortConfig> &ports) {
     const std::string path = "ports";
     if (auto st = config_detail::check_list(n, path); !st)
         return st;
+    // Before reading them: a port list past the limit is refused at once, however long.
+    if (n.size() > kMaxPorts)
+        return config_error(path, std::to_string(n.size()) + " ports, the switch holds at most " +
+                                      std::to_string(kMaxPorts));
+    std::unordered_map<std::string, size_t> names, attached;
     for (size_t i = 0; i < n.size(); ++i) {
         PortConfig port;
-        if (auto st = config_detail::parse_port(n[i], index_path(path, i), port); !st)
+        const std::string port_path = index_path(path, i);
+        if (auto st = config_detail::parse_port(n[i], port_path, port); !st)
             return st;
-        for (size_t j = 0; j < ports.size(); ++j)
-            if (ports[j].name == port.name)
-                return config_error(key_path(index_path(path, i), "name"),
-                                    "duplicate port name '" + port.name + "' (also " +
-                                        index_path(path, j) + ")");
+        if (auto [it, fresh] = names.try_emplace(port.name, i); !fresh)
+            return config_error(key_path(port_path, "name"),
+                                "duplicate port name '" + port.name + "' (also " +
+                                    index_path(path, it->second) + ")");
+        const Attachment a = attachment(port);
+        if (auto [it, fresh] = attached.try_emplace(a.what, i); !fresh)
+            return config_error(key_path(port_path, a.key),
+                                a.what + " is port " + ports[it->second].name + " (" +
+                                    index_path(path, it->second) + ") already");
         ports.push_back(std::move(port));
     }
     return Ok{};
@@ -149,49 +193,17 @@ Status parse_ports(const YAML::Node &n, std::vector<PortConfig> &ports) {
 
 // ---- MAC and IPv4 values ----------------------------------------------------------------------
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-// "xx:xx:xx:xx:xx:xx" into six bytes; false for anything else.
-bool parse_mac(const std::string &s, uint8_t (&mac)[6]) {
-    if (s.size() != 17)
-        return false;
-    for (size_t i = 0; i < 6; ++i) {
-        const int hi = hex_value(s[3 * i]);
-        const int lo = hex_value(s[3 * i + 1]);
-        if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
-            return false;
-        mac[i] = static_cast<uint8_t>(hi << 4 | lo);
-    }
-    return true;
-}
-
-// A unicast MAC, stored lowercase so that later comparisons of the text are exact.
+// A unicast MAC (validate.h), stored lowercase so that later comparisons of the text are exact.
 Status read_unicast_mac(const YAML::Node &n, const std::string &path, std::string &out) {
     if (!n.IsDefined())
         return config_error(path, "missing required key");
     std::string text;
     if (auto st = config_detail::read_string(n, path, text); !st)
         return st;
-    uint8_t mac[6];
-    if (!parse_mac(text, mac))
-        return config_error(path, "invalid MAC address '" + text + "' (expected xx:xx:xx:xx:xx:xx)");
-    // A multicast or all-zero address never is a frame's source, so an entry for it is a mistake.
-    if (mac[0] & 0x01)
-        return config_error(path, "'" + text + "' is a multicast MAC address");
-    if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0)
-        return config_error(path, "the all-zero MAC address is not valid here");
-    char canonical[18];
-    std::snprintf(canonical, sizeof(canonical), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-                  mac[2], mac[3], mac[4], mac[5]);
-    out = canonical;
+    const Result<uint64_t> mac = parse_unicast_mac(text);
+    if (!mac)
+        return config_error(path, mac.error().message);
+    out = mac_to_string(mac.value());
     return Ok{};
 }
 
@@ -201,13 +213,8 @@ Status read_unicast_ipv4(const YAML::Node &n, const std::string &path, std::stri
     std::string text;
     if (auto st = config_detail::read_string(n, path, text); !st)
         return st;
-    in_addr addr{};
-    // glibc's inet_pton takes only the four-part dotted decimal form, without leading zeros.
-    if (inet_pton(AF_INET, text.c_str(), &addr) != 1)
-        return config_error(path, "invalid IPv4 address '" + text + "'");
-    const uint32_t host = ntohl(addr.s_addr);
-    if (host == 0 || host == 0xffffffffu || (host >> 28) == 0xe)
-        return config_error(path, "'" + text + "' is not a unicast IPv4 address");
+    if (const Result<uint32_t> ip = parse_unicast_ipv4(text); !ip)
+        return config_error(path, ip.error().message);
     out = text;
     return Ok{};
 }
@@ -221,31 +228,21 @@ const PortConfig *find_port(const std::vector<PortConfig> &ports, const std::str
     return nullptr;
 }
 
-bool port_in_vlan(const PortConfig &p, uint16_t vlan) {
-    if (p.trunk.empty())
-        return p.vlan == vlan;
-    for (uint16_t v : p.trunk)
-        if (v == vlan)
-            return true;
-    return false;
-}
-
 // The entry's VLAN: as written, or the access VLAN of its port (a trunk has no single one).
 Status read_static_vlan(const YAML::Node &n, const std::string &path, const PortConfig &port,
                         StaticMac &out) {
     const std::string vlan_path = key_path(path, "vlan");
-    const YAML::Node vlan = n["vlan"];
-    if (!vlan.IsDefined()) {
-        if (!port.trunk.empty())
-            return config_error(vlan_path, "required for trunk port '" + port.name + "'");
-        out.vlan = port.vlan;
-        return Ok{};
+    std::optional<uint16_t> given;
+    if (const YAML::Node vlan = n["vlan"]; vlan.IsDefined()) {
+        uint16_t v = 0;
+        if (auto st = config_detail::read_uint(vlan, vlan_path, 0, kMaxVlan, v); !st)
+            return st;
+        given = v;
     }
-    if (auto st = config_detail::read_uint(vlan, vlan_path, 0, kMaxVlan, out.vlan); !st)
-        return st;
-    if (!port_in_vlan(port, out.vlan))
-        return config_error(vlan_path, "port '" + port.name + "' is not in VLAN " +
-                                           std::to_string(out.vlan));
+    const Result<uint16_t> vlan = static_mac_vlan(port, given);
+    if (!vlan)
+        return config_error(vlan_path, vlan.error().message);
+    out.vlan = vlan.value();
     return Ok{};
 }
 
@@ -266,21 +263,36 @@ Status parse_static_mac(const YAML::Node &n, const std::string &path,
     return read_static_vlan(n, path, *port, out);
 }
 
+// A table sized by switch.mac_table_size cannot take more entries than that: refused before the
+// entries are read, so that a huge list costs no time.
+Status check_capacity(const YAML::Node &n, const std::string &path, const char *table,
+                      unsigned capacity) {
+    if (n.IsSequence() && n.size() > capacity)
+        return config_error(path, std::to_string(n.size()) + " entries, the " + table + " holds " +
+                                      std::to_string(capacity) + " (switch.mac_table_size)");
+    return Ok{};
+}
+
 Status parse_static_macs(const YAML::Node &n, const std::vector<PortConfig> &ports,
-                         std::vector<StaticMac> &macs) {
+                         unsigned capacity, std::vector<StaticMac> &macs) {
     const std::string path = "static_macs";
     if (auto st = config_detail::check_list(n, path); !st)
         return st;
+    if (auto st = check_capacity(n, path, "MAC table", capacity); !st)
+        return st;
+    // (MAC, VLAN) -> its entry's index: a set, so that a long list is not read in quadratic time.
+    std::unordered_map<uint64_t, size_t> seen;
     for (size_t i = 0; i < n.size(); ++i) {
         StaticMac entry;
         if (auto st = parse_static_mac(n[i], index_path(path, i), ports, entry); !st)
             return st;
         // The MAC table holds one port per (MAC, VLAN): a second entry would contradict the first.
-        for (const StaticMac &seen : macs)
-            if (seen.mac == entry.mac && seen.vlan == entry.vlan)
-                return config_error(key_path(index_path(path, i), "mac"),
-                                    "duplicate static MAC " + entry.mac + " in VLAN " +
-                                        std::to_string(entry.vlan));
+        const uint64_t key = make_mac_key(mac_from_string(entry.mac).value_or(0), entry.vlan);
+        if (auto [it, fresh] = seen.try_emplace(key, i); !fresh)
+            return config_error(key_path(index_path(path, i), "mac"),
+                                "duplicate static MAC " + entry.mac + " in VLAN " +
+                                    std::to_string(entry.vlan) + " (also " +
+                                    index_path(path, it->second) + ")");
         macs.push_back(std::move(entry));
     }
     return Ok{};
@@ -288,10 +300,13 @@ Status parse_static_macs(const YAML::Node &n, const std::vector<PortConfig> &por
 
 // ---- arp: -------------------------------------------------------------------------------------
 
-Status parse_arp(const YAML::Node &n, std::vector<StaticArp> &arp) {
+Status parse_arp(const YAML::Node &n, unsigned capacity, std::vector<StaticArp> &arp) {
     const std::string path = "arp";
     if (auto st = config_detail::check_list(n, path); !st)
         return st;
+    if (auto st = check_capacity(n, path, "ARP/ND table", capacity); !st)
+        return st;
+    std::unordered_map<std::string, size_t> seen;   // IP -> its entry's index
     for (size_t i = 0; i < n.size(); ++i) {
         const std::string entry_path = index_path(path, i);
         const YAML::Node entry = n[i];
@@ -302,10 +317,10 @@ Status parse_arp(const YAML::Node &n, std::vector<StaticArp> &arp) {
             return st;
         if (auto st = read_unicast_mac(entry["mac"], key_path(entry_path, "mac"), binding.mac); !st)
             return st;
-        for (const StaticArp &seen : arp)
-            if (seen.ip == binding.ip)
-                return config_error(key_path(entry_path, "ip"),
-                                    "duplicate ARP entry for " + binding.ip);
+        if (auto [it, fresh] = seen.try_emplace(binding.ip, i); !fresh)
+            return config_error(key_path(entry_path, "ip"),
+                                "duplicate ARP entry for " + binding.ip + " (also " +
+                                    index_path(path, it->second) + ")");
         arp.push_back(std::move(binding));
     }
     return Ok{};
@@ -333,9 +348,10 @@ Status parse_root(const YAML::Node &root, Config &cfg) {
         return st;
     if (auto st = parse_ports(section(root, "ports"), cfg.ports); !st)
         return st;
-    if (auto st = parse_static_macs(section(root, "static_macs"), cfg.ports, cfg.static_macs); !st)
+    if (auto st = parse_static_macs(section(root, "static_macs"), cfg.ports, cfg.sw.mac_table_size,
+                                    cfg.static_macs); !st)
         return st;
-    return parse_arp(section(root, "arp"), cfg.arp);
+    return parse_arp(section(root, "arp"), cfg.sw.mac_table_size, cfg.arp);
 }
 
 Error with_source(const std::string &source, const Error &e) {
@@ -372,20 +388,75 @@ Result<Config> parse_config(const std::string &yaml_text, const std::string &sou
     }
 }
 
+namespace {
+
+// "a directory", "a FIFO": what a path that is not a regular file is, for the refusal.
+const char *file_kind(mode_t mode) {
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a regular file";
+}
+
+Error file_error(const std::string &path, const std::string &reason) {
+    return fail(path + ": " + reason, kExitConfigError);
+}
+
+std::string too_big() {
+    return "larger than " + std::to_string(kMaxConfigBytes) + " bytes (1 MiB), the most a config may hold";
+}
+
+}  // namespace
+
 Result<Config> load_config_file(const std::string &path) {
-    std::FILE *f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr)
-        return fail(path + ": cannot read: " + std::strerror(errno), kExitConfigError);
-    std::string text;
-    char buf[4096];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0)
-        text.append(buf, n);
-    // fopen succeeds on a directory; the read is what fails (EISDIR).
-    const int read_errno = std::ferror(f) ? errno : 0;
-    std::fclose(f);
-    if (read_errno != 0)
-        return fail(path + ": cannot read: " + std::strerror(read_errno), kExitConfigError);
+    // O_NONBLOCK: opening a FIFO nobody writes to would otherwise wait forever, before fstat could
+    // say what it is. O_NOCTTY: a terminal device must not become the switch's.
+    const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return file_error(path, std::string("cannot read: ") + std::strerror(errno));
+    struct stat st{};
+    if (fstat(fd, &st) != 0) {
+        const int err = errno;
+        close(fd);
+        return file_error(path, std::string("cannot read: ") + std::strerror(err));
+    }
+    // A device (/dev/zero), a FIFO or a socket never ends or may never answer; only a regular
+    // file has a size to check before reading.
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return file_error(path, std::string("is ") + file_kind(st.st_mode) + ", not a regular file");
+    }
+    if (st.st_size > kMaxConfigBytes) {
+        close(fd);
+        return file_error(path, std::to_string(st.st_size) + " bytes: " + too_big());
+    }
+    // Read one byte past the limit: a file that grew since fstat is refused as well.
+    std::string text(static_cast<size_t>(kMaxConfigBytes) + 1, '\0');
+    size_t have = 0;
+    while (have < text.size()) {
+        const ssize_t n = read(fd, text.data() + have, text.size() - have);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            const int err = errno;
+            close(fd);
+            return file_error(path, std::string("cannot read: ") + std::strerror(err));
+        }
+        have += static_cast<size_t>(n);
+    }
+    close(fd);
+    if (have > static_cast<size_t>(kMaxConfigBytes))
+        return file_error(path, "grew while read: " + too_big());
+    text.resize(have);
     return parse_config(text, path);
 }
 

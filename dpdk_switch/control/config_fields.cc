@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "dpdk_switch/control/validate.h"
+
 namespace dsw::config_detail {
 
 std::string key_path(const std::string &parent, std::string_view key) {
@@ -82,6 +84,10 @@ Status read_string(const YAML::Node &n, const std::string &path, std::string &ou
         return config_error(path, "expected a string, got " + describe(n));
     if (empty == Empty::refuse && n.Scalar().empty())
         return config_error(path, "must not be empty");
+    // YAML's "\0" escape puts a NUL in a string; every use of it (an interface name, a path)
+    // would read it cut there and start on what nobody wrote.
+    if (auto st = check_no_nul(n.Scalar()); !st)
+        return config_error(path, st.error().message);
     out = n.Scalar();
     return Ok{};
 }

@@ -1,19 +1,62 @@
 // The YAML config loader (DESIGN.md §4): what a user's file turns into, and how a bad file is
 // refused ("<source>: <key path>: <reason>"). Needs no EAL: validate_lcores is not called here.
-// Interfaces that must exist use "lo", the one every network namespace has.
+// Interfaces that must exist use "lo", the one every network namespace has, and, where two ports
+// need one each (two ports may not share one), veth interfaces the tests create (as root).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "dpdk_switch/control/config.h"
+#include "dpdk_switch/control/validate.h"
+#include "dpdk_switch/limits.h"
 
 namespace dsw {
 namespace {
+
+// Interfaces named after this process, made on first use and deleted at exit.
+class DummyIfaces {
+public:
+    ~DummyIfaces() {
+        for (const std::string &name : made_)
+            (void)std::system(("ip link del " + name + " 2>/dev/null").c_str());
+    }
+    const std::string &get(size_t k) {
+        while (made_.size() <= k) {
+            const std::string name = "dct" + std::to_string(getpid()) + "_" + std::to_string(made_.size());
+            // A veth pair: every kernel has veth (not every one the dummy module).
+            const int rc = std::system(("ip link add " + name + " type veth peer name " + name + "p").c_str());
+            EXPECT_EQ(rc, 0) << "cannot create interface " << name << " (the tests run as root)";
+            made_.push_back(name);
+        }
+        return made_[k];
+    }
+
+private:
+    std::vector<std::string> made_;
+};
+
+// The k-th dummy interface's name.
+const std::string &dummy(size_t k) {
+    static DummyIfaces ifaces;
+    return ifaces.get(k);
+}
+
+// `text` with each "%k" (k one digit) replaced by the k-th dummy interface's name.
+std::string with_dummies(std::string text) {
+    for (size_t at = text.find('%'); at != std::string::npos; at = text.find('%', at)) {
+        const std::string &name = dummy(static_cast<size_t>(text[at + 1] - '0'));
+        text.replace(at, 2, name);
+        at += name.size();
+    }
+    return text;
+}
 
 const char *const kSource = "t.yaml";
 
@@ -46,19 +89,19 @@ bool starts_with(const std::string &s, const std::string &prefix) {
     return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-// DESIGN.md §4's example, with every interface that must exist replaced by "lo".
+// DESIGN.md §4's example, with every interface that must exist replaced by "lo" or a dummy one.
 const char *const kDesignExample = R"(
 eal:    { lcores: "0-1", no_huge: true, memory_mb: 512, file_prefix: sw0, extra: [] }
 switch: { burst: 32, mac_table_size: 65536, mac_aging_s: 300, arp_proxy: true, ctl_socket: /run/dpdk_switch/sw0.sock }
 ports:
   - { name: c1,  type: af_packet, iface: lo, lcore: 1 }
-  - { name: c2,  type: af_xdp, iface: lo }                              # fast path for veth containers
+  - { name: c2,  type: af_xdp, iface: %0 }                              # fast path for veth containers
   - { name: vm1, type: vhost, path: /run/dpdk_switch/vm1.sock, client: false, queues: 1 }
   - { name: app1, type: memif, socket: /run/dpdk_switch/memif.sock, id: 0 }  # VPP-compatible shared memory
   - { name: host, type: tap, iface: dsw0 }
   - { name: gen, type: dpdk, devargs: "net_pcap0,rx_pcap=traffic.pcap,infinite_rx=1" }  # any DPDK device
-  - { name: access10, type: af_packet, iface: lo, vlan: 10 }          # access port in VLAN 10
-  - { name: uplink, type: af_packet, iface: lo, trunk: [10, 20] }     # 802.1Q trunk
+  - { name: access10, type: af_packet, iface: %1, vlan: 10 }          # access port in VLAN 10
+  - { name: uplink, type: af_packet, iface: %2, trunk: [10, 20] }     # 802.1Q trunk
 static_macs: [ { mac: "02:00:00:00:00:01", port: c1, vlan: 0 } ]
 arp:         [ { ip: 172.17.0.2, mac: "02:00:00:00:00:01" } ]
 )";
@@ -66,7 +109,7 @@ arp:         [ { ip: 172.17.0.2, mac: "02:00:00:00:00:01" } ]
 // ---- accepted configs ---------------------------------------------------------------------------
 
 TEST(Config, DesignExampleIsAccepted) {
-    Result<Config> r = parse_config(kDesignExample, kSource);
+    Result<Config> r = parse_config(with_dummies(kDesignExample), kSource);
     ASSERT_TRUE(r.ok()) << r.error().message;
     const Config &c = r.value();
     EXPECT_EQ(c.source, kSource);
@@ -169,13 +212,13 @@ ports:
 }
 
 TEST(Config, RangeLimitsAreAccepted) {
-    Result<Config> r = parse_config(R"(
+    Result<Config> r = parse_config(with_dummies(R"(
 eal: { memory_mb: 64, extra: ["--log-level=8", --no-pci], lcores: "(0-1)@0,2" }
-switch: { burst: 32, mac_table_size: 16777216, mac_aging_s: 0, mbufs: 1024, arp_proxy: no, tx_flush_us: 10000 }
+switch: { burst: 32, mac_table_size: 16777216, mac_aging_s: 0, mbufs: 16777216, arp_proxy: no, tx_flush_us: 10000 }
 ports:
   - { name: A_b_123456789012, type: af_packet, iface: lo, vlan: 4094 }
-  - { name: t, type: af_packet, iface: lo, trunk: [1, 4094] }
-)",
+  - { name: t, type: af_packet, iface: %0, trunk: [1, 4094] }
+)"),
                                     kSource);
     ASSERT_TRUE(r.ok()) << r.error().message;
     const Config &c = r.value();
@@ -184,20 +227,20 @@ ports:
     EXPECT_EQ(c.sw.burst, 32u);
     EXPECT_EQ(c.sw.mac_table_size, 16777216u);
     EXPECT_EQ(c.sw.mac_aging_s, 0u);  // never age
-    EXPECT_EQ(c.sw.mbufs, 1024u);
+    EXPECT_EQ(c.sw.mbufs, 16777216u);
     EXPECT_FALSE(c.sw.arp_proxy);
     EXPECT_EQ(c.sw.tx_flush_us, 10000u);
     EXPECT_EQ(c.ports[0].vlan, 4094);
 }
 
 TEST(Config, StaticMacTakesItsAccessPortsVlan) {
-    Result<Config> r = parse_config(R"(
+    Result<Config> r = parse_config(with_dummies(R"(
 ports: [ { name: a10, type: af_packet, iface: lo, vlan: 10 },
-         { name: up, type: af_packet, iface: lo, trunk: [10, 20] } ]
+         { name: up, type: af_packet, iface: %0, trunk: [10, 20] } ]
 static_macs:
   - { mac: "02:AB:00:00:00:01", port: a10 }
   - { mac: 02:ab:00:00:00:01, port: up, vlan: 20 }
-)",
+)"),
                                     kSource);
     ASSERT_TRUE(r.ok()) << r.error().message;
     const std::vector<StaticMac> &m = r.value().static_macs;
@@ -305,7 +348,7 @@ TEST(ConfigError, BadEalWords) {
 TEST(ConfigError, PortNames) {
     EXPECT_EQ(refusal("ports:\n"
                       "  - { name: c1, type: af_packet, iface: lo }\n"
-                      "  - { name: c2, type: af_packet, iface: lo }\n"
+                      "  - { name: c2, type: tap, iface: dsw2 }\n"
                       "  - { name: c1, type: tap, iface: dsw1 }\n"),
               "t.yaml: ports[2].name: duplicate port name 'c1' (also ports[0])");
     for (const char *bad : {"a-b", "''", "a.b", "abcdefghijklmnopq", "' x'"}) {
@@ -407,10 +450,10 @@ TEST(ConfigError, StaticMacs) {
               "t.yaml: static_macs[0].vlan: port 'c1' is not in VLAN 10");
     EXPECT_EQ(refusal(p + "static_macs: [ { mac: '02:00:00:00:00:01', port: c1 },\n"
                           "               { mac: '02:00:00:00:00:01', port: c1, vlan: 0 } ]"),
-              "t.yaml: static_macs[1].mac: duplicate static MAC 02:00:00:00:00:01 in VLAN 0");
+              "t.yaml: static_macs[1].mac: duplicate static MAC 02:00:00:00:00:01 in VLAN 0 (also static_macs[0])");
     EXPECT_EQ(refusal("ports: [ { name: up, type: af_packet, iface: lo, trunk: [10] } ]\n"
                       "static_macs: [ { mac: '02:00:00:00:00:01', port: up } ]"),
-              "t.yaml: static_macs[0].vlan: required for trunk port 'up'");
+              "t.yaml: static_macs[0].vlan: a VLAN is required for trunk port 'up'");
 }
 
 TEST(ConfigError, Arp) {
@@ -428,7 +471,139 @@ TEST(ConfigError, Arp) {
     EXPECT_EQ(refusal("arp: [ { " + mac + " } ]"), "t.yaml: arp[0].ip: missing required key");
     EXPECT_EQ(refusal("arp: [ { ip: 10.0.0.1 } ]"), "t.yaml: arp[0].mac: missing required key");
     EXPECT_EQ(refusal("arp: [ { ip: 10.0.0.1, " + mac + " }, { ip: 10.0.0.1, " + mac + " } ]"),
-              "t.yaml: arp[1].ip: duplicate ARP entry for 10.0.0.1");
+              "t.yaml: arp[1].ip: duplicate ARP entry for 10.0.0.1 (also arp[0])");
+}
+
+// A YAML list of `n` copies of `entry`, whose every "%" is replaced by the entry's index.
+std::string numbered_list(const std::string &key, const std::string &entry, size_t n) {
+    std::string text = key + ":\n";
+    for (size_t i = 0; i < n; ++i) {
+        std::string e = entry;
+        for (size_t at = e.find('%'); at != std::string::npos; at = e.find('%', at))
+            e.replace(at, 1, std::to_string(i));
+        text += "  - " + e + "\n";
+    }
+    return text;
+}
+
+// A MAC "02:00:00:00:xx:yy" and an IP "10.0.x.y" for entry `i`, unique below 65536.
+std::string mac_of(size_t i) {
+    char s[18];
+    std::snprintf(s, sizeof s, "02:00:00:00:%02zx:%02zx", i >> 8 & 0xff, i & 0xff);
+    return s;
+}
+
+// Before, any number of entries was read (the tables refused them only once EAL ran), and each
+// was compared with every earlier one.
+TEST(ConfigError, TableCapacities) {
+    std::string arp = "switch: { mac_table_size: 1024 }\narp:\n";
+    for (size_t i = 0; i < 1025; ++i)
+        arp += "  - { ip: 10.0." + std::to_string(i >> 8) + "." + std::to_string((i & 0xff) + 0) +
+               ", mac: '" + mac_of(i + 1) + "' }\n";
+    EXPECT_EQ(refusal(arp), "t.yaml: arp: 1025 entries, the ARP/ND table holds 1024 (switch.mac_table_size)");
+
+    std::string macs = std::string(kOnePort) + "switch: { mac_table_size: 1024 }\nstatic_macs:\n";
+    for (size_t i = 0; i < 1025; ++i) macs += "  - { mac: '" + mac_of(i + 1) + "', port: c1 }\n";
+    EXPECT_EQ(refusal(macs),
+              "t.yaml: static_macs: 1025 entries, the MAC table holds 1024 (switch.mac_table_size)");
+
+    EXPECT_EQ(refusal(numbered_list("ports", "{ name: p%, type: tap, iface: t% }", kMaxPorts + 1)),
+              "t.yaml: ports: 65 ports, the switch holds at most 64");
+}
+
+TEST(Config, TablesFilledToCapacityAreAccepted) {
+    std::string text = std::string(kOnePort) + "switch: { mac_table_size: 1024 }\nstatic_macs:\n";
+    for (size_t i = 0; i < 1024; ++i) text += "  - { mac: '" + mac_of(i + 1) + "', port: c1 }\n";
+    text += "arp:\n";
+    for (size_t i = 0; i < 1024; ++i)
+        text += "  - { ip: 10.1." + std::to_string(i >> 8) + "." + std::to_string(i & 0xff) + ", mac: '" +
+                mac_of(i + 1) + "' }\n";
+    Result<Config> r = parse_config(text, kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().static_macs.size(), 1024u);
+    EXPECT_EQ(r.value().arp.size(), 1024u);
+    Result<Config> ports = parse_config(numbered_list("ports", "{ name: p%, type: tap, iface: t% }", kMaxPorts), kSource);
+    ASSERT_TRUE(ports.ok()) << ports.error().message;
+    EXPECT_EQ(ports.value().ports.size(), kMaxPorts);
+}
+
+// Before, the second port was refused only after EAL started, with exit code 1 and no key path.
+TEST(ConfigError, TwoPortsOnOneAttachment) {
+    EXPECT_EQ(refusal("ports: [ { name: c1, type: af_packet, iface: lo }, { name: c2, type: af_xdp, iface: lo } ]"),
+              "t.yaml: ports[1].iface: interface lo is port c1 (ports[0]) already");
+    EXPECT_EQ(refusal("ports: [ { name: a, type: vhost, path: /tmp/x.sock },\n"
+                      "         { name: b, type: tap, iface: t0 },\n"
+                      "         { name: c, type: virtio_user, path: /tmp/x.sock } ]"),
+              "t.yaml: ports[2].path: socket /tmp/x.sock is port a (ports[0]) already");
+    EXPECT_EQ(refusal("ports: [ { name: a, type: memif, socket: /tmp/m.sock, id: 1 },\n"
+                      "         { name: b, type: memif, socket: /tmp/m.sock, id: 1 } ]"),
+              "t.yaml: ports[1].socket: memif socket /tmp/m.sock id 1 is port a (ports[0]) already");
+    EXPECT_EQ(refusal("ports: [ { name: a, type: dpdk, devargs: 'net_null0,size=64' },\n"
+                      "         { name: b, type: dpdk, devargs: net_null0 } ]"),
+              "t.yaml: ports[1].devargs: device net_null0 is port a (ports[0]) already");
+    // One socket, two memif ids: two interfaces, as VPP has them.
+    Result<Config> r = parse_config("ports: [ { name: a, type: memif, socket: /tmp/m.sock, id: 1 },\n"
+                                    "         { name: b, type: memif, socket: /tmp/m.sock, id: 2 } ]",
+                                    kSource);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+}
+
+// Before, 4000000000 passed and EAL failed to allocate the pool, exit 1 and no key path.
+TEST(ConfigError, MbufsUpperBound) {
+    EXPECT_EQ(refusal("switch: { mbufs: 4000000000 }"),
+              "t.yaml: switch.mbufs: must be at most 16777216, a pool of about 37888 MB of EAL memory, "
+              "got 4000000000");
+}
+
+// Before, "lo\0zz" was read as "lo": the switch started on an interface nobody wrote.
+TEST(ConfigError, NulInAString) {
+    EXPECT_EQ(refusal("ports: [ { name: c1, type: af_packet, iface: \"lo\\0zz\" } ]"),
+              "t.yaml: ports[0].iface: holds a NUL byte (at offset 2): 'lo\\0zz'");
+    EXPECT_TRUE(starts_with(refusal("ports: [ { name: \"c1\\0\", type: tap, iface: t0 } ]"),
+                            "t.yaml: ports[0].name: holds a NUL byte"));
+    EXPECT_TRUE(starts_with(refusal("ports: [ { name: g, type: dpdk, devargs: \"net_null0\\0,x=1\" } ]"),
+                            "t.yaml: ports[0].devargs: holds a NUL byte"));
+    EXPECT_TRUE(starts_with(refusal("switch: { ctl_socket: \"/tmp/a\\0b\" }"),
+                            "t.yaml: switch.ctl_socket: holds a NUL byte"));
+    EXPECT_TRUE(starts_with(refusal("eal: { extra: [\"--no-pci\\0\"] }"), "t.yaml: eal.extra[0]: holds a NUL byte"));
+    EXPECT_TRUE(starts_with(refusal(std::string(kOnePort) + "static_macs: [ { mac: '02:00:00:00:00:01', port: \"c1\\0\" } ]"),
+                            "t.yaml: static_macs[0].port: holds a NUL byte"));
+}
+
+// The config and the CLI (`mac add`, `arp add`) call the same checks: the reasons are the same words.
+TEST(Validate, TheConfigRefusesInTheWordsTheCliUses) {
+    for (const char *mac : {"00:00:00:00:00:00", "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "02:00:00:00:00"}) {
+        const Result<uint64_t> cli = parse_unicast_mac(mac);
+        ASSERT_FALSE(cli.ok()) << mac;
+        EXPECT_EQ(refusal(std::string(kOnePort) + "static_macs: [ { mac: '" + mac + "', port: c1 } ]"),
+                  "t.yaml: static_macs[0].mac: " + cli.error().message);
+        EXPECT_EQ(refusal(std::string("arp: [ { ip: 10.0.0.1, mac: '") + mac + "' } ]"),
+                  "t.yaml: arp[0].mac: " + cli.error().message);
+    }
+    EXPECT_EQ(parse_unicast_mac("00:00:00:00:00:00").error().message, "the all-zero MAC address is not valid here");
+    for (const char *ip : {"0.0.0.0", "255.255.255.255", "224.0.0.1", "239.255.255.250", "10.0.0"}) {
+        const Result<uint32_t> cli = parse_unicast_ipv4(ip);
+        ASSERT_FALSE(cli.ok()) << ip;
+        EXPECT_EQ(refusal(std::string("arp: [ { ip: ") + ip + ", mac: '02:00:00:00:00:01' } ]"),
+                  "t.yaml: arp[0].ip: " + cli.error().message);
+    }
+    EXPECT_FALSE(parse_unicast_ipv4(std::string("10.0.0.1\0junk", 13)).ok()) << "inet_pton would read 10.0.0.1";
+    EXPECT_EQ(parse_unicast_ipv4("10.0.0.1").value(), 0x0a000001u);
+
+    PortConfig untagged;
+    untagged.name = "c1";
+    PortConfig trunk;
+    trunk.name = "up";
+    trunk.trunk = {10, 20};
+    const Result<uint16_t> not_in = static_mac_vlan(untagged, 10);
+    ASSERT_FALSE(not_in.ok());
+    EXPECT_EQ(not_in.error().message, "port 'c1' is not in VLAN 10");
+    EXPECT_EQ(refusal(std::string(kOnePort) + "static_macs: [ { mac: '02:00:00:00:00:01', port: c1, vlan: 10 } ]"),
+              "t.yaml: static_macs[0].vlan: " + not_in.error().message);
+    EXPECT_EQ(static_mac_vlan(untagged, std::nullopt).value(), 0);
+    EXPECT_EQ(static_mac_vlan(trunk, 20).value(), 20);
+    EXPECT_FALSE(static_mac_vlan(trunk, std::nullopt).ok());
+    EXPECT_FALSE(static_mac_vlan(trunk, 30).ok());
 }
 
 TEST(ConfigError, YamlSyntaxErrorHasLineAndColumn) {
@@ -485,9 +660,43 @@ TEST(ConfigFile, UnreadableFile) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, kExitConfigError);
     EXPECT_EQ(r.error().message, "/nonexistent/dsw.yaml: cannot read: No such file or directory");
-    Result<Config> dir = load_config_file("/tmp");
-    ASSERT_FALSE(dir.ok());
-    EXPECT_EQ(dir.error().message, "/tmp: cannot read: Is a directory");
+}
+
+// Before, /dev/zero was read until memory ran out and a FIFO with no writer blocked for ever.
+TEST(ConfigFile, RefusesWhatIsNotARegularFile) {
+    char dir[] = "/tmp/dsw_config_test_XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    const std::string fifo = std::string(dir) + "/fifo";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    const std::pair<std::string, std::string> cases[] = {
+        {"/dev/zero", "/dev/zero: is a character device, not a regular file"},
+        {fifo, fifo + ": is a FIFO, not a regular file"},
+        {dir, std::string(dir) + ": is a directory, not a regular file"},
+    };
+    for (const auto &[path, message] : cases) {
+        Result<Config> r = load_config_file(path);
+        ASSERT_FALSE(r.ok()) << path;
+        EXPECT_EQ(r.error().code, kExitConfigError);
+        EXPECT_EQ(r.error().message, message);
+    }
+    std::remove(fifo.c_str());
+    rmdir(dir);
+}
+
+// Before, any size was read and parsed: 50 MB took minutes and gigabytes.
+TEST(ConfigFile, RefusesAFileOverOneMiB) {
+    const std::string at_cap = write_temp(std::string(kMaxConfigBytes - 1, '#') + "\n");
+    Result<Config> ok = load_config_file(at_cap);
+    EXPECT_TRUE(ok.ok()) << "exactly 1 MiB of comment: " << ok.error().message;
+    std::remove(at_cap.c_str());
+
+    const std::string over = write_temp(std::string(kMaxConfigBytes, '#') + "\n");
+    Result<Config> r = load_config_file(over);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, kExitConfigError);
+    EXPECT_EQ(r.error().message,
+              over + ": 1048577 bytes: larger than 1048576 bytes (1 MiB), the most a config may hold");
+    std::remove(over.c_str());
 }
 
 // ---- port add words -----------------------------------------------------------------------------
@@ -552,6 +761,9 @@ TEST(PortFromWords, Bad) {
     EXPECT_EQ(words_refusal("c3", "vhost", {}), "port c3: path: required for a vhost port");
     EXPECT_TRUE(starts_with(words_refusal("bad-name", "tap", {"iface=t0"}),
                             "port bad-name: name: invalid port name"));
+    // A word of `port add` is text from the control socket, where a NUL can travel.
+    EXPECT_EQ(words_refusal("c3", "af_packet", {std::string("iface=lo\0zz", 11)}),
+              "port c3: iface: holds a NUL byte (at offset 2): 'lo\\0zz'");
 }
 
 // ---- port type names ----------------------------------------------------------------------------

@@ -11,6 +11,16 @@
 
 namespace dsw {
 
+// The largest config file read: a config is a few KB; anything near this is a mistake (a log, a
+// device) that would only cost memory and time to parse.
+inline constexpr long kMaxConfigBytes = 1L << 20;
+
+// The most mbufs switch.mbufs may ask for, and what one takes of EAL memory (its 2 KB buffer and
+// headroom, the mbuf header and the mempool's object header).
+inline constexpr unsigned kMaxMbufs = 1u << 24;
+inline constexpr uint64_t kMbufBytes = 2368;
+inline uint64_t mbuf_pool_mb(uint64_t mbufs) { return (mbufs * kMbufBytes) >> 20; }
+
 struct EalConfig {
     std::string lcores = "0-1";       // EAL -l / --lcores
     bool no_huge = true;

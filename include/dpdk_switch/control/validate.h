@@ -1,0 +1,32 @@
+// The value checks that the config file and the CLI share: a static MAC entry, an ARP binding, a
+// string handed to C. One function per rule, so that `mac add` and `arp add` refuse what
+// static_macs: and arp: refuse, in the same words. Each error holds the reason alone (code
+// kExitConfigError); the caller puts the key path ("static_macs[0].mac") or nothing in front.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "dpdk_switch/control/config.h"
+#include "dpdk_switch/result.h"
+
+namespace dsw {
+
+// "xx:xx:xx:xx:xx:xx" (hex digits of either case) naming a unicast, non-zero MAC: the MAC in the
+// tables' form (mac_key.h). A group or all-zero address never is a frame's source.
+Result<uint64_t> parse_unicast_mac(const std::string &text);
+
+// Dotted-quad IPv4 naming one host: not 0.0.0.0, 255.255.255.255 or a multicast group. Host byte
+// order, as ipv4_from_string.
+Result<uint32_t> parse_unicast_ipv4(const std::string &text);
+
+// The VLAN a static MAC behind port `p` belongs in: `vlan` when given (the port must be in it),
+// else the port's access VLAN; a trunk port has no single one, so there it must be given.
+Result<uint16_t> static_mac_vlan(const PortConfig &p, std::optional<uint16_t> vlan);
+
+// Text with no NUL: whatever it is handed to (if_nametoindex, open, inet_pton) would read it cut
+// at the NUL, and the switch would use a name nobody wrote.
+Status check_no_nul(const std::string &text);
+
+}  // namespace dsw
