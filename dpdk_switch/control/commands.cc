@@ -15,6 +15,7 @@
 
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/limits.h"
 
 namespace dsw {
@@ -245,19 +246,25 @@ Reply show_mac_table(Switch &sw, const Args &a) {
     return r;
 }
 
+// The checks of a config's static_macs: entry (validate.h), in the same words.
 Reply mac_add(Switch &sw, const Args &a) {
-    auto mac = mac_from_string(a[2]);
-    if (!mac || mac_is_multicast(*mac)) return Reply::error("bad unicast MAC address '" + a[2] + "'");
+    auto mac = parse_unicast_mac(a[2]);
+    if (!mac) return Reply::error(mac.error().message);
     const SwitchPort *sp = sw.port(a[3]);
     if (sp == nullptr) return Reply::error("no port named '" + a[3] + "'");
     std::string err;
-    auto vlan = vlan_arg(a, 4, err);
-    if (!vlan) return Reply::error(err);
+    std::optional<uint16_t> given;
+    if (a.size() > 4) {
+        given = vlan_arg(a, 4, err);
+        if (!given) return Reply::error(err);
+    }
+    auto vlan = static_mac_vlan(sp->eth->config(), given);
+    if (!vlan) return Reply::error(vlan.error().message);
     if (auto st = sw.macs().add_static(make_mac_key(*mac, *vlan), static_cast<uint16_t>(sp->index)); !st)
         return Reply::error(st.error().message);
     Reply r;
     r.json = {{"ok", true}};
-    r.text = "static MAC " + mac_to_string(*mac) + " -> " + a[3];
+    r.text = "static MAC " + mac_to_string(*mac) + " -> " + a[3] + " (VLAN " + std::to_string(*vlan) + ")";
     return r;
 }
 
@@ -436,10 +443,11 @@ Reply show_nd_table(Switch &sw, const Args &) { return show_bindings(sw, true); 
 
 Reply arp_add(Switch &sw, const Args &a) {
     if (sw.arp() == nullptr) return Reply::error("the ARP proxy is off (switch.arp_proxy: false)");
-    auto ip = ipv4_from_string(a[2]);
-    if (!ip) return Reply::error("bad IPv4 address '" + a[2] + "'");
-    auto mac = mac_from_string(a[3]);
-    if (!mac || mac_is_multicast(*mac)) return Reply::error("bad unicast MAC address '" + a[3] + "'");
+    // The checks of a config's arp: entry (validate.h), in the same words.
+    auto ip = parse_unicast_ipv4(a[2]);
+    if (!ip) return Reply::error(ip.error().message);
+    auto mac = parse_unicast_mac(a[3]);
+    if (!mac) return Reply::error(mac.error().message);
     std::string err;
     auto vlan = vlan_arg(a, 4, err);
     if (!vlan) return Reply::error(err);
@@ -589,6 +597,8 @@ const std::vector<std::string> &command_synopsis() {
 }
 
 Reply run_command(Switch &sw, const std::string &line) {
+    // A word with a NUL would reach C calls (paths, names) cut short at it: refuse the line.
+    if (auto st = check_no_nul(line); !st) return Reply::error("the command " + st.error().message);
     const Args a = tokenize(line);
     if (a.empty()) return Reply::error("empty command (try 'help')");
     for (const Command &c : commands()) {
