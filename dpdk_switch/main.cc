@@ -85,6 +85,8 @@ int run(int argc, char **argv) {
     }
 
     std::vector<std::string> eal_args = opts->eal_args.empty() ? dsw::eal_args_from_config(cfg.eal) : opts->eal_args;
+    // What EAL would refuse only once it runs, or what would fail after it, named by its key now.
+    if (auto st = dsw::validate_before_eal(cfg, eal_args, opts->eal_args.empty()); !st) return report(st.error());
     eal_args.insert(eal_args.begin(), argv[0]);
     auto eal = dsw::Eal::init(eal_args);
     if (!eal) return report(eal.error());
@@ -102,6 +104,9 @@ int run(int argc, char **argv) {
         auto sw = dsw::Switch::create(cfg);
         if (!sw) return report(sw.error());
         if (auto st = sw.value()->start(); !st) return report(st.error());
+        // A config that is empty, or all comments, is valid: say what it gives, or the user would
+        // wonder why nothing is switched.
+        if (cfg.ports.empty()) DSW_LOG(NOTICE, main, "%s: no ports configured; add them with `port add`", cfg.source.c_str());
         // The socket appears only once every port runs: its existence means "ready".
         auto ctl = dsw::CtlServer::listen(sock);
         if (!ctl) return report(ctl.error());

@@ -7,6 +7,8 @@
 #include <rte_lcore.h>
 
 #include <net/if.h>
+#include <rte_devargs.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -52,6 +54,56 @@ std::string attachment(const PortConfig &pc) {
     }
     return "";
 }
+
+// A config error found once EAL runs reads as one found before: "<file>: <key path>: <reason>",
+// exit code 2.
+Error config_error_at(const Config &cfg, const std::string &key, const std::string &reason) {
+    return fail(cfg.source + ": " + key + ": " + reason, kExitConfigError);
+}
+
+// An error of the config's port i: open_port says "port <name>: [<key>: ]<reason>"; the key path
+// ports[i] (and the key, when the reason names one) replaces the name.
+Error config_port_error(const Config &cfg, size_t i, const Error &e) {
+    const std::string own = "port " + cfg.ports[i].name + ": ";
+    std::string reason = e.message.rfind(own, 0) == 0 ? e.message.substr(own.size()) : e.message;
+    std::string key = "ports[" + std::to_string(i) + "]";
+    for (const char *k : {"devargs", "iface", "path", "socket", "lcore", "type"}) {
+        const std::string named = std::string(k) + ": ";
+        if (reason.rfind(named, 0) == 0) {
+            key += "." + std::string(k);
+            reason.erase(0, named.size());
+            break;
+        }
+    }
+    return config_error_at(cfg, key, reason);
+}
+
+// The pool EAL could not give: how large it was, and how much memory EAL has, so that the user
+// knows which of the two to change.
+Error pool_error(const Config &cfg, unsigned mbufs) {
+    const std::string why = rte_strerror(rte_errno);
+    rte_malloc_socket_stats st{};
+    std::string heap;
+    if (rte_malloc_get_socket_stats(static_cast<int>(rte_socket_id()), &st) == 0)
+        heap = std::to_string(st.heap_freesz_bytes >> 20) + " MB free of " +
+               std::to_string(st.heap_totalsz_bytes >> 20) + " MB";
+    const std::string sized = cfg.sw.mbufs != 0 ? "" : ", sized from the ports";
+    return config_error_at(cfg, "switch.mbufs",
+                           "cannot allocate a pool of " + std::to_string(mbufs) + " mbufs (about " +
+                               std::to_string(mbuf_pool_mb(mbufs)) + " MB" + sized + ") in EAL's memory (" +
+                               heap + "; eal.memory_mb or -m gives EAL more): " + why);
+}
+
+// A devargs naming no driver fails deep in the probe with "Bad address": say what it is.
+Status check_driver(const PortConfig &pc) {
+    if (pc.type != PortType::dpdk) return Ok{};
+    rte_devargs da{};
+    const int rc = rte_devargs_parse(&da, pc.devargs.c_str());
+    rte_devargs_reset(&da);
+    if (rc == 0) return Ok{};
+    return fail("port " + pc.name + ": devargs: no DPDK driver for device '" +
+                pc.devargs.substr(0, pc.devargs.find(',')) + "'");
+}
 }  // namespace
 
 void RcuFree::operator()(rte_rcu_qsbr *q) const { rte_free(q); }
@@ -85,17 +137,17 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
     if (!sw->rcu_ || rte_rcu_qsbr_init(sw->rcu_.get(), RTE_MAX_LCORE) != 0) return fail("cannot set up RCU");
 
     auto pool = make_pktmbuf_pool("dsw_mbufs", pool_size(cfg), static_cast<int>(rte_socket_id()));
-    if (!pool) return pool.error();
+    if (!pool) return pool_error(cfg, pool_size(cfg));
     sw->pool_ = std::move(pool.value());
 
     auto macs = MacTable::create("dsw_macs", cfg.sw.mac_table_size, static_cast<int>(rte_socket_id()),
                                  sw->rcu_.get());
-    if (!macs) return macs.error();
+    if (!macs) return config_error_at(cfg, "switch.mac_table_size", macs.error().message);
     sw->macs_ = std::move(macs.value());
 
     if (cfg.sw.arp_proxy) {
         auto arp = ArpTable::create("dsw_arp", cfg.sw.mac_table_size, static_cast<int>(rte_socket_id()), sw->rcu_.get());
-        if (!arp) return arp.error();
+        if (!arp) return config_error_at(cfg, "switch.mac_table_size", arp.error().message);
         sw->arp_ = std::move(arp.value());
     }
 
@@ -136,6 +188,7 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
             break;
         }
     if (index == kMaxPorts) return fail("port " + pc.name + ": the switch has " + std::to_string(kMaxPorts) + " ports already");
+    if (auto st = check_driver(pc); !st) return st.error();
     auto need = EthPort::mbuf_needs(pc);   // also the type's own refusals (af_xdp without hugepages)
     if (!need) return need.error();
     const unsigned mbufs = need->shared + kRingSize;
@@ -286,24 +339,29 @@ void Switch::publish_view() {
 }
 
 Status Switch::start() {
-    for (const auto &pc : cfg_.ports)
-        if (auto index = open_port(pc, false); !index) return index.error();
-    for (const auto &sm : cfg_.static_macs) {
+    for (size_t i = 0; i < cfg_.ports.size(); ++i)
+        if (auto index = open_port(cfg_.ports[i], false); !index) return config_port_error(cfg_, i, index.error());
+    for (size_t i = 0; i < cfg_.static_macs.size(); ++i) {
+        const StaticMac &sm = cfg_.static_macs[i];
+        const std::string key = "static_macs[" + std::to_string(i) + "]";
         const SwitchPort *sp = port(sm.port);
         auto mac = mac_from_string(sm.mac);
-        if (sp == nullptr || !mac) return fail("static_macs: bad entry " + sm.mac + " " + sm.port, kExitConfigError);
-        if (auto st = macs_->add_static(make_mac_key(*mac, sm.vlan), static_cast<uint16_t>(sp->index)); !st) return st;
+        if (sp == nullptr || !mac) return config_error_at(cfg_, key, "bad entry " + sm.mac + " " + sm.port);
+        if (auto st = macs_->add_static(make_mac_key(*mac, sm.vlan), static_cast<uint16_t>(sp->index)); !st)
+            return config_error_at(cfg_, key, st.error().message);
     }
-    for (const auto &sa : cfg_.arp) {
+    for (size_t i = 0; i < cfg_.arp.size(); ++i) {
+        const StaticArp &sa = cfg_.arp[i];
+        const std::string key = "arp[" + std::to_string(i) + "]";
         if (!arp_) break;   // arp_proxy: false: the bindings have nobody to serve
         auto ip = ipv4_from_string(sa.ip);
         auto mac = mac_from_string(sa.mac);
-        if (!ip || !mac) return fail("arp: bad entry " + sa.ip + " " + sa.mac, kExitConfigError);
+        if (!ip || !mac) return config_error_at(cfg_, key, "bad entry " + sa.ip + " " + sa.mac);
         // The binding lives in the VLAN where a static MAC puts its owner, else the default one.
         uint16_t vlan = 0;
         for (const auto &sm : cfg_.static_macs)
             if (mac_from_string(sm.mac) == mac) vlan = sm.vlan;
-        if (auto st = arp_->add_static(vlan, *ip, *mac); !st) return st;
+        if (auto st = arp_->add_static(vlan, *ip, *mac); !st) return config_error_at(cfg_, key, st.error().message);
     }
     publish_view();
     shared_.stop.store(false);

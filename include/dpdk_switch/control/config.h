@@ -97,6 +97,12 @@ Result<Config> load_config_file(const std::string &path);
 Result<PortConfig> port_from_words(const std::string &name, const std::string &type,
                                    const std::vector<std::string> &key_values);
 
+// Checks, before EAL init, what would otherwise fail in or after it with no key path: an af_xdp
+// port under --no-huge, a switch.mbufs pool larger than EAL's memory (-m), a file prefix held by
+// a running DPDK process. `eal_from_config`: the EAL arguments are the config's eal: section
+// (messages name its keys), not the command line's (messages name the options).
+Status validate_before_eal(const Config &cfg, const std::vector<std::string> &eal_args, bool eal_from_config);
+
 // Checks, after EAL init, that each port's lcore is an enabled worker lcore (not the main lcore).
 Status validate_lcores(const Config &cfg);
 
