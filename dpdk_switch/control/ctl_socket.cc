@@ -28,37 +28,102 @@ std::string encode_reply(const Reply &r) {
 namespace {
 bool set_nonblocking(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0; }
 
-// True if something accepts connections at `path` (another switch running).
-bool socket_alive(const sockaddr_un &addr) {
-    const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    const bool alive = fd >= 0 && connect(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr) == 0;
-    if (fd >= 0) close(fd);
-    return alive;
-}
-}  // namespace
-
-Result<CtlServer> CtlServer::listen(const std::string &path) {
+sockaddr_un unix_address(const std::string &path) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) return fail("control socket path too long: " + path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    std::memcpy(addr.sun_path, path.c_str(), std::min(path.size() + 1, sizeof addr.sun_path));
+    return addr;
+}
+
+// Who is behind a socket file. A non-blocking connect is refused when nobody listens (the file
+// a killed switch left); it succeeds, or meets a full backlog (EAGAIN), or a socket of another
+// type (EPROTOTYPE), when someone does.
+enum class Listener { nobody, someone, unknown };
+Listener probe_listener(const sockaddr_un &addr, int &err) {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        err = errno;
+        return Listener::unknown;
+    }
+    const int rc = connect(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr);
+    err = rc == 0 ? 0 : errno;
+    close(fd);
+    if (rc == 0 || err == EAGAIN || err == EPROTOTYPE) return Listener::someone;
+    return err == ECONNREFUSED ? Listener::nobody : Listener::unknown;
+}
+
+const char *file_kind(mode_t mode) {
+    if (S_ISREG(mode)) return "a regular file";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    if (S_ISFIFO(mode)) return "a fifo";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    return "not a socket";
+}
+
+Status config_fail(const std::string &message) { return fail(message, kExitConfigError); }
+}  // namespace
+
+Status check_ctl_socket_path(const std::string &path) {
+    constexpr size_t kMax = sizeof(sockaddr_un::sun_path) - 1;   // room for the terminating NUL
+    if (path.empty()) return config_fail("empty path");
+    if (path.size() > kMax)
+        return config_fail(path + " is longer than " + std::to_string(kMax) + " bytes, the limit of a unix socket path");
+    struct stat st {};
+    if (lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return Ok{};   // bound fresh (its directory is created if missing)
+        if (errno == ENOTDIR) return config_fail(path + ": a parent of it is not a directory");
+        return config_fail(path + ": " + std::strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode)) return config_fail(path + " is a directory");
+    // A user's file at the path is never ours to replace, whatever its name suggests.
+    if (!S_ISSOCK(st.st_mode)) return config_fail(path + " is " + file_kind(st.st_mode) + ", not a socket: refusing to replace it");
+    int err = 0;
+    switch (probe_listener(unix_address(path), err)) {
+    case Listener::nobody:
+        return Ok{};   // stale: replaced when the switch binds
+    case Listener::someone:
+        return config_fail("control socket " + path + " is in use by another switch");
+    case Listener::unknown:
+        break;
+    }
+    return config_fail("cannot tell whether something listens on " + path + ": " + std::strerror(err));
+}
+
+Result<CtlServer> CtlServer::listen(const std::string &path) {
+    if (path.size() >= sizeof(sockaddr_un::sun_path)) return fail("control socket path too long: " + path);
+    const sockaddr_un addr = unix_address(path);
 
     std::error_code ec;
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
     if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
-    if (socket_alive(addr)) return fail("control socket " + path + " is in use by another switch");
-    unlink(path.c_str());   // a stale socket left by a killed switch
 
     CtlServer s;
-    s.path_ = path;
     s.listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s.listen_fd_ < 0) return fail(std::string("socket: ") + std::strerror(errno));
     // Created with 0600 from the start (umask), so there is no window where others can connect.
-    const mode_t old = umask(0177);
-    const int rc = bind(s.listen_fd_, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
-    umask(old);
+    // bind never replaces a file: only what check_ctl_socket_path calls stale is removed, and
+    // checked again here, since the path may have changed while the ports started.
+    const auto bind_0600 = [&] {
+        const mode_t old = umask(0177);
+        const int rc = bind(s.listen_fd_, reinterpret_cast<const sockaddr *>(&addr), sizeof addr);
+        umask(old);
+        return rc;
+    };
+    int rc = bind_0600();
+    if (rc != 0 && errno == EADDRINUSE) {
+        if (auto st = check_ctl_socket_path(path); !st) return st.error();
+        if (unlink(path.c_str()) == 0) DSW_LOG(INFO, ctl, "removed stale control socket %s (nobody listens on it)", path.c_str());
+        rc = bind_0600();
+    }
     if (rc != 0) return fail("cannot bind control socket " + path + ": " + std::strerror(errno));
+    s.path_ = path;   // from here on the destructor removes the file
+    struct stat st {};
+    if (lstat(path.c_str(), &st) == 0) {
+        s.dev_ = st.st_dev;
+        s.ino_ = st.st_ino;
+    }
     if (::listen(s.listen_fd_, 16) != 0 || !set_nonblocking(s.listen_fd_))
         return fail("cannot listen on " + path + ": " + std::strerror(errno));
     DSW_LOG(INFO, ctl, "control socket %s", path.c_str());
@@ -66,17 +131,20 @@ Result<CtlServer> CtlServer::listen(const std::string &path) {
 }
 
 CtlServer::CtlServer(CtlServer &&o) noexcept
-    : path_(std::move(o.path_)), listen_fd_(o.listen_fd_), clients_(std::move(o.clients_)) {
+    : path_(std::move(o.path_)), listen_fd_(o.listen_fd_), dev_(o.dev_), ino_(o.ino_),
+      clients_(std::move(o.clients_)) {
     o.listen_fd_ = -1;
     o.clients_.clear();
 }
 
 CtlServer::~CtlServer() {
     for (auto &c : clients_) close(c.fd);
-    if (listen_fd_ >= 0) {
-        close(listen_fd_);
+    if (listen_fd_ < 0) return;
+    close(listen_fd_);
+    // Only the socket we bound: whatever took the path since (removed and reused) is not ours.
+    struct stat st {};
+    if (!path_.empty() && lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == dev_ && st.st_ino == ino_)
         unlink(path_.c_str());
-    }
 }
 
 void CtlServer::add_pollfds(std::vector<pollfd> &fds) const {

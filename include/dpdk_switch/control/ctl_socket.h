@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <poll.h>
+#include <sys/types.h>
 
 #include "dpdk_switch/control/commands.h"
 #include "dpdk_switch/result.h"
@@ -24,6 +25,12 @@ inline constexpr unsigned kCtlCommandsPerTurn = 8;
 
 std::string default_ctl_socket(const std::string &file_prefix);
 std::string encode_reply(const Reply &r);
+
+// Whether `path` may become the control socket, checked before EAL starts: nothing there yet,
+// or a unix socket nobody listens on (left by a killed switch). Anything else (a regular file,
+// a directory, a symlink, a fifo, a live switch's socket) is an error with exit code 2 whose
+// message says what is there; the caller prefixes the option or key it came from.
+Status check_ctl_socket_path(const std::string &path);
 
 class CtlServer {
 public:
@@ -55,6 +62,8 @@ private:
 
     std::string path_;
     int listen_fd_ = -1;
+    dev_t dev_ = 0;   // the socket file we bound: removed at exit only if it still is that one
+    ino_t ino_ = 0;
     std::vector<Client> clients_;
 };
 
