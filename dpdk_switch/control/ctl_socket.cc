@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -62,6 +64,37 @@ const char *file_kind(mode_t mode) {
 }
 
 Status config_fail(const std::string &message) { return fail(message, kExitConfigError); }
+
+// A refused client is told why before it is closed: nothing was written to it before, so the
+// line fits in its socket buffer.
+void refuse(int fd, const std::string &reason) {
+    const std::string line = encode_reply(Reply::error(reason));
+    [[maybe_unused]] ssize_t w = send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+    close(fd);
+}
+
+std::string seconds_text(CtlServer::Clock::duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", std::chrono::duration<double>(d).count());
+    return buf;
+}
+
+CtlServer::Clock::duration idle_timeout_from_env() {
+    const char *v = std::getenv("DSW_CTL_IDLE_TIMEOUT_S");
+    if (v == nullptr) return kCtlIdleTimeout;
+    char *end = nullptr;
+    const double s = std::strtod(v, &end);
+    if (end == v || *end != '\0' || !(s > 0 && s <= 86400)) {
+        DSW_LOG(WARNING, ctl, "ignoring DSW_CTL_IDLE_TIMEOUT_S=%s (seconds, 0 < s <= 86400)", v);
+        return kCtlIdleTimeout;
+    }
+    return std::chrono::duration_cast<CtlServer::Clock::duration>(std::chrono::duration<double>(s));
+}
+
+// A client that waits for nothing from us: no command read and not run, no answer untaken.
+bool idle(const std::string &in, const std::string &out, bool closing) {
+    return !closing && out.empty() && in.find('\n') == std::string::npos;
+}
 }  // namespace
 
 Status check_ctl_socket_path(const std::string &path) {
@@ -126,12 +159,13 @@ Result<CtlServer> CtlServer::listen(const std::string &path) {
     }
     if (::listen(s.listen_fd_, 16) != 0 || !set_nonblocking(s.listen_fd_))
         return fail("cannot listen on " + path + ": " + std::strerror(errno));
+    s.idle_timeout_ = idle_timeout_from_env();
     DSW_LOG(INFO, ctl, "control socket %s", path.c_str());
     return s;
 }
 
 CtlServer::CtlServer(CtlServer &&o) noexcept
-    : path_(std::move(o.path_)), listen_fd_(o.listen_fd_), dev_(o.dev_), ino_(o.ino_),
+    : path_(std::move(o.path_)), listen_fd_(o.listen_fd_), dev_(o.dev_), ino_(o.ino_), idle_timeout_(o.idle_timeout_),
       clients_(std::move(o.clients_)) {
     o.listen_fd_ = -1;
     o.clients_.clear();
@@ -168,15 +202,34 @@ void CtlServer::accept_clients() {
             close(fd);
             continue;
         }
-        if (clients_.size() >= kMaxCtlClients) {
-            Reply busy = Reply::error("too many control clients");
-            const std::string line = encode_reply(busy);
-            [[maybe_unused]] ssize_t w = write(fd, line.data(), line.size());
-            close(fd);
+        if (clients_.size() >= kMaxCtlClients && !make_room()) {
+            refuse(fd, "too many control clients, each waiting for an answer");
             continue;
         }
-        clients_.push_back({fd, {}, {}, false});
+        clients_.push_back({fd, {}, {}, false, Clock::now()});
     }
+}
+
+// The table is full: the client idle the longest leaves, told why, so that a new client is
+// never refused because of idle ones. One that waits for an answer is never chosen.
+bool CtlServer::make_room() {
+    auto victim = clients_.end();
+    for (auto it = clients_.begin(); it != clients_.end(); ++it)
+        if (idle(it->in, it->out, it->closing) && (victim == clients_.end() || it->last_active < victim->last_active))
+            victim = it;
+    if (victim == clients_.end()) return false;
+    DSW_LOG(INFO, ctl, "closing the control client idle the longest, to make room for a new one");
+    close_with(*victim, "closed to make room for a new client: too many control clients, and this one was idle the longest");
+    close(victim->fd);   // now, even if its socket did not take the reason
+    clients_.erase(victim);
+    return true;
+}
+
+void CtlServer::close_with(Client &c, const std::string &reason) {
+    c.out += encode_reply(Reply::error(reason));
+    c.in.clear();
+    c.closing = true;
+    write_client(c);
 }
 
 void CtlServer::read_client(Client &c) {
@@ -223,6 +276,7 @@ void CtlServer::run_lines(Client &c, const Handler &handler) {
             continue;
         }
         Reply r = handler(line);
+        c.last_active = Clock::now();   // not idle while its command ran, however long
         c.out += encode_reply(r);
         if (r.quit) {
             c.closing = true;
@@ -248,6 +302,7 @@ void CtlServer::write_client(Client &c) {
             return;
         }
         c.out.erase(0, static_cast<size_t>(n));
+        c.last_active = Clock::now();   // a client that reads a long answer is not idle
     }
 }
 
@@ -265,6 +320,17 @@ void CtlServer::service(const std::vector<pollfd> &fds, const Handler &handler) 
     for (Client &c : clients_) {   // also those with commands left from an earlier turn
         run_lines(c, handler);
         write_client(c);
+    }
+    // Forgotten connections would hold the client slots for ever; close them, saying why.
+    const Clock::time_point now = Clock::now();
+    for (Client &c : clients_) {
+        if (now - c.last_active < idle_timeout_) continue;
+        if (c.closing) {
+            c.out.clear();   // not even its last answer was taken in that time
+            continue;
+        }
+        DSW_LOG(INFO, ctl, "closing a control client idle for %s s", seconds_text(idle_timeout_).c_str());
+        close_with(c, "closed after " + seconds_text(idle_timeout_) + " s without a command");
     }
     std::erase_if(clients_, [](const Client &c) {
         if (c.closing && c.out.empty()) {

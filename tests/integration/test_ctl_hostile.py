@@ -1,7 +1,8 @@
 """The control socket against a careless or hostile user: what sits at its path is never
-replaced unless it is a stale socket.
+replaced unless it is a stale socket, and idle clients cannot lock the others out.
 
-    dpdk_switch (no ports) ── control socket ── dpdk_switch_ctl
+    dpdk_switch (no ports) ── control socket ──┬── raw clients (CtlConn)
+                                               └── dpdk_switch_ctl
 """
 
 import os
@@ -11,13 +12,13 @@ import socket
 import stat
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import (DPDK_RUNTIME_DIR, NAME_PREFIX, PID, START_TIMEOUT_S, STOP_TIMEOUT_S,
                       switch_config, write_config)
-
 
 @pytest.fixture
 def short_dir():
@@ -170,3 +171,44 @@ def test_a_file_put_in_place_of_the_socket_survives_the_exit(switch):
         assert sw.sock.read_text() == PRECIOUS, "the switch removed a file that is not its socket"
     finally:
         sw.sock.unlink(missing_ok=True)
+
+
+# --- 2. idle clients --------------------------------------------------------------------------------
+
+def test_idle_clients_do_not_lock_out_a_new_one(switch, ctl_conn):
+    """16 clients (the limit) that each asked once and stay idle: dpdk_switch_ctl still gets
+    its answer; the client idle the longest makes room and is told why, the others stay."""
+    sw = switch()
+    idle = [ctl_conn(sw) for _ in range(16)]
+    for c in idle:   # each answered: accepted and in the table, idle in this order
+        assert c.call("show switch stats")["ok"] is True
+    for n in range(3):
+        proc = sw.ctl_raw("show", "switch", "stats")
+        print(f"new client {n + 1} with 16 idle ones: exit {proc.returncode} {proc.stderr.strip()}")
+        assert proc.returncode == 0, proc.stderr
+    assert idle[0].closed_by_peer(timeout=5), "the client idle the longest is still connected"
+    notice = idle[0].read_line()
+    print(f"the client idle the longest was told: {notice}")
+    assert notice["ok"] is False and "idle the longest" in notice["json"]["error"], notice
+    assert idle[-1].call("show switch stats")["ok"] is True
+
+
+def test_an_idle_client_is_closed_after_the_timeout(switch, ctl_conn, monkeypatch):
+    """With the idle timeout at 1 s: a client that stops asking is closed and told why; one that
+    keeps asking (every 0.2 s for 3 s) stays; dpdk_switch_ctl's monitor, which sleeps longer
+    than that between its commands, reconnects by itself."""
+    monkeypatch.setenv("DSW_CTL_IDLE_TIMEOUT_S", "1")
+    sw = switch()
+    quiet, busy = ctl_conn(sw), ctl_conn(sw)
+    assert quiet.call("show switch stats")["ok"] is True
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 3:
+        assert busy.call("show switch stats")["ok"] is True
+        time.sleep(0.2)
+    assert quiet.closed_by_peer(timeout=10), "an idle client is still connected"
+    notice = quiet.read_line()
+    print(f"the idle client was told: {notice}")
+    assert notice["ok"] is False and "without a command" in notice["json"]["error"], notice
+    proc = sw.ctl_raw("monitor", "2", "count", "2", json=False, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("RX-pps") == 2, proc.stdout
