@@ -199,7 +199,7 @@ void CtlServer::accept_clients() {
         socklen_t len = sizeof cred;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || (cred.uid != 0 && cred.uid != geteuid())) {
             DSW_LOG(WARNING, ctl, "refused control client uid %u", cred.uid);
-            close(fd);
+            refuse(fd, "permission denied: only root (uid 0) may drive the switch");
             continue;
         }
         if (clients_.size() >= kMaxCtlClients && !make_room()) {

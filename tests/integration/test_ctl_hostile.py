@@ -1,8 +1,9 @@
 """The control socket against a careless or hostile user: what sits at its path is never
-replaced unless it is a stale socket, and idle clients cannot lock the others out.
+replaced unless it is a stale socket, idle clients cannot lock the others out, and a refused
+client is told why.
 
     dpdk_switch (no ports) ── control socket ──┬── raw clients (CtlConn)
-                                               └── dpdk_switch_ctl
+                                               └── dpdk_switch_ctl (as root, or as nobody)
 """
 
 import os
@@ -20,10 +21,13 @@ import pytest
 from conftest import (DPDK_RUNTIME_DIR, NAME_PREFIX, PID, START_TIMEOUT_S, STOP_TIMEOUT_S,
                       switch_config, write_config)
 
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
 @pytest.fixture
 def short_dir():
     """A directory with a short path (a unix socket path has at most 107 bytes; tmp_path's are
-    long); removed at teardown."""
+    long), world-traversable for the test run as nobody; removed at teardown."""
     d = Path(tempfile.mkdtemp(prefix=f"{NAME_PREFIX}{PID}"))
     d.chmod(0o755)
     yield d
@@ -212,3 +216,25 @@ def test_an_idle_client_is_closed_after_the_timeout(switch, ctl_conn, monkeypatc
     proc = sw.ctl_raw("monitor", "2", "count", "2", json=False, timeout=30)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("RX-pps") == 2, proc.stdout
+
+
+# --- 3. a client that is not root ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_non_root_client_is_told_why(binaries, switch, short_dir, as_json):
+    """dpdk_switch_ctl run as nobody, past the file mode (the socket made 0666): exit 1 with the
+    switch's reason, not "send: Broken pipe"."""
+    sw = switch(ctl_socket=str(short_dir / "ctl.sock"))
+    sw.sock.chmod(0o666)
+    args = [*NOBODY, binaries.ctl, "--socket", sw.sock] + (["--json"] if as_json else [])
+    proc = subprocess.run([str(a) for a in args + ["show", "switch", "stats"]],
+                          capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    print(f"as nobody: exit {proc.returncode} stdout {proc.stdout.strip()!r} stderr {proc.stderr.strip()!r}")
+    assert proc.returncode == 1
+    reason = "permission denied: only root (uid 0) may drive the switch"
+    if as_json:
+        assert f'{{"error":"{reason}"}}' in proc.stdout, proc.stdout
+    else:
+        assert f"error: {reason}" in proc.stderr, proc.stderr
+    assert "Broken pipe" not in proc.stderr
+    assert sw.ctl("show", "switch", "stats")["mac_entries"] == 0

@@ -3,7 +3,7 @@
 // {"ok":bool,"text":"...","json":{...}}. Non-blocking and bounded (line length, clients,
 // unsent output), serviced from the main lcore's poll loop, so a slow or hostile client can
 // neither block the control plane nor grow its memory without bound. The server writes a line
-// unasked only just before it closes a connection, to say why (idle, room needed).
+// unasked only just before it closes a connection, to say why (not root, idle, room needed).
 #pragma once
 
 #include <chrono>
