@@ -88,16 +88,25 @@ int run(int argc, char **argv) {
     // What EAL would refuse only once it runs, or what would fail after it, named by its key now.
     if (auto st = dsw::validate_before_eal(cfg, eal_args, opts->eal_args.empty()); !st) return report(st.error());
     eal_args.insert(eal_args.begin(), argv[0]);
+    // The control socket's path is checked before EAL: what is there and is not a stale socket
+    // (a user's file, a directory, a running switch's socket) is an error, never replaced.
+    std::string sock = opts->ctl_socket, sock_origin = "--ctl-socket";
+    if (sock.empty()) {
+        sock = cfg.sw.ctl_socket;
+        sock_origin = cfg.source + ": switch.ctl_socket";
+    }
+    if (sock.empty()) {
+        sock = dsw::default_ctl_socket(dsw::eal_option_value(eal_args, "--file-prefix"));
+        sock_origin = "control socket";
+    }
+    if (auto st = dsw::check_ctl_socket_path(sock); !st)
+        return report(dsw::fail(sock_origin + ": " + st.error().message, st.error().code));
     auto eal = dsw::Eal::init(eal_args);
     if (!eal) return report(eal.error());
     if (auto st = dsw::validate_lcores(cfg); !st) return report(st.error());
     // Lets dpdk-dumpcap / dpdk-pdump (secondary processes) capture any port. It needs a shared
     // runtime directory: under --in-memory there is none, and `capture` is the way then.
     if (rte_pdump_init() != 0) DSW_LOG(INFO, main, "pdump not available (%s): use the capture command", rte_strerror(rte_errno));
-
-    std::string sock = opts->ctl_socket;
-    if (sock.empty()) sock = cfg.sw.ctl_socket;
-    if (sock.empty()) sock = dsw::default_ctl_socket(dsw::eal_option_value(eal_args, "--file-prefix"));
 
     int code = 0;
     {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -28,55 +30,155 @@ std::string encode_reply(const Reply &r) {
 namespace {
 bool set_nonblocking(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0; }
 
-// True if something accepts connections at `path` (another switch running).
-bool socket_alive(const sockaddr_un &addr) {
-    const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    const bool alive = fd >= 0 && connect(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr) == 0;
-    if (fd >= 0) close(fd);
-    return alive;
+sockaddr_un unix_address(const std::string &path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), std::min(path.size() + 1, sizeof addr.sun_path));
+    return addr;
+}
+
+// Who is behind a socket file. A non-blocking connect is refused when nobody listens (the file
+// a killed switch left); it succeeds, or meets a full backlog (EAGAIN), or a socket of another
+// type (EPROTOTYPE), when someone does.
+enum class Listener { nobody, someone, unknown };
+Listener probe_listener(const sockaddr_un &addr, int &err) {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        err = errno;
+        return Listener::unknown;
+    }
+    const int rc = connect(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr);
+    err = rc == 0 ? 0 : errno;
+    close(fd);
+    if (rc == 0 || err == EAGAIN || err == EPROTOTYPE) return Listener::someone;
+    return err == ECONNREFUSED ? Listener::nobody : Listener::unknown;
+}
+
+const char *file_kind(mode_t mode) {
+    if (S_ISREG(mode)) return "a regular file";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    if (S_ISFIFO(mode)) return "a fifo";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    return "not a socket";
+}
+
+Status config_fail(const std::string &message) { return fail(message, kExitConfigError); }
+
+// A refused client is told why before it is closed: nothing was written to it before, so the
+// line fits in its socket buffer.
+void refuse(int fd, const std::string &reason) {
+    const std::string line = encode_reply(Reply::error(reason));
+    [[maybe_unused]] ssize_t w = send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+    close(fd);
+}
+
+std::string seconds_text(CtlServer::Clock::duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", std::chrono::duration<double>(d).count());
+    return buf;
+}
+
+CtlServer::Clock::duration idle_timeout_from_env() {
+    const char *v = std::getenv("DSW_CTL_IDLE_TIMEOUT_S");
+    if (v == nullptr) return kCtlIdleTimeout;
+    char *end = nullptr;
+    const double s = std::strtod(v, &end);
+    if (end == v || *end != '\0' || !(s > 0 && s <= 86400)) {
+        DSW_LOG(WARNING, ctl, "ignoring DSW_CTL_IDLE_TIMEOUT_S=%s (seconds, 0 < s <= 86400)", v);
+        return kCtlIdleTimeout;
+    }
+    return std::chrono::duration_cast<CtlServer::Clock::duration>(std::chrono::duration<double>(s));
+}
+
+// A client that waits for nothing from us: no command read and not run, no answer untaken.
+bool idle(const std::string &in, const std::string &out, bool closing) {
+    return !closing && out.empty() && in.find('\n') == std::string::npos;
 }
 }  // namespace
 
+Status check_ctl_socket_path(const std::string &path) {
+    constexpr size_t kMax = sizeof(sockaddr_un::sun_path) - 1;   // room for the terminating NUL
+    if (path.empty()) return config_fail("empty path");
+    if (path.size() > kMax)
+        return config_fail(path + " is longer than " + std::to_string(kMax) + " bytes, the limit of a unix socket path");
+    struct stat st {};
+    if (lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return Ok{};   // bound fresh (its directory is created if missing)
+        if (errno == ENOTDIR) return config_fail(path + ": a parent of it is not a directory");
+        return config_fail(path + ": " + std::strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode)) return config_fail(path + " is a directory");
+    // A user's file at the path is never ours to replace, whatever its name suggests.
+    if (!S_ISSOCK(st.st_mode)) return config_fail(path + " is " + file_kind(st.st_mode) + ", not a socket: refusing to replace it");
+    int err = 0;
+    switch (probe_listener(unix_address(path), err)) {
+    case Listener::nobody:
+        return Ok{};   // stale: replaced when the switch binds
+    case Listener::someone:
+        return config_fail("control socket " + path + " is in use by another switch");
+    case Listener::unknown:
+        break;
+    }
+    return config_fail("cannot tell whether something listens on " + path + ": " + std::strerror(err));
+}
+
 Result<CtlServer> CtlServer::listen(const std::string &path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) return fail("control socket path too long: " + path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (path.size() >= sizeof(sockaddr_un::sun_path)) return fail("control socket path too long: " + path);
+    const sockaddr_un addr = unix_address(path);
 
     std::error_code ec;
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
     if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
-    if (socket_alive(addr)) return fail("control socket " + path + " is in use by another switch");
-    unlink(path.c_str());   // a stale socket left by a killed switch
 
     CtlServer s;
-    s.path_ = path;
     s.listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s.listen_fd_ < 0) return fail(std::string("socket: ") + std::strerror(errno));
     // Created with 0600 from the start (umask), so there is no window where others can connect.
-    const mode_t old = umask(0177);
-    const int rc = bind(s.listen_fd_, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
-    umask(old);
+    // bind never replaces a file: only what check_ctl_socket_path calls stale is removed, and
+    // checked again here, since the path may have changed while the ports started.
+    const auto bind_0600 = [&] {
+        const mode_t old = umask(0177);
+        const int rc = bind(s.listen_fd_, reinterpret_cast<const sockaddr *>(&addr), sizeof addr);
+        umask(old);
+        return rc;
+    };
+    int rc = bind_0600();
+    if (rc != 0 && errno == EADDRINUSE) {
+        if (auto st = check_ctl_socket_path(path); !st) return st.error();
+        if (unlink(path.c_str()) == 0) DSW_LOG(INFO, ctl, "removed stale control socket %s (nobody listens on it)", path.c_str());
+        rc = bind_0600();
+    }
     if (rc != 0) return fail("cannot bind control socket " + path + ": " + std::strerror(errno));
+    s.path_ = path;   // from here on the destructor removes the file
+    struct stat st {};
+    if (lstat(path.c_str(), &st) == 0) {
+        s.dev_ = st.st_dev;
+        s.ino_ = st.st_ino;
+    }
     if (::listen(s.listen_fd_, 16) != 0 || !set_nonblocking(s.listen_fd_))
         return fail("cannot listen on " + path + ": " + std::strerror(errno));
+    s.idle_timeout_ = idle_timeout_from_env();
     DSW_LOG(INFO, ctl, "control socket %s", path.c_str());
     return s;
 }
 
 CtlServer::CtlServer(CtlServer &&o) noexcept
-    : path_(std::move(o.path_)), listen_fd_(o.listen_fd_), clients_(std::move(o.clients_)) {
+    : path_(std::move(o.path_)), listen_fd_(o.listen_fd_), dev_(o.dev_), ino_(o.ino_), idle_timeout_(o.idle_timeout_),
+      clients_(std::move(o.clients_)) {
     o.listen_fd_ = -1;
     o.clients_.clear();
 }
 
 CtlServer::~CtlServer() {
     for (auto &c : clients_) close(c.fd);
-    if (listen_fd_ >= 0) {
-        close(listen_fd_);
+    if (listen_fd_ < 0) return;
+    close(listen_fd_);
+    // Only the socket we bound: whatever took the path since (removed and reused) is not ours.
+    struct stat st {};
+    if (!path_.empty() && lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == dev_ && st.st_ino == ino_)
         unlink(path_.c_str());
-    }
 }
 
 void CtlServer::add_pollfds(std::vector<pollfd> &fds) const {
@@ -97,18 +199,37 @@ void CtlServer::accept_clients() {
         socklen_t len = sizeof cred;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || (cred.uid != 0 && cred.uid != geteuid())) {
             DSW_LOG(WARNING, ctl, "refused control client uid %u", cred.uid);
-            close(fd);
+            refuse(fd, "permission denied: only root (uid 0) may drive the switch");
             continue;
         }
-        if (clients_.size() >= kMaxCtlClients) {
-            Reply busy = Reply::error("too many control clients");
-            const std::string line = encode_reply(busy);
-            [[maybe_unused]] ssize_t w = write(fd, line.data(), line.size());
-            close(fd);
+        if (clients_.size() >= kMaxCtlClients && !make_room()) {
+            refuse(fd, "too many control clients, each waiting for an answer");
             continue;
         }
-        clients_.push_back({fd, {}, {}, false});
+        clients_.push_back({fd, {}, {}, false, Clock::now()});
     }
+}
+
+// The table is full: the client idle the longest leaves, told why, so that a new client is
+// never refused because of idle ones. One that waits for an answer is never chosen.
+bool CtlServer::make_room() {
+    auto victim = clients_.end();
+    for (auto it = clients_.begin(); it != clients_.end(); ++it)
+        if (idle(it->in, it->out, it->closing) && (victim == clients_.end() || it->last_active < victim->last_active))
+            victim = it;
+    if (victim == clients_.end()) return false;
+    DSW_LOG(INFO, ctl, "closing the control client idle the longest, to make room for a new one");
+    close_with(*victim, "closed to make room for a new client: too many control clients, and this one was idle the longest");
+    close(victim->fd);   // now, even if its socket did not take the reason
+    clients_.erase(victim);
+    return true;
+}
+
+void CtlServer::close_with(Client &c, const std::string &reason) {
+    c.out += encode_reply(Reply::error(reason));
+    c.in.clear();
+    c.closing = true;
+    write_client(c);
 }
 
 void CtlServer::read_client(Client &c) {
@@ -155,6 +276,7 @@ void CtlServer::run_lines(Client &c, const Handler &handler) {
             continue;
         }
         Reply r = handler(line);
+        c.last_active = Clock::now();   // not idle while its command ran, however long
         c.out += encode_reply(r);
         if (r.quit) {
             c.closing = true;
@@ -180,6 +302,7 @@ void CtlServer::write_client(Client &c) {
             return;
         }
         c.out.erase(0, static_cast<size_t>(n));
+        c.last_active = Clock::now();   // a client that reads a long answer is not idle
     }
 }
 
@@ -197,6 +320,17 @@ void CtlServer::service(const std::vector<pollfd> &fds, const Handler &handler) 
     for (Client &c : clients_) {   // also those with commands left from an earlier turn
         run_lines(c, handler);
         write_client(c);
+    }
+    // Forgotten connections would hold the client slots for ever; close them, saying why.
+    const Clock::time_point now = Clock::now();
+    for (Client &c : clients_) {
+        if (now - c.last_active < idle_timeout_) continue;
+        if (c.closing) {
+            c.out.clear();   // not even its last answer was taken in that time
+            continue;
+        }
+        DSW_LOG(INFO, ctl, "closing a control client idle for %s s", seconds_text(idle_timeout_).c_str());
+        close_with(c, "closed after " + seconds_text(idle_timeout_) + " s without a command");
     }
     std::erase_if(clients_, [](const Client &c) {
         if (c.closing && c.out.empty()) {
