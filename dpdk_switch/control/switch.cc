@@ -261,6 +261,7 @@ void Switch::publish_view() {
             if (slot.txq[lc] < 0) slot.txq[lc] = static_cast<int8_t>(q);   // an lcore sends on the first queue it polls
         }
         slot.trunk = !pc.trunk.empty();
+        slot.max_frame = sp->eth->max_frame();
         slot.down = sp->iface_gone;
         const uint64_t hz = rte_get_tsc_hz();
         slot.storm[kFloodBroadcast] = StormRate::of(pc.storm_broadcast_pps, hz, kMaxBurst);
