@@ -152,3 +152,12 @@ def test_mtu_key_is_checked(run_switch, netns):
     vhost = [{"name": "v1", "type": "vhost", "path": "/tmp/dsw-jumbo-never.sock", "mtu": 1500}]
     r = run_switch(switch_config(vhost))
     assert r.returncode == 2 and "ports[0].mtu: not a key of a vhost port" in r.stderr, r.stderr
+
+
+def test_tap_mtu_beyond_the_pmd_is_refused(run_switch):
+    """net_tap (DPDK 22.11) takes an MTU up to 1504: more is refused, saying so, not cut later."""
+    from conftest import PID, switch_config
+    tap = [{"name": "t1", "type": "tap", "iface": f"dswt{PID}tap", "mtu": 9000}]
+    r = run_switch(switch_config(tap))
+    assert r.returncode == 2, r.stderr
+    assert "port t1: mtu 9000: net_tap_t1 takes at most 1504" in r.stderr, r.stderr
