@@ -11,6 +11,7 @@
 
 #include "config_fields.h"
 #include "dpdk_switch/control/config.h"
+#include "dpdk_switch/limits.h"
 
 namespace dsw {
 namespace {
@@ -19,9 +20,9 @@ using config_detail::config_error;
 using config_detail::key_path;
 using config_detail::kMaxVlan;
 
-constexpr std::array<std::string_view, 15> kPortKeys{
+constexpr std::array<std::string_view, 16> kPortKeys{
     "name", "type", "iface", "path", "socket", "devargs", "client",
-    "queues", "id", "role", "lcore", "vlan", "trunk", "mac_limit", "storm"};
+    "queues", "id", "role", "lcore", "vlan", "trunk", "mac_limit", "storm", "mtu"};
 
 // Keys every kind of port takes.
 constexpr std::array<std::string_view, 8> kCommonPortKeys{"name", "type", "queues", "lcore",
@@ -38,9 +39,9 @@ struct PortKind {
 
 // In PortType order, so that port_type_name can index it.
 constexpr std::array<PortKind, 7> kPortKinds{{
-    {PortType::af_packet, "af_packet", "iface", {}},
-    {PortType::af_xdp, "af_xdp", "iface", {}},
-    {PortType::tap, "tap", "iface", {}},
+    {PortType::af_packet, "af_packet", "iface", {"mtu"}},
+    {PortType::af_xdp, "af_xdp", "iface", {"mtu"}},
+    {PortType::tap, "tap", "iface", {"mtu"}},
     {PortType::vhost, "vhost", "path", {"client"}},
     {PortType::virtio_user, "virtio_user", "path", {}},
     {PortType::memif, "memif", "socket", {"id", "role"}},
@@ -169,6 +170,8 @@ Status read_options(const YAML::Node &n, const std::string &path, PortConfig &ou
     if (auto st = config_detail::read_bool_key(n, path, "client", out.client); !st)
         return st;
     if (auto st = config_detail::read_uint_key(n, path, "queues", 1, kMaxQueues, out.queues); !st)
+        return st;
+    if (auto st = config_detail::read_uint_key(n, path, "mtu", kMinMtu, kMaxMtu, out.mtu); !st)
         return st;
     if (auto st = config_detail::read_uint_key(n, path, "id", 0, UINT32_MAX, out.id); !st)
         return st;

@@ -221,7 +221,8 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
         // Kept until the switch exits: its mbufs travel to other ports, and the PMD may never
         // return some of them (see DeviceSpec::own_rx_pool).
         auto own = make_pktmbuf_pool("dsw_rx" + std::to_string(port_pools_.size()) + "_" + std::to_string(index),
-                                     need->own_rx, static_cast<int>(rte_socket_id()));
+                                     need->own_rx, static_cast<int>(rte_socket_id()),
+                                     need->own_rx_data_room ? need->own_rx_data_room : RTE_MBUF_DEFAULT_BUF_SIZE);
         if (!own) return fail("port " + pc.name + ": " + own.error().message);
         rx_pool = own->get();
         port_pools_.push_back(std::move(own.value()));
@@ -313,6 +314,7 @@ void Switch::publish_view() {
             if (slot.txq[lc] < 0) slot.txq[lc] = static_cast<int8_t>(q);   // an lcore sends on the first queue it polls
         }
         slot.trunk = !pc.trunk.empty();
+        slot.max_frame = sp->eth->max_frame();
         slot.down = sp->iface_gone;
         const uint64_t hz = rte_get_tsc_hz();
         slot.storm[kFloodBroadcast] = StormRate::of(pc.storm_broadcast_pps, hz, kMaxBurst);

@@ -16,6 +16,40 @@ namespace dsw {
 
 namespace {
 
+// One more reference to each segment of `m` (a chain's segments are freed one by one, each by
+// its own count): a flood target's share of the frame. Most frames are one segment.
+inline void share(rte_mbuf *m, int16_t more) noexcept {
+    if (m->nb_segs == 1) [[likely]]
+        rte_mbuf_refcnt_update(m, more);
+    else
+        rte_pktmbuf_refcnt_update(m, more);
+}
+
+// Takes the frames longer than `max_frame` out of pkts[0..n) (kept in order), frees them and
+// counts them oversize on the port: what its kernel ring cut to the ring frame's room is one
+// of them. Returns how many are left; their bytes and the dropped ones' are both received.
+uint16_t drop_oversize(rte_mbuf **pkts, uint16_t n, uint32_t max_frame, PortCounters &pc) noexcept {
+    uint16_t kept = 0;
+    rte_mbuf *dropped[kMaxBurst];
+    uint16_t ndropped = 0;
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (pkts[i]->pkt_len > max_frame) [[unlikely]] {
+            bytes += pkts[i]->pkt_len;
+            dropped[ndropped++] = pkts[i];
+        } else {
+            pkts[kept++] = pkts[i];
+        }
+    }
+    if (ndropped != 0) [[unlikely]] {
+        rte_pktmbuf_free_bulk(dropped, ndropped);
+        pc.drops[static_cast<unsigned>(DropReason::oversize)].add(ndropped);
+        pc.rx_packets.add(ndropped);
+        pc.rx_bytes.add(bytes);
+    }
+    return kept;
+}
+
 class Worker {
 public:
     Worker(WorkerShared &s, unsigned lcore)
@@ -107,11 +141,14 @@ private:
     unsigned rx_port(const DataplaneView &v, uint16_t port, uint16_t queue, uint32_t now_s) noexcept {
         rte_mbuf *pkts[kMaxBurst];
         const PortSlot &slot = v.ports[port];
-        const uint16_t n = rte_eth_rx_burst(slot.port_id, queue, pkts, s_.burst);
-        if (n == 0) return 0;
+        const uint16_t got = rte_eth_rx_burst(slot.port_id, queue, pkts, s_.burst);
+        if (got == 0) return 0;
         // Before classify: a proxy reply rewrites the frame in place.
         if (slot.capture != nullptr && (slot.capture->dirs & CaptureTap::kRx)) [[unlikely]]
-            capture_burst(*slot.capture, slot.port_id, pkts, n, CaptureTap::kRx);
+            capture_burst(*slot.capture, slot.port_id, pkts, got, CaptureTap::kRx);
+        const uint16_t n = slot.max_frame != 0 ? drop_oversize(pkts, got, slot.max_frame, c_.port[port]) : got;
+        if (n == 0) [[unlikely]]
+            return got;
 
         BurstDecision d;
         path_.classify(pkts, n, Ingress{port, &slot}, now_s, d, c_);
@@ -120,7 +157,7 @@ private:
         pc.rx_bytes.add(d.rx_bytes);   // summed by classify, which reads every pkt_len anyway
         c_.packets.add(n);
         dispatch(v, port, pkts, n, d);
-        return n;
+        return got;
     }
 
     // Every frame has frame 0's decision and VLAN: the common burst (one flow, or one neighbour,
@@ -187,7 +224,7 @@ private:
         if (targets == 0) [[unlikely]]
             return false;
         if (targets > 1)
-            for (uint16_t i = 0; i < n; ++i) rte_mbuf_refcnt_update(pkts[i], static_cast<int16_t>(targets - 1));
+            for (uint16_t i = 0; i < n; ++i) share(pkts[i], static_cast<int16_t>(targets - 1));
         for (uint16_t k = 0; k < dom->n; ++k)
             if (dom->members[k] != in_port) tx_.push_burst(dom->members[k], pkts, n, d.rx_bytes);
         c_.sw.flooded.add(n);
@@ -271,13 +308,13 @@ private:
                 c_.port[in_port].drops[static_cast<unsigned>(DropReason::no_mbufs)].inc();
                 other = 0;
             } else if (other > 1) {
-                rte_mbuf_refcnt_update(variant, static_cast<int16_t>(other - 1));
+                share(variant, static_cast<int16_t>(other - 1));
             }
         }
         if (same == 0) {
             rte_pktmbuf_free(m);   // the variant's clone keeps the data alive
         } else if (same > 1) {
-            rte_mbuf_refcnt_update(m, static_cast<int16_t>(same - 1));
+            share(m, static_cast<int16_t>(same - 1));
         }
         for (uint16_t k = 0; k < dom->n; ++k) {
             const uint16_t p = dom->members[k];

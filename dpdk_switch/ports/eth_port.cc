@@ -12,6 +12,7 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
+#include "dpdk_switch/limits.h"
 #include "dpdk_switch/log.h"
 #include "dpdk_switch/ports/port_kind.h"
 
@@ -25,12 +26,35 @@ constexpr unsigned kXskReleaseUs = 50000;
 
 std::string dpdk_error(const std::string &what, int rc) { return what + ": " + rte_strerror(rc < 0 ? -rc : rc); }
 
+// RX scatter (DeviceSpec::rx_scatter), where the PMD has it; the MTU it is asked for.
+Status configure_frames(uint16_t port_id, const PortConfig &cfg, const DeviceSpec &dev, rte_eth_conf &conf) {
+    rte_eth_dev_info info{};
+    int rc = rte_eth_dev_info_get(port_id, &info);
+    if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": device info", rc));
+    if (dev.rx_scatter && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+    if (dev.set_mtu == 0) return Ok{};
+    // ethdev's own rule (eth_dev_validate_mtu), said with the key rather than as EINVAL.
+    const uint32_t overhead = info.max_mtu != UINT16_MAX && info.max_rx_pktlen > info.max_mtu
+                                  ? info.max_rx_pktlen - info.max_mtu
+                                  : RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+    const uint32_t most = std::min<uint32_t>(info.max_mtu, info.max_rx_pktlen - overhead);
+    if (dev.set_mtu > most)
+        return fail("port " + cfg.name + ": mtu " + std::to_string(dev.set_mtu) + ": " + dev.name +
+                    " takes at most " + std::to_string(most), kExitConfigError);
+    conf.rxmode.mtu = dev.set_mtu;
+    return Ok{};
+}
+
 // Configures one RX and one TX queue per configured queue, then starts the port.
-Status configure(uint16_t port_id, const PortConfig &cfg, rte_mempool *pool, QueueSizes &q) {
+Status configure(uint16_t port_id, const PortConfig &cfg, const DeviceSpec &dev, rte_mempool *pool, QueueSizes &q) {
     rte_eth_conf conf{};
+    if (auto st = configure_frames(port_id, cfg, dev, conf); !st) return st;
     const uint16_t nq = static_cast<uint16_t>(cfg.queues);
     int rc = rte_eth_dev_configure(port_id, nq, nq, &conf);
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": configure", rc));
+    // net_tap sets its interface's MTU when it makes it, before any configure: again here.
+    if (dev.set_mtu != 0 && (rc = rte_eth_dev_set_mtu(port_id, dev.set_mtu)) < 0)
+        return fail(dpdk_error("port " + cfg.name + ": mtu " + std::to_string(dev.set_mtu), rc));
     rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &q.rx_desc, &q.tx_desc);
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": descriptor counts", rc));
     const int socket = rte_eth_dev_socket_id(port_id);
@@ -76,11 +100,12 @@ Result<EthPort::MbufNeeds> EthPort::mbuf_needs(const PortConfig &cfg, QueueSizes
     if (dev->rx_desc != 0) q.rx_desc = dev->rx_desc;
     const unsigned rx = std::max<unsigned>(q.rx_desc, dev->rx_fill);
     MbufNeeds n;
-    if (dev->own_rx_pool) {
+    if (dev->own_rx_pool || dev->rx_data_room != 0) {
         // Posted RX buffers, plus frames of this port in flight elsewhere (a ring, another
         // port's TX queue) before they come back.
         n.own_rx = cfg.queues * (rx + q.rx_desc) + kOwnPoolSlack;
         n.shared = cfg.queues * q.tx_desc;
+        n.own_rx_data_room = dev->rx_data_room;
     } else {
         n.shared = cfg.queues * (rx + q.tx_desc);
     }
@@ -114,7 +139,8 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
         return fail("port " + cfg.name + ": probed '" + dev->name + "' but it made no ethdev");
     }
     p.q_ = q;
-    auto st = configure(p.port_id_, cfg, pool, p.q_);
+    p.max_frame_ = dev->max_frame;
+    auto st = configure(p.port_id_, cfg, *dev, pool, p.q_);
     if (dev->close_leaked_xsks) p.xsk_fds_ = new_socket_fds(AF_XDP, xsks_before);   // made by configure
     p.ring_kind_ = dev->ring_drops;
     if (p.ring_kind_ == RingDrops::packet_mmap)   // one per queue pair, made by the probe
@@ -126,12 +152,15 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
     // bound its sockets) is not the switch's loss: counting starts here.
     if (p.ring_kind_ != RingDrops::none) p.ring_base_ = p.ring_total();
     DSW_LOG(INFO, port, "port %s: %s is ethdev %u", cfg.name.c_str(), dev->devargs.c_str(), p.port_id_);
+    if (p.max_frame_ != 0)
+        DSW_LOG(INFO, port, "port %s: MTU %u: frames up to %u bytes, longer ones counted oversize", cfg.name.c_str(),
+                p.max_frame_ - kFrameOverhead, p.max_frame_);
     return p;
 }
 
 EthPort::EthPort(EthPort &&o) noexcept
     : cfg_(std::move(o.cfg_)), device_(std::move(o.device_)), devargs_(std::move(o.devargs_)), q_(o.q_),
-      port_id_(o.port_id_), owned_(o.owned_), xsk_fds_(std::move(o.xsk_fds_)), ring_kind_(o.ring_kind_),
+      port_id_(o.port_id_), max_frame_(o.max_frame_), owned_(o.owned_), xsk_fds_(std::move(o.xsk_fds_)), ring_kind_(o.ring_kind_),
       ring_fds_(std::move(o.ring_fds_)), ring_total_(o.ring_total_), ring_base_(o.ring_base_) {
     o.owned_ = false;
 }

@@ -15,6 +15,7 @@
 
 #include "dpdk_switch/control/commands.h"
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/limits.h"
 #include "dpdk_switch/ports/eth_port.h"
 #include "dpdk_switch/ports/port_kind.h"
 #include "frames.h"
@@ -66,7 +67,69 @@ TEST(PortKinds, EachTypeBecomesItsOwnUniquelyNamedVdev) {
 
     PortConfig ap = port_of("c1", PortType::af_packet);
     ap.iface = "v1";
+    ap.mtu = 1500;
     EXPECT_EQ(device_for(ap)->devargs, "net_af_packet_c1,iface=v1,qpairs=1,framecnt=1024");
+}
+
+// ---- frame sizes from the MTU -------------------------------------------------------------------
+
+TEST(PortFrames, AfPacketRingFramesHoldTheMtuAndOneByteMore) {
+    PortConfig ap = port_of("c1", PortType::af_packet);
+    ap.iface = "v1";
+    ap.mtu = 1500;
+    auto d = device_for(ap);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->max_frame, 1518u);
+    EXPECT_EQ(d->rx_data_room, 0u) << "the PMD's 2 KB frames fit the shared pool's mbufs";
+
+    // The kernel puts the frame at offset 66 of a ring frame: 9118 + 1 bytes need 9185.
+    ap.mtu = 9100;
+    d = device_for(ap);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->devargs, "net_af_packet_c1,iface=v1,qpairs=1,framecnt=1024,framesz=9216,blocksz=36864");
+    EXPECT_EQ(d->max_frame, 9118u);
+    EXPECT_EQ(d->rx_data_room, 9216 - 32 + RTE_PKTMBUF_HEADROOM) << "what eth_rx_queue_setup asks of an mbuf";
+    auto n = EthPort::mbuf_needs(ap, QueueSizes{512, 256});
+    ASSERT_TRUE(n.ok());
+    EXPECT_GT(n->own_rx, 0u) << "jumbo mbufs come from a pool of the port's own";
+    EXPECT_EQ(n->own_rx_data_room, d->rx_data_room);
+    EXPECT_EQ(n->shared, 256u);
+
+    ap.mtu = kMaxMtu;
+    d = device_for(ap);
+    EXPECT_NE(d->devargs.find(",framesz=10240,blocksz=20480"), std::string::npos) << d->devargs;
+
+    // 1963 is the largest MTU whose frames (and one byte) fit the default 2048-byte ring frame.
+    ap.mtu = 1963;
+    EXPECT_EQ(device_for(ap)->rx_data_room, 0u);
+    ap.mtu = 1964;
+    EXPECT_NE(device_for(ap)->devargs.find(",framesz=3072,blocksz=12288"), std::string::npos);
+}
+
+TEST(PortFrames, WithoutAnMtuKeyTheInterfacesCounts) {
+    PortConfig ap = port_of("c1", PortType::af_packet);
+    ap.iface = "lo";   // MTU 65536: carried up to kMaxMtu
+    auto d = device_for(ap);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->max_frame, kMaxMtu + kFrameOverhead);
+    ap.iface = "dsw_no_such_if";
+    d = device_for(ap);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().message, "port c1: interface dsw_no_such_if: cannot read its MTU: No such device");
+}
+
+TEST(PortFrames, TapCarries1500UnlessTold) {
+    PortConfig t = port_of("t1", PortType::tap);
+    t.iface = "dswtap0";
+    auto d = device_for(t);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->max_frame, 1518u);
+    EXPECT_EQ(d->set_mtu, 0u);
+    EXPECT_TRUE(d->rx_scatter) << "a longer frame from the kernel arrives whole, to be counted oversize";
+    t.mtu = 1400;
+    d = device_for(t);
+    EXPECT_EQ(d->max_frame, 1418u);
+    EXPECT_EQ(d->set_mtu, 1400u);
 }
 
 TEST(PortKinds, AfXdpNeedsHugepages) {

@@ -40,6 +40,7 @@ struct PortConfig {
     std::string devargs;               // dpdk: full devargs, e.g. "net_pcap0,rx_pcap=x.pcap"
     bool client = false;               // vhost: connect instead of listen
     unsigned queues = 1;
+    unsigned mtu = 0;                  // af_packet, af_xdp, tap; 0: the interface's (tap: 1500)
     unsigned id = 0;                   // memif id
     std::string role = "server";      // memif: server (master) | client (slave)
     std::optional<unsigned> lcore;     // worker that owns the port; round-robin when absent

@@ -15,6 +15,8 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "dpdk_switch/limits.h"
+
 namespace dsw {
 
 struct CaptureTap {
@@ -24,7 +26,7 @@ struct CaptureTap {
     uint8_t dirs = kRx | kTx;
     // The largest frame the switch carries (parse.h's kMaxFrameLen): whole frames, and a copy
     // mbuf whose size still fits the pool's 16-bit data room.
-    uint32_t snaplen = 9000 + 14 + 4;
+    uint32_t snaplen = kMaxMtu + kFrameOverhead;
     std::atomic<uint64_t> dropped{0};   // RMW only on a failed copy, which is not the fast path
 };
 

@@ -10,6 +10,7 @@
 #include <rte_mbuf.h>
 
 #include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/limits.h"
 #include "dpdk_switch/tables/mac_key.h"
 
 namespace dsw {
@@ -20,9 +21,9 @@ inline constexpr uint8_t kNoDrop = 0xff;
 inline bool is_tag_tpid(uint16_t ethertype_be) noexcept {
     return ethertype_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) || ethertype_be == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ);
 }
-// Largest frame switched: a 9000-byte jumbo MTU plus Ethernet header and one tag. Anything
-// longer is an error of the port or of the sender, not traffic.
-inline constexpr uint32_t kMaxFrameLen = 9000 + RTE_ETHER_HDR_LEN + 4;
+// Largest frame switched: the largest MTU a port may have plus Ethernet header and one tag.
+// Anything longer is an error of the port or of the sender, not traffic.
+inline constexpr uint32_t kMaxFrameLen = kMaxMtu + kFrameOverhead;
 
 struct L2Frame {
     uint64_t dst;        // 48-bit MACs, wire order in the low bytes

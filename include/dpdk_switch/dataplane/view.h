@@ -33,6 +33,9 @@ struct PortSlot {
     bool trunk = false;          // 802.1Q trunk: tagged frames of the `allowed` VLANs only
     bool down = false;           // its kernel interface vanished: frames to it are dropped (port_down)
     uint16_t port_id = 0;        // ethdev port id
+    // Longest frame it carries whole (EthPort::max_frame): longer ones, received or to be sent,
+    // are counted oversize. 0: no limit of its own.
+    uint32_t max_frame = 0;
     unsigned owner = 0;          // lcore of queue 0: it also drains the hand-off ring
     // TX queue each lcore sends on (the queue it polls), or -1: that lcore hands off on the ring.
     // One writer per queue, so no TX lock.

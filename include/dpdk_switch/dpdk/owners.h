@@ -24,10 +24,12 @@ struct RingFree {
 using MempoolPtr = std::unique_ptr<rte_mempool, MempoolFree>;
 using RingPtr = std::unique_ptr<rte_ring, RingFree>;
 
-inline Result<MempoolPtr> make_pktmbuf_pool(const std::string &name, unsigned n, int socket) {
+// `data_room`: each mbuf's, headroom included (a jumbo port's own RX pool wants more).
+inline Result<MempoolPtr> make_pktmbuf_pool(const std::string &name, unsigned n, int socket,
+                                            uint16_t data_room = RTE_MBUF_DEFAULT_BUF_SIZE) {
     // Per-lcore caches spare the pool's ring on every alloc/free; DPDK wants cache <= n / 1.5.
     const unsigned cache = std::min(256u, n / 2);
-    rte_mempool *mp = rte_pktmbuf_pool_create(name.c_str(), n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    rte_mempool *mp = rte_pktmbuf_pool_create(name.c_str(), n, cache, 0, data_room, socket);
     if (mp == nullptr)
         return fail("cannot create mbuf pool '" + name + "' of " + std::to_string(n) +
                     " mbufs: " + rte_strerror(rte_errno));

@@ -28,6 +28,7 @@ public:
     struct MbufNeeds {
         unsigned shared = 0;   // the most mbufs of the shared pool it may hold (RX posted, TX in flight)
         unsigned own_rx = 0;   // size of the RX pool of its own it wants; 0: RX from the shared pool
+        uint16_t own_rx_data_room = 0;   // its mbufs' data room; 0: the default (RTE_MBUF_DEFAULT_BUF_SIZE)
     };
     // An error if the port cannot be built at all (e.g. af_xdp without hugepages).
     static Result<MbufNeeds> mbuf_needs(const PortConfig &cfg, QueueSizes q = {});
@@ -42,6 +43,8 @@ public:
     const PortConfig &config() const { return cfg_; }
     uint16_t rx_desc() const { return q_.rx_desc; }
     uint16_t tx_desc() const { return q_.tx_desc; }
+    // The longest frame it carries whole (DeviceSpec::max_frame); 0: no limit of its own.
+    uint32_t max_frame() const { return max_frame_; }
     // Frames the kernel dropped because an RX ring of the port's sockets was full (the worker
     // fell behind), since it joined the switch: DeviceSpec::ring_drops; nullopt for ports without
     // such sockets. Control plane only (PACKET_STATISTICS resets the counts it reads).
@@ -53,6 +56,7 @@ private:
     std::string device_, devargs_;
     QueueSizes q_;
     uint16_t port_id_ = 0;
+    uint32_t max_frame_ = 0;
     bool owned_ = false;
     std::vector<int> xsk_fds_;   // AF_XDP sockets its probe made (close_leaked_xsks)
     uint64_t ring_total();       // the sockets' ring drops since they were made

@@ -41,10 +41,28 @@ struct DeviceSpec {
     // (PACKET_STATISTICS); xsk: net_af_xdp's rings (XDP_STATISTICS rx_ring_full: its imissed
     // is rx_dropped only, the frames that found no fill-ring buffer).
     RingDrops ring_drops = RingDrops::none;
+    // The longest frame the port carries whole, either way: its MTU plus kFrameOverhead. The
+    // worker counts a longer one `oversize`, on RX (what a kernel ring cut to its frame's room)
+    // and on TX (what the PMD would drop unseen, or the kernel refuse): never switched cut.
+    // 0: no limit of its own (parse.h's kMaxFrameLen).
+    uint32_t max_frame = 0;
+    // RX into a pool of the port's own whose mbufs have this data room (with headroom):
+    // net_af_packet (22.11) copies a ring frame into one mbuf and cannot chain, so a jumbo MTU
+    // needs mbufs as large as its frames. 0: the default data room.
+    uint16_t rx_data_room = 0;
+    // RX scatter: the PMD chains mbufs for a frame longer than one (net_tap), so that a frame
+    // its kernel side sends whole arrives whole (and is counted `oversize` if over max_frame).
+    bool rx_scatter = false;
+    // An MTU to set on the device once configured (the interface net_tap makes has 1500); 0: none.
+    uint16_t set_mtu = 0;
     // A unix socket the PMD binds (vhost server, memif server): a file left there by a process
     // that died makes bind fail, so EthPort removes it first when nobody listens on it.
     std::string listen_path;
 };
+
+// The MTU a kernel-backed port carries: its `mtu:` key, else its interface's (SIOCGIFMTU),
+// at most kMaxMtu. An error if the interface's cannot be read.
+Result<unsigned> port_mtu(const PortConfig &p);
 
 Result<DeviceSpec> af_packet_device(const PortConfig &p);
 Result<DeviceSpec> af_xdp_device(const PortConfig &p);
