@@ -64,6 +64,7 @@ struct StormRig {
     ~StormRig() {
         if (sw) {
             sw->stop();
+            close_ports_and_check_pool(*sw);   // the replay's preloaded mbufs go back at close
             sw.reset();
         }
         std::filesystem::remove_all(dir);
