@@ -55,6 +55,18 @@ if [ "$unit" = 1 ]; then
   fi
 fi
 
+if [ "$unit" = 1 ]; then
+  # What a packager builds: -march from DPDK's pkg-config (corei7 on Debian), no -march=native,
+  # so the portable code paths compile. Compile only; ccache keeps it cheap.
+  echo "== portable build (-Dnative=false, compile only) =="
+  if { [ -f build-portable/build.ninja ] || meson setup build-portable -Dnative=false -Dtests=false -Dbench=false >/dev/null; } &&
+     ninja -C build-portable -j "$(nproc)" 2>&1 | tail -n 3; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+fi
+
 if [ "$integration" = 1 ]; then
   echo "== integration tests (pytest, real binary + namespaces) =="
   /usr/bin/python3 -m pytest tests/integration -q "${pytest_args[@]}" 2>&1 | tee "$log/int.txt"

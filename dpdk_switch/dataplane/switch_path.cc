@@ -2,11 +2,10 @@
 
 #include <cstring>
 
-#include <immintrin.h>
-
 #include <rte_prefetch.h>
 
 #include "dpdk_switch/dataplane/arp_proxy.h"
+#include "dpdk_switch/dataplane/head16.h"
 #include "dpdk_switch/dataplane/nd_proxy.h"
 #include "dpdk_switch/dataplane/parse.h"
 
@@ -45,16 +44,15 @@ inline bool head_fits(const rte_mbuf *m) noexcept { return m->data_len >= kHeadM
 // tagged frames a 2-byte one; a burst of many flows leaves at frame 1. (Three 8/8/2-byte
 // compares for every frame, tagged or not, were 2.5 cycles/frame at 2 MACs.)
 template <bool kTagged>
-bool same_heads(rte_mbuf *const *pkts, uint16_t n, __m128i h0, uint16_t inner0, uint64_t &bytes) noexcept {
+bool same_heads(rte_mbuf *const *pkts, uint16_t n, Head16 h0, uint16_t inner0, uint64_t &bytes) noexcept {
     // Untagged: bytes 14 and 15 (the start of L3) do not matter.
-    const __m128i care = kTagged ? _mm_set1_epi8(-1) : _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0);
+    const Head16 care = head16_care(kTagged);
     uint64_t sum = pkts[0]->pkt_len;
     for (uint16_t i = 1; i < n; ++i) {
         const rte_mbuf *m = pkts[i];
         if (!head_fits(m)) return false;
         const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-        const __m128i diff = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)), h0);
-        if (!_mm_testz_si128(diff, care)) return false;
+        if (!head16_same(head16_load(p), h0, care)) return false;
         if constexpr (kTagged) {
             uint16_t inner;
             std::memcpy(&inner, p + 16, 2);
@@ -69,7 +67,7 @@ bool same_heads(rte_mbuf *const *pkts, uint16_t n, __m128i h0, uint16_t inner0, 
 bool same_l2_header(rte_mbuf *const *pkts, uint16_t n, uint64_t &bytes) noexcept {
     if (!head_fits(pkts[0])) return false;
     const uint8_t *p0 = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
-    const __m128i h0 = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p0));
+    const Head16 h0 = head16_load(p0);
     uint16_t outer, inner;
     std::memcpy(&outer, p0 + 12, 2);
     std::memcpy(&inner, p0 + 16, 2);

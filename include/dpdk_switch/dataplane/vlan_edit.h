@@ -9,24 +9,17 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#if defined(__SSE4_1__)
 #include <immintrin.h>
+#endif
 
 namespace dsw {
 
-// Frame owned by the caller alone (refcnt 1, direct). Returns false if there is no headroom.
-inline bool vlan_tag_in_place(rte_mbuf *m, uint16_t vlan) noexcept {
-    const uint32_t tag = rte_cpu_to_be_32((uint32_t{RTE_ETHER_TYPE_VLAN} << 16) | vlan);
-    const bool wide = m->data_len >= 16;   // a 14- or 15-byte runt takes the narrow way
-    uint8_t *p = reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(m, sizeof(rte_vlan_hdr)));
-    if (p == nullptr) return false;
-    if (wide) [[likely]] {
-        // One 16-byte load, the tag inserted in its last 4 bytes, one store 4 bytes lower: the
-        // MACs land at the new start and the tag right after them; the ethertype stays put.
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + sizeof(rte_vlan_hdr)));
-        _mm_storeu_si128(reinterpret_cast<__m128i *>(p), _mm_insert_epi32(v, static_cast<int>(tag), 3));
-        return true;
-    }
-    // The 12 MAC bytes move 4 bytes down through registers, then the tag takes their old place.
+// The portable ways to move the MACs (any CPU; the only ones where the build has no SSE4.1),
+// compiled everywhere so that a unit test holds them to the vector ones.
+// Adding: `p` is the new start, 4 bytes below the old; the 12 MAC bytes move down through
+// registers, then the tag (network order) takes their old place.
+inline void vlan_tag_move_plain(uint8_t *p, uint32_t tag) noexcept {
     uint64_t lo;
     uint32_t hi;
     std::memcpy(&lo, p + 4, 8);
@@ -34,16 +27,57 @@ inline bool vlan_tag_in_place(rte_mbuf *m, uint16_t vlan) noexcept {
     std::memcpy(p, &lo, 8);
     std::memcpy(p + 8, &hi, 4);
     std::memcpy(p + 12, &tag, 4);
+}
+// Removing: `p` is the tagged frame's start; the 12 MAC bytes move 4 bytes up over the tag.
+inline void vlan_untag_move_plain(uint8_t *p) noexcept {
+    uint64_t lo;
+    uint32_t hi;
+    std::memcpy(&lo, p, 8);
+    std::memcpy(&hi, p + 8, 4);
+    std::memcpy(p + 4, &lo, 8);
+    std::memcpy(p + 12, &hi, 4);
+}
+
+#if defined(__SSE4_1__)
+// One 16-byte load, the tag inserted in its last 4 bytes, one store 4 bytes lower: the MACs
+// land at the new start and the tag right after them; the ethertype stays put. Needs 16 bytes
+// after the old start.
+inline void vlan_tag_move_vector(uint8_t *p, uint32_t tag) noexcept {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + sizeof(rte_vlan_hdr)));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(p), _mm_insert_epi32(v, static_cast<int>(tag), 3));
+}
+// One 16-byte load, shift and store: the MACs move 4 bytes up over the tag (bytes 0-3 of the
+// old start become headroom, zeroed).
+inline void vlan_untag_move_vector(uint8_t *p) noexcept {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(p), _mm_slli_si128(v, 4));
+}
+#endif
+
+// Frame owned by the caller alone (refcnt 1, direct). Returns false if there is no headroom.
+inline bool vlan_tag_in_place(rte_mbuf *m, uint16_t vlan) noexcept {
+    const uint32_t tag = rte_cpu_to_be_32((uint32_t{RTE_ETHER_TYPE_VLAN} << 16) | vlan);
+    [[maybe_unused]] const bool wide = m->data_len >= 16;   // a 14- or 15-byte runt takes the narrow way
+    uint8_t *p = reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(m, sizeof(rte_vlan_hdr)));
+    if (p == nullptr) return false;
+#if defined(__SSE4_1__)
+    if (wide) [[likely]] {
+        vlan_tag_move_vector(p, tag);
+        return true;
+    }
+#endif
+    vlan_tag_move_plain(p, tag);
     return true;
 }
 
 // The caller has checked the frame is tagged (so data_len >= 18).
 inline void vlan_untag_in_place(rte_mbuf *m) noexcept {
     uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-    // One 16-byte load, shift and store: the MACs move 4 bytes up over the tag (bytes 0-3 of
-    // the old start become headroom).
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    _mm_storeu_si128(reinterpret_cast<__m128i *>(p), _mm_slli_si128(v, 4));
+#if defined(__SSE4_1__)
+    vlan_untag_move_vector(p);
+#else
+    vlan_untag_move_plain(p);
+#endif
     m->data_off = static_cast<uint16_t>(m->data_off + sizeof(rte_vlan_hdr));
     m->data_len = static_cast<uint16_t>(m->data_len - sizeof(rte_vlan_hdr));
     m->pkt_len -= sizeof(rte_vlan_hdr);

@@ -86,6 +86,9 @@ public:
         return h;
     }
     int32_t lookup_hashed(MacKey key, uint32_t h) const noexcept { return find(stored(key), h); }
+    // lookup() the portable way, a key at a time, whatever the build: for the unit test that
+    // holds it to the AVX2 way (what a build without AVX2 runs).
+    int32_t lookup_plain(MacKey key) const noexcept { return find<false>(stored(key), hash(key)); }
     const MacEntry &entry(int32_t slot) const noexcept { return buckets_[slot / kSlots].entry[slot % kSlots]; }
     // Source learning for a frame seen on `port`; `slot` is the lookup result for the key.
     // The common case (known MAC, same port) is inline: a compare, and a store at most once a
@@ -153,31 +156,42 @@ private:
 #endif
     }
 
+#ifdef __AVX2__
+    static constexpr bool kAvx2 = true;
+#else
+    static constexpr bool kAvx2 = false;
+#endif
+    // kVector: the four keys of a bucket in one AVX2 compare (the build's way where it has
+    // AVX2); else a key at a time (the only way elsewhere, and lookup_plain's everywhere).
+    template <bool kVector = kAvx2>
     int32_t find(uint64_t sk, uint32_t h) const noexcept {
+        static_assert(!kVector || kAvx2, "the AVX2 compare needs an AVX2 build");
         for (unsigned p = 0; p < kProbe; ++p) {
             const uint32_t bi = (h + p) & mask_;
             const Bucket &b = buckets_[bi];
-#ifdef __AVX2__
-            // The four keys in one 32-byte compare. Each 8-byte lane is read whole (an aligned
-            // vector load never tears a lane on x86), and x86 keeps loads in order, so only the
-            // compiler must be kept from hoisting the entry reads above it: the signal fence.
-            const __m256i keys = _mm256_load_si256(reinterpret_cast<const __m256i *>(&b.key[0]));
-            const unsigned hit = static_cast<unsigned>(
-                _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(keys, _mm256_set1_epi64x(static_cast<int64_t>(sk))))));
-            std::atomic_signal_fence(std::memory_order_acquire);
-            if (hit != 0) [[likely]]
-                return static_cast<int32_t>(bi * kSlots + static_cast<unsigned>(__builtin_ctz(hit)));
-            const unsigned empty = static_cast<unsigned>(
-                _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(keys, _mm256_setzero_si256()))));
-            bool has_empty = empty != 0;
-#else
             bool has_empty = false;
-            for (unsigned s = 0; s < kSlots; ++s) {
-                const uint64_t v = b.key[s].load(std::memory_order_acquire);
-                if (v == sk) return static_cast<int32_t>(bi * kSlots + s);
-                has_empty |= v == kEmpty;
-            }
+            if constexpr (kVector) {
+#ifdef __AVX2__
+                // The four keys in one 32-byte compare. Each 8-byte lane is read whole (an aligned
+                // vector load never tears a lane on x86), and x86 keeps loads in order, so only the
+                // compiler must be kept from hoisting the entry reads above it: the signal fence.
+                const __m256i keys = _mm256_load_si256(reinterpret_cast<const __m256i *>(&b.key[0]));
+                const unsigned hit = static_cast<unsigned>(_mm256_movemask_pd(
+                    _mm256_castsi256_pd(_mm256_cmpeq_epi64(keys, _mm256_set1_epi64x(static_cast<int64_t>(sk))))));
+                std::atomic_signal_fence(std::memory_order_acquire);
+                if (hit != 0) [[likely]]
+                    return static_cast<int32_t>(bi * kSlots + static_cast<unsigned>(__builtin_ctz(hit)));
+                const unsigned empty = static_cast<unsigned>(
+                    _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(keys, _mm256_setzero_si256()))));
+                has_empty = empty != 0;
 #endif
+            } else {
+                for (unsigned s = 0; s < kSlots; ++s) {
+                    const uint64_t v = b.key[s].load(std::memory_order_acquire);
+                    if (v == sk) return static_cast<int32_t>(bi * kSlots + s);
+                    has_empty |= v == kEmpty;
+                }
+            }
             // Inserts take the first free slot along the probe sequence, so a key is never
             // placed past a never-used slot.
             if (has_empty) [[likely]]
