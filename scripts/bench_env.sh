@@ -8,3 +8,5 @@ BUILD_DIR=${DSW_BUILD_DIR:-$ROOT/build}
 SWITCH_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch
 CTL_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch_ctl
 TESTPMD=${TESTPMD:-dpdk-testpmd}
+# The harness in Python (bench/dswbench), run as `dswbench PART ARGS...` by the thin wrappers.
+dswbench() { PYTHONPATH="$ROOT/bench${PYTHONPATH:+:$PYTHONPATH}" exec "$PY" -m dswbench "$@"; }
