@@ -12,6 +12,7 @@ rate (0.95 once), 0.95-2.0 before slow ones (1.00 in 6 of 11).
 import json
 import os
 import subprocess
+import threading
 import time
 
 from . import env
@@ -223,3 +224,88 @@ class _Sample:
         except ValueError:
             self.quiet.during = None
         return False
+
+
+class CpuWatch:
+    """Samples /proc every 0.2 s while a path is measured, and adds up the CPU time (utime + stime, all threads)
+    that processes outside this bench used meanwhile. This bench's own processes (the forwarder, iperf3, ping:
+    its descendants) are not counted, nor kernel threads (ksoftirqd, kworkers: they do the traffic's work),
+    nor the OVS daemons we started (they detach). CPU time, not "was it runnable": with both CPUs saturated, a
+    process that wakes for a microsecond waits runnable for a while and would look busy."""
+
+    def __init__(self, exclude=()):
+        self.exclude = set(exclude)
+        self.stop_ = threading.Event()
+        self.result = {}
+
+    def __enter__(self):
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_.set()
+        self.t.join()
+        return False
+
+    def _run(self):
+        me = os.getpid()
+        tck = os.sysconf("SC_CLK_TCK")
+        first, last, comms, dpdk = {}, {}, {}, set()
+        t0 = time.monotonic()
+        samples = 0
+        while not self.stop_.is_set():
+            stats = {}
+            for d in os.listdir("/proc"):
+                if not d.isdigit():
+                    continue
+                try:
+                    with open("/proc/%s/stat" % d) as f:
+                        st = f.read()
+                except OSError:
+                    continue
+                comm = st[st.index("(") + 1:st.rindex(")")]
+                stats[int(d)] = (comm, st[st.rindex(")") + 2:].split())
+            ppid = {pid: int(f[1]) for pid, (_, f) in stats.items()}
+
+            def ours(pid):
+                while pid > 1:
+                    if pid == me:
+                        return True
+                    pid = ppid.get(pid, 0)
+                return False
+            for pid, (comm, f) in stats.items():
+                if pid in self.exclude or pid == 2 or int(f[1]) == 2 or ours(pid):
+                    continue
+                key = (pid, f[19])                       # pid and start time: a reused pid is another process
+                ticks = int(f[11]) + int(f[12])          # utime + stime
+                if comm in DPDK_NAMES:
+                    dpdk.add("%s(%s)" % (comm, pid))
+                if key not in first:
+                    first[key] = ticks if samples == 0 else 0   # started during the window: all its time counts
+                last[key] = ticks
+                comms[key] = comm
+            samples += 1
+            self.stop_.wait(0.2)
+        elapsed = time.monotonic() - t0
+        used = {}
+        for key, t in last.items():
+            if t - first[key] > 0:
+                used[comms[key]] = used.get(comms[key], 0) + (t - first[key]) / tck
+        total = sum(used.values())
+        share = total / (elapsed * (os.cpu_count() or 1)) if elapsed > 0 else 0.0
+        self.result = dict(samples=samples, elapsed_s=elapsed, cpu_s=total, cpu_share=share,
+                           busy={k: round(v, 2) for k, v in sorted(used.items(), key=lambda kv: -kv[1])[:8]},
+                           dpdk=sorted(dpdk))
+
+
+def contended(w, share=0.05):
+    """Why a run does not count ("" if it does), from its CpuWatch result: another DPDK process ran, or
+    other processes used more than SHARE of the CPUs' time."""
+    why = []
+    if w.get("dpdk"):
+        why.append("other DPDK processes ran: " + " ".join(w["dpdk"]))
+    if w.get("cpu_share", 0) > share:
+        why.append("other processes used %.0f%% of the CPUs (%s CPU-s)" % (
+            100 * w["cpu_share"], " ".join("%s:%.1f" % kv for kv in w.get("busy", {}).items())))
+    return "; ".join(why)

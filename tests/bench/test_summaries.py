@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from dswbench import containers, pcap_rate, summary, vhost
+from dswbench import containers_summary as containers
+from dswbench import pcap_rate, summary, vhost
 from dswbench.gbench import gbench_lost, gbench_medians
 from dswbench.quiet import host_contended, probe_contended
 
