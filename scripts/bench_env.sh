@@ -1,10 +1,8 @@
-# Sourced by the bench scripts: where the repository, the binaries and the peers are.
-# env: DSW_BUILD_DIR (default ./build), TESTPMD (default dpdk-testpmd), PYTHON (default /usr/bin/python3)
+# Sourced by the bench wrappers (bench.sh, bench_pcap.sh, bench_containers.sh, bench_vhost.sh): runs the
+# harness, bench/dswbench, as `dswbench [PART] ARGS...` in place of the wrapper's shell (exec: a signal to
+# the wrapper reaches the harness, which stops and cleans up what it started).
+# env: PYTHON (default /usr/bin/python3)
 # shellcheck shell=bash
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${PYTHON:-/usr/bin/python3}
-export PYTHONPATH="$ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}"   # bench_common.py for the embedded Python
-BUILD_DIR=${DSW_BUILD_DIR:-$ROOT/build}
-SWITCH_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch
-CTL_BIN=$BUILD_DIR/dpdk_switch/dpdk_switch_ctl
-TESTPMD=${TESTPMD:-dpdk-testpmd}
+dswbench() { PYTHONPATH="$ROOT/bench${PYTHONPATH:+:$PYTHONPATH}" exec "$PY" -m dswbench "$@"; }

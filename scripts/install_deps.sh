@@ -12,6 +12,8 @@ PKGS=(
   clang libclang-rt-14-dev
   # integration tests and demo: namespaces, traffic, capture
   iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy procps psmisc
+  # the benchmark harness's lint step (scripts/test.sh)
+  python3-pyflakes
 )
 
 missing=()

@@ -67,6 +67,20 @@ if [ "$unit" = 1 ]; then
   fi
 fi
 
+if [ "$unit" = 1 ]; then
+  # The benchmark harness (bench/dswbench): its parsers and tables under pytest (no root, no DPDK), and
+  # pyflakes over it and scripts/*.py; each counts once in the tally.
+  echo "== bench harness: unit tests (pytest tests/bench) =="
+  /usr/bin/python3 -m pytest tests/bench -q -p no:cacheprovider 2>&1 | tee "$log/bench.txt" | tail -3
+  rc=${PIPESTATUS[0]}
+  p=$(grep -oE '[0-9]+ passed' "$log/bench.txt" | tail -1 | grep -oE '[0-9]+'); p=${p:-0}
+  f=$(grep -oE '[0-9]+ (failed|errors?)' "$log/bench.txt" | awk '{s += $1} END {print s + 0}')
+  [ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+  passed=$((passed + p)); failed=$((failed + f))
+  echo "== lint (pyflakes: bench/ tests/bench scripts/*.py) =="
+  if /usr/bin/python3 -m pyflakes bench tests/bench scripts/*.py; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
+
 if [ "$integration" = 1 ]; then
   echo "== integration tests (pytest, real binary + namespaces) =="
   /usr/bin/python3 -m pytest tests/integration -q "${pytest_args[@]}" 2>&1 | tee "$log/int.txt"

@@ -1,4 +1,4 @@
-"""The benchmarks' host probe (bench/host_probe.cc, scripts/bench_quiet.sh): it must see a CPU's
+"""The benchmarks' host probe (bench/host_probe.cc, bench/dswbench/quiet.py): it must see a CPU's
 time go elsewhere, since that is how a benchmark run knows its window was not its own.
 
 Another tenant on the host cannot be made here; another process on the same CPU takes the CPU
@@ -31,11 +31,13 @@ def read(probe, *args):
 
 
 def host_contended(reading, where):
-    """scripts/bench_quiet.sh's verdict on a reading (where: idle, or busy in a window): why it
-    is contended, or ""."""
-    script = f'. "{REPO}/scripts/bench_quiet.sh"; host_contended "$1" "$2"'
-    env = dict(os.environ, BUILD_DIR=str(PROBE.parents[1]), PY="/usr/bin/python3", PYTHONPATH=str(REPO / "scripts"))
-    return subprocess.run(["bash", "-c", script, "bash", json.dumps(reading), where], capture_output=True, text=True,
+    """The bench harness's verdict on a reading (bench/dswbench/quiet.py; where: idle, or busy in a
+    window): "host contended: " and why, or ""."""
+    code = ("import json, sys; from dswbench.quiet import probe_contended; "
+            "why = probe_contended(json.loads(sys.argv[1]), sys.argv[2] == 'idle'); "
+            "print('host contended: ' + why if why else '')")
+    env = dict(os.environ, PYTHONPATH=str(REPO / "bench"))
+    return subprocess.run(["/usr/bin/python3", "-c", code, json.dumps(reading), where], capture_output=True, text=True,
                           timeout=30, env=env, check=True).stdout.strip()
 
 

@@ -1,0 +1,33 @@
+"""What the harness reads from ping and iperf3."""
+import pytest
+
+from dswbench.traffic import parse_ping, parse_tcp, parse_udp
+
+
+def test_ping_summary(fixture_text):
+    r = parse_ping(fixture_text("ping.txt"))
+    assert r == {"ping_min_ms": 0.039, "ping_avg_ms": 0.049, "ping_max_ms": 0.058, "ping_sent": 3, "ping_received": 3}
+    assert parse_ping("ping: connect: Network is unreachable") == {}
+
+
+def test_iperf3_tcp_is_the_receivers_rate(fixture_json):
+    j = fixture_json("iperf3_tcp.json")
+    r = parse_tcp(j)
+    assert r["tcp_gbps"] == pytest.approx(j["end"]["sum_received"]["bits_per_second"] / 1e9)
+    assert r["tcp_sender_gbps"] > 0 and r["tcp_retransmits"] == j["end"]["sum_sent"]["retransmits"]
+
+
+def test_iperf3_udp_counts_what_arrived(fixture_json):
+    j = fixture_json("iperf3_udp.json")
+    recv = j["end"]["sum_received"]
+    r = parse_udp(j)
+    assert r["udp_rx_packets"] == recv["packets"] - recv["lost_packets"]
+    assert r["udp_rx_pps"] == pytest.approx(r["udp_rx_packets"] / recv["seconds"])
+    assert r["udp_lost"] == recv["lost_packets"] and r["udp_tx_pps"] > r["udp_rx_pps"]
+
+
+def test_iperf3_errors(fixture_json):
+    j = fixture_json("iperf3_refused.json")
+    assert parse_tcp(j) == {"tcp_error": "unable to connect to server: Connection refused"}
+    assert parse_udp(j) == {"udp_error": "unable to connect to server: Connection refused"}
+    assert parse_tcp(None) == {"tcp_error": "no iperf3 result"}
