@@ -541,11 +541,12 @@ void Switch::watch_links() {
     }
 }
 
-Status Switch::start_capture(const std::string &name, const std::string &path, uint64_t count, uint8_t dirs) {
+Status Switch::start_capture(const std::string &name, const std::string &path, uint64_t count, uint8_t dirs,
+                             bool overwrite) {
     const SwitchPort *sp = port(name);
     if (sp == nullptr) return fail("no port named '" + name + "'");
     if (captures_[sp->index]) return fail("port " + name + " is being captured already (capture stop " + name + ")");
-    auto session = CaptureSession::open(name, path, count, dirs);
+    auto session = CaptureSession::open(name, path, count, dirs, overwrite);
     if (!session) return session.error();
     captures_[sp->index] = std::move(session.value());
     publish_view();   // the workers start copying from their next loop

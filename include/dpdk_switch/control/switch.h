@@ -119,8 +119,9 @@ public:
     void set_tx_flush_us(unsigned us) { shared_.tx_flush_us.store(us, std::memory_order_relaxed); }
     void housekeeping();     // once a second on the main lcore: MAC aging, interface watch, learning refusals logged
 
-    // `capture <port> <file> [count N] [rx|tx|both]`: frames of one port into a pcapng file.
-    Status start_capture(const std::string &port, const std::string &path, uint64_t count, uint8_t dirs);
+    // `capture <port> <file> [count N] [rx|tx|both] [overwrite]`: frames of one port into a pcapng file.
+    Status start_capture(const std::string &port, const std::string &path, uint64_t count, uint8_t dirs,
+                         bool overwrite = false);
     Status stop_capture(const std::string &port);
     void poll_captures();   // every control-loop turn: writes queued frames, ends finished captures
     // Logs a port's link going down or up (a vhost/memif peer leaving or returning). Every
