@@ -307,11 +307,13 @@ Status Switch::start() {
     }
     publish_view();
     shared_.stop.store(false);
-    for (unsigned lc : workers_) {
-        const int rc = rte_eal_remote_launch(worker_main, &shared_, lc);
+    for (size_t i = 0; i < workers_.size(); ++i) {
+        const int rc = rte_eal_remote_launch(worker_main, &shared_, workers_[i]);
         if (rc != 0) {
-            stop();
-            return fail("cannot launch worker on lcore " + std::to_string(lc) + ": " + rte_strerror(-rc));
+            // The workers launched so far would poll on until told to stop, into ports and
+            // tables the caller is about to free.
+            join_workers(i);
+            return fail("cannot launch worker on lcore " + std::to_string(workers_[i]) + ": " + rte_strerror(-rc));
         }
     }
     running_ = true;
@@ -321,9 +323,13 @@ Status Switch::start() {
 
 void Switch::stop() {
     if (!running_) return;
-    shared_.stop.store(true, std::memory_order_relaxed);
-    rte_eal_mp_wait_lcore();
+    join_workers(workers_.size());
     running_ = false;
+}
+
+void Switch::join_workers(size_t launched) {
+    shared_.stop.store(true, std::memory_order_relaxed);
+    for (size_t i = 0; i < launched; ++i) rte_eal_wait_lcore(workers_[i]);
 }
 
 const SwitchPort *Switch::port(const std::string &name) const {

@@ -70,7 +70,8 @@ public:
     static Result<std::unique_ptr<Switch>> create(const Config &cfg);
     ~Switch();
 
-    Status start();          // opens the config's ports, publishes the view, launches workers
+    Status start();          // opens the config's ports, publishes the view, launches workers;
+                             // on failure no worker it launched is left running
     void stop();             // stops workers, idempotent
 
     // Hot-plug, on the main lcore, while the workers run (or before start). add_port opens the
@@ -135,6 +136,7 @@ private:
     Result<unsigned> open_port(const PortConfig &pc, bool check_mbufs);
     Status check_new_port(const PortConfig &pc) const;
     void publish_view();
+    void join_workers(size_t launched);   // tells the workers to stop, waits for the first `launched`
     void report_learn_refusals();
     void report_mbuf_shortage();
     void report_ring_overruns();
