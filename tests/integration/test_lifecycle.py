@@ -10,7 +10,9 @@ import os
 import signal
 import time
 
-from conftest import af_packet_ports
+import pytest
+
+from conftest import HUGEPAGE_DIR, af_packet_ports, free_hugepages
 
 
 def capture_error(sw, *args):
@@ -73,3 +75,53 @@ def test_capture_refuses_what_is_not_a_regular_file_and_says_why(netns, switch, 
     # A missing directory is still named for what it is.
     missing = tmp_path / "no" / "x.pcapng"
     assert capture_error(sw, "c1", str(missing)) == f"cannot create {missing}: No such file or directory"
+
+
+def test_sigterm_stops_a_no_huge_switch_within_a_second(netns, switch):
+    """The README's promise: SIGINT/SIGTERM stop the switch within one second (it was 2 s under
+    --no-huge -m 512, 0.12 s on hugepages)."""
+    c1, c2 = netns(), netns()
+    sw = switch(af_packet_ports(c1=c1, c2=c2))
+    c1.ping(c2.ip, count=2)
+    t0 = time.monotonic()
+    rc = sw.stop(signal.SIGTERM)
+    took = time.monotonic() - t0
+    print(f"SIGTERM to exit: {took:.3f} s")
+    assert rc == 0, sw.log()
+    assert took < 1.0, f"SIGTERM to exit took {took:.2f} s\n{sw.log()}"
+
+
+def promiscuous(hostif):
+    """IFF_PROMISC (0x100) in the interface's flags."""
+    return int(open(f"/sys/class/net/{hostif}/flags").read(), 16) & 0x100 != 0
+
+
+def test_hugepage_files_are_gone_after_a_clean_exit(netns, switch):
+    """A primary on hugepages (not --in-memory) left all its map files in /dev/hugepages after
+    SIGTERM (256 of them, 512 MiB for memory_mb 512), holding the pages until someone deleted them."""
+    if free_hugepages() < 256:
+        pytest.skip(f"needs 256 free 2 MiB hugepages, {free_hugepages()} free (scripts/hugepages.sh reserves them)")
+    c1, c2 = netns(), netns()
+    sw = switch(af_packet_ports(c1=c1, c2=c2), eal={"no_huge": False})
+    c1.ping(c2.ip, count=2)
+    assert list(HUGEPAGE_DIR.glob(f"{sw.prefix}map_*")), "a switch on hugepages maps files there"
+    assert sw.stop(signal.SIGTERM) == 0, sw.log()
+    assert sorted(HUGEPAGE_DIR.glob(f"{sw.prefix}map_*")) == []
+
+
+def test_af_packet_interfaces_are_not_left_promiscuous(netns, switch):
+    """net_af_packet sets IFF_PROMISC on the interface and never clears it: it stayed set after
+    `port del` and after exit. An interface that was promiscuous before stays so."""
+    c1, c2, c3 = netns(), netns(), netns()
+    os.system(f"ip link set {c3.hostif} promisc on")
+    sw = switch(af_packet_ports(c1=c1, c2=c2, c3=c3))
+    assert all(promiscuous(c.hostif) for c in (c1, c2, c3)), "a switch port listens to every MAC"
+    c1.ping(c2.ip, count=2)
+    sw.ctl("port", "del", "c1")
+    assert not promiscuous(c1.hostif), "after port del"
+    sw.ctl("port", "add", "c1", "af_packet", f"iface={c1.hostif}")
+    assert promiscuous(c1.hostif)
+    assert sw.stop(signal.SIGTERM) == 0, sw.log()
+    assert not promiscuous(c1.hostif), "after exit"
+    assert not promiscuous(c2.hostif), "after exit"
+    assert promiscuous(c3.hostif), "promiscuous before the switch: left so"
