@@ -472,8 +472,9 @@ Reply arp_del(Switch &sw, const Args &a) {
     return r;
 }
 
-// capture <port> <file> [count N] [rx|tx|both]   |   capture stop <port>
+// capture <port> <file> [count N] [rx|tx|both] [overwrite]   |   capture stop <port>
 Reply capture(Switch &sw, const Args &a) {
+    static const std::string kUsage = "usage: capture <port> <file> [count N] [rx|tx|both] [overwrite]";
     Reply r;
     if (a[1] == "stop") {
         if (a.size() != 3) return Reply::error("usage: capture stop <port>");
@@ -482,9 +483,10 @@ Reply capture(Switch &sw, const Args &a) {
         r.text = "capture of " + a[2] + " stopped";
         return r;
     }
-    if (a.size() < 3) return Reply::error("usage: capture <port> <file> [count N] [rx|tx|both]");
+    if (a.size() < 3) return Reply::error(kUsage);
     uint64_t count = 0;
     uint8_t dirs = CaptureTap::kRx | CaptureTap::kTx;
+    bool overwrite = false;
     for (size_t i = 3; i < a.size(); ++i) {
         if (a[i] == "count" && i + 1 < a.size()) {
             auto n = parse_uint(a[++i], 1000000000);
@@ -492,11 +494,13 @@ Reply capture(Switch &sw, const Args &a) {
             count = *n;
         } else if (a[i] == "rx" || a[i] == "tx" || a[i] == "both") {
             dirs = a[i] == "rx" ? CaptureTap::kRx : a[i] == "tx" ? CaptureTap::kTx : CaptureTap::kRx | CaptureTap::kTx;
+        } else if (a[i] == "overwrite") {
+            overwrite = true;
         } else {
-            return Reply::error("unexpected '" + a[i] + "' (usage: capture <port> <file> [count N] [rx|tx|both])");
+            return Reply::error("unexpected '" + a[i] + "' (" + kUsage + ")");
         }
     }
-    if (auto st = sw.start_capture(a[1], a[2], count, dirs); !st) return Reply::error(st.error().message);
+    if (auto st = sw.start_capture(a[1], a[2], count, dirs, overwrite); !st) return Reply::error(st.error().message);
     r.json = {{"ok", true}, {"port", a[1]}, {"file", a[2]}, {"count", count}};
     r.text = "capturing " + a[1] + " into " + a[2] + (count ? " (" + std::to_string(count) + " frames)" : "");
     return r;
@@ -579,7 +583,7 @@ const std::vector<Command> &commands() {
         {{"port", "add"}, 4, 64, port_add, "port add <name> <type> key=value..."},
         {{"port", "del"}, 3, 3, port_del, "port del <name>"},
         {{"show", "capture"}, 2, 2, show_capture, "show capture"},
-        {{"capture"}, 3, 7, capture, "capture <port> <file> [count <N>] [rx|tx|both] | capture stop <port>"},
+        {{"capture"}, 3, 8, capture, "capture <port> <file> [count <N>] [rx|tx|both] [overwrite] | capture stop <port>"},
         {{"quit"}, 1, 1, quit, "quit"},
     };
     return table;

@@ -367,11 +367,13 @@ Status Switch::start() {
     }
     publish_view();
     shared_.stop.store(false);
-    for (unsigned lc : workers_) {
-        const int rc = rte_eal_remote_launch(worker_main, &shared_, lc);
+    for (size_t i = 0; i < workers_.size(); ++i) {
+        const int rc = rte_eal_remote_launch(worker_main, &shared_, workers_[i]);
         if (rc != 0) {
-            stop();
-            return fail("cannot launch worker on lcore " + std::to_string(lc) + ": " + rte_strerror(-rc));
+            // The workers launched so far would poll on until told to stop, into ports and
+            // tables the caller is about to free.
+            join_workers(i);
+            return fail("cannot launch worker on lcore " + std::to_string(workers_[i]) + ": " + rte_strerror(-rc));
         }
     }
     running_ = true;
@@ -381,9 +383,13 @@ Status Switch::start() {
 
 void Switch::stop() {
     if (!running_) return;
-    shared_.stop.store(true, std::memory_order_relaxed);
-    rte_eal_mp_wait_lcore();
+    join_workers(workers_.size());
     running_ = false;
+}
+
+void Switch::join_workers(size_t launched) {
+    shared_.stop.store(true, std::memory_order_relaxed);
+    for (size_t i = 0; i < launched; ++i) rte_eal_wait_lcore(workers_[i]);
 }
 
 const SwitchPort *Switch::port(const std::string &name) const {
@@ -601,11 +607,12 @@ void Switch::watch_links() {
     }
 }
 
-Status Switch::start_capture(const std::string &name, const std::string &path, uint64_t count, uint8_t dirs) {
+Status Switch::start_capture(const std::string &name, const std::string &path, uint64_t count, uint8_t dirs,
+                             bool overwrite) {
     const SwitchPort *sp = port(name);
     if (sp == nullptr) return fail("no port named '" + name + "'");
     if (captures_[sp->index]) return fail("port " + name + " is being captured already (capture stop " + name + ")");
-    auto session = CaptureSession::open(name, path, count, dirs);
+    auto session = CaptureSession::open(name, path, count, dirs, overwrite);
     if (!session) return session.error();
     captures_[sp->index] = std::move(session.value());
     publish_view();   // the workers start copying from their next loop

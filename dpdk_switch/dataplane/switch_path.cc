@@ -8,6 +8,7 @@
 #include "dpdk_switch/dataplane/head16.h"
 #include "dpdk_switch/dataplane/nd_proxy.h"
 #include "dpdk_switch/dataplane/parse.h"
+#include "dpdk_switch/dataplane/vlan_edit.h"
 
 namespace dsw {
 
@@ -74,16 +75,39 @@ bool same_l2_header(rte_mbuf *const *pkts, uint16_t n, uint64_t &bytes) noexcept
     return is_tag_tpid(outer) ? same_heads<true>(pkts, n, h0, inner, bytes) : same_heads<false>(pkts, n, h0, 0, bytes);
 }
 
+// Not a drop reason: admit's verdict on a priority-tagged frame (802.1Q tag with VID 0, only
+// a priority) on a port of untagged frames. 802.1Q puts it in the port's own VLAN: the caller,
+// which owns the mbuf, takes the tag off (untag_priority) and switches it as untagged. (The
+// Linux bridge strips it too on egress to untagged ports.) A trunk has no native VLAN for it.
+constexpr uint8_t kPriorityTagged = 0xfe;
+static_assert(kDropReasons < kPriorityTagged);
+
 // Access ports carry untagged frames of their VLAN, trunks tagged frames of theirs: the frame's
-// VLAN, or a drop reason in f.drop.
+// VLAN, or a drop reason (or kPriorityTagged) in f.drop.
 [[gnu::always_inline]] inline uint16_t admit(L2Frame &f, const PortSlot &port) noexcept {
     const uint16_t vlan = f.tagged ? f.vlan : port.access_vlan;
     // An untagged frame needs only the port's kind; a tagged one also the trunk's bitmap.
     // (Testing the bitmap for every frame, which an access port's own VLAN is in too, cost
     // untagged traffic 2 cycles/packet: 20.5 -> 22.5 at 2048 MACs.)
     if (f.drop == kNoDrop && (f.tagged != port.trunk || (f.tagged && !port.carries(vlan)))) [[unlikely]]
-        f.drop = static_cast<uint8_t>(DropReason::vlan_not_allowed);
+        f.drop = f.tagged && f.vlan == 0 && !port.trunk ? kPriorityTagged : static_cast<uint8_t>(DropReason::vlan_not_allowed);
     return vlan;
+}
+
+// A priority-tagged frame admitted to an untagged port: its tag removed in place, so that it
+// is, from here on, an untagged frame of the port's VLAN. False (f.drop says why) when the
+// frame's data is shared and cannot be written; RX frames are the caller's alone.
+[[gnu::cold]] bool untag_priority(rte_mbuf *m, L2Frame &f) noexcept {
+    if (rte_mbuf_refcnt_read(m) != 1 || RTE_MBUF_CLONED(m) ||
+        (RTE_MBUF_HAS_EXTBUF(m) && rte_mbuf_ext_refcnt_read(m->shinfo) != 1)) {
+        f.drop = static_cast<uint8_t>(DropReason::vlan_not_allowed);
+        return false;
+    }
+    vlan_untag_in_place(m);   // tagged, so data_len >= 18
+    f.tagged = false;
+    f.l3_off = RTE_ETHER_HDR_LEN;
+    f.drop = kNoDrop;
+    return true;
 }
 
 uint8_t kind_of(const L2Frame &f) noexcept {
@@ -145,6 +169,7 @@ bool SwitchPath::classify_one_flow(rte_mbuf *const *pkts, uint16_t n, Ingress in
     if (f.drop == kNoDrop && (kind & (kArp | kIp6)) != 0 && arp_ != nullptr) return false;
     uint16_t out;
     if (f.drop != kNoDrop) {
+        if (f.drop == kPriorityTagged) return false;   // every frame's tag comes off, in the per-frame passes
         out = kOutDrop | f.drop;
     } else {
         const MacKey skey = make_mac_key(f.src, vlan), dkey = make_mac_key(f.dst, vlan);
@@ -186,11 +211,15 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
         if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
         bytes += pkts[i]->pkt_len;
         L2Frame f = parse_l2(pkts[i]);
-        const uint16_t vlan = admit(f, port);
+        uint16_t vlan = admit(f, port);
         if (f.drop != kNoDrop) [[unlikely]] {
-            d.out[i] = kOutDrop | f.drop;
-            kind[i] = kDropped;
-            continue;
+            if (f.drop == kPriorityTagged && untag_priority(pkts[i], f)) {
+                vlan = port.access_vlan;
+            } else {
+                d.out[i] = kOutDrop | f.drop;
+                kind[i] = kDropped;
+                continue;
+            }
         }
         d.vlan[i] = vlan;
         skey[i] = make_mac_key(f.src, vlan);

@@ -2,10 +2,12 @@
 
 #include <linux/if_packet.h>
 #include <linux/if_xdp.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
@@ -72,6 +74,15 @@ Status configure(uint16_t port_id, const PortConfig &cfg, const DeviceSpec &dev,
     return Ok{};
 }
 
+// The kernel interface's flags (IFF_*), or nullopt when there is no such interface (yet).
+std::optional<unsigned> iface_flags(const std::string &iface) {
+    if (iface.empty() || iface.find('/') != std::string::npos) return std::nullopt;
+    std::ifstream in("/sys/class/net/" + iface + "/flags");
+    unsigned flags = 0;
+    if (!(in >> std::hex >> flags)) return std::nullopt;
+    return flags;
+}
+
 // DeviceSpec::discard_early_rx. No worker polls the port yet: the main lcore may read its queues.
 void discard_early_rx(uint16_t port_id, uint16_t queues) {
     rte_mbuf *pkts[32];
@@ -126,6 +137,9 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
     const std::vector<int> xsks_before = dev->close_leaked_xsks ? socket_fds(AF_XDP) : std::vector<int>{};
     const std::vector<int> packets_before =
         dev->ring_drops == RingDrops::packet_mmap ? socket_fds(AF_PACKET) : std::vector<int>{};
+    // Kernel-backed PMDs (af_packet, af_xdp) set IFF_PROMISC/IFF_ALLMULTI on the user's
+    // interface and leave them set at close: what was off before is turned off again then.
+    const std::optional<unsigned> flags_before = iface_flags(cfg.iface);
     int rc = rte_dev_probe(dev->devargs.c_str());
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": cannot probe '" + dev->devargs + "'", rc));
     EthPort p;
@@ -133,6 +147,8 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
     p.device_ = dev->name;
     p.devargs_ = dev->devargs;
     p.owned_ = true;  // from here the destructor detaches the device, also on the error paths below
+    p.unset_promisc_ = flags_before && !(*flags_before & IFF_PROMISC);
+    p.unset_allmulti_ = flags_before && !(*flags_before & IFF_ALLMULTI);
     if (rte_eth_dev_get_port_by_name(dev->name.c_str(), &p.port_id_) != 0) {
         p.owned_ = false;
         rte_eal_hotplug_remove("vdev", dev->name.c_str());
@@ -161,7 +177,8 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
 EthPort::EthPort(EthPort &&o) noexcept
     : cfg_(std::move(o.cfg_)), device_(std::move(o.device_)), devargs_(std::move(o.devargs_)), q_(o.q_),
       port_id_(o.port_id_), max_frame_(o.max_frame_), owned_(o.owned_), xsk_fds_(std::move(o.xsk_fds_)), ring_kind_(o.ring_kind_),
-      ring_fds_(std::move(o.ring_fds_)), ring_total_(o.ring_total_), ring_base_(o.ring_base_) {
+      ring_fds_(std::move(o.ring_fds_)), ring_total_(o.ring_total_), ring_base_(o.ring_base_),
+      unset_promisc_(o.unset_promisc_), unset_allmulti_(o.unset_allmulti_) {
     o.owned_ = false;
 }
 
@@ -193,6 +210,9 @@ std::optional<uint64_t> EthPort::ring_drops() {
 
 EthPort::~EthPort() {
     if (!owned_) return;
+    // The interface is the user's: leave it as it was (an interface gone meanwhile answers an error).
+    if (unset_promisc_) rte_eth_promiscuous_disable(port_id_);
+    if (unset_allmulti_) rte_eth_allmulticast_disable(port_id_);
     rte_eth_dev_stop(port_id_);
     rte_eth_dev_close(port_id_);
     if (rte_eal_hotplug_remove("vdev", device_.c_str()) != 0)

@@ -104,6 +104,7 @@ TEST_F(SwitchTest, MalformedFramesAreDroppedAndCountedByReason) {
     Frame runt = eth_frame(kB, kA);
     runt.resize(10);
     Frame tagged = eth_frame(kB, kA, 0x8100, 64);
+    tagged[15] = 5;   // VID 5 (with VID 0 it is a priority tag: admitted into the port's VLAN)
     Frame short_tag = eth_frame(kB, kA, 0x8100, 16);
     const Frame mcast_src = eth_frame(kB, mac(0x01, 0, 0x5e, 0, 0, 1));
     const Frame zero_src = eth_frame(kB, 0);

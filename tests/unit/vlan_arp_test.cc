@@ -143,6 +143,42 @@ TEST_F(SwitchTest, WrongTaggingIsDroppedAndCounted) {
     for (const auto &t : tx_) EXPECT_TRUE(t.empty());
 }
 
+// 802.1Q priority tags: a tag with VID 0 carries only a priority (PCP) and puts the frame in
+// the VLAN of the port it enters. TCI 0xa000: PCP 5, VID 0.
+constexpr uint16_t kPcp5Vid0 = 0xa000;
+
+TEST_F(SwitchTest, PriorityTaggedFramesOnAnAccessPortJoinItsVlan) {
+    // From A on p0 (access VLAN 10): a burst of 32 frames of one flow (the whole-burst path),
+    // then a broadcast in a burst of its own (the per-frame path).
+    const Frame b = eth_frame(kBcast, kA), a_to_c = eth_frame(kC, kA);
+    std::vector<Frame> rx(32, tagged(a_to_c, kPcp5Vid0));
+    rx.push_back(tagged(b, kPcp5Vid0));
+    run({rx, {}, {}, {}}, {"show mac table vlan 10"}, {StaticMac{mac_to_string(kC), "p3", 10}}, vlan_layout);
+    EXPECT_EQ(drops(totals_[0], DropReason::vlan_not_allowed), 0u);
+    EXPECT_EQ(tx_[2], (std::vector<Frame>{b})) << "to an access port of VLAN 10: without the priority tag";
+    std::vector<Frame> to_trunk(32, tagged(a_to_c, 10));
+    to_trunk.push_back(tagged(b, 10));
+    EXPECT_EQ(tx_[3], to_trunk) << "to the trunk: tagged with VLAN 10";
+    EXPECT_TRUE(tx_[1].empty()) << "VLAN 20 sees nothing";
+    EXPECT_EQ(totals_[0].rx_bytes, 33 * (b.size() + 4)) << "received with its tag";
+    EXPECT_EQ(totals_[3].tx_bytes, 33 * (b.size() + 4));
+    ASSERT_EQ(replies_[0].json["entries"].size(), 2u);   // A learned in VLAN 10 (and static C)
+}
+
+TEST_F(SwitchTest, PriorityTaggedFramesOnAnUntaggedPortStayInTheDefaultVlan) {
+    const Frame b = eth_frame(kBcast, kA);
+    run({{tagged(b, kPcp5Vid0)}, {}, {}});
+    EXPECT_EQ(tx_[1], (std::vector<Frame>{b}));
+    EXPECT_EQ(tx_[2], (std::vector<Frame>{b}));
+    EXPECT_EQ(drops(totals_[0], DropReason::vlan_not_allowed), 0u);
+}
+
+TEST_F(SwitchTest, PriorityTaggedFramesOnATrunkWithoutANativeVlanAreDroppedAndCounted) {
+    run({{}, {}, {}, {tagged(eth_frame(kBcast, kC), kPcp5Vid0), tagged(eth_frame(kBcast, kC), 0)}}, {}, {}, vlan_layout);
+    EXPECT_EQ(drops(totals_[3], DropReason::vlan_not_allowed), 2u);
+    for (const auto &t : tx_) EXPECT_TRUE(t.empty());
+}
+
 TEST_F(SwitchTest, SameMacInTwoVlansIsLearnedTwice) {
     run({{eth_frame(kBcast, kA)}, {eth_frame(kBcast, kA)}, {}, {}}, {"show mac table vlan 10", "show mac table vlan 20"}, {},
         vlan_layout);

@@ -17,9 +17,10 @@ namespace dsw {
 
 class CaptureSession {
 public:
-    // count 0: until `capture stop`.
+    // count 0: until `capture stop`. Without overwrite the file must not exist; with it, an
+    // existing regular file is replaced. A symlink or anything but a regular file is refused.
     static Result<std::unique_ptr<CaptureSession>> open(const std::string &port, const std::string &path,
-                                                        uint64_t count, uint8_t dirs);
+                                                        uint64_t count, uint8_t dirs, bool overwrite);
     ~CaptureSession();   // the tap must be detached from the view (and quiesced) first
 
     CaptureTap *tap() { return &tap_; }
@@ -39,6 +40,7 @@ private:
     RingPtr ring_;
     rte_pcapng *writer_ = nullptr;
     int fd_ = -1;
+    bool created_ = false;   // open() made the file (it did not replace one)
 };
 
 }  // namespace dsw

@@ -70,7 +70,8 @@ public:
     static Result<std::unique_ptr<Switch>> create(const Config &cfg);
     ~Switch();
 
-    Status start();          // opens the config's ports, publishes the view, launches workers
+    Status start();          // opens the config's ports, publishes the view, launches workers;
+                             // on failure no worker it launched is left running
     void stop();             // stops workers, idempotent
 
     // Hot-plug, on the main lcore, while the workers run (or before start). add_port opens the
@@ -119,8 +120,9 @@ public:
     void set_tx_flush_us(unsigned us) { shared_.tx_flush_us.store(us, std::memory_order_relaxed); }
     void housekeeping();     // once a second on the main lcore: MAC aging, interface watch, learning refusals logged
 
-    // `capture <port> <file> [count N] [rx|tx|both]`: frames of one port into a pcapng file.
-    Status start_capture(const std::string &port, const std::string &path, uint64_t count, uint8_t dirs);
+    // `capture <port> <file> [count N] [rx|tx|both] [overwrite]`: frames of one port into a pcapng file.
+    Status start_capture(const std::string &port, const std::string &path, uint64_t count, uint8_t dirs,
+                         bool overwrite = false);
     Status stop_capture(const std::string &port);
     void poll_captures();   // every control-loop turn: writes queued frames, ends finished captures
     // Logs a port's link going down or up (a vhost/memif peer leaving or returning). Every
@@ -134,6 +136,7 @@ private:
     Result<unsigned> open_port(const PortConfig &pc, bool check_mbufs);
     Status check_new_port(const PortConfig &pc) const;
     void publish_view();
+    void join_workers(size_t launched);   // tells the workers to stop, waits for the first `launched`
     void report_learn_refusals();
     void report_mbuf_shortage();
     void report_ring_overruns();

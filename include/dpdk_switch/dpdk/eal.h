@@ -1,5 +1,6 @@
 // Eal: owns the EAL of this process. init() runs rte_eal_init once; the destructor runs
-// rte_eal_cleanup. Declared first among the Switch's owners so that it is torn down last.
+// rte_eal_cleanup and removes the process's hugepage files (EAL keeps them). Declared first
+// among the Switch's owners so that it is torn down last.
 #pragma once
 
 #include <string>
@@ -12,7 +13,10 @@ namespace dsw {
 class Eal {
 public:
     static Result<Eal> init(const std::vector<std::string> &args);
-    Eal(Eal &&other) noexcept : owned_(other.owned_), runtime_dir_(std::move(other.runtime_dir_)) { other.owned_ = false; }
+    Eal(Eal &&other) noexcept
+        : owned_(other.owned_), file_prefix_(std::move(other.file_prefix_)), runtime_dir_(std::move(other.runtime_dir_)) {
+        other.owned_ = false;
+    }
     Eal &operator=(Eal &&) = delete;
     Eal(const Eal &) = delete;
     ~Eal();
@@ -27,6 +31,7 @@ public:
 private:
     Eal() = default;
     bool owned_ = false;
+    std::string file_prefix_;   // names its hugepage files
     std::string runtime_dir_;   // removed by the destructor when set
 };
 

@@ -64,6 +64,8 @@ private:
     std::vector<int> ring_fds_;  // the sockets whose ring drops it counts (DeviceSpec::ring_drops)
     uint64_t ring_total_ = 0;    // packet_mmap: ring_total's sum of the counts read so far
     uint64_t ring_base_ = 0;     // ring_total when the port joined
+    bool unset_promisc_ = false;    // its kernel interface was not promiscuous before the port opened
+    bool unset_allmulti_ = false;   // nor all-multicast
 };
 
 }  // namespace dsw
