@@ -13,7 +13,7 @@
 //     frame:   u16 len (bit 15 clear), u8 flags, u8 aux, then len bytes (fewer if the input ends)
 //                flags bits0-2: extra headroom (data_off = default + n, so reads go unaligned)
 //                flags bit3:    two segments, the first holding min(aux, len) bytes
-//                flags bit4:    an extra zero segment that pushes pkt_len past kMaxFrameLen
+//                flags bit4:    extra zero segments that push pkt_len past kMaxFrameLen
 //                flags bits5-7: ingress port, read from the first frame of each burst
 //     control: u16 op | 0x8000, u8 arg, u8 aux; runs after the pending burst is classified
 //                op 0: flush both tables            op 1: flush dynamic MACs of port arg % 8
@@ -42,6 +42,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <rte_arp.h>
 #include <rte_ip.h>
@@ -152,7 +153,14 @@ rte_mbuf *make_mbuf(rte_mempool *pool, const Frame &f) {
         m->nb_segs++;
     };
     if (split) chain(f.bytes + first_len, static_cast<uint16_t>(f.len - first_len));
-    if (f.flags & 16) chain(nullptr, static_cast<uint16_t>(kMaxFrameLen + 1 - std::min<uint32_t>(m->pkt_len, kMaxFrameLen)));
+    if (f.flags & 16) {
+        // Zero segments of at most kDataRoom bytes each: kMaxFrameLen is larger than one segment.
+        for (uint32_t pad = kMaxFrameLen + 1 - std::min<uint32_t>(m->pkt_len, kMaxFrameLen); pad != 0;) {
+            const uint16_t len = static_cast<uint16_t>(std::min<uint32_t>(pad, kDataRoom));
+            chain(nullptr, len);
+            pad -= len;
+        }
+    }
     // The ND proxy may grow a short single-segment Neighbor Solicitation into the Advertisement
     // (rte_pktmbuf_append): leave exactly the bytes it may write unpoisoned, only for frames
     // that can take that path (a payload of >= 24 bytes that is shorter than the NA).
@@ -289,6 +297,23 @@ void check_decision(const Config &cfg, uint16_t in_port, const Frame &f, const r
     }
 }
 
+// A priority-tagged frame (802.1Q tag with VID 0) admitted on a port of untagged frames loses
+// its tag in place (802.1Q puts it in the port's own VLAN): the checks then compare with the
+// frame as classify left it, the input without its 4 tag bytes. Any other frame is unchanged.
+Frame as_classified(const Frame &f, const rte_mbuf *m, std::vector<uint8_t> &untagged) {
+    const uint16_t first_len = first_len_of(f);
+    const bool priority_tagged = first_len >= RTE_ETHER_HDR_LEN + 4 && is_tag(be16(f.bytes + 12)) &&
+                                 (be16(f.bytes + 14) & 0x0fff) == 0;
+    if (!priority_tagged || m->data_len + 4 != first_len) return f;
+    untagged.assign(f.bytes, f.bytes + 12);
+    untagged.insert(untagged.end(), f.bytes + 16, f.bytes + f.len);
+    Frame g = f;
+    g.bytes = untagged.data();
+    g.len = static_cast<uint16_t>(f.len - 4);
+    if (f.flags & 8) g.aux = static_cast<uint8_t>(f.aux - 4);
+    return g;
+}
+
 class Runner {
 public:
     Runner(World &w, const Config &cfg) : w_(w), cfg_(cfg), path_(*w.macs, cfg.proxy ? w.arp.get() : nullptr) {}
@@ -309,7 +334,8 @@ public:
         path_.classify(pkts_, n_, Ingress{port_, &cfg_.slot}, ++now_s_, d, *w_.counters);
         for (unsigned i = 0; i < n_; ++i) {
             if (g_trace) trace(i, d);
-            check_decision(cfg_, port_, frames_[i], pkts_[i], d, i);
+            std::vector<uint8_t> untagged;
+            check_decision(cfg_, port_, as_classified(frames_[i], pkts_[i], untagged), pkts_[i], d, i);
             free_chain(pkts_[i]);
         }
         n_ = 0;

@@ -160,4 +160,4 @@ def test_tap_mtu_beyond_the_pmd_is_refused(run_switch):
     tap = [{"name": "t1", "type": "tap", "iface": f"dswt{PID}tap", "mtu": 9000}]
     r = run_switch(switch_config(tap))
     assert r.returncode == 2, r.stderr
-    assert "port t1: mtu 9000: net_tap_t1 takes at most 1504" in r.stderr, r.stderr
+    assert "bad.yaml: ports[0]: mtu 9000: net_tap_t1 takes at most 1504" in r.stderr, r.stderr
