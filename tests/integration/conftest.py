@@ -280,8 +280,8 @@ class Switch:
         if self.sock.is_socket():
             self.sock.unlink()
         shutil.rmtree(DPDK_RUNTIME_DIR / self.prefix, ignore_errors=True)
-        # A primary on hugepages without --in-memory (the dpdk-dumpcap test) keeps its hugepage
-        # files after exit, for secondaries that might still attach: 256 MiB per run otherwise.
+        # A switch removes its hugepage map files when it exits cleanly (Eal's destructor); one
+        # that crashed or was killed leaves them: 256 MiB per run otherwise.
         for f in HUGEPAGE_DIR.glob(f"{self.prefix}map_*"):
             f.unlink(missing_ok=True)
 
