@@ -2,8 +2,8 @@
 //
 // On a shared host the hypervisor may run other tenants on our vCPU's physical core. The guest
 // does not see it (no steal time in /proc/stat on a PVM guest), yet a window of a packet-rate
-// run loses 30-60% (BENCHMARKS.md, runs of 2026-12-03). The probe spins on one CPU doing a fixed
-// chain of dependent multiplies, reading the TSC between chunks of it:
+// run loses much of its rate (BENCHMARKS.md, runs of 2026-12-03). The probe spins on one CPU
+// doing a fixed chain of dependent multiplies, reading the TSC between chunks of it:
 //   - a gap between two TSC reads far longer than a chunk takes is time the vCPU did not run
 //     (the hypervisor's, or the guest's own interrupts), like hwlat_detector: "gaps_per_ms" is
 //     how often that happens, "gap_pct" the share of the time lost;

@@ -107,8 +107,8 @@ struct Fixture {
 };
 
 // The timed cycles, and the bursts among them that the CPU was taken from: on a shared host
-// another tenant's work can stop this vCPU for tens of microseconds, where a 32-frame burst
-// takes under 2 us even at 1M MACs. Counted, not dropped: a run that lost much of its time
+// another tenant's work can stop this vCPU for far longer than a 32-frame burst takes, even at
+// 1M MACs. Counted, not dropped: a run that lost much of its time
 // this way says so (gaps_per_ms, gap_pct), and scripts/bench.sh repeats it.
 struct TimedCycles {
     uint64_t cycles = 0, gaps = 0, gap_cycles = 0;
@@ -248,8 +248,8 @@ void BM_RingHandoff(benchmark::State &state) {
 
 // Not the switch: the host's memory latency, for reading the 1M-MAC row. Its lookups miss every
 // cache, so it follows this host's DRAM latency, which other tenants move (the same binary read
-// 35 and 55 cycles/packet at different hours of 2026-12-04, with under 5% of its time lost to
-// gaps). One dependent load at a time through a random cycle of cache lines in 128 MiB of
+// far apart at different hours of 2026-12-04, with few gaps: BENCHMARKS.md, "Figures behind
+// code comments"). One dependent load at a time through a random cycle of cache lines in 128 MiB of
 // hugepage memory (4x the L3): cycles per load, reported as cycles_per_packet.
 void BM_HostMemoryLatency(benchmark::State &state) {
     constexpr size_t kLines = (128u << 20) / 64;

@@ -6,17 +6,20 @@
 #include <sstream>
 #include <string>
 
+#include <getopt.h>
 #include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
 
 #include "dpdk_switch/control/ctl_client.h"
+#include "dsw_version.h"
 
 namespace {
 
 constexpr const char *kUsage =
     "usage: dpdk_switch_ctl [--socket PATH] [--json] [COMMAND...]\n"
+    "       dpdk_switch_ctl --version\n"
     "  default socket: $DSW_CTL_SOCKET or /run/dpdk_switch/sw0.sock\n"
     "  with no COMMAND: interactive prompt (try 'help')\n"
     "  monitor [seconds] [count N]: live per-port rates, refreshed in place\n";
@@ -47,7 +50,7 @@ int monitor(dsw::CtlClient &client, const std::string &args) {
             interval = std::stod(word);
         } catch (...) {
             std::fprintf(stderr, "usage: monitor [seconds] [count N]\n");
-            return 1;
+            return 2;
         }
     }
     const bool tty = isatty(STDOUT_FILENO);
@@ -114,25 +117,30 @@ int main(int argc, char **argv) {
     const char *env = std::getenv("DSW_CTL_SOCKET");
     std::string sock = env ? env : "/run/dpdk_switch/sw0.sock";
     bool as_json = false;
-    std::string command;
-    int i = 1;
-    for (; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--socket" && i + 1 < argc) {
-            sock = argv[++i];
-        } else if (a == "--json") {
-            as_json = true;
-        } else if (a == "-h" || a == "--help") {
-            std::fputs(kUsage, stdout);
-            return 0;
-        } else if (a.rfind("--", 0) == 0) {
-            std::fprintf(stderr, "dpdk_switch_ctl: unknown option '%s'\n%s", a.c_str(), kUsage);
-            return 1;
-        } else {
-            break;
+    // Options through getopt_long, up to the first word that is not one ("+"): the command's
+    // words are the switch's to read. ":": a missing value is told apart from an unknown option.
+    const option longopts[] = {
+        {"socket", required_argument, nullptr, 's'},
+        {"json", no_argument, nullptr, 'j'},
+        {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, 'V'},
+        {nullptr, 0, nullptr, 0},
+    };
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "+:h", longopts, nullptr)) != -1;) {
+        const std::string word = argv[optind - 1];
+        const std::string given = (word.rfind("--", 0) == 0 || optopt == 0) ? word : std::string("-") + char(optopt);
+        switch (c) {
+        case 's': sock = optarg; break;
+        case 'j': as_json = true; break;
+        case 'h': std::fputs(kUsage, stdout); return 0;
+        case 'V': std::printf("dpdk_switch_ctl %s\n", DSW_VERSION); return 0;
+        case ':': std::fprintf(stderr, "dpdk_switch_ctl: %s needs a value\n%s", given.c_str(), kUsage); return 2;
+        default: std::fprintf(stderr, "dpdk_switch_ctl: unknown option '%s'\n%s", given.c_str(), kUsage); return 2;
         }
     }
-    for (; i < argc; ++i) {
+    std::string command;
+    for (int i = optind; i < argc; ++i) {
         if (!command.empty()) command += ' ';
         command += argv[i];
     }

@@ -9,6 +9,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_pdump.h>
+#include <rte_version.h>
 
 #include "dpdk_switch/control/command_line.h"
 #include "dpdk_switch/control/commands.h"
@@ -75,6 +76,10 @@ int run(int argc, char **argv) {
     if (!opts) return report(opts.error());
     if (opts->help) {
         std::fputs(dsw::usage_text(), stdout);
+        return 0;
+    }
+    if (opts->version) {
+        std::printf("%s (%s)\n", dsw::version_text(), rte_version());
         return 0;
     }
     dsw::Config cfg;

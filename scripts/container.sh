@@ -21,10 +21,9 @@
 #               processing of eth0. Give it the CPUs the switch does not poll. Without it, a frame
 #               the switch sends into the container is processed (IP, TCP, and for an ACK the
 #               sender's next segments) in softirq on the CPU that sent it: the switch's busy
-#               worker, which then forwards less. Measured on 2 CPUs, worker on CPU 1, iperf3 on
-#               CPU 0, --rx-cpus 1: TCP through af_packet 1.7 -> 3.0-3.4 Gbit/s, af_xdp 2.7 ->
-#               2.9-3.6 (BENCHMARKS.md); on the host of 2026-12-05 af_xdp gained nothing from it and
-#               its RTT grew 40 us (README.md). The Linux bridge does this work on the sender's CPU anyway.
+#               worker, which then forwards less: steering it away roughly doubled TCP through
+#               af_packet; af_xdp gained less, on some hosts nothing, and its RTT grew (BENCHMARKS.md,
+#               "Figures behind code comments"). The Linux bridge does this work on the sender's CPU anyway.
 #
 # `add` fails if NAME or HOSTIF already exists and undoes what it made when a step fails.
 # `del` removes whatever of the two exists (quietly, exit 0), after killing the processes still

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the pcap traffic used by bench/ (the method of /work/shared/ANCHORS.md section 1).
+"""Writes the pcap traffic used by bench/ (the P_fwd/P_rev.pcap of BENCHMARKS.md's "Reproducing").
 
     gen_pcap.py OUTDIR
 

@@ -1,42 +1,15 @@
 // The value checks the config and the CLI share (see validate.h).
 #include "dpdk_switch/control/validate.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 
+#include "dpdk_switch/tables/arp_table.h"
 #include "dpdk_switch/tables/mac_key.h"
 
 namespace dsw {
 namespace {
 
 Error refused(const std::string &reason) { return fail(reason, kExitConfigError); }
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-// "xx:xx:xx:xx:xx:xx" into six bytes; false for anything else (sscanf's %x would also take
-// " a:..." or "+a:...").
-bool parse_mac_bytes(const std::string &s, uint8_t (&mac)[6]) {
-    if (s.size() != 17)
-        return false;
-    for (size_t i = 0; i < 6; ++i) {
-        const int hi = hex_value(s[3 * i]);
-        const int lo = hex_value(s[3 * i + 1]);
-        if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
-            return false;
-        mac[i] = static_cast<uint8_t>(hi << 4 | lo);
-    }
-    return true;
-}
 
 // The text as a message may quote it: a NUL would end the message where it stands.
 std::string printable(const std::string &text) {
@@ -49,23 +22,23 @@ std::string printable(const std::string &text) {
 }  // namespace
 
 Result<uint64_t> parse_unicast_mac(const std::string &text) {
-    uint8_t mac[6];
-    if (!parse_mac_bytes(text, mac))
+    const std::optional<uint64_t> parsed = mac_from_string(text);
+    if (!parsed)
         return refused("invalid MAC address '" + printable(text) + "' (expected xx:xx:xx:xx:xx:xx)");
+    uint8_t mac[6];
+    mac_to_bytes(*parsed, mac);
     if (mac[0] & 0x01)
         return refused("'" + text + "' is a multicast MAC address");
     if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0)
         return refused("the all-zero MAC address is not valid here");
-    return mac_from_bytes(mac);
+    return *parsed;
 }
 
 Result<uint32_t> parse_unicast_ipv4(const std::string &text) {
-    in_addr addr{};
-    // glibc's inet_pton takes only the four-part dotted decimal form, without leading zeros; it
-    // reads a C string, so a NUL would cut the text short.
-    if (text.find('\0') != std::string::npos || inet_pton(AF_INET, text.c_str(), &addr) != 1)
+    const std::optional<uint32_t> parsed = ipv4_from_string(text);
+    if (!parsed)
         return refused("invalid IPv4 address '" + printable(text) + "'");
-    const uint32_t host = ntohl(addr.s_addr);
+    const uint32_t host = *parsed;
     if (host == 0 || host == 0xffffffffu || (host >> 28) == 0xe)
         return refused("'" + text + "' is not a unicast IPv4 address");
     return host;

@@ -43,7 +43,8 @@ inline bool head_fits(const rte_mbuf *m) noexcept { return m->data_len >= kHeadM
 
 // Frames 1.. carry frame 0's head; bytes summed in `bytes`. One 16-byte compare a frame, and for
 // tagged frames a 2-byte one; a burst of many flows leaves at frame 1. (Three 8/8/2-byte
-// compares for every frame, tagged or not, were 2.5 cycles/frame at 2 MACs.)
+// compares for every frame, tagged or not, were slower: BENCHMARKS.md,
+// "Figures behind code comments".)
 template <bool kTagged>
 bool same_heads(rte_mbuf *const *pkts, uint16_t n, Head16 h0, uint16_t inner0, uint64_t &bytes) noexcept {
     // Untagged: bytes 14 and 15 (the start of L3) do not matter.
@@ -87,8 +88,8 @@ static_assert(kDropReasons < kPriorityTagged);
 [[gnu::always_inline]] inline uint16_t admit(L2Frame &f, const PortSlot &port) noexcept {
     const uint16_t vlan = f.tagged ? f.vlan : port.access_vlan;
     // An untagged frame needs only the port's kind; a tagged one also the trunk's bitmap.
-    // (Testing the bitmap for every frame, which an access port's own VLAN is in too, cost
-    // untagged traffic 2 cycles/packet: 20.5 -> 22.5 at 2048 MACs.)
+    // (Testing the bitmap for every frame, which an access port's own VLAN is in too, made
+    // untagged traffic pay for it: BENCHMARKS.md, "Figures behind code comments".)
     if (f.drop == kNoDrop && (f.tagged != port.trunk || (f.tagged && !port.carries(vlan)))) [[unlikely]]
         f.drop = f.tagged && f.vlan == 0 && !port.trunk ? kPriorityTagged : static_cast<uint8_t>(DropReason::vlan_not_allowed);
     return vlan;
@@ -121,7 +122,8 @@ uint8_t flood_kind(uint8_t kind, MacKey dkey) noexcept {
 }
 
 // A frame the proxies let through: to the port its destination is behind, or flooded.
-// (Inlined by force: out of line, it and count_learning cost 2048-MAC traffic 5 cycles/frame.)
+// (Inlined by force: out of line, it and count_learning slowed 2048-MAC traffic:
+// BENCHMARKS.md, "Figures behind code comments".)
 [[gnu::always_inline]] inline uint16_t forward(const MacTable &macs, uint8_t kind, int32_t dslot, uint16_t in_port) noexcept {
     if ((kind & kGroupDst) || dslot < 0) return kOutFlood;
     const uint16_t out = macs.entry(dslot).port.load(std::memory_order_relaxed);
@@ -159,8 +161,9 @@ uint16_t SwitchPath::handle_arp(rte_mbuf *m, uint16_t l3_off, uint16_t vlan, uin
 // one learn and one lookup decide them all. A new or moved source counts once (the frames after
 // it would find it learned); a source that cannot be learned counts every frame. False, for the
 // per-frame passes, when the proxies must see each frame.
-// (Checking each frame against the one before in the passes instead cost 2048-MAC traffic 3.5
-// cycles/frame; comparing keys after the parse pass left a one-flow burst at 10 cycles/frame.)
+// (Checking each frame against the one before in the passes instead slowed 2048-MAC traffic;
+// comparing keys after the parse pass left a one-flow burst slower: BENCHMARKS.md,
+// "Figures behind code comments".)
 bool SwitchPath::classify_one_flow(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,
                                    LcoreCounters &c) noexcept {
     L2Frame f = parse_l2(pkts[0]);
@@ -233,11 +236,12 @@ void SwitchPath::classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_
 
     // Pass 2: the lookups, alone in their loops so that many are in flight at once (with learning
     // and the decision in the same loop, fewer fit in the core's window and 2048-MAC traffic
-    // lost a cycle per frame); sources first, then destinations (interleaved, a new source's
-    // bucket, a miss to DRAM, held up the destinations behind it: learning fell from 12 to 10 M
-    // new MACs/s). A run of one flow repeats its keys: the previous result is reused, kept in a
-    // register (read back from memory it would chain store-to-load forwards).
-    // (A lambda: the same loop as a free helper, even forced inline, measured 8% slower learning.)
+    // was slower); sources first, then destinations (interleaved, a new source's
+    // bucket, a miss to DRAM, held up the destinations behind it and learning slowed). A run of
+    // one flow repeats its keys: the previous result is reused, kept in a register (read back
+    // from memory it would chain store-to-load forwards).
+    // (A lambda: the same loop as a free helper, even forced inline, learned more slowly.)
+    // (Figures: BENCHMARKS.md, "Figures behind code comments".)
     auto lookup_all = [&](const MacKey *keys, const uint32_t *hashes, int32_t *slots) {
         MacKey prev = kNoKey;
         int32_t slot = -1;

@@ -30,9 +30,7 @@ Result<DeviceSpec> af_packet_device(const PortConfig &p) {
     d.max_frame = *mtu + kFrameOverhead;
     // qpairs follow the port's queues. Rings of 1024 frames (the PMD's default 512): a worker
     // the host holds up for a moment loses less at a full ring, for 2 MB more kernel memory per
-    // queue pair. 7 interleaved runs each of bench_containers.sh --only switch-afp: TCP median
-    // 2.91 against 2.92 Gbit/s, frames dropped 585 in all against 5738 (4096 frames lost none,
-    // but TCP fell to 2.46 from 3.02).
+    // queue pair, and TCP the same; 4096 frames lost none but slowed TCP (BENCHMARKS.md, "Figures behind code comments").
     d.devargs = d.name + ",iface=" + p.iface + ",qpairs=" + std::to_string(p.queues) + ",framecnt=" +
                 std::to_string(kRingFrames);
     // A ring frame holds the longest frame the port carries and one byte more, so that a frame

@@ -36,8 +36,8 @@ Result<DeviceSpec> af_xdp_device(const PortConfig &p) {
     d.rx_fill = kFillRing;
     // An RX ring as long as the buffers posted: with the default 1024, a worker held up (the
     // host took its vCPU) lost frames at the full ring while half the buffers were still
-    // posted. 6 runs each of bench_containers.sh --only switch-xdp: 4,274-20,133 frames dropped
-    // per 5 s TCP run with 1024, 0-1,118 with 2048 (those at the empty fill ring), TCP the same.
+    // posted. With 2048 far fewer frames drop (those left drop at the empty fill ring), TCP the
+    // same (BENCHMARKS.md, "Figures behind code comments").
     d.rx_desc = kFillRing;
     d.own_rx_pool = true;
     d.close_leaked_xsks = true;

@@ -2,8 +2,6 @@
 
 #include <cstring>
 
-#include <arpa/inet.h>
-
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_rcu_qsbr.h>
@@ -105,9 +103,7 @@ ArpLearn ArpTable::learn6(uint16_t vlan, const uint8_t *ip6, uint64_t mac, uint1
     return learn_key(key6(vlan, ip6), mac, port);
 }
 Status ArpTable::add_static(uint16_t vlan, uint32_t ip, uint64_t mac) { return add_static_key(key(vlan, ip), mac); }
-Status ArpTable::add_static6(uint16_t vlan, const Ip6 &ip, uint64_t mac) { return add_static_key(key6(vlan, ip.data()), mac); }
 bool ArpTable::remove(uint16_t vlan, uint32_t ip) { return remove_key(key(vlan, ip)); }
-bool ArpTable::remove6(uint16_t vlan, const Ip6 &ip) { return remove_key(key6(vlan, ip.data())); }
 
 void ArpTable::retire(const std::vector<int32_t> &positions) {
     if (positions.empty()) return;
@@ -147,28 +143,5 @@ std::vector<ArpRecord> ArpTable::records() const {
 }
 
 unsigned ArpTable::size() const { return static_cast<unsigned>(rte_hash_count(hash_)); }
-
-std::string ipv4_to_string(uint32_t ip) {
-    in_addr a{htonl(ip)};
-    char buf[INET_ADDRSTRLEN];
-    return inet_ntop(AF_INET, &a, buf, sizeof buf);
-}
-
-std::string ipv6_to_string(const Ip6 &ip) {
-    char buf[INET6_ADDRSTRLEN];
-    return inet_ntop(AF_INET6, ip.data(), buf, sizeof buf);
-}
-
-std::optional<Ip6> ipv6_from_string(const std::string &s) {
-    Ip6 ip{};
-    if (inet_pton(AF_INET6, s.c_str(), ip.data()) != 1) return std::nullopt;
-    return ip;
-}
-
-std::optional<uint32_t> ipv4_from_string(const std::string &s) {
-    in_addr a{};
-    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
-    return ntohl(a.s_addr);
-}
 
 }  // namespace dsw

@@ -303,23 +303,4 @@ std::optional<MacRecord> MacTable::find_record(MacKey key) const {
                      now_s() - e.seen_s.load(std::memory_order_relaxed)};
 }
 
-std::string mac_to_string(uint64_t mac48) {
-    uint8_t b[6];
-    mac_to_bytes(mac48, b);
-    char s[18];
-    std::snprintf(s, sizeof s, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
-    return s;
-}
-
-std::optional<uint64_t> mac_from_string(const std::string &s) {
-    unsigned b[6];
-    char tail;
-    if (s.size() != 17 ||
-        std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
-        return std::nullopt;
-    uint8_t bytes[6];
-    for (int i = 0; i < 6; ++i) bytes[i] = static_cast<uint8_t>(b[i]);
-    return mac_from_bytes(bytes);
-}
-
 }  // namespace dsw

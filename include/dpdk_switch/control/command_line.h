@@ -1,4 +1,5 @@
-// The switch's command line: `dpdk_switch [EAL options] -- [--config FILE] [--ctl-socket PATH] [-i]`,
+// The switch's command line: `dpdk_switch [EAL options] -- [--config FILE] [--ctl-socket PATH] [-i]`
+// (getopt_long) or `dpdk_switch --version`,
 // and the EAL arguments to use when the command line gives none (the config's eal: section).
 #pragma once
 
@@ -16,10 +17,12 @@ struct AppOptions {
     std::string ctl_socket;
     bool interactive = false;
     bool help = false;
+    bool version = false;
 };
 
 Result<AppOptions> parse_command_line(int argc, char **argv);
 std::vector<std::string> eal_args_from_config(const EalConfig &eal);
 const char *usage_text();
+const char *version_text();   // "dpdk_switch <meson project version>"
 
 }  // namespace dsw

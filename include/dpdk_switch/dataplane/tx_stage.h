@@ -2,8 +2,8 @@
 // bursts: rte_eth_tx_burst when this worker owns the port, else the port's MP/SC ring to its
 // owner. What neither takes is freed and counted, never leaked.
 // A batch carries the byte count of its frames, summed as they are staged (a whole burst brings
-// the sum classify made): summing again at TX, a gather over 32 mbufs, was 5% of the worker's
-// cycles at 2 MACs.
+// the sum classify made): summing again at TX, a gather over 32 mbufs, showed in the worker's
+// profile (BENCHMARKS.md, "Figures behind code comments").
 // Holding (switch.tx_flush_us, as OVS-DPDK's tx-flush-interval): by default every batch leaves at
 // the end of the loop that staged it. With a hold, a batch waits until its first frame has waited
 // that long or it is full, so that small bursts from several polls leave in one send: fewer

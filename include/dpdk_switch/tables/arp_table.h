@@ -61,8 +61,6 @@ public:
     // Control plane.
     Status add_static(uint16_t vlan, uint32_t ip, uint64_t mac);
     bool remove(uint16_t vlan, uint32_t ip);
-    Status add_static6(uint16_t vlan, const Ip6 &ip, uint64_t mac);
-    bool remove6(uint16_t vlan, const Ip6 &ip);
     // Removes the dynamic bindings `keep` says no to (e.g. whose MAC left the MAC table).
     unsigned remove_if(bool (*drop)(const ArpRecord &, const void *ctx), const void *ctx);
     std::vector<ArpRecord> records() const;
@@ -91,9 +89,9 @@ private:
     unsigned capacity_ = 0;
 };
 
+// The one IP formatter and parser (tables/addr_text.cc, on inet_ntop / inet_pton). Host order.
 std::string ipv4_to_string(uint32_t ip);
 std::optional<uint32_t> ipv4_from_string(const std::string &s);
 std::string ipv6_to_string(const Ip6 &ip);
-std::optional<Ip6> ipv6_from_string(const std::string &s);
 
 }  // namespace dsw

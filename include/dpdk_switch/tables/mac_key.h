@@ -25,6 +25,8 @@ inline uint64_t mac_from_bytes(const uint8_t *b) {
 }
 inline void mac_to_bytes(uint64_t mac48, uint8_t *out) { std::memcpy(out, &mac48, 6); }
 
+// The one MAC formatter and parser (tables/addr_text.cc, on DPDK's): "xx:xx:xx:xx:xx:xx", lower
+// case out, either case in; nothing else parses (no xxxx:xxxx:xxxx, no '-', no spaces).
 std::string mac_to_string(uint64_t mac48);
 std::optional<uint64_t> mac_from_string(const std::string &s);
 

@@ -17,7 +17,7 @@
 // (a key may have been placed past it while it was in use), so after the delete the control
 // plane turns reusable slots back into never-used ones wherever no key's probe passes them:
 // without that, after a flush or a round of aging every miss read all kProbe buckets, and
-// learning fell from 26 to 11 M new MACs/s in bench/ once its table had been flushed. An insert
+// learning in bench/ fell by half once its table had been flushed (BENCHMARKS.md, "Figures behind code comments"). An insert
 // checks, after its claim, the slots before its own in the probe: one freed meanwhile (by a
 // delete, about to become never-used) makes it claim again, and a copy of its key there (another
 // worker learning the same MAC) makes it give way.
@@ -104,7 +104,7 @@ public:
     }
     uint32_t now_s() const noexcept;
     // The same for a TSC the caller already read (a worker reads one per loop: a second rdtsc
-    // here was 1.5% of its cycles at 2 MACs).
+    // here showed in its profile; BENCHMARKS.md, "Figures behind code comments").
     uint32_t now_s(uint64_t tsc) const noexcept { return static_cast<uint32_t>((tsc - epoch_tsc_) / tsc_hz_); }
 
     // ---- control plane ----
