@@ -1,5 +1,5 @@
 """bench_containers: container-to-container traffic through dpdk_switch and its peers, all in one
-run, on the same two containers (the method of ANCHORS.md sections 2 and 4; see bench/README.md).
+run, on the same two containers (the method: bench/README.md).
 
   containers  netns dswb1 (172.18.0.2) and dswb2 (172.18.0.3); eth0 is a veth whose host end is
               dswbv1/dswbv2; `ethtool -K eth0 tx off` in both (scripts/container.sh)

@@ -158,7 +158,7 @@ def summarize(runs, meta):
         lines.append("%-60s %8s %8s %8s   %s" % ("%s / %s" % (LABELS[a], LABELS[b]), fmt(r["tcp_gbps"], "%.3f"),
                                                 fmt(r["udp_rx_pps"], "%.3f"), fmt(r["ping_avg_ms"], "%.3f"), tgt))
     lines += ["* ping: ratio of avg RTTs, lower is better. idle CPU: cores the forwarder used in 2 s before any traffic.",
-              "UDP64 with iperf3 pinned to one CPU is iperf3-bound (ANCHORS.md section 2): it hardly separates the paths."]
+              "UDP64 with iperf3 pinned to one CPU is iperf3-bound: it hardly separates the paths."]
     failed = [r for r in runs if r.get("error") or r.get("tcp_error") or r.get("udp_error")]
     if failed:
         lines += ["", "failed or skipped runs:"] + ["  %s run %s: %s" % (

@@ -139,7 +139,7 @@ OVS_DPDK_BIN = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 
 
 class OvsDpdk:
-    """A private ovsdb-server + ovs-vswitchd (the method of ANCHORS.md section 1): database, sockets, pidfiles
+    """A private ovsdb-server + ovs-vswitchd (bench/README.md): database, sockets, pidfiles
     and logs in a temp dir; a netdev bridge with the NORMAL flow and two type=dpdk ports. Its EAL gets a file
     prefix of its own, like every DPDK process here (without one it would take "rte", the default of any other
     DPDK program on the machine, and leave /var/run/dpdk/rte behind)."""
@@ -217,7 +217,7 @@ class OvsDpdk:
              "--no-chdir", "--log-file=%s" % (d / "ovs-vswitchd.log")],
             ["ovs-vsctl", "--timeout=60", "add-br", self.bridge, "--", "set", "bridge", self.bridge,
              "datapath_type=netdev"],
-            # The devargs hold commas: double-quoted inside the argument (ANCHORS.md pitfall 5).
+            # The devargs hold commas: double-quoted inside the argument (ovs-vsctl splits an unquoted one).
             ["ovs-vsctl", "--timeout=60", "add-port", self.bridge, "p0", "--", "set", "Interface", "p0", "type=dpdk",
              "options:dpdk-devargs=\"%s\"" % dev0],
             ["ovs-vsctl", "--timeout=60", "add-port", self.bridge, "p1", "--", "set", "Interface", "p1", "type=dpdk",
@@ -257,7 +257,7 @@ class OvsDpdk:
         return {"t0": t0, "t1": t1, "ports": out} if rc == 0 else None
 
     def stop(self, logf=None):
-        """Stops the instance, removes the tap netdevs it leaves (ANCHORS.md pitfall 8); its daemons' logs are
+        """Stops the instance, removes the tap netdevs it leaves (ovs-appctl exit does not remove them); its daemons' logs are
         appended to LOGF."""
         if self.run_dir is None:
             return

@@ -1,5 +1,5 @@
 """bench_pcap: in-process packet rate of dpdk_switch against dpdk-testpmd and OVS-DPDK, measured on the same two
-net_pcap ports with the same traffic (the method of ANCHORS.md section 1; see bench/README.md).
+net_pcap ports with the same traffic (the method: bench/README.md).
 
   p2, p1024        bidirectional known unicast: port 0 replays P_fwd.pcap, port 1 P_rev.pcap;
                    systems: testpmd io (ceiling), testpmd mac, OVS-DPDK NORMAL, dpdk_switch

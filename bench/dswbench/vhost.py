@@ -15,7 +15,7 @@ in one run (issue 5's vhost target; see bench/README.md).
             is the slower one
   memory    2 MiB hugepages when scripts/hugepages.sh can reserve them (the middle --in-memory,
             the peer --single-file-segments, as virtio-user needs), else --no-huge everywhere
-            (vhost-user <-> virtio-user works so too, ANCHORS.md section 3)
+            (vhost-user <-> virtio-user works so too)
   measure   the peer's Rx-pps, both ports, over a WINDOW-second window after WARMUP seconds
             (two `show port stats all`: testpmd times the interval itself)
 
