@@ -298,19 +298,7 @@ Reply mac_flush(Switch &sw, const Args &a) {
 Reply show_switch_stats(Switch &sw, const Args &) {
     const SwitchTotals s = sw.switch_totals();
     Reply r;
-    r.json = {{"learned", s.learned},
-              {"moves", s.moves},
-              {"flooded", s.flooded},
-              {"learn_table_full", s.learn_table_full},
-              {"static_conflicts", s.static_conflicts},
-              {"learn_port_limit", s.learn_port_limit},
-              {"arp_proxy_replies", s.arp_proxy_replies},
-              {"arp_learned", s.arp_learned},
-              {"arp_moves", s.arp_moves},
-              {"nd_proxy_replies", s.nd_proxy_replies},
-              {"nd_learned", s.nd_learned},
-              {"nd_moves", s.nd_moves},
-              {"mac_entries", sw.macs().size()},
+    r.json = {{"mac_entries", sw.macs().size()},
               {"mac_capacity", sw.macs().capacity()},
               {"mac_aging_s", sw.mac_aging_s()},
               {"mbufs", {{"pool", sw.pool_mbufs()},
@@ -318,13 +306,15 @@ Reply show_switch_stats(Switch &sw, const Args &) {
                          {"committed", sw.mbufs_committed()}}},
               {"drops", drops_json(s.drops)}};
     std::ostringstream t;
-    t << "  learned: " << s.learned << "  moves: " << s.moves << "  flooded: " << s.flooded
-      << "  learn_table_full: " << s.learn_table_full << "\n"
-      << "  arp_proxy_replies: " << s.arp_proxy_replies << "  arp_learned: " << s.arp_learned
-      << "  arp_moves: " << s.arp_moves << "\n"
-      << "  nd_proxy_replies: " << s.nd_proxy_replies << "  nd_learned: " << s.nd_learned
-      << "  nd_moves: " << s.nd_moves << "\n"
-      << "  MAC table: " << sw.macs().size() << " / " << sw.macs().capacity() << " entries, aging "
+    const char *group = nullptr;   // the counters of one group share a line of text
+    s.for_each([&](SwitchCounter c, uint64_t v) {
+        const unsigned i = static_cast<unsigned>(c);
+        r.json[kSwitchCounterNames[i]] = v;
+        if (group != nullptr && std::string_view(group) != kSwitchCounterGroups[i]) t << "\n";
+        group = kSwitchCounterGroups[i];
+        t << "  " << kSwitchCounterNames[i] << ": " << v;
+    });
+    t << "\n  MAC table: " << sw.macs().size() << " / " << sw.macs().capacity() << " entries, aging "
       << sw.mac_aging_s() << " s\n  mbufs: " << rte_mempool_avail_count(sw.pool()) << " free of "
       << sw.pool_mbufs() << ", " << sw.mbufs_committed() << " committed to ports\n  drops:";
     for (unsigned k = 0; k < kDropReasons; ++k) t << " " << kDropReasonNames[k] << "=" << s.drops[k];

@@ -453,18 +453,9 @@ SwitchTotals Switch::switch_totals() const {
     SwitchTotals t;
     for (unsigned lc = 0; lc < RTE_MAX_LCORE; ++lc) {
         const SwitchCounters &c = counters_[lc].sw;
-        t.learned += c.learned.get();
-        t.moves += c.moves.get();
-        t.flooded += c.flooded.get();
-        t.learn_table_full += c.learn_table_full.get();
-        t.static_conflicts += c.static_conflicts.get();
-        t.learn_port_limit += c.learn_port_limit.get();
-        t.arp_proxy_replies += c.arp_proxy_replies.get();
-        t.arp_learned += c.arp_learned.get();
-        t.arp_moves += c.arp_moves.get();
-        t.nd_proxy_replies += c.nd_proxy_replies.get();
-        t.nd_learned += c.nd_learned.get();
-        t.nd_moves += c.nd_moves.get();
+#define DSW_X(name, group) t.name += c.name.get();
+        DSW_SWITCH_COUNTERS(DSW_X)
+#undef DSW_X
     }
     for (unsigned i = 0; i < kMaxPorts; ++i) {
         const PortTotals p = raw_port_totals(i);

@@ -35,11 +35,21 @@ struct PortTotals {
     PortTotals &operator-=(const PortTotals &o);
 };
 
+// The SwitchCounters summed over the lcores (one field per DSW_SWITCH_COUNTERS entry), and the
+// drops of every port.
 struct SwitchTotals {
-    uint64_t learned = 0, moves = 0, flooded = 0, learn_table_full = 0, static_conflicts = 0, learn_port_limit = 0;
-    uint64_t arp_proxy_replies = 0, arp_learned = 0, arp_moves = 0;
-    uint64_t nd_proxy_replies = 0, nd_learned = 0, nd_moves = 0;
+#define DSW_X(name, group) uint64_t name = 0;
+    DSW_SWITCH_COUNTERS(DSW_X)
+#undef DSW_X
     std::array<uint64_t, kDropReasons> drops{};
+
+    // f(SwitchCounter, uint64_t value) for each counter, in list order.
+    template <class F>
+    void for_each(F &&f) const {
+#define DSW_X(name, group) f(SwitchCounter::name, name);
+        DSW_SWITCH_COUNTERS(DSW_X)
+#undef DSW_X
+    }
 };
 
 struct LcoreTotals {
