@@ -2,10 +2,28 @@
 // rates) and for the switch as a whole.
 #include "dpdk_switch/control/switch.h"
 
+#include <fstream>
+
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 
 namespace dsw {
+
+namespace {
+// The kernel's own counters of a kernel-backed port's interface (the veth host end), beside the
+// switch's: the frames the interface passed up that the switch never read.
+std::optional<Switch::KernelCounters> kernel_counters(const PortConfig &pc) {
+    if (pc.type != PortType::af_packet && pc.type != PortType::af_xdp && pc.type != PortType::tap) return std::nullopt;
+    Switch::KernelCounters k;
+    for (auto [name, field] : {std::pair{"rx_packets", &k.rx_packets}, std::pair{"rx_dropped", &k.rx_dropped},
+                               std::pair{"tx_packets", &k.tx_packets}, std::pair{"tx_dropped", &k.tx_dropped}}) {
+        std::ifstream in(std::string("/sys/class/net/") + pc.iface + "/statistics/" + name);
+        if (!(in >> *field)) return std::nullopt;   // the interface is gone
+    }
+    return k;
+}
+}  // namespace
 
 PortTotals &PortTotals::operator-=(const PortTotals &o) {
     rx_packets -= o.rx_packets;
@@ -95,6 +113,20 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
         out.push_back(std::move(t));
     }
     return out;
+}
+
+Switch::PortSnapshot Switch::port_snapshot(unsigned index) {
+    PortSnapshot s;
+    s.name = port_name(index);
+    s.totals = port_totals(index);
+    s.rates = port_rates(index);
+    const SwitchPort *sp = port(index);
+    if (sp == nullptr || !sp->eth) return s;
+    rte_eth_stats es{};
+    if (rte_eth_stats_get(sp->eth->id(), &es) == 0) s.pmd = PmdCounters{es.imissed, es.ierrors, es.rx_nombuf, es.oerrors};
+    s.kernel = kernel_counters(sp->eth->config());
+    s.rx_ring_full = port_ring_drops(index);
+    return s;
 }
 
 }  // namespace dsw
