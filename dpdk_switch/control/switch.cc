@@ -121,7 +121,9 @@ Status Switch::start() {
         const std::string key = "static_macs[" + std::to_string(i) + "]";
         const SwitchPort *sp = port(sm.port);
         auto mac = mac_from_string(sm.mac);
-        if (sp == nullptr || !mac) return config_error_at(cfg_, key, "bad entry " + sm.mac + " " + sm.port);
+        // load_config has refused an unknown port and a bad MAC; a Config built in code and not
+        // loaded may still have them: an internal error, not one of the user's file.
+        if (sp == nullptr || !mac) return fail("internal error: " + key + " not validated: " + sm.mac + " " + sm.port);
         if (auto st = macs_->add_static(make_mac_key(*mac, sm.vlan), static_cast<uint16_t>(sp->index)); !st)
             return config_error_at(cfg_, key, st.error().message);
     }
