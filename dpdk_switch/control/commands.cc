@@ -61,20 +61,6 @@ json drops_json(const std::array<uint64_t, kDropReasons> &drops) {
     return d;
 }
 
-// The kernel's own counters of a kernel-backed port's interface (the veth host end), beside the
-// switch's: the frames the interface passed up that the switch never read.
-json kernel_counters(const PortConfig &pc) {
-    if (pc.type != PortType::af_packet && pc.type != PortType::af_xdp && pc.type != PortType::tap) return nullptr;
-    json k = json::object();
-    for (const char *name : {"rx_packets", "rx_dropped", "tx_packets", "tx_dropped"}) {
-        std::ifstream in("/sys/class/net/" + pc.iface + "/statistics/" + name);
-        uint64_t v = 0;
-        if (!(in >> v)) return nullptr;   // the interface is gone
-        k[name] = v;
-    }
-    return k;
-}
-
 Reply show_port_stats(Switch &sw, const Args &a) {
     auto sel = select_ports(sw, a[3]);
     if (auto *err = std::get_if<Reply>(&sel)) return *err;
@@ -82,9 +68,10 @@ Reply show_port_stats(Switch &sw, const Args &a) {
     r.json["ports"] = json::array();
     std::ostringstream t;
     for (const SwitchPort *sp : std::get<0>(sel)) {
-        const PortTotals p = sw.port_totals(sp->index);
-        const Switch::PortRates rate = sw.port_rates(sp->index);
-        const std::string &name = sp->eth->config().name;
+        const Switch::PortSnapshot s = sw.port_snapshot(sp->index);
+        const PortTotals &p = s.totals;
+        const Switch::PortRates &rate = s.rates;
+        const std::string &name = s.name;
         r.json["ports"].push_back({{"name", name},
                                    {"rx_packets", p.rx_packets},
                                    {"tx_packets", p.tx_packets},
@@ -97,17 +84,22 @@ Reply show_port_stats(Switch &sw, const Args &a) {
                                    {"drops", drops_json(p.drops)}});
         // What the PMD lost before the switch saw it (ring overruns, an empty mbuf pool, errors):
         // counted by the device, shown here so that no loss goes unseen.
-        rte_eth_stats es{};
-        if (rte_eth_stats_get(sp->eth->id(), &es) == 0)
+        const Switch::PmdCounters es = s.pmd.value_or(Switch::PmdCounters{});
+        if (s.pmd)
             r.json["ports"].back()["pmd"] = {{"imissed", es.imissed},
                                              {"ierrors", es.ierrors},
                                              {"rx_nombuf", es.rx_nombuf},
                                              {"oerrors", es.oerrors}};
-        json kernel = kernel_counters(sp->eth->config());
+        json kernel = nullptr;
+        if (s.kernel)
+            kernel = {{"rx_packets", s.kernel->rx_packets},
+                      {"rx_dropped", s.kernel->rx_dropped},
+                      {"tx_packets", s.kernel->tx_packets},
+                      {"tx_dropped", s.kernel->tx_dropped}};
         // Of those, the frames the kernel dropped because the socket's RX ring was full
         // (af_packet, af_xdp): the PMD counts none of them (not as imissed either), and they
         // are a loss like any other.
-        const std::optional<uint64_t> ring_full = sw.port_ring_drops(sp->index);
+        const std::optional<uint64_t> &ring_full = s.rx_ring_full;
         if (ring_full) {
             if (kernel.is_null()) kernel = json::object();
             kernel["rx_ring_full"] = *ring_full;
@@ -298,19 +290,7 @@ Reply mac_flush(Switch &sw, const Args &a) {
 Reply show_switch_stats(Switch &sw, const Args &) {
     const SwitchTotals s = sw.switch_totals();
     Reply r;
-    r.json = {{"learned", s.learned},
-              {"moves", s.moves},
-              {"flooded", s.flooded},
-              {"learn_table_full", s.learn_table_full},
-              {"static_conflicts", s.static_conflicts},
-              {"learn_port_limit", s.learn_port_limit},
-              {"arp_proxy_replies", s.arp_proxy_replies},
-              {"arp_learned", s.arp_learned},
-              {"arp_moves", s.arp_moves},
-              {"nd_proxy_replies", s.nd_proxy_replies},
-              {"nd_learned", s.nd_learned},
-              {"nd_moves", s.nd_moves},
-              {"mac_entries", sw.macs().size()},
+    r.json = {{"mac_entries", sw.macs().size()},
               {"mac_capacity", sw.macs().capacity()},
               {"mac_aging_s", sw.mac_aging_s()},
               {"mbufs", {{"pool", sw.pool_mbufs()},
@@ -318,13 +298,15 @@ Reply show_switch_stats(Switch &sw, const Args &) {
                          {"committed", sw.mbufs_committed()}}},
               {"drops", drops_json(s.drops)}};
     std::ostringstream t;
-    t << "  learned: " << s.learned << "  moves: " << s.moves << "  flooded: " << s.flooded
-      << "  learn_table_full: " << s.learn_table_full << "\n"
-      << "  arp_proxy_replies: " << s.arp_proxy_replies << "  arp_learned: " << s.arp_learned
-      << "  arp_moves: " << s.arp_moves << "\n"
-      << "  nd_proxy_replies: " << s.nd_proxy_replies << "  nd_learned: " << s.nd_learned
-      << "  nd_moves: " << s.nd_moves << "\n"
-      << "  MAC table: " << sw.macs().size() << " / " << sw.macs().capacity() << " entries, aging "
+    const char *group = nullptr;   // the counters of one group share a line of text
+    s.for_each([&](SwitchCounter c, uint64_t v) {
+        const unsigned i = static_cast<unsigned>(c);
+        r.json[kSwitchCounterNames[i]] = v;
+        if (group != nullptr && std::string_view(group) != kSwitchCounterGroups[i]) t << "\n";
+        group = kSwitchCounterGroups[i];
+        t << "  " << kSwitchCounterNames[i] << ": " << v;
+    });
+    t << "\n  MAC table: " << sw.macs().size() << " / " << sw.macs().capacity() << " entries, aging "
       << sw.mac_aging_s() << " s\n  mbufs: " << rte_mempool_avail_count(sw.pool()) << " free of "
       << sw.pool_mbufs() << ", " << sw.mbufs_committed() << " committed to ports\n  drops:";
     for (unsigned k = 0; k < kDropReasons; ++k) t << " " << kDropReasonNames[k] << "=" << s.drops[k];

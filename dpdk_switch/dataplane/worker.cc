@@ -14,6 +14,14 @@
 
 namespace dsw {
 
+// A storm drop's reason is storm_broadcast + its FloodKind: the reasons follow FloodKind's order.
+static_assert(static_cast<unsigned>(DropReason::storm_broadcast) + kFloodBroadcast ==
+              static_cast<unsigned>(DropReason::storm_broadcast));
+static_assert(static_cast<unsigned>(DropReason::storm_broadcast) + kFloodMulticast ==
+              static_cast<unsigned>(DropReason::storm_multicast));
+static_assert(static_cast<unsigned>(DropReason::storm_broadcast) + kFloodUnknownUnicast ==
+              static_cast<unsigned>(DropReason::storm_unknown_unicast));
+
 namespace {
 
 // One more reference to each segment of `m` (a chain's segments are freed one by one, each by

@@ -35,11 +35,21 @@ struct PortTotals {
     PortTotals &operator-=(const PortTotals &o);
 };
 
+// The SwitchCounters summed over the lcores (one field per DSW_SWITCH_COUNTERS entry), and the
+// drops of every port.
 struct SwitchTotals {
-    uint64_t learned = 0, moves = 0, flooded = 0, learn_table_full = 0, static_conflicts = 0, learn_port_limit = 0;
-    uint64_t arp_proxy_replies = 0, arp_learned = 0, arp_moves = 0;
-    uint64_t nd_proxy_replies = 0, nd_learned = 0, nd_moves = 0;
+#define DSW_X(name, group) uint64_t name = 0;
+    DSW_SWITCH_COUNTERS(DSW_X)
+#undef DSW_X
     std::array<uint64_t, kDropReasons> drops{};
+
+    // f(SwitchCounter, uint64_t value) for each counter, in list order.
+    template <class F>
+    void for_each(F &&f) const {
+#define DSW_X(name, group) f(SwitchCounter::name, name);
+        DSW_SWITCH_COUNTERS(DSW_X)
+#undef DSW_X
+    }
 };
 
 struct LcoreTotals {
@@ -103,6 +113,23 @@ public:
         double rx_pps, tx_pps, rx_bps, tx_bps;
     };
     PortRates port_rates(unsigned index);
+    // Everything the switch knows of one port's traffic, read at once: the source of `show port
+    // stats` and, through it, of telemetry.
+    struct PmdCounters {
+        uint64_t imissed = 0, ierrors = 0, rx_nombuf = 0, oerrors = 0;
+    };
+    struct KernelCounters {   // the kernel's own counters of the port's interface (the veth host end)
+        uint64_t rx_packets = 0, rx_dropped = 0, tx_packets = 0, tx_dropped = 0;
+    };
+    struct PortSnapshot {
+        std::string name;
+        PortTotals totals;                       // the switch's counters since the last clear
+        PortRates rates;                         // since the previous snapshot of the port (port_rates)
+        std::optional<PmdCounters> pmd;          // what the PMD lost before the switch saw it; none if it has no stats
+        std::optional<KernelCounters> kernel;    // af_packet, af_xdp, tap while the interface exists
+        std::optional<uint64_t> rx_ring_full;    // port_ring_drops: af_packet, af_xdp
+    };
+    PortSnapshot port_snapshot(unsigned index);
     void clear_port_stats(unsigned index);
     // Frames the kernel dropped at the port's full af_packet or af_xdp RX ring since the last
     // clear (EthPort::ring_drops); nullopt for a port without such sockets.

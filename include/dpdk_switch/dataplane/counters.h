@@ -9,10 +9,10 @@
 #include <rte_common.h>
 
 #include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/dataplane/switch_counter_list.h"
 #include "dpdk_switch/limits.h"
 
 namespace dsw {
-
 
 // A counter with one writer: relaxed load + store compiles to a plain add, and a concurrent
 // reader never sees a torn value.
@@ -31,10 +31,11 @@ struct alignas(RTE_CACHE_LINE_SIZE) PortCounters {
     Counter drops[kDropReasons];
 };
 
+// One Counter per entry of DSW_SWITCH_COUNTERS, by its name (c.learned, c.arp_moves, ...).
 struct alignas(RTE_CACHE_LINE_SIZE) SwitchCounters {
-    Counter learned, moves, flooded, learn_table_full, static_conflicts, learn_port_limit;
-    Counter arp_proxy_replies, arp_learned, arp_moves;
-    Counter nd_proxy_replies, nd_learned, nd_moves;
+#define DSW_X(name, group) Counter name;
+    DSW_SWITCH_COUNTERS(DSW_X)
+#undef DSW_X
 };
 
 struct alignas(RTE_CACHE_LINE_SIZE) LcoreCounters {
