@@ -12,6 +12,7 @@
 #include <readline/readline.h>
 
 #include "dpdk_switch/control/ctl_client.h"
+#include "dpdk_switch/control/readline_completion.h"
 
 namespace {
 
@@ -89,7 +90,21 @@ int monitor(dsw::CtlClient &client, const std::string &args) {
     return 0;
 }
 
+// The switch's port names (`show port info all`) and kinds (`help`), asked at each Tab: ports
+// come and go. A failed call completes nothing rather than ending the prompt.
+dsw::CompletionNames switch_names(dsw::CtlClient &client) {
+    dsw::CompletionNames n;
+    if (auto info = client.call("show port info all"); info && info.value().value("ok", false))
+        for (const auto &p : info.value()["json"].value("ports", nlohmann::json::array()))
+            n.ports.push_back(p.value("name", ""));
+    if (auto help = client.call("help"); help && help.value().value("ok", false))
+        for (const auto &k : help.value()["json"].value("port_kinds", nlohmann::json::array()))
+            if (k.is_string()) n.kinds.push_back(k.get<std::string>());
+    return n;
+}
+
 int interactive(dsw::CtlClient &client, bool as_json) {
+    dsw::install_readline_completion([&client] { return switch_names(client); });
     for (;;) {
         char *raw = readline("dpdk_switch> ");
         if (raw == nullptr) break;
