@@ -5,6 +5,7 @@
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -103,6 +104,15 @@ dsw::CompletionNames switch_names(dsw::CtlClient &client) {
     return n;
 }
 
+// `quit`, or a prefix of it (`q`): the switch closes this client after its answer.
+bool is_quit(const std::string &line) {
+    std::istringstream in(line);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    auto found = dsw::resolve_command(words);
+    return found && found->spec != nullptr && found->spec->id == dsw::CommandId::quit;
+}
+
 int interactive(dsw::CtlClient &client, bool as_json) {
     dsw::install_readline_completion([&client] { return switch_names(client); });
     for (;;) {
@@ -118,7 +128,7 @@ int interactive(dsw::CtlClient &client, bool as_json) {
             return 1;
         }
         print_reply(reply.value(), as_json);
-        if (line == "quit") break;
+        if (is_quit(line)) break;
     }
     return 0;
 }
