@@ -12,7 +12,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dpdk_switch/control/commands.h"
 #include "dpdk_switch/dataplane/drop_reason.h"
 #include "dpdk_switch/result.h"
 
