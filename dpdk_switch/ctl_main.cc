@@ -5,6 +5,7 @@
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <getopt.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <readline/readline.h>
 
 #include "dpdk_switch/control/ctl_client.h"
+#include "dpdk_switch/control/readline_completion.h"
 #include "dsw_version.h"
 
 namespace {
@@ -92,7 +94,30 @@ int monitor(dsw::CtlClient &client, const std::string &args) {
     return 0;
 }
 
+// The switch's port names (`show port info all`) and kinds (`help`), asked at each Tab: ports
+// come and go. A failed call completes nothing rather than ending the prompt.
+dsw::CompletionNames switch_names(dsw::CtlClient &client) {
+    dsw::CompletionNames n;
+    if (auto info = client.call("show port info all"); info && info.value().value("ok", false))
+        for (const auto &p : info.value()["json"].value("ports", nlohmann::json::array()))
+            n.ports.push_back(p.value("name", ""));
+    if (auto help = client.call("help"); help && help.value().value("ok", false))
+        for (const auto &k : help.value()["json"].value("port_kinds", nlohmann::json::array()))
+            if (k.is_string()) n.kinds.push_back(k.get<std::string>());
+    return n;
+}
+
+// `quit`, or a prefix of it (`q`): the switch closes this client after its answer.
+bool is_quit(const std::string &line) {
+    std::istringstream in(line);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    auto found = dsw::resolve_command(words);
+    return found && found->spec != nullptr && found->spec->id == dsw::CommandId::quit;
+}
+
 int interactive(dsw::CtlClient &client, bool as_json) {
+    dsw::install_readline_completion([&client] { return switch_names(client); });
     for (;;) {
         char *raw = readline("dpdk_switch> ");
         if (raw == nullptr) break;
@@ -106,7 +131,7 @@ int interactive(dsw::CtlClient &client, bool as_json) {
             return 1;
         }
         print_reply(reply.value(), as_json);
-        if (line == "quit") break;
+        if (is_quit(line)) break;
     }
     return 0;
 }

@@ -137,6 +137,9 @@ int run(int argc, char **argv) {
                 std::printf("%s\n", r.text.c_str());
                 std::fflush(stdout);
                 return !r.quit;
+            }, [&] {
+                std::lock_guard lock(control_lock);
+                return dsw::completion_names(*sw.value());
             });
         control_loop(*sw.value(), ctl.value(), prompt.get(), control_lock);
         dsw::telemetry_attach(nullptr, nullptr);

@@ -7,6 +7,8 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "dpdk_switch/control/readline_completion.h"
+
 namespace dsw {
 
 namespace {
@@ -14,8 +16,9 @@ Prompt *g_prompt = nullptr;   // readline's callback interface has no user point
 constexpr const char *kPrompt = "dpdk_switch> ";
 }  // namespace
 
-Prompt::Prompt(LineHandler on_line) : on_line_(std::move(on_line)) {
+Prompt::Prompt(LineHandler on_line, std::function<CompletionNames()> names) : on_line_(std::move(on_line)) {
     g_prompt = this;
+    install_readline_completion(std::move(names));
     rl_callback_handler_install(kPrompt, &Prompt::on_readline);
 }
 

@@ -1,12 +1,15 @@
-// The CLI: one grammar for the interactive prompt and the control socket. Every command answers
-// a Reply holding both a JSON object (for --json) and the text a person reads; a bad command is
-// an error Reply, never an exception or a crash.
+// The CLI: one grammar (grammar.h) for the interactive prompt and the control socket. Every
+// command answers a Reply holding a JSON object (for --json) and the text a person reads,
+// rendered from that JSON (render_text.h); a bad command is an error Reply, never an exception
+// or a crash.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "dpdk_switch/control/grammar.h"
 
 namespace dsw {
 
@@ -24,7 +27,10 @@ struct Reply {
 std::vector<std::string> tokenize(const std::string &line);
 Reply run_command(Switch &sw, const std::string &line);
 
-// The command list shown by `help` (also used for completion).
+// The command list shown by `help`.
 const std::vector<std::string> &command_synopsis();
+
+// The switch's port names and port kinds, for Tab completion at the `-i` prompt.
+CompletionNames completion_names(Switch &sw);
 
 }  // namespace dsw

@@ -1,6 +1,6 @@
-// Prompt: the interactive `dpdk_switch>` prompt on stdin (readline, with history), serviced from
-// the main lcore's poll loop through readline's callback interface so that it never blocks the
-// control socket or the aging sweep.
+// Prompt: the interactive `dpdk_switch>` prompt on stdin (readline, with history and Tab
+// completion from the CLI grammar), serviced from the main lcore's poll loop through readline's
+// callback interface so that it never blocks the control socket or the aging sweep.
 #pragma once
 
 #include <functional>
@@ -8,6 +8,8 @@
 #include <vector>
 
 #include <poll.h>
+
+#include "dpdk_switch/control/grammar.h"
 
 namespace dsw {
 
@@ -17,7 +19,8 @@ public:
     // ends it.
     using LineHandler = std::function<bool(const std::string &line)>;
 
-    explicit Prompt(LineHandler on_line);
+    // names: the switch's port names and kinds, for Tab completion (readline_completion.h).
+    explicit Prompt(LineHandler on_line, std::function<CompletionNames()> names = {});
     ~Prompt();
     Prompt(const Prompt &) = delete;
     Prompt &operator=(const Prompt &) = delete;

@@ -1,0 +1,149 @@
+// Commands on ports: show port info|stats, clear port stats, port add|del.
+#include <optional>
+
+#include <rte_ethdev.h>
+
+#include "dpdk_switch/control/config.h"
+#include "dpdk_switch/control/switch.h"
+#include "handlers.h"
+
+namespace dsw::cmd {
+
+using nlohmann::json;
+
+std::variant<std::vector<const SwitchPort *>, Error> select_ports(Switch &sw, const std::string &which) {
+    if (which == "all") return sw.ports();
+    if (const SwitchPort *sp = sw.port(which)) return std::vector<const SwitchPort *>{sp};
+    return fail("no port named '" + which + "'");
+}
+
+namespace {
+
+// Ports whose link is a software peer: link up means the peer is connected (vhost: a
+// virtio-user/VM attached its rings; memif: the other side connected; virtio_user: the backend
+// accepted us). Other kinds have no peer to show.
+const char *peer_state(PortType t, bool link_up) {
+    switch (t) {
+    case PortType::vhost:
+    case PortType::virtio_user:
+    case PortType::memif: return link_up ? "connected" : "disconnected";
+    default: return nullptr;
+    }
+}
+
+std::string attached_to(const PortConfig &pc) {
+    switch (pc.type) {
+    case PortType::vhost: return (pc.client ? "vhost-user client of " : "vhost-user server on ") + pc.path;
+    case PortType::virtio_user: return "virtio-user of " + pc.path;
+    case PortType::memif: return "memif " + pc.role + " on " + pc.socket + " id " + std::to_string(pc.id);
+    default: return "";
+    }
+}
+
+}  // namespace
+
+Answer show_port_stats(Switch &sw, const Args &a) {
+    auto sel = select_ports(sw, a[3]);
+    if (auto *err = std::get_if<Error>(&sel)) return *err;
+    json r;
+    r["ports"] = json::array();
+    for (const SwitchPort *sp : std::get<0>(sel)) {
+        const Switch::PortSnapshot s = sw.port_snapshot(sp->index);
+        const PortTotals &p = s.totals;
+        const Switch::PortRates &rate = s.rates;
+        r["ports"].push_back({{"name", s.name},
+                              {"rx_packets", p.rx_packets},
+                              {"tx_packets", p.tx_packets},
+                              {"rx_bytes", p.rx_bytes},
+                              {"tx_bytes", p.tx_bytes},
+                              {"rx_pps", static_cast<uint64_t>(rate.rx_pps)},
+                              {"tx_pps", static_cast<uint64_t>(rate.tx_pps)},
+                              {"rx_bps", static_cast<uint64_t>(rate.rx_bps)},
+                              {"tx_bps", static_cast<uint64_t>(rate.tx_bps)},
+                              {"drops", drops_json(p.drops)}});
+        // What the PMD lost before the switch saw it (ring overruns, an empty mbuf pool, errors):
+        // counted by the device, shown here so that no loss goes unseen.
+        if (s.pmd)
+            r["ports"].back()["pmd"] = {{"imissed", s.pmd->imissed},
+                                        {"ierrors", s.pmd->ierrors},
+                                        {"rx_nombuf", s.pmd->rx_nombuf},
+                                        {"oerrors", s.pmd->oerrors}};
+        // The kernel's own counters of the port's interface and, of those, the frames it dropped
+        // because the socket's RX ring was full (af_packet, af_xdp): the PMD counts none of them.
+        json kernel = nullptr;
+        if (s.kernel)
+            kernel = {{"rx_packets", s.kernel->rx_packets},
+                      {"rx_dropped", s.kernel->rx_dropped},
+                      {"tx_packets", s.kernel->tx_packets},
+                      {"tx_dropped", s.kernel->tx_dropped}};
+        if (s.rx_ring_full) {
+            if (kernel.is_null()) kernel = json::object();
+            kernel["rx_ring_full"] = *s.rx_ring_full;
+        }
+        if (!kernel.is_null()) r["ports"].back()["kernel"] = kernel;
+    }
+    return r;
+}
+
+Answer clear_port_stats(Switch &sw, const Args &a) {
+    auto sel = select_ports(sw, a[3]);
+    if (auto *err = std::get_if<Error>(&sel)) return *err;
+    for (const SwitchPort *sp : std::get<0>(sel)) sw.clear_port_stats(sp->index);
+    json r = {{"ok", true}};
+    return r;
+}
+
+Answer show_port_info(Switch &sw, const Args &a) {
+    auto sel = select_ports(sw, a[3]);
+    if (auto *err = std::get_if<Error>(&sel)) return *err;
+    json r;
+    r["ports"] = json::array();
+    for (const SwitchPort *sp : std::get<0>(sel)) {
+        const EthPort &e = *sp->eth;
+        rte_eth_link link{};
+        rte_eth_link_get_nowait(e.id(), &link);
+        rte_ether_addr addr{};
+        rte_eth_macaddr_get(e.id(), &addr);
+        const std::string mac = mac_to_string(mac_from_bytes(addr.addr_bytes));
+        const PortConfig &pc = e.config();
+        const bool up = link.link_status == RTE_ETH_LINK_UP;
+        const char *peer = peer_state(pc.type, up);
+        r["ports"].push_back({{"name", pc.name},
+                                   {"type", port_type_name(pc.type)},
+                                   {"port_id", e.id()},
+                                   {"lcore", sp->lcore},
+                                   {"link_up", link.link_status == RTE_ETH_LINK_UP && !sp->iface_gone},
+                                   {"link_speed_mbps", link.link_speed},
+                                   {"mac", mac},
+                                   {"vlan", pc.vlan},
+                                   {"devargs", e.devargs()},
+                                   {"rx_desc", e.rx_desc()},
+                                   {"tx_desc", e.tx_desc()}});
+        // Shown in the text beside link and peer: why the link is down, where the peer attaches.
+        if (sp->iface_gone) r["ports"].back()["iface_gone"] = true;
+        if (peer != nullptr) {
+            r["ports"].back()["peer"] = peer;
+            r["ports"].back()["attached_to"] = attached_to(pc);
+        }
+    }
+    return r;
+}
+
+// port add <name> <type> key=value...: the keys and checks of a config port (port_from_words).
+Answer port_add(Switch &sw, const Args &a) {
+    auto pc = port_from_words(a[2], a[3], Args(a.begin() + 4, a.end()));
+    if (!pc) return fail(pc.error().message);
+    auto index = sw.add_port(pc.value());
+    if (!index) return fail(index.error().message);
+    const SwitchPort *sp = sw.port(index.value());
+    json r = {{"ok", true}, {"name", a[2]}, {"type", port_type_name(pc->type)}, {"port_id", sp->eth->id()}, {"lcore", sp->lcore}};
+    return r;
+}
+
+Answer port_del(Switch &sw, const Args &a) {
+    if (auto st = sw.del_port(a[2]); !st) return fail(st.error().message);
+    json r = {{"ok", true}};
+    return r;
+}
+
+}  // namespace dsw::cmd

@@ -1,0 +1,253 @@
+#include "dpdk_switch/control/render_text.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include "dpdk_switch/dataplane/drop_reason.h"
+
+namespace dsw {
+
+namespace {
+
+using nlohmann::json;
+using Words = std::vector<std::string>;
+
+// A scalar as the text shows it: strings bare, numbers and booleans as JSON writes them.
+std::string str(const json &v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+uint64_t u64(const json &obj, const char *key) { return obj.contains(key) ? obj[key].get<uint64_t>() : 0; }
+
+// Tracks which fields of an object a renderer placed, and shows the others by name: a field
+// added to a reply appears in its text without anyone touching the renderer.
+class Fields {
+public:
+    explicit Fields(const json &obj) : obj_(obj) {}
+    const json &operator[](const char *key) {
+        static const json kNull;
+        placed_.insert(key);
+        return obj_.contains(key) ? obj_[key] : kNull;
+    }
+    bool has(const char *key) const { return obj_.contains(key); }
+    void skip(const char *key) { placed_.insert(key); }
+    // "<label>key value  key value" for the listed keys present, in the given order.
+    void line(std::ostream &t, const char *label, std::initializer_list<const char *> keys, const char *sep = " ") {
+        t << label;
+        const char *gap = "";
+        for (const char *k : keys)
+            if (has(k)) {
+                t << gap << k << sep << str((*this)[k]);
+                gap = "  ";
+            }
+    }
+    // Every field not yet placed, one line each (an object: "key: k v  k v").
+    void rest(std::ostream &t, const std::string &indent) const {
+        for (const auto &[k, v] : obj_.items()) {
+            if (placed_.count(k) != 0) continue;
+            t << indent << k << ":";
+            if (v.is_object())
+                for (const auto &[k2, v2] : v.items()) t << "  " << k2 << " " << str(v2);
+            else t << " " << str(v);
+            t << "\n";
+        }
+    }
+
+private:
+    const json &obj_;
+    std::set<std::string> placed_;
+};
+
+std::string show_port_stats(const json &r) {
+    std::ostringstream t;
+    for (const json &port : r["ports"]) {
+        Fields p(port);
+        t << "  ######## port " << str(p["name"]) << " ########\n"
+          << "  RX-packets: " << str(p["rx_packets"]) << "  RX-bytes: " << str(p["rx_bytes"]) << "\n"
+          << "  TX-packets: " << str(p["tx_packets"]) << "  TX-bytes: " << str(p["tx_bytes"]) << "\n"
+          << "  Throughput (since last show)\n"
+          << "  Rx-pps: " << str(p["rx_pps"]) << "  Rx-bps: " << str(p["rx_bps"]) << "\n"
+          << "  Tx-pps: " << str(p["tx_pps"]) << "  Tx-bps: " << str(p["tx_bps"]) << "\n";
+        if (p.has("pmd")) {
+            Fields pmd(p["pmd"]);
+            pmd.line(t, "  PMD: ", {"imissed", "ierrors", "rx_nombuf", "oerrors"});
+            t << "\n";
+            pmd.rest(t, "  PMD ");
+        }
+        if (p.has("kernel")) {
+            Fields k(p["kernel"]);
+            k.line(t, "  Kernel: ", {"rx_packets", "rx_dropped", "tx_packets", "tx_dropped", "rx_ring_full"});
+            if (k.has("rx_ring_full")) t << " (dropped by the kernel: the socket's RX ring was full)";
+            t << "\n";
+            k.rest(t, "  Kernel ");
+        }
+        const json &drops = p["drops"];
+        uint64_t dropped = 0;
+        for (const auto &d : drops) dropped += d.get<uint64_t>();
+        t << "  Dropped:    " << dropped;
+        for (const char *reason : kDropReasonNames)
+            if (drops.contains(reason)) t << "  " << reason << "=" << str(drops[reason]);
+        t << "\n";
+        p.rest(t, "  ");
+    }
+    return t.str();
+}
+
+std::string show_port_info(const json &r) {
+    std::ostringstream t;
+    for (const json &port : r["ports"]) {
+        Fields p(port);
+        const bool gone = p.has("iface_gone") && p["iface_gone"].get<bool>();
+        t << "  ******** port " << str(p["name"]) << " ********\n"
+          << "  type: " << str(p["type"]) << "   ethdev: " << str(p["port_id"]) << "   lcore: " << str(p["lcore"]) << "\n"
+          << "  link: " << (gone ? "down (interface gone)" : p["link_up"].get<bool>() ? "up" : "down")
+          << "   speed: " << str(p["link_speed_mbps"]) << " Mbps   MAC: " << str(p["mac"]) << "\n"
+          << "  devargs: " << str(p["devargs"]) << "\n"
+          << "  vlan: " << str(p["vlan"]) << "   rx_desc: " << str(p["rx_desc"]) << "   tx_desc: " << str(p["tx_desc"])
+          << "\n";
+        if (p.has("peer")) {
+            t << "  peer: " << str(p["peer"]);
+            if (p.has("attached_to")) t << " (" << str(p["attached_to"]) << ")";
+            t << "\n";
+        }
+        p.rest(t, "  ");
+    }
+    return t.str();
+}
+
+std::string show_switch_stats(const json &r) {
+    std::ostringstream t;
+    Fields s(r);
+    s.line(t, "  ", {"learned", "moves", "flooded", "learn_table_full"}, ": ");
+    s.line(t, "\n  ", {"static_conflicts", "learn_port_limit"}, ": ");
+    s.line(t, "\n  ", {"arp_proxy_replies", "arp_learned", "arp_moves"}, ": ");
+    s.line(t, "\n  ", {"nd_proxy_replies", "nd_learned", "nd_moves"}, ": ");
+    t << "\n  MAC table: " << str(s["mac_entries"]) << " / " << str(s["mac_capacity"]) << " entries, aging "
+      << str(s["mac_aging_s"]) << " s\n";
+    if (s.has("mbufs")) {
+        const json &m = s["mbufs"];
+        t << "  mbufs: " << str(m["free"]) << " free of " << str(m["pool"]) << ", " << str(m["committed"])
+          << " committed to ports\n";
+    }
+    // Every reason, zeros included (the JSON lists only those that happened).
+    const json drops = s.has("drops") ? s["drops"] : json::object();
+    std::ostringstream rest;
+    s.rest(rest, "  ");
+    t << rest.str() << "  drops:";
+    for (const char *reason : kDropReasonNames) t << " " << reason << "=" << u64(drops, reason);
+    return t.str();
+}
+
+std::string show_mac_table(const json &r) {
+    std::ostringstream t;
+    t << "  MAC                VLAN  PORT             TYPE     AGE\n";
+    for (const json &e : r["entries"]) {
+        char line[128];
+        std::snprintf(line, sizeof line, "  %-17s  %4u  %-16s %-7s  %u\n", str(e["mac"]).c_str(), e["vlan"].get<unsigned>(),
+                      str(e["port"]).c_str(), e["static"].get<bool>() ? "static" : "dynamic", e["age_s"].get<unsigned>());
+        t << line;
+    }
+    t << "  " << r["entries"].size() << " entries";
+    return t.str();
+}
+
+std::string show_bindings(const json &r) {
+    std::ostringstream t;
+    char line[200];
+    std::snprintf(line, sizeof line, "  %-39s  %-17s  VLAN  %-16s TYPE\n", "IP", "MAC", "PORT");
+    t << line;
+    for (const json &e : r["entries"]) {
+        const std::string port = str(e["port"]);
+        std::snprintf(line, sizeof line, "  %-39s  %-17s  %4u  %-16s %s\n", str(e["ip"]).c_str(), str(e["mac"]).c_str(),
+                      e["vlan"].get<unsigned>(), port.empty() ? "-" : port.c_str(),
+                      e["static"].get<bool>() ? "static" : "dynamic");
+        t << line;
+    }
+    t << "  " << r["entries"].size() << " entries";
+    return t.str();
+}
+
+std::string show_lcores(const json &r) {
+    std::ostringstream t;
+    t << "  TX hold (tx_flush_us): " << str(r["tx_flush_us"]) << " us\n";
+    for (const json &lcore : r["lcores"]) {
+        Fields l(lcore);
+        t << "  lcore " << str(l["lcore"]) << " (" << str(l["role"]) << "): ports";
+        for (const auto &p : l["ports"]) t << " " << str(p);
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "\n    packets %" PRIu64 "  busy %.1f%%  %.1f cycles/packet  %" PRIu64 " TX bursts of %.1f frames\n",
+                      l["packets"].get<uint64_t>(), l["busy_pct"].get<double>(), l["cycles_per_packet"].get<double>(),
+                      l["tx_bursts"].get<uint64_t>(), l["frames_per_tx_burst"].get<double>());
+        t << line;
+        l.line(t, "    ", {"polls", "busy_cycles", "idle_cycles"});
+        t << "\n";
+        l.rest(t, "    ");
+    }
+    return t.str();
+}
+
+std::string show_capture(const json &r) {
+    std::ostringstream t;
+    for (const json &capture : r["captures"]) {
+        Fields c(capture);
+        t << "  " << str(c["port"]) << " -> " << str(c["file"]) << ": " << str(c["written"]) << " written, "
+          << str(c["dropped"]) << " dropped";
+        const uint64_t count = c["count"].get<uint64_t>();
+        t << (count != 0 ? ", count " + std::to_string(count) : std::string(", no count (until stopped)")) << "\n";
+        c.rest(t, "    ");
+    }
+    if (r["captures"].empty()) t << "  no capture running";
+    return t.str();
+}
+
+std::string help(const json &r) {
+    std::ostringstream t;
+    for (const auto &c : r["commands"]) t << "  " << str(c) << "\n";
+    if (r.contains("port_kinds")) {
+        t << "  port kinds:";
+        for (const auto &k : r["port_kinds"]) t << " " << str(k);
+        t << "\n";
+    }
+    return t.str();
+}
+
+}  // namespace
+
+std::string render_text(CommandId id, const Words &a, const json &r) {
+    switch (id) {
+    case CommandId::help: return help(r);
+    case CommandId::show_port_info: return show_port_info(r);
+    case CommandId::show_port_stats: return show_port_stats(r);
+    case CommandId::show_switch_stats: return show_switch_stats(r);
+    case CommandId::show_mac_table: return show_mac_table(r);
+    case CommandId::show_arp_table:
+    case CommandId::show_nd_table: return show_bindings(r);
+    case CommandId::show_lcores: return show_lcores(r);
+    case CommandId::show_capture: return show_capture(r);
+    case CommandId::clear_port_stats: return "port stats cleared";
+    case CommandId::mac_add:
+        return "static MAC " + str(r["mac"]) + " -> " + str(r["port"]) + " (VLAN " + str(r["vlan"]) + ")";
+    case CommandId::mac_del:
+    case CommandId::arp_del: return "deleted " + a[2];
+    case CommandId::mac_flush: return "flushed " + str(r["flushed"]) + " dynamic entries";
+    case CommandId::set_mac_aging: return "MAC aging set to " + str(r["mac_aging_s"]) + " s";
+    case CommandId::set_tx_flush: return "TX batches held up to " + str(r["tx_flush_us"]) + " us";
+    case CommandId::set_log_level: return "log level of " + str(r["pattern"]) + " set to " + str(r["level"]);
+    case CommandId::arp_add: return "static ARP binding " + str(r["ip"]) + " -> " + str(r["mac"]);
+    case CommandId::port_add:
+        return "port " + str(r["name"]) + " added (" + str(r["type"]) + ", ethdev " + str(r["port_id"]) + ", lcore " +
+               str(r["lcore"]) + ")";
+    case CommandId::port_del: return "port " + a[2] + " deleted";
+    case CommandId::capture: {
+        const uint64_t count = u64(r, "count");
+        return "capturing " + str(r["port"]) + " into " + str(r["file"]) +
+               (count ? " (" + std::to_string(count) + " frames)" : "");
+    }
+    case CommandId::capture_stop: return "capture of " + a[2] + " stopped";
+    case CommandId::quit: return "bye";
+    }
+    return r.dump();
+}
+
+}  // namespace dsw
