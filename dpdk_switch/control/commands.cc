@@ -64,7 +64,7 @@ json drops_json(const std::array<uint64_t, kDropReasons> &drops) {
 // The kernel's own counters of a kernel-backed port's interface (the veth host end), beside the
 // switch's: the frames the interface passed up that the switch never read.
 json kernel_counters(const PortConfig &pc) {
-    if (pc.type != PortType::af_packet && pc.type != PortType::af_xdp && pc.type != PortType::tap) return nullptr;
+    if (!port_kind(pc.type).kernel_iface) return nullptr;
     json k = json::object();
     for (const char *name : {"rx_packets", "rx_dropped", "tx_packets", "tx_dropped"}) {
         std::ifstream in("/sys/class/net/" + pc.iface + "/statistics/" + name);
@@ -147,21 +147,13 @@ Reply clear_port_stats(Switch &sw, const Args &a) {
 // virtio-user/VM attached its rings; memif: the other side connected; virtio_user: the backend
 // accepted us). Other kinds have no peer to show.
 const char *peer_state(PortType t, bool link_up) {
-    switch (t) {
-    case PortType::vhost:
-    case PortType::virtio_user:
-    case PortType::memif: return link_up ? "connected" : "disconnected";
-    default: return nullptr;
-    }
+    if (!port_kind(t).peer) return nullptr;
+    return link_up ? "connected" : "disconnected";
 }
 
 std::string attached_to(const PortConfig &pc) {
-    switch (pc.type) {
-    case PortType::vhost: return (pc.client ? "vhost-user client of " : "vhost-user server on ") + pc.path;
-    case PortType::virtio_user: return "virtio-user of " + pc.path;
-    case PortType::memif: return "memif " + pc.role + " on " + pc.socket + " id " + std::to_string(pc.id);
-    default: return "";
-    }
+    const PortKind &k = port_kind(pc.type);
+    return k.peer_of != nullptr ? k.peer_of(pc) : "";
 }
 
 Reply show_port_info(Switch &sw, const Args &a) {
@@ -171,7 +163,7 @@ Reply show_port_info(Switch &sw, const Args &a) {
     r.json["ports"] = json::array();
     std::ostringstream t;
     for (const SwitchPort *sp : std::get<0>(sel)) {
-        const EthPort &e = *sp->eth;
+        const Port &e = *sp->eth;
         rte_eth_link link{};
         rte_eth_link_get_nowait(e.id(), &link);
         rte_ether_addr addr{};

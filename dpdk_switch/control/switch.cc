@@ -30,7 +30,7 @@ constexpr unsigned kSparePortMbufs = 1024 + 1024 + kRingSize;
 // The most mbufs of the shared pool the port may hold: its RX/TX descriptors (or fill ring)
 // and a full ring.
 unsigned port_mbufs(const PortConfig &pc) {
-    auto n = EthPort::mbuf_needs(pc);
+    auto n = Port::mbuf_needs(pc);
     return (n ? n->shared : pc.queues * 2048u) + kRingSize;
 }
 
@@ -43,16 +43,9 @@ unsigned pool_size(const Config &cfg) {
 
 // What a port attaches to, for telling two ports on the same thing apart; "" for none.
 std::string attachment(const PortConfig &pc) {
-    switch (pc.type) {
-    case PortType::af_packet:
-    case PortType::af_xdp:
-    case PortType::tap: return "interface " + pc.iface;
-    case PortType::vhost:
-    case PortType::virtio_user: return "socket " + pc.path;
-    case PortType::memif: return "memif socket " + pc.socket + " id " + std::to_string(pc.id);
-    case PortType::dpdk: break;   // rte_dev_probe refuses a device name twice
-    }
-    return "";
+    const PortKind &k = port_kind(pc.type);
+    // A kind whose open refuses a shared attachment itself (rte_dev_probe, a device name twice) says so better.
+    return k.attachment == nullptr || k.open_refuses_shared ? "" : k.attachment(pc).what;
 }
 
 // A config error found once EAL runs reads as one found before: "<file>: <key path>: <reason>",
@@ -189,7 +182,7 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
         }
     if (index == kMaxPorts) return fail("port " + pc.name + ": the switch has " + std::to_string(kMaxPorts) + " ports already");
     if (auto st = check_driver(pc); !st) return st.error();
-    auto need = EthPort::mbuf_needs(pc);   // also the type's own refusals (af_xdp without hugepages)
+    auto need = Port::mbuf_needs(pc);   // also the type's own refusals (af_xdp without hugepages)
     if (!need) return need.error();
     const unsigned mbufs = need->shared + kRingSize;
     if (check_mbufs) {
@@ -227,7 +220,7 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
         rx_pool = own->get();
         port_pools_.push_back(std::move(own.value()));
     }
-    auto eth = EthPort::open(pc, rx_pool);
+    auto eth = Port::open(pc, rx_pool);
     if (!eth) {
         // The device is closed and none of the pool's mbufs left it: the pool can go.
         if (need->own_rx != 0) port_pools_.pop_back();
@@ -298,6 +291,7 @@ void Switch::publish_view() {
         PortSlot &slot = v->ports[sp->index];
         slot.present = true;
         slot.port_id = sp->eth->id();
+        slot.io = sp->eth->io();
         slot.owner = sp->lcore;
         slot.ring = sp->ring.get();
         slot.capture = captures_[sp->index] ? captures_[sp->index]->tap() : nullptr;
@@ -598,7 +592,7 @@ void Switch::watch_links() {
         was = up;
         if (first) continue;   // a new port: its state is news only when it changes
         const PortConfig &pc = sp->eth->config();
-        const bool peer = pc.type == PortType::vhost || pc.type == PortType::memif || pc.type == PortType::virtio_user;
+        const bool peer = port_kind(pc.type).peer;
         if (up)
             DSW_LOG(INFO, port, "port %s: link up%s", pc.name.c_str(), peer ? " (peer connected)" : "");
         else
@@ -658,7 +652,7 @@ void Switch::watch_interfaces() {
     for (auto &sp : ports_) {
         if (!sp) continue;
         const PortConfig &pc = sp->eth->config();
-        if (pc.type != PortType::af_packet && pc.type != PortType::af_xdp) continue;
+        if (!port_kind(pc.type).iface_outlives_port) continue;
         const bool gone = if_nametoindex(pc.iface.c_str()) == 0;
         if (gone == sp->iface_gone) continue;
         sp->iface_gone = gone;

@@ -18,7 +18,7 @@
 #include "dpdk_switch/dataplane/view.h"
 #include "dpdk_switch/dataplane/worker.h"
 #include "dpdk_switch/dpdk/owners.h"
-#include "dpdk_switch/ports/eth_port.h"
+#include "dpdk_switch/ports/port.h"
 #include "dpdk_switch/result.h"
 #include "dpdk_switch/tables/arp_table.h"
 #include "dpdk_switch/tables/mac_table.h"
@@ -58,9 +58,9 @@ struct SwitchPort {
     unsigned mbufs = 0;      // the most pool mbufs it may hold: descriptors + a full ring
     bool iface_gone = false; // a kernel-backed port whose interface was deleted under the switch
     RingPtr ring;            // declared before eth: destroyed after the device is closed
-    std::optional<EthPort> eth;
+    std::optional<Port> eth;   // an ethdev (EthPort) or a port of our own I/O: ports/port.h
     PortTotals baseline;
-    uint64_t ring_drops_baseline = 0;   // EthPort::ring_drops at the last clear
+    uint64_t ring_drops_baseline = 0;   // Port::ring_drops at the last clear
     uint64_t ring_drops_seen = 0;       // it plus the PMD's imissed at the last report_ring_overruns
     ~SwitchPort();
 };
