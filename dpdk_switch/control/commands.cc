@@ -98,7 +98,7 @@ Reply show_port_stats(Switch &sw, const Args &a) {
         // What the PMD lost before the switch saw it (ring overruns, an empty mbuf pool, errors):
         // counted by the device, shown here so that no loss goes unseen.
         rte_eth_stats es{};
-        if (rte_eth_stats_get(sp->eth->id(), &es) == 0)
+        if (sp->eth->stats(es) == 0)
             r.json["ports"].back()["pmd"] = {{"imissed", es.imissed},
                                              {"ierrors", es.ierrors},
                                              {"rx_nombuf", es.rx_nombuf},
@@ -165,9 +165,9 @@ Reply show_port_info(Switch &sw, const Args &a) {
     for (const SwitchPort *sp : std::get<0>(sel)) {
         const Port &e = *sp->eth;
         rte_eth_link link{};
-        rte_eth_link_get_nowait(e.id(), &link);
+        e.link(link);
         rte_ether_addr addr{};
-        rte_eth_macaddr_get(e.id(), &addr);
+        e.mac_addr(addr);
         const std::string mac = mac_to_string(mac_from_bytes(addr.addr_bytes));
         const PortConfig &pc = e.config();
         const bool up = link.link_status == RTE_ETH_LINK_UP;

@@ -527,7 +527,7 @@ void Switch::report_mbuf_shortage() {
         if (!sp) continue;
         ours += raw_port_totals(sp->index).drops[static_cast<unsigned>(DropReason::no_mbufs)];
         rte_eth_stats st{};
-        if (rte_eth_stats_get(sp->eth->id(), &st) == 0) pmd += st.rx_nombuf;
+        if (sp->eth->stats(st) == 0) pmd += st.rx_nombuf;
     }
     const EpisodeLog::Step step = mbuf_episode_.tick(rte_get_tsc_cycles() / rte_get_tsc_hz(), ours + pmd);
     const std::string pool = std::to_string(rte_mempool_avail_count(pool_.get())) + " of " + std::to_string(pool_mbufs());
@@ -556,7 +556,7 @@ void Switch::report_ring_overruns() {
         if (!sp || !sp->eth) continue;
         rte_eth_stats st{};
         const uint64_t d = sp->eth->ring_drops().value_or(0) +
-                           (rte_eth_stats_get(sp->eth->id(), &st) == 0 ? st.imissed : 0);
+                           (sp->eth->stats(st) == 0 ? st.imissed : 0);
         if (d == 0) continue;
         if (d > sp->ring_drops_seen) ring_drops_total_ += d - sp->ring_drops_seen;
         sp->ring_drops_seen = d;
@@ -584,7 +584,7 @@ void Switch::watch_links() {
     for (const auto &sp : ports_) {
         if (!sp) continue;
         rte_eth_link link{};
-        if (rte_eth_link_get_nowait(sp->eth->id(), &link) != 0) continue;
+        if (sp->eth->link(link) != 0) continue;
         const int8_t up = link.link_status == RTE_ETH_LINK_UP ? 1 : 0;
         int8_t &was = link_up_[sp->index];
         if (was == up) continue;

@@ -1,5 +1,7 @@
 #include "dpdk_switch/ports/port.h"
 
+#include <cerrno>
+
 namespace dsw {
 
 Result<MbufNeeds> Port::mbuf_needs(const PortConfig &cfg) {
@@ -22,5 +24,16 @@ Result<Port> Port::open(const PortConfig &cfg, rte_mempool *rx_pool) {
     p.eth_.emplace(std::move(eth.value()));
     return p;
 }
+
+int Port::stats(rte_eth_stats &st) const { return eth_ ? rte_eth_stats_get(eth_->id(), &st) : -ENODEV; }
+
+int Port::link(rte_eth_link &l) const {
+    if (eth_) return rte_eth_link_get_nowait(eth_->id(), &l);
+    l = rte_eth_link{};
+    l.link_status = own_->link_up() ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+    return 0;
+}
+
+int Port::mac_addr(rte_ether_addr &a) const { return eth_ ? rte_eth_macaddr_get(eth_->id(), &a) : -ENODEV; }
 
 }  // namespace dsw

@@ -9,6 +9,7 @@
 #include <string>
 
 #include <rte_config.h>
+#include <rte_ethdev.h>
 
 #include "dpdk_switch/ports/eth_port.h"
 #include "dpdk_switch/ports/port_kind.h"
@@ -36,6 +37,12 @@ public:
     // See EthPort::ring_drops; nullopt for an own-I/O port.
     std::optional<uint64_t> ring_drops() { return eth_ ? eth_->ring_drops() : std::nullopt; }
     const std::string &devargs() const { return eth_ ? eth_->devargs() : no_devargs_; }
+    // The ethdev's counters, link and MAC, as rte_eth_stats_get, rte_eth_link_get_nowait and
+    // rte_eth_macaddr_get answer them. An own-I/O port has no PMD counters nor MAC (-ENODEV,
+    // without ethdev's log line about an invalid port) and the link its OwnIoPort says.
+    int stats(rte_eth_stats &st) const;
+    int link(rte_eth_link &l) const;
+    int mac_addr(rte_ether_addr &a) const;
     uint16_t rx_desc() const { return eth_ ? eth_->rx_desc() : 0; }
     uint16_t tx_desc() const { return eth_ ? eth_->tx_desc() : 0; }
 
