@@ -1,15 +1,7 @@
-// The port kinds the switch knows: one line each, in PortType order. Each is described in its
-// own file (ports/<kind>.cc); this list is all that names them together.
+// The registry of port kinds: those the switch is built with (kind_list.h, one line each), then
+// any registered at run time. Each kind is described in its own file (ports/<kind>.cc).
+#include "dpdk_switch/ports/kind_list.h"
 #include "dpdk_switch/ports/port_kind.h"
-
-#define DSW_PORT_KINDS(X) \
-    X(af_packet)          \
-    X(af_xdp)             \
-    X(tap)                \
-    X(vhost)              \
-    X(virtio_user)        \
-    X(memif)              \
-    X(dpdk)
 
 namespace dsw {
 

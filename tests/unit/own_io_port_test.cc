@@ -82,7 +82,9 @@ bool eventually(Pred pred, int ms = 2000) {
 }
 
 TEST(OwnIoPort, FramesCrossBetweenAnOwnIoPortAndAnEthdevPort) {
-    if (find_port_kind(kTestRingType) == nullptr) ASSERT_TRUE(register_port_kind(kTestRingKind).ok());
+    if (find_port_kind(kTestRingType) == nullptr) {
+        ASSERT_TRUE(register_port_kind(kTestRingKind).ok());
+    }
     const std::filesystem::path dir =
         std::filesystem::temp_directory_path() / ("dsw_own_io_test_" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);

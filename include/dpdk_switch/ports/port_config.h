@@ -8,11 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "dpdk_switch/ports/kind_list.h"
+
 namespace dsw {
 
-// A port kind: each is described once, in ports/<kind>.cc, and listed in ports/registry.cc.
+// A port kind: each is described once, in ports/<kind>.cc, and listed in ports/kind_list.h.
 // Values past these are kinds registered at run time (register_port_kind, e.g. a test's).
-enum class PortType : uint8_t { af_packet, af_xdp, tap, vhost, virtio_user, memif, dpdk };
+#define DSW_PORT_TYPE(k) k,
+enum class PortType : uint8_t { DSW_PORT_KINDS(DSW_PORT_TYPE) };
+#undef DSW_PORT_TYPE
 
 struct PortConfig {
     std::string name;
