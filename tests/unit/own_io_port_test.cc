@@ -81,6 +81,40 @@ bool eventually(Pred pred, int ms = 2000) {
     return pred();
 }
 
+// The config and `port add` read a kind's keys from its description, a registered one's too.
+TEST(OwnIoPort, ItsKeysAreThoseItsDescriptionNames) {
+    if (find_port_kind(kTestRingType) == nullptr) {
+        ASSERT_TRUE(register_port_kind(kTestRingKind).ok());
+    }
+    auto ok = port_from_words("q", "test_ring", {"vlan=10"});
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(ok->type, kTestRingType);
+    EXPECT_STREQ(port_type_name(ok->type), "test_ring");
+    auto bad = port_from_words("q", "test_ring", {"iface=v1"});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message, "port q: iface: not a key of a test_ring port");
+}
+
+TEST(OwnIoPort, TheRegistryRefusesATakenNameOrTypeAndAKindThatCannotOpen) {
+    PortKind same_name = kTestRingKind;
+    same_name.type = static_cast<PortType>(201);
+    same_name.name = "tap";
+    EXPECT_FALSE(register_port_kind(same_name).ok());
+    PortKind same_type = kTestRingKind;
+    same_type.type = PortType::tap;
+    same_type.name = "test_other";
+    EXPECT_FALSE(register_port_kind(same_type).ok());
+    PortKind no_open{.type = static_cast<PortType>(202), .name = "test_none", .required = ""};
+    EXPECT_FALSE(register_port_kind(no_open).ok());
+    EXPECT_EQ(find_port_kind(static_cast<PortType>(202)), nullptr);
+    // Every built-in kind opens one way: as an ethdev.
+    for (const PortKind *k : port_kinds()) {
+        if (k->type != kTestRingType) {
+            EXPECT_TRUE(k->device != nullptr && k->open_own == nullptr) << k->name;
+        }
+    }
+}
+
 TEST(OwnIoPort, FramesCrossBetweenAnOwnIoPortAndAnEthdevPort) {
     if (find_port_kind(kTestRingType) == nullptr) {
         ASSERT_TRUE(register_port_kind(kTestRingKind).ok());
