@@ -11,6 +11,10 @@ DSW_PORT_KINDS(DSW_DECLARE_KIND)
 
 namespace {
 
+#define DSW_COUNT_KIND(k) +1
+constexpr long kBuiltInKinds = 0 DSW_PORT_KINDS(DSW_COUNT_KIND);
+#undef DSW_COUNT_KIND
+
 // Written on the main lcore only (start-up, a test's register_port_kind); read there too.
 std::vector<const PortKind *> &registry() {
 #define DSW_LIST_KIND(k) &k##_kind,
@@ -43,6 +47,15 @@ Status register_port_kind(const PortKind &kind) {
                     "(open_own and own_mbufs), one of the two");
     registry().push_back(&kind);
     return Ok{};
+}
+
+void unregister_port_kind(const PortKind &kind) {
+    std::vector<const PortKind *> &all = registry();
+    for (auto it = all.begin() + kBuiltInKinds; it < all.end(); ++it)
+        if (*it == &kind) {
+            all.erase(it);
+            return;
+        }
 }
 
 const char *port_type_name(PortType t) {

@@ -72,6 +72,17 @@ const PortKind kTestRingKind{
     .open_own = RingIoPort::open, .own_mbufs = RingIoPort::mbufs,
 };
 
+// Registers the test kind for one test and takes it out after, so that no other test sees it
+// (in the kinds a config error lists, say).
+class OwnIoPortTest : public ::testing::Test {
+protected:
+    void SetUp() override { ASSERT_TRUE(register_port_kind(kTestRingKind).ok()); }
+    void TearDown() override {
+        unregister_port_kind(kTestRingKind);
+        EXPECT_EQ(find_port_kind(kTestRingType), nullptr);
+    }
+};
+
 template <typename Pred>
 bool eventually(Pred pred, int ms = 2000) {
     for (int i = 0; i < ms; ++i) {
@@ -82,10 +93,7 @@ bool eventually(Pred pred, int ms = 2000) {
 }
 
 // The config and `port add` read a kind's keys from its description, a registered one's too.
-TEST(OwnIoPort, ItsKeysAreThoseItsDescriptionNames) {
-    if (find_port_kind(kTestRingType) == nullptr) {
-        ASSERT_TRUE(register_port_kind(kTestRingKind).ok());
-    }
+TEST_F(OwnIoPortTest, ItsKeysAreThoseItsDescriptionNames) {
     auto ok = port_from_words("q", "test_ring", {"vlan=10"});
     ASSERT_TRUE(ok.ok()) << ok.error().message;
     EXPECT_EQ(ok->type, kTestRingType);
@@ -95,7 +103,7 @@ TEST(OwnIoPort, ItsKeysAreThoseItsDescriptionNames) {
     EXPECT_EQ(bad.error().message, "port q: iface: not a key of a test_ring port");
 }
 
-TEST(OwnIoPort, TheRegistryRefusesATakenNameOrTypeAndAKindThatCannotOpen) {
+TEST_F(OwnIoPortTest, TheRegistryRefusesATakenNameOrTypeAndAKindThatCannotOpen) {
     PortKind same_name = kTestRingKind;
     same_name.type = static_cast<PortType>(201);
     same_name.name = "tap";
@@ -115,10 +123,7 @@ TEST(OwnIoPort, TheRegistryRefusesATakenNameOrTypeAndAKindThatCannotOpen) {
     }
 }
 
-TEST(OwnIoPort, FramesCrossBetweenAnOwnIoPortAndAnEthdevPort) {
-    if (find_port_kind(kTestRingType) == nullptr) {
-        ASSERT_TRUE(register_port_kind(kTestRingKind).ok());
-    }
+TEST_F(OwnIoPortTest, FramesCrossBetweenAnOwnIoPortAndAnEthdevPort) {
     const std::filesystem::path dir =
         std::filesystem::temp_directory_path() / ("dsw_own_io_test_" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);

@@ -125,6 +125,8 @@ const PortKind &port_kind(PortType t);
 // Adds a kind at run time (a test's own-I/O kind), on the main lcore before any port of it is
 // configured; `kind` must outlive its use. Refuses a type or a name that is taken.
 Status register_port_kind(const PortKind &kind);
+// Takes a kind registered at run time out again (no port of it may be open); the built-in ones stay.
+void unregister_port_kind(const PortKind &kind);
 
 // The MTU a kernel-backed port carries: its `mtu:` key, else its interface's (SIOCGIFMTU),
 // at most kMaxMtu. An error if the interface's cannot be read.
