@@ -17,6 +17,7 @@
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/port_kind.h"
 #include "dpdk_switch/tables/mac_key.h"
 
 namespace dsw {
@@ -138,31 +139,6 @@ Status parse_switch(const YAML::Node &n, SwitchConfig &sw) {
 
 // ---- ports: -----------------------------------------------------------------------------------
 
-// What a port attaches to, as a key path below ports[i] and a value that two ports may not share
-// (two ports on one interface or socket would steal each other's frames); key "" for none.
-struct Attachment {
-    std::string key;
-    std::string what;
-};
-
-Attachment attachment(const PortConfig &p) {
-    switch (p.type) {
-    case PortType::af_packet:
-    case PortType::af_xdp:
-    case PortType::tap:
-        return {"iface", "interface " + p.iface};
-    case PortType::vhost:
-    case PortType::virtio_user:
-        return {"path", "socket " + p.path};
-    case PortType::memif:
-        return {"socket", "memif socket " + p.socket + " id " + std::to_string(p.id)};
-    case PortType::dpdk:
-        // DPDK probes a device name once: the name is what devargs says before its first comma.
-        return {"devargs", "device " + p.devargs.substr(0, p.devargs.find(','))};
-    }
-    return {};
-}
-
 Status parse_ports(const YAML::Node &n, std::vector<PortConfig> &ports) {
     const std::string path = "ports";
     if (auto st = config_detail::check_list(n, path); !st)
@@ -181,8 +157,9 @@ Status parse_ports(const YAML::Node &n, std::vector<PortConfig> &ports) {
             return config_error(key_path(port_path, "name"),
                                 "duplicate port name '" + port.name + "' (also " +
                                     index_path(path, it->second) + ")");
-        const Attachment a = attachment(port);
-        if (auto [it, fresh] = attached.try_emplace(a.what, i); !fresh)
+        const PortKind &kind = port_kind(port.type);   // what it attaches to, two ports may not share
+        const Attachment a = kind.attachment ? kind.attachment(port) : Attachment{};
+        if (auto [it, fresh] = attached.try_emplace(a.what, i); !fresh && !a.what.empty())
             return config_error(key_path(port_path, a.key),
                                 a.what + " is port " + ports[it->second].name + " (" +
                                     index_path(path, it->second) + ") already");

@@ -12,6 +12,7 @@
 #include "config_fields.h"
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/port_kind.h"
 
 namespace dsw {
 namespace {
@@ -20,41 +21,28 @@ using config_detail::config_error;
 using config_detail::key_path;
 using config_detail::kMaxVlan;
 
-constexpr std::array<std::string_view, 16> kPortKeys{
-    "name", "type", "iface", "path", "socket", "devargs", "client",
-    "queues", "id", "role", "lcore", "vlan", "trunk", "mac_limit", "storm", "mtu"};
-
 // Keys every kind of port takes.
 constexpr std::array<std::string_view, 8> kCommonPortKeys{"name", "type", "queues", "lcore",
                                                           "vlan", "trunk", "mac_limit", "storm"};
 
 constexpr unsigned kMaxQueues = 16;
 
-struct PortKind {
-    PortType type;
-    std::string_view name;
-    std::string_view required;                // the key that says what the port attaches to
-    std::array<std::string_view, 2> options;  // further keys of this kind only; "" pads
-};
-
-// In PortType order, so that port_type_name can index it.
-constexpr std::array<PortKind, 7> kPortKinds{{
-    {PortType::af_packet, "af_packet", "iface", {"mtu"}},
-    {PortType::af_xdp, "af_xdp", "iface", {"mtu"}},
-    {PortType::tap, "tap", "iface", {"mtu"}},
-    {PortType::vhost, "vhost", "path", {"client"}},
-    {PortType::virtio_user, "virtio_user", "path", {}},
-    {PortType::memif, "memif", "socket", {"id", "role"}},
-    {PortType::dpdk, "dpdk", "devargs", {}},
-}};
-
-const PortKind &kind_of(PortType t) { return kPortKinds[static_cast<size_t>(t)]; }
+// Every key of a port of some kind: a key none takes is unknown, one of another kind misplaced.
+std::vector<std::string_view> port_keys() {
+    std::vector<std::string_view> keys(kCommonPortKeys.begin(), kCommonPortKeys.end());
+    for (const PortKind *k : port_kinds()) {
+        if (!k->required.empty()) keys.push_back(k->required);
+        for (std::string_view o : k->options)
+            if (!o.empty()) keys.push_back(o);
+    }
+    return keys;
+}
 
 bool kind_takes(const PortKind &kind, std::string_view key) {
     for (std::string_view k : kCommonPortKeys)
         if (k == key)
             return true;
-    if (key == kind.required)
+    if (!kind.required.empty() && key == kind.required)
         return true;
     for (std::string_view k : kind.options)
         if (!k.empty() && k == key)
@@ -92,8 +80,8 @@ std::string a_port(const PortKind &kind) {
 
 std::string kind_names() {
     std::string all;
-    for (const PortKind &k : kPortKinds)
-        all += (all.empty() ? "" : ", ") + std::string(k.name);
+    for (const PortKind *k : port_kinds())
+        all += (all.empty() ? "" : ", ") + std::string(k->name);
     return all;
 }
 
@@ -128,7 +116,7 @@ Status check_kind_keys(const YAML::Node &n, const std::string &path, const PortK
             return config_error(key_path(path, key),
                                 "not a key of " + a_port(kind));
     }
-    if (!n[std::string(kind.required)].IsDefined())
+    if (!kind.required.empty() && !n[std::string(kind.required)].IsDefined())
         return config_error(key_path(path, kind.required),
                             "required for " + a_port(kind));
     return Ok{};
@@ -138,7 +126,7 @@ Status check_iface(const PortConfig &p, const std::string &path) {
     if (!valid_iface_name(p.iface))
         return config_error(path, "invalid interface name '" + p.iface + "'");
     // af_packet and af_xdp attach to an existing interface; tap creates its own.
-    const bool must_exist = p.type == PortType::af_packet || p.type == PortType::af_xdp;
+    const bool must_exist = port_kind(p.type).iface_outlives_port;
     if (must_exist && if_nametoindex(p.iface.c_str()) == 0)
         return config_error(path, "interface '" + p.iface + "' does not exist");
     return Ok{};
@@ -146,7 +134,9 @@ Status check_iface(const PortConfig &p, const std::string &path) {
 
 // iface, path, socket or devargs: what the port attaches to.
 Status read_attachment(const YAML::Node &n, const std::string &path, PortConfig &out) {
-    const std::string key(kind_of(out.type).required);
+    const std::string key(port_kind(out.type).required);
+    if (key.empty())
+        return Ok{};
     const std::string kp = key_path(path, key);
     std::string value;
     if (auto st = config_detail::read_string(n[key], kp, value); !st)
@@ -260,27 +250,15 @@ Error with_prefix(const std::string &prefix, const Error &e) {
 
 }  // namespace
 
-const char *port_type_name(PortType t) {
-    const auto i = static_cast<size_t>(t);
-    return i < kPortKinds.size() ? kPortKinds[i].name.data() : "unknown";
-}
-
-std::optional<PortType> port_type_from_name(const std::string &name) {
-    for (const PortKind &k : kPortKinds)
-        if (k.name == name)
-            return k.type;
-    return std::nullopt;
-}
-
 namespace config_detail {
 
 Status parse_port(const YAML::Node &n, const std::string &path, PortConfig &out) {
     out = PortConfig{};
-    if (auto st = check_map(n, path, kPortKeys, false); !st)
+    if (auto st = check_map(n, path, port_keys(), false); !st)
         return st;
     if (auto st = read_name_and_type(n, path, out); !st)
         return st;
-    if (auto st = check_kind_keys(n, path, kind_of(out.type)); !st)
+    if (auto st = check_kind_keys(n, path, port_kind(out.type)); !st)
         return st;
     if (auto st = read_attachment(n, path, out); !st)
         return st;

@@ -177,6 +177,7 @@ void Switch::publish_view() {
         ViewPort p;
         p.index = sp->index;
         p.port_id = sp->eth->id();
+        p.io = sp->eth->io();
         p.name = pc.name;
         p.owner = sp->lcore;
         p.queue_lcores = sp->queue_lcores;

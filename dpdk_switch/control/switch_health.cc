@@ -1,6 +1,7 @@
 // Health: housekeeping's once-a-second work (MAC aging, the learning refusals, mbuf shortage and
 // RX ring overruns logged as episodes) and the watch on links and kernel interfaces.
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/ports/port_kind.h"
 
 #include <net/if.h>
 
@@ -54,7 +55,7 @@ void Switch::report_mbuf_shortage() {
         if (!sp) continue;
         ours += raw_port_totals(sp->index).drops[static_cast<unsigned>(DropReason::no_mbufs)];
         rte_eth_stats st{};
-        if (rte_eth_stats_get(sp->eth->id(), &st) == 0) pmd += st.rx_nombuf;
+        if (sp->eth->stats(st) == 0) pmd += st.rx_nombuf;
     }
     const EpisodeLog::Step step = mbuf_episode_.tick(rte_get_tsc_cycles() / rte_get_tsc_hz(), ours + pmd);
     const std::string pool = std::to_string(rte_mempool_avail_count(pool_.get())) + " of " + std::to_string(pool_mbufs());
@@ -83,7 +84,7 @@ void Switch::report_ring_overruns() {
         if (!sp || !sp->eth) continue;
         rte_eth_stats st{};
         const uint64_t d = sp->eth->ring_drops().value_or(0) +
-                           (rte_eth_stats_get(sp->eth->id(), &st) == 0 ? st.imissed : 0);
+                           (sp->eth->stats(st) == 0 ? st.imissed : 0);
         if (d == 0) continue;
         if (d > sp->ring_drops_seen) ring_drops_total_ += d - sp->ring_drops_seen;
         sp->ring_drops_seen = d;
@@ -111,7 +112,7 @@ void Switch::watch_links() {
     for (const auto &sp : ports_) {
         if (!sp) continue;
         rte_eth_link link{};
-        if (rte_eth_link_get_nowait(sp->eth->id(), &link) != 0) continue;
+        if (sp->eth->link(link) != 0) continue;
         const int8_t up = link.link_status == RTE_ETH_LINK_UP ? 1 : 0;
         int8_t &was = link_up_[sp->index];
         if (was == up) continue;
@@ -119,7 +120,7 @@ void Switch::watch_links() {
         was = up;
         if (first) continue;   // a new port: its state is news only when it changes
         const PortConfig &pc = sp->eth->config();
-        const bool peer = pc.type == PortType::vhost || pc.type == PortType::memif || pc.type == PortType::virtio_user;
+        const bool peer = port_kind(pc.type).peer;
         if (up)
             DSW_LOG(INFO, port, "port %s: link up%s", pc.name.c_str(), peer ? " (peer connected)" : "");
         else
@@ -133,7 +134,7 @@ void Switch::watch_interfaces() {
     for (auto &sp : ports_) {
         if (!sp) continue;
         const PortConfig &pc = sp->eth->config();
-        if (pc.type != PortType::af_packet && pc.type != PortType::af_xdp) continue;
+        if (!port_kind(pc.type).iface_outlives_port) continue;
         const bool gone = if_nametoindex(pc.iface.c_str()) == 0;
         if (gone == sp->iface_gone) continue;
         sp->iface_gone = gone;

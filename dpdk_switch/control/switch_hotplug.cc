@@ -1,6 +1,7 @@
 // Hot-plug: opening a port (the config's at start, `port add` while the workers run) and
 // deleting one, with the mbuf budget that keeps a new port from starving the others' RX refills.
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/ports/port_kind.h"
 
 #include <algorithm>
 
@@ -26,7 +27,7 @@ constexpr unsigned kSparePortMbufs = 1024 + 1024 + kRingSize;
 // The most mbufs of the shared pool the port may hold: its RX/TX descriptors (or fill ring)
 // and a full ring.
 unsigned port_mbufs(const PortConfig &pc) {
-    auto n = EthPort::mbuf_needs(pc);
+    auto n = Port::mbuf_needs(pc);
     return (n ? n->shared : pc.queues * 2048u) + kRingSize;
 }
 }  // namespace
@@ -41,16 +42,9 @@ unsigned pool_size(const Config &cfg) {
 namespace {
 // What a port attaches to, for telling two ports on the same thing apart; "" for none.
 std::string attachment(const PortConfig &pc) {
-    switch (pc.type) {
-    case PortType::af_packet:
-    case PortType::af_xdp:
-    case PortType::tap: return "interface " + pc.iface;
-    case PortType::vhost:
-    case PortType::virtio_user: return "socket " + pc.path;
-    case PortType::memif: return "memif socket " + pc.socket + " id " + std::to_string(pc.id);
-    case PortType::dpdk: break;   // rte_dev_probe refuses a device name twice
-    }
-    return "";
+    const PortKind &k = port_kind(pc.type);
+    // A kind whose open refuses a shared attachment itself (rte_dev_probe, a device name twice) says so better.
+    return k.attachment == nullptr || k.open_refuses_shared ? "" : k.attachment(pc).what;
 }
 
 // A devargs naming no driver fails deep in the probe with "Bad address": say what it is.
@@ -88,7 +82,7 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
         }
     if (index == kMaxPorts) return fail("port " + pc.name + ": the switch has " + std::to_string(kMaxPorts) + " ports already");
     if (auto st = check_driver(pc); !st) return st.error();
-    auto need = EthPort::mbuf_needs(pc);   // also the type's own refusals (af_xdp without hugepages)
+    auto need = Port::mbuf_needs(pc);   // also the type's own refusals (af_xdp without hugepages)
     if (!need) return need.error();
     const unsigned mbufs = need->shared + kRingSize;
     if (check_mbufs) {
@@ -126,7 +120,7 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
         rx_pool = own->get();
         port_pools_.push_back(std::move(own.value()));
     }
-    auto eth = EthPort::open(pc, rx_pool);
+    auto eth = Port::open(pc, rx_pool);
     if (!eth) {
         // The device is closed and none of the pool's mbufs left it: the pool can go.
         if (need->own_rx != 0) port_pools_.pop_back();

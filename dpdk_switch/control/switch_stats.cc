@@ -1,6 +1,7 @@
 // Stats: the switch's counters summed over the lcores, per port (since `clear port stats`, and
 // rates) and for the switch as a whole.
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/ports/port_kind.h"
 
 #include <fstream>
 
@@ -14,7 +15,7 @@ namespace {
 // The kernel's own counters of a kernel-backed port's interface (the veth host end), beside the
 // switch's: the frames the interface passed up that the switch never read.
 std::optional<Switch::KernelCounters> kernel_counters(const PortConfig &pc) {
-    if (pc.type != PortType::af_packet && pc.type != PortType::af_xdp && pc.type != PortType::tap) return std::nullopt;
+    if (!port_kind(pc.type).kernel_iface) return std::nullopt;
     Switch::KernelCounters k;
     for (auto [name, field] : {std::pair{"rx_packets", &k.rx_packets}, std::pair{"rx_dropped", &k.rx_dropped},
                                std::pair{"tx_packets", &k.tx_packets}, std::pair{"tx_dropped", &k.tx_dropped}}) {
@@ -123,7 +124,7 @@ Switch::PortSnapshot Switch::port_snapshot(unsigned index) {
     const SwitchPort *sp = port(index);
     if (sp == nullptr || !sp->eth) return s;
     rte_eth_stats es{};
-    if (rte_eth_stats_get(sp->eth->id(), &es) == 0) s.pmd = PmdCounters{es.imissed, es.ierrors, es.rx_nombuf, es.oerrors};
+    if (sp->eth->stats(es) == 0) s.pmd = PmdCounters{es.imissed, es.ierrors, es.rx_nombuf, es.oerrors};
     s.kernel = kernel_counters(sp->eth->config());
     s.rx_ring_full = port_ring_drops(index);
     return s;

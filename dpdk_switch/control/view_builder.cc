@@ -12,6 +12,7 @@ std::unique_ptr<DataplaneView> build_view(const ViewInputs &in) {
         PortSlot &slot = v->ports[p.index];
         slot.present = true;
         slot.port_id = p.port_id;
+        slot.io = p.io;
         slot.owner = p.owner;
         slot.ring = p.ring;
         slot.capture = p.capture;

@@ -41,7 +41,8 @@ void TxStage::send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rt
         capture_burst(*slot.capture, port_id, pkts, n, CaptureTap::kTx);
     // The unsent frames are still ours to read; a sent mbuf may be freed (and reused by another
     // lcore) as soon as rte_eth_tx_burst returns, which is why the bytes were summed before.
-    const uint16_t sent = rte_eth_tx_burst(port_id, queue, pkts, n);
+    const uint16_t sent = slot.io == nullptr ? rte_eth_tx_burst(port_id, queue, pkts, n)
+                                             : slot.io->tx(slot.io->ctx, queue, pkts, n);
     c_.tx_bursts.inc();
     c_.tx_offered.add(n);
     PortCounters &pc = c_.port[port];

@@ -20,8 +20,6 @@ constexpr unsigned kRxDataOffset = 66;
 // TPACKET2 header without its sockaddr_ll (eth_rx_queue_setup refuses a smaller mbuf).
 constexpr unsigned kPmdFrameHeader = 32;
 constexpr unsigned kPageSize = 4096;
-}  // namespace
-
 Result<DeviceSpec> af_packet_device(const PortConfig &p) {
     auto mtu = port_mtu(p);
     if (!mtu) return mtu.error();
@@ -49,5 +47,15 @@ Result<DeviceSpec> af_packet_device(const PortConfig &p) {
     d.ring_drops = RingDrops::packet_mmap;
     return d;
 }
+
+Attachment af_packet_attachment(const PortConfig &p) { return {"iface", "interface " + p.iface}; }
+
+}  // namespace
+
+extern const PortKind af_packet_kind{
+    .type = PortType::af_packet, .name = "af_packet", .required = "iface", .options = {"mtu"},
+    .device = af_packet_device, .kernel_iface = true, .iface_outlives_port = true,
+    .attachment = af_packet_attachment,
+};
 
 }  // namespace dsw

@@ -15,8 +15,6 @@ constexpr unsigned kFillRing = 2048;
 // header and headroom the PMD reserves (320) and XDP_PACKET_HEADROOM (256). The kernel drops a
 // longer frame at the socket (counted in the port's rx_missed); the switch refuses to send one.
 constexpr unsigned kXskFrameRoom = 1792;
-}  // namespace
-
 Result<DeviceSpec> af_xdp_device(const PortConfig &p) {
     // The PMD registers the whole pool as one UMEM from its first chunk on: only hugepage-backed
     // EAL memory makes that one contiguous, page-aligned region.
@@ -44,5 +42,15 @@ Result<DeviceSpec> af_xdp_device(const PortConfig &p) {
     d.ring_drops = RingDrops::xsk;   // its sockets: those close_leaked_xsks finds
     return d;
 }
+
+Attachment af_xdp_attachment(const PortConfig &p) { return {"iface", "interface " + p.iface}; }
+
+}  // namespace
+
+extern const PortKind af_xdp_kind{
+    .type = PortType::af_xdp, .name = "af_xdp", .required = "iface", .options = {"mtu"},
+    .device = af_xdp_device, .kernel_iface = true, .iface_outlives_port = true,
+    .attachment = af_xdp_attachment,
+};
 
 }  // namespace dsw

@@ -3,6 +3,8 @@
 
 namespace dsw {
 
+namespace {
+
 Result<DeviceSpec> generic_device(const PortConfig &p) {
     DeviceSpec d;
     d.devargs = p.devargs;
@@ -10,5 +12,17 @@ Result<DeviceSpec> generic_device(const PortConfig &p) {
     if (d.name.empty()) return fail("port " + p.name + ": devargs has no device name");
     return d;
 }
+
+// DPDK probes a device name once: the name is what devargs says before its first comma.
+Attachment generic_attachment(const PortConfig &p) {
+    return {"devargs", "device " + p.devargs.substr(0, p.devargs.find(','))};
+}
+
+}  // namespace
+
+extern const PortKind dpdk_kind{
+    .type = PortType::dpdk, .name = "dpdk", .required = "devargs", .device = generic_device,
+    .attachment = generic_attachment, .open_refuses_shared = true,
+};
 
 }  // namespace dsw

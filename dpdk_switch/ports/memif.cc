@@ -7,6 +7,8 @@
 
 namespace dsw {
 
+namespace {
+
 Result<DeviceSpec> memif_device(const PortConfig &p) {
     DeviceSpec d;
     d.name = "net_memif_" + p.name;
@@ -15,5 +17,20 @@ Result<DeviceSpec> memif_device(const PortConfig &p) {
     if (p.role == "server") d.listen_path = p.socket;
     return d;
 }
+
+Attachment memif_attachment(const PortConfig &p) {
+    return {"socket", "memif socket " + p.socket + " id " + std::to_string(p.id)};
+}
+
+std::string memif_peer(const PortConfig &p) {
+    return "memif " + p.role + " on " + p.socket + " id " + std::to_string(p.id);
+}
+
+}  // namespace
+
+extern const PortKind memif_kind{
+    .type = PortType::memif, .name = "memif", .required = "socket", .options = {"id", "role"},
+    .device = memif_device, .peer = true, .attachment = memif_attachment, .peer_of = memif_peer,
+};
 
 }  // namespace dsw

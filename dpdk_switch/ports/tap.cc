@@ -4,6 +4,8 @@
 
 namespace dsw {
 
+namespace {
+
 Result<DeviceSpec> tap_device(const PortConfig &p) {
     DeviceSpec d;
     d.name = "net_tap_" + p.name;
@@ -18,5 +20,15 @@ Result<DeviceSpec> tap_device(const PortConfig &p) {
     d.rx_scatter = true;
     return d;
 }
+
+Attachment tap_attachment(const PortConfig &p) { return {"iface", "interface " + p.iface}; }
+
+}  // namespace
+
+// Its interface is the PMD's own: made with the port, gone with it.
+extern const PortKind tap_kind{
+    .type = PortType::tap, .name = "tap", .required = "iface", .options = {"mtu"},
+    .device = tap_device, .kernel_iface = true, .attachment = tap_attachment,
+};
 
 }  // namespace dsw

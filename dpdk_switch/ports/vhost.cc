@@ -6,6 +6,8 @@
 
 namespace dsw {
 
+namespace {
+
 Result<DeviceSpec> vhost_device(const PortConfig &p) {
     DeviceSpec d;
     d.name = "net_vhost_" + p.name;
@@ -14,5 +16,18 @@ Result<DeviceSpec> vhost_device(const PortConfig &p) {
     if (!p.client) d.listen_path = p.path;
     return d;
 }
+
+Attachment vhost_attachment(const PortConfig &p) { return {"path", "socket " + p.path}; }
+
+std::string vhost_peer(const PortConfig &p) {
+    return (p.client ? "vhost-user client of " : "vhost-user server on ") + p.path;
+}
+
+}  // namespace
+
+extern const PortKind vhost_kind{
+    .type = PortType::vhost, .name = "vhost", .required = "path", .options = {"client"},
+    .device = vhost_device, .peer = true, .attachment = vhost_attachment, .peer_of = vhost_peer,
+};
 
 }  // namespace dsw

@@ -7,6 +7,8 @@
 
 namespace dsw {
 
+namespace {
+
 Result<DeviceSpec> virtio_user_device(const PortConfig &p) {
     // The PMD only says "backend set up fails" in the log; say what is missing.
     struct stat st {};
@@ -18,5 +20,17 @@ Result<DeviceSpec> virtio_user_device(const PortConfig &p) {
     d.devargs = d.name + ",path=" + p.path + ",queues=" + std::to_string(p.queues);
     return d;
 }
+
+Attachment virtio_user_attachment(const PortConfig &p) { return {"path", "socket " + p.path}; }
+
+std::string virtio_user_peer(const PortConfig &p) { return "virtio-user of " + p.path; }
+
+}  // namespace
+
+extern const PortKind virtio_user_kind{
+    .type = PortType::virtio_user, .name = "virtio_user", .required = "path",
+    .device = virtio_user_device, .peer = true, .attachment = virtio_user_attachment,
+    .peer_of = virtio_user_peer,
+};
 
 }  // namespace dsw

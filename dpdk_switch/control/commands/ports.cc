@@ -5,6 +5,7 @@
 
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/ports/port_kind.h"
 #include "handlers.h"
 
 namespace dsw::cmd {
@@ -23,21 +24,13 @@ namespace {
 // virtio-user/VM attached its rings; memif: the other side connected; virtio_user: the backend
 // accepted us). Other kinds have no peer to show.
 const char *peer_state(PortType t, bool link_up) {
-    switch (t) {
-    case PortType::vhost:
-    case PortType::virtio_user:
-    case PortType::memif: return link_up ? "connected" : "disconnected";
-    default: return nullptr;
-    }
+    if (!port_kind(t).peer) return nullptr;
+    return link_up ? "connected" : "disconnected";
 }
 
 std::string attached_to(const PortConfig &pc) {
-    switch (pc.type) {
-    case PortType::vhost: return (pc.client ? "vhost-user client of " : "vhost-user server on ") + pc.path;
-    case PortType::virtio_user: return "virtio-user of " + pc.path;
-    case PortType::memif: return "memif " + pc.role + " on " + pc.socket + " id " + std::to_string(pc.id);
-    default: return "";
-    }
+    const PortKind &k = port_kind(pc.type);
+    return k.peer_of != nullptr ? k.peer_of(pc) : "";
 }
 
 }  // namespace
@@ -99,11 +92,11 @@ Answer show_port_info(Switch &sw, const Args &a) {
     json r;
     r["ports"] = json::array();
     for (const SwitchPort *sp : std::get<0>(sel)) {
-        const EthPort &e = *sp->eth;
+        const Port &e = *sp->eth;
         rte_eth_link link{};
-        rte_eth_link_get_nowait(e.id(), &link);
+        e.link(link);
         rte_ether_addr addr{};
-        rte_eth_macaddr_get(e.id(), &addr);
+        e.mac_addr(addr);
         const std::string mac = mac_to_string(mac_from_bytes(addr.addr_bytes));
         const PortConfig &pc = e.config();
         const bool up = link.link_status == RTE_ETH_LINK_UP;

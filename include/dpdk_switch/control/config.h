@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dpdk_switch/ports/port_config.h"   // PortConfig, PortType: the ports layer owns them
 #include "dpdk_switch/result.h"
 
 namespace dsw {
@@ -27,28 +28,6 @@ struct EalConfig {
     unsigned memory_mb = 512;
     std::string file_prefix = "sw0";
     std::vector<std::string> extra;   // passed to EAL verbatim
-};
-
-enum class PortType { af_packet, af_xdp, tap, vhost, virtio_user, memif, dpdk };
-
-struct PortConfig {
-    std::string name;
-    PortType type = PortType::dpdk;
-    std::string iface;                 // af_packet, af_xdp, tap
-    std::string path;                  // vhost, virtio_user: unix socket path
-    std::string socket;                // memif socket path
-    std::string devargs;               // dpdk: full devargs, e.g. "net_pcap0,rx_pcap=x.pcap"
-    bool client = false;               // vhost: connect instead of listen
-    unsigned queues = 1;
-    unsigned mtu = 0;                  // af_packet, af_xdp, tap; 0: the interface's (tap: 1500)
-    unsigned id = 0;                   // memif id
-    std::string role = "server";      // memif: server (master) | client (slave)
-    std::optional<unsigned> lcore;     // worker that owns the port; round-robin when absent
-    uint16_t vlan = 0;                 // access VLAN (0: untagged, default domain)
-    std::vector<uint16_t> trunk;       // 802.1Q trunk VLANs; empty: access port
-    unsigned mac_limit = 0;            // most MACs learned behind this port; 0: no limit
-    // Storm control: most frames per second accepted from this port, per kind; 0: no limit.
-    unsigned storm_broadcast_pps = 0, storm_multicast_pps = 0, storm_unknown_unicast_pps = 0;
 };
 
 struct SwitchConfig {
@@ -81,9 +60,6 @@ struct Config {
     std::vector<StaticMac> static_macs;
     std::vector<StaticArp> arp;
 };
-
-const char *port_type_name(PortType t);
-std::optional<PortType> port_type_from_name(const std::string &name);
 
 // Parses and validates YAML text. Errors name the source, the key path (e.g. "ports[1].iface")
 // and the reason, with code kExitConfigError. Checks that need no EAL are done here: unknown keys,

@@ -18,7 +18,7 @@
 #include "dpdk_switch/dataplane/view.h"
 #include "dpdk_switch/dataplane/worker.h"
 #include "dpdk_switch/dpdk/owners.h"
-#include "dpdk_switch/ports/eth_port.h"
+#include "dpdk_switch/ports/port.h"
 #include "dpdk_switch/result.h"
 #include "dpdk_switch/tables/arp_table.h"
 #include "dpdk_switch/tables/mac_table.h"
@@ -68,9 +68,9 @@ struct SwitchPort {
     unsigned mbufs = 0;      // the most pool mbufs it may hold: descriptors + a full ring
     bool iface_gone = false; // a kernel-backed port whose interface was deleted under the switch
     RingPtr ring;            // declared before eth: destroyed after the device is closed
-    std::optional<EthPort> eth;
+    std::optional<Port> eth;   // an ethdev (EthPort) or a port of our own I/O: ports/port.h
     PortTotals baseline;
-    uint64_t ring_drops_baseline = 0;   // EthPort::ring_drops at the last clear
+    uint64_t ring_drops_baseline = 0;   // Port::ring_drops at the last clear
     uint64_t ring_drops_seen = 0;       // it plus the PMD's imissed at the last report_ring_overruns
     ~SwitchPort();
 };
@@ -132,7 +132,7 @@ public:
     PortSnapshot port_snapshot(unsigned index);
     void clear_port_stats(unsigned index);
     // Frames the kernel dropped at the port's full af_packet or af_xdp RX ring since the last
-    // clear (EthPort::ring_drops); nullopt for a port without such sockets.
+    // clear (Port::ring_drops); nullopt for a port without such sockets.
     std::optional<uint64_t> port_ring_drops(unsigned index);
     SwitchTotals switch_totals() const;
     std::vector<LcoreTotals> lcore_totals() const;

@@ -18,6 +18,7 @@ namespace dsw {
 struct ViewPort {
     unsigned index = 0;                   // switch port index
     uint16_t port_id = 0;                 // ethdev port id
+    const PortIo *io = nullptr;           // its own RX/TX, for a port that is no ethdev; null: ethdev
     std::string name;                     // for the log line of a queue left out
     unsigned owner = 0;                   // lcore of queue 0: it also drains the ring
     std::vector<unsigned> queue_lcores;   // the lcore that polls each queue (and sends on it)

@@ -18,6 +18,7 @@
 #include "dpdk_switch/dataplane/capture_tap.h"
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/storm.h"
+#include "dpdk_switch/ports/port_io.h"
 
 namespace dsw {
 
@@ -33,6 +34,9 @@ struct PortSlot {
     bool trunk = false;          // 802.1Q trunk: tagged frames of the `allowed` VLANs only
     bool down = false;           // its kernel interface vanished: frames to it are dropped (port_down)
     uint16_t port_id = 0;        // ethdev port id
+    // A port whose RX/TX is our own code (ports/port_io.h); null for an ethdev. Tested once per
+    // burst, so an ethdev's bursts make no indirect call.
+    const PortIo *io = nullptr;
     // Longest frame it carries whole (EthPort::max_frame): longer ones, received or to be sent,
     // are counted oversize. 0: no limit of its own.
     uint32_t max_frame = 0;

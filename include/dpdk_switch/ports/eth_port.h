@@ -9,7 +9,6 @@
 
 #include <rte_mempool.h>
 
-#include "dpdk_switch/control/config.h"
 #include "dpdk_switch/ports/port_kind.h"
 #include "dpdk_switch/result.h"
 
@@ -25,11 +24,7 @@ public:
     // `rx_pool` feeds the RX queues: the shared pool, or the port's own (MbufNeeds::own_rx).
     static Result<EthPort> open(const PortConfig &cfg, rte_mempool *rx_pool, QueueSizes q = {});
 
-    struct MbufNeeds {
-        unsigned shared = 0;   // the most mbufs of the shared pool it may hold (RX posted, TX in flight)
-        unsigned own_rx = 0;   // size of the RX pool of its own it wants; 0: RX from the shared pool
-        uint16_t own_rx_data_room = 0;   // its mbufs' data room; 0: the default (RTE_MBUF_DEFAULT_BUF_SIZE)
-    };
+    using MbufNeeds = dsw::MbufNeeds;
     // An error if the port cannot be built at all (e.g. af_xdp without hugepages).
     static Result<MbufNeeds> mbuf_needs(const PortConfig &cfg, QueueSizes q = {});
     EthPort(EthPort &&o) noexcept;
@@ -38,7 +33,6 @@ public:
     ~EthPort();
 
     uint16_t id() const { return port_id_; }
-    const std::string &device() const { return device_; }
     const std::string &devargs() const { return devargs_; }
     const PortConfig &config() const { return cfg_; }
     uint16_t rx_desc() const { return q_.rx_desc; }

@@ -1,14 +1,23 @@
-// How each port type becomes a DPDK device: one small builder per type (ports/<type>.cc) that
-// turns a PortConfig into devargs. Everything after probing is shared (EthPort), so a new PMD
-// is a new builder and one line in the registry, and no data-plane code changes.
+// Port kinds: each described once (PortKind, in ports/<kind>.cc) and listed in ports/registry.cc.
+// An ethdev kind is a small builder that turns a PortConfig into devargs (DeviceSpec); everything
+// after probing is shared (EthPort). A kind whose I/O is our own opens an OwnIoPort instead.
+// Config validation, `port add`, `show port info`, the interface and link watches and the mbuf
+// budget read the description, so a new kind is one file and one registry line, and no
+// data-plane code changes.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "dpdk_switch/control/config.h"
+#include "dpdk_switch/ports/port_config.h"
+#include "dpdk_switch/ports/port_io.h"
 #include "dpdk_switch/result.h"
+
+struct rte_mempool;
 
 namespace dsw {
 
@@ -60,19 +69,70 @@ struct DeviceSpec {
     std::string listen_path;
 };
 
+// What a port attaches to: the config key that names it, and a value two ports may not share (two
+// ports on one interface or socket would steal each other's frames).
+struct Attachment {
+    std::string key;
+    std::string what;
+};
+
+// The mbufs a port may hold: sizes the shared pool and the admission check of `port add`.
+struct MbufNeeds {
+    unsigned shared = 0;   // the most mbufs of the shared pool it may hold (RX posted, TX in flight)
+    unsigned own_rx = 0;   // size of the RX pool of its own it wants; 0: RX from the shared pool
+    uint16_t own_rx_data_room = 0;   // its mbufs' data room; 0: the default (RTE_MBUF_DEFAULT_BUF_SIZE)
+};
+
+// What a kind can do for the frames in hardware or in its kernel (checksum, segmentation): none
+// yet; the kinds that can will say so here.
+enum PortOffload : uint32_t { kOffloadNone = 0 };
+
+struct PortKind {
+    PortType type;
+    std::string_view name;   // its `type:` in the config, and in `port add <name> <type>`
+    // The key that says what it attaches to (required; "" for none), and the further keys of this
+    // kind only ("" pads). Every kind also takes the common keys (queues, lcore, vlan, ...).
+    std::string_view required;
+    std::array<std::string_view, 2> options{};
+    // How it opens, one of two ways. An ethdev: the devargs EthPort probes.
+    Result<DeviceSpec> (*device)(const PortConfig &) = nullptr;
+    // Or I/O of our own (PortIo), RX into `pool`; own_mbufs says how many of it the port may hold.
+    Result<std::unique_ptr<OwnIoPort>> (*open_own)(const PortConfig &, rte_mempool *pool) = nullptr;
+    Result<MbufNeeds> (*own_mbufs)(const PortConfig &) = nullptr;
+    // It has a kernel interface (`iface`): `show port stats` shows that interface's counters.
+    bool kernel_iface = false;
+    // That interface exists apart from the port (tap's is made by the PMD): the config refuses a
+    // missing one, and the switch watches it vanish (frames to it then count port_down).
+    bool iface_outlives_port = false;
+    // Its link is a software peer (vhost, virtio_user, memif): link up means the peer is there.
+    bool peer = false;
+    // What it attaches to; null: nothing two ports could share.
+    Attachment (*attachment)(const PortConfig &) = nullptr;
+    // Opening refuses a second port on the same attachment by itself (DPDK probes a device name
+    // once), in words that name the ethdev: `port add` leaves that check to it.
+    bool open_refuses_shared = false;
+    // `show port info`'s peer line: whom it talks to (a peer kind only).
+    std::string (*peer_of)(const PortConfig &) = nullptr;
+    uint32_t offloads = kOffloadNone;   // PortOffload bits
+};
+
+// The kinds, in registry order (the built-in ones, then those registered at run time).
+const std::vector<const PortKind *> &port_kinds();
+// The kind of `t`; null for a type no kind has.
+const PortKind *find_port_kind(PortType t);
+// The kind of a configured port (whose type the config loader checked).
+const PortKind &port_kind(PortType t);
+// Adds a kind at run time (a test's own-I/O kind), on the main lcore before any port of it is
+// configured; `kind` must outlive its use. Refuses a type or a name that is taken.
+Status register_port_kind(const PortKind &kind);
+// Takes a kind registered at run time out again (no port of it may be open); the built-in ones stay.
+void unregister_port_kind(const PortKind &kind);
+
 // The MTU a kernel-backed port carries: its `mtu:` key, else its interface's (SIOCGIFMTU),
 // at most kMaxMtu. An error if the interface's cannot be read.
 Result<unsigned> port_mtu(const PortConfig &p);
 
-Result<DeviceSpec> af_packet_device(const PortConfig &p);
-Result<DeviceSpec> af_xdp_device(const PortConfig &p);
-Result<DeviceSpec> tap_device(const PortConfig &p);
-Result<DeviceSpec> vhost_device(const PortConfig &p);
-Result<DeviceSpec> virtio_user_device(const PortConfig &p);
-Result<DeviceSpec> memif_device(const PortConfig &p);
-Result<DeviceSpec> generic_device(const PortConfig &p);
-
-// Dispatches on p.type; an unsupported type is an error naming it.
+// The DeviceSpec of an ethdev port (its kind's builder); an error for a kind that is no ethdev.
 Result<DeviceSpec> device_for(const PortConfig &p);
 
 // The sockets of `domain` (AF_XDP, AF_PACKET) this process holds (fds): close_leaked_xsks and

@@ -1,0 +1,39 @@
+#include "dpdk_switch/ports/port.h"
+
+#include <cerrno>
+
+namespace dsw {
+
+Result<MbufNeeds> Port::mbuf_needs(const PortConfig &cfg) {
+    const PortKind &k = port_kind(cfg.type);
+    return k.open_own != nullptr ? k.own_mbufs(cfg) : EthPort::mbuf_needs(cfg);
+}
+
+Result<Port> Port::open(const PortConfig &cfg, rte_mempool *rx_pool) {
+    const PortKind &k = port_kind(cfg.type);
+    Port p;
+    if (k.open_own != nullptr) {
+        auto own = k.open_own(cfg, rx_pool);
+        if (!own) return own.error();
+        p.cfg_ = cfg;
+        p.own_ = std::move(own.value());
+        return p;
+    }
+    auto eth = EthPort::open(cfg, rx_pool);
+    if (!eth) return eth.error();
+    p.eth_.emplace(std::move(eth.value()));
+    return p;
+}
+
+int Port::stats(rte_eth_stats &st) const { return eth_ ? rte_eth_stats_get(eth_->id(), &st) : -ENODEV; }
+
+int Port::link(rte_eth_link &l) const {
+    if (eth_) return rte_eth_link_get_nowait(eth_->id(), &l);
+    l = rte_eth_link{};
+    l.link_status = own_->link_up() ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+    return 0;
+}
+
+int Port::mac_addr(rte_ether_addr &a) const { return eth_ ? rte_eth_macaddr_get(eth_->id(), &a) : -ENODEV; }
+
+}  // namespace dsw

@@ -1,0 +1,37 @@
+// A port whose RX and TX are the project's own code rather than an ethdev's rte_eth_rx_burst /
+// rte_eth_tx_burst (a kind that cannot be a PMD: Debian's DPDK has no driver SDK).
+//
+// Who writes: the control plane, which opens the port and puts `&io()` in the dataplane view's
+// PortSlot. Who reads: the workers, for every burst of that port (PortSlot::io non-null). The
+// OwnIoPort outlives every view that points at its PortIo (a port is closed only after the view
+// without it is published and RCU shows every worker past the old one).
+#pragma once
+
+#include <cstdint>
+
+struct rte_mbuf;
+
+namespace dsw {
+
+struct PortIo {
+    // As rte_eth_rx_burst: up to `n` frames of RX queue `queue` into `pkts`; how many.
+    uint16_t (*rx)(void *ctx, uint16_t queue, rte_mbuf **pkts, uint16_t n) noexcept = nullptr;
+    // As rte_eth_tx_burst: takes the first of `pkts` it can (they are its own from then on) and
+    // answers how many; the rest stay the caller's.
+    uint16_t (*tx)(void *ctx, uint16_t queue, rte_mbuf **pkts, uint16_t n) noexcept = nullptr;
+    void *ctx = nullptr;
+};
+
+// The control plane's owner of such a port (what its kind's open_own returns): its destructor
+// stops the I/O and gives back every mbuf it holds.
+class OwnIoPort {
+public:
+    virtual ~OwnIoPort() = default;
+    virtual const PortIo &io() const = 0;
+    // The longest frame it carries whole (PortSlot::max_frame); 0: no limit of its own.
+    virtual uint32_t max_frame() const { return 0; }
+    // Whether its link is up (a peer there, its interface running).
+    virtual bool link_up() const { return true; }
+};
+
+}  // namespace dsw
