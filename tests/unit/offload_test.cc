@@ -321,6 +321,22 @@ TEST_F(OffloadTest, PartialChecksumsAreCompletedToScapysBytes) {
     EXPECT_EQ(counters_.csum_completed.get(), 2u);
 }
 
+TEST_F(OffloadTest, ThePaddingOfAShortFrameStaysOutOfItsChecksum) {
+    Bytes want = build(false, 17, 4);
+    put16(want, 14 + 20 + 6, 0);
+    put16(want, 14 + 20 + 6, static_cast<uint16_t>(~fold(sum16(&want[34], 12, pseudo(want, shape_of(want))))));
+    want.resize(60, 0xee);   // Ethernet padding, not part of the datagram
+    Bytes partial = want;
+    make_partial(partial);
+    rte_mbuf *m = to_mbuf(partial);
+    ASSERT_TRUE(vnet_to_mbuf(vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, partial), m).ok);
+    std::vector<rte_mbuf *> out;
+    DropReason drop{};
+    ASSERT_EQ(prepare(m, 0, out, drop), 1);
+    EXPECT_EQ(bytes_of(out[0]), want);
+    rte_pktmbuf_free(out[0]);
+}
+
 TEST_F(OffloadTest, AFrameSharedByAFloodGetsItsOwnHeadersNotAWriteIntoTheShared) {
     Bytes partial = build(false, 17, 100);
     rte_mbuf *m = to_mbuf(partial);
@@ -381,16 +397,18 @@ void expect_segments(const Bytes &orig, const std::vector<rte_mbuf *> &segs, siz
 }
 
 TEST_F(OffloadTest, A64KTsoFrameLeavesAsMssFramesWithEveryChecksumRight) {
-    struct Case { bool v6; uint8_t proto; uint8_t gso; size_t payload; uint16_t mss, mtu; size_t unit; };
+    struct Case { bool v6; uint8_t proto; uint8_t gso; size_t payload; uint16_t mss, mtu; size_t unit; bool vlan; };
     const Case cases[] = {
-        {false, 6, VIRTIO_NET_HDR_GSO_TCPV4, 65535 - 20 - 32, 1448, 1500, 1448},   // by rte_gso
-        {false, 6, VIRTIO_NET_HDR_GSO_TCPV4, 20000, 1448, 1000, 1000 - 20 - 32},    // the port's MTU is smaller
-        {true, 6, VIRTIO_NET_HDR_GSO_TCPV6, 65535 - 32, 1428, 1500, 1428},          // by the splitter
-        {false, 17, kVnetGsoUdpL4, 30000, 1400, 1500, 1400},
-        {true, 17, kVnetGsoUdpL4, 30000, 1400, 1500, 1400},
+        {false, 6, VIRTIO_NET_HDR_GSO_TCPV4, 65535 - 20 - 32, 1448, 1500, 1448, false},   // by rte_gso
+        {false, 6, VIRTIO_NET_HDR_GSO_TCPV4, 20000, 1448, 1000, 1000 - 20 - 32, false},    // the port's MTU is smaller
+        {true, 6, VIRTIO_NET_HDR_GSO_TCPV6, 65535 - 32, 1428, 1500, 1428, false},          // by the splitter
+        {false, 17, kVnetGsoUdpL4, 30000, 1400, 1500, 1400, false},
+        {true, 17, kVnetGsoUdpL4, 30000, 1400, 1500, 1400, false},
+        {false, 6, VIRTIO_NET_HDR_GSO_TCPV4, 9000, 1448, 1500, 1448, true},                // behind an 802.1Q tag
+        {true, 6, VIRTIO_NET_HDR_GSO_TCPV6, 9000, 1428, 1500, 1428, true},
     };
     for (const Case &c : cases) {
-        const Bytes f = build(c.v6, c.proto, c.payload, kAck | kPsh | kFin | kCwr);
+        const Bytes f = build(c.v6, c.proto, c.payload, kAck | kPsh | kFin | kCwr, c.vlan);
         rte_mbuf *m = to_mbuf(f);
         const uint8_t ecn = c.proto == 6 ? VIRTIO_NET_HDR_GSO_ECN : 0;
         ASSERT_TRUE(vnet_to_mbuf(vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, c.gso | ecn, c.mss, f), m).ok);
@@ -403,7 +421,7 @@ TEST_F(OffloadTest, A64KTsoFrameLeavesAsMssFramesWithEveryChecksumRight) {
         expect_segments(f, out, c.unit, what.c_str());
         for (rte_mbuf *s : out) rte_pktmbuf_free(s);
     }
-    EXPECT_EQ(counters_.gso_segmented.get(), 5u);
+    EXPECT_EQ(counters_.gso_segmented.get(), 7u);
 }
 
 TEST_F(OffloadTest, APortThatSegmentsGetsTheWholeFrame) {
