@@ -31,7 +31,12 @@ namespace dsw {
     X(no_mbufs)              /* the pool was empty when a VLAN tag had to be added or removed */ \
     X(storm_broadcast)       /* over the port's storm-control broadcast rate */                 \
     X(storm_multicast)       /* over its multicast rate */                                       \
-    X(storm_unknown_unicast) /* over its unknown-unicast (flooded) rate */
+    X(storm_unknown_unicast) /* over its unknown-unicast (flooded) rate */                     \
+    X(offload_bad_headers)   /* offload asked for, but the IP/TCP/UDP headers are cut short or lie */ \
+    X(offload_bad_csum)      /* csum_start/offset past the frame, or not the L4 checksum field */ \
+    X(offload_bad_gso)       /* gso_size 0, unknown GSO type bits, type not the frame's, hdr_len past it */ \
+    X(offload_unsupported)   /* headers the switch does not walk: IPv6 extensions, fragments, UFO */ \
+    X(offload_no_mbufs)      /* the pool ran dry (or out of room) completing a checksum or segmenting */
 
 enum class DropReason : uint8_t {
 #define DSW_X(name) name,

@@ -1,0 +1,271 @@
+// Checksum completion and segmentation in software, for an egress port that cannot do them.
+// TCP over IPv4 is split by librte_gso. DPDK 22.11's rte_gso has no TCP over IPv6, and its UDP
+// path is IP fragmentation (UFO), not the UDP segmentation (USO) a GSO_UDP_L4 frame asks for:
+// those two are split here the way rte_gso splits, a header mbuf per segment chained to
+// indirect mbufs over the payload. rte_gso leaves every checksum to the caller and so does the
+// splitter: fix_segment writes lengths, sequence numbers, flags and checksums for both.
+#include "dpdk_switch/dataplane/offload.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_gso.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+namespace dsw {
+namespace {
+
+constexpr uint64_t kSegFlags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG;
+constexpr uint64_t kCsumFlags = RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM;
+constexpr uint8_t kTcpFin = 0x01, kTcpPsh = 0x08, kTcpCwr = 0x80;
+
+uint32_t header_len(const rte_mbuf *m) noexcept { return m->l2_len + m->l3_len + m->l4_len; }
+
+// The lengths must describe TCP or UDP over IPv4/IPv6 that fits the first segment: they came
+// from vnet_to_mbuf or a PMD, and every write below goes through them.
+bool headers_usable(const rte_mbuf *m) noexcept {
+    const uint64_t ip = m->ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
+    return (ip == RTE_MBUF_F_TX_IPV4 || ip == RTE_MBUF_F_TX_IPV6) && m->l2_len >= sizeof(rte_ether_hdr) &&
+           m->l3_len >= sizeof(rte_ipv4_hdr) && m->l4_len >= sizeof(rte_udp_hdr) && header_len(m) <= m->data_len;
+}
+
+bool is_tcp(const rte_mbuf *m) noexcept {
+    return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) || (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
+}
+
+// Writing into a buffer another mbuf also points at (a flood's extra reference, an indirect
+// clone) would change the frame other ports are sending, maybe at this moment on another lcore.
+bool headers_private(const rte_mbuf *m) noexcept { return RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1; }
+
+// A private copy of m's headers chained to a clone of the rest. m keeps its reference, so that
+// on a later failure it is still the caller's, as prepare_for_tx promises.
+rte_mbuf *unshare_headers(rte_mbuf *m, const GsoContext &gso) noexcept {
+    const uint32_t hl = header_len(m);
+    rte_mbuf *hdr = rte_pktmbuf_alloc(gso.direct_pool);
+    if (hdr == nullptr) return nullptr;
+    if (rte_pktmbuf_tailroom(hdr) < hl) {
+        rte_pktmbuf_free(hdr);
+        return nullptr;
+    }
+    rte_mbuf *rest = rte_pktmbuf_clone(m, gso.indirect_pool);
+    if (rest == nullptr) {
+        rte_pktmbuf_free(hdr);
+        return nullptr;
+    }
+    std::memcpy(rte_pktmbuf_append(hdr, static_cast<uint16_t>(hl)), rte_pktmbuf_mtod(m, const void *), hl);
+    rte_pktmbuf_adj(rest, static_cast<uint16_t>(hl));   // hl <= the first segment: headers_usable
+    hdr->port = m->port;
+    hdr->ol_flags = m->ol_flags;
+    hdr->tx_offload = m->tx_offload;
+    hdr->packet_type = m->packet_type;
+    if (rte_pktmbuf_chain(hdr, rest) != 0) {   // more segments than an mbuf chain may have
+        rte_pktmbuf_free(hdr);
+        rte_pktmbuf_free(rest);
+        return nullptr;
+    }
+    return hdr;
+}
+
+// Completes the TCP/UDP checksum (and the IPv4 header's) over the lengths the IP header holds,
+// so Ethernet padding stays out of it. The field is zeroed first: the sender left a
+// pseudo-header sum there, and rte_*_udptcp_cksum_mbuf sums the whole L4 header.
+void write_checksums(rte_mbuf *s, bool tcp) noexcept {
+    auto *l3 = rte_pktmbuf_mtod_offset(s, uint8_t *, s->l2_len);
+    const uint16_t l4_off = s->l2_len + s->l3_len;
+    auto *th = reinterpret_cast<rte_tcp_hdr *>(l3 + s->l3_len);
+    auto *uh = reinterpret_cast<rte_udp_hdr *>(l3 + s->l3_len);
+    if (tcp)
+        th->cksum = 0;
+    else
+        uh->dgram_cksum = 0;
+    uint16_t cksum;
+    if (s->ol_flags & RTE_MBUF_F_TX_IPV4) {
+        auto *ip = reinterpret_cast<rte_ipv4_hdr *>(l3);
+        ip->hdr_checksum = 0;
+        ip->hdr_checksum = rte_ipv4_cksum(ip);
+        cksum = rte_ipv4_udptcp_cksum_mbuf(s, ip, l4_off);
+    } else {
+        cksum = rte_ipv6_udptcp_cksum_mbuf(s, reinterpret_cast<const rte_ipv6_hdr *>(l3), l4_off);
+    }
+    if (tcp)
+        th->cksum = cksum;
+    else
+        uh->dgram_cksum = cksum;
+    s->ol_flags &= ~(kSegFlags | kCsumFlags);
+}
+
+// Makes segment `index` of `count` (its payload `offset` bytes after the original's first) a
+// frame of its own: lengths, IPv4 ID, TCP sequence and flags, then its checksums.
+void fix_segment(rte_mbuf *s, bool tcp, uint16_t index, uint16_t count, uint32_t seq0, uint16_t id0,
+                 uint32_t offset) noexcept {
+    auto *l3 = rte_pktmbuf_mtod_offset(s, uint8_t *, s->l2_len);
+    const uint16_t l4_off = s->l2_len + s->l3_len;
+    auto *l4 = l3 + s->l3_len;
+    if (tcp) {
+        auto *th = reinterpret_cast<rte_tcp_hdr *>(l4);
+        th->sent_seq = rte_cpu_to_be_32(seq0 + offset);
+        // FIN and PSH belong to the last byte, CWR to the first segment only (as Linux's
+        // tcp_gso_segment): the receiver must see each once.
+        if (index + 1 < count) th->tcp_flags &= static_cast<uint8_t>(~(kTcpFin | kTcpPsh));
+        if (index > 0) th->tcp_flags &= static_cast<uint8_t>(~kTcpCwr);
+    } else {
+        reinterpret_cast<rte_udp_hdr *>(l4)->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(s->pkt_len - l4_off));
+    }
+    if (s->ol_flags & RTE_MBUF_F_TX_IPV4) {
+        auto *ip = reinterpret_cast<rte_ipv4_hdr *>(l3);
+        ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(s->pkt_len - s->l2_len));
+        ip->packet_id = rte_cpu_to_be_16(static_cast<uint16_t>(id0 + index));
+    } else {
+        reinterpret_cast<rte_ipv6_hdr *>(l3)->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(s->pkt_len - l4_off));
+    }
+    write_checksums(s, tcp);
+}
+
+// Splits m's payload into frames of `unit` bytes, each a copy of the headers chained to
+// indirect mbufs over its part of the payload. Returns the count, or -ENOMEM / -EINVAL (more
+// frames than max_out) with nothing left allocated.
+int split(rte_mbuf *m, uint32_t unit, const GsoContext &gso, rte_mbuf **out, uint16_t max_out) noexcept {
+    const uint32_t hl = header_len(m);
+    const rte_mbuf *in = m;
+    uint32_t pos = hl;   // within `in`
+    int n = 0;
+    auto fail = [&](int err) {
+        for (int i = 0; i < n; ++i) rte_pktmbuf_free(out[i]);
+        return err;
+    };
+    while (in != nullptr) {
+        if (pos >= in->data_len) {   // an empty or used-up segment
+            in = in->next;
+            pos = 0;
+            continue;
+        }
+        if (n == max_out) return fail(-EINVAL);
+        rte_mbuf *hdr = rte_pktmbuf_alloc(gso.direct_pool);
+        if (hdr == nullptr) return fail(-ENOMEM);
+        out[n++] = hdr;
+        if (rte_pktmbuf_tailroom(hdr) < hl) return fail(-ENOMEM);
+        std::memcpy(rte_pktmbuf_append(hdr, static_cast<uint16_t>(hl)), rte_pktmbuf_mtod(m, const void *), hl);
+        hdr->port = m->port;
+        hdr->ol_flags = m->ol_flags;
+        hdr->tx_offload = m->tx_offload;
+        hdr->packet_type = m->packet_type;
+        rte_mbuf *last = hdr;
+        uint32_t want = unit;
+        while (want > 0 && in != nullptr) {
+            if (pos >= in->data_len) {
+                in = in->next;
+                pos = 0;
+                continue;
+            }
+            rte_mbuf *piece = rte_pktmbuf_alloc(gso.indirect_pool);
+            if (piece == nullptr) return fail(-ENOMEM);
+            rte_pktmbuf_attach(piece, const_cast<rte_mbuf *>(in));
+            const uint32_t take = std::min<uint32_t>(want, in->data_len - pos);
+            piece->data_off = static_cast<uint16_t>(in->data_off + pos);
+            piece->data_len = static_cast<uint16_t>(take);
+            last->next = piece;
+            last = piece;
+            hdr->nb_segs++;
+            hdr->pkt_len += take;
+            pos += take;
+            want -= take;
+        }
+    }
+    return n;
+}
+
+uint16_t segment(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint16_t max_out, OffloadCounters &counters,
+                 DropReason &drop) noexcept {
+    const bool tcp = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
+    const uint32_t hl = header_len(m);
+    const uint32_t l3_room = gso.mtu > m->l3_len + m->l4_len ? gso.mtu - m->l3_len - m->l4_len : 0;
+    const uint32_t unit = std::min<uint32_t>(m->tso_segsz, l3_room);
+    if (m->tso_segsz == 0 || unit == 0) {
+        drop = DropReason::offload_bad_gso;
+        return 0;
+    }
+    const uint8_t *l4 = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len + m->l3_len);
+    const uint32_t seq0 = tcp ? rte_be_to_cpu_32(reinterpret_cast<const rte_tcp_hdr *>(l4)->sent_seq) : 0;
+    const uint16_t id0 = (m->ol_flags & RTE_MBUF_F_TX_IPV4)
+                             ? rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr *, m->l2_len)->packet_id)
+                             : 0;
+    const bool small = m->pkt_len - hl <= unit;
+    const bool by_rte_gso = !small && tcp && (m->ol_flags & RTE_MBUF_F_TX_IPV4);
+    // The splitter only reads m; rte_gso clears TX_TCP_SEG in its input, and a frame too small
+    // to split gets its checksums written: both only on headers m alone owns.
+    rte_mbuf *work = m;
+    if ((small || by_rte_gso) && !headers_private(m) && (work = unshare_headers(m, gso)) == nullptr) {
+        drop = DropReason::offload_no_mbufs;
+        return 0;
+    }
+    if (small) {
+        write_checksums(work, tcp);
+        if (work != m) rte_pktmbuf_free(m);
+        counters.csum_completed.inc();
+        out[0] = work;
+        return 1;
+    }
+    int n;
+    if (by_rte_gso) {
+        rte_gso_ctx ctx{gso.direct_pool, gso.indirect_pool, 0, RTE_ETH_TX_OFFLOAD_TCP_TSO,
+                        static_cast<uint16_t>(hl + unit)};
+        n = rte_gso_segment(work, &ctx, out, max_out);
+        if (n == 0) n = -ENOTSUP;   // refused: rte_gso found it fragmented or without payload
+    } else {
+        n = split(work, unit, gso, out, max_out);
+    }
+    if (n < 0) {
+        if (work != m) rte_pktmbuf_free(work);
+        drop = n == -ENOMEM || n == -EINVAL ? DropReason::offload_no_mbufs : DropReason::offload_unsupported;
+        return 0;
+    }
+    uint32_t offset = 0;
+    for (int i = 0; i < n; ++i) {
+        fix_segment(out[i], tcp, static_cast<uint16_t>(i), static_cast<uint16_t>(n), seq0, id0, offset);
+        offset += out[i]->pkt_len - hl;
+    }
+    // The segments hold their own references to the payload.
+    if (work != m) rte_pktmbuf_free(work);
+    rte_pktmbuf_free(m);
+    counters.gso_segmented.inc();
+    return static_cast<uint16_t>(n);
+}
+
+}  // namespace
+
+uint16_t prepare_for_tx(rte_mbuf *m, uint8_t port_caps, const GsoContext &gso, rte_mbuf **out, uint16_t max_out,
+                        OffloadCounters &counters, DropReason &drop) noexcept {
+    const uint64_t f = m->ol_flags;
+    if (!(f & (kSegFlags | kCsumFlags))) [[likely]] {
+        out[0] = m;
+        return 1;
+    }
+    const bool seg = f & kSegFlags;
+    const uint8_t need = seg ? ((f & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso) : kCapCsum;
+    if (port_caps & need) {
+        out[0] = m;
+        return 1;
+    }
+    if (max_out == 0 || !headers_usable(m)) [[unlikely]] {
+        drop = max_out == 0 ? DropReason::offload_no_mbufs : DropReason::offload_unsupported;
+        return 0;
+    }
+    if (seg) return segment(m, gso, out, max_out, counters, drop);
+    rte_mbuf *work = m;
+    if (!headers_private(m) && (work = unshare_headers(m, gso)) == nullptr) {
+        drop = DropReason::offload_no_mbufs;
+        return 0;
+    }
+    write_checksums(work, is_tcp(work));
+    if (work != m) rte_pktmbuf_free(m);
+    counters.csum_completed.inc();
+    out[0] = work;
+    return 1;
+}
+
+}  // namespace dsw
