@@ -364,6 +364,26 @@ def switch(binaries, netns, tmp_path):
     assert not failures, "; ".join(failures)
 
 
+def run_to_exit(args, what):
+    """Runs dpdk_switch where it must refuse to start and exit by itself: its CompletedProcess.
+    One that starts anyway is stopped after START_TIMEOUT_S and fails the test."""
+    args = [str(a) for a in args]
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=START_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        raise AssertionError(f"dpdk_switch started {what} and ran for "
+                             f"{START_TIMEOUT_S} s\nstdout: {out}\nstderr: {err}") from None
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
 @pytest.fixture
 def run_switch(binaries, tmp_path):
     """run_switch(config) -> CompletedProcess (plus .config_path) of a switch that is expected to
@@ -374,21 +394,7 @@ def run_switch(binaries, tmp_path):
     def start(config, name="bad.yaml"):
         path = write_config(tmp_path, config, name)
         configs.append(config)
-        args = [str(binaries.switch), "--", "--config", str(path)]
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            out, err = proc.communicate(timeout=START_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                out, err = proc.communicate(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, err = proc.communicate()
-            raise AssertionError(f"dpdk_switch started with {path} and ran for "
-                                 f"{START_TIMEOUT_S} s\nstdout: {out}\nstderr: {err}") from None
-        result = subprocess.CompletedProcess(args, proc.returncode, out, err)
+        result = run_to_exit([binaries.switch, "--", "--config", path], f"with {path}")
         result.config_path = path
         return result
 

@@ -8,7 +8,6 @@ client is told why.
 
 import os
 import shutil
-import signal
 import socket
 import stat
 import subprocess
@@ -18,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (DPDK_RUNTIME_DIR, NAME_PREFIX, PID, START_TIMEOUT_S, STOP_TIMEOUT_S,
-                      switch_config, write_config)
+from conftest import DPDK_RUNTIME_DIR, NAME_PREFIX, PID, run_to_exit, switch_config, write_config
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
@@ -43,21 +41,8 @@ def refused(binaries, tmp_path):
     def start(config, *options):
         prefixes.append(config["eal"]["file_prefix"])
         path = write_config(tmp_path, config, f"bad{len(prefixes)}.yaml")
-        args = [str(binaries.switch), "--", "--config", str(path), *map(str, options)]
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            out, err = proc.communicate(timeout=START_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                out, err = proc.communicate(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, err = proc.communicate()
-            raise AssertionError(f"dpdk_switch started ({' '.join(args)}) and ran for "
-                                 f"{START_TIMEOUT_S} s\nstdout: {out}\nstderr: {err}") from None
-        result = subprocess.CompletedProcess(args, proc.returncode, out, err)
+        args = [binaries.switch, "--", "--config", path, *options]
+        result = run_to_exit(args, f"({' '.join(map(str, args))})")
         result.config_path = path
         return result
 
