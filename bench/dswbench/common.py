@@ -105,6 +105,16 @@ def write_text(path, text):
         f.write(text)
 
 
+def publish_part(results, raw, obj, text):
+    """A part's end: its table printed and written (summary.txt) beside its runs (runs.json); the
+    raw file its runs were appended to while they ran goes."""
+    print()
+    print(text, end="", flush=True)
+    write_json(results / "runs.json", obj)
+    write_text(results / "summary.txt", text)
+    raw.unlink()
+
+
 def median(vals):
     import statistics
     ok = [v for v in vals if v is not None]

@@ -48,8 +48,8 @@ import time
 from pathlib import Path
 
 from . import env
-from .common import Fatal, apt_install, hugepages, log, machine_meta, now_iso, remove_eal_dirs, stamp, write_json
-from .common import write_text
+from .common import Fatal, apt_install, hugepages, log, machine_meta, now_iso, publish_part, remove_eal_dirs, stamp
+from .common import write_json, write_text
 from .containers_summary import CONTENDED_SHARE, MAX_RETRIES, make_record, summarize
 from .forwarders import EAL_CORES, DpdkSwitch, LinuxBridge, OvsDpdk, Testpmd, XdpRedirect
 from .netns import Bpffs, Containers, RxTimestamps, other_cpus_mask
@@ -360,11 +360,7 @@ class ContainersBench:
                     udp_s=str(a.udp_s), pings=str(a.pings), memory=self.mem, paths=" ".join(a.paths),
                     switch_bin=str(env.SWITCH_BIN), testpmd=shutil.which(env.TESTPMD) or "", ovs_note=self.ovs_note)
         obj, text = summarize(self.runs, meta)
-        print()
-        print(text, end="", flush=True)
-        write_json(self.results / "runs.json", obj)
-        write_text(self.results / "summary.txt", text)
-        self.raw.unlink()
+        publish_part(self.results, self.raw, obj, text)
         log("raw runs: %s   table: %s   logs: %s/" % (self.results / "runs.json", self.results / "summary.txt",
                                                        self.logdir))
 

@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 
 from . import env
-from .common import (Fatal, fmt, hugepages, log, machine_meta, now_iso, ratio, remove_eal_dirs, stamp,
-                     write_json, write_text)
+from .common import (Fatal, fmt, hugepages, log, machine_meta, now_iso, publish_part, ratio, remove_eal_dirs,
+                     stamp, write_text)
 from .forwarders import EAL_CORES, DpdkSwitch, OvsDpdk, Testpmd, ovs_result, switch_result, rate_from_testpmd
 from .quiet import Quiet, cpu_stat, host_contended, host_contended_lines, idle_pct, probe_contended
 
@@ -417,11 +417,7 @@ class PcapBench:
                     memory="%s %s" % (self.mem, " ".join(self.mem_args)), switch_bin=str(env.SWITCH_BIN),
                     testpmd=shutil.which(env.TESTPMD) or "", only=a.only, ovs_note=self.ovs_note)
         obj, text = summarize(self.runs, meta)
-        print()
-        print(text, end="", flush=True)
-        write_json(self.results / "runs.json", obj)
-        write_text(self.results / "summary.txt", text)
-        self.raw.unlink()
+        publish_part(self.results, self.raw, obj, text)
         log("raw runs: %s   table: %s   logs: %s/" % (self.results / "runs.json", self.results / "summary.txt",
                                                        self.logdir))
 

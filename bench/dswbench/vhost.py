@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 from . import env
-from .common import Fatal, apt_install, hugepages, log, median, ratio, remove_eal_dirs, stamp, write_json, write_text
+from .common import Fatal, apt_install, hugepages, log, median, ratio, publish_part, remove_eal_dirs, stamp, write_text
 from .forwarders import EAL_CORES, DpdkSwitch, Testpmd, pps_from_testpmd
 from .quiet import Quiet, host_contended_lines
 
@@ -208,9 +208,5 @@ def run(argv):
             for mid in a.middles:
                 b.measure(mid, r)
         obj, text = summarize(b.recs, a.runs, a.warmup, a.window, b.mem)
-        print()
-        print(text, end="", flush=True)
-        write_json(b.results / "runs.json", obj)
-        write_text(b.results / "summary.txt", text)
-        b.raw.unlink()
+        publish_part(b.results, b.raw, obj, text)
     return 0
