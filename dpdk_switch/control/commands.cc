@@ -8,6 +8,7 @@
 #include "dpdk_switch/control/render_text.h"
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/control/validate.h"
+#include "dpdk_switch/ports/port_kind.h"
 #include "commands/handlers.h"
 
 namespace dsw {
@@ -55,11 +56,7 @@ using cmd::Answer;
 // The port kinds `port add` takes, as the config names them.
 std::vector<std::string> port_kind_names() {
     std::vector<std::string> kinds;
-    for (int t = 0;; ++t) {
-        const std::string name = port_type_name(static_cast<PortType>(t));
-        if (name == "unknown") break;
-        kinds.push_back(name);
-    }
+    for (const PortKind *k : port_kinds()) kinds.emplace_back(k->name);
     return kinds;
 }
 
