@@ -87,6 +87,11 @@ def sweep(part):
     ("vhost", lambda sid: len(in_session(sid, *FORWARDERS)) >= 2),
 ])
 def test_ctrl_c_stops_the_bench_and_leaves_nothing_behind(binaries, tmp_path, part, busy):
+    # Runtime dirs and hugepage files of these prefixes from before (an earlier run killed, a
+    # benchmark binary interrupted by hand) are not this run's: start from none, so that every
+    # one found afterwards is the bench's.
+    for pre in PREFIXES[part]:
+        run(["sh", "-c", f"rm -rf /var/run/dpdk/{pre}* /dev/hugepages/{pre}*"], check=False)
     tmp_before = set(glob.glob(TMP_GLOBS[part]))
     daemons_before = {pid for pid, (comm, _) in procs().items() if comm in DAEMONS}
     env = dict(os.environ, DSW_BUILD_DIR=str(binaries.switch.parents[1]))
