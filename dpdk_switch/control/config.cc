@@ -15,6 +15,7 @@
 
 #include "config_fields.h"
 #include "dpdk_switch/control/config.h"
+#include "dpdk_switch/control/file_kind.h"
 #include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/limits.h"
 #include "dpdk_switch/ports/port_kind.h"
@@ -366,21 +367,6 @@ Result<Config> parse_config(const std::string &yaml_text, const std::string &sou
 }
 
 namespace {
-
-// "a directory", "a FIFO": what a path that is not a regular file is, for the refusal.
-const char *file_kind(mode_t mode) {
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "not a regular file";
-}
 
 Error file_error(const std::string &path, const std::string &reason) {
     return fail(path + ": " + reason, kExitConfigError);

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "dpdk_switch/control/file_kind.h"
 #include "dpdk_switch/log.h"
 
 namespace dsw {
@@ -52,15 +53,6 @@ Listener probe_listener(const sockaddr_un &addr, int &err) {
     close(fd);
     if (rc == 0 || err == EAGAIN || err == EPROTOTYPE) return Listener::someone;
     return err == ECONNREFUSED ? Listener::nobody : Listener::unknown;
-}
-
-const char *file_kind(mode_t mode) {
-    if (S_ISREG(mode)) return "a regular file";
-    if (S_ISLNK(mode)) return "a symbolic link";
-    if (S_ISFIFO(mode)) return "a fifo";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    return "not a socket";
 }
 
 Status config_fail(const std::string &message) { return fail(message, kExitConfigError); }

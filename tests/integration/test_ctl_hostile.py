@@ -99,7 +99,7 @@ def describe(p):
     (make_regular_file, "is a regular file, not a socket"),
     (make_directory, "is a directory"),
     (make_symlink, "is a symbolic link, not a socket"),
-    (make_fifo, "is a fifo, not a socket"),
+    (make_fifo, "is a FIFO, not a socket"),
 ], ids=["file", "directory", "symlink", "fifo"])
 def test_what_is_at_the_socket_path_is_never_replaced(refused, short_dir, origin, make, reason):
     """switch.ctl_socket or --ctl-socket naming a user's file, a directory, a symlink or a fifo:
