@@ -3,37 +3,17 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
+#include "dpdk_switch/dataplane/frame_limit.h"
+
 namespace dsw {
-
-namespace {
-
-// Takes the frames longer than the port carries out of pkts[0..n) (kept in order), frees and
-// counts them oversize: the PMD would drop them unseen (net_af_packet counts them in oerrors
-// only), stop its burst at them (net_tap) or the kernel refuse them. Returns how many are left.
-uint16_t drop_oversize(rte_mbuf **pkts, uint16_t n, uint32_t max_frame, uint64_t &bytes, PortCounters &pc) noexcept {
-    uint16_t kept = 0, dropped = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-        rte_mbuf *m = pkts[i];
-        if (m->pkt_len > max_frame) [[unlikely]] {
-            bytes -= m->pkt_len;
-            rte_pktmbuf_free(m);
-            ++dropped;
-        } else {
-            pkts[kept++] = m;
-        }
-    }
-    if (dropped != 0) [[unlikely]]
-        pc.drops[static_cast<unsigned>(DropReason::oversize)].add(dropped);
-    return kept;
-}
-
-}  // namespace
 
 void TxStage::send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n,
                          uint64_t bytes) noexcept {
     const uint16_t port_id = slot.port_id;
     if (slot.max_frame != 0) {
-        n = drop_oversize(pkts, n, slot.max_frame, bytes, c_.port[port]);
+        uint64_t dropped_bytes;
+        n = drop_oversize(pkts, n, slot.max_frame, c_.port[port], dropped_bytes);
+        bytes -= dropped_bytes;
         if (n == 0) [[unlikely]]
             return;
     }

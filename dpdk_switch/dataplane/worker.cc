@@ -8,6 +8,7 @@
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dpdk_switch/dataplane/frame_limit.h"
 #include "dpdk_switch/dataplane/switch_path.h"
 #include "dpdk_switch/dataplane/tx_stage.h"
 #include "dpdk_switch/dataplane/vlan_edit.h"
@@ -31,31 +32,6 @@ inline void share(rte_mbuf *m, int16_t more) noexcept {
         rte_mbuf_refcnt_update(m, more);
     else
         rte_pktmbuf_refcnt_update(m, more);
-}
-
-// Takes the frames longer than `max_frame` out of pkts[0..n) (kept in order), frees them and
-// counts them oversize on the port: what its kernel ring cut to the ring frame's room is one
-// of them. Returns how many are left; their bytes and the dropped ones' are both received.
-uint16_t drop_oversize(rte_mbuf **pkts, uint16_t n, uint32_t max_frame, PortCounters &pc) noexcept {
-    uint16_t kept = 0;
-    rte_mbuf *dropped[kMaxBurst];
-    uint16_t ndropped = 0;
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-        if (pkts[i]->pkt_len > max_frame) [[unlikely]] {
-            bytes += pkts[i]->pkt_len;
-            dropped[ndropped++] = pkts[i];
-        } else {
-            pkts[kept++] = pkts[i];
-        }
-    }
-    if (ndropped != 0) [[unlikely]] {
-        rte_pktmbuf_free_bulk(dropped, ndropped);
-        pc.drops[static_cast<unsigned>(DropReason::oversize)].add(ndropped);
-        pc.rx_packets.add(ndropped);
-        pc.rx_bytes.add(bytes);
-    }
-    return kept;
 }
 
 class Worker {
@@ -155,9 +131,17 @@ private:
         // Before classify: a proxy reply rewrites the frame in place.
         if (slot.capture != nullptr && (slot.capture->dirs & CaptureTap::kRx)) [[unlikely]]
             capture_burst(*slot.capture, slot.port_id, pkts, got, CaptureTap::kRx);
-        const uint16_t n = slot.max_frame != 0 ? drop_oversize(pkts, got, slot.max_frame, c_.port[port]) : got;
-        if (n == 0) [[unlikely]]
-            return got;
+        uint16_t n = got;
+        if (slot.max_frame != 0) {
+            // The frames taken out were received all the same: counted as such.
+            uint64_t dropped_bytes;
+            n = drop_oversize(pkts, got, slot.max_frame, c_.port[port], dropped_bytes);
+            if (n != got) [[unlikely]] {
+                c_.port[port].rx_packets.add(got - n);
+                c_.port[port].rx_bytes.add(dropped_bytes);
+                if (n == 0) return got;
+            }
+        }
 
         BurstDecision d;
         path_.classify(pkts, n, Ingress{port, &slot}, now_s, d, c_);
