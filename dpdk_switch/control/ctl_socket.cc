@@ -15,6 +15,7 @@
 
 #include "dpdk_switch/control/file_kind.h"
 #include "dpdk_switch/log.h"
+#include "dpdk_switch/unix_socket.h"
 
 namespace dsw {
 
@@ -36,23 +37,6 @@ sockaddr_un unix_address(const std::string &path) {
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, path.c_str(), std::min(path.size() + 1, sizeof addr.sun_path));
     return addr;
-}
-
-// Who is behind a socket file. A non-blocking connect is refused when nobody listens (the file
-// a killed switch left); it succeeds, or meets a full backlog (EAGAIN), or a socket of another
-// type (EPROTOTYPE), when someone does.
-enum class Listener { nobody, someone, unknown };
-Listener probe_listener(const sockaddr_un &addr, int &err) {
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        err = errno;
-        return Listener::unknown;
-    }
-    const int rc = connect(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr);
-    err = rc == 0 ? 0 : errno;
-    close(fd);
-    if (rc == 0 || err == EAGAIN || err == EPROTOTYPE) return Listener::someone;
-    return err == ECONNREFUSED ? Listener::nobody : Listener::unknown;
 }
 
 Status config_fail(const std::string &message) { return fail(message, kExitConfigError); }
@@ -104,7 +88,7 @@ Status check_ctl_socket_path(const std::string &path) {
     // A user's file at the path is never ours to replace, whatever its name suggests.
     if (!S_ISSOCK(st.st_mode)) return config_fail(path + " is " + file_kind(st.st_mode) + ", not a socket: refusing to replace it");
     int err = 0;
-    switch (probe_listener(unix_address(path), err)) {
+    switch (probe_listener(path, err)) {
     case Listener::nobody:
         return Ok{};   // stale: replaced when the switch binds
     case Listener::someone:
