@@ -11,6 +11,7 @@
 
 #include "dpdk_switch/dataplane/drop_reason.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/tables/mac_key.h"
 
 namespace dsw {
