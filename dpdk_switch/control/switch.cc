@@ -22,7 +22,7 @@ namespace dsw {
 
 namespace {
 constexpr unsigned kGsoHeaderMbufs = 4095, kGsoIndirectMbufs = 8191;
-constexpr uint16_t kGsoHeaderRoom = 256;
+constexpr uint16_t kGsoHeaderRoom = RTE_MBUF_DEFAULT_DATAROOM;
 
 // A config error found once EAL runs reads as one found before: "<file>: <key path>: <reason>",
 // exit code 2.
@@ -89,8 +89,8 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
     auto pool = make_pktmbuf_pool("dsw_mbufs", pool_size(cfg), static_cast<int>(rte_socket_id()));
     if (!pool) return pool_error(cfg, pool_size(cfg));
     sw->pool_ = std::move(pool.value());
-    // A segment's headers (at most 14 + 4 + 60 + 60 bytes for what the fallback handles) in a
-    // small data room; a payload reference needs none. Sized for a few hundred 64 KB segments
+    // A segment's headers, and room enough to copy its payload behind them for a port that
+    // sends single mbufs only (kCapTxLinear); a payload reference needs no room. Sized for a few hundred 64 KB segments
     // in flight at once (TX batches, hand-off rings); beyond, a frame is dropped and counted
     // offload_no_mbufs, never waited for.
     auto gso_direct = make_pktmbuf_pool("dsw_gso_hdr", kGsoHeaderMbufs, static_cast<int>(rte_socket_id()),

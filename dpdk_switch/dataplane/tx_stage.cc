@@ -72,7 +72,18 @@ void TxStage::prepare_and_push(uint16_t port, rte_mbuf *m) noexcept {
         rte_pktmbuf_free(m);
         return;
     }
-    for (uint16_t i = 0; i < n; ++i) push(port, out[i]);
+    // A port that sends a frame's first mbuf only gets each one in one piece: its payload
+    // copied behind its headers, into the header mbuf's room (the gso_direct pool's mbufs hold a
+    // frame of Ethernet's MTU). A frame too long for that is a counted drop.
+    const bool linear = slot.offload_caps & kCapTxLinear;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (linear && out[i]->nb_segs > 1 && rte_pktmbuf_linearize(out[i]) != 0) [[unlikely]] {
+            pc.drops[static_cast<unsigned>(DropReason::offload_no_mbufs)].inc();
+            rte_pktmbuf_free(out[i]);
+            continue;
+        }
+        push(port, out[i]);
+    }
 }
 
 void TxStage::flush_due() noexcept {

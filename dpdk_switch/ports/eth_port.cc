@@ -39,6 +39,7 @@ Status configure_frames(uint16_t port_id, const PortConfig &cfg, const DeviceSpe
     if (dev.rx_scatter && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
     conf.txmode.offloads = dev.tx_offloads & info.tx_offload_capa;
     caps = offload_caps_of_ethdev(conf.txmode.offloads, dev.rx_offloads);
+    if (!(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)) caps |= kCapTxLinear;
     if (conf.txmode.offloads != dev.tx_offloads)
         DSW_LOG(INFO, port, "port %s: %s lacks TX offloads 0x%" PRIx64 ": done in software", cfg.name.c_str(),
                 dev.name.c_str(), dev.tx_offloads & ~conf.txmode.offloads);

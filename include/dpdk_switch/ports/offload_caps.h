@@ -19,6 +19,10 @@ enum OffloadCaps : uint8_t {
     kCapTso = 2,    // TCP segmentation (IPv4 and IPv6)
     kCapUso = 4,    // UDP segmentation
     kCapTx = kCapCsum | kCapTso | kCapUso,
+    // Its TX sends a frame's first mbuf only (an ethdev without RTE_ETH_TX_OFFLOAD_MULTI_SEGS:
+    // net_af_xdp 22.11 copies pkt_len bytes from it): the frames the worker makes for it (a
+    // header mbuf chained to the payload) are made linear first.
+    kCapTxLinear = 0x40,
     // Not a TX capability: the port's RX may hand over frames that carry TX offload requests
     // (ol_flags, l2/l3/l4_len, tso_segsz: a checksum left partial, a TSO/USO segment). Only the
     // bursts of such a port are looked at for them, so that every other port's frames pay
