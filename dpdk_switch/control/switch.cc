@@ -187,6 +187,7 @@ void Switch::publish_view() {
         p.trunk = pc.trunk;
         p.storm_pps = {pc.storm_broadcast_pps, pc.storm_multicast_pps, pc.storm_unknown_unicast_pps};
         p.max_frame = sp->eth->max_frame();
+        p.rx_offload_flags = sp->eth->rx_offload_flags();
         p.down = sp->iface_gone;
         in.ports.push_back(std::move(p));
     }

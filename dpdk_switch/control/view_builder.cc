@@ -29,6 +29,7 @@ std::unique_ptr<DataplaneView> build_view(const ViewInputs &in) {
         }
         slot.trunk = !p.trunk.empty();
         slot.max_frame = p.max_frame;
+        slot.rx_offload_flags = p.rx_offload_flags;
         slot.down = p.down;
         slot.storm[kFloodBroadcast] = StormRate::of(p.storm_pps[kFloodBroadcast], in.tsc_hz, kMaxBurst);
         slot.storm[kFloodMulticast] = StormRate::of(p.storm_pps[kFloodMulticast], in.tsc_hz, kMaxBurst);

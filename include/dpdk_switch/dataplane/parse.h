@@ -94,8 +94,8 @@ inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
         f.drop = static_cast<uint8_t>(DropReason::src_mac_multicast);
     else if (f.src == 0) [[unlikely]]
         f.drop = static_cast<uint8_t>(DropReason::src_mac_zero);
-    else if (m->pkt_len > kMaxFrameLen) [[unlikely]]
-        f.drop = static_cast<uint8_t>(DropReason::oversize);
+    else if (m->pkt_len > kMaxFrameLen && !(m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))) [[unlikely]]
+        f.drop = static_cast<uint8_t>(DropReason::oversize);   // a GSO segment is as long as its IP header says
     return f;
 }
 

@@ -40,6 +40,10 @@ struct PortSlot {
     // Longest frame it carries whole (EthPort::max_frame): longer ones, received or to be sent,
     // are counted oversize. 0: no limit of its own.
     uint32_t max_frame = 0;
+    // Its RX marks partial-checksum and GSO frames with RX flags (a virtio ethdev with offloads
+    // on): the worker turns them into TX intent before classify. False for every other port,
+    // which so pays one test per burst for it.
+    bool rx_offload_flags = false;
     unsigned owner = 0;          // lcore of queue 0: it also drains the hand-off ring
     // TX queue each lcore sends on (the queue it polls), or -1: that lcore hands off on the ring.
     // One writer per queue, so no TX lock.

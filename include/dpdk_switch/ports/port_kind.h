@@ -67,6 +67,20 @@ struct DeviceSpec {
     // A unix socket the PMD binds (vhost server, memif server): a file left there by a process
     // that died makes bind fail, so EthPort removes it first when nobody listens on it.
     std::string listen_path;
+    // Offloads asked of the device at configure (RTE_ETH_RX_OFFLOAD_* / RTE_ETH_TX_OFFLOAD_*),
+    // each only where its dev_info offers it: net_virtio turns them into the virtio features it
+    // negotiates with its backend. EthPort::tx_offloads() says what was granted.
+    uint64_t rx_offloads = 0;
+    uint64_t tx_offloads = 0;
+    // The TX offloads the device's peer takes now, in place of what configure granted: net_vhost
+    // passes a TSO frame to its guest whatever its dev_info says, but the guest must have
+    // negotiated it (GUEST_TSO4/6), and a guest can be replaced by another at any time. Control
+    // plane only. Null: configure's grant is the answer.
+    uint64_t (*peer_tx_offloads)(uint16_t port_id) = nullptr;
+    // Its RX marks a peer's partial-checksum and GSO frames with RX flags (RX_L4_CKSUM_NONE,
+    // RX_LRO with tso_segsz), as net_vhost and net_virtio do with offloads on: the worker turns
+    // them into the TX intent (TX flags, header lengths) that travels through the switch.
+    bool rx_offload_flags = false;
 };
 
 // What a port attaches to: the config key that names it, and a value two ports may not share (two
