@@ -34,8 +34,9 @@ uint64_t vhost_guest_offloads(uint16_t port_id) {
     uint64_t features = 0;
     if (vid < 0 || rte_vhost_get_negotiated_features(vid, &features) != 0) return 0;
     uint64_t o = 0;
+    // The IPv4 header checksum the vhost library writes itself (virtio_enqueue_offload).
     if (features & (1ULL << VIRTIO_NET_F_GUEST_CSUM))
-        o |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+        o |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
     constexpr uint64_t kTso = (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6);
     if ((features & kTso) == kTso && (o & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) o |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
     return o;
@@ -48,12 +49,12 @@ Result<DeviceSpec> vhost_device(const PortConfig &p) {
                 ",client=" + (p.client ? "1" : "0") + (p.offloads ? ",tso=1" : "");
     if (!p.client) d.listen_path = p.path;
     if (p.offloads) {
-        d.rx_offloads = RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+        d.rx_offload_conf = RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
         // Asked so that net_vhost completes a checksum itself for a guest without GUEST_CSUM
         // rather than hand it a partial one; the switch sends only what the guest took anyway.
         d.tx_offloads = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
         d.peer_tx_offloads = vhost_guest_offloads;
-        d.rx_offload_flags = true;
+        d.rx_offloads = true;
     }
     return d;
 }

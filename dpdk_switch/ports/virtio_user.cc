@@ -28,10 +28,10 @@ Result<DeviceSpec> virtio_user_device(const PortConfig &p) {
     d.name = "net_virtio_user_" + p.name;
     d.devargs = d.name + ",path=" + p.path + ",queues=" + std::to_string(p.queues);
     if (p.offloads) {
-        d.rx_offloads = RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_LRO;
+        d.rx_offload_conf = RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_LRO;
         d.tx_offloads = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO |
                         RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-        d.rx_offload_flags = true;
+        d.rx_offloads = true;
     }
     return d;
 }

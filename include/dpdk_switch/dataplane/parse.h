@@ -11,6 +11,7 @@
 
 #include "dpdk_switch/dataplane/drop_reason.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/tables/mac_key.h"
 
 namespace dsw {
@@ -94,8 +95,8 @@ inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
         f.drop = static_cast<uint8_t>(DropReason::src_mac_multicast);
     else if (f.src == 0) [[unlikely]]
         f.drop = static_cast<uint8_t>(DropReason::src_mac_zero);
-    else if (m->pkt_len > kMaxFrameLen && !(m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))) [[unlikely]]
-        f.drop = static_cast<uint8_t>(DropReason::oversize);   // a GSO segment is as long as its IP header says
+    else if (m->pkt_len > kMaxFrameLen && !(m->ol_flags & kTxSegRequests)) [[unlikely]]
+        f.drop = static_cast<uint8_t>(DropReason::oversize);   // a TSO/USO segment is split at egress
     return f;
 }
 

@@ -14,14 +14,15 @@
 
 namespace dsw {
 
-// RTE_ETH_TX_OFFLOAD_* bits as OffloadCaps (dataplane/offload.h): checksums when the port takes
-// both TCP's and UDP's, TSO, USO.
-uint8_t offload_caps_of(uint64_t tx_offloads);
-
 struct QueueSizes {
     uint16_t rx_desc = 1024;
     uint16_t tx_desc = 1024;
 };
+
+// The caps (OffloadCaps) of an ethdev whose TX offloads `tx_offloads` (RTE_ETH_TX_OFFLOAD_*) are
+// enabled. Checksums count only when TCP, UDP and the IPv4 header all are: the worker completes
+// them together.
+uint8_t offload_caps_of_ethdev(uint64_t tx_offloads, bool rx_offloads);
 
 class EthPort {
 public:
@@ -43,19 +44,15 @@ public:
     uint16_t tx_desc() const { return q_.tx_desc; }
     // The longest frame it carries whole (DeviceSpec::max_frame); 0: no limit of its own.
     uint32_t max_frame() const { return max_frame_; }
+    // What it takes on TX and whether its RX may carry offload requests (OffloadCaps), from the
+    // DeviceSpec's tx_offloads the device has and its rx_offloads; a port whose peer negotiates
+    // (DeviceSpec::peer_tx_offloads: a vhost guest) from what the peer attached now took, 0 TX
+    // caps while none is. Control plane only (a vhost port asks its vhost device).
+    uint8_t offload_caps() const;
     // Frames the kernel dropped because an RX ring of the port's sockets was full (the worker
     // fell behind), since it joined the switch: DeviceSpec::ring_drops; nullopt for ports without
     // such sockets. Control plane only (PACKET_STATISTICS resets the counts it reads).
     std::optional<uint64_t> ring_drops();
-    // The TX offloads (RTE_ETH_TX_OFFLOAD_*) the port takes now: what configure granted of those
-    // its kind asked for (DeviceSpec::tx_offloads), or what its peer negotiated (a vhost guest;
-    // 0 while none is attached). Control plane only: a vhost port asks its vhost device.
-    uint64_t tx_offloads() const;
-    // The same as the data plane's OffloadCaps (kCapCsum, kCapTso, kCapUso): what the worker may
-    // leave to this port rather than do in software before its TX.
-    uint8_t offload_caps() const { return offload_caps_of(tx_offloads()); }
-    // Its RX marks partial-checksum and GSO frames with RX flags (DeviceSpec::rx_offload_flags).
-    bool rx_offload_flags() const { return rx_offload_flags_; }
 
 private:
     EthPort() = default;
@@ -64,9 +61,9 @@ private:
     QueueSizes q_;
     uint16_t port_id_ = 0;
     uint32_t max_frame_ = 0;
-    uint64_t tx_offloads_ = 0;                               // granted at configure
+    uint8_t offload_caps_ = kCapNone;
     uint64_t (*peer_tx_offloads_)(uint16_t port_id) = nullptr;   // DeviceSpec::peer_tx_offloads
-    bool rx_offload_flags_ = false;
+    bool rx_offloads_ = false;                                   // DeviceSpec::rx_offloads
     bool owned_ = false;
     std::vector<int> xsk_fds_;   // AF_XDP sockets its probe made (close_leaked_xsks)
     uint64_t ring_total();       // the sockets' ring drops since they were made

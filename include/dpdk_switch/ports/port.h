@@ -34,6 +34,8 @@ public:
     uint16_t id() const { return eth_ ? eth_->id() : kNoEthdev; }   // ethdev port_id, or kNoEthdev
     const PortIo *io() const { return own_ ? &own_->io() : nullptr; }
     uint32_t max_frame() const { return eth_ ? eth_->max_frame() : own_->max_frame(); }
+    // OffloadCaps: an ethdev's from what it enabled, an own-I/O port's from its kind.
+    uint8_t offload_caps() const { return eth_ ? eth_->offload_caps() : kind().offloads; }
     // See EthPort::ring_drops; nullopt for an own-I/O port.
     std::optional<uint64_t> ring_drops() { return eth_ ? eth_->ring_drops() : std::nullopt; }
     const std::string &devargs() const { return eth_ ? eth_->devargs() : no_devargs_; }
@@ -43,11 +45,6 @@ public:
     int stats(rte_eth_stats &st) const;
     int link(rte_eth_link &l) const;
     int mac_addr(rte_ether_addr &a) const;
-    // What the worker may leave to this port at TX (OffloadCaps), and whether its RX marks
-    // offloaded frames with RX flags: EthPort's; an own-I/O port says neither here.
-    uint8_t offload_caps() const { return eth_ ? eth_->offload_caps() : 0; }
-    uint64_t tx_offloads() const { return eth_ ? eth_->tx_offloads() : 0; }
-    bool rx_offload_flags() const { return eth_ && eth_->rx_offload_flags(); }
     uint16_t rx_desc() const { return eth_ ? eth_->rx_desc() : 0; }
     uint16_t tx_desc() const { return eth_ ? eth_->tx_desc() : 0; }
 
