@@ -4,6 +4,9 @@
 // agree with the frame's own headers, not just fit inside it.
 #include "dpdk_switch/dataplane/vnet_hdr.h"
 
+#include <cstddef>
+#include <cstring>
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -30,7 +33,11 @@ VnetParse parse_headers(const rte_mbuf *m, FrameHeaders &fh) noexcept {
     const auto *p = rte_pktmbuf_mtod(m, const uint8_t *);
     const uint32_t len = m->data_len;
     if (len < sizeof(rte_ether_hdr)) return {false, DropReason::offload_bad_headers};
-    uint16_t type = rte_be_to_cpu_16(reinterpret_cast<const rte_ether_hdr *>(p)->ether_type);
+    // rte_ether_hdr is 2-aligned and a frame need not be (an odd headroom): the ethertype by
+    // bytes. The IP, TCP and UDP headers are packed structs, read in place.
+    uint16_t type_be;
+    std::memcpy(&type_be, p + offsetof(rte_ether_hdr, ether_type), sizeof type_be);
+    uint16_t type = rte_be_to_cpu_16(type_be);
     uint32_t off = sizeof(rte_ether_hdr);
     if (type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ) {
         if (len < off + sizeof(rte_vlan_hdr)) return {false, DropReason::offload_bad_headers};
