@@ -159,6 +159,8 @@ Status read_attachment(const YAML::Node &n, const std::string &path, PortConfig 
 Status read_options(const YAML::Node &n, const std::string &path, PortConfig &out) {
     if (auto st = config_detail::read_bool_key(n, path, "client", out.client); !st)
         return st;
+    if (auto st = config_detail::read_bool_key(n, path, "offloads", out.offloads); !st)
+        return st;
     if (auto st = config_detail::read_uint_key(n, path, "queues", 1, kMaxQueues, out.queues); !st)
         return st;
     if (auto st = config_detail::read_uint_key(n, path, "mtu", kMinMtu, kMaxMtu, out.mtu); !st)

@@ -12,6 +12,7 @@
 #include "dpdk_switch/dataplane/switch_path.h"
 #include "dpdk_switch/dataplane/tx_stage.h"
 #include "dpdk_switch/dataplane/vlan_edit.h"
+#include "dpdk_switch/dataplane/vnet_hdr.h"
 
 namespace dsw {
 
@@ -139,6 +140,20 @@ private:
             if (n != got) [[unlikely]] {
                 c_.port[port].rx_packets.add(got - n);
                 c_.port[port].rx_bytes.add(dropped_bytes);
+                if (n == 0) return got;
+            }
+        }
+        if (slot.io == nullptr && (slot.offload_caps & kCapRxOffloads)) {
+            // An ethdev whose RX may carry offload requests says them with RX flags (a virtio
+            // peer's partial checksums and GSO segments): turned into TX requests here, once
+            // per burst decided; what cannot be carried is dropped and counted, and was
+            // received all the same. An own-I/O port's RX wrote TX requests itself.
+            uint64_t dropped_bytes;
+            const uint16_t kept = virtio_rx_burst_to_tx(pkts, n, c_.port[port], dropped_bytes);
+            if (kept != n) [[unlikely]] {
+                c_.port[port].rx_packets.add(n - kept);
+                c_.port[port].rx_bytes.add(dropped_bytes);
+                n = kept;
                 if (n == 0) return got;
             }
         }

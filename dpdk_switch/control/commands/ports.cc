@@ -5,6 +5,7 @@
 
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/ports/port_kind.h"
 #include "handlers.h"
 
@@ -118,6 +119,15 @@ Answer show_port_info(Switch &sw, const Args &a) {
                                    {"tx_desc", e.tx_desc()}});
         // Shown in the text beside link and peer: why the link is down, where the peer attaches.
         if (sp->iface_gone) r["ports"].back()["iface_gone"] = true;
+        // What the worker leaves to the port at TX (a vhost port: what its guest negotiated
+        // now), for the ports that carry offloads at all.
+        if (const uint8_t caps = e.offload_caps(); caps != kCapNone) {
+            json tx = json::array();
+            if (caps & kCapCsum) tx.push_back("csum");
+            if (caps & kCapTso) tx.push_back("tso");
+            if (caps & kCapUso) tx.push_back("uso");
+            r["ports"].back()["tx_offloads"] = tx;
+        }
         if (peer != nullptr) {
             r["ports"].back()["peer"] = peer;
             r["ports"].back()["attached_to"] = attached_to(pc);

@@ -26,6 +26,9 @@ struct PortConfig {
     std::string socket;                // memif socket path
     std::string devargs;               // dpdk: full devargs, e.g. "net_pcap0,rx_pcap=x.pcap"
     bool client = false;               // vhost: connect instead of listen
+    // vhost, virtio_user: negotiate checksum offload and TSO with the peer (64 KB segments
+    // cross whole); false: full checksums and MTU-sized frames only, as before offloads.
+    bool offloads = true;
     unsigned queues = 1;
     unsigned mtu = 0;                  // af_packet, af_xdp, tap; 0: the interface's (tap: 1500)
     unsigned id = 0;                   // memif id

@@ -74,6 +74,17 @@ struct DeviceSpec {
     uint64_t tx_offloads = 0;
     // Its RX may hand over frames carrying TX offload requests (a vhost peer's TSO segments).
     bool rx_offloads = false;
+    // RX offloads (RTE_ETH_RX_OFFLOAD_*) to ask of the device, those its rx_offload_capa has:
+    // net_virtio turns them into the virtio features it negotiates with its backend (checksum,
+    // LRO: GUEST_CSUM, GUEST_TSO4/6), net_vhost leaves partial checksums as they are. Such a
+    // port's RX says what the peer asked with RX flags (RX_L4_CKSUM_NONE, RX_LRO + tso_segsz),
+    // which the worker turns into TX requests (rx_offloads above).
+    uint64_t rx_offload_conf = 0;
+    // The TX offloads the device's peer takes now, in place of what configure enabled: net_vhost
+    // passes a TSO frame to its guest whatever its dev_info says, but the guest must have
+    // negotiated it (GUEST_TSO4/6), and another guest can take the socket at any time. Control
+    // plane only. Null: what configure enabled is the answer.
+    uint64_t (*peer_tx_offloads)(uint16_t port_id) = nullptr;
 };
 
 // What a port attaches to: the config key that names it, and a value two ports may not share (two
