@@ -66,7 +66,7 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::open(const std::string &
     s->created_ = !overwrite;
     const std::string tag = std::to_string(++g_sessions);
     rte_mempool *mp = rte_pktmbuf_pool_create(("dsw_cap" + tag).c_str(), kCaptureMbufs, 0, 0,
-                                              static_cast<uint16_t>(rte_pcapng_mbuf_size(s->tap_.snaplen)), SOCKET_ID_ANY);
+                                              static_cast<uint16_t>(rte_pcapng_mbuf_size(CaptureTap::kCopyRoom)), SOCKET_ID_ANY);
     if (mp == nullptr) return fail("cannot create the capture pool: " + std::string(rte_strerror(rte_errno)));
     s->pool_.reset(mp);
     auto ring = make_ring("dsw_cap" + tag, kCaptureRing, SOCKET_ID_ANY, RING_F_SC_DEQ);
