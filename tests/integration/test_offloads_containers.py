@@ -178,11 +178,8 @@ def test_iperf3_tcp(offload_netns, offload_switch, family):
     c1, c2 = offload_netns(ipv6=family == 6), offload_netns(ipv6=family == 6)
     offload_switch(container_ports(c1=c1, c2=c2))
     dst = c2.ip if family == 4 else c2.ip6
-    if family == 4:
-        c1.ping(dst)
-    else:
-        wait_for(lambda: c1.exec("ping", "-6", "-n", "-c", "1", "-W", "1", dst, check=False).returncode == 0, 15,
-                 what=f"{dst} to answer ping")
+    wait_for(lambda: c1.exec("ping", "-n", "-c", "1", "-W", "1", dst, check=False).returncode == 0, 15,
+             what=f"{dst} to answer ping")
     before = snmp(c2, "Tcp")
     j = iperf_tcp(c1, c2, dst, 5230)
     got, sent = j["end"]["sum_received"]["bytes"], j["end"]["sum_sent"]["bytes"]
@@ -249,7 +246,9 @@ def test_udp_checksums_verified_by_the_receiver(offload_netns, offload_switch, t
     offload_switch(container_ports(c1=c1, c2=c2))
     dst = c2.ip if family == 4 else c2.ip6
     proto = "Udp" if family == 4 else "Udp6"
-    c1.ping(c2.ip)
+    # Resolved first: a datagram sent while its neighbour is unresolved waits in a short queue, or is lost.
+    wait_for(lambda: c1.exec("ping", "-n", "-c", "1", "-W", "1", dst, check=False).returncode == 0, 15,
+             what=f"{dst} to answer ping")
     want = 400 + 100 * 44
     before = snmp(c2, "Udp") if family == 4 else snmp6(c2)
     log = tmp_path / "udp-recv.txt"
@@ -310,31 +309,36 @@ def test_trunk_container_sends_and_gets_offloaded_segments_tagged(offload_netns,
     """
       t (trunk [10, 20]) eth0 ==802.1Q== dpdk_switch --+-- access vlan 10 --- a10
                                                        +-- access vlan 20 --- a20
-    The trunk container writes tagged 64 KB segments with partial checksums (vnet_frames.py: this kernel has
-    no eth0.10); a10 gets the VLAN 10 ones untagged and right, a20 the VLAN 20 ones, neither the other's.
-    Then a10 sends a segment to t, which gets it tagged 10, its checksum offset moved by the tag, right.
+    a10 sends 64 KB segments with partial checksums to t (not yet learned: flooded in VLAN 10): t gets them
+    tagged 10, the checksum offset moved by the tag, right; a20 nothing. Then the trunk container writes
+    tagged segments (vnet_frames.py: this kernel has no eth0.10): a10 gets the VLAN 10 ones untagged and
+    right, a20 the VLAN 20 one, neither the other's. (The kernel hands a packet socket a received frame's
+    tag apart, in its aux data: a port that does not read it sees the trunk's frames untagged.)
     """
     t, a10, a20 = offload_netns(), offload_netns(), offload_netns()
-    offload_switch(container_ports(t=(t, [10, 20]), a10=(a10, 10), a20=(a20, 20)))
-    to10 = [segment(t, a10.mac, 7010, vlan=10), segment(t, a10.mac, 7011, family=6, vlan=10, seq=9)]
-    to20 = [segment(t, a20.mac, 7020, vlan=20, l4="udp")]
-    rx10 = Receiver(a10, tmp_path, want_of(to10 + to20), seconds=8)
-    rx20 = Receiver(a20, tmp_path, want_of(to10 + to20), seconds=8)
-    sent10, sent20 = send_frames(t, to10), send_frames(t, to20)
+    sw = offload_switch(container_ports(t=(t, [10, 20]), a10=(a10, 10), a20=(a20, 20)))
+    up = [segment(a10, t.mac, 7012), segment(a10, t.mac, 7013, family=6, l4="udp")]
+    rx_t, rx20 = Receiver(t, tmp_path, want_of(up), seconds=6), Receiver(a20, tmp_path, want_of(up), seconds=6)
+    sent = send_frames(a10, up)
+    got = rx_t.result()
+    stats = {p: {k: s[k] for k in ("rx_packets", "tx_packets", "drops", "kernel")} for p, s in sw.port_stats().items()}
+    assert_arrived_right(got, sent, f"t (trunk) [the switch's ports: {stats}]")
+    assert {f["vlan"] for f in got["frames"]} == {10}, [(f["vlan"], f["tag_inband"]) for f in got["frames"]]
+    assert not rx20.result()["frames"], "a20 (vlan 20) got a10's (vlan 10) frames"
+
+    down10 = [segment(t, a10.mac, 7010, vlan=10), segment(t, a10.mac, 7011, family=6, vlan=10, seq=9)]
+    down20 = [segment(t, a20.mac, 7020, vlan=20, l4="udp")]
+    rx10 = Receiver(a10, tmp_path, want_of(down10 + down20), seconds=8)
+    rx20 = Receiver(a20, tmp_path, want_of(down10 + down20), seconds=8)
+    sent10, sent20 = send_frames(t, down10), send_frames(t, down20)
     got10, got20 = rx10.result(), rx20.result()
-    assert_arrived_right(got10, sent10, "a10 (vlan 10)")
-    assert_arrived_right(got20, sent20, "a20 (vlan 20)")
+    drops = {p: s["drops"] for p, s in sw.port_stats().items() if s["drops"]}
+    assert_arrived_right(got10, sent10, f"a10 (vlan 10) [the switch's drops: {drops}]")
+    assert_arrived_right(got20, sent20, f"a20 (vlan 20) [the switch's drops: {drops}]")
     assert set(got10["flows"]) == set(sent10["flows"]), f"a10 got another VLAN's flows: {list(got10['flows'])}"
     assert set(got20["flows"]) == set(sent20["flows"]), f"a20 got another VLAN's flows: {list(got20['flows'])}"
     tagged = [f for f in got10["frames"] + got20["frames"] if f["vlan"] is not None]
     assert not tagged, f"access ports delivered tagged frames: {tagged[:3]}"
-
-    back = [segment(a10, t.mac, 7012)]     # t's MAC is known in VLAN 10 now: unicast
-    rx_t = Receiver(t, tmp_path, want_of(back), seconds=8)
-    sent = send_frames(a10, back)
-    got = rx_t.result()
-    assert_arrived_right(got, sent, "t (trunk)")
-    assert {f["vlan"] for f in got["frames"]} == {10}, [(f["vlan"], f["tag_inband"]) for f in got["frames"]]
 
 
 # --- 5. a flood of a GSO segment ---------------------------------------------------------------------
