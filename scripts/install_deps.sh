@@ -8,6 +8,8 @@ PKGS=(
   build-essential pkg-config meson ninja-build
   dpdk dpdk-dev libdpdk-dev librte-net-af-xdp23 libnuma-dev libyaml-cpp-dev nlohmann-json3-dev
   libreadline-dev libpcap-dev libgtest-dev libbenchmark-dev
+  # the CNI plugin (rtnetlink)
+  libmnl-dev
   # the frame fuzzer (libFuzzer + ASan/UBSan)
   clang libclang-rt-14-dev
   # integration tests and demo: namespaces, traffic, capture

@@ -1,5 +1,5 @@
 """The suite's table (scripts/bench.sh): the medians of every part that ran, the ratio of dpdk_switch to each
-peer, and the targets of issues 4, 5 and 6 (met / MISSED) -> summary.txt and summary.json."""
+peer, and the targets of issues 4 and 5 and the p1024 floor (met / MISSED) -> summary.txt and summary.json."""
 import os
 
 from .common import fmt, load, ratio
@@ -114,13 +114,12 @@ def pcap_section(results, lines, targets, summary):
 
     def g2(t, k):
         return (rr.get(t) or {}).get(k)
-    targets.append(target_row("pcap p1024 (2048 MACs): dpdk_switch / testpmd mac", g2("p1024", "sw_over_mac"), ">=",
-                              0.95, "%.3f"))
-    targets.append(target_row("pcap p1024 (2048 MACs): dpdk_switch / OVS NORMAL", g2("p1024", "sw_over_ovs"), ">=", 6,
-                              "%.2f"))
-    targets.append(target_row("pcap p2 (2 MACs): dpdk_switch / testpmd mac", g2("p2", "sw_over_mac"), ">=", 0.95,
-                              "%.3f"))
-    targets.append(target_row("pcap p2 (2 MACs): dpdk_switch / OVS NORMAL", g2("p2", "sw_over_ovs"), ">=", 3, "%.2f"))
+    # Issue 6's 0.95x testpmd mac / 6x OVS targets are retired (BENCHMARKS.md: at 2048 MACs that
+    # leaves about one cycle for two MAC lookups); what stays is the floor the brief keeps.
+    targets.append(target_row("pcap p1024 (2048 MACs): dpdk_switch / testpmd mac (floor)", g2("p1024", "sw_over_mac"),
+                              ">=", 0.6, "%.3f"))
+    targets.append(target_row("pcap p1024 (2048 MACs): dpdk_switch / OVS NORMAL (floor)", g2("p1024", "sw_over_ovs"),
+                              ">=", 3, "%.2f"))
     for t in ("p2uni", "p1024uni"):
         targets.append(target_row("pcap %s (flood): dpdk_switch / OVS NORMAL" % t, g2(t, "sw_over_ovs"), ">=", 5,
                                   "%.2f"))

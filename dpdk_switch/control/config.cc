@@ -314,7 +314,7 @@ YAML::Node section(const YAML::Node &root, const char *key) {
 
 Status parse_root(const YAML::Node &root, Config &cfg) {
     if (auto st = config_detail::check_map(root, "",
-                                           {"eal", "switch", "ports", "static_macs", "arp"}, true);
+                                           {"eal", "switch", "ports", "static_macs", "arp", "vxlan"}, true);
         !st)
         return st;
     if (root.IsNull())
@@ -329,7 +329,11 @@ Status parse_root(const YAML::Node &root, Config &cfg) {
     if (auto st = parse_static_macs(section(root, "static_macs"), cfg.ports, cfg.sw.mac_table_size,
                                     cfg.static_macs); !st)
         return st;
-    return parse_arp(section(root, "arp"), cfg.sw.mac_table_size, cfg.arp);
+    if (auto st = parse_arp(section(root, "arp"), cfg.sw.mac_table_size, cfg.arp); !st)
+        return st;
+    if (const YAML::Node vx = root["vxlan"]; vx.IsDefined())
+        return config_detail::parse_vxlan(vx, cfg, cfg.vxlan);
+    return Ok{};
 }
 
 Error with_source(const std::string &source, const Error &e) {

@@ -74,4 +74,7 @@ Status check_socket_path(const std::string &path_value, const std::string &path)
 // for `port add` words, so that messages read "ports[1].iface: ..." or "iface: ...".
 Status parse_port(const YAML::Node &n, const std::string &path, PortConfig &out);
 
+// The vxlan: section (config_vxlan.cc); `ports` and `static_macs` are read already.
+Status parse_vxlan(const YAML::Node &n, const Config &cfg, VxlanConfig &out);
+
 }  // namespace dsw::config_detail

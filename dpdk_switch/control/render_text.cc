@@ -68,6 +68,10 @@ std::string show_port_stats(const json &r) {
           << "  Throughput (since last show)\n"
           << "  Rx-pps: " << str(p["rx_pps"]) << "  Rx-bps: " << str(p["rx_bps"]) << "\n"
           << "  Tx-pps: " << str(p["tx_pps"]) << "  Tx-bps: " << str(p["tx_bps"]) << "\n";
+        if (p.has("csum_completed")) {
+            p.line(t, "  Offload in software: ", {"csum_completed", "gso_segmented"});
+            t << "\n";
+        }
         if (p.has("pmd")) {
             Fields pmd(p["pmd"]);
             pmd.line(t, "  PMD: ", {"imissed", "ierrors", "rx_nombuf", "oerrors"});

@@ -32,6 +32,8 @@ PortTotals &PortTotals::operator-=(const PortTotals &o) {
     tx_packets -= o.tx_packets;
     tx_bytes -= o.tx_bytes;
     for (unsigned r = 0; r < kDropReasons; ++r) drops[r] -= o.drops[r];
+    csum_completed -= o.csum_completed;
+    gso_segmented -= o.gso_segmented;
     return *this;
 }
 
@@ -44,6 +46,8 @@ PortTotals Switch::raw_port_totals(unsigned index) const {
         t.tx_packets += c.tx_packets.get();
         t.tx_bytes += c.tx_bytes.get();
         for (unsigned r = 0; r < kDropReasons; ++r) t.drops[r] += c.drops[r].get();
+        t.csum_completed += c.offload.csum_completed.get();
+        t.gso_segmented += c.offload.gso_segmented.get();
     }
     return t;
 }

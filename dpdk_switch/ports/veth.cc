@@ -151,7 +151,7 @@ Attachment veth_attachment(const PortConfig &p) { return {"iface", "interface " 
 extern const PortKind veth_kind{
     .type = PortType::veth, .name = "veth", .required = "iface", .options = {"mtu"},
     .open_own = VethPort::open, .own_mbufs = veth_mbufs, .kernel_iface = true, .iface_outlives_port = true,
-    .attachment = veth_attachment, .offloads = kOffloadCsum | kOffloadTso | kOffloadUso,
+    .attachment = veth_attachment, .offloads = kCapTx | kCapRxOffloads,
 };
 
 }  // namespace dsw

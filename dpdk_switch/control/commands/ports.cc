@@ -53,6 +53,10 @@ Answer show_port_stats(Switch &sw, const Args &a) {
                               {"tx_pps", static_cast<uint64_t>(rate.tx_pps)},
                               {"rx_bps", static_cast<uint64_t>(rate.rx_bps)},
                               {"tx_bps", static_cast<uint64_t>(rate.tx_bps)},
+                              // Frames this port could not take as they were (checksum left
+                              // partial, a TSO/USO segment), completed or split by the worker.
+                              {"csum_completed", p.csum_completed},
+                              {"gso_segmented", p.gso_segmented},
                               {"drops", drops_json(p.drops)}});
         // What the PMD lost before the switch saw it (ring overruns, an empty mbuf pool, errors):
         // counted by the device, shown here so that no loss goes unseen.

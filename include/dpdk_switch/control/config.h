@@ -52,6 +52,26 @@ struct StaticArp {
     std::string mac;
 };
 
+// vxlan: the switch as a VTEP (RFC 7348). Each mapped VLAN is one VNI across the underlay; its
+// broadcast, multicast and unknown unicast go to every remote VTEP of the VNI (head-end
+// replication), known unicast to the VTEP its MAC was learned behind.
+struct VniMapping {
+    uint16_t vlan = 0;
+    uint32_t vni = 0;                   // 1..2^24-1
+    std::vector<std::string> remotes;   // remote VTEPs' IPv4 addresses, for flooding
+};
+
+inline constexpr uint16_t kVxlanPort = 4789;   // IANA's VXLAN port
+
+struct VxlanConfig {
+    bool enabled = false;               // the config has a vxlan: section
+    std::string local_ip;               // this VTEP's IPv4 address on the underlay
+    uint16_t udp_port = kVxlanPort;
+    std::string underlay;               // the port (any kind) the tunnels run over
+    bool learn_vteps = true;            // frames from a VTEP nobody listed add it; false: counted drops
+    std::vector<VniMapping> vni_map;
+};
+
 struct Config {
     std::string source = "<embedded default>";  // file the config came from, for messages
     EalConfig eal;
@@ -59,6 +79,7 @@ struct Config {
     std::vector<PortConfig> ports;
     std::vector<StaticMac> static_macs;
     std::vector<StaticArp> arp;
+    VxlanConfig vxlan;
 };
 
 // Parses and validates YAML text. Errors name the source, the key path (e.g. "ports[1].iface")

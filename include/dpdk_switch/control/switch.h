@@ -32,6 +32,7 @@ struct RcuFree {
 struct PortTotals {
     uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
     std::array<uint64_t, kDropReasons> drops{};
+    uint64_t csum_completed = 0, gso_segmented = 0;   // the offload fallback's work for this egress port
     PortTotals &operator-=(const PortTotals &o);
 };
 
@@ -174,6 +175,9 @@ private:
     std::vector<unsigned> workers_;
     std::unique_ptr<rte_rcu_qsbr, RcuFree> rcu_;
     MempoolPtr pool_;
+    // The offload fallback's segment headers and payload references (WorkerShared::gso_direct,
+    // gso_indirect): apart from pool_, so that splitting 64 KB segments never starves RX.
+    MempoolPtr gso_direct_, gso_indirect_;
     // RX pools of ports that want their own (af_xdp), in creation order; freed after every
     // port has closed, since their mbufs travel to the other ports.
     std::vector<MempoolPtr> port_pools_;

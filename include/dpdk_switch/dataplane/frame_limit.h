@@ -15,7 +15,9 @@ namespace dsw {
 // them and counts them `oversize` on `pc`: on RX, what the kernel ring cut to its frame's room;
 // on TX, what the PMD would drop unseen (net_af_packet counts it in oerrors only), stop its
 // burst at (net_tap) or the kernel refuse. Returns how many are left; `dropped_bytes` gets the
-// bytes of those taken out. Rare: each is freed on its own.
+// bytes of those taken out. Rare: each is freed on its own. A TSO/USO segment is measured by
+// the frames it becomes (wire_frame_len): on TX the port takes segments (the worker split it
+// otherwise).
 inline uint16_t drop_oversize(rte_mbuf **pkts, uint16_t n, uint32_t max_frame, PortCounters &pc,
                               uint64_t &dropped_bytes) noexcept {
     uint16_t kept = 0;

@@ -11,6 +11,7 @@
 
 #include "dpdk_switch/dataplane/drop_reason.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/tables/mac_key.h"
 
 namespace dsw {
@@ -31,7 +32,7 @@ inline constexpr uint32_t kMaxFrameLen = kMaxMtu + kFrameOverhead;
 // pkt_len is past the limit, so the common frame pays nothing.
 inline uint32_t wire_frame_len(const rte_mbuf *m) noexcept {
     if (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))
-        return uint32_t{m->l2_len} + m->l3_len + m->l4_len + m->tso_segsz;
+        return static_cast<uint32_t>(m->l2_len) + m->l3_len + m->l4_len + m->tso_segsz;
     return m->pkt_len;
 }
 

@@ -106,7 +106,7 @@ inline rte_mbuf *vlan_variant(rte_mbuf *m, bool tag, uint16_t vlan) noexcept {
     uint16_t cut = skip;
     const bool offload = m->ol_flags & kTxOffloadWithLengths;
     if (offload) {
-        const uint32_t headers = uint32_t{m->l2_len} + m->l3_len + m->l4_len;
+        const uint32_t headers = static_cast<uint32_t>(m->l2_len) + m->l3_len + m->l4_len;
         if (headers >= skip && headers <= m->data_len) cut = static_cast<uint16_t>(headers);
     }
     rte_mbuf *h = rte_pktmbuf_alloc(m->pool);

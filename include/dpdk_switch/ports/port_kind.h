@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/ports/port_config.h"
 #include "dpdk_switch/ports/port_io.h"
 #include "dpdk_switch/result.h"
@@ -67,6 +68,12 @@ struct DeviceSpec {
     // A unix socket the PMD binds (vhost server, memif server): a file left there by a process
     // that died makes bind fail, so EthPort removes it first when nobody listens on it.
     std::string listen_path;
+    // TX offloads (RTE_ETH_TX_OFFLOAD_*) to ask of the device: EthPort enables those its
+    // tx_offload_capa has, and the port takes what they add up to (offload_caps_of_ethdev);
+    // the worker does the rest in software. None: the port takes plain frames only.
+    uint64_t tx_offloads = 0;
+    // Its RX may hand over frames carrying TX offload requests (a vhost peer's TSO segments).
+    bool rx_offloads = false;
 };
 
 // What a port attaches to: the config key that names it, and a value two ports may not share (two
@@ -81,16 +88,6 @@ struct MbufNeeds {
     unsigned shared = 0;   // the most mbufs of the shared pool it may hold (RX posted, TX in flight)
     unsigned own_rx = 0;   // size of the RX pool of its own it wants; 0: RX from the shared pool
     uint16_t own_rx_data_room = 0;   // its mbufs' data room; 0: the default (RTE_MBUF_DEFAULT_BUF_SIZE)
-};
-
-// What a kind takes of a frame's offloads (the mbuf's ol_flags), done for it by its hardware or
-// its kernel: a checksum left to complete, a segment to split. The bits are dataplane/offload.h's
-// OffloadCaps; the worker does in software what an egress port does not take.
-enum PortOffload : uint32_t {
-    kOffloadNone = 0,
-    kOffloadCsum = 1,   // TCP/UDP (and IPv4 header) checksums
-    kOffloadTso = 2,    // TCP segmentation, IPv4 and IPv6
-    kOffloadUso = 4,    // UDP segmentation
 };
 
 struct PortKind {
@@ -119,7 +116,9 @@ struct PortKind {
     bool open_refuses_shared = false;
     // `show port info`'s peer line: whom it talks to (a peer kind only).
     std::string (*peer_of)(const PortConfig &) = nullptr;
-    uint32_t offloads = kOffloadNone;   // PortOffload bits
+    // A kind whose I/O is our own: what it takes on TX and whether its RX may carry offload
+    // requests (OffloadCaps bits). An ethdev's come from what EthPort enabled (DeviceSpec::tx_offloads).
+    uint8_t offloads = kCapNone;
 };
 
 // The kinds, in registry order (the built-in ones, then those registered at run time).

@@ -1,0 +1,113 @@
+// The vxlan: section: the switch as a VTEP. Read after ports: and static_macs:, which it refers
+// to. Everything a VTEP needs is checked here, before EAL: a bad address, a VNI or VLAN mapped
+// twice, an underlay port that is not there or that the switch would also switch frames on.
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "config_fields.h"
+#include "dpdk_switch/control/validate.h"
+#include "dpdk_switch/limits.h"
+
+namespace dsw::config_detail {
+namespace {
+
+constexpr uint32_t kMaxVni = (1u << 24) - 1;
+
+Status read_ipv4(const YAML::Node &n, const std::string &path, std::string &out, uint32_t &ip) {
+    if (!n.IsDefined()) return config_error(path, "missing required key");
+    if (auto st = read_string(n, path, out); !st) return st;
+    const Result<uint32_t> v = parse_unicast_ipv4(out);
+    if (!v) return config_error(path, v.error().message);
+    ip = v.value();
+    return Ok{};
+}
+
+Status read_remotes(const YAML::Node &n, const std::string &path, uint32_t local_ip, VniMapping &out,
+                    std::set<uint32_t> &all) {
+    if (auto st = check_list(n, path); !st) return st;
+    std::set<uint32_t> seen;
+    for (size_t i = 0; i < n.size(); ++i) {
+        const std::string at = index_path(path, i);
+        std::string text;
+        uint32_t ip = 0;
+        if (auto st = read_ipv4(n[i], at, text, ip); !st) return st;
+        if (ip == local_ip) return config_error(at, text + " is this switch's own VTEP (vxlan.local_ip)");
+        if (!seen.insert(ip).second) return config_error(at, "remote VTEP " + text + " listed twice");
+        all.insert(ip);
+        out.remotes.push_back(text);
+    }
+    return Ok{};
+}
+
+Status read_vni_map(const YAML::Node &n, const std::string &path, uint32_t local_ip, VxlanConfig &out,
+                    std::set<uint32_t> &remotes) {
+    if (auto st = check_list(n, path); !st) return st;
+    std::unordered_map<uint32_t, size_t> vnis;
+    std::unordered_map<uint16_t, size_t> vlans;
+    for (size_t i = 0; i < n.size(); ++i) {
+        const std::string at = index_path(path, i);
+        const YAML::Node e = n[i];
+        if (auto st = check_map(e, at, {"vlan", "vni", "remotes"}, false); !st) return st;
+        VniMapping m;
+        for (const char *key : {"vlan", "vni"})
+            if (!e[key].IsDefined()) return config_error(key_path(at, key), "missing required key");
+        if (auto st = read_uint_key(e, at, "vlan", 0, kMaxVlan, m.vlan); !st) return st;
+        if (auto st = read_uint_key(e, at, "vni", 1, kMaxVni, m.vni); !st) return st;
+        if (auto [it, fresh] = vlans.try_emplace(m.vlan, i); !fresh)
+            return config_error(key_path(at, "vlan"), "VLAN " + std::to_string(m.vlan) + " is mapped already (" +
+                                                          index_path(path, it->second) + ")");
+        if (auto [it, fresh] = vnis.try_emplace(m.vni, i); !fresh)
+            return config_error(key_path(at, "vni"), "VNI " + std::to_string(m.vni) + " is mapped already (" +
+                                                         index_path(path, it->second) + ")");
+        if (const YAML::Node r = e["remotes"]; r.IsDefined())
+            if (auto st = read_remotes(r, key_path(at, "remotes"), local_ip, m, remotes); !st) return st;
+        out.vni_map.push_back(std::move(m));
+    }
+    return Ok{};
+}
+
+// The underlay carries the tunnels' untagged IPv4 and ARP: its frames are never switched, so it
+// may be no trunk and hold no static MAC.
+Status check_underlay(const Config &cfg, const std::string &path, const std::string &name) {
+    const PortConfig *port = nullptr;
+    for (const PortConfig &p : cfg.ports)
+        if (p.name == name) port = &p;
+    if (port == nullptr) return config_error(path, "unknown port '" + name + "'");
+    if (!port->trunk.empty())
+        return config_error(path, "port '" + name + "' is a trunk: the underlay carries untagged IPv4");
+    for (size_t i = 0; i < cfg.static_macs.size(); ++i)
+        if (cfg.static_macs[i].port == name)
+            return config_error(path, "port '" + name + "' has a static MAC (" + index_path("static_macs", i) +
+                                          "): the underlay's frames are not switched");
+    return Ok{};
+}
+
+}  // namespace
+
+Status parse_vxlan(const YAML::Node &n, const Config &cfg, VxlanConfig &out) {
+    const std::string path = "vxlan";
+    if (auto st = check_map(n, path, {"local_ip", "udp_port", "underlay", "learn_vteps", "vni_map"}, false); !st)
+        return st;
+    out.enabled = true;
+    uint32_t local = 0;
+    if (auto st = read_ipv4(n["local_ip"], key_path(path, "local_ip"), out.local_ip, local); !st) return st;
+    if (auto st = read_uint_key(n, path, "udp_port", 1, 65535, out.udp_port); !st) return st;
+    const std::string underlay_path = key_path(path, "underlay");
+    if (!n["underlay"].IsDefined()) return config_error(underlay_path, "missing required key");
+    if (auto st = read_string(n["underlay"], underlay_path, out.underlay); !st) return st;
+    if (auto st = check_underlay(cfg, underlay_path, out.underlay); !st) return st;
+    if (auto st = read_bool_key(n, path, "learn_vteps", out.learn_vteps); !st) return st;
+    std::set<uint32_t> remotes;
+    if (const YAML::Node m = n["vni_map"]; m.IsDefined())
+        if (auto st = read_vni_map(m, key_path(path, "vni_map"), local, out, remotes); !st) return st;
+    // A remote VTEP takes a switch port index (its MACs are learned behind it).
+    if (cfg.ports.size() + remotes.size() > kMaxPorts)
+        return config_error(key_path(path, "vni_map"),
+                            std::to_string(cfg.ports.size()) + " ports and " + std::to_string(remotes.size()) +
+                                " remote VTEPs: the switch holds at most " + std::to_string(kMaxPorts) +
+                                " of both together");
+    return Ok{};
+}
+
+}  // namespace dsw::config_detail

@@ -1,0 +1,121 @@
+// The vxlan: section of the config: what a user's VTEP turns into, and each refusal
+// ("<source>: <key path>: <reason>"), before EAL.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "dpdk_switch/control/config.h"
+
+namespace dsw {
+namespace {
+
+constexpr const char *kSource = "vx.yaml";
+
+// Two plain ports and an underlay (net_null devices: no interface needs to exist), then `vxlan`.
+std::string doc(const std::string &vxlan) {
+    return "ports:\n"
+           "  - { name: c1, type: dpdk, devargs: net_null0, vlan: 10 }\n"
+           "  - { name: c2, type: dpdk, devargs: net_null1, vlan: 20 }\n"
+           "  - { name: up0, type: dpdk, devargs: net_null2 }\n"
+           "  - { name: tr, type: dpdk, devargs: net_null3, trunk: [10, 20] }\n"
+           "static_macs: [ { mac: '02:00:00:00:00:09', port: c1 } ]\n" +
+           vxlan;
+}
+
+std::string refusal(const std::string &vxlan) {
+    Result<Config> r = parse_config(doc(vxlan), kSource);
+    if (r.ok()) return "accepted";
+    return r.error().message;
+}
+
+TEST(VxlanConfig, AbsentSectionLeavesItOff) {
+    Result<Config> r = parse_config(doc(""), kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_FALSE(r.value().vxlan.enabled);
+}
+
+TEST(VxlanConfig, FullSectionIsRead) {
+    Result<Config> r = parse_config(doc("vxlan:\n"
+                                        "  local_ip: 192.168.50.1\n"
+                                        "  underlay: up0\n"
+                                        "  learn_vteps: false\n"
+                                        "  vni_map:\n"
+                                        "    - { vlan: 10, vni: 1010, remotes: [192.168.50.2, 192.168.50.3] }\n"
+                                        "    - { vlan: 20, vni: 1020 }\n"),
+                                    kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const VxlanConfig &v = r.value().vxlan;
+    EXPECT_TRUE(v.enabled);
+    EXPECT_EQ(v.local_ip, "192.168.50.1");
+    EXPECT_EQ(v.udp_port, 4789);
+    EXPECT_EQ(v.underlay, "up0");
+    EXPECT_FALSE(v.learn_vteps);
+    ASSERT_EQ(v.vni_map.size(), 2u);
+    EXPECT_EQ(v.vni_map[0].vlan, 10);
+    EXPECT_EQ(v.vni_map[0].vni, 1010u);
+    EXPECT_EQ(v.vni_map[0].remotes, (std::vector<std::string>{"192.168.50.2", "192.168.50.3"}));
+    EXPECT_EQ(v.vni_map[1].vni, 1020u);
+    EXPECT_TRUE(v.vni_map[1].remotes.empty());
+}
+
+TEST(VxlanConfig, DefaultsAndOwnPort) {
+    Result<Config> r = parse_config(doc("vxlan: { local_ip: 10.0.0.1, underlay: up0, udp_port: 8472 }\n"), kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().vxlan.udp_port, 8472);
+    EXPECT_TRUE(r.value().vxlan.learn_vteps);
+    EXPECT_TRUE(r.value().vxlan.vni_map.empty());
+}
+
+TEST(VxlanConfig, EachMistakeIsRefusedWithItsKeyPath) {
+    const std::string base = "vxlan: { local_ip: 10.0.0.1, underlay: up0";
+    EXPECT_EQ(refusal("vxlan: 3\n"), "vx.yaml: vxlan: expected a map, got '3'");
+    EXPECT_EQ(refusal("vxlan: { underlay: up0 }\n"), "vx.yaml: vxlan.local_ip: missing required key");
+    EXPECT_NE(refusal("vxlan: { local_ip: 10.0.0.300, underlay: up0 }\n").find("vx.yaml: vxlan.local_ip: "),
+              std::string::npos);
+    EXPECT_NE(refusal("vxlan: { local_ip: 224.0.0.1, underlay: up0 }\n").find("vx.yaml: vxlan.local_ip: "),
+              std::string::npos);
+    EXPECT_EQ(refusal("vxlan: { local_ip: 10.0.0.1 }\n"), "vx.yaml: vxlan.underlay: missing required key");
+    EXPECT_EQ(refusal("vxlan: { local_ip: 10.0.0.1, underlay: nope }\n"),
+              "vx.yaml: vxlan.underlay: unknown port 'nope'");
+    EXPECT_EQ(refusal("vxlan: { local_ip: 10.0.0.1, underlay: tr }\n"),
+              "vx.yaml: vxlan.underlay: port 'tr' is a trunk: the underlay carries untagged IPv4");
+    EXPECT_EQ(refusal("vxlan: { local_ip: 10.0.0.1, underlay: c1 }\n"),
+              "vx.yaml: vxlan.underlay: port 'c1' has a static MAC (static_macs[0]): the underlay's frames are "
+              "not switched");
+    EXPECT_NE(refusal(base + ", udp_port: 0 }\n").find("vx.yaml: vxlan.udp_port: "), std::string::npos);
+    EXPECT_NE(refusal(base + ", udp_port: 65536 }\n").find("vx.yaml: vxlan.udp_port: "), std::string::npos);
+    EXPECT_NE(refusal(base + ", learn_vteps: 2 }\n").find("vx.yaml: vxlan.learn_vteps: "), std::string::npos);
+    EXPECT_EQ(refusal(base + ", mtu: 2 }\n"), "vx.yaml: vxlan.mtu: unknown key");
+    EXPECT_EQ(refusal(base + ", vni_map: [ { vni: 5 } ] }\n"), "vx.yaml: vxlan.vni_map[0].vlan: missing required key");
+    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5 } ] }\n"), "vx.yaml: vxlan.vni_map[0].vni: missing required key");
+    EXPECT_NE(refusal(base + ", vni_map: [ { vlan: 5, vni: 0 } ] }\n").find("vx.yaml: vxlan.vni_map[0].vni: "),
+              std::string::npos);
+    EXPECT_NE(refusal(base + ", vni_map: [ { vlan: 5, vni: 16777216 } ] }\n").find("vxlan.vni_map[0].vni: "),
+              std::string::npos);
+    EXPECT_NE(refusal(base + ", vni_map: [ { vlan: 4095, vni: 1 } ] }\n").find("vxlan.vni_map[0].vlan: "),
+              std::string::npos);
+    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1 }, { vlan: 5, vni: 2 } ] }\n"),
+              "vx.yaml: vxlan.vni_map[1].vlan: VLAN 5 is mapped already (vxlan.vni_map[0])");
+    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1 }, { vlan: 6, vni: 1 } ] }\n"),
+              "vx.yaml: vxlan.vni_map[1].vni: VNI 1 is mapped already (vxlan.vni_map[0])");
+    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1, remotes: [10.0.0.1] } ] }\n"),
+              "vx.yaml: vxlan.vni_map[0].remotes[0]: 10.0.0.1 is this switch's own VTEP (vxlan.local_ip)");
+    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1, remotes: [10.0.0.2, 10.0.0.2] } ] }\n"),
+              "vx.yaml: vxlan.vni_map[0].remotes[1]: remote VTEP 10.0.0.2 listed twice");
+    EXPECT_NE(refusal(base + ", vni_map: [ { vlan: 5, vni: 1, remotes: [foo] } ] }\n")
+                  .find("vx.yaml: vxlan.vni_map[0].remotes[0]: "),
+              std::string::npos);
+    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1, remote: [10.0.0.2] } ] }\n"),
+              "vx.yaml: vxlan.vni_map[0].remote: unknown key");
+}
+
+TEST(VxlanConfig, PortsAndRemotesShareTheSwitchsPortIndexes) {
+    std::string remotes;
+    for (int i = 0; i < 61; ++i) remotes += (i ? ", 10.1.0." : "10.1.0.") + std::to_string(i + 1);
+    EXPECT_EQ(refusal("vxlan: { local_ip: 10.0.0.1, underlay: up0, vni_map: [ { vlan: 10, vni: 1, remotes: [" +
+                      remotes + "] } ] }\n"),
+              "vx.yaml: vxlan.vni_map: 4 ports and 61 remote VTEPs: the switch holds at most 64 of both together");
+}
+
+}  // namespace
+}  // namespace dsw
