@@ -128,10 +128,15 @@ def want_of(specs):
     return want
 
 
-def assert_arrived_right(got, sent, where, gso_ok=True):
-    """Every frame right (no errors), every flow whole, in order and with the sent bytes."""
+def assert_arrived_right(got, sent, where, gso_ok=True, whole=None):
+    """Every frame right (no errors), every flow whole, in order and with the sent bytes. gso_ok=False: every
+    frame cut to the MTU; whole=N: the N segments sent arrived unsplit (a port that takes them)."""
     bad = [(f["dport"], f["frame_len"], f["errors"]) for f in got["frames"] if f["errors"]]
     assert not bad, f"{where}: frames that are not right: {bad[:10]}"
+    if whole is not None:
+        shapes = [(f["dport"], f["frame_len"], f["gso_type"], f["gso_size"]) for f in got["frames"]]
+        assert len(shapes) == whole and all(g for _, _, g, _ in shapes), \
+            f"{where}: {whole} segments sent, these frames arrived (dport, length, gso type, size): {shapes[:10]}"
     if not gso_ok:
         big = [(f["dport"], f["ip_len"], f["gso_type"]) for f in got["frames"] if f["gso_type"] or f["ip_len"] > 1500]
         assert not big, f"{where}: frames larger than the MTU or still GSO: {big[:10]}"
@@ -345,7 +350,7 @@ def test_trunk_container_sends_and_gets_offloaded_segments_tagged(offload_netns,
 
 def test_flood_of_a_gso_segment_reaches_every_container_right(offload_netns, offload_switch, tmp_path):
     """c1 sends 64 KB segments (TCPv4, TCPv6, UDP) to a MAC nobody has: the switch floods them, and c2 and
-    c3 each get every flow whole, in order, checksums right (as GSO segments or cut to the MTU)."""
+    c3 each get every flow whole, in order, checksums right, each segment unsplit (a veth port takes them)."""
     c1, c2, c3 = offload_netns(), offload_netns(), offload_netns()
     sw = offload_switch(container_ports(c1=c1, c2=c2, c3=c3))
     specs = flood_specs(c1)
@@ -353,7 +358,7 @@ def test_flood_of_a_gso_segment_reaches_every_container_right(offload_netns, off
     flooded = sw.ctl("show", "switch", "stats")["flooded"]
     sent = send_frames(c1, specs)
     for c, rx in zip((c2, c3), rxs):
-        assert_arrived_right(rx.result(), sent, c.name)
+        assert_arrived_right(rx.result(), sent, c.name, whole=len(specs))
     assert sw.ctl("show", "switch", "stats")["flooded"] - flooded >= len(specs)
 
 
@@ -364,7 +369,7 @@ def test_flood_of_a_gso_segment_to_a_pcap_port_is_cut_to_the_mtu(offload_netns, 
     pcap = tmp_path / "p.pcap"
     ports = container_ports(c1=c1, c2=c2) + [
         {"name": "p", "type": "dpdk", "devargs": f"net_pcap_dswk{os.getpid()},tx_pcap={pcap}"}]
-    offload_switch(ports)
+    sw = offload_switch(ports)
     specs = flood_specs(c1)
     rx = Receiver(c2, tmp_path, want_of(specs))
     sent = send_frames(c1, specs)
@@ -385,3 +390,5 @@ def test_flood_of_a_gso_segment_to_a_pcap_port_is_cut_to_the_mtu(offload_netns, 
         raise AssertionError(f"{pcap}: {len(got)} frames, sizes {sorted({f['frame_len'] for f in got})[:10]}, "
                              f"{sum(f['payload_len'] for f in got)} of {sum(want.values())} payload bytes") from None
     assert_arrived_right({"frames": got, "flows": vnet_frames.flows(got)}, sent, "the pcap port", gso_ok=False)
+    stats = sw.port_stats()["p"]
+    assert stats["gso_segmented"] >= len(specs), f"the pcap port's counters: {stats}"
