@@ -35,9 +35,9 @@ run, on the same two containers (the method: bench/README.md).
               containers' eth0 runs on the CPUs other than lcore 1 (rps_cpus; container.sh
               --rx-cpus): otherwise the forwarder's own TX syscall runs the receiving TCP stack,
               and for ACKs the sender's next segments, on the forwarding CPU (af_packet TCP 2.1 ->
-              3.5 Gbit/s). The af_xdp paths and the plain bridge run without it, each at its best:
-              steered, af_xdp TCP was no faster on this host and its RTT 40 us longer
-              (BENCHMARKS.md). --steer all: every path but the plain bridge (the method before
+              3.5 Gbit/s). The af_xdp paths, switch-veth and the plain bridges run without it, each
+              at its best: steered, af_xdp TCP was no faster on this host and its RTT 40 us longer
+              (BENCHMARKS.md); switch-veth's 4-stream TCP fell from 15.5-15.9 to 12.3-13.2 Gbit/s. --steer all: every path but the plain bridge (the method before
               2026-12-05); --steer none (or --no-steer): no path.
 
 Runs are interleaved (run 1 of every path, then run 2, ...); the table gives medians and ratios.
@@ -146,7 +146,7 @@ def steered(steer, path):
     they are the references, each at its best."""
     if steer == "none" or path in ("bridge", "bridge-default"):
         return False
-    return not (steer == "afp" and (path.endswith("-xdp") or path == "xdp-redirect"))
+    return not (steer == "afp" and (path.endswith("-xdp") or path in ("xdp-redirect", "switch-veth")))
 
 
 # ---------------------------------------------------------------- the bench

@@ -106,7 +106,7 @@ def steering_line(meta):
     mode = {"1": "all", "0": "none"}.get(meta.get("steer"), meta.get("steer"))
     if mode == "afp":
         return ("containers' receive processing (rps_cpus) on CPU mask %s for the af_packet paths and "
-                "bridge-steered; af_xdp paths and the plain bridge unsteered (--steer afp)" % meta.get("rx_cpus"))
+                "bridge-steered; af_xdp paths, switch-veth and the plain bridges unsteered (--steer afp)" % meta.get("rx_cpus"))
     if mode == "all":
         return ("containers' receive processing (rps_cpus) on CPU mask %s for every path but the plain bridge "
                 "(--steer all)" % meta.get("rx_cpus"))
