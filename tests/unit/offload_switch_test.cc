@@ -56,7 +56,7 @@ public:
     static Result<MbufNeeds> mbufs(const PortConfig &) { return MbufNeeds{.shared = 1024}; }
 
 private:
-    static uint16_t rx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n) noexcept {
+    static uint16_t rx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, PortCounters &) noexcept {
         return static_cast<uint16_t>(
             rte_ring_dequeue_burst(static_cast<RingPort *>(ctx)->in_, reinterpret_cast<void **>(pkts), n, nullptr));
     }
