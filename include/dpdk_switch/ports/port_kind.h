@@ -83,9 +83,15 @@ struct MbufNeeds {
     uint16_t own_rx_data_room = 0;   // its mbufs' data room; 0: the default (RTE_MBUF_DEFAULT_BUF_SIZE)
 };
 
-// What a kind can do for the frames in hardware or in its kernel (checksum, segmentation): none
-// yet; the kinds that can will say so here.
-enum PortOffload : uint32_t { kOffloadNone = 0 };
+// What a kind takes of a frame's offloads (the mbuf's ol_flags), done for it by its hardware or
+// its kernel: a checksum left to complete, a segment to split. The bits are dataplane/offload.h's
+// OffloadCaps; the worker does in software what an egress port does not take.
+enum PortOffload : uint32_t {
+    kOffloadNone = 0,
+    kOffloadCsum = 1,   // TCP/UDP (and IPv4 header) checksums
+    kOffloadTso = 2,    // TCP segmentation, IPv4 and IPv6
+    kOffloadUso = 4,    // UDP segmentation
+};
 
 struct PortKind {
     PortType type;
