@@ -3,7 +3,7 @@
 # dpdk-switch CNI plugin.
 #
 #   podman dsw-pc1 (httpd)             dpdk_switch              podman dsw-pc2
-#   eth0 10.79.0.x -- veth -- dswXXXX -- af_packet -||- af_packet -- dswYYYY -- veth -- eth0
+#   eth0 10.79.0.x -- veth -- dswXXXX -- veth port -||- veth port -- dswYYYY -- veth -- eth0
 #
 # Builds if needed, starts a switch with no ports, sets up a private podman (scripts/podman_env.sh:
 # its own containers.conf, CNI directory and storage under a temp dir; the machine's podman is

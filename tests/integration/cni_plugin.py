@@ -10,6 +10,7 @@ from conftest import run
 
 PREFIX = "dswc-"          # namespaces, container ids, networks made by the CNI tests
 IPAM_DIRS = "/usr/lib/cni"  # Debian's containernetworking-plugins (host-local)
+CONTAINER_KIND = "veth"    # the switch port kind the plugin gives a container (switch_port.h)
 
 
 def plugin_path(binaries):

@@ -3,8 +3,8 @@ through the dpdk-switch plugin: the seed's experiment (ping, and a web page fetc
 other container) with real containers, in a private podman (scripts/podman_env.sh: its own
 containers.conf, CNI directory, storage; the machine's podman is not touched).
 
-    podman dswc-<pid>-c1 (httpd)             dpdk_switch            podman dswc-<pid>-c2 (ping, wget)
-    eth0 10.79.0.x ── veth ── dswXXXX ── af_packet ─┤├─ af_packet ── dswYYYY ── veth ── eth0
+    podman dswc-<pid>-c1 (httpd)           dpdk_switch          podman dswc-<pid>-c2 (ping, wget)
+    eth0 10.79.0.x ── veth ── dswXXXX ── veth ─┤├─ veth ── dswYYYY ── veth ── eth0
 
 `podman rm -f` leaves no port, no veth and no address lease behind."""
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cni_plugin import PREFIX, attachment_name, leases, link_exists, plugin_path
+from cni_plugin import CONTAINER_KIND, PREFIX, attachment_name, leases, link_exists, plugin_path
 from conftest import REPO, run, wait_for
 
 PID = os.getpid()
@@ -78,7 +78,7 @@ def test_podman_containers_talk_through_the_switch(podman, switch):
     port1, port2 = attachment_name(ids[c1], "eth0"), attachment_name(ids[c2], "eth0")
     ports = {p["name"]: p for p in sw.ctl("show", "port", "info", "all")["ports"]}
     assert set(ports) == {port1, port2}
-    assert all(p["type"] == "af_packet" for p in ports.values())
+    assert all(p["type"] == CONTAINER_KIND for p in ports.values())
 
     # ping, then a page served by httpd in c1 fetched with wget from c2 (busybox's wget -T
     # crashes on this machine; plain wget -q -O - works).
