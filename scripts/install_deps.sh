@@ -14,6 +14,11 @@ PKGS=(
   clang libclang-rt-14-dev
   # integration tests and demo: namespaces, traffic, capture
   iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy procps psmisc
+  # real containers on the switch: podman (CNI backend) with the dpdk-switch plugin, host-local
+  # IPAM, and a busybox image made from busybox-static (scripts/podman_env.sh)
+  podman runc containernetworking-plugins busybox-static
+  # scripts/dsw-docker and its test (a private dockerd: no iptables, no docker0)
+  docker.io
   # the benchmark harness's lint step (scripts/test.sh)
   python3-pyflakes
 )

@@ -13,12 +13,14 @@
 
 namespace dsw::cni {
 
-// The switch port kind a container's veth host end becomes, and its interface key. One place,
-// so that changing the kind is one line.
-inline constexpr const char *kContainerPortKind = "af_packet";
+// The switch port kind a container's veth host end becomes, and its interface key: `veth`, which
+// carries the container's offloads (partial checksums, TSO/USO segments) through the switch.
+// One place, so that changing the kind is one line.
+inline constexpr const char *kContainerPortKind = "veth";
 inline constexpr const char *kContainerPortIfaceKey = "iface";
-// af_packet cannot carry a partial checksum: the container must write full ones.
-inline constexpr bool kContainerNeedsTxChecksumOff = true;
+// Whether the container must write full checksums itself (`ethtool -K eth0 tx off`): only for a
+// kind that cannot carry a partial one (af_packet, af_xdp).
+inline constexpr bool kContainerNeedsTxChecksumOff = false;
 
 // The host end's interface name, also the switch port's name: "dsw" and 12 hex digits of a
 // hash of (container id, ifname). Derived, not stored, so that DEL and CHECK find what ADD made
