@@ -11,7 +11,7 @@ PKGS=(
   # the frame fuzzer (libFuzzer + ASan/UBSan)
   clang libclang-rt-14-dev
   # integration tests and demo: namespaces, traffic, capture
-  iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy procps psmisc
+  iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy python3-yaml procps psmisc
   # the benchmark harness's lint step (scripts/test.sh)
   python3-pyflakes
 )
