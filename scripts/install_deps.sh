@@ -13,7 +13,7 @@ PKGS=(
   # the frame fuzzer (libFuzzer + ASan/UBSan)
   clang libclang-rt-14-dev
   # integration tests and demo: namespaces, traffic, capture
-  iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy procps psmisc
+  iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy python3-yaml procps psmisc
   # real containers on the switch: podman (CNI backend) with the dpdk-switch plugin, host-local
   # IPAM, and a busybox image made from busybox-static (scripts/podman_env.sh)
   podman runc containernetworking-plugins busybox-static

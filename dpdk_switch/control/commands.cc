@@ -91,6 +91,7 @@ Handler handler_of(CommandId id) {
     case CommandId::show_capture: return cmd::show_capture;
     case CommandId::capture: return cmd::capture;
     case CommandId::capture_stop: return cmd::capture_stop;
+    case CommandId::save_config: return cmd::save_config;
     case CommandId::quit: return quit;
     }
     return nullptr;

@@ -136,6 +136,7 @@ const std::vector<CommandSpec> &command_table() {
         {C::capture, {"capture"}, {A::port, A::path},
          {{"count", A::number}, {"rx"}, {"tx"}, {"both"}, {"overwrite"}}, 3, 8,
          "capture <port> <file> [count <N>] [rx|tx|both] [overwrite] | capture stop <port>"},
+        {C::save_config, {"save", "config"}, {A::path}, {}, 2, 3, "save config [<file>]"},
         {C::quit, {"quit"}, {}, {}, 1, 1, "quit"},
     };
     return table;

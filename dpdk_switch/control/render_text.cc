@@ -249,6 +249,9 @@ std::string render_text(CommandId id, const Words &a, const json &r) {
                (count ? " (" + std::to_string(count) + " frames)" : "");
     }
     case CommandId::capture_stop: return "capture of " + a[2] + " stopped";
+    case CommandId::save_config:
+        return "running config saved to " + str(r["file"]) + " (" + str(r["ports"]) + " ports, " +
+               str(r["static_macs"]) + " static MACs, " + str(r["arp"]) + " static ARP bindings)";
     case CommandId::quit: return "bye";
     }
     return r.dump();

@@ -150,10 +150,12 @@ Status Switch::start() {
         auto ip = ipv4_from_string(sa.ip);
         auto mac = mac_from_string(sa.mac);
         if (!ip || !mac) return config_error_at(cfg_, key, "bad entry " + sa.ip + " " + sa.mac);
-        // The binding lives in the VLAN where a static MAC puts its owner, else the default one.
+        // The binding lives in its VLAN as written, else in the VLAN where a static MAC puts its
+        // owner, else in the default one.
         uint16_t vlan = 0;
         for (const auto &sm : cfg_.static_macs)
             if (mac_from_string(sm.mac) == mac) vlan = sm.vlan;
+        if (sa.vlan) vlan = *sa.vlan;
         if (auto st = arp_->add_static(vlan, *ip, *mac); !st) return config_error_at(cfg_, key, st.error().message);
     }
     publish_view();

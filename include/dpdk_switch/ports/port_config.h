@@ -39,6 +39,7 @@ struct PortConfig {
     unsigned mac_limit = 0;            // most MACs learned behind this port; 0: no limit
     // Storm control: most frames per second accepted from this port, per kind; 0: no limit.
     unsigned storm_broadcast_pps = 0, storm_multicast_pps = 0, storm_unknown_unicast_pps = 0;
+    bool operator==(const PortConfig &) const = default;
 };
 
 // A kind's name as the config's `type:` says it ("unknown" for none registered); and back.
