@@ -9,6 +9,7 @@
 #include "dpdk_switch/cni/ipam.h"
 #include "dpdk_switch/cni/netlink.h"
 #include "dpdk_switch/cni/netns.h"
+#include "dpdk_switch/cni/socket_attachment.h"
 #include "dpdk_switch/cni/switch_port.h"
 
 namespace dsw::cni {
@@ -92,7 +93,7 @@ Status configure_inside(Netlink &inner, const Netns &ns, const std::string &ifna
 }  // namespace
 
 Result<json> add_attachment(const CniEnv &env, const NetConf &conf, const std::string &raw) {
-    if (conf.port != PortMode::veth) return fail("port: only veth is implemented", kInvalidConfig);
+    if (conf.port != PortMode::veth) return add_socket_attachment(env, conf, raw);
     const std::string name = attachment_name(env.container_id, env.ifname);
 
     auto ns = Netns::open(env.netns);
@@ -142,6 +143,7 @@ Result<json> add_attachment(const CniEnv &env, const NetConf &conf, const std::s
 }
 
 Status del_attachment(const CniEnv &env, const NetConf &conf, const std::string &raw) {
+    if (conf.port != PortMode::veth) return del_socket_attachment(env, conf, raw);
     const std::string name = attachment_name(env.container_id, env.ifname);
     Status result = Ok{};
     // 1. The port first, so that the switch drains it before its interface goes. A switch that
@@ -165,6 +167,7 @@ Status del_attachment(const CniEnv &env, const NetConf &conf, const std::string 
 
 Status check_attachment(const CniEnv &env, const NetConf &conf, const std::string &raw) {
     if (!conf.prev_result.is_object()) return fail("prevResult: CHECK needs the result of ADD", kInvalidConfig);
+    if (conf.port != PortMode::veth) return check_socket_attachment(env, conf, raw);
     const std::string name = attachment_name(env.container_id, env.ifname);
     auto bad = [](const std::string &why) { return fail(why, kCheckFailed); };
 

@@ -23,7 +23,7 @@ constexpr unsigned kMaxMacLimit = 16777216;   // the switch's own bound on mac_l
 // leaves it in is no reason to fail), and the switch's own keys.
 constexpr std::array<std::string_view, 9> kSpecKeys{"cniVersion", "name", "type", "ipam", "dns",
                                                      "args", "runtimeConfig", "prevResult", "capabilities"};
-constexpr std::array<std::string_view, 5> kOwnKeys{"socket", "port", "vlan", "mac_limit", "mtu"};
+constexpr std::array<std::string_view, 6> kOwnKeys{"socket", "port", "socket_dir", "vlan", "mac_limit", "mtu"};
 
 bool known_key(const std::string &k) {
     return std::find(kSpecKeys.begin(), kSpecKeys.end(), k) != kSpecKeys.end() ||
@@ -97,6 +97,12 @@ Result<NetConf> parse_net_conf(const std::string &raw, const std::string &cni_ar
         c.port = PortMode::memif;
     } else if (!p->empty() && *p != "veth") {
         return bad("port", "'" + *p + "' is not one of veth, vhost, memif");
+    }
+    if (auto d = string_key(j, "socket_dir", false); !d) {
+        return d.error();
+    } else if (!d->empty()) {
+        if (d->front() != '/') return bad("socket_dir", "'" + *d + "' is not an absolute path");
+        c.socket_dir = *d;
     }
     if (j.contains("vlan")) {
         auto v = uint_key(j, "vlan", 1, kMaxVlan);

@@ -332,3 +332,56 @@ def test_mac_from_cni_args_and_vlan_isolation(plugin, switch, namespaces, attach
     r = run(["ip", "netns", "exec", c, "ping", "-c", "2", "-i", "0.2", "-W", "1", ip_of(ra)], check=False)
     assert r.returncode != 0, "VLAN 10 is reachable from the default domain"
     assert ip_of(rc_) not in (ip_of(ra), ip_of(rb))
+
+
+# --- "port": "vhost" / "memif": a socket for a DPDK app in the container -----------------------
+#
+#    netns dswc-<pid>-a                  dpdk_switch               (the container's DPDK app)
+#    eth0 ── veth ── dswXXXX ── veth port ─┤├─ vhost|memif port ══ <socket_dir>/<id>/eth0.sock ══ testpmd icmpecho
+
+from test_ports import testpmd  # noqa: E402,F401  (the fixture: dpdk-testpmd peers, stopped at teardown)
+
+
+@pytest.mark.parametrize("mode", ["vhost", "memif"])
+def test_socket_port_for_a_dpdk_app(plugin, switch, namespaces, attachments, testpmd, tmp_path, mode):
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    sw = switch()
+    # Short: a unix socket path has at most 107 characters.
+    sock_dir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{PID}-", dir="/tmp"))
+    try:
+        a, _ = namespaces("a")
+        b, _ = namespaces("b")
+        add(plugin, attachments, net_conf(sw.sock, tmp_path / "ipam"), a)
+        conf = net_conf(sw.sock, tmp_path / "ipam", port=mode, socket_dir=str(sock_dir))
+        rb = add(plugin, attachments, conf, b)
+        sock = sock_dir / b / "eth0.sock"
+        assert rb["interfaces"] == [{"name": "eth0", "socketPath": str(sock), "sandbox": netns_path(b)}]
+        assert rb["ips"][0]["interface"] == 0 and ip_of(rb).startswith("10.78.0.")
+        assert sock.is_socket()
+        name = attachment_name(b, "eth0")
+        port = switch_ports(sw)[name]
+        assert port["type"] == mode and port["peer"] == "disconnected"
+        check = dict(conf, prevResult=rb)
+        assert plugin.call("CHECK", check, b, netns_path(b))[0] == 0
+
+        # The container's app connects (here testpmd, answering ping for any address).
+        vdev = (f"net_virtio_user0,path={sock},queues=1" if mode == "vhost"
+                else f"net_memif0,role=client,id=0,socket={sock},socket-abstract=no")
+        testpmd(vdev)
+        wait_for(lambda: switch_ports(sw)[name]["peer"] == "connected", 20, what=f"the {mode} peer")
+        wait_for(lambda: run(["ip", "netns", "exec", a, "ping", "-c", "1", "-W", "1", "10.78.0.99"],
+                             check=False).returncode == 0, 15, interval=0.2, what="a reply from the DPDK app")
+
+        for _ in range(2):
+            rc, out, err = plugin.call("DEL", conf, b, netns_path(b))
+            assert rc == 0, (out, err)
+        assert name not in switch_ports(sw)
+        assert not sock.exists() and not (sock_dir / b).exists()
+        assert ip_of(rb) not in leases(tmp_path / "ipam", conf["name"])
+        rc, out, _ = plugin.call("CHECK", check, b, netns_path(b))
+        assert rc == 1 and out["code"] == 102 and "is missing" in out["msg"]
+    finally:
+        shutil.rmtree(sock_dir, ignore_errors=True)

@@ -4,6 +4,7 @@
 //   {"cniVersion": "1.0.0", "name": "dswnet", "type": "dpdk-switch",
 //    "socket": "/run/dpdk_switch/sw0.sock",      // the switch's control socket (its default)
 //    "port": "veth",                              // or "vhost" / "memif" (a socket for a DPDK app)
+//    "socket_dir": "/run/dpdk_switch/cni",        // vhost/memif: <socket_dir>/<container id>/<ifname>.sock
 //    "vlan": 10, "mac_limit": 64, "mtu": 1500,
 //    "ipam": {"type": "host-local", ...}}
 #pragma once
@@ -19,6 +20,7 @@ namespace dsw::cni {
 
 inline constexpr const char *kDefaultSocket = "/run/dpdk_switch/sw0.sock";
 inline constexpr unsigned kDefaultMtu = 1500;
+inline constexpr const char *kDefaultSocketDir = "/run/dpdk_switch/cni";
 
 enum class PortMode { veth, vhost, memif };
 
@@ -27,6 +29,7 @@ struct NetConf {
     std::string name;
     std::string socket = kDefaultSocket;
     PortMode port = PortMode::veth;
+    std::string socket_dir = kDefaultSocketDir;
     unsigned vlan = 0;                    // 0: the untagged default domain
     std::optional<unsigned> mac_limit;
     std::optional<unsigned> mtu;          // unset: 1500 in the container, the port's own on the switch
