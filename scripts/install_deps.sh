@@ -7,11 +7,11 @@ PKGS=(
   # build
   build-essential pkg-config meson ninja-build
   dpdk dpdk-dev libdpdk-dev librte-net-af-xdp23 libnuma-dev libyaml-cpp-dev nlohmann-json3-dev
-  libreadline-dev libpcap-dev libgtest-dev libbenchmark-dev
+  libreadline-dev libpcap-dev libgtest-dev libbenchmark-dev libmicrohttpd-dev
   # the frame fuzzer (libFuzzer + ASan/UBSan)
   clang libclang-rt-14-dev
   # integration tests and demo: namespaces, traffic, capture
-  iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy python3-yaml procps psmisc
+  iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy python3-yaml python3-prometheus-client procps psmisc
   # the benchmark harness's lint step (scripts/test.sh)
   python3-pyflakes
 )
