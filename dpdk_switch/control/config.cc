@@ -16,6 +16,7 @@
 #include "config_fields.h"
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/file_kind.h"
+#include "dpdk_switch/control/listen_address.h"
 #include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/limits.h"
 #include "dpdk_switch/ports/port_kind.h"
@@ -112,6 +113,12 @@ Status parse_switch(const YAML::Node &n, SwitchConfig &sw) {
         return st;
     if (auto st = config_detail::check_socket_path(sw.ctl_socket, key_path(path, "ctl_socket")); !st)
         return st;
+    // Off when absent or empty; the address is bound before EAL starts (main.cc), its syntax here.
+    if (auto st = config_detail::read_string_key(n, path, "metrics", sw.metrics, Empty::allow); !st)
+        return st;
+    if (!sw.metrics.empty())
+        if (auto a = parse_listen_address(sw.metrics); !a)
+            return config_error(key_path(path, "metrics"), a.error().message);
     // Past kMaxMbufs the pool alone would need tens of GB of EAL memory: a typo, not a size.
     if (sw.mbufs > kMaxMbufs)
         return config_error(key_path(path, "mbufs"),

@@ -44,7 +44,7 @@ inline constexpr UintField<SwitchConfig> kSwitchUints[] = {
     {"tx_flush_us", &SwitchConfig::tx_flush_us, 0, kMaxTxFlushUs},
 };
 // switch: keys that are not unsigned.
-inline constexpr std::string_view kSwitchOtherKeys[] = {"arp_proxy", "ctl_socket"};
+inline constexpr std::string_view kSwitchOtherKeys[] = {"arp_proxy", "ctl_socket", "metrics"};
 
 // ports[i]: (a port's other keys: name, type, its kind's attachment, client, role, lcore, vlan,
 // trunk, storm).

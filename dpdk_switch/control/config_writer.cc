@@ -46,6 +46,8 @@ void emit_switch(YAML::Emitter &out, const SwitchConfig &sw) {
     out << YAML::Key << "arp_proxy" << YAML::Value << sw.arp_proxy;
     if (!sw.ctl_socket.empty())
         quoted(out, "ctl_socket", sw.ctl_socket);
+    if (!sw.metrics.empty())
+        quoted(out, "metrics", sw.metrics);
     out << YAML::EndMap;
 }
 

@@ -120,11 +120,11 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
     return out;
 }
 
-Switch::PortSnapshot Switch::port_snapshot(unsigned index) {
+Switch::PortSnapshot Switch::port_snapshot(unsigned index, bool with_rates) {
     PortSnapshot s;
     s.name = port_name(index);
     s.totals = port_totals(index);
-    s.rates = port_rates(index);
+    if (with_rates) s.rates = port_rates(index);
     const SwitchPort *sp = port(index);
     if (sp == nullptr || !sp->eth) return s;
     rte_eth_stats es{};

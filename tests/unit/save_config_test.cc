@@ -66,6 +66,7 @@ Config every_key() {
     c.eal = EalConfig{"0-3", false, 1024, "dswm_every", {"--log-level", "dsw.*:debug"}};
     c.sw.arp_proxy = false;
     c.sw.ctl_socket = "/run/dswm-every.sock";
+    c.sw.metrics = "127.0.0.1:9417";
     c.sw.burst = 16;
     c.sw.mac_table_size = 4096;
     c.sw.mac_aging_s = 0;

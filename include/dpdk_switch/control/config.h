@@ -40,6 +40,7 @@ struct SwitchConfig {
     unsigned mbufs = 0;                // 0: sized from the ports
     unsigned idle_sleep_us = 0;        // a worker whose polls come back empty sleeps up to this; 0: never
     unsigned tx_flush_us = 0;          // a TX batch may wait this long for more frames; 0: sent every loop
+    std::string metrics;               // "address:port" serving Prometheus /metrics; empty: off
     bool operator==(const SwitchConfig &) const = default;
 };
 

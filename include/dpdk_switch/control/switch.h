@@ -131,7 +131,9 @@ public:
         std::optional<KernelCounters> kernel;    // af_packet, af_xdp, tap while the interface exists
         std::optional<uint64_t> rx_ring_full;    // port_ring_drops: af_packet, af_xdp
     };
-    PortSnapshot port_snapshot(unsigned index);
+    // with_rates false: rates left zero and the rate window untouched (a Prometheus scrape must not
+    // shorten the window of the next `show port stats`).
+    PortSnapshot port_snapshot(unsigned index, bool with_rates = true);
     void clear_port_stats(unsigned index);
     // Frames the kernel dropped at the port's full af_packet or af_xdp RX ring since the last
     // clear (Port::ring_drops); nullopt for a port without such sockets.
