@@ -103,6 +103,9 @@ Result<std::unique_ptr<OwnIoPort>> VethPort::open(const PortConfig &p, rte_mempo
     };
     const Opt opts[] = {
         {SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one, "PACKET_VNET_HDR"},
+        // A frame's 802.1Q tag: the kernel takes it off (veth passes it as an offloaded tag) and
+        // reports it only here; VnetSocket puts it back, or a trunk's frames arrive untagged.
+        {SOL_PACKET, PACKET_AUXDATA, &one, sizeof one, "PACKET_AUXDATA"},
         // Its own sends would come back as received: the switch would learn their sources here.
         {SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one, "PACKET_IGNORE_OUTGOING"},
         // Straight to veth's xmit: the qdisc would only add a lock and a queue.

@@ -3,6 +3,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+
 namespace dsw {
 
 namespace {
@@ -15,6 +18,43 @@ inline void drop_received(rte_mbuf *m, uint32_t len, DropReason why, PortCounter
     pc.rx_bytes.add(len);
     pc.drops[static_cast<unsigned>(why)].inc();
     rte_pktmbuf_free(m);
+}
+
+// The 802.1Q/802.1ad tag the kernel took off a received frame (veth hands it over apart, as an
+// offloaded tag; so does the stack's own untagging on receive) and reported in PACKET_AUXDATA,
+// put back where it was: after the MACs, which move 4 bytes into the head's headroom. The
+// virtio-net header's offsets were counted on the untagged frame: they move too. False for a
+// frame too short to hold the MACs (the kernel never untags one).
+bool retag(rte_mbuf *m, const tpacket_auxdata &aux, virtio_net_hdr &h) noexcept {
+    constexpr uint16_t kMacs = 2 * RTE_ETHER_ADDR_LEN, kTag = sizeof(rte_vlan_hdr);
+    if (m->data_len < kMacs || rte_pktmbuf_headroom(m) < kTag) [[unlikely]]
+        return false;
+    const auto *from = rte_pktmbuf_mtod(m, const uint8_t *);
+    auto *to = reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(m, kTag));
+    std::memmove(to, from, kMacs);
+    // Without TPID_VALID (kernels before 3.14) the tag can only have been 802.1Q.
+    const uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : RTE_ETHER_TYPE_VLAN;
+    const uint16_t tag[2] = {rte_cpu_to_be_16(tpid), rte_cpu_to_be_16(aux.tp_vlan_tci)};
+    std::memcpy(to + kMacs, tag, kTag);
+    // A wrap past 65535 leaves an offset vnet_to_mbuf refuses, as it refuses any that lies.
+    if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        h.csum_start = rte_cpu_to_le_16(static_cast<uint16_t>(rte_le_to_cpu_16(h.csum_start) + kTag));
+    if (h.hdr_len != 0) h.hdr_len = rte_cpu_to_le_16(static_cast<uint16_t>(rte_le_to_cpu_16(h.hdr_len) + kTag));
+    return true;
+}
+
+// The slot's PACKET_AUXDATA when it says the frame came tagged, else null: for an untagged
+// frame one test of the status the kernel wrote (it writes the message for every frame).
+inline const tpacket_auxdata *tag_of(const msghdr &mh, const void *ctl) noexcept {
+    const auto *aux = reinterpret_cast<const tpacket_auxdata *>(CMSG_DATA(static_cast<const cmsghdr *>(ctl)));
+    if (!(aux->tp_status & TP_STATUS_VLAN_VALID)) [[likely]]
+        return nullptr;
+    // Rare from here: the message is checked to be the aux data (and this frame's) before use.
+    const cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    if (c == nullptr || c != ctl || c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+        c->cmsg_len < CMSG_LEN(sizeof(tpacket_auxdata)))
+        return nullptr;
+    return aux;
 }
 }  // namespace
 
@@ -61,6 +101,8 @@ unsigned VnetSocket::post(uint16_t n) noexcept {
         mh = msghdr{};
         mh.msg_iov = rx_iov_[i];
         mh.msg_iovlen = tail_[i] != nullptr ? 3 : 2;   // without one, a long frame is cut (and counted)
+        mh.msg_control = rx_ctl_[i].buf;
+        mh.msg_controllen = sizeof rx_ctl_[i].buf;
         ready = i + 1;
     }
     return ready;
@@ -82,7 +124,7 @@ uint16_t VnetSocket::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept 
             drop_received(m, len > kHdr ? len - kHdr : 0, DropReason::oversize, pc);
             continue;
         }
-        const uint32_t frame = len - kHdr;
+        uint32_t frame = len - kHdr;
         const uint32_t room = m->buf_len - m->data_off;
         if (frame <= room) [[likely]] {
             m->data_len = static_cast<uint16_t>(frame);
@@ -95,6 +137,13 @@ uint16_t VnetSocket::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept 
             m->nb_segs = 2;
         }
         m->pkt_len = frame;
+        if (const tpacket_auxdata *aux = tag_of(rx_msg_[i].msg_hdr, rx_ctl_[i].buf)) [[unlikely]] {
+            if (!retag(m, *aux, rx_hdr_[i])) {
+                drop_received(m, frame, DropReason::runt, pc);
+                continue;
+            }
+            frame = m->pkt_len;
+        }
         const VnetParse parsed = vnet_to_mbuf(rx_hdr_[i], m);
         if (!parsed.ok) [[unlikely]] {
             drop_received(m, frame, parsed.reason, pc);

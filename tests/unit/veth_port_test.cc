@@ -195,6 +195,54 @@ TEST_F(VethPortTest, SegmentsOfAnySizeCrossWithTheirOffloadsBothWays) {
     EXPECT_EQ(port.ring_drops(), std::optional<uint64_t>(0));
 }
 
+// A container on a trunk sends tagged frames; the kernel takes the tag off on the way (the host
+// end's packet socket sees the frame untagged and the tag in PACKET_AUXDATA, the header's offsets
+// counted without it): the port hands the switch the frame as sent, tag in place (802.1Q or
+// 802.1ad), with its offloads counted from the frame's start.
+TEST_F(VethPortTest, ATaggedFrameArrivesTaggedWithItsOffloads) {
+    auto opened = Port::open(cfg_, pool_.get());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    Port &port = opened.value();
+    struct Case {
+        uint16_t tpid;
+        size_t payload;   // one MSS: a partial checksum only; more: a TCP GSO segment
+    };
+    for (const Case c : {Case{0x8100, kMss}, Case{0x8100, 20000}, Case{0x88a8, 20000}}) {
+        SCOPED_TRACE("tpid " + std::to_string(c.tpid) + ", payload " + std::to_string(c.payload));
+        Bytes f = tcp_segment(c.payload);
+        const uint16_t tci = (5 << 13) | 10;   // priority 5, VLAN 10
+        const uint8_t tag[4] = {uint8_t(c.tpid >> 8), uint8_t(c.tpid), uint8_t(tci >> 8), uint8_t(tci)};
+        f.insert(f.begin() + 12, tag, tag + 4);
+        virtio_net_hdr sent = tso_header(f.size() - 4);
+        sent.csum_start = static_cast<uint16_t>(sent.csum_start + 4);
+        if (sent.hdr_len != 0) sent.hdr_len = static_cast<uint16_t>(sent.hdr_len + 4);
+        send_from_peer(sent, f);
+
+        PortCounters pc;
+        rte_mbuf *pkts[kMaxBurst];
+        ASSERT_EQ(rx(port, pkts, pc), 1);
+        rte_mbuf *m = pkts[0];
+        EXPECT_EQ(m->pkt_len, f.size());
+        EXPECT_EQ(bytes_of(m), f);
+        EXPECT_TRUE(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+        EXPECT_EQ(static_cast<bool>(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG), sent.gso_type != VIRTIO_NET_HDR_GSO_NONE);
+        if (sent.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+            EXPECT_EQ(m->tso_segsz, kMss);
+        }
+        EXPECT_EQ(m->l2_len, 18);
+        EXPECT_EQ(m->l3_len, 20);
+        EXPECT_EQ(m->l4_len, 20);
+        // What the port sends on asks for the checksum where the tagged frame has it.
+        virtio_net_hdr out{};
+        mbuf_to_vnet(m, out);
+        EXPECT_EQ(out.csum_start, sent.csum_start);
+        EXPECT_EQ(out.csum_offset, sent.csum_offset);
+        EXPECT_EQ(out.hdr_len, sent.hdr_len);
+        for (unsigned r = 0; r < kDropReasons; ++r) EXPECT_EQ(pc.drops[r].get(), 0u) << kDropReasonNames[r];
+        rte_pktmbuf_free(m);
+    }
+}
+
 // A checksum the mbuf cannot say (here at UDP's offset in a TCP header, which the kernel passes
 // on as given) is dropped at RX and counted with its reason, as received.
 TEST_F(VethPortTest, AHeaderTheSwitchCannotCarryIsACountedDrop) {

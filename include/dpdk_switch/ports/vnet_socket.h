@@ -7,12 +7,15 @@
 // RX: every message slot has a header, a head mbuf and a tail mbuf posted from the port's own
 // pool of 64 KB mbufs; a frame longer than the head's room (up to the 65535-byte data room
 // less headroom) continues in the tail, a chain of two. What a call does not fill stays posted
-// for the next. TX: one message per frame, the header then each segment of the chain.
+// for the next. A frame that came tagged has its tag back in place before the header is read
+// (the kernel hands a packet socket the tag apart, in PACKET_AUXDATA: the socket must have it
+// on). TX: one message per frame, the header then each segment of the chain.
 //
 // Who uses it: the one worker that polls the port calls rx() and tx(); the control plane makes
 // it before the port is in any view and destroys it after RCU showed no worker has it.
 #pragma once
 
+#include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -34,7 +37,7 @@ public:
     // variant is a header segment chained to a clone); a batch with more sends in two calls.
     static constexpr unsigned kTxIov = kTxBatch * 4;
 
-    // `fd`: a bound AF_PACKET socket with PACKET_VNET_HDR, owned (closed) by the caller.
+    // `fd`: a bound AF_PACKET socket with PACKET_VNET_HDR and PACKET_AUXDATA, owned (closed) by the caller.
     VnetSocket(int fd, rte_mempool *pool) : fd_(fd), pool_(pool) {}
     VnetSocket(const VnetSocket &) = delete;
     VnetSocket &operator=(const VnetSocket &) = delete;
@@ -55,12 +58,19 @@ public:
 private:
     unsigned post(uint16_t n) noexcept;   // how many leading slots are ready for recvmmsg
 
+    // Room for the one control message asked for: PACKET_AUXDATA.
+    union Control {
+        cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(tpacket_auxdata))];
+    };
+
     int fd_;
     rte_mempool *pool_;
     virtio_net_hdr rx_hdr_[kMaxBurst];
     rte_mbuf *head_[kMaxBurst] = {};
     rte_mbuf *tail_[kMaxBurst] = {};
     iovec rx_iov_[kMaxBurst][3];
+    Control rx_ctl_[kMaxBurst];
     mmsghdr rx_msg_[kMaxBurst];
     virtio_net_hdr tx_hdr_[kTxBatch];
     iovec tx_iov_[kTxIov];
