@@ -98,7 +98,9 @@ protected:
     void TearDown() override {
         if (peer_fd_ >= 0) close(peer_fd_);
         cleanup();
-        if (pool_) EXPECT_TRUE(test::pool_full(pool_.get())) << "leaked mbufs";
+        if (pool_) {
+            EXPECT_TRUE(test::pool_full(pool_.get())) << "leaked mbufs";
+        }
     }
     void cleanup() { sh("ip link del " + host_ + " 2>/dev/null"); }
     static int sh(const std::string &cmd) { return std::system(cmd.c_str()); }
