@@ -153,7 +153,7 @@ Status Switch::del_port(const std::string &name) {
     const SwitchPort *found = port(name);
     if (found == nullptr) return fail("no port named '" + name + "'");
     const unsigned index = found->index;
-    if (vxlan_ && vxlan_->underlay == index)
+    if (vxlan_ && vxlan_->underlay == index && running_)
         return fail("port " + name + " is the VXLAN underlay (vxlan.underlay): the VTEP needs it");
     if (captures_[index]) (void)stop_capture(name);   // it exists: cannot fail
     std::unique_ptr<SwitchPort> gone = std::move(ports_[index]);

@@ -22,7 +22,7 @@ TEST(Grammar, CompletesCommandWordsAndKeywords) {
     EXPECT_EQ(complete({}, "sh"), Words({"show"}));
     EXPECT_EQ(complete({}, "s"), Words({"set", "show"}));
     EXPECT_EQ(complete({}, "c"), Words({"capture", "clear"}));
-    EXPECT_EQ(complete({"show"}, ""), Words({"arp", "capture", "lcores", "mac", "nd", "port", "switch"}));
+    EXPECT_EQ(complete({"show"}, ""), Words({"arp", "capture", "lcores", "mac", "nd", "port", "switch", "vxlan"}));
     EXPECT_EQ(complete({"sh", "po"}, ""), Words({"info", "stats"})) << "the words before may be prefixes";
     EXPECT_EQ(complete({"set", "log", "level"}, "de"), Words({"debug"}));
     EXPECT_EQ(complete({"show", "mac", "table"}, ""), Words({"vlan"}));
