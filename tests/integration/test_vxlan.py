@@ -243,3 +243,70 @@ def test_malformed_vxlan_is_counted_by_reason(switch, netns, host_b):
     assert "02:00:00:00:0b:0b" not in {e["mac"] for e in sw.mac_table()}
     assert [v["ip"] for v in sw.ctl("show", "vxlan")["vteps"]] == [host_b.b_ip]
     a1.ping(host_b.b1_ip)
+
+
+# --- two dpdk_switch instances as two hosts ---------------------------------------------------------
+#
+#   host A: dpdk_switch A (VTEP 192.168.<n>.1)                host B: dpdk_switch B (VTEP .2)
+#   a10, a10b (VLAN 10), a20 (VLAN 20) ─ af_packet ┐   ┌ af_packet ─ b10, b10b (VLAN 10), b20 (VLAN 20)
+#                                  up0 af_packet ──┴ veth underlay ┴── af_packet up0
+#   VLAN 10 <-> VNI 1010, VLAN 20 <-> VNI 1020 on both.
+
+@pytest.fixture
+def underlay_pair():
+    a, b = f"dswx-{PID % 100000}xa", f"dswx-{PID % 100000}xb"
+    try:
+        run(["ip", "link", "add", a, "type", "veth", "peer", "name", b])
+        for dev in (a, b):
+            run(["sysctl", "-qw", f"net.ipv6.conf.{dev}.disable_ipv6=1"])
+            run(["ip", "link", "set", dev, "up"])
+        yield a, b
+    finally:
+        run(["ip", "link", "del", a], check=False)
+
+
+def _host(switch, containers, underlay, local, remote):
+    ports = [{"name": n, "type": "af_packet", "iface": c.hostif, "vlan": vlan} for n, (c, vlan) in containers.items()]
+    ports.append({"name": "up0", "type": "af_packet", "iface": underlay})
+    vxlan = {"local_ip": local, "underlay": "up0",
+             "vni_map": [{"vlan": 10, "vni": 1010, "remotes": [remote]}, {"vlan": 20, "vni": 1020, "remotes": [remote]}]}
+    return switch(ports, idle_sleep_us=50, config_extra={"vxlan": vxlan})
+
+
+def test_two_switches_as_two_hosts(switch, netns, underlay_pair):
+    net = 150 + PID % 50
+    ip_a, ip_b = f"192.168.{net}.1", f"192.168.{net}.2"
+    a10, a10b, a20, b10, b10b, b20 = (_container(netns()) for _ in range(6))
+    sw_a = _host(switch, {"a10": (a10, 10), "a10b": (a10b, 10), "a20": (a20, 20)}, underlay_pair[0], ip_a, ip_b)
+    sw_b = _host(switch, {"b10": (b10, 10), "b10b": (b10b, 10), "b20": (b20, 20)}, underlay_pair[1], ip_b, ip_a)
+    for sw in (sw_a, sw_b):
+        wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="the other VTEP resolved")
+
+    vlan10, vlan20 = [a10, a10b, b10, b10b], [a20, b20]
+    for group in (vlan10, vlan20):
+        for src in group:
+            for dst in group:
+                if src is not dst:
+                    src.ping(dst.ip, count=2)
+    # The VLANs stay apart across the tunnel.
+    for src, dst in ((a10, b20), (a20, b10), (b10, a20)):
+        assert src.ping(dst.ip, count=2, wait_s=1, check=False).returncode != 0, f"{src.ip} reached {dst.ip}"
+    macs_a = {(e["mac"], e["vlan"]): e["port"] for e in sw_a.mac_table()}
+    assert macs_a[(b10.mac, 10)] == f"vtep:{ip_b}" and macs_a[(b20.mac, 20)] == f"vtep:{ip_b}"
+    assert (b20.mac, 10) not in macs_a
+
+    # A broadcast from a10 arrives once in every other VLAN 10 container, in none of VLAN 20's.
+    others = [a10b, b10, b10b, a20, b20]
+    counters = [subprocess.Popen(["ip", "netns", "exec", c.name, PY, "-c", BCAST_COUNTER, "3"],
+                                 stdout=subprocess.PIPE, text=True) for c in others]
+    for c in counters:
+        assert c.stdout.readline().strip() == "ready"
+    a10.exec(PY, "-c", BCAST_SENDER)
+    counts = [int(c.communicate(timeout=10)[0].strip()) for c in counters]
+    assert counts == [1, 1, 1, 0, 0], f"a10b, b10, b10b, a20, b20: {counts}"
+
+    # TCP across.
+    srv = b10.popen("iperf3", "-s", "-1", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    a10.exec("iperf3", "-c", b10.ip, "-t", "2", timeout=30)
+    srv.wait(timeout=10)
