@@ -96,14 +96,15 @@ def _container(c):
     return c
 
 
-def _vtep_switch(switch, a1, a2, hb, learn_vteps=True):
+def _vtep_switch(switch, a1, a2, hb, learn_vteps=True, remotes=True):
     ports = [{"name": "a1", "type": "af_packet", "iface": a1.hostif, "vlan": 10},
              {"name": "a2", "type": "af_packet", "iface": a2.hostif, "vlan": 10},
              {"name": "up0", "type": "af_packet", "iface": hb.ua}]
     vxlan = {"local_ip": hb.a_ip, "underlay": "up0", "learn_vteps": learn_vteps,
-             "vni_map": [{"vlan": 10, "vni": VNI, "remotes": [hb.b_ip]}]}
+             "vni_map": [{"vlan": 10, "vni": VNI, "remotes": [hb.b_ip] if remotes else []}]}
     sw = switch(ports, idle_sleep_us=50, config_extra={"vxlan": vxlan})
-    wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="B's VTEP resolved by ARP")
+    if remotes:
+        wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="B's VTEP resolved by ARP")
     return sw
 
 
@@ -163,6 +164,19 @@ def test_kernel_vxlan_peer_ping_tcp_http_and_learning(switch, netns, host_b):
 
     v = sw.ctl("show", "vxlan")["vteps"][0]
     assert v["rx_packets"] > 0 and v["tx_packets"] > 0 and v["drops"] == {}
+
+
+def test_unlisted_vtep_is_learned(switch, netns, host_b):
+    """learn_vteps (the default): B, listed nowhere on A, is added by its first VXLAN frame."""
+    a1, a2 = _container(netns()), _container(netns())
+    sw = _vtep_switch(switch, a1, a2, host_b, remotes=False)
+    assert sw.ctl("show", "vxlan")["vteps"] == []
+    # b1's first ARP requests are counted vxlan_unknown_vtep while A adds and resolves B.
+    _ns(host_b.b1, "ping", "-n", "-c", "8", "-i", "0.5", "-W", "2", a1.ip, timeout=30)
+    v = sw.ctl("show", "vxlan")["vteps"]
+    assert [(t["ip"], t["learned"], t["vnis"]) for t in v] == [(host_b.b_ip, True, [VNI])]
+    assert sw.port_stats()["up0"]["drops"].get("vxlan_unknown_vtep", 0) >= 1
+    a1.ping(host_b.b1_ip)
 
 
 BCAST_SENDER = textwrap.dedent("""
