@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <poll.h>
+#include <unistd.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_pdump.h>
@@ -15,9 +16,12 @@
 #include "dpdk_switch/control/commands.h"
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/ctl_socket.h"
+#include "dpdk_switch/control/listen_address.h"
+#include "dpdk_switch/control/metrics_server.h"
 #include "dpdk_switch/control/prompt.h"
 #include "dpdk_switch/control/telemetry.h"
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/control/switch_metrics.h"
 #include "dpdk_switch/dpdk/eal.h"
 #include "dpdk_switch/log.h"
 
@@ -107,6 +111,19 @@ int run(int argc, char **argv) {
     }
     if (auto st = dsw::check_ctl_socket_path(sock); !st)
         return report(dsw::fail(sock_origin + ": " + st.error().message, st.error().code));
+    // The metrics address is bound before EAL too: one in use, or not an address, stops the
+    // switch naming the option or key, before anything runs.
+    std::string metrics = opts->metrics, metrics_origin = "--metrics";
+    if (metrics.empty()) {
+        metrics = cfg.sw.metrics;
+        metrics_origin = cfg.source + ": switch.metrics";
+    }
+    std::unique_ptr<int, void (*)(int *)> metrics_fd(nullptr, [](int *fd) { close(*fd); delete fd; });
+    if (!metrics.empty()) {
+        auto fd = dsw::listen_tcp(metrics);
+        if (!fd) return report(dsw::fail(metrics_origin + ": " + fd.error().message, fd.error().code));
+        metrics_fd.reset(new int(fd.value()));
+    }
     auto eal = dsw::Eal::init(eal_args);
     if (!eal) return report(eal.error());
     if (auto st = dsw::validate_lcores(cfg); !st) return report(st.error());
@@ -128,6 +145,28 @@ int run(int argc, char **argv) {
         install_signal_handlers();
         std::mutex control_lock;
         dsw::telemetry_attach(sw.value().get(), &control_lock);
+        // Its thread is made here, on the main lcore's thread, and so runs on the main lcore's CPUs.
+        std::unique_ptr<dsw::MetricsServer> metrics_server;
+        if (metrics_fd) {
+            const int fd = *metrics_fd;
+            delete metrics_fd.release();   // the server owns the socket now
+            auto started = dsw::MetricsServer::start(fd, [&]() -> std::optional<std::string> {
+                std::vector<dsw::MetricFamily> families;
+                {
+                    std::lock_guard lock(control_lock);
+                    families = dsw::switch_metrics(*sw.value());
+                }
+                dsw::PrometheusResult page = dsw::render_prometheus(families);
+                if (!page.error.empty()) {
+                    DSW_LOG(ERR, ctl, "metrics: %s", page.error.c_str());
+                    return std::nullopt;
+                }
+                return std::move(page.text);
+            });
+            if (!started) return report(dsw::fail(metrics_origin + ": " + started.error().message, dsw::kExitConfigError));
+            metrics_server = std::move(started.value());
+            DSW_LOG(INFO, main, "serving Prometheus metrics on http://%s/metrics", metrics.c_str());
+        }
         std::unique_ptr<dsw::Prompt> prompt;
         if (opts->interactive)
             prompt = std::make_unique<dsw::Prompt>([&](const std::string &line) {
@@ -143,6 +182,7 @@ int run(int argc, char **argv) {
                 return dsw::completion_names(*sw.value());
             });
         control_loop(*sw.value(), ctl.value(), prompt.get(), control_lock);
+        metrics_server.reset();   // closes its connections and joins its thread: no scrape after this
         dsw::telemetry_attach(nullptr, nullptr);
         if (g_stop_signal != 0) DSW_LOG(INFO, main, "signal %d: stopping", static_cast<int>(g_stop_signal));
         sw.value()->stop();

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fails (exit 1, naming file:line) when a lower layer includes a header of a layer above it:
 # nothing under ports/, tables/ or dataplane/ (sources in dpdk_switch/, headers in
-# include/dpdk_switch/) may include control/, and tables/ includes neither dataplane/ nor
-# ports/. Run by the build (the default target 'check_layers') and by `meson test --suite layers`.
+# include/dpdk_switch/) may include control/, tables/ includes neither dataplane/ nor ports/,
+# and cni/ (the DPDK-free CNI plugin) none of dpdk/, ports/, dataplane/, tables/. Run by the
+# build (the default target 'check_layers') and by `meson test --suite layers`.
 #
 #   scripts/check_layers.sh [--stamp FILE]   (--stamp: touch FILE on success, for the build)
 set -uo pipefail
@@ -15,6 +16,8 @@ declare -A forbidden=(
   [ports]='control'
   [dataplane]='control'
   [tables]='control dataplane ports'
+  # The CNI plugin is DPDK-free: of the switch it uses the ctl client alone.
+  [cni]='dpdk ports dataplane tables'
 )
 
 # Known exceptions, each "file: included header". None today; keep it that way.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target for the frame parser and the ARP/ND proxies (tests/fuzz/) with
+# Builds the libFuzzer target for the frame parser, the ARP/ND proxies and the offload path
+# (virtio-net header, checksum/GSO fallback; tests/fuzz/) with
 # clang, ASan and UBSan into ./build-fuzz, and runs it for a bounded time from the seed corpus.
 # Skips (exit 0) when clang or its libFuzzer runtime is missing. Exits non-zero on a crash, a
 # failed check, a leak or a timeout, and names the input that reproduces it. Last line:
@@ -39,6 +40,8 @@ sources=(
   dpdk_switch/dataplane/switch_path.cc
   dpdk_switch/dataplane/arp_proxy.cc
   dpdk_switch/dataplane/nd_proxy.cc
+  dpdk_switch/dataplane/vnet_hdr.cc
+  dpdk_switch/dataplane/offload.cc
   tests/fuzz/frame_fuzzer.cc
 )
 # libdpdk's cflags carry the distribution's -march=corei7: build for this host instead (the

@@ -7,11 +7,18 @@ PKGS=(
   # build
   build-essential pkg-config meson ninja-build
   dpdk dpdk-dev libdpdk-dev librte-net-af-xdp23 libnuma-dev libyaml-cpp-dev nlohmann-json3-dev
-  libreadline-dev libpcap-dev libgtest-dev libbenchmark-dev
+  libreadline-dev libpcap-dev libgtest-dev libbenchmark-dev libmicrohttpd-dev
+  # the CNI plugin (rtnetlink)
+  libmnl-dev
   # the frame fuzzer (libFuzzer + ASan/UBSan)
   clang libclang-rt-14-dev
   # integration tests and demo: namespaces, traffic, capture
-  iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy procps psmisc
+  iproute2 iputils-ping ethtool curl tcpdump iperf3 python3 python3-pytest python3-scapy python3-yaml python3-prometheus-client procps psmisc
+  # real containers on the switch: podman (CNI backend) with the dpdk-switch plugin, host-local
+  # IPAM, and a busybox image made from busybox-static (scripts/podman_env.sh)
+  podman runc containernetworking-plugins busybox-static
+  # scripts/dsw-docker and its test (a private dockerd: no iptables, no docker0)
+  docker.io
   # the benchmark harness's lint step (scripts/test.sh)
   python3-pyflakes
 )

@@ -2,8 +2,14 @@
 run, on the same two containers (the method: bench/README.md).
 
   containers  netns dswb1 (172.18.0.2) and dswb2 (172.18.0.3); eth0 is a veth whose host end is
-              dswbv1/dswbv2; `ethtool -K eth0 tx off` in both (scripts/container.sh)
-  paths       bridge       the Linux bridge dswbbr0 over dswbv1/dswbv2 (same offloads: tx off)
+              dswbv1/dswbv2 (scripts/container.sh). Each path sets both eth0's offloads before it runs:
+              "default" (as veth makes them and docker leaves them: checksum offload, TSO, GSO) or
+              "tx off" (`ethtool -K eth0 tx off`: full checksums and no TSO/GSO, what af_packet and
+              af_xdp need); the offl column of the table says which
+  paths       bridge-default  the Linux bridge dswbbr0 over dswbv1/dswbv2, default offloads (docker0 as
+                           it comes): the reference of issue 28's targets
+              switch-veth  dpdk_switch, ports type veth (the virtio-net header), default offloads
+              bridge       the Linux bridge, tx off (the reference of issue 6's targets)
               bridge-steered  the same with the containers' receive processing steered as for
                            the DPDK paths (below): shows what steering does to the bridge
               xdp-redirect the kernel's XDP redirect between the host ends, no lookup
@@ -20,7 +26,8 @@ run, on the same two containers (the method: bench/README.md).
               ovs-afp      OVS-DPDK, netdev bridge, NORMAL, type=dpdk net_af_packet ports (a private
                            ovsdb + ovs-vswitchd in a temp dir; openvswitch-switch-dpdk is installed
                            with apt if missing, and the row is skipped with a note if that fails)
-  per run     ping -c 20 -i 0.2 (avg RTT); iperf3 TCP 5 s (receiver Gbit/s); iperf3 UDP -b 0 -l 64
+  per run     ping -c 20 -i 0.2 (avg RTT); iperf3 TCP 5 s (receiver Gbit/s, retransmits); on the
+              default-offload paths also iperf3 -P 4 (4 streams, TCP 5 s); iperf3 UDP -b 0 -l 64
               5 s (received pps); for dpdk_switch also the CPU it uses while idle (2 s after start,
               before any traffic; cores = CPU-s / s). iperf3 server and client are pinned to CPU 0 (taskset -c 0); the
               DPDK forwarders busy-poll lcore 1 (main lcore 0).
@@ -28,9 +35,9 @@ run, on the same two containers (the method: bench/README.md).
               containers' eth0 runs on the CPUs other than lcore 1 (rps_cpus; container.sh
               --rx-cpus): otherwise the forwarder's own TX syscall runs the receiving TCP stack,
               and for ACKs the sender's next segments, on the forwarding CPU (af_packet TCP 2.1 ->
-              3.5 Gbit/s). The af_xdp paths and the plain bridge run without it, each at its best:
-              steered, af_xdp TCP was no faster on this host and its RTT 40 us longer
-              (BENCHMARKS.md). --steer all: every path but the plain bridge (the method before
+              3.5 Gbit/s). The af_xdp paths, switch-veth and the plain bridges run without it, each
+              at its best: steered, af_xdp TCP was no faster on this host and its RTT 40 us longer
+              (BENCHMARKS.md); switch-veth's 4-stream TCP fell from 15.5-15.9 to 12.3-13.2 Gbit/s. --steer all: every path but the plain bridge (the method before
               2026-12-05); --steer none (or --no-steer): no path.
 
 Runs are interleaved (run 1 of every path, then run 2, ...); the table gives medians and ratios.
@@ -66,12 +73,32 @@ IPERF_PORT = 5211
 FWD_CPU = 1             # the forwarding lcore's CPU; containers' receive processing is steered off it
 MIN_IDLE = 85           # before a path starts, the CPUs must be this idle (%)
 
-ALL_PATHS = ["bridge", "bridge-steered", "xdp-redirect", "testpmd-afp", "switch-afp", "switch-afp-sleep",
-             "switch-afp-hold", "testpmd-xdp", "switch-xdp", "ovs-afp"]
-GROUPS = {"all": ALL_PATHS, "switch": ["switch-afp", "switch-afp-sleep", "switch-afp-hold", "switch-xdp"],
+# Each path's definition: the offloads of both containers' eth0 ("default" or "tx off", above), and whether it
+# runs the 4-stream TCP test too (iperf3 -P 4: issue 28's target compares the two default-offload paths).
+PATHS = {
+    "bridge-default": ("default", True),
+    "switch-veth": ("default", True),
+    "bridge": ("tx off", False),
+    "bridge-steered": ("tx off", False),
+    "xdp-redirect": ("tx off", False),
+    "testpmd-afp": ("tx off", False),
+    "switch-afp": ("tx off", False),
+    "switch-afp-sleep": ("tx off", False),
+    "switch-afp-hold": ("tx off", False),
+    "testpmd-xdp": ("tx off", False),
+    "switch-xdp": ("tx off", False),
+    "ovs-afp": ("tx off", False),
+}
+ALL_PATHS = list(PATHS)
+SWITCH_PATHS = ["switch-veth", "switch-afp", "switch-afp-sleep", "switch-afp-hold", "switch-xdp"]
+GROUPS = {"all": ALL_PATHS, "switch": SWITCH_PATHS,
           "testpmd": ["testpmd-afp", "testpmd-xdp"],
           "afp": ["testpmd-afp", "switch-afp", "switch-afp-sleep", "switch-afp-hold", "ovs-afp"],
-          "xdp": ["xdp-redirect", "testpmd-xdp", "switch-xdp"], "ovs": ["ovs-afp"], "bridge": ["bridge", "bridge-steered"]}
+          "xdp": ["xdp-redirect", "testpmd-xdp", "switch-xdp"], "ovs": ["ovs-afp"],
+          "bridge": ["bridge-default", "bridge", "bridge-steered"],
+          "default": [p for p, (offl, _) in PATHS.items() if offl == "default"], "veth": ["switch-veth"]}
+
+
 def select_paths(only):
     want = set()
     for w in only.replace(",", " ").split():
@@ -80,8 +107,8 @@ def select_paths(only):
         elif w in ALL_PATHS:
             want.add(w)
         else:
-            raise Fatal("--only: unknown path '%s' (paths: %s; groups: switch testpmd afp xdp ovs)"
-                        % (w, " ".join(ALL_PATHS)))
+            raise Fatal("--only: unknown path '%s' (paths: %s; groups: %s)"
+                        % (w, " ".join(ALL_PATHS), " ".join(g for g in GROUPS if g != "all")))
     paths = [p for p in ALL_PATHS if p in want]
     if not paths:
         raise Fatal("--only selects no path")
@@ -115,10 +142,11 @@ def parse_args(argv):
 
 
 def steered(steer, path):
-    """True when this path's receive processing goes to the other CPUs (--steer)."""
-    if steer == "none" or path == "bridge":
+    """True when this path's receive processing goes to the other CPUs (--steer). The plain bridges never:
+    they are the references, each at its best."""
+    if steer == "none" or path in ("bridge", "bridge-default"):
         return False
-    return not (steer == "afp" and (path.endswith("-xdp") or path == "xdp-redirect"))
+    return not (steer == "afp" and (path.endswith("-xdp") or path in ("xdp-redirect", "switch-veth")))
 
 
 # ---------------------------------------------------------------- the bench
@@ -176,7 +204,7 @@ class ContainersBench:
                 apt_install(["dpdk"], apt_log)
             if not shutil.which(env.TESTPMD):
                 raise Fatal("%s not found (apt install dpdk)" % env.TESTPMD)
-        if self.wants("switch-afp", "switch-afp-sleep", "switch-afp-hold", "switch-xdp"):
+        if self.wants(*SWITCH_PATHS):
             if not os.access(env.SWITCH_BIN, os.X_OK):
                 raise Fatal("%s not built (scripts/build.sh, or DSW_BUILD_DIR=, or --only)" % env.SWITCH_BIN)
             if not os.access(env.CTL_BIN, os.X_OK):
@@ -209,6 +237,7 @@ class ContainersBench:
     def plan(self):
         a = self.a
         per = a.pings // 5 + a.tcp_s + a.udp_s + 10
+        per += sum(a.tcp_s for p in a.paths if PATHS[p][1]) // len(a.paths)
         log("bench_containers: %d run(s) of: %s" % (a.runs, " ".join(a.paths)))
         log("                  ~%d min; memory: %s; results in %s" % (len(a.paths) * a.runs * per // 60 + 1, self.mem,
                                                                     self.results))
@@ -221,7 +250,7 @@ class ContainersBench:
         _NotStarted (having logged why)."""
         logf = self.logdir / (name + ".log")
         with contextlib.ExitStack() as st:
-            if path in ("bridge", "bridge-steered"):
+            if path in ("bridge-default", "bridge", "bridge-steered"):
                 br = st.enter_context(LinuxBridge(BR, [IF1, IF2], logf))
                 if not br.ok:
                     raise _NotStarted("")
@@ -244,7 +273,7 @@ class ContainersBench:
                 finally:
                     self.rc = tp.stop()
             elif path.startswith("switch-"):
-                kind = "af_xdp" if path == "switch-xdp" else "af_packet"
+                kind = {"switch-xdp": "af_xdp", "switch-veth": "veth"}.get(path, "af_packet")
                 cfg = self.logdir / (name + ".yaml")
                 text = "ports:\n  - {name: c1, type: %s, iface: %s}\n  - {name: c2, type: %s, iface: %s}\n" % (
                     kind, IF1, kind, IF2)
@@ -301,7 +330,8 @@ class ContainersBench:
         traffic, where it would count the guest's own network interrupts on CPU 1 (the pcap windows have none),
         nor after it, where the teardown's own work reads as contended for some seconds."""
         name = "%s-%s" % (path, run)
-        files = {k: self.logdir / ("%s.%s" % (name, k)) for k in ("ping.txt", "tcp.json", "udp.json")}
+        kinds = ("ping.txt", "tcp.json") + (("tcp4.json",) if PATHS[path][1] else ()) + ("udp.json",)
+        files = {k: self.logdir / ("%s.%s" % (name, k)) for k in kinds}
         attempt = 0
         while True:
             err, watch, cmd = None, {}, ""
@@ -314,6 +344,8 @@ class ContainersBench:
             else:
                 self.quiet.wait()
                 self.containers.steer(self.rx_cpus if steered(self.a.steer, path) else "0")
+                err = self.containers.offloads(PATHS[path][0])
+            if not err:
                 try:
                     with self.forwarder(path, name) as (cmd, sw):
                         err, watch = self.traffic(path, name, sw, files)
@@ -328,6 +360,7 @@ class ContainersBench:
                 break
             log("  run %s %s: %s: repeating it" % (run, path, why))
         rec = make_record(path, run, name, cmd, self.rc, err, watch, attempt, self.logdir)
+        rec["offloads"] = PATHS[path][0]
         rec["host_probe"] = self.quiet.probes()
         self.runs.append(rec)
         with open(self.raw, "a") as f:
@@ -350,6 +383,8 @@ class ContainersBench:
             # UDP's flood overruns them on purpose.
             if sw is not None:
                 write_json(self.logdir / (name + ".tcp.stats.json"), sw.ctl("show", "port", "stats", "all"))
+            if PATHS[path][1]:
+                iperf("tcp", NS2, NS1, IP2, IPERF_PORT, a.tcp_s, files["tcp4.json"], streams=4)
             iperf("udp", NS2, NS1, IP2, IPERF_PORT, a.udp_s, files["udp.json"])
         return None, w.result
 

@@ -1,5 +1,5 @@
-"""The two containers of the containers part (scripts/container.sh: a netns whose eth0 is a veth, tx off),
-as a context manager that removes them; receive steering; the bpffs libxdp wants; a socket that holds receive
+"""The two containers of the containers part (scripts/container.sh: a netns whose eth0 is a veth), as a context
+manager that removes them; their offloads (each path says which); receive steering; the bpffs libxdp wants; a socket that holds receive
 timestamps on."""
 import os
 import socket
@@ -56,11 +56,44 @@ class Containers:
                 subprocess.run(["bash", CONTAINER_SH, "del", ns, iface])
         return False
 
+    def offloads(self, mode):
+        """Both containers' eth0 with the offloads MODE: "default" (`ethtool -K eth0 tx on`: the kernel gives back
+        the TSO/GSO that tx off took with it, as the veth came) or "tx off". -> "" or why not (read back)."""
+        for ns, _, _ in self.ends:
+            subprocess.run(["ip", "netns", "exec", ns, "ethtool", "-K", "eth0", "tx",
+                            "on" if mode == "default" else "off"], capture_output=True)
+            got = offload_features(ns)
+            want = "on" if mode == "default" else "off"
+            wrong = {k: v for k, v in got.items() if v != want}
+            if len(got) != len(OFFLOAD_FEATURES) or wrong:
+                return "offloads %s not set in %s: %s" % (mode, ns, got)
+        return ""
+
     def steer(self, mask):
         """The containers' receive processing (rps_cpus of both eth0) on the CPUs of MASK (0: no steering)."""
         for ns, _, _ in self.ends:
             if subprocess.run(["bash", CONTAINER_SH, "rx-cpus", ns, mask]).returncode != 0:
                 log("  warning: could not set rps_cpus=%s in %s" % (mask, ns))
+
+
+# The features themselves, not ethtool's summary lines: on kernel 6.18 "tcp-segmentation-offload" reads "on"
+# after tx off (ethtool 6.1 does not know tx-tcp-accecn-segmentation, which stays on, and counts it in).
+OFFLOAD_FEATURES = ("tx-checksum-ip-generic", "tx-tcp-segmentation", "tx-tcp6-segmentation", "tx-udp-segmentation")
+
+
+def offload_features(ns):
+    """{feature: "on"/"off"} of OFFLOAD_FEATURES on NS's eth0 (`ethtool -k`)."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "ethtool", "-k", "eth0"], capture_output=True, text=True).stdout
+    return parse_features(out)
+
+
+def parse_features(text):
+    res = {}
+    for line in text.splitlines():
+        name, _, val = line.strip().partition(": ")
+        if name in OFFLOAD_FEATURES:
+            res[name] = val.split()[0] if val else ""
+    return res
 
 
 def other_cpus_mask(cpu):

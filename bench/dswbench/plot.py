@@ -23,14 +23,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 SWITCH = "#d62728"
 COLORS = {
     "testpmd io": "#9e9e9e", "testpmd mac": "#6baed6", "ovs normal": "#ff9f40", "dpdk_switch": SWITCH,
-    "bridge": "#2ca02c", "bridge-steered": "#98df8a", "xdp-redirect": "#1f77b4", "testpmd-afp": "#9e9e9e", "switch-afp": "#f08080",
+    "bridge-default": "#1b5e20", "switch-veth": "#b71c1c", "bridge": "#2ca02c", "bridge-steered": "#98df8a", "xdp-redirect": "#1f77b4", "testpmd-afp": "#9e9e9e", "switch-afp": "#f08080",
     "testpmd-xdp": "#5f5f5f",
     "switch-xdp": SWITCH, "ovs-afp": "#ff9f40", "switch-afp-sleep": "#f4b6b6",
     "switch-afp-hold": "#c45c5c",
 }
 PCAP_LABELS = {"testpmd io": "testpmd io (ceiling)", "testpmd mac": "testpmd mac", "ovs normal": "OVS-DPDK NORMAL",
                "dpdk_switch": "dpdk_switch"}
-PATH_LABELS = {"bridge": "Linux bridge", "bridge-steered": "Linux bridge\nrx steered",
+PATH_LABELS = {"bridge-default": "Linux bridge\ndefault offl.", "switch-veth": "dpdk_switch\nveth, default offl.",
+               "bridge": "Linux bridge\ntx off", "bridge-steered": "Linux bridge\nrx steered",
                "xdp-redirect": "kernel XDP\nredirect",
                "testpmd-afp": "testpmd io\naf_packet", "switch-afp": "dpdk_switch\naf_packet",
                "switch-afp-sleep": "dpdk_switch\naf_packet\nidle_sleep",

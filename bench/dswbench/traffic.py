@@ -26,10 +26,13 @@ def ping(ns, ip, count, out):
         p.wait(None)
 
 
-def iperf(kind, ns_srv, ns_cli, ip, port, secs, out):
-    """One iperf3 test (tcp, or udp -b 0 -l 64): server in NS_SRV, client in NS_CLI, both on CPU 0. The client's
-    JSON goes to OUT (a .json path), the server's log and the client's stderr beside it."""
+def iperf(kind, ns_srv, ns_cli, ip, port, secs, out, streams=1):
+    """One iperf3 test (tcp, or udp -b 0 -l 64; STREAMS parallel streams, -P): server in NS_SRV, client in NS_CLI,
+    both on CPU 0. The client's JSON goes to OUT (a .json path), the server's log and the client's stderr beside
+    it."""
     extra = ["-u", "-b", "0", "-l", "64"] if kind == "udp" else []
+    if streams > 1:
+        extra += ["-P", streams]
     base = str(out)[:-len(".json")] if str(out).endswith(".json") else str(out)
     with Proc(ns_cmd(ns_srv, "taskset", "-c", "0", "iperf3", "-s", "-1", "-p", port),
               out=base + ".server.log", grace=2) as srv:
@@ -57,14 +60,15 @@ def parse_ping(text):
     return res
 
 
-def parse_tcp(j):
-    """iperf3 -J of a TCP test -> the receiver's Gbit/s, the sender's, retransmits; or tcp_error."""
+def parse_tcp(j, key="tcp"):
+    """iperf3 -J of a TCP test (one stream or the sum of -P's) -> the receiver's Gbit/s, the sender's, retransmits,
+    or <key>_error; each named <KEY>_... (tcp_gbps, tcp4_gbps for the 4-stream run)."""
     if not j or "end" not in j or "sum_received" not in j.get("end", {}):
-        return {"tcp_error": (j or {}).get("error", "no iperf3 result")}
+        return {key + "_error": (j or {}).get("error", "no iperf3 result")}
     e = j["end"]
-    return {"tcp_gbps": e["sum_received"]["bits_per_second"] / 1e9,
-            "tcp_sender_gbps": e["sum_sent"]["bits_per_second"] / 1e9,
-            "tcp_retransmits": e["sum_sent"].get("retransmits")}
+    return {key + "_gbps": e["sum_received"]["bits_per_second"] / 1e9,
+            key + "_sender_gbps": e["sum_sent"]["bits_per_second"] / 1e9,
+            key + "_retransmits": e["sum_sent"].get("retransmits")}
 
 
 def parse_udp(j):
@@ -86,8 +90,8 @@ def ping_file(path):
         return {}
 
 
-def tcp_file(path):
-    return parse_tcp(load(path))
+def tcp_file(path, key="tcp"):
+    return parse_tcp(load(path), key)
 
 
 def udp_file(path):

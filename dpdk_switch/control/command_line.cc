@@ -7,11 +7,13 @@
 namespace dsw {
 
 const char *usage_text() {
-    return "usage: dpdk_switch [EAL options] -- [--config FILE] [--ctl-socket PATH] [-i|--interactive]\n"
+    return "usage: dpdk_switch [EAL options] -- [--config FILE] [--ctl-socket PATH] [--metrics ADDR:PORT]\n"
+           "                   [-i|--interactive]\n"
            "       dpdk_switch --version\n"
            "  With no EAL options, the config's eal: section supplies them; with no config, an embedded\n"
            "  default runs: --no-huge -m 512 --no-pci, lcores 0-1, file prefix sw0, no ports.\n"
-           "  Control socket default: /run/dpdk_switch/<file-prefix>.sock\n";
+           "  Control socket default: /run/dpdk_switch/<file-prefix>.sock\n"
+           "  --metrics 127.0.0.1:9417 serves Prometheus /metrics there (off by default; switch.metrics)\n";
 }
 
 const char *version_text() { return "dpdk_switch " DSW_VERSION; }
@@ -43,6 +45,7 @@ Result<AppOptions> parse_command_line(int argc, char **argv) {
     const option longopts[] = {
         {"config", required_argument, nullptr, 'c'},
         {"ctl-socket", required_argument, nullptr, 's'},
+        {"metrics", required_argument, nullptr, 'm'},
         {"interactive", no_argument, nullptr, 'i'},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
@@ -60,6 +63,7 @@ Result<AppOptions> parse_command_line(int argc, char **argv) {
         switch (c) {
         case 'c': o.config_path = optarg; break;
         case 's': o.ctl_socket = optarg; break;
+        case 'm': o.metrics = optarg; break;
         case 'i': o.interactive = true; break;
         case 'h': o.help = true; break;
         case 'V': o.version = true; break;

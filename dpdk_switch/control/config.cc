@@ -16,6 +16,7 @@
 #include "config_fields.h"
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/file_kind.h"
+#include "dpdk_switch/control/listen_address.h"
 #include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/limits.h"
 #include "dpdk_switch/ports/port_kind.h"
@@ -94,21 +95,15 @@ Status parse_eal(const YAML::Node &n, EalConfig &eal) {
 
 Status parse_switch(const YAML::Node &n, SwitchConfig &sw) {
     const std::string path = "switch";
-    if (auto st = config_detail::check_map(n, path,
-                                           {"burst", "mac_table_size", "mac_aging_s", "arp_proxy",
-                                            "ctl_socket", "mbufs", "idle_sleep_us", "tx_flush_us"},
-                                           true); !st)
+    std::vector<std::string_view> keys(std::begin(config_detail::kSwitchOtherKeys),
+                                       std::end(config_detail::kSwitchOtherKeys));
+    for (const auto &f : config_detail::kSwitchUints)
+        keys.push_back(f.key);
+    if (auto st = config_detail::check_map(n, path, keys, true); !st)
         return st;
     if (n.IsNull())
         return Ok{};
-    if (auto st = config_detail::read_uint_key(n, path, "burst", 1, kMaxBurst, sw.burst); !st)
-        return st;
-    if (auto st = config_detail::read_uint_key(n, path, "mac_table_size", 1024, 16777216,
-                                               sw.mac_table_size); !st)
-        return st;
-    // 0 turns aging off (static-only or lab setups).
-    if (auto st = config_detail::read_uint_key(n, path, "mac_aging_s", 0, 1000000,
-                                               sw.mac_aging_s); !st)
+    if (auto st = config_detail::read_uint_fields(n, path, config_detail::kSwitchUints, sw); !st)
         return st;
     if (auto st = config_detail::read_bool_key(n, path, "arp_proxy", sw.arp_proxy); !st)
         return st;
@@ -118,18 +113,18 @@ Status parse_switch(const YAML::Node &n, SwitchConfig &sw) {
         return st;
     if (auto st = config_detail::check_socket_path(sw.ctl_socket, key_path(path, "ctl_socket")); !st)
         return st;
-    if (auto st = config_detail::read_uint_key(n, path, "mbufs", 0, UINT32_MAX, sw.mbufs); !st)
+    // Off when absent or empty; the address is bound before EAL starts (main.cc), its syntax here.
+    if (auto st = config_detail::read_string_key(n, path, "metrics", sw.metrics, Empty::allow); !st)
         return st;
+    if (!sw.metrics.empty())
+        if (auto a = parse_listen_address(sw.metrics); !a)
+            return config_error(key_path(path, "metrics"), a.error().message);
     // Past kMaxMbufs the pool alone would need tens of GB of EAL memory: a typo, not a size.
     if (sw.mbufs > kMaxMbufs)
         return config_error(key_path(path, "mbufs"),
                             "must be at most " + std::to_string(kMaxMbufs) + ", a pool of about " +
                                 std::to_string(mbuf_pool_mb(kMaxMbufs)) +
                                 " MB of EAL memory, got " + std::to_string(sw.mbufs));
-    if (auto st = config_detail::read_uint_key(n, path, "idle_sleep_us", 0, 100000, sw.idle_sleep_us); !st)
-        return st;
-    if (auto st = config_detail::read_uint_key(n, path, "tx_flush_us", 0, kMaxTxFlushUs, sw.tx_flush_us); !st)
-        return st;
     // Fewer mbufs than a few bursts per port would starve RX at once; 0 asks for auto sizing.
     if (sw.mbufs != 0 && sw.mbufs < 1024)
         return config_error(key_path(path, "mbufs"),
@@ -288,14 +283,23 @@ Status parse_arp(const YAML::Node &n, unsigned capacity, std::vector<StaticArp> 
     for (size_t i = 0; i < n.size(); ++i) {
         const std::string entry_path = index_path(path, i);
         const YAML::Node entry = n[i];
-        if (auto st = config_detail::check_map(entry, entry_path, {"ip", "mac"}, false); !st)
+        if (auto st = config_detail::check_map(entry, entry_path, {"ip", "mac", "vlan"}, false); !st)
             return st;
         StaticArp binding;
         if (auto st = read_unicast_ipv4(entry["ip"], key_path(entry_path, "ip"), binding.ip); !st)
             return st;
         if (auto st = read_unicast_mac(entry["mac"], key_path(entry_path, "mac"), binding.mac); !st)
             return st;
-        if (auto [it, fresh] = seen.try_emplace(binding.ip, i); !fresh)
+        if (const YAML::Node vlan = entry["vlan"]; vlan.IsDefined()) {
+            uint16_t v = 0;
+            if (auto st = config_detail::read_uint(vlan, key_path(entry_path, "vlan"), 0, kMaxVlan, v); !st)
+                return st;
+            binding.vlan = v;
+        }
+        // One binding per (VLAN, IP), as the table holds them; an entry without a VLAN is keyed
+        // by its IP alone (its VLAN is known only once the static MACs are).
+        const std::string id = binding.vlan ? std::to_string(*binding.vlan) + "/" + binding.ip : binding.ip;
+        if (auto [it, fresh] = seen.try_emplace(id, i); !fresh)
             return config_error(key_path(entry_path, "ip"),
                                 "duplicate ARP entry for " + binding.ip + " (also " +
                                     index_path(path, it->second) + ")");
@@ -424,7 +428,10 @@ Result<Config> load_config_file(const std::string &path) {
     if (have > static_cast<size_t>(kMaxConfigBytes))
         return file_error(path, "grew while read: " + too_big());
     text.resize(have);
-    return parse_config(text, path);
+    Result<Config> cfg = parse_config(text, path);
+    if (cfg)
+        cfg.value().path = path;   // where `save config` writes by default
+    return cfg;
 }
 
 Status validate_lcores(const Config &cfg) {

@@ -25,8 +25,6 @@ using config_detail::kMaxVlan;
 constexpr std::array<std::string_view, 8> kCommonPortKeys{"name", "type", "queues", "lcore",
                                                           "vlan", "trunk", "mac_limit", "storm"};
 
-constexpr unsigned kMaxQueues = 16;
-
 // Every key of a port of some kind: a key none takes is unknown, one of another kind misplaced.
 std::vector<std::string_view> port_keys() {
     std::vector<std::string_view> keys(kCommonPortKeys.begin(), kCommonPortKeys.end());
@@ -36,18 +34,6 @@ std::vector<std::string_view> port_keys() {
             if (!o.empty()) keys.push_back(o);
     }
     return keys;
-}
-
-bool kind_takes(const PortKind &kind, std::string_view key) {
-    for (std::string_view k : kCommonPortKeys)
-        if (k == key)
-            return true;
-    if (!kind.required.empty() && key == kind.required)
-        return true;
-    for (std::string_view k : kind.options)
-        if (!k.empty() && k == key)
-            return true;
-    return false;
 }
 
 bool valid_port_name(const std::string &name) {
@@ -112,7 +98,7 @@ Status read_name_and_type(const YAML::Node &n, const std::string &path, PortConf
 Status check_kind_keys(const YAML::Node &n, const std::string &path, const PortKind &kind) {
     for (auto it = n.begin(); it != n.end(); ++it) {
         const std::string &key = it->first.Scalar();
-        if (!kind_takes(kind, key))
+        if (!config_detail::kind_takes(kind, key))
             return config_error(key_path(path, key),
                                 "not a key of " + a_port(kind));
     }
@@ -138,32 +124,25 @@ Status read_attachment(const YAML::Node &n, const std::string &path, PortConfig 
     if (key.empty())
         return Ok{};
     const std::string kp = key_path(path, key);
-    std::string value;
+    std::string PortConfig::*member = config_detail::attachment_member(key);
+    if (member == nullptr)
+        return config_error(kp, "internal error: no member for this key");
+    std::string &value = out.*member;
     if (auto st = config_detail::read_string(n[key], kp, value); !st)
         return st;
-    if (key == "iface") {
-        out.iface = value;
+    if (key == "iface")
         return check_iface(out, kp);
-    }
-    if (key == "devargs") {
-        out.devargs = value;
+    if (key == "devargs")
         return Ok{};
-    }
-    if (key == "path")
-        out.path = value;
-    else
-        out.socket = value;
-    return config_detail::check_socket_path(value, kp);
+    return config_detail::check_socket_path(value, kp);   // path, socket
 }
 
 Status read_options(const YAML::Node &n, const std::string &path, PortConfig &out) {
     if (auto st = config_detail::read_bool_key(n, path, "client", out.client); !st)
         return st;
-    if (auto st = config_detail::read_uint_key(n, path, "queues", 1, kMaxQueues, out.queues); !st)
+    if (auto st = config_detail::read_bool_key(n, path, "offloads", out.offloads); !st)
         return st;
-    if (auto st = config_detail::read_uint_key(n, path, "mtu", kMinMtu, kMaxMtu, out.mtu); !st)
-        return st;
-    if (auto st = config_detail::read_uint_key(n, path, "id", 0, UINT32_MAX, out.id); !st)
+    if (auto st = config_detail::read_uint_fields(n, path, config_detail::kPortUints, out); !st)
         return st;
     if (auto st = config_detail::read_string_key(n, path, "role", out.role); !st)
         return st;
@@ -200,20 +179,17 @@ Status read_trunk(const YAML::Node &trunk, const std::string &path, PortConfig &
 
 // mac_limit: N, storm: {broadcast: pps, multicast: pps, unknown_unicast: pps}.
 Status read_protections(const YAML::Node &n, const std::string &path, PortConfig &out) {
-    if (auto st = config_detail::read_uint_key(n, path, "mac_limit", 0, 16777216, out.mac_limit); !st)
-        return st;
+    // mac_limit is read with the port's other numbers (kPortUints).
     const YAML::Node storm = n["storm"];
     if (!storm.IsDefined())
         return Ok{};
     const std::string sp = key_path(path, "storm");
-    if (auto st = config_detail::check_map(storm, sp, {"broadcast", "multicast", "unknown_unicast"}, false); !st)
+    std::vector<std::string_view> kinds;
+    for (const auto &f : config_detail::kStormUints)
+        kinds.push_back(f.key);
+    if (auto st = config_detail::check_map(storm, sp, kinds, false); !st)
         return st;
-    constexpr uint64_t kMaxPps = 100000000;
-    if (auto st = config_detail::read_uint_key(storm, sp, "broadcast", 0, kMaxPps, out.storm_broadcast_pps); !st)
-        return st;
-    if (auto st = config_detail::read_uint_key(storm, sp, "multicast", 0, kMaxPps, out.storm_multicast_pps); !st)
-        return st;
-    return config_detail::read_uint_key(storm, sp, "unknown_unicast", 0, kMaxPps, out.storm_unknown_unicast_pps);
+    return config_detail::read_uint_fields(storm, sp, config_detail::kStormUints, out);
 }
 
 Status read_vlans(const YAML::Node &n, const std::string &path, PortConfig &out) {
@@ -251,6 +227,26 @@ Error with_prefix(const std::string &prefix, const Error &e) {
 }  // namespace
 
 namespace config_detail {
+
+bool kind_takes(const PortKind &kind, std::string_view key) {
+    for (std::string_view k : kCommonPortKeys)
+        if (k == key)
+            return true;
+    if (!kind.required.empty() && key == kind.required)
+        return true;
+    for (std::string_view k : kind.options)
+        if (!k.empty() && k == key)
+            return true;
+    return false;
+}
+
+std::string PortConfig::*attachment_member(std::string_view key) {
+    if (key == "iface") return &PortConfig::iface;
+    if (key == "path") return &PortConfig::path;
+    if (key == "socket") return &PortConfig::socket;
+    if (key == "devargs") return &PortConfig::devargs;
+    return nullptr;
+}
 
 Status parse_port(const YAML::Node &n, const std::string &path, PortConfig &out) {
     out = PortConfig{};

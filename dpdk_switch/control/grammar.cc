@@ -137,6 +137,7 @@ const std::vector<CommandSpec> &command_table() {
         {C::capture, {"capture"}, {A::port, A::path},
          {{"count", A::number}, {"rx"}, {"tx"}, {"both"}, {"overwrite"}}, 3, 8,
          "capture <port> <file> [count <N>] [rx|tx|both] [overwrite] | capture stop <port>"},
+        {C::save_config, {"save", "config"}, {A::path}, {}, 2, 3, "save config [<file>]"},
         {C::show_vxlan, {"show", "vxlan"}, {}, {}, 2, 2, "show vxlan"},
         {C::vxlan_vtep_add, {"vxlan", "vtep", "add"}, {A::ip}, {{"vni", A::number}}, 4, 6, "vxlan vtep add <IP> [vni <N>]"},
         {C::vxlan_vtep_del, {"vxlan", "vtep", "del"}, {A::ip}, {{"vni", A::number}}, 4, 6, "vxlan vtep del <IP> [vni <N>]"},

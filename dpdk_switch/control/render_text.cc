@@ -68,6 +68,10 @@ std::string show_port_stats(const json &r) {
           << "  Throughput (since last show)\n"
           << "  Rx-pps: " << str(p["rx_pps"]) << "  Rx-bps: " << str(p["rx_bps"]) << "\n"
           << "  Tx-pps: " << str(p["tx_pps"]) << "  Tx-bps: " << str(p["tx_bps"]) << "\n";
+        if (p.has("csum_completed")) {
+            p.line(t, "  Offload in software: ", {"csum_completed", "gso_segmented"});
+            t << "\n";
+        }
         if (p.has("pmd")) {
             Fields pmd(p["pmd"]);
             pmd.line(t, "  PMD: ", {"imissed", "ierrors", "rx_nombuf", "oerrors"});
@@ -272,6 +276,9 @@ std::string render_text(CommandId id, const Words &a, const json &r) {
                (count ? " (" + std::to_string(count) + " frames)" : "");
     }
     case CommandId::capture_stop: return "capture of " + a[2] + " stopped";
+    case CommandId::save_config:
+        return "running config saved to " + str(r["file"]) + " (" + str(r["ports"]) + " ports, " +
+               str(r["static_macs"]) + " static MACs, " + str(r["arp"]) + " static ARP bindings)";
     case CommandId::quit: return "bye";
     }
     return r.dump();

@@ -21,6 +21,9 @@
 namespace dsw {
 
 namespace {
+constexpr unsigned kGsoHeaderMbufs = 4095, kGsoIndirectMbufs = 8191;
+constexpr uint16_t kGsoHeaderRoom = RTE_MBUF_DEFAULT_DATAROOM;
+
 // A config error found once EAL runs reads as one found before: "<file>: <key path>: <reason>",
 // exit code 2.
 Error config_error_at(const Config &cfg, const std::string &key, const std::string &reason) {
@@ -86,6 +89,17 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
     auto pool = make_pktmbuf_pool("dsw_mbufs", pool_size(cfg), static_cast<int>(rte_socket_id()));
     if (!pool) return pool_error(cfg, pool_size(cfg));
     sw->pool_ = std::move(pool.value());
+    // A segment's headers, and room enough to copy its payload behind them for a port that
+    // sends single mbufs only (kCapTxLinear); a payload reference needs no room. Sized for a few hundred 64 KB segments
+    // in flight at once (TX batches, hand-off rings); beyond, a frame is dropped and counted
+    // offload_no_mbufs, never waited for.
+    auto gso_direct = make_pktmbuf_pool("dsw_gso_hdr", kGsoHeaderMbufs, static_cast<int>(rte_socket_id()),
+                                        RTE_PKTMBUF_HEADROOM + kGsoHeaderRoom);
+    if (!gso_direct) return fail(gso_direct.error().message);
+    auto gso_indirect = make_pktmbuf_pool("dsw_gso_ind", kGsoIndirectMbufs, static_cast<int>(rte_socket_id()), 0);
+    if (!gso_indirect) return fail(gso_indirect.error().message);
+    sw->gso_direct_ = std::move(gso_direct.value());
+    sw->gso_indirect_ = std::move(gso_indirect.value());
 
     auto macs = MacTable::create("dsw_macs", cfg.sw.mac_table_size, static_cast<int>(rte_socket_id()),
                                  sw->rcu_.get());
@@ -105,6 +119,8 @@ Result<std::unique_ptr<Switch>> Switch::create(const Config &cfg) {
     sw->shared_.counters = sw->counters_.get();
     sw->storm_ = std::make_unique<PortStorm[]>(kMaxPorts);
     sw->shared_.storm = sw->storm_.get();
+    sw->shared_.gso_direct = sw->gso_direct_.get();
+    sw->shared_.gso_indirect = sw->gso_indirect_.get();
     sw->shared_.burst = static_cast<uint16_t>(std::min<unsigned>(cfg.sw.burst, kMaxBurst));
     sw->shared_.idle_sleep_us = cfg.sw.idle_sleep_us;
     sw->shared_.tx_flush_us.store(cfg.sw.tx_flush_us, std::memory_order_relaxed);
@@ -136,10 +152,12 @@ Status Switch::start() {
         auto ip = ipv4_from_string(sa.ip);
         auto mac = mac_from_string(sa.mac);
         if (!ip || !mac) return config_error_at(cfg_, key, "bad entry " + sa.ip + " " + sa.mac);
-        // The binding lives in the VLAN where a static MAC puts its owner, else the default one.
+        // The binding lives in its VLAN as written, else in the VLAN where a static MAC puts its
+        // owner, else in the default one.
         uint16_t vlan = 0;
         for (const auto &sm : cfg_.static_macs)
             if (mac_from_string(sm.mac) == mac) vlan = sm.vlan;
+        if (sa.vlan) vlan = *sa.vlan;
         if (auto st = arp_->add_static(vlan, *ip, *mac); !st) return config_error_at(cfg_, key, st.error().message);
     }
     publish_view();
@@ -189,6 +207,7 @@ void Switch::publish_view() {
         p.trunk = pc.trunk;
         p.storm_pps = {pc.storm_broadcast_pps, pc.storm_multicast_pps, pc.storm_unknown_unicast_pps};
         p.max_frame = sp->eth->max_frame();
+        p.offload_caps = sp->eth->offload_caps();
         p.down = sp->iface_gone;
         in.ports.push_back(std::move(p));
     }

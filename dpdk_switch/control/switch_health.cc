@@ -108,10 +108,22 @@ void Switch::report_ring_overruns() {
 }
 
 // A link that goes down or comes back is said once (a vhost or memif peer leaving or
-// returning, a veth peer going down).
+// returning, a veth peer going down). A port whose offloads are its peer's to say (a vhost
+// guest's negotiated features) gets them into the workers' view here: until then, within a
+// second of the peer's arrival, the worker does in software what the view does not grant.
 void Switch::watch_links() {
+    bool caps_changed = false;
     for (const auto &sp : ports_) {
         if (!sp) continue;
+        if (view_ != nullptr) {
+            const uint8_t caps = sp->eth->offload_caps();
+            if (caps != view_->ports[sp->index].offload_caps) {
+                caps_changed = true;
+                DSW_LOG(INFO, port, "port %s: TX offloads now%s%s%s", sp->eth->config().name.c_str(),
+                        caps & kCapCsum ? " csum" : "", caps & kCapTso ? " tso" : "",
+                        caps & kCapTx ? "" : " none (done in software)");
+            }
+        }
         rte_eth_link link{};
         if (sp->eth->link(link) != 0) continue;
         const int8_t up = link.link_status == RTE_ETH_LINK_UP ? 1 : 0;
@@ -128,6 +140,7 @@ void Switch::watch_links() {
             DSW_LOG(WARNING, port, "port %s: link down%s", pc.name.c_str(),
                     peer ? " (peer gone: frames to it are dropped until it comes back)" : "");
     }
+    if (caps_changed) publish_view();
 }
 
 void Switch::watch_interfaces() {

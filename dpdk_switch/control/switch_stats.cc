@@ -32,6 +32,8 @@ PortTotals &PortTotals::operator-=(const PortTotals &o) {
     tx_packets -= o.tx_packets;
     tx_bytes -= o.tx_bytes;
     for (unsigned r = 0; r < kDropReasons; ++r) drops[r] -= o.drops[r];
+    csum_completed -= o.csum_completed;
+    gso_segmented -= o.gso_segmented;
     return *this;
 }
 
@@ -44,6 +46,8 @@ PortTotals Switch::raw_port_totals(unsigned index) const {
         t.tx_packets += c.tx_packets.get();
         t.tx_bytes += c.tx_bytes.get();
         for (unsigned r = 0; r < kDropReasons; ++r) t.drops[r] += c.drops[r].get();
+        t.csum_completed += c.offload.csum_completed.get();
+        t.gso_segmented += c.offload.gso_segmented.get();
     }
     return t;
 }
@@ -116,11 +120,11 @@ std::vector<LcoreTotals> Switch::lcore_totals() const {
     return out;
 }
 
-Switch::PortSnapshot Switch::port_snapshot(unsigned index) {
+Switch::PortSnapshot Switch::port_snapshot(unsigned index, bool with_rates) {
     PortSnapshot s;
     s.name = port_name(index);
     s.totals = port_totals(index);
-    s.rates = port_rates(index);
+    if (with_rates) s.rates = port_rates(index);
     const SwitchPort *sp = port(index);
     if (sp == nullptr || !sp->eth) return s;
     rte_eth_stats es{};

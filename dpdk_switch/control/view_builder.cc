@@ -1,5 +1,7 @@
 #include "dpdk_switch/control/view_builder.h"
 
+#include <algorithm>
+
 #include "dpdk_switch/limits.h"
 #include "dpdk_switch/log.h"
 
@@ -29,6 +31,10 @@ std::unique_ptr<DataplaneView> build_view(const ViewInputs &in) {
         }
         slot.trunk = !p.trunk.empty();
         slot.max_frame = p.max_frame;
+        slot.offload_caps = p.offload_caps;
+        // Segments fit its MTU; a port without a frame limit of its own gets Ethernet's.
+        if (p.max_frame > kFrameOverhead)
+            slot.gso_mtu = static_cast<uint16_t>(std::min<uint32_t>(p.max_frame - kFrameOverhead, UINT16_MAX));
         slot.down = p.down;
         slot.storm[kFloodBroadcast] = StormRate::of(p.storm_pps[kFloodBroadcast], in.tsc_hz, kMaxBurst);
         slot.storm[kFloodMulticast] = StormRate::of(p.storm_pps[kFloodMulticast], in.tsc_hz, kMaxBurst);

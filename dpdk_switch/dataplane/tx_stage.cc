@@ -4,6 +4,7 @@
 #include <rte_ring.h>
 
 #include "dpdk_switch/dataplane/frame_limit.h"
+#include "dpdk_switch/dataplane/offload.h"
 
 namespace dsw {
 
@@ -60,6 +61,32 @@ void TxStage::flush_port(uint16_t port) noexcept {
     if (queued < n) [[unlikely]] {
         rte_pktmbuf_free_bulk(b.pkts + queued, n - queued);
         c_.port[port].drops[static_cast<unsigned>(DropReason::ring_full)].add(n - queued);
+    }
+}
+
+void TxStage::prepare_and_push(uint16_t port, rte_mbuf *m) noexcept {
+    const PortSlot &slot = view_->ports[port];
+    PortCounters &pc = c_.port[port];
+    rte_mbuf *out[kMaxSegments];
+    DropReason why{};
+    const GsoContext gso{gso_direct_, gso_indirect_, slot.gso_mtu};
+    const uint16_t n = prepare_for_tx(m, slot.offload_caps, gso, out, kMaxSegments, pc.offload, why);
+    if (n == 0) [[unlikely]] {
+        pc.drops[static_cast<unsigned>(why)].inc();
+        rte_pktmbuf_free(m);
+        return;
+    }
+    // A port that sends a frame's first mbuf only gets each one in one piece: its payload
+    // copied behind its headers, into the header mbuf's room (the gso_direct pool's mbufs hold a
+    // frame of Ethernet's MTU). A frame too long for that is a counted drop.
+    const bool linear = slot.offload_caps & kCapTxLinear;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (linear && out[i]->nb_segs > 1 && rte_pktmbuf_linearize(out[i]) != 0) [[unlikely]] {
+            pc.drops[static_cast<unsigned>(DropReason::offload_no_mbufs)].inc();
+            rte_pktmbuf_free(out[i]);
+            continue;
+        }
+        push(port, out[i]);
     }
 }
 

@@ -4,6 +4,9 @@
 // agree with the frame's own headers, not just fit inside it.
 #include "dpdk_switch/dataplane/vnet_hdr.h"
 
+#include <cstddef>
+#include <cstring>
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -30,7 +33,11 @@ VnetParse parse_headers(const rte_mbuf *m, FrameHeaders &fh) noexcept {
     const auto *p = rte_pktmbuf_mtod(m, const uint8_t *);
     const uint32_t len = m->data_len;
     if (len < sizeof(rte_ether_hdr)) return {false, DropReason::offload_bad_headers};
-    uint16_t type = rte_be_to_cpu_16(reinterpret_cast<const rte_ether_hdr *>(p)->ether_type);
+    // rte_ether_hdr is 2-aligned and a frame need not be (an odd headroom): the ethertype by
+    // bytes. The IP, TCP and UDP headers are packed structs, read in place.
+    uint16_t type_be;
+    std::memcpy(&type_be, p + offsetof(rte_ether_hdr, ether_type), sizeof type_be);
+    uint16_t type = rte_be_to_cpu_16(type_be);
     uint32_t off = sizeof(rte_ether_hdr);
     if (type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ) {
         if (len < off + sizeof(rte_vlan_hdr)) return {false, DropReason::offload_bad_headers};
@@ -82,12 +89,10 @@ VnetParse parse_headers(const rte_mbuf *m, FrameHeaders &fh) noexcept {
     return {true, DropReason::count};
 }
 
-}  // namespace
-
-VnetParse vnet_to_mbuf(const virtio_net_hdr &h, rte_mbuf *m) noexcept {
+// The header's own fields, before anything of the frame is read.
+VnetParse check_header(const virtio_net_hdr &h, const rte_mbuf *m) noexcept {
     const uint8_t gso = h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
     const bool ecn = h.gso_type & VIRTIO_NET_HDR_GSO_ECN;
-    const bool needs_csum = h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
     if (h.flags & ~(VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID))
         return {false, DropReason::offload_bad_csum};   // RSC_INFO and later bits: never sent to a host
     // Legacy UFO means IP fragmentation of one datagram: no Linux since 4.14 sends it.
@@ -100,17 +105,13 @@ VnetParse vnet_to_mbuf(const virtio_net_hdr &h, rte_mbuf *m) noexcept {
     const uint16_t gso_size = rte_le_to_cpu_16(h.gso_size);
     if (gso != VIRTIO_NET_HDR_GSO_NONE && (gso_size == 0 || rte_le_to_cpu_16(h.hdr_len) > m->pkt_len))
         return {false, DropReason::offload_bad_gso};
+    return {true, DropReason::count};
+}
 
-    if (!needs_csum && gso == VIRTIO_NET_HDR_GSO_NONE) {
-        // Nothing to carry but, maybe, that the checksum was already checked.
-        if (h.flags & VIRTIO_NET_HDR_F_DATA_VALID)
-            m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_L4_CKSUM_MASK) | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-        return {true, DropReason::count};
-    }
-
-    FrameHeaders fh{};
-    const VnetParse parsed = parse_headers(m, fh);
-    if (!parsed.ok) return parsed;
+// The header against the frame's own headers `fh`, then the mbuf's offload fields from both.
+VnetParse apply_header(const virtio_net_hdr &h, const FrameHeaders &fh, rte_mbuf *m) noexcept {
+    const uint8_t gso = h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+    const bool needs_csum = h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
     const uint16_t l4_off = fh.l2_len + fh.l3_len;
     const bool tcp = fh.proto == IPPROTO_TCP;
     if (needs_csum) {
@@ -139,7 +140,7 @@ VnetParse vnet_to_mbuf(const virtio_net_hdr &h, rte_mbuf *m) noexcept {
         f |= tcp ? RTE_MBUF_F_TX_TCP_SEG : RTE_MBUF_F_TX_UDP_SEG;
         // Each segment gets a new total length, so a new IPv4 header checksum.
         if (fh.ipv4) f |= RTE_MBUF_F_TX_IP_CKSUM;
-        m->tso_segsz = gso_size;
+        m->tso_segsz = rte_le_to_cpu_16(h.gso_size);
     }
     if (h.flags & VIRTIO_NET_HDR_F_DATA_VALID) f = (f & ~RTE_MBUF_F_RX_L4_CKSUM_MASK) | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
     m->ol_flags = f;
@@ -147,6 +148,66 @@ VnetParse vnet_to_mbuf(const virtio_net_hdr &h, rte_mbuf *m) noexcept {
     m->l3_len = fh.l3_len;
     m->l4_len = fh.l4_len;
     return {true, DropReason::count};
+}
+
+}  // namespace
+
+VnetParse vnet_to_mbuf(const virtio_net_hdr &h, rte_mbuf *m) noexcept {
+    if (const VnetParse checked = check_header(h, m); !checked.ok) return checked;
+    if (!(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && (h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_NONE) {
+        // Nothing to carry but, maybe, that the checksum was already checked.
+        if (h.flags & VIRTIO_NET_HDR_F_DATA_VALID)
+            m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_L4_CKSUM_MASK) | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+        return {true, DropReason::count};
+    }
+    FrameHeaders fh{};
+    if (const VnetParse parsed = parse_headers(m, fh); !parsed.ok) return parsed;
+    return apply_header(h, fh, m);
+}
+
+VnetParse virtio_rx_to_tx(rte_mbuf *m) noexcept {
+    const uint64_t f = m->ol_flags;
+    const bool lro = f & RTE_MBUF_F_RX_LRO;
+    if (!lro && (f & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE) return {true, DropReason::count};
+    FrameHeaders fh{};
+    if (const VnetParse parsed = parse_headers(m, fh); !parsed.ok) return parsed;
+    // The header the peer must have written, rebuilt from what the PMD kept of it: the PMD
+    // checked that the checksum starts within the headers and the GSO type matches the L4
+    // protocol, not more, so it goes through the same checks as a vnet port's header.
+    const bool tcp = fh.proto == IPPROTO_TCP;
+    virtio_net_hdr h{};
+    h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    h.csum_start = rte_cpu_to_le_16(static_cast<uint16_t>(fh.l2_len + fh.l3_len));
+    h.csum_offset = rte_cpu_to_le_16(tcp ? kTcpCsumOffset : kUdpCsumOffset);
+    if (lro) {
+        // An RX_LRO UDP frame is legacy UFO (net_vhost marks GSO_UDP so): IP fragments, refused.
+        h.gso_type = !tcp ? VIRTIO_NET_HDR_GSO_UDP : fh.ipv4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+        h.gso_size = rte_cpu_to_le_16(m->tso_segsz);
+        h.hdr_len = rte_cpu_to_le_16(static_cast<uint16_t>(fh.l2_len + fh.l3_len + fh.l4_len));
+    }
+    if (const VnetParse checked = check_header(h, m); !checked.ok) return checked;
+    const VnetParse applied = apply_header(h, fh, m);
+    // RX_LRO said "a segment to be split", which the TX flags now say: it must not be read
+    // as more later (mbuf_to_vnet reads RX_L4_CKSUM_GOOD only).
+    if (applied.ok) m->ol_flags &= ~RTE_MBUF_F_RX_LRO;
+    return applied;
+}
+
+uint16_t virtio_rx_burst_to_tx(rte_mbuf **pkts, uint16_t n, PortCounters &pc, uint64_t &dropped_bytes) noexcept {
+    uint16_t kept = 0;
+    dropped_bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf *m = pkts[i];
+        const VnetParse r = virtio_rx_to_tx(m);
+        if (r.ok) [[likely]] {
+            pkts[kept++] = m;
+        } else {
+            pc.drops[static_cast<unsigned>(r.reason)].inc();
+            dropped_bytes += m->pkt_len;
+            rte_pktmbuf_free(m);
+        }
+    }
+    return kept;
 }
 
 void mbuf_to_vnet(const rte_mbuf *m, virtio_net_hdr &h) noexcept {

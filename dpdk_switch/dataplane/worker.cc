@@ -12,6 +12,7 @@
 #include "dpdk_switch/dataplane/switch_path.h"
 #include "dpdk_switch/dataplane/tx_stage.h"
 #include "dpdk_switch/dataplane/vlan_edit.h"
+#include "dpdk_switch/dataplane/vnet_hdr.h"
 #include "dpdk_switch/dataplane/vxlan_decap.h"
 
 namespace dsw {
@@ -38,7 +39,7 @@ inline void share(rte_mbuf *m, int16_t more) noexcept {
 class Worker {
 public:
     Worker(WorkerShared &s, unsigned lcore)
-        : s_(s), lcore_(lcore), c_(s.counters[lcore]), path_(*s.macs, s.arp), tx_(lcore, c_) {}
+        : s_(s), lcore_(lcore), c_(s.counters[lcore]), path_(*s.macs, s.arp), tx_(lcore, c_, s.gso_direct, s.gso_indirect) {}
 
     void run() noexcept {
         rte_rcu_qsbr_thread_register(s_.rcu, lcore_);
@@ -127,7 +128,7 @@ private:
         rte_mbuf *pkts[kMaxBurst];
         const PortSlot &slot = v.ports[port];
         const uint16_t got = slot.io == nullptr ? rte_eth_rx_burst(slot.port_id, queue, pkts, s_.burst)
-                                                : slot.io->rx(slot.io->ctx, queue, pkts, s_.burst);
+                                                : slot.io->rx(slot.io->ctx, queue, pkts, s_.burst, c_.port[port]);
         if (got == 0) return 0;
         // Before classify: a proxy reply rewrites the frame in place.
         if (slot.capture != nullptr && (slot.capture->dirs & CaptureTap::kRx)) [[unlikely]]
@@ -140,6 +141,20 @@ private:
             if (n != got) [[unlikely]] {
                 c_.port[port].rx_packets.add(got - n);
                 c_.port[port].rx_bytes.add(dropped_bytes);
+                if (n == 0) return got;
+            }
+        }
+        if (slot.io == nullptr && (slot.offload_caps & kCapRxOffloads)) {
+            // An ethdev whose RX may carry offload requests says them with RX flags (a virtio
+            // peer's partial checksums and GSO segments): turned into TX requests here, once
+            // per burst decided; what cannot be carried is dropped and counted, and was
+            // received all the same. An own-I/O port's RX wrote TX requests itself.
+            uint64_t dropped_bytes;
+            const uint16_t kept = virtio_rx_burst_to_tx(pkts, n, c_.port[port], dropped_bytes);
+            if (kept != n) [[unlikely]] {
+                c_.port[port].rx_packets.add(n - kept);
+                c_.port[port].rx_bytes.add(dropped_bytes);
+                n = kept;
                 if (n == 0) return got;
             }
         }
@@ -163,7 +178,14 @@ private:
         pc.rx_packets.add(n);
         pc.rx_bytes.add(d.rx_bytes - uint64_t{n} * tag_bytes);   // summed by classify, which reads every pkt_len anyway
         c_.packets.add(n);
-        dispatch(v, port, pkts, n, d);
+        // Decided once per burst: only a port whose RX may carry offload requests has its frames
+        // looked at for them (a branch per burst, none per frame, for every other port). A remote
+        // VTEP's slot says none: its decapsulated frames carry no requests (vxlan_decap clears
+        // the outer packet's flags).
+        if (v.ports[port].offload_caps & kCapRxOffloads)
+            dispatch<true>(v, port, pkts, n, d);
+        else
+            dispatch<false>(v, port, pkts, n, d);
     }
 
     // The VTEP's underlay port: VXLAN decapsulated and switched as received on its VTEP's port
@@ -227,8 +249,26 @@ private:
         return true;
     }
 
+    // Stages one frame, or a burst of them, for `port`: kOffl (frames of a port that may carry
+    // offload requests) through the offload fallback, else as they are.
+    template <bool kOffl>
+    void stage(uint16_t port, rte_mbuf *m) noexcept {
+        if constexpr (kOffl)
+            tx_.push_offloaded(port, m);
+        else
+            tx_.push(port, m);
+    }
+    template <bool kOffl>
+    void stage_burst(uint16_t port, rte_mbuf *const *pkts, uint16_t n, uint64_t bytes) noexcept {
+        if constexpr (kOffl)
+            tx_.push_burst_offloaded(port, pkts, n);
+        else
+            tx_.push_burst(port, pkts, n, bytes);
+    }
+
     // Stages such a burst whole, with its tag edit done in one loop. False if the port does not
     // carry the VLAN (the per-frame path counts that).
+    template <bool kOffl>
     bool dispatch_one_egress(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
                              const BurstDecision &d) noexcept {
         const uint16_t out = d.out[0], vlan = d.vlan[0];
@@ -255,13 +295,14 @@ private:
                 n = k;
             }
         }
-        if (n != 0) tx_.push_burst(out, pkts, n, bytes);
+        if (n != 0) stage_burst<kOffl>(out, pkts, n, bytes);
         return true;
     }
 
     // Stages such a burst whole on every other port of the domain, by reference count as
     // flood() does frame by frame. False (the per-frame path takes it) when the ingress port
     // has a storm limit, which is counted per frame, or when a target needs the other tagging.
+    template <bool kOffl>
     bool dispatch_flood(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
                         const BurstDecision &d) noexcept {
         const PortSlot &in = v.ports[in_port];
@@ -283,17 +324,19 @@ private:
         if (targets > 1)
             for (uint16_t i = 0; i < n; ++i) share(pkts[i], static_cast<int16_t>(targets - 1));
         for (uint16_t k = 0; k < end; ++k)
-            if (dom->members[k] != in_port) tx_.push_burst(dom->members[k], pkts, n, d.rx_bytes);
+            if (dom->members[k] != in_port) stage_burst<kOffl>(dom->members[k], pkts, n, d.rx_bytes);
         c_.sw.flooded.add(n);
         return true;
     }
 
+    template <bool kOffl>
     void dispatch(const DataplaneView &v, uint16_t in_port, rte_mbuf **pkts, uint16_t n,
                   const BurstDecision &d) noexcept {
         // A burst starting with a drop or a proxy reply takes the per-frame path without a scan.
         const uint16_t first = d.out[0];
         if ((first < kMaxPorts || first == kOutFlood) && one_decision(n, d)) [[likely]] {
-            if (first < kMaxPorts ? dispatch_one_egress(v, in_port, pkts, n, d) : dispatch_flood(v, in_port, pkts, n, d))
+            if (first < kMaxPorts ? dispatch_one_egress<kOffl>(v, in_port, pkts, n, d)
+                                  : dispatch_flood<kOffl>(v, in_port, pkts, n, d))
                 return;
         }
         rte_mbuf *dropped[kMaxBurst];
@@ -303,14 +346,17 @@ private:
             const uint16_t out = d.out[i];
             uint16_t reason;
             if (out < kMaxPorts) [[likely]] {
-                reason = unicast(v.ports[out], out, pkts[i], d.vlan[i], d.tagged);
+                reason = unicast<kOffl>(v.ports[out], out, pkts[i], d.vlan[i], d.tagged);
             } else if (out == kOutFlood) {
                 const uint8_t kind = d.flood_kind[i];
                 if (!storm_allows(v.ports[in_port], in_port, kind)) [[unlikely]]
                     reason = static_cast<uint16_t>(DropReason::storm_broadcast) + kind;
                 else
-                    reason = flood(v, in_port, d.vlan[i], d.tagged, pkts[i]);
+                    reason = flood<kOffl>(v, in_port, d.vlan[i], d.tagged, pkts[i]);
             } else if (out == kOutReply) {
+                // The proxy wrote the whole frame, its checksums too: nothing is left to ask of
+                // the port, whatever the request the frame came in with.
+                if constexpr (kOffl) pkts[i]->ol_flags &= ~kTxOffloadRequests;
                 tx_.push(in_port, pkts[i]);   // leaves the way it came: same port, same tagging
                 continue;
             } else {
@@ -329,6 +375,7 @@ private:
 
     // One egress port: tagged on a trunk, untagged on an access port, in place (the frame has
     // one owner here). Returns kSent or a drop reason.
+    template <bool kOffl>
     uint16_t unicast(const PortSlot &out, uint16_t port, rte_mbuf *m, uint16_t vlan, bool tagged) noexcept {
         if (!out.carries(vlan)) [[unlikely]]   // e.g. a static MAC on a port outside the VLAN
             return static_cast<uint16_t>(DropReason::vlan_not_allowed);
@@ -339,13 +386,15 @@ private:
                 vlan_untag_in_place(m);
             }
         }
-        tx_.push(port, m);
+        stage<kOffl>(port, m);
         return kSent;
     }
 
     // Sends one frame to every other port of its domain by reference count: one mbuf, k
     // references, no payload copy. Ports that want the other tagging share one variant (a new
-    // header chained to a clone). Each TX (or free) drops one reference.
+    // header chained to a clone). Each TX (or free) drops one reference. The offload fallback
+    // (kOffl) never writes into the shared frame: prepare_for_tx copies the headers it changes.
+    template <bool kOffl>
     uint16_t flood(const DataplaneView &v, uint16_t in_port, uint16_t vlan, bool tagged, rte_mbuf *m) noexcept {
         const FloodDomain *dom = v.domain(vlan);
         if (dom == nullptr) return static_cast<uint16_t>(DropReason::no_flood_target);
@@ -378,9 +427,9 @@ private:
             const uint16_t p = dom->members[k];
             if (p == in_port) continue;
             if (v.ports[p].trunk == tagged)
-                tx_.push(p, m);
+                stage<kOffl>(p, m);
             else if (variant != nullptr)
-                tx_.push(p, variant);
+                stage<kOffl>(p, variant);
         }
         c_.sw.flooded.inc();
         return kSent;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cinttypes>
 #include <fstream>
 
 #include <rte_bus_vdev.h>
@@ -28,12 +29,22 @@ constexpr unsigned kXskReleaseUs = 50000;
 
 std::string dpdk_error(const std::string &what, int rc) { return what + ": " + rte_strerror(rc < 0 ? -rc : rc); }
 
-// RX scatter (DeviceSpec::rx_scatter), where the PMD has it; the MTU it is asked for.
-Status configure_frames(uint16_t port_id, const PortConfig &cfg, const DeviceSpec &dev, rte_eth_conf &conf) {
+// RX scatter (DeviceSpec::rx_scatter) and the RX offloads asked for (rx_offload_conf), where
+// the PMD has them; the TX offloads asked for (DeviceSpec::tx_offloads) that it has, and the
+// caps they give the port; the MTU it is asked for.
+Status configure_frames(uint16_t port_id, const PortConfig &cfg, const DeviceSpec &dev, rte_eth_conf &conf,
+                        uint8_t &caps) {
     rte_eth_dev_info info{};
     int rc = rte_eth_dev_info_get(port_id, &info);
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": device info", rc));
     if (dev.rx_scatter && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+    conf.rxmode.offloads |= dev.rx_offload_conf & info.rx_offload_capa;
+    conf.txmode.offloads = dev.tx_offloads & info.tx_offload_capa;
+    caps = offload_caps_of_ethdev(conf.txmode.offloads, dev.rx_offloads);
+    if (!(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)) caps |= kCapTxLinear;
+    if (conf.txmode.offloads != dev.tx_offloads)
+        DSW_LOG(INFO, port, "port %s: %s lacks TX offloads 0x%" PRIx64 ": done in software", cfg.name.c_str(),
+                dev.name.c_str(), dev.tx_offloads & ~conf.txmode.offloads);
     if (dev.set_mtu == 0) return Ok{};
     // ethdev's own rule (eth_dev_validate_mtu), said with the key rather than as EINVAL.
     const uint32_t overhead = info.max_mtu != UINT16_MAX && info.max_rx_pktlen > info.max_mtu
@@ -48,9 +59,10 @@ Status configure_frames(uint16_t port_id, const PortConfig &cfg, const DeviceSpe
 }
 
 // Configures one RX and one TX queue per configured queue, then starts the port.
-Status configure(uint16_t port_id, const PortConfig &cfg, const DeviceSpec &dev, rte_mempool *pool, QueueSizes &q) {
+Status configure(uint16_t port_id, const PortConfig &cfg, const DeviceSpec &dev, rte_mempool *pool, QueueSizes &q,
+                 uint8_t &caps) {
     rte_eth_conf conf{};
-    if (auto st = configure_frames(port_id, cfg, dev, conf); !st) return st;
+    if (auto st = configure_frames(port_id, cfg, dev, conf, caps); !st) return st;
     const uint16_t nq = static_cast<uint16_t>(cfg.queues);
     int rc = rte_eth_dev_configure(port_id, nq, nq, &conf);
     if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": configure", rc));
@@ -105,6 +117,16 @@ std::vector<int> new_socket_fds(int domain, const std::vector<int> &before) {
 
 }  // namespace
 
+uint8_t offload_caps_of_ethdev(uint64_t tx_offloads, bool rx_offloads) {
+    constexpr uint64_t kCsum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+    uint8_t caps = kCapNone;
+    if ((tx_offloads & kCsum) == kCsum) caps |= kCapCsum;
+    if (tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) caps |= kCapTso;
+    if (tx_offloads & RTE_ETH_TX_OFFLOAD_UDP_TSO) caps |= kCapUso;
+    if (rx_offloads) caps |= kCapRxOffloads;
+    return caps;
+}
+
 Result<EthPort::MbufNeeds> EthPort::mbuf_needs(const PortConfig &cfg, QueueSizes q) {
     auto dev = device_for(cfg);
     if (!dev) return dev.error();
@@ -156,7 +178,9 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
     }
     p.q_ = q;
     p.max_frame_ = dev->max_frame;
-    auto st = configure(p.port_id_, cfg, *dev, pool, p.q_);
+    auto st = configure(p.port_id_, cfg, *dev, pool, p.q_, p.offload_caps_);
+    p.peer_tx_offloads_ = dev->peer_tx_offloads;
+    p.rx_offloads_ = dev->rx_offloads;
     if (dev->close_leaked_xsks) p.xsk_fds_ = new_socket_fds(AF_XDP, xsks_before);   // made by configure
     p.ring_kind_ = dev->ring_drops;
     if (p.ring_kind_ == RingDrops::packet_mmap)   // one per queue pair, made by the probe
@@ -176,10 +200,17 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
 
 EthPort::EthPort(EthPort &&o) noexcept
     : cfg_(std::move(o.cfg_)), device_(std::move(o.device_)), devargs_(std::move(o.devargs_)), q_(o.q_),
-      port_id_(o.port_id_), max_frame_(o.max_frame_), owned_(o.owned_), xsk_fds_(std::move(o.xsk_fds_)), ring_kind_(o.ring_kind_),
+      port_id_(o.port_id_), max_frame_(o.max_frame_), offload_caps_(o.offload_caps_),
+      peer_tx_offloads_(o.peer_tx_offloads_), rx_offloads_(o.rx_offloads_), owned_(o.owned_),
+      xsk_fds_(std::move(o.xsk_fds_)), ring_kind_(o.ring_kind_),
       ring_fds_(std::move(o.ring_fds_)), ring_total_(o.ring_total_), ring_base_(o.ring_base_),
       unset_promisc_(o.unset_promisc_), unset_allmulti_(o.unset_allmulti_) {
     o.owned_ = false;
+}
+
+uint8_t EthPort::offload_caps() const {
+    return peer_tx_offloads_ != nullptr ? offload_caps_of_ethdev(peer_tx_offloads_(port_id_), rx_offloads_)
+                                        : offload_caps_;
 }
 
 uint64_t EthPort::ring_total() {

@@ -1,6 +1,8 @@
-"""What the harness reads from the forwarders: testpmd's stats, dpdk_switch's counters, OVS's ports and PMD."""
+"""What the harness reads from the forwarders (testpmd's stats, dpdk_switch's counters, OVS's ports and PMD) and from
+ethtool (the containers' offloads)."""
 import pytest
 
+from dswbench.netns import parse_features
 from dswbench.forwarders import ovs_result, parse_dump_ports, parse_pmd_stats, switch_result, pps_from_testpmd, rate_from_testpmd
 
 
@@ -67,3 +69,14 @@ def test_ovs_rate_counts_the_two_dpdk_ports_not_local(fixture_text):
     one_port = {"t0": 20.0, "t1": 20.0, "ports": "  port  p0: rx pkts=1, bytes=0\n   tx pkts=5, bytes=0"}
     assert "not 2" in ovs_result(s0, one_port, "", None)["error"]
     assert ovs_result(None, None, "", "OVS did not start")["mpps"] is None
+
+
+def test_offload_features_read_back_from_ethtool():
+    # ethtool 6.1 -k on kernel 6.18 after `tx off`: the summary line says TSO "on" (an accecn feature it does
+    # not know stays on); the features themselves say off.
+    text = ("tx-checksumming: off\n\ttx-checksum-ipv4: off [fixed]\n\ttx-checksum-ip-generic: off\n"
+            "tcp-segmentation-offload: on\n\ttx-tcp-segmentation: off [requested on]\n"
+            "\ttx-tcp6-segmentation: off [requested on]\n\ttx-tcp-accecn-segmentation: on\n"
+            "tx-udp-segmentation: off [requested on]\n")
+    assert parse_features(text) == {"tx-checksum-ip-generic": "off", "tx-tcp-segmentation": "off",
+                                    "tx-tcp6-segmentation": "off", "tx-udp-segmentation": "off"}

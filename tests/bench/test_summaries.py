@@ -67,8 +67,34 @@ def test_containers_ratios_and_targets():
     assert r["switch-afp", "testpmd-afp"]["note"] == "TCP >= 0.95: met"
     assert ("switch-afp", "ovs-afp") in r and r["switch-afp", "ovs-afp"]["tcp"] is None
     row = next(x for x in text.splitlines() if x.startswith("OVS-DPDK NORMAL, af_packet "))
-    assert row.split(None, 3)[3] == "skipped: openvswitch-switch-dpdk is not installed"
+    assert row.split(None, 4)[3:] == ["-", "skipped: openvswitch-switch-dpdk is not installed"]
     assert "for the af_packet paths and bridge-steered" in text
+
+
+def test_containers_issue28_targets_against_the_bridge_with_default_offloads():
+    runs = [dict(ct_run("bridge-default", 1, 20.0, 0.030, 60000), tcp4_gbps=24.0, offloads="default"),
+            dict(ct_run("switch-veth", 1, 21.0, 0.040, 90000), tcp4_gbps=22.0, tcp_retransmits=12, offloads="default"),
+            dict(ct_run("bridge-default", 2, 22.0, 0.026, 61000), tcp4_gbps=25.0, offloads="default"),
+            dict(ct_run("switch-veth", 2, 16.0, 0.050, 95000), tcp4_gbps=26.0, tcp_retransmits=30, offloads="default"),
+            dict(ct_run("switch-afp", 1, 4.0, 0.10, 80000), offloads="tx off"),
+            dict(ct_run("switch-afp", 2, 4.2, 0.11, 82000), offloads="tx off")]
+    obj, text = containers.summarize(runs, {"runs": "2", "steer": "afp", "rx_cpus": "1"})
+    t = {x["target"].split(":")[0]: x for x in obj["targets"]}
+    assert t["TCP"]["value"] == pytest.approx(18.5 / 21.0) and t["TCP"]["state"] == "MISSED"
+    # the worst run against the bridge's run of the same round: 16 / 22, below the 0.8 floor
+    worst = t["TCP worst run"]
+    assert worst["value"] == pytest.approx(16.0 / 22.0) and worst["state"] == "MISSED"
+    assert t["TCP 4 streams"]["value"] == pytest.approx(24.0 / 24.5) and t["TCP 4 streams"]["state"] == "MISSED"
+    assert t["ping RTT"]["value"] == pytest.approx(0.045 / 0.028) and t["ping RTT"]["state"] == "MISSED"
+    assert t["UDP 64 B rx pps"]["value"] == pytest.approx(92500 / 81000) and t["UDP 64 B rx pps"]["state"] == "met"
+    sw = obj["medians"]["switch-veth"]
+    assert sw["offloads"] == "default" and sw["tcp_retransmits"] == 21
+    assert sw["over_bridge_default"]["tcp_gbps"] == pytest.approx(18.5 / 21.0)
+    row = next(x for x in text.splitlines() if x.startswith("dpdk_switch, veth "))
+    assert row.split()[2:12] == ["default", "0.045", "1.61", "18.50", "21", "0.88", "24.00", "-", "0.98", "92,500"]
+    row = next(x for x in text.splitlines() if x.startswith("dpdk_switch, af_packet "))
+    assert row.split()[2:4] == ["tx", "off"] and row.split()[8] == "0.20"   # TCP 4.1 / 21.0
+    assert "Issue 28 targets (containers with default offloads)" in text
 
 
 def test_containers_contention_verdict():

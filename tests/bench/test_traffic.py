@@ -31,3 +31,12 @@ def test_iperf3_errors(fixture_json):
     assert parse_tcp(j) == {"tcp_error": "unable to connect to server: Connection refused"}
     assert parse_udp(j) == {"udp_error": "unable to connect to server: Connection refused"}
     assert parse_tcp(None) == {"tcp_error": "no iperf3 result"}
+
+
+def test_iperf3_four_streams_are_summed_under_their_own_key(fixture_json):
+    j = fixture_json("iperf3_tcp_p4.json")
+    assert len(j["end"]["streams"]) == 4
+    r = parse_tcp(j, "tcp4")
+    assert r["tcp4_gbps"] == pytest.approx(j["end"]["sum_received"]["bits_per_second"] / 1e9)
+    assert r["tcp4_retransmits"] == j["end"]["sum_sent"]["retransmits"] and "tcp_gbps" not in r
+    assert parse_tcp(None, "tcp4") == {"tcp4_error": "no iperf3 result"}

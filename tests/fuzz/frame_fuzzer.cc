@@ -1,6 +1,8 @@
 // libFuzzer target for the data plane's frame handling: parse_l2, the VLAN ingress check, MAC
 // learning and lookup, the ARP proxy and the IPv6 ND proxy, exactly as a worker runs them
-// (SwitchPath::classify on a burst), against real MacTable/ArpTable instances on a real EAL.
+// (SwitchPath::classify on a burst), against real MacTable/ArpTable instances on a real EAL;
+// and the offload path of a frame with a virtio-net header: vnet_to_mbuf (a vnet port's RX),
+// virtio_rx_to_tx (a virtio ethdev's RX flags) and prepare_for_tx (the egress fallback).
 // Built and run by scripts/fuzz.sh; seeds come from tests/fuzz/make_seeds.py.
 //
 // Input format (little-endian; make_seeds.py writes the same):
@@ -19,6 +21,12 @@
 //                op 0: flush both tables            op 1: flush dynamic MACs of port arg % 8
 //                op 2: static MAC (6 bytes follow)  op 3: static ARP (4-byte IP, 6-byte MAC follow)
 //                op 4: drop ARP/ND bindings whose MAC has left the MAC table   op 5: remove MAC (6 bytes)
+//                op 6: the next frame takes the offload path, not classify: a virtio_net_hdr
+//                      (10 bytes, little-endian) follows; arg bits0-2: the egress port's
+//                      OffloadCaps, bit3: give the header to virtio_rx_to_tx as a PMD's RX
+//                      flags (hdr flags bit0 RX_LRO, bit1 RX_L4_CKSUM_NONE, bit2 _GOOD;
+//                      gso_size as tso_segsz) instead of vnet_to_mbuf; aux: the port's MTU,
+//                      68 + 36 * aux
 //   Frames are classified in bursts of the header's size; every input starts from empty tables,
 //   so a crash reproduces from its input alone.
 //
@@ -30,6 +38,11 @@
 //   - a reply is a well-formed ARP reply (same length) or ICMPv6 Neighbor Advertisement (valid
 //     checksum) answering exactly the request it replaced; every other frame is left untouched;
 //   - the pool is full again after every input (no leaked mbufs).
+//   - offload path: a refused header leaves the mbuf as it was and names an offload_* reason;
+//     an accepted one never changes the frame's bytes and leaves lengths that fit the first
+//     segment (l2 + l3 + l4 <= data_len), one IP version, a non-zero segment size for a GSO
+//     frame; prepare_for_tx either drops with an offload_* reason or hands back well-formed
+//     chains, each frame it split fitting the MTU, and every mbuf of its pools comes back.
 // Mbuf memory comes from an EAL memzone that ASan knows nothing about, so the harness poisons
 // each buffer outside the bytes a segment holds: a read past data_len (or a header read from a
 // second segment) is reported as a heap-buffer-overflow-like "use-after-poison".
@@ -52,8 +65,10 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dpdk_switch/dataplane/arp_proxy.h"
+#include "dpdk_switch/dataplane/offload.h"
 #include "dpdk_switch/dataplane/parse.h"
 #include "dpdk_switch/dataplane/switch_path.h"
+#include "dpdk_switch/dataplane/vnet_hdr.h"
 #include "dpdk_switch/dpdk/eal.h"
 
 namespace {
@@ -72,6 +87,8 @@ struct World {
     std::unique_ptr<MacTable> macs;
     std::unique_ptr<ArpTable> arp;
     rte_mempool *pool = nullptr;
+    rte_mempool *gso_direct = nullptr;     // prepare_for_tx's segment headers
+    rte_mempool *gso_indirect = nullptr;   // and payload references
     LcoreCounters *counters = nullptr;
 };
 World *g_world = nullptr;
@@ -314,11 +331,116 @@ Frame as_classified(const Frame &f, const rte_mbuf *m, std::vector<uint8_t> &unt
     return g;
 }
 
+constexpr uint16_t kMaxGsoOut = 64;
+constexpr unsigned kVnetOp = 6, kControlOps = 7;
+
+bool is_offload_reason(DropReason r) {
+    return r == DropReason::offload_bad_headers || r == DropReason::offload_bad_csum ||
+           r == DropReason::offload_bad_gso || r == DropReason::offload_unsupported ||
+           r == DropReason::offload_no_mbufs;
+}
+
+// A chain whose segment lengths add up and whose count is nb_segs.
+void check_chain(const rte_mbuf *m) {
+    uint32_t sum = 0;
+    uint16_t segs = 0;
+    for (const rte_mbuf *s = m; s != nullptr; s = s->next) {
+        sum += s->data_len;
+        ++segs;
+    }
+    FUZZ_CHECK(sum == m->pkt_len && segs == m->nb_segs);
+}
+
+// The offload fields describe headers that sit in the first segment.
+void check_offload_fields(const rte_mbuf *m) {
+    const uint64_t f = m->ol_flags;
+    if (!(f & kTxOffloadRequests)) return;
+    const uint64_t ip = f & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
+    FUZZ_CHECK(ip == RTE_MBUF_F_TX_IPV4 || ip == RTE_MBUF_F_TX_IPV6);
+    FUZZ_CHECK(m->l2_len >= RTE_ETHER_HDR_LEN && m->l3_len >= sizeof(rte_ipv4_hdr) && m->l4_len >= 8);
+    FUZZ_CHECK(static_cast<uint32_t>(m->l2_len) + m->l3_len + m->l4_len <= m->data_len);
+    if (f & kTxSegRequests) FUZZ_CHECK(m->tso_segsz != 0);
+}
+
+struct VnetRecord {
+    virtio_net_hdr h;
+    uint8_t arg, aux;
+};
+
+// One frame through a port's offload RX (vnet_to_mbuf, or virtio_rx_to_tx on RX flags) and the
+// egress fallback (prepare_for_tx), checked as the header comment says.
+void run_vnet(World &w, const VnetRecord &r, const Frame &f) {
+    rte_mbuf *m = make_mbuf(w.pool, f);
+    if (m == nullptr) return;
+    const uint8_t caps = r.arg & kCapTx;
+    const uint16_t mtu = static_cast<uint16_t>(68 + 36 * r.aux);
+    if (r.arg & 8) {
+        m->ol_flags = ((r.h.flags & 1) ? RTE_MBUF_F_RX_LRO : 0) |
+                      ((r.h.flags & 2) ? RTE_MBUF_F_RX_L4_CKSUM_NONE : (r.h.flags & 4) ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0);
+        m->tso_segsz = le16(reinterpret_cast<const uint8_t *>(&r.h.gso_size));
+    }
+    const uint64_t flags_before = m->ol_flags, tx_offload_before = m->tx_offload;
+    const VnetParse parsed = (r.arg & 8) ? virtio_rx_to_tx(m) : vnet_to_mbuf(r.h, m);
+    FUZZ_CHECK(frame_equals(m, f));   // the header is read, the frame never written
+    if (g_trace)
+        std::fprintf(stderr, "frame_fuzzer: vnet len %u %s %s\n", f.len, (r.arg & 8) ? "rx-flags" : "header",
+                     parsed.ok ? "accepted" : drop_reason_name(parsed.reason));
+    if (!parsed.ok) {
+        FUZZ_CHECK(is_offload_reason(parsed.reason));
+        FUZZ_CHECK(m->ol_flags == flags_before && m->tx_offload == tx_offload_before);
+        free_chain(m);
+        return;
+    }
+    check_offload_fields(m);
+    const bool seg = m->ol_flags & kTxSegRequests;
+    const bool split_here = seg && !(caps & ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso));
+    const uint16_t l2_len = m->l2_len;
+    // prepare_for_tx may hand the buffers to indirect mbufs: they are unpoisoned once, below.
+    std::vector<rte_mbuf *> originals;
+    for (rte_mbuf *s = m; s != nullptr; s = s->next) originals.push_back(s);
+    rte_mbuf *out[kMaxGsoOut];
+    OffloadCounters oc{};
+    DropReason drop = DropReason::count;
+    const uint16_t n = prepare_for_tx(m, caps, GsoContext{w.gso_direct, w.gso_indirect, mtu}, out, kMaxGsoOut, oc, drop);
+    if (n == 0) {
+        FUZZ_CHECK(is_offload_reason(drop));
+        if (g_trace) std::fprintf(stderr, "frame_fuzzer: vnet caps %u mtu %u -> %s\n", caps, mtu, drop_reason_name(drop));
+        free_chain(m);
+        return;
+    }
+    FUZZ_CHECK(n <= kMaxGsoOut);
+    if (g_trace) std::fprintf(stderr, "frame_fuzzer: vnet caps %u mtu %u -> %u frames\n", caps, mtu, n);
+    if (n > 1) FUZZ_CHECK(split_here);
+    for (uint16_t i = 0; i < n; ++i) {
+        check_chain(out[i]);
+        if (!split_here) {
+            check_offload_fields(out[i]);
+        } else {
+            // Each segment's IP packet fits the MTU, and asks for no segmentation any more.
+            FUZZ_CHECK(out[i]->pkt_len <= static_cast<uint32_t>(mtu) + l2_len);
+            FUZZ_CHECK(!(out[i]->ol_flags & kTxSegRequests));
+        }
+    }
+    for (rte_mbuf *s : originals) ASAN_UNPOISON_MEMORY_REGION(s->buf_addr, s->buf_len);
+    for (uint16_t i = 0; i < n; ++i) free_chain(out[i]);
+}
+
 class Runner {
 public:
     Runner(World &w, const Config &cfg) : w_(w), cfg_(cfg), path_(*w.macs, cfg.proxy ? w.arp.get() : nullptr) {}
 
+    // The next frame takes the offload path (control op 6).
+    void arm_vnet(const VnetRecord &r) {
+        vnet_ = r;
+        vnet_armed_ = true;
+    }
+
     void add(const Frame &f) {
+        if (vnet_armed_) {
+            vnet_armed_ = false;
+            run_vnet(w_, vnet_, f);
+            return;
+        }
         if (n_ == 0) port_ = static_cast<uint16_t>(f.flags >> 5);
         rte_mbuf *m = make_mbuf(w_.pool, f);
         if (m == nullptr) return;
@@ -363,6 +485,8 @@ private:
     unsigned n_ = 0;
     uint16_t port_ = 0;
     uint32_t now_s_ = 0;
+    VnetRecord vnet_{};
+    bool vnet_armed_ = false;
 };
 
 void flush_all(World &w) {
@@ -372,7 +496,7 @@ void flush_all(World &w) {
 
 void control(World &w, const Config &cfg, uint16_t op, uint8_t arg, const uint8_t *p, size_t left, size_t &used) {
     used = 0;
-    switch (op % 6) {
+    switch (op % kControlOps) {
     case 0: flush_all(w); break;
     case 1: w.macs->flush(arg % kPorts, false); break;
     case 2:
@@ -429,6 +553,9 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     w->arp = std::move(arp.value());
     w->pool = rte_pktmbuf_pool_create("fuzz_pool", kPoolSize, 0, 0, kDataRoom + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
     if (w->pool == nullptr) die("mempool");
+    w->gso_direct = rte_pktmbuf_pool_create("fuzz_gso_hdr", 255, 0, 0, RTE_PKTMBUF_HEADROOM + 256, SOCKET_ID_ANY);
+    w->gso_indirect = rte_pktmbuf_pool_create("fuzz_gso_ind", 511, 0, 0, 0, SOCKET_ID_ANY);
+    if (w->gso_direct == nullptr || w->gso_indirect == nullptr) die("gso mempools");
     w->counters = static_cast<LcoreCounters *>(rte_zmalloc("fuzz_counters", sizeof(LcoreCounters), RTE_CACHE_LINE_SIZE));
     if (w->counters == nullptr) die("counters");
     g_world = w;
@@ -468,6 +595,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             const uint16_t len = le16(data + off);
             const uint8_t flags = data[off + 2], aux = data[off + 3];
             off += 4;
+            if ((len & 0x8000) && (len & 0x7fff) % kControlOps == kVnetOp) {
+                runner.run();
+                if (size - off < sizeof(virtio_net_hdr)) break;
+                VnetRecord r{};
+                std::memcpy(&r.h, data + off, sizeof r.h);
+                r.arg = flags;
+                r.aux = aux;
+                off += sizeof r.h;
+                runner.arm_vnet(r);
+                continue;
+            }
             if (len & 0x8000) {
                 runner.run();
                 size_t used;
@@ -482,6 +620,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         runner.run();
     }
     FUZZ_CHECK(rte_mempool_avail_count(w.pool) == w.pool->size);
+    FUZZ_CHECK(rte_mempool_avail_count(w.gso_direct) == w.gso_direct->size);
+    FUZZ_CHECK(rte_mempool_avail_count(w.gso_indirect) == w.gso_indirect->size);
     if (g_trace) {
         const SwitchCounters &c = w.counters->sw;
         std::fprintf(stderr,

@@ -39,8 +39,19 @@ def frame(pkt, port=0, headroom=0, split=None, oversize=False, pad=True):
     return struct.pack("<HBB", len(data), flags, split or 0) + data
 
 
-def ctl(op, arg=0, payload=b""):
-    return struct.pack("<HBB", 0x8000 | op, arg, 0) + payload
+def ctl(op, arg=0, payload=b"", aux=0):
+    return struct.pack("<HBB", 0x8000 | op, arg, aux) + payload
+
+
+# virtio_net_hdr flags and GSO types (linux/virtio_net.h); the fuzzer's OffloadCaps bits.
+NEEDS_CSUM, DATA_VALID = 1, 2
+GSO_NONE, GSO_TCPV4, GSO_UDP, GSO_TCPV6, GSO_UDP_L4, GSO_ECN = 0, 1, 3, 4, 5, 0x80
+CAP_CSUM, CAP_TSO, CAP_USO, RX_FLAGS = 1, 2, 4, 8
+
+
+def vnet(flags=0, gso=GSO_NONE, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0, caps=0, mtu_step=40):
+    """Control op 6: the next frame takes the offload path with this header (MTU 68 + 36 * mtu_step)."""
+    return ctl(6, caps, struct.pack("<BBHHHH", flags, gso, hdr_len, gso_size, csum_start, csum_offset), aux=mtu_step)
 
 
 def mac_bytes(m):
@@ -143,6 +154,48 @@ def seeds():
              Ether(src=A, dst=B) / IP() / UDP(), Ether(src=C, dst=BCAST) / IP(), eth[:10]]
     s["burst32_mixed"] = header(burst=32) + b"".join(
         frame(mixed[i % len(mixed)], headroom=i % 8, pad=i % len(mixed) != 6) for i in range(32))
+    # The virtio-net header: a vnet port's partial checksums and GSO segments, to a port that
+    # takes them (caps) or one that gets them completed and split (no caps, an MTU of 608 or
+    # 428). Each seed stays under scripts/fuzz.sh's -max_len.
+    tcp4 = Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B) / TCP(sport=1000, dport=80, flags="PA") / (b"t" * 1300)
+    tcp6 = Ether(src=A, dst=B) / IPv6(src=IP6_A, dst=IP6_B) / TCP(sport=1000, dport=80, flags="A") / (b"s" * 1100)
+    udp4 = Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B) / UDP(sport=5000, dport=5001) / (b"u" * 900)
+    tagged = Ether(src=A, dst=B) / Dot1Q(vlan=10) / IP(src=IP_A, dst=IP_B) / TCP(flags="A") / (b"v" * 1000)
+    csum_tcp = dict(flags=NEEDS_CSUM, csum_offset=16)
+    s["vnet_tso4_split_and_kept"] = header() + \
+        vnet(gso=GSO_TCPV4, hdr_len=54, gso_size=500, csum_start=34, mtu_step=15, **csum_tcp) + \
+        frame(tcp4, pad=False) + \
+        vnet(gso=GSO_TCPV4, hdr_len=54, gso_size=500, csum_start=34, caps=CAP_CSUM | CAP_TSO, **csum_tcp) + \
+        frame(tcp4, pad=False)
+    s["vnet_tso4_ecn_split_segments"] = header() + \
+        vnet(gso=GSO_TCPV4 | GSO_ECN, hdr_len=54, gso_size=350, csum_start=34, mtu_step=10, **csum_tcp) + \
+        frame(tcp4, split=60, pad=False)
+    s["vnet_tso6"] = header() + \
+        vnet(gso=GSO_TCPV6, hdr_len=74, gso_size=400, csum_start=54, mtu_step=15, **csum_tcp) + frame(tcp6, pad=False)
+    s["vnet_uso_and_csum"] = header() + \
+        vnet(flags=NEEDS_CSUM, gso=GSO_UDP_L4, hdr_len=42, gso_size=300, csum_start=34, csum_offset=6,
+             mtu_step=10) + frame(udp4, pad=False) + \
+        vnet(flags=NEEDS_CSUM, csum_start=34, csum_offset=6) + frame(udp4, pad=False) + \
+        vnet(flags=DATA_VALID) + frame(Ether(src=A, dst=B) / IP() / UDP(), pad=False)
+    s["vnet_tagged_tso"] = header() + \
+        vnet(gso=GSO_TCPV4, hdr_len=58, gso_size=450, csum_start=38, mtu_step=15, **csum_tcp) + frame(tagged, pad=False)
+    short = Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B) / TCP(flags="A") / (b"w" * 200)
+    s["vnet_bad_headers"] = header() + \
+        vnet(gso=GSO_TCPV4, hdr_len=54, gso_size=0, csum_start=34, **csum_tcp) + frame(short, pad=False) + \
+        vnet(flags=NEEDS_CSUM, csum_start=4000, csum_offset=16) + frame(short, pad=False) + \
+        vnet(gso=GSO_TCPV6, hdr_len=54, gso_size=100, csum_start=34, **csum_tcp) + frame(short, pad=False) + \
+        vnet(gso=GSO_UDP, hdr_len=42, gso_size=100) + frame(udp4, pad=False) + \
+        vnet(gso=GSO_TCPV4, hdr_len=54, gso_size=100, csum_start=34, **csum_tcp) + \
+        frame(bytes(short)[:40], pad=False) + \
+        vnet(gso=GSO_TCPV4, hdr_len=54, gso_size=2, csum_start=34, **csum_tcp) + frame(short, pad=False)
+    # What a virtio ethdev says with RX flags: RX_LRO + tso_segsz (bit0), RX_L4_CKSUM_NONE (bit1).
+    s["virtio_rx_flags"] = header() + \
+        vnet(flags=3, gso_size=400, caps=RX_FLAGS, mtu_step=15) + frame(tcp6, pad=False) + \
+        vnet(flags=2, caps=RX_FLAGS) + frame(short, pad=False) + \
+        vnet(flags=3, gso_size=500, caps=RX_FLAGS) + frame(short, pad=False) + \
+        vnet(flags=1, gso_size=0, caps=RX_FLAGS) + frame(short, pad=False)
+    s["virtio_rx_flags_tso_kept"] = header() + \
+        vnet(flags=3, gso_size=500, caps=RX_FLAGS | CAP_CSUM | CAP_TSO) + frame(tcp4, pad=False)
     return s
 
 

@@ -81,7 +81,7 @@ def complete_at(prompt, ports_shown_by):
     prompt.send("\x15")
     # A unique prefix runs; an ambiguous one is an error naming the candidates.
     prompt.send("s sw st\n")
-    assert b"error: ambiguous 's': set, show" in prompt.read_until(b"(try 'help')")
+    assert b"error: ambiguous 's': save, set, show" in prompt.read_until(b"(try 'help')")
     prompt.send("sh sw st\n")
     shown = prompt.read_until(b"drops:")
     assert b"static_conflicts" in shown and b"learn_port_limit" in shown, shown
@@ -97,7 +97,7 @@ def test_unique_prefixes_over_the_socket(netns, switch):
     assert sw.ctl("m", "a", "02:00:00:00:00:01", "beta")["ok"] is True
     assert any(e["mac"] == "02:00:00:00:00:01" and e["port"] == "beta" for e in sw.ctl("sh", "ma", "t")["entries"])
 
-    for words, candidates in ((["s", "port", "stats", "all"], "set, show"),
+    for words, candidates in ((["s", "port", "stats", "all"], "save, set, show"),
                               (["c", "port", "stats", "all"], "capture, clear"),
                               (["show", "port", "i"], None)):   # too few words: usage
         proc = sw.ctl_raw(*words)

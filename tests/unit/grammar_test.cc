@@ -20,7 +20,9 @@ Words complete(const Words &before, const std::string &partial) { return complet
 
 TEST(Grammar, CompletesCommandWordsAndKeywords) {
     EXPECT_EQ(complete({}, "sh"), Words({"show"}));
-    EXPECT_EQ(complete({}, "s"), Words({"set", "show"}));
+    EXPECT_EQ(complete({}, "s"), Words({"save", "set", "show"}));
+    EXPECT_EQ(complete({}, "sa"), Words({"save"}));
+    EXPECT_EQ(complete({"save"}, ""), Words({"config"}));
     EXPECT_EQ(complete({}, "c"), Words({"capture", "clear"}));
     EXPECT_EQ(complete({"show"}, ""), Words({"arp", "capture", "lcores", "mac", "nd", "port", "switch", "vxlan"}));
     EXPECT_EQ(complete({"sh", "po"}, ""), Words({"info", "stats"})) << "the words before may be prefixes";
@@ -55,6 +57,7 @@ TEST(Grammar, APathCompletesAsAFileName) {
     EXPECT_TRUE(c.file_name);
     EXPECT_TRUE(c.candidates.empty());
     EXPECT_FALSE(complete_command({"capture"}, "", kNames).file_name);
+    EXPECT_TRUE(complete_command({"save", "config"}, "/tm", kNames).file_name);
 }
 
 std::string resolved(const std::string &line) {
@@ -73,7 +76,8 @@ TEST(Grammar, AcceptsUniquePrefixesOfCommandWords) {
         << "arguments are never expanded";
     EXPECT_EQ(resolved("sh l"), "show lcores | show | lcores");
     EXPECT_EQ(resolved("q"), "quit | quit");
-    EXPECT_EQ(resolved("s port stats all"), "error: ambiguous 's': set, show");
+    EXPECT_EQ(resolved("sa c /tmp/x.yaml"), "save config [<file>] | save | config | /tmp/x.yaml");
+    EXPECT_EQ(resolved("s port stats all"), "error: ambiguous 's': save, set, show");
     EXPECT_EQ(resolved("show port i x"), "show port info all|<port> | show | port | info | x");
     EXPECT_EQ(resolved("show mac t vlan 5"), "show mac table [vlan <N>] | show | mac | table | vlan | 5");
     EXPECT_EQ(resolved("frobnicate"), "unknown");
@@ -99,8 +103,9 @@ TEST(Grammar, HelpListsWhatItListedBefore) {
                      "set log level <level> [<logtype pattern>]", "show lcores", "show arp table", "show nd table",
                      "arp add <IP> <MAC> [vlan <N>]", "arp del <IP> [vlan <N>]", "port add <name> <type> key=value...",
                      "port del <name>", "show capture",
-                     "capture <port> <file> [count <N>] [rx|tx|both] [overwrite] | capture stop <port>", "show vxlan",
-                     "vxlan vtep add <IP> [vni <N>]", "vxlan vtep del <IP> [vni <N>]", "quit"}));
+                     "capture <port> <file> [count <N>] [rx|tx|both] [overwrite] | capture stop <port>",
+                     "save config [<file>]", "show vxlan", "vxlan vtep add <IP> [vni <N>]", "vxlan vtep del <IP> [vni <N>]",
+                     "quit"}));
 }
 
 TEST(Grammar, EveryCommandHasOneRow) {

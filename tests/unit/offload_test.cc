@@ -13,120 +13,12 @@
 
 #include "dpdk_switch/dataplane/offload.h"
 #include "dpdk_switch/dataplane/vnet_hdr.h"
+#include "offload_frames.h"
 
 namespace dsw {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-Bytes hex(const std::string &h) {
-    Bytes f;
-    for (size_t i = 0; i + 1 < h.size(); i += 2) f.push_back(static_cast<uint8_t>(std::stoul(h.substr(i, 2), nullptr, 16)));
-    return f;
-}
-
-uint32_t sum16(const uint8_t *p, size_t n, uint32_t s = 0) {
-    for (size_t i = 0; i + 1 < n; i += 2) s += (p[i] << 8) | p[i + 1];
-    if (n & 1) s += p[n - 1] << 8;
-    return s;
-}
-uint16_t fold(uint32_t s) {
-    while (s >> 16) s = (s & 0xffff) + (s >> 16);
-    return static_cast<uint16_t>(s);
-}
-void put16(Bytes &b, size_t at, uint16_t v) { b[at] = v >> 8, b[at + 1] = v & 0xff; }
-void put32(Bytes &b, size_t at, uint32_t v) { put16(b, at, v >> 16), put16(b, at + 2, v & 0xffff); }
-uint16_t get16(const Bytes &b, size_t at) { return static_cast<uint16_t>((b[at] << 8) | b[at + 1]); }
-uint32_t get32(const Bytes &b, size_t at) { return (uint32_t{get16(b, at)} << 16) | get16(b, at + 2); }
-
-// Where a frame's layers start, and its pseudo-header sum (without the L4 length).
-struct Shape { size_t l3, l4; bool v6; uint8_t proto; };
-
-Shape shape_of(const Bytes &f) {
-    size_t l3 = 14;
-    uint16_t type = get16(f, 12);
-    if (type == 0x8100) type = get16(f, 16), l3 = 18;
-    const bool v6 = type == 0x86dd;
-    return {l3, v6 ? l3 + 40 : l3 + (f[l3] & 0xf) * 4, v6, v6 ? f[l3 + 6] : f[l3 + 9]};
-}
-size_t l4_length(const Bytes &f, const Shape &s) {
-    return s.v6 ? get16(f, s.l3 + 4) : get16(f, s.l3 + 2) - (s.l4 - s.l3);
-}
-uint32_t pseudo(const Bytes &f, const Shape &s) {
-    const size_t len = l4_length(f, s);
-    return s.v6 ? sum16(&f[s.l3 + 8], 32, s.proto + static_cast<uint32_t>(len))
-                : sum16(&f[s.l3 + 12], 8, s.proto + static_cast<uint32_t>(len));
-}
-bool l4_csum_ok(const Bytes &f) {
-    const Shape s = shape_of(f);
-    return fold(sum16(&f[s.l4], l4_length(f, s), pseudo(f, s))) == 0xffff;
-}
-bool ip4_csum_ok(const Bytes &f) {
-    const Shape s = shape_of(f);
-    return fold(sum16(&f[s.l3], s.l4 - s.l3)) == 0xffff;
-}
-
-// What a kernel hands over with NEEDS_CSUM: the checksum field holds the pseudo-header sum.
-void make_partial(Bytes &f) {
-    const Shape s = shape_of(f);
-    put16(f, s.l4 + (s.proto == 6 ? 16 : 6), fold(pseudo(f, s)));
-}
-
-constexpr uint8_t kFin = 0x01, kPsh = 0x08, kAck = 0x10, kCwr = 0x80;
-uint8_t payload_byte(size_t i) { return static_cast<uint8_t>(i * 7 + 3); }
-
-// Ethernet [802.1Q] IPv4/IPv6, TCP with 12 bytes of options or UDP, payload, partial checksum.
-Bytes build(bool v6, uint8_t proto, size_t payload, uint8_t tcp_flags = kAck, bool vlan = false) {
-    Bytes f = hex("02000000000b02000000000a");
-    if (vlan) f.insert(f.end(), {0x81, 0x00, 0x00, 0x0a});
-    const size_t l3 = f.size() + 2;
-    const size_t l4h = proto == 6 ? 32 : 8;
-    if (!v6) {
-        f.insert(f.end(), {0x08, 0x00, 0x45, 0, 0, 0, 0x12, 0x34, 0x40, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2});
-        put16(f, l3 + 2, static_cast<uint16_t>(20 + l4h + payload));
-        put16(f, l3 + 10, static_cast<uint16_t>(~fold(sum16(&f[l3], 20))));
-    } else {
-        f.insert(f.end(), {0x86, 0xdd, 0x60, 0, 0, 0, 0, 0, proto, 64});
-        for (int a = 1; a <= 2; ++a) {
-            f.insert(f.end(), {0xfd, 0});
-            f.insert(f.end(), 13, 0);
-            f.push_back(static_cast<uint8_t>(a));
-        }
-        put16(f, l3 + 4, static_cast<uint16_t>(l4h + payload));
-    }
-    const size_t l4 = f.size();
-    f.resize(l4 + l4h, 0);
-    put16(f, l4, 40000), put16(f, l4 + 2, 80);
-    if (proto == 6) {
-        put32(f, l4 + 4, 0xfffff000u);   // the sequence wraps inside the segment
-        put32(f, l4 + 8, 2000);
-        f[l4 + 12] = 8 << 4;             // doff 8: options included in l4_len
-        f[l4 + 13] = tcp_flags;
-        put16(f, l4 + 14, 502);
-        f[l4 + 20] = 1, f[l4 + 21] = 1, f[l4 + 22] = 8, f[l4 + 23] = 10;   // NOP NOP timestamps
-    } else {
-        put16(f, l4 + 4, static_cast<uint16_t>(8 + payload));
-    }
-    for (size_t i = 0; i < payload; ++i) f.push_back(payload_byte(i));
-    make_partial(f);
-    return f;
-}
-
-virtio_net_hdr vnet(uint8_t flags, uint8_t gso_type, uint16_t gso_size, const Bytes &f) {
-    const Shape s = shape_of(f);
-    virtio_net_hdr h{};
-    h.flags = flags;
-    h.gso_type = gso_type;
-    if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-        h.csum_start = static_cast<uint16_t>(s.l4);
-        h.csum_offset = s.proto == 6 ? 16 : 6;
-    }
-    if (gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-        h.gso_size = gso_size;
-        h.hdr_len = static_cast<uint16_t>(s.l4 + (s.proto == 6 ? 32 : 8));
-    }
-    return h;
-}
+using namespace test;
 
 class OffloadTest : public ::testing::Test {
 protected:
@@ -161,15 +53,6 @@ protected:
                 EXPECT_EQ(rte_pktmbuf_chain(head, m), 0);
         }
         return head;
-    }
-    static Bytes bytes_of(const rte_mbuf *m) {
-        Bytes b;
-        for (const rte_mbuf *s = m; s != nullptr; s = s->next) {
-            const auto *p = rte_pktmbuf_mtod(s, const uint8_t *);
-            b.insert(b.end(), p, p + s->data_len);
-        }
-        EXPECT_EQ(b.size(), m->pkt_len);
-        return b;
     }
 
     uint16_t prepare(rte_mbuf *m, uint8_t caps, std::vector<rte_mbuf *> &out, DropReason &drop) {
@@ -357,44 +240,6 @@ TEST_F(OffloadTest, AFrameSharedByAFloodGetsItsOwnHeadersNotAWriteIntoTheShared)
 }
 
 // ---- segmentation ----
-
-// Checks `segs` are `orig` cut into payloads of `unit` bytes, each a frame that stands alone.
-void expect_segments(const Bytes &orig, const std::vector<rte_mbuf *> &segs, size_t unit, const char *what) {
-    const Shape s = shape_of(orig);
-    const bool tcp = s.proto == 6;
-    const size_t hl = s.l4 + (tcp ? 32 : 8);
-    const size_t payload = orig.size() - hl;
-    ASSERT_EQ(segs.size(), (payload + unit - 1) / unit) << what;
-    size_t offset = 0;
-    for (size_t i = 0; i < segs.size(); ++i) {
-        Bytes b;
-        for (const rte_mbuf *x = segs[i]; x != nullptr; x = x->next)
-            b.insert(b.end(), rte_pktmbuf_mtod(x, const uint8_t *), rte_pktmbuf_mtod(x, const uint8_t *) + x->data_len);
-        const size_t len = b.size() - hl;
-        EXPECT_EQ(len, std::min(unit, payload - offset)) << what << " segment " << i;
-        EXPECT_EQ(segs[i]->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_L4_MASK), 0u);
-        if (!s.v6) {
-            EXPECT_EQ(get16(b, s.l3 + 2), b.size() - s.l3) << what << " segment " << i;
-            EXPECT_EQ(get16(b, s.l3 + 4), 0x1234 + i) << what << " IPv4 ID, segment " << i;
-            EXPECT_TRUE(ip4_csum_ok(b)) << what << " IPv4 checksum, segment " << i;
-        } else {
-            EXPECT_EQ(get16(b, s.l3 + 4), b.size() - s.l4) << what << " segment " << i;
-        }
-        EXPECT_TRUE(l4_csum_ok(b)) << what << " L4 checksum, segment " << i;
-        if (tcp) {
-            EXPECT_EQ(get32(b, s.l4 + 4), static_cast<uint32_t>(get32(orig, s.l4 + 4) + offset)) << what << " seq, segment " << i;
-            uint8_t flags = orig[s.l4 + 13];
-            if (i + 1 < segs.size()) flags &= static_cast<uint8_t>(~(kFin | kPsh));
-            if (i > 0) flags &= static_cast<uint8_t>(~kCwr);
-            EXPECT_EQ(b[s.l4 + 13], flags) << what << " flags, segment " << i;
-        } else {
-            EXPECT_EQ(get16(b, s.l4 + 4), b.size() - s.l4) << what << " UDP length, segment " << i;
-        }
-        EXPECT_TRUE(std::equal(b.begin() + hl, b.end(), orig.begin() + hl + offset)) << what << " payload, segment " << i;
-        offset += len;
-    }
-    EXPECT_EQ(offset, payload) << what;
-}
 
 TEST_F(OffloadTest, A64KTsoFrameLeavesAsMssFramesWithEveryChecksumRight) {
     struct Case { bool v6; uint8_t proto; uint8_t gso; size_t payload; uint16_t mss, mtu; size_t unit; bool vlan; };

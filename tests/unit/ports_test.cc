@@ -47,12 +47,15 @@ TEST(PortKinds, EachTypeBecomesItsOwnUniquelyNamedVdev) {
     vh.queues = 2;
     auto d = device_for(vh);
     ASSERT_TRUE(d.ok()) << d.error().message;
-    EXPECT_EQ(d->devargs, "net_vhost_vm1,iface=/run/dpdk_switch/vm1.sock,queues=2,client=0");
+    EXPECT_EQ(d->devargs, "net_vhost_vm1,iface=/run/dpdk_switch/vm1.sock,queues=2,client=0,tso=1");
     EXPECT_EQ(d->listen_path, vh.path) << "a vhost server binds its socket";
     vh.client = true;
     d = device_for(vh);
-    EXPECT_EQ(d->devargs, "net_vhost_vm1,iface=/run/dpdk_switch/vm1.sock,queues=2,client=1");
+    EXPECT_EQ(d->devargs, "net_vhost_vm1,iface=/run/dpdk_switch/vm1.sock,queues=2,client=1,tso=1");
     EXPECT_TRUE(d->listen_path.empty()) << "a client binds nothing";
+    vh.offloads = false;   // `offloads: false`: no TSO negotiated with the guest
+    d = device_for(vh);
+    EXPECT_EQ(d->devargs, "net_vhost_vm1,iface=/run/dpdk_switch/vm1.sock,queues=2,client=1");
 
     PortConfig mi = port_of("app1", PortType::memif);
     mi.socket = "/run/dpdk_switch/memif.sock";

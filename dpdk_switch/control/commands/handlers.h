@@ -1,4 +1,4 @@
-// The command handlers, one file per area (ports, mac, arp, capture, system). Each returns its
+// The command handlers, one file per area (ports, mac, arp, capture, system, config). Each returns its
 // reply's JSON, or an error; run_command (commands.cc) picks the handler from the grammar's row
 // and renders the text from the JSON (render_text.cc).
 #pragma once
@@ -68,6 +68,9 @@ Answer show_switch_stats(Switch &sw, const Args &a);
 Answer set_tx_flush(Switch &sw, const Args &a);
 Answer show_lcores(Switch &sw, const Args &a);
 Answer set_log_level(Switch &sw, const Args &a);
+
+// config.cc
+Answer save_config(Switch &sw, const Args &a);
 
 }  // namespace cmd
 }  // namespace dsw

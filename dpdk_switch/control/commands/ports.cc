@@ -5,6 +5,7 @@
 
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/ports/port_kind.h"
 #include "handlers.h"
 
@@ -53,6 +54,10 @@ Answer show_port_stats(Switch &sw, const Args &a) {
                               {"tx_pps", static_cast<uint64_t>(rate.tx_pps)},
                               {"rx_bps", static_cast<uint64_t>(rate.rx_bps)},
                               {"tx_bps", static_cast<uint64_t>(rate.tx_bps)},
+                              // Frames this port could not take as they were (checksum left
+                              // partial, a TSO/USO segment), completed or split by the worker.
+                              {"csum_completed", p.csum_completed},
+                              {"gso_segmented", p.gso_segmented},
                               {"drops", drops_json(p.drops)}});
         // What the PMD lost before the switch saw it (ring overruns, an empty mbuf pool, errors):
         // counted by the device, shown here so that no loss goes unseen.
@@ -114,6 +119,15 @@ Answer show_port_info(Switch &sw, const Args &a) {
                                    {"tx_desc", e.tx_desc()}});
         // Shown in the text beside link and peer: why the link is down, where the peer attaches.
         if (sp->iface_gone) r["ports"].back()["iface_gone"] = true;
+        // What the worker leaves to the port at TX (a vhost port: what its guest negotiated
+        // now), for the ports that carry offloads at all.
+        if (const uint8_t caps = e.offload_caps(); caps != kCapNone) {
+            json tx = json::array();
+            if (caps & kCapCsum) tx.push_back("csum");
+            if (caps & kCapTso) tx.push_back("tso");
+            if (caps & kCapUso) tx.push_back("uso");
+            r["ports"].back()["tx_offloads"] = tx;
+        }
         if (peer != nullptr) {
             r["ports"].back()["peer"] = peer;
             r["ports"].back()["attached_to"] = attached_to(pc);

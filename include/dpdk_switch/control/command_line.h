@@ -1,4 +1,4 @@
-// The switch's command line: `dpdk_switch [EAL options] -- [--config FILE] [--ctl-socket PATH] [-i]`
+// The switch's command line: `dpdk_switch [EAL options] -- [--config FILE] [--ctl-socket PATH] [--metrics ADDR:PORT] [-i]`
 // (getopt_long) or `dpdk_switch --version`,
 // and the EAL arguments to use when the command line gives none (the config's eal: section).
 #pragma once
@@ -15,6 +15,7 @@ struct AppOptions {
     std::vector<std::string> eal_args;   // as given before "--" (argv[0] excluded)
     std::string config_path;
     std::string ctl_socket;
+    std::string metrics;                 // --metrics ADDR:PORT (wins over switch.metrics)
     bool interactive = false;
     bool help = false;
     bool version = false;

@@ -28,6 +28,7 @@ struct EalConfig {
     unsigned memory_mb = 512;
     std::string file_prefix = "sw0";
     std::vector<std::string> extra;   // passed to EAL verbatim
+    bool operator==(const EalConfig &) const = default;
 };
 
 struct SwitchConfig {
@@ -39,17 +40,23 @@ struct SwitchConfig {
     unsigned mbufs = 0;                // 0: sized from the ports
     unsigned idle_sleep_us = 0;        // a worker whose polls come back empty sleeps up to this; 0: never
     unsigned tx_flush_us = 0;          // a TX batch may wait this long for more frames; 0: sent every loop
+    std::string metrics;               // "address:port" serving Prometheus /metrics; empty: off
+    bool operator==(const SwitchConfig &) const = default;
 };
 
 struct StaticMac {
     std::string mac;                   // "02:00:00:00:00:01"
     std::string port;
     uint16_t vlan = 0;
+    bool operator==(const StaticMac &) const = default;
 };
 
 struct StaticArp {
     std::string ip;
     std::string mac;
+    // The VLAN the binding lives in; absent: the VLAN of a static MAC entry for `mac`, else 0.
+    std::optional<uint16_t> vlan;
+    bool operator==(const StaticArp &) const = default;
 };
 
 // vxlan: the switch as a VTEP (RFC 7348). Each mapped VLAN is one VNI across the underlay; its
@@ -74,6 +81,7 @@ struct VxlanConfig {
 
 struct Config {
     std::string source = "<embedded default>";  // file the config came from, for messages
+    std::string path;                  // the file load_config_file read; empty: not from a file
     EalConfig eal;
     SwitchConfig sw;
     std::vector<PortConfig> ports;

@@ -33,6 +33,7 @@ struct RcuFree {
 struct PortTotals {
     uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
     std::array<uint64_t, kDropReasons> drops{};
+    uint64_t csum_completed = 0, gso_segmented = 0;   // the offload fallback's work for this egress port
     PortTotals &operator-=(const PortTotals &o);
 };
 
@@ -69,6 +70,7 @@ struct SwitchPort {
     unsigned mbufs = 0;      // the most pool mbufs it may hold: descriptors + a full ring
     bool iface_gone = false; // a kernel-backed port whose interface was deleted under the switch
     RingPtr ring;            // declared before eth: destroyed after the device is closed
+    rte_mempool *own_pool = nullptr;   // its RX pool of its own (in Switch::port_pools_), or null
     std::optional<Port> eth;   // an ethdev (EthPort) or a port of our own I/O: ports/port.h
     PortTotals baseline;
     uint64_t ring_drops_baseline = 0;   // Port::ring_drops at the last clear
@@ -130,7 +132,9 @@ public:
         std::optional<KernelCounters> kernel;    // af_packet, af_xdp, tap while the interface exists
         std::optional<uint64_t> rx_ring_full;    // port_ring_drops: af_packet, af_xdp
     };
-    PortSnapshot port_snapshot(unsigned index);
+    // with_rates false: rates left zero and the rate window untouched (a Prometheus scrape must not
+    // shorten the window of the next `show port stats`).
+    PortSnapshot port_snapshot(unsigned index, bool with_rates = true);
     void clear_port_stats(unsigned index);
     // Frames the kernel dropped at the port's full af_packet or af_xdp RX ring since the last
     // clear (Port::ring_drops); nullopt for a port without such sockets.
@@ -189,9 +193,13 @@ private:
     std::vector<unsigned> workers_;
     std::unique_ptr<rte_rcu_qsbr, RcuFree> rcu_;
     MempoolPtr pool_;
+    // The offload fallback's segment headers and payload references (WorkerShared::gso_direct,
+    // gso_indirect): apart from pool_, so that splitting 64 KB segments never starves RX.
+    MempoolPtr gso_direct_, gso_indirect_;
     // RX pools of ports that want their own (af_xdp), in creation order; freed after every
     // port has closed, since their mbufs travel to the other ports.
     std::vector<MempoolPtr> port_pools_;
+    unsigned pools_made_ = 0;   // names them: one freed leaves no gap another could collide with
     std::unique_ptr<MacTable> macs_;
     std::unique_ptr<ArpTable> arp_;   // null when switch.arp_proxy is off
     std::unique_ptr<LcoreCounters[]> counters_;

@@ -28,6 +28,7 @@ struct ViewPort {
     std::vector<uint16_t> trunk;          // trunk VLANs; empty: an access port
     std::array<unsigned, 3> storm_pps{};  // storm-control rate by FloodKind; 0: no limit
     uint32_t max_frame = 0;               // longest frame it carries whole; 0: no limit of its own
+    uint8_t offload_caps = kCapNone;      // OffloadCaps
     bool down = false;                    // its kernel interface is gone
 };
 

@@ -26,9 +26,17 @@ private:
     std::atomic<uint64_t> v_{0};
 };
 
+// What the worker did in software for an egress port that could not take a frame's offloads
+// (dataplane/offload.h), counted on that port.
+struct OffloadCounters {
+    Counter csum_completed;   // frames whose checksum was completed in software
+    Counter gso_segmented;    // frames split in software (not the segments they made)
+};
+
 struct alignas(RTE_CACHE_LINE_SIZE) PortCounters {
     Counter rx_packets, rx_bytes, tx_packets, tx_bytes;
     Counter drops[kDropReasons];
+    OffloadCounters offload;
 };
 
 // One Counter per entry of DSW_SWITCH_COUNTERS, by its name (c.learned, c.arp_moves, ...).

@@ -7,6 +7,7 @@
 
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/dataplane/parse.h"
 
 namespace dsw {
 
@@ -14,14 +15,17 @@ namespace dsw {
 // them and counts them `oversize` on `pc`: on RX, what the kernel ring cut to its frame's room;
 // on TX, what the PMD would drop unseen (net_af_packet counts it in oerrors only), stop its
 // burst at (net_tap) or the kernel refuse. Returns how many are left; `dropped_bytes` gets the
-// bytes of those taken out. Rare: each is freed on its own.
+// bytes of those taken out. Rare: each is freed on its own. A TSO/USO segment is measured by
+// the frames it becomes (wire_frame_len): on TX the port takes segments (the worker split it
+// otherwise).
 inline uint16_t drop_oversize(rte_mbuf **pkts, uint16_t n, uint32_t max_frame, PortCounters &pc,
                               uint64_t &dropped_bytes) noexcept {
     uint16_t kept = 0;
     dropped_bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pkts[i];
-        if (m->pkt_len > max_frame) [[unlikely]] {
+        // A GSO frame is as long as the segments it becomes (wire_frame_len).
+        if (m->pkt_len > max_frame && wire_frame_len(m) > max_frame) [[unlikely]] {
             dropped_bytes += m->pkt_len;
             rte_pktmbuf_free(m);
         } else {

@@ -1,6 +1,7 @@
 // The software fallback for an egress port that cannot take a frame's offloads: the TCP/UDP
 // (and IPv4 header) checksum completed, a TSO/USO frame split into frames that fit the port.
-// Nothing calls it yet: it waits for the port model to say, per port, what each port takes.
+// The worker calls it at staging (TxStage::push_offloaded) for the frames of ports that may
+// carry offload requests (kCapRxOffloads), with the egress port's caps.
 #pragma once
 
 #include <cstdint>
@@ -10,16 +11,9 @@
 
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/ports/offload_caps.h"
 
 namespace dsw {
-
-// What an egress port takes, said once at setup. TSO/USO imply the port also completes the
-// checksums of what it segments.
-enum OffloadCaps : uint8_t {
-    kCapCsum = 1,   // TCP/UDP and IPv4 header checksums
-    kCapTso = 2,    // TCP segmentation (IPv4 and IPv6)
-    kCapUso = 4,    // UDP segmentation
-};
 
 // The pools segmentation draws from: one header mbuf per segment from direct_pool (its data
 // room holds the headers), payload references from indirect_pool (no data room needed). mtu is
@@ -28,12 +22,6 @@ struct GsoContext {
     rte_mempool *direct_pool;
     rte_mempool *indirect_pool;
     uint16_t mtu;
-};
-
-// One writer (the worker that owns the egress port), like every other port counter.
-struct OffloadCounters {
-    Counter csum_completed;   // frames whose checksum was completed in software
-    Counter gso_segmented;    // frames split in software (not the segments they made)
 };
 
 // Makes `m` fit a port with `port_caps`. Returns how many frames to send, written to out:

@@ -8,6 +8,10 @@
 // the end of the loop that staged it. With a hold, a batch waits until its first frame has waited
 // that long or it is full, so that small bursts from several polls leave in one send: fewer
 // syscalls on af_packet and af_xdp, at the price of up to that much latency per hop.
+// Offloads: frames of a port whose RX may carry offload requests are staged with
+// push_offloaded, which completes checksums and splits segments (dataplane/offload.h) for an
+// egress port that cannot take them, before the batch: so a batch holds only frames its port
+// takes, whichever way it then leaves (owned TX, or the ring to the owner).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +31,14 @@ class TxStage {
 public:
     static constexpr unsigned kBatch = 64;
 
-    TxStage(unsigned lcore, LcoreCounters &c) : lcore_(lcore), c_(c) {}
+    // Frames one offloaded frame may become for its port (a 64 KB segment at an MTU of 300):
+    // more is a counted drop (offload_no_mbufs).
+    static constexpr uint16_t kMaxSegments = 256;
+
+    // `gso_direct`/`gso_indirect`: the pools push_offloaded's headers and payload references
+    // come from (GsoContext).
+    TxStage(unsigned lcore, LcoreCounters &c, rte_mempool *gso_direct, rte_mempool *gso_indirect)
+        : lcore_(lcore), c_(c), gso_direct_(gso_direct), gso_indirect_(gso_indirect) {}
 
     void set_view(const DataplaneView *v) noexcept { view_ = v; }
     // The loop's time, and how long a batch may be held (0: not at all), in TSC cycles.
@@ -58,6 +69,20 @@ public:
         b.bytes += bytes;
         if (b.n == kBatch) [[unlikely]]
             flush_port(port);
+    }
+
+    // As push, for a frame of a port whose RX may carry offload requests (kCapRxOffloads): what
+    // `port` cannot take of them is done here, the frame replaced by its segments in order. A
+    // frame that cannot be made right is freed and counted on `port` by its reason.
+    void push_offloaded(uint16_t port, rte_mbuf *m) noexcept {
+        if (!(m->ol_flags & kTxOffloadRequests)) {
+            push(port, m);
+            return;
+        }
+        prepare_and_push(port, m);
+    }
+    void push_burst_offloaded(uint16_t port, rte_mbuf *const *pkts, uint16_t n) noexcept {
+        for (uint16_t i = 0; i < n; ++i) push_offloaded(port, pkts[i]);
     }
 
     // End of a loop: sends every batch, or with a hold those that are due.
@@ -101,11 +126,13 @@ private:
     void flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept;
     void stage_encapsulated(uint16_t port, rte_mbuf *m, bool tagged, const VxlanTarget &to) noexcept;
     void flush_due() noexcept;
+    void prepare_and_push(uint16_t port, rte_mbuf *m) noexcept;
     void send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n,
                     uint64_t bytes) noexcept;
 
     unsigned lcore_;
     LcoreCounters &c_;
+    rte_mempool *gso_direct_, *gso_indirect_;
     const DataplaneView *view_ = nullptr;
     uint64_t now_ = 0, hold_ = 0;
     Batch batch_[kMaxPorts];

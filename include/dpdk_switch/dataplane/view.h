@@ -19,6 +19,7 @@
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/storm.h"
 #include "dpdk_switch/dataplane/vxlan_view.h"
+#include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/ports/port_io.h"
 
 namespace dsw {
@@ -39,6 +40,9 @@ struct PortSlot {
     bool vtep = false;
     // The VTEP's underlay port: its frames are decapsulated (or answered: ARP), never switched.
     bool underlay = false;
+    // OffloadCaps: what it takes on TX (the worker does the rest in software) and, tested once
+    // per RX burst, whether its frames may carry offload requests at all.
+    uint8_t offload_caps = kCapNone;
     uint16_t port_id = 0;        // ethdev port id
     // A port whose RX/TX is our own code (ports/port_io.h); null for an ethdev. Tested once per
     // burst, so an ethdev's bursts make no indirect call.
@@ -46,6 +50,8 @@ struct PortSlot {
     // Longest frame it carries whole (EthPort::max_frame): longer ones, received or to be sent,
     // are counted oversize. 0: no limit of its own.
     uint32_t max_frame = 0;
+    // The IP packet each segment the worker makes for it may fill (its MTU).
+    uint16_t gso_mtu = 1500;
     unsigned owner = 0;          // lcore of queue 0: it also drains the hand-off ring
     // TX queue each lcore sends on (the queue it polls), or -1: that lcore hands off on the ring.
     // One writer per queue, so no TX lock.

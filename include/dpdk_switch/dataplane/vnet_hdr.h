@@ -13,6 +13,7 @@
 #include <linux/virtio_net.h>
 #undef class
 
+#include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/drop_reason.h"
 
 namespace dsw {
@@ -38,5 +39,18 @@ VnetParse vnet_to_mbuf(const virtio_net_hdr &h, rte_mbuf *m) noexcept;
 // the headers; GSO_ECN is set for a TCP segment carrying CWR, the one thing the mbuf has no
 // flag for. Reads l2_len/l3_len/l4_len as vnet_to_mbuf or a PMD set them.
 void mbuf_to_vnet(const rte_mbuf *m, virtio_net_hdr &h) noexcept;
+
+// RX from a virtio ethdev with offloads on (net_vhost in its compliant ol_flags mode, net_virtio
+// with RX checksum/LRO): the PMD read the peer's header but kept of it only RX flags, a partial
+// checksum as RX_L4_CKSUM_NONE and a GSO frame as RX_LRO with tso_segsz, and no header lengths.
+// Rebuilds the header those flags stand for from the frame's own headers and maps it as
+// vnet_to_mbuf does, with the same checks: the TX intent the rest of the switch reads. A frame
+// with neither flag is left as it is; on a drop the mbuf is left as it was.
+VnetParse virtio_rx_to_tx(rte_mbuf *m) noexcept;
+
+// virtio_rx_to_tx over a received burst: frees the frames it refuses, each counted on `pc`
+// by its reason, and keeps the rest in order. Returns how many are left; `dropped_bytes` gets
+// the bytes of those taken out.
+uint16_t virtio_rx_burst_to_tx(rte_mbuf **pkts, uint16_t n, PortCounters &pc, uint64_t &dropped_bytes) noexcept;
 
 }  // namespace dsw

@@ -13,6 +13,7 @@
 #include "dpdk_switch/tables/mac_table.h"
 
 struct rte_rcu_qsbr;
+struct rte_mempool;
 
 namespace dsw {
 
@@ -26,6 +27,9 @@ struct WorkerShared {
     rte_rcu_qsbr *rcu = nullptr;
     LcoreCounters *counters = nullptr;   // indexed by lcore id, RTE_MAX_LCORE of them
     PortStorm *storm = nullptr;          // indexed by port, kMaxPorts of them
+    // Where the offload fallback's segment headers and payload references come from (GsoContext):
+    // pools of their own, so that a burst of 64 KB segments cannot empty the ports' RX pool.
+    rte_mempool *gso_direct = nullptr, *gso_indirect = nullptr;
     uint16_t burst = 32;
     unsigned idle_sleep_us = 0;          // 0: busy-poll always
     std::atomic<unsigned> tx_flush_us{0};   // how long a TX batch may be held; 0: sent every loop (`set tx flush`)

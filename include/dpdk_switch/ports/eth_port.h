@@ -19,6 +19,11 @@ struct QueueSizes {
     uint16_t tx_desc = 1024;
 };
 
+// The caps (OffloadCaps) of an ethdev whose TX offloads `tx_offloads` (RTE_ETH_TX_OFFLOAD_*) are
+// enabled. Checksums count only when TCP, UDP and the IPv4 header all are: the worker completes
+// them together.
+uint8_t offload_caps_of_ethdev(uint64_t tx_offloads, bool rx_offloads);
+
 class EthPort {
 public:
     // `rx_pool` feeds the RX queues: the shared pool, or the port's own (MbufNeeds::own_rx).
@@ -39,6 +44,11 @@ public:
     uint16_t tx_desc() const { return q_.tx_desc; }
     // The longest frame it carries whole (DeviceSpec::max_frame); 0: no limit of its own.
     uint32_t max_frame() const { return max_frame_; }
+    // What it takes on TX and whether its RX may carry offload requests (OffloadCaps), from the
+    // DeviceSpec's tx_offloads the device has and its rx_offloads; a port whose peer negotiates
+    // (DeviceSpec::peer_tx_offloads: a vhost guest) from what the peer attached now took, 0 TX
+    // caps while none is. Control plane only (a vhost port asks its vhost device).
+    uint8_t offload_caps() const;
     // Frames the kernel dropped because an RX ring of the port's sockets was full (the worker
     // fell behind), since it joined the switch: DeviceSpec::ring_drops; nullopt for ports without
     // such sockets. Control plane only (PACKET_STATISTICS resets the counts it reads).
@@ -51,6 +61,9 @@ private:
     QueueSizes q_;
     uint16_t port_id_ = 0;
     uint32_t max_frame_ = 0;
+    uint8_t offload_caps_ = kCapNone;
+    uint64_t (*peer_tx_offloads_)(uint16_t port_id) = nullptr;   // DeviceSpec::peer_tx_offloads
+    bool rx_offloads_ = false;                                   // DeviceSpec::rx_offloads
     bool owned_ = false;
     std::vector<int> xsk_fds_;   // AF_XDP sockets its probe made (close_leaked_xsks)
     uint64_t ring_total();       // the sockets' ring drops since they were made

@@ -26,6 +26,9 @@ struct PortConfig {
     std::string socket;                // memif socket path
     std::string devargs;               // dpdk: full devargs, e.g. "net_pcap0,rx_pcap=x.pcap"
     bool client = false;               // vhost: connect instead of listen
+    // vhost, virtio_user: negotiate checksum offload and TSO with the peer (64 KB segments
+    // cross whole); false: full checksums and MTU-sized frames only, as before offloads.
+    bool offloads = true;
     unsigned queues = 1;
     unsigned mtu = 0;                  // af_packet, af_xdp, tap; 0: the interface's (tap: 1500)
     unsigned id = 0;                   // memif id
@@ -36,6 +39,7 @@ struct PortConfig {
     unsigned mac_limit = 0;            // most MACs learned behind this port; 0: no limit
     // Storm control: most frames per second accepted from this port, per kind; 0: no limit.
     unsigned storm_broadcast_pps = 0, storm_multicast_pps = 0, storm_unknown_unicast_pps = 0;
+    bool operator==(const PortConfig &) const = default;
 };
 
 // A kind's name as the config's `type:` says it ("unknown" for none registered); and back.

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/ports/port_config.h"
 #include "dpdk_switch/ports/port_io.h"
 #include "dpdk_switch/result.h"
@@ -67,6 +68,23 @@ struct DeviceSpec {
     // A unix socket the PMD binds (vhost server, memif server): a file left there by a process
     // that died makes bind fail, so EthPort removes it first when nobody listens on it.
     std::string listen_path;
+    // TX offloads (RTE_ETH_TX_OFFLOAD_*) to ask of the device: EthPort enables those its
+    // tx_offload_capa has, and the port takes what they add up to (offload_caps_of_ethdev);
+    // the worker does the rest in software. None: the port takes plain frames only.
+    uint64_t tx_offloads = 0;
+    // Its RX may hand over frames carrying TX offload requests (a vhost peer's TSO segments).
+    bool rx_offloads = false;
+    // RX offloads (RTE_ETH_RX_OFFLOAD_*) to ask of the device, those its rx_offload_capa has:
+    // net_virtio turns them into the virtio features it negotiates with its backend (checksum,
+    // LRO: GUEST_CSUM, GUEST_TSO4/6), net_vhost leaves partial checksums as they are. Such a
+    // port's RX says what the peer asked with RX flags (RX_L4_CKSUM_NONE, RX_LRO + tso_segsz),
+    // which the worker turns into TX requests (rx_offloads above).
+    uint64_t rx_offload_conf = 0;
+    // The TX offloads the device's peer takes now, in place of what configure enabled: net_vhost
+    // passes a TSO frame to its guest whatever its dev_info says, but the guest must have
+    // negotiated it (GUEST_TSO4/6), and another guest can take the socket at any time. Control
+    // plane only. Null: what configure enabled is the answer.
+    uint64_t (*peer_tx_offloads)(uint16_t port_id) = nullptr;
 };
 
 // What a port attaches to: the config key that names it, and a value two ports may not share (two
@@ -82,10 +100,6 @@ struct MbufNeeds {
     unsigned own_rx = 0;   // size of the RX pool of its own it wants; 0: RX from the shared pool
     uint16_t own_rx_data_room = 0;   // its mbufs' data room; 0: the default (RTE_MBUF_DEFAULT_BUF_SIZE)
 };
-
-// What a kind can do for the frames in hardware or in its kernel (checksum, segmentation): none
-// yet; the kinds that can will say so here.
-enum PortOffload : uint32_t { kOffloadNone = 0 };
 
 struct PortKind {
     PortType type;
@@ -113,7 +127,9 @@ struct PortKind {
     bool open_refuses_shared = false;
     // `show port info`'s peer line: whom it talks to (a peer kind only).
     std::string (*peer_of)(const PortConfig &) = nullptr;
-    uint32_t offloads = kOffloadNone;   // PortOffload bits
+    // A kind whose I/O is our own: what it takes on TX and whether its RX may carry offload
+    // requests (OffloadCaps bits). An ethdev's come from what EthPort enabled (DeviceSpec::tx_offloads).
+    uint8_t offloads = kCapNone;
 };
 
 // The kinds, in registry order (the built-in ones, then those registered at run time).

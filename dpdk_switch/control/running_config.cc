@@ -1,0 +1,43 @@
+// running_config: read on the main lcore from the switch's own records (each port's PortConfig,
+// the MAC and ARP tables' records), so that nothing is kept twice.
+#include "dpdk_switch/control/running_config.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "dpdk_switch/control/switch.h"
+
+namespace dsw {
+
+Config running_config(Switch &sw) {
+    const Config &started = sw.config();
+    Config cfg;
+    cfg.source = started.source;
+    cfg.path = started.path;
+    cfg.eal = started.eal;
+    cfg.sw = started.sw;
+    cfg.sw.mac_aging_s = sw.mac_aging_s();
+    cfg.sw.tx_flush_us = sw.tx_flush_us();
+    for (const SwitchPort *sp : sw.ports())
+        cfg.ports.push_back(sp->eth->config());
+    for (const MacRecord &m : sw.macs().records()) {
+        const SwitchPort *sp = sw.port(m.port);
+        // A static entry whose port is gone has nobody to name (port del flushes them anyway).
+        if (!m.is_static || sp == nullptr) continue;
+        cfg.static_macs.push_back(StaticMac{mac_to_string(key_mac(m.key)), sp->eth->config().name, key_vlan(m.key)});
+    }
+    if (ArpTable *arp = sw.arp())
+        for (const ArpRecord &a : arp->records())
+            if (a.binding.is_static && !a.v6)
+                cfg.arp.push_back(StaticArp{ipv4_to_string(a.ip), mac_to_string(a.binding.mac), a.vlan});
+    // In a fixed order (the tables' is their buckets'): the same switch saves the same file.
+    std::sort(cfg.static_macs.begin(), cfg.static_macs.end(), [](const StaticMac &x, const StaticMac &y) {
+        return std::tie(x.port, x.vlan, x.mac) < std::tie(y.port, y.vlan, y.mac);
+    });
+    std::sort(cfg.arp.begin(), cfg.arp.end(), [](const StaticArp &x, const StaticArp &y) {
+        return std::tie(x.vlan, x.ip) < std::tie(y.vlan, y.ip);
+    });
+    return cfg;
+}
+
+}  // namespace dsw
