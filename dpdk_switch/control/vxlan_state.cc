@@ -52,6 +52,11 @@ void VxlanState::fill_view(DataplaneView &v) const {
         s.vtep = true;
         s.trunk = true;
         s.io = nullptr;
+        // The underlay is given none of the inner frame's offloads: the worker's fallback
+        // (push_offloaded) completes checksums and cuts segments to the inner MTU before the
+        // frames reach the VTEP's batch, once, as for any port that takes no offload.
+        s.offload_caps = kCapNone;
+        s.gso_mtu = static_cast<uint16_t>(mtu - (kVxlanOuterLen - RTE_ETHER_HDR_LEN));
         // Every mapped VLAN is admitted from it (its MACs may be learned in any VNI), but it
         // takes floods only for its own VNIs.
         for (const auto &[vlan, vni] : vni_of_vlan) s.allowed[vlan >> 6] |= 1ULL << (vlan & 63);

@@ -57,9 +57,12 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
             stage_encapsulated(port, m, true, to);
             continue;
         }
-        // Checksum or TSO asked of the egress: the underlay takes none of the inner frame's, so
-        // they are completed here, on the untagged frame (a shared one is copied first: its
-        // headers are written). Correct first; passing them through is for later.
+        // Checksum or TSO still asked of the egress. The worker stages frames of ports that may
+        // carry such requests through push_offloaded, which completes them for this slot
+        // (offload_caps none, gso_mtu the inner MTU) before they get here: this is the safety
+        // net for a frame staged otherwise, never a second pass (completed frames ask nothing).
+        // The underlay takes none of the inner frame's offloads, so they are completed here, on
+        // the untagged frame (a shared one is copied first: its headers are written).
         if (!(rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m) && m->data_len >= 18)) {
             rte_mbuf *copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
             rte_pktmbuf_free(m);
