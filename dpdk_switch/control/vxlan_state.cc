@@ -56,7 +56,7 @@ void VxlanState::fill_view(DataplaneView &v) const {
         // (push_offloaded) completes checksums and cuts segments to the inner MTU before the
         // frames reach the VTEP's batch, once, as for any port that takes no offload.
         s.offload_caps = kCapNone;
-        s.gso_mtu = static_cast<uint16_t>(mtu - (kVxlanOuterLen - RTE_ETHER_HDR_LEN));
+        s.gso_mtu = static_cast<uint16_t>(mtu - kVxlanOuterLen);
         // Every mapped VLAN is admitted from it (its MACs may be learned in any VNI), but it
         // takes floods only for its own VNIs.
         for (const auto &[vlan, vni] : vni_of_vlan) s.allowed[vlan >> 6] |= 1ULL << (vlan & 63);

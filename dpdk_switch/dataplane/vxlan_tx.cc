@@ -74,7 +74,7 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
         }
         vlan_untag_in_place(m);
         m->l2_len = RTE_ETHER_HDR_LEN;
-        const GsoContext gso{m->pool, m->pool, static_cast<uint16_t>(vx.max_ip_len - (kVxlanOuterLen - RTE_ETHER_HDR_LEN))};
+        const GsoContext gso{m->pool, m->pool, static_cast<uint16_t>(vx.max_ip_len - kVxlanOuterLen)};
         rte_mbuf *segs[kMaxSegments];
         DropReason why = DropReason::offload_unsupported;
         const uint16_t k = prepare_for_tx(m, 0, gso, segs, kMaxSegments, vxlan_offload_, why);
