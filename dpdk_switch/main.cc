@@ -65,6 +65,7 @@ void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt, std
         {
             std::lock_guard lock(control_lock);
             sw.poll_captures();
+            sw.poll_vxlan();
             sw.watch_links();
         }
         if (rte_get_tsc_cycles() >= next_housekeeping) {

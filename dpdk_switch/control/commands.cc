@@ -92,6 +92,9 @@ Handler handler_of(CommandId id) {
     case CommandId::capture: return cmd::capture;
     case CommandId::capture_stop: return cmd::capture_stop;
     case CommandId::save_config: return cmd::save_config;
+    case CommandId::show_vxlan: return cmd::show_vxlan;
+    case CommandId::vxlan_vtep_add: return cmd::vxlan_vtep_add;
+    case CommandId::vxlan_vtep_del: return cmd::vxlan_vtep_del;
     case CommandId::quit: return quit;
     }
     return nullptr;

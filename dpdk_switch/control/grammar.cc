@@ -115,7 +115,8 @@ const std::vector<CommandSpec> &command_table() {
         {C::show_port_stats, {"show", "port", "stats"}, {A::port_or_all}, {}, 4, 4, "show port stats all|<port>"},
         {C::clear_port_stats, {"clear", "port", "stats"}, {A::port_or_all}, {}, 4, 4, "clear port stats all|<port>"},
         {C::show_mac_table, {"show", "mac", "table"}, {}, {{"vlan", A::vlan}}, 3, 5, "show mac table [vlan <N>]"},
-        {C::mac_add, {"mac", "add"}, {A::mac, A::port}, {{"vlan", A::vlan}}, 4, 6, "mac add <MAC> <port> [vlan <N>]"},
+        {C::mac_add, {"mac", "add"}, {A::mac, A::port}, {{"vlan", A::vlan}}, 4, 7,
+         "mac add <MAC> <port>|vtep <IP> [vlan <N>]"},
         {C::mac_del, {"mac", "del"}, {A::mac}, {{"vlan", A::vlan}}, 3, 5, "mac del <MAC> [vlan <N>]"},
         {C::mac_flush, {"mac", "flush"}, {A::port}, {}, 2, 3, "mac flush [<port>]"},
         {C::show_switch_stats, {"show", "switch", "stats"}, {}, {}, 3, 3, "show switch stats"},
@@ -137,6 +138,9 @@ const std::vector<CommandSpec> &command_table() {
          {{"count", A::number}, {"rx"}, {"tx"}, {"both"}, {"overwrite"}}, 3, 8,
          "capture <port> <file> [count <N>] [rx|tx|both] [overwrite] | capture stop <port>"},
         {C::save_config, {"save", "config"}, {A::path}, {}, 2, 3, "save config [<file>]"},
+        {C::show_vxlan, {"show", "vxlan"}, {}, {}, 2, 2, "show vxlan"},
+        {C::vxlan_vtep_add, {"vxlan", "vtep", "add"}, {A::ip}, {{"vni", A::number}}, 4, 6, "vxlan vtep add <IP> [vni <N>]"},
+        {C::vxlan_vtep_del, {"vxlan", "vtep", "del"}, {A::ip}, {{"vni", A::number}}, 4, 6, "vxlan vtep del <IP> [vni <N>]"},
         {C::quit, {"quit"}, {}, {}, 1, 1, "quit"},
     };
     return table;

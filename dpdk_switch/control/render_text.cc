@@ -205,6 +205,30 @@ std::string show_capture(const json &r) {
     return t.str();
 }
 
+std::string show_vxlan(const json &r) {
+    std::ostringstream t;
+    t << "  VTEP " << str(r["local_ip"]) << " udp " << str(r["udp_port"]) << " on " << str(r["underlay"]) << " ("
+      << str(r["underlay_mac"]) << ", MTU " << str(r["underlay_mtu"]) << "; give containers MTU "
+      << str(r["container_mtu"]) << ")" << (r["learn_vteps"].get<bool>() ? ", learns VTEPs" : "") << "\n";
+    t << "  VNI map:";
+    for (const json &m : r["vni_map"]) t << " VLAN " << str(m["vlan"]) << " <-> VNI " << str(m["vni"]) << ";";
+    t << "\n";
+    for (const json &v : r["vteps"]) {
+        std::string vnis;
+        for (const json &n : v["vnis"]) vnis += (vnis.empty() ? "" : ",") + str(n);
+        t << "  remote " << str(v["ip"]) << " (" << (v["resolved"].get<bool>() ? str(v["mac"]) : std::string("unresolved"))
+          << ") VNIs " << (vnis.empty() ? std::string("-") : vnis) << (v["learned"].get<bool>() ? ", learned" : "")
+          << ": " << str(v["macs"]) << " MACs, RX " << str(v["rx_packets"]) << " pkts " << str(v["rx_bytes"])
+          << " bytes, TX " << str(v["tx_packets"]) << " pkts " << str(v["tx_bytes"]) << " bytes";
+        for (const auto &[reason, n] : v["drops"].items()) t << ", " << reason << " " << str(n);
+        t << "\n";
+    }
+    if (r["vteps"].empty()) t << "  no remote VTEP\n";
+    std::string out = t.str();
+    out.pop_back();   // the last line's newline: the caller ends the reply
+    return out;
+}
+
 std::string help(const json &r) {
     std::ostringstream t;
     for (const auto &c : r["commands"]) t << "  " << str(c) << "\n";
@@ -229,6 +253,9 @@ std::string render_text(CommandId id, const Words &a, const json &r) {
     case CommandId::show_nd_table: return show_bindings(r);
     case CommandId::show_lcores: return show_lcores(r);
     case CommandId::show_capture: return show_capture(r);
+    case CommandId::show_vxlan: return show_vxlan(r);
+    case CommandId::vxlan_vtep_add: return "remote VTEP " + a[3] + " floods for " + (r["vni"].is_null() ? std::string("every mapped VNI") : "VNI " + str(r["vni"]));
+    case CommandId::vxlan_vtep_del: return r["vni"].is_null() ? "remote VTEP " + a[3] + " deleted" : "remote VTEP " + a[3] + " no longer floods for VNI " + str(r["vni"]);
     case CommandId::clear_port_stats: return "port stats cleared";
     case CommandId::mac_add:
         return "static MAC " + str(r["mac"]) + " -> " + str(r["port"]) + " (VLAN " + str(r["vlan"]) + ")";

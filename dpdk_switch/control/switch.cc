@@ -132,6 +132,8 @@ Switch::~Switch() { stop(); }
 Status Switch::start() {
     for (size_t i = 0; i < cfg_.ports.size(); ++i)
         if (auto index = open_port(cfg_.ports[i], false); !index) return config_port_error(cfg_, i, index.error());
+    if (cfg_.vxlan.enabled)
+        if (auto st = start_vxlan(); !st) return st;
     for (size_t i = 0; i < cfg_.static_macs.size(); ++i) {
         const StaticMac &sm = cfg_.static_macs[i];
         const std::string key = "static_macs[" + std::to_string(i) + "]";
@@ -210,6 +212,7 @@ void Switch::publish_view() {
         in.ports.push_back(std::move(p));
     }
     std::unique_ptr<DataplaneView> v = build_view(in);
+    if (vxlan_) vxlan_->fill_view(*v);
     DataplaneView *old = view_.release();
     view_ = std::move(v);
     shared_.view.store(view_.get(), std::memory_order_release);
@@ -238,6 +241,8 @@ std::vector<const SwitchPort *> Switch::ports() const {
 std::string Switch::port_name(unsigned index) const {
     const SwitchPort *sp = port(index);
     if (sp != nullptr) return sp->eth->config().name;
+    if (vxlan_)
+        if (const VtepState *t = vxlan_->vtep_at(index)) return "vtep:" + ipv4_to_string(t->ip);
     std::string gone = "#";   // a port deleted while a MAC still pointed at it
     gone += std::to_string(index);
     return gone;

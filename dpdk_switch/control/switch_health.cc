@@ -13,6 +13,7 @@
 namespace dsw {
 
 void Switch::housekeeping() {
+    vxlan_housekeeping();
     watch_interfaces();
     report_learn_refusals();
     report_mbuf_shortage();

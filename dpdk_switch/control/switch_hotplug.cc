@@ -76,11 +76,13 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
     if (auto st = check_new_port(pc); !st) return st.error();
     unsigned index = kMaxPorts;
     for (unsigned i = 0; i < kMaxPorts; ++i)
-        if (!ports_[i]) {
+        if (index_free(i)) {
             index = i;
             break;
         }
-    if (index == kMaxPorts) return fail("port " + pc.name + ": the switch has " + std::to_string(kMaxPorts) + " ports already");
+    if (index == kMaxPorts)
+        return fail("port " + pc.name + ": the switch has " + std::to_string(kMaxPorts) +
+                    " ports (remote VTEPs included) already");
     if (auto st = check_driver(pc); !st) return st.error();
     auto need = Port::mbuf_needs(pc);   // also the type's own refusals (af_xdp without hugepages)
     if (!need) return need.error();
@@ -152,6 +154,8 @@ Status Switch::del_port(const std::string &name) {
     const SwitchPort *found = port(name);
     if (found == nullptr) return fail("no port named '" + name + "'");
     const unsigned index = found->index;
+    if (vxlan_ && vxlan_->underlay == index && running_)
+        return fail("port " + name + " is the VXLAN underlay (vxlan.underlay): the VTEP needs it");
     if (captures_[index]) (void)stop_capture(name);   // it exists: cannot fail
     std::unique_ptr<SwitchPort> gone = std::move(ports_[index]);
     // After this returns, every worker has finished the loop that may have used the old view:

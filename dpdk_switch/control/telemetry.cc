@@ -103,6 +103,7 @@ int cb_port_info(const char *, const char *p, rte_tel_data *d) {
     return answer("show port info " + param(p), d, "ports");
 }
 int cb_switch_stats(const char *, const char *, rte_tel_data *d) { return answer("show switch stats", d); }
+int cb_vxlan(const char *, const char *, rte_tel_data *d) { return answer("show vxlan", d); }
 int cb_lcore(const char *, const char *p, rte_tel_data *d) {
     // `show lcores` lists them all; keep the one asked for.
     const auto r = run_locked("show lcores");
@@ -142,6 +143,7 @@ void telemetry_attach(Switch *sw, std::mutex *control_lock) {
     rte_telemetry_register_cmd("/dpdk_switch/switch_stats", cb_switch_stats, "Learning, flooding, proxy counters, drops by reason");
     rte_telemetry_register_cmd("/dpdk_switch/mac_table", cb_mac_table, "MAC table entries, capacity, aging");
     rte_telemetry_register_cmd("/dpdk_switch/lcores", cb_lcores, "Worker lcore ids");
+    rte_telemetry_register_cmd("/dpdk_switch/vxlan", cb_vxlan, "The VTEP: VNI map, remote VTEPs, their MACs and counters");
     rte_telemetry_register_cmd("/dpdk_switch/lcore", cb_lcore, "One worker's ports, packets, busy/idle cycles. Parameter: lcore id");
 }
 

@@ -49,6 +49,10 @@ void TxStage::flush_port(uint16_t port) noexcept {
         c_.port[port].drops[static_cast<unsigned>(slot.present ? DropReason::port_down : DropReason::port_gone)].add(n);
         return;
     }
+    if (slot.vtep) [[unlikely]] {
+        flush_vtep(port, b.pkts, n);
+        return;
+    }
     if (const int8_t q = slot.txq[lcore_]; q >= 0) {
         send_owned(port, slot, static_cast<uint16_t>(q), b.pkts, n, bytes);
         return;

@@ -13,6 +13,7 @@
 #include "dpdk_switch/dataplane/tx_stage.h"
 #include "dpdk_switch/dataplane/vlan_edit.h"
 #include "dpdk_switch/dataplane/vnet_hdr.h"
+#include "dpdk_switch/dataplane/vxlan_decap.h"
 
 namespace dsw {
 
@@ -158,19 +159,83 @@ private:
             }
         }
 
+        if (slot.underlay) [[unlikely]] {
+            rx_underlay(v, port, pkts, n, now_s);
+            return got;
+        }
+        switch_burst(v, port, pkts, n, now_s, 0);
+        return got;
+    }
+
+    // Frames received on `port` (a remote VTEP's, for decapsulated ones): classified, counted
+    // and sent on. `tag_bytes`: bytes of each frame that were not on the wire (the VLAN tag
+    // decapsulation added), left out of the port's byte count.
+    void switch_burst(const DataplaneView &v, uint16_t port, rte_mbuf **pkts, uint16_t n, uint32_t now_s,
+                      uint16_t tag_bytes) noexcept {
         BurstDecision d;
-        path_.classify(pkts, n, Ingress{port, &slot}, now_s, d, c_);
+        path_.classify(pkts, n, Ingress{port, &v.ports[port]}, now_s, d, c_);
         PortCounters &pc = c_.port[port];
         pc.rx_packets.add(n);
-        pc.rx_bytes.add(d.rx_bytes);   // summed by classify, which reads every pkt_len anyway
+        pc.rx_bytes.add(d.rx_bytes - uint64_t{n} * tag_bytes);   // summed by classify, which reads every pkt_len anyway
         c_.packets.add(n);
         // Decided once per burst: only a port whose RX may carry offload requests has its frames
-        // looked at for them (a branch per burst, none per frame, for every other port).
-        if (slot.offload_caps & kCapRxOffloads)
+        // looked at for them (a branch per burst, none per frame, for every other port). A remote
+        // VTEP's slot says none: its decapsulated frames carry no requests (vxlan_decap clears
+        // the outer packet's flags).
+        if (v.ports[port].offload_caps & kCapRxOffloads)
             dispatch<true>(v, port, pkts, n, d);
         else
             dispatch<false>(v, port, pkts, n, d);
-        return got;
+    }
+
+    // The VTEP's underlay port: VXLAN decapsulated and switched as received on its VTEP's port
+    // (a burst usually comes from one VTEP: one switch_burst), ARP for our address answered.
+    void rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts, uint16_t n, uint32_t now_s) noexcept {
+        const VxlanView &vx = v.vxlan;
+        PortCounters &uc = c_.port[port];
+        rte_mbuf *inner[kMaxBurst], *freed[kMaxBurst];
+        uint16_t from[kMaxBurst];
+        uint16_t k = 0, nfreed = 0;
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < n; ++i) {
+            rte_mbuf *m = pkts[i];
+            bytes += m->pkt_len;
+            const DecapResult r = vxlan_decap(m, vx);
+            if (r.verdict == kDecapped) [[likely]] {
+                inner[k] = m;
+                from[k++] = r.vtep_port;
+                continue;
+            }
+            if (r.verdict == kUnderlayArp) {
+                if (vxlan_underlay_arp(m, vx, now_s)) tx_.push(port, m);
+                else freed[nfreed++] = m;
+                continue;
+            }
+            uc.drops[r.verdict].inc();
+            freed[nfreed++] = m;
+            if (r.verdict == static_cast<uint16_t>(DropReason::vxlan_unknown_vtep) && vx.learn_vteps &&
+                vx.learn_ring != nullptr)
+                rte_ring_mp_enqueue(vx.learn_ring, reinterpret_cast<void *>((uint64_t{r.src_ip_be} << 24) | r.vni));
+        }
+        uc.rx_packets.add(n);
+        uc.rx_bytes.add(bytes);
+        if (nfreed != 0) rte_pktmbuf_free_bulk(freed, nfreed);
+        // One switch_burst per VTEP, in arrival order within each.
+        while (k != 0) {
+            const uint16_t vtep = from[0];
+            rte_mbuf *run[kMaxBurst];
+            uint16_t nrun = 0, rest = 0;
+            for (uint16_t i = 0; i < k; ++i) {
+                if (from[i] == vtep) {
+                    run[nrun++] = inner[i];
+                } else {
+                    inner[rest] = inner[i];
+                    from[rest++] = from[i];
+                }
+            }
+            k = rest;
+            switch_burst(v, vtep, run, nrun, now_s, sizeof(rte_vlan_hdr));
+        }
     }
 
     // Every frame has frame 0's decision and VLAN: the common burst (one flow, or one neighbour,
@@ -246,8 +311,9 @@ private:
         const FloodDomain *dom = v.domain(d.vlan[0]);
         if (dom == nullptr) [[unlikely]]
             return false;
+        const uint16_t end = v.flood_end(*dom, in_port);
         uint16_t targets = 0;
-        for (uint16_t k = 0; k < dom->n; ++k) {
+        for (uint16_t k = 0; k < end; ++k) {
             const uint16_t p = dom->members[k];
             if (p == in_port) continue;
             if (v.ports[p].trunk != d.tagged) return false;
@@ -257,7 +323,7 @@ private:
             return false;
         if (targets > 1)
             for (uint16_t i = 0; i < n; ++i) share(pkts[i], static_cast<int16_t>(targets - 1));
-        for (uint16_t k = 0; k < dom->n; ++k)
+        for (uint16_t k = 0; k < end; ++k)
             if (dom->members[k] != in_port) stage_burst<kOffl>(dom->members[k], pkts, n, d.rx_bytes);
         c_.sw.flooded.add(n);
         return true;
@@ -332,8 +398,9 @@ private:
     uint16_t flood(const DataplaneView &v, uint16_t in_port, uint16_t vlan, bool tagged, rte_mbuf *m) noexcept {
         const FloodDomain *dom = v.domain(vlan);
         if (dom == nullptr) return static_cast<uint16_t>(DropReason::no_flood_target);
+        const uint16_t end = v.flood_end(*dom, in_port);
         uint16_t same = 0, other = 0;
-        for (uint16_t k = 0; k < dom->n; ++k) {
+        for (uint16_t k = 0; k < end; ++k) {
             const uint16_t p = dom->members[k];
             if (p == in_port) continue;
             (v.ports[p].trunk == tagged ? same : other)++;
@@ -356,7 +423,7 @@ private:
         } else if (same > 1) {
             share(m, static_cast<int16_t>(same - 1));
         }
-        for (uint16_t k = 0; k < dom->n; ++k) {
+        for (uint16_t k = 0; k < end; ++k) {
             const uint16_t p = dom->members[k];
             if (p == in_port) continue;
             if (v.ports[p].trunk == tagged)

@@ -24,7 +24,7 @@ TEST(Grammar, CompletesCommandWordsAndKeywords) {
     EXPECT_EQ(complete({}, "sa"), Words({"save"}));
     EXPECT_EQ(complete({"save"}, ""), Words({"config"}));
     EXPECT_EQ(complete({}, "c"), Words({"capture", "clear"}));
-    EXPECT_EQ(complete({"show"}, ""), Words({"arp", "capture", "lcores", "mac", "nd", "port", "switch"}));
+    EXPECT_EQ(complete({"show"}, ""), Words({"arp", "capture", "lcores", "mac", "nd", "port", "switch", "vxlan"}));
     EXPECT_EQ(complete({"sh", "po"}, ""), Words({"info", "stats"})) << "the words before may be prefixes";
     EXPECT_EQ(complete({"set", "log", "level"}, "de"), Words({"debug"}));
     EXPECT_EQ(complete({"show", "mac", "table"}, ""), Words({"vlan"}));
@@ -72,7 +72,7 @@ std::string resolved(const std::string &line) {
 TEST(Grammar, AcceptsUniquePrefixesOfCommandWords) {
     EXPECT_EQ(resolved("sh po st all"), "show port stats all|<port> | show | port | stats | all");
     EXPECT_EQ(resolved("show port stats all"), "show port stats all|<port> | show | port | stats | all");
-    EXPECT_EQ(resolved("m a 02:00:00:00:00:01 al"), "mac add <MAC> <port> [vlan <N>] | mac | add | 02:00:00:00:00:01 | al")
+    EXPECT_EQ(resolved("m a 02:00:00:00:00:01 al"), "mac add <MAC> <port>|vtep <IP> [vlan <N>] | mac | add | 02:00:00:00:00:01 | al")
         << "arguments are never expanded";
     EXPECT_EQ(resolved("sh l"), "show lcores | show | lcores");
     EXPECT_EQ(resolved("q"), "quit | quit");
@@ -98,12 +98,13 @@ TEST(Grammar, CaptureStopIsItsOwnRowButAShorterWordIsAPortName) {
 TEST(Grammar, HelpListsWhatItListedBefore) {
     EXPECT_EQ(grammar_synopsis(),
               Words({"help", "show port info all|<port>", "show port stats all|<port>", "clear port stats all|<port>",
-                     "show mac table [vlan <N>]", "mac add <MAC> <port> [vlan <N>]", "mac del <MAC> [vlan <N>]",
+                     "show mac table [vlan <N>]", "mac add <MAC> <port>|vtep <IP> [vlan <N>]", "mac del <MAC> [vlan <N>]",
                      "mac flush [<port>]", "show switch stats", "set mac aging <seconds>", "set tx flush <microseconds>",
                      "set log level <level> [<logtype pattern>]", "show lcores", "show arp table", "show nd table",
                      "arp add <IP> <MAC> [vlan <N>]", "arp del <IP> [vlan <N>]", "port add <name> <type> key=value...",
                      "port del <name>", "show capture",
-                     "capture <port> <file> [count <N>] [rx|tx|both] [overwrite] | capture stop <port>", "save config [<file>]",
+                     "capture <port> <file> [count <N>] [rx|tx|both] [overwrite] | capture stop <port>",
+                     "save config [<file>]", "show vxlan", "vxlan vtep add <IP> [vni <N>]", "vxlan vtep del <IP> [vni <N>]",
                      "quit"}));
 }
 

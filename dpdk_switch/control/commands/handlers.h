@@ -39,6 +39,12 @@ Answer show_port_info(Switch &sw, const Args &a);
 Answer port_add(Switch &sw, const Args &a);
 Answer port_del(Switch &sw, const Args &a);
 
+// vxlan.cc
+Answer show_vxlan(Switch &sw, const Args &a);
+Answer vxlan_vtep_add(Switch &sw, const Args &a);
+Answer vxlan_vtep_del(Switch &sw, const Args &a);
+Answer mac_add_vtep(Switch &sw, const Args &a);   // `mac add <MAC> vtep <IP> [vlan N]`
+
 // mac.cc
 Answer show_mac_table(Switch &sw, const Args &a);
 Answer mac_add(Switch &sw, const Args &a);

@@ -43,6 +43,9 @@ Answer show_mac_table(Switch &sw, const Args &a) {
 
 // The checks of a config's static_macs: entry (validate.h), in the same words.
 Answer mac_add(Switch &sw, const Args &a) {
+    // `vtep <IP>` (a port of that name, if there is one, wins: it was there first).
+    if (a.size() >= 5 && a[3] == "vtep" && sw.port(a[3]) == nullptr) return mac_add_vtep(sw, a);
+    if (a.size() > 6) return fail("usage: mac add <MAC> <port>|vtep <IP> [vlan <N>]");
     auto mac = parse_unicast_mac(a[2]);
     if (!mac) return fail(mac.error().message);
     const SwitchPort *sp = sw.port(a[3]);

@@ -17,7 +17,8 @@ namespace dsw {
 enum class CommandId : uint8_t {
     help, show_port_info, show_port_stats, clear_port_stats, show_mac_table, mac_add, mac_del, mac_flush,
     show_switch_stats, set_mac_aging, set_tx_flush, set_log_level, show_lcores, show_arp_table, show_nd_table,
-    arp_add, arp_del, port_add, port_del, show_capture, capture, capture_stop, save_config, quit,
+    arp_add, arp_del, port_add, port_del, show_capture, capture, capture_stop, save_config, show_vxlan,
+    vxlan_vtep_add, vxlan_vtep_del, quit,
 };
 
 // What an argument is, for completion (port names and kinds are completed; a path by file name).

@@ -14,6 +14,7 @@
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/episode_log.h"
 #include "dpdk_switch/control/learn_watch.h"
+#include "dpdk_switch/control/vxlan_state.h"
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/view.h"
 #include "dpdk_switch/dataplane/worker.h"
@@ -160,6 +161,17 @@ public:
     // control-loop turn (<= 50 ms): a peer that comes and goes within a second is still seen.
     void watch_links();
     void watch_interfaces();   // notices a kernel-backed port's interface vanishing (or back)
+    // The VTEP (switch_vxlan.cc); null without a vxlan: section.
+    const VxlanState *vxlan() const { return vxlan_.get(); }
+    // `vxlan vtep add <IP> [vni N]`: the VTEP (a new one takes a port index) floods for VNI N,
+    // or for every mapped VNI. Returns its port index.
+    Result<unsigned> add_vtep(uint32_t ip, std::optional<uint32_t> vni, bool learned = false);
+    // `vxlan vtep del <IP> [vni N]`: stops its floods for VNI N; without N it goes, and its MACs
+    // with it.
+    Status del_vtep(uint32_t ip, std::optional<uint32_t> vni);
+    void poll_vxlan();   // every control-loop turn: adds the VTEPs the workers reported (learn_vteps)
+    // Per-VTEP counters since it was added (its port index's).
+    PortTotals vtep_totals(unsigned index) const;
     const CaptureSession *capture(unsigned index) const { return index < kMaxPorts ? captures_[index].get() : nullptr; }
 
 private:
@@ -172,6 +184,9 @@ private:
     void report_mbuf_shortage();
     void report_ring_overruns();
     PortTotals raw_port_totals(unsigned index) const;
+    Status start_vxlan();
+    void vxlan_housekeeping();
+    bool index_free(unsigned index) const;   // neither a port nor a VTEP holds it
 
     Config cfg_;
     unsigned aging_s_;
@@ -201,6 +216,8 @@ private:
         PortTotals totals;
     };
     std::array<RateSample, kMaxPorts> rate_samples_;   // by port index, control plane only
+    std::unique_ptr<VxlanState> vxlan_;   // before the view: views point at its neighbours
+    std::array<PortTotals, kMaxPorts> vtep_baseline_;   // by port index: a VTEP's counters when added
     WorkerShared shared_;
     std::unique_ptr<DataplaneView> view_;
     uint64_t view_generation_ = 0;   // of the last view published

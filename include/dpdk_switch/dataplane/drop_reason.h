@@ -36,7 +36,15 @@ namespace dsw {
     X(offload_bad_csum)      /* csum_start/offset past the frame, or not the L4 checksum field */ \
     X(offload_bad_gso)       /* gso_size 0, unknown GSO type bits, type not the frame's, hdr_len past it */ \
     X(offload_unsupported)   /* headers the switch does not walk: IPv6 extensions, fragments, UFO */ \
-    X(offload_no_mbufs)      /* the pool ran dry (or out of room) completing a checksum or segmenting */
+    X(offload_no_mbufs)      /* the pool ran dry (or out of room) completing a checksum or segmenting */ \
+    X(vxlan_bad_flags)       /* VXLAN header without the I (valid VNI) flag */                   \
+    X(vxlan_short)           /* VXLAN to us cut short: IPv4/UDP/VXLAN/inner Ethernet, or an IP fragment */ \
+    X(vxlan_unknown_vni)     /* a VNI no VLAN is mapped to */                                    \
+    X(vxlan_unknown_vtep)    /* from a VTEP nobody listed (learn_vteps false, or not learned yet) */ \
+    X(vxlan_bad_port)        /* UDP to our VTEP address on another port than vxlan.udp_port */   \
+    X(vxlan_not_to_us)       /* underlay frame that is not UDP/ARP to our VTEP address */        \
+    X(vxlan_mtu)             /* encapsulated, it would exceed the underlay's MTU */              \
+    X(vxlan_unresolved)      /* the remote VTEP's MAC is not known (yet) on the underlay */
 
 enum class DropReason : uint8_t {
 #define DSW_X(name) name,

@@ -20,9 +20,12 @@
 #include <rte_mbuf.h>
 
 #include "dpdk_switch/dataplane/counters.h"
+#include "dpdk_switch/dataplane/offload.h"
 #include "dpdk_switch/dataplane/view.h"
 
 namespace dsw {
+
+struct VxlanTarget;
 
 class TxStage {
 public:
@@ -119,6 +122,9 @@ private:
         }
     }
     void flush_port(uint16_t port) noexcept;
+    // A remote VTEP's batch (vxlan_tx.cc): each frame encapsulated and staged for the underlay.
+    void flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept;
+    void stage_encapsulated(uint16_t port, rte_mbuf *m, bool tagged, const VxlanTarget &to) noexcept;
     void flush_due() noexcept;
     void prepare_and_push(uint16_t port, rte_mbuf *m) noexcept;
     void send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n,
@@ -132,6 +138,9 @@ private:
     Batch batch_[kMaxPorts];
     uint8_t dirty_[kMaxPorts];
     unsigned ndirty_ = 0;
+    // Checksums completed and frames segmented before encapsulation (the underlay is given none
+    // of the inner frame's offloads): not shown yet.
+    OffloadCounters vxlan_offload_;
 };
 
 }  // namespace dsw

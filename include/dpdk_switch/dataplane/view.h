@@ -18,6 +18,7 @@
 #include "dpdk_switch/dataplane/capture_tap.h"
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/storm.h"
+#include "dpdk_switch/dataplane/vxlan_view.h"
 #include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/ports/port_io.h"
 
@@ -34,6 +35,11 @@ struct PortSlot {
     bool present = false;
     bool trunk = false;          // 802.1Q trunk: tagged frames of the `allowed` VLANs only
     bool down = false;           // its kernel interface vanished: frames to it are dropped (port_down)
+    // A remote VTEP (vxlan_view.h): no device; a trunk of the mapped VLANs whose frames are
+    // encapsulated at TX and sent on the underlay port.
+    bool vtep = false;
+    // The VTEP's underlay port: its frames are decapsulated (or answered: ARP), never switched.
+    bool underlay = false;
     // OffloadCaps: what it takes on TX (the worker does the rest in software) and, tested once
     // per RX burst, whether its frames may carry offload requests at all.
     uint8_t offload_caps = kCapNone;
@@ -62,6 +68,9 @@ struct PortSlot {
 struct FloodDomain {
     uint16_t vlan = 0;
     uint16_t n = 0;
+    // members[0, n_local) are the local ports, the remote VTEPs follow: a frame that came out of
+    // a tunnel floods to the local ports only (split horizon: every VTEP floods to every other).
+    uint16_t n_local = 0;
     uint16_t members[kMaxPorts];
 };
 
@@ -83,6 +92,12 @@ struct DataplaneView {
     uint16_t n_domains = 0;
     std::array<uint16_t, kVlans> domain_of{};   // VLAN -> index + 1 into domains, 0: none
     std::array<FloodDomain, kMaxDomains> domains;
+    VxlanView vxlan;   // enabled: the switch is a VTEP
+
+    // Members a flood from `in_port` may reach.
+    uint16_t flood_end(const FloodDomain &d, uint16_t in_port) const noexcept {
+        return ports[in_port].vtep ? d.n_local : d.n;
+    }
 
     const FloodDomain *domain(uint16_t vlan) const noexcept {
         const uint16_t d = domain_of[vlan & (kVlans - 1)];

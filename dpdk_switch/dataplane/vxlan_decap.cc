@@ -1,0 +1,87 @@
+#include "dpdk_switch/dataplane/vxlan_decap.h"
+
+#include <cstring>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "dpdk_switch/dataplane/arp_proxy.h"
+#include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/dataplane/vlan_edit.h"
+
+namespace dsw {
+
+namespace {
+constexpr DecapResult drop(DropReason r) { return {static_cast<uint16_t>(r), 0, 0, 0}; }
+}  // namespace
+
+DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
+    const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+    const uint32_t len = m->data_len;
+    if (len < RTE_ETHER_HDR_LEN) [[unlikely]]
+        return drop(DropReason::vxlan_not_to_us);
+    uint16_t et;
+    std::memcpy(&et, p + 12, 2);
+    if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) return {kUnderlayArp, 0, 0, 0};
+    if (et != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || len < RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr)) [[unlikely]]
+        return drop(DropReason::vxlan_not_to_us);
+    rte_ipv4_hdr ip;
+    std::memcpy(&ip, p + RTE_ETHER_HDR_LEN, sizeof ip);
+    const uint32_t ihl = (ip.version_ihl & 0x0f) * 4u;
+    if ((ip.version_ihl >> 4) != 4 || ihl < sizeof(rte_ipv4_hdr) || ip.dst_addr != vx.local_ip_be ||
+        ip.next_proto_id != IPPROTO_UDP) [[unlikely]]
+        return drop(DropReason::vxlan_not_to_us);
+    // A fragment's UDP header (or the rest of it) is elsewhere: the switch does not reassemble.
+    if ((ip.fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0) [[unlikely]]
+        return drop(DropReason::vxlan_short);
+    const uint32_t udp_off = RTE_ETHER_HDR_LEN + ihl;
+    if (len < udp_off + sizeof(rte_udp_hdr)) [[unlikely]]
+        return drop(DropReason::vxlan_short);
+    rte_udp_hdr udp;
+    std::memcpy(&udp, p + udp_off, sizeof udp);
+    if (udp.dst_port != vx.udp_port_be) [[unlikely]]
+        return drop(DropReason::vxlan_bad_port);
+    // The IPv4 length says where the packet ends (a short frame may carry Ethernet padding); the
+    // inner frame needs its Ethernet header, in the first segment.
+    const uint32_t ip_len = rte_be_to_cpu_16(ip.total_length);
+    const uint32_t inner_off = udp_off + sizeof(rte_udp_hdr) + kVxlanHdrLen;
+    if (len < inner_off + RTE_ETHER_HDR_LEN || ip_len < ihl + sizeof(rte_udp_hdr) + kVxlanHdrLen + RTE_ETHER_HDR_LEN ||
+        RTE_ETHER_HDR_LEN + ip_len > m->pkt_len || rte_be_to_cpu_16(udp.dgram_len) + ihl > ip_len) [[unlikely]]
+        return drop(DropReason::vxlan_short);
+    const uint8_t *h = p + udp_off + sizeof(rte_udp_hdr);
+    if (!(h[0] & kVxlanFlagI)) [[unlikely]]
+        return drop(DropReason::vxlan_bad_flags);
+    const uint32_t vni = (uint32_t{h[4]} << 16) | (uint32_t{h[5]} << 8) | h[6];
+    const int vlan = vx.vlan_of(vni);
+    if (vlan < 0) [[unlikely]]
+        return drop(DropReason::vxlan_unknown_vni);
+    const int vtep = vx.vtep_port(ip.src_addr);
+    if (vtep < 0) [[unlikely]]
+        return {static_cast<uint16_t>(DropReason::vxlan_unknown_vtep), 0, ip.src_addr, vni};
+    if (RTE_ETHER_HDR_LEN + ip_len < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - RTE_ETHER_HDR_LEN - ip_len));
+    rte_pktmbuf_adj(m, static_cast<uint16_t>(inner_off));
+    vlan_tag_in_place(m, static_cast<uint16_t>(vlan));   // the headroom has the outer headers' 50 bytes
+    // RX offload flags spoke of the outer packet; the inner frame carries none.
+    m->ol_flags = 0;
+    m->packet_type = 0;
+    return {kDecapped, static_cast<uint16_t>(vtep), 0, 0};
+}
+
+bool vxlan_underlay_arp(rte_mbuf *m, const VxlanView &vx, uint32_t now_s) noexcept {
+    uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+    ArpFields a;
+    if (parse_arp(p, m->data_len, RTE_ETHER_HDR_LEN, a) != kNoDrop) return false;
+    if (a.sha == 0 || mac_is_multicast(a.sha)) return false;
+    if (const int vtep = vx.vtep_port(rte_cpu_to_be_32(a.spa)); vtep >= 0 && vx.neigh != nullptr) {
+        VtepNeighbour &n = vx.neigh->by_port[vtep];
+        const uint64_t word = VtepNeighbour::kResolved | a.sha;
+        if (n.mac.load(std::memory_order_relaxed) != word) n.mac.store(word, std::memory_order_relaxed);
+        n.seen_s.store(now_s, std::memory_order_relaxed);
+    }
+    if (a.op != 1 || rte_cpu_to_be_32(a.tpa) != vx.local_ip_be) return false;
+    write_arp_reply(p, RTE_ETHER_HDR_LEN, a, vx.local_mac);
+    return true;
+}
+
+}  // namespace dsw

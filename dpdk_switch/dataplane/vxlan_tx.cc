@@ -1,0 +1,90 @@
+// A remote VTEP's TX: the frames the worker staged for the VTEP's port (tagged, the slot being a
+// trunk of the mapped VLANs) are encapsulated here and staged again for the underlay port, which
+// sends them as any port's batch (on this lcore's queue or its hand-off ring). The VTEP's port
+// counters count the inner frames (what `show vxlan` gives per VTEP), the underlay's the outer.
+#include <rte_ether.h>
+
+#include "dpdk_switch/dataplane/tx_stage.h"
+#include "dpdk_switch/dataplane/vlan_edit.h"
+#include "dpdk_switch/dataplane/vxlan_encap.h"
+
+namespace dsw {
+
+namespace {
+constexpr uint64_t kOffloadFlags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_L4_MASK |
+                                   RTE_MBUF_F_TX_IP_CKSUM;
+constexpr unsigned kMaxSegments = 64;   // of one TSO frame completed before encapsulation
+}  // namespace
+
+void TxStage::stage_encapsulated(uint16_t port, rte_mbuf *m, bool tagged, const VxlanTarget &to) noexcept {
+    PortCounters &pc = c_.port[port];
+    const uint32_t inner_len = m->pkt_len - (tagged ? sizeof(rte_vlan_hdr) : 0);
+    DropReason why = DropReason::no_mbufs;
+    rte_mbuf *e = vxlan_encap(m, tagged, to, view_->vxlan, why);
+    if (e == nullptr) [[unlikely]] {
+        pc.drops[static_cast<unsigned>(why)].inc();
+        rte_pktmbuf_free(m);
+        return;
+    }
+    pc.tx_packets.inc();
+    pc.tx_bytes.add(inner_len);
+    push(view_->vxlan.underlay, e);
+}
+
+void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
+    const VxlanView &vx = view_->vxlan;
+    PortCounters &pc = c_.port[port];
+    const uint64_t mac = vx.neigh->by_port[port].mac.load(std::memory_order_relaxed);
+    // Never to a wrong MAC: until an ARP reply says where the VTEP is, its frames are counted.
+    if (!(mac & VtepNeighbour::kResolved)) [[unlikely]] {
+        rte_pktmbuf_free_bulk(pkts, n);
+        pc.drops[static_cast<unsigned>(DropReason::vxlan_unresolved)].add(n);
+        return;
+    }
+    VxlanTarget to{0, vx.vtep_ip_be[port], mac & ~VtepNeighbour::kResolved};
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf *m = pkts[i];
+        uint8_t l2[RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr)];
+        const auto *h = static_cast<const uint8_t *>(rte_pktmbuf_read(m, 0, sizeof l2, l2));
+        const uint32_t vni = h == nullptr ? 0 : vx.vni_of[((h[14] << 8) | h[15]) & (kVxlanVlans - 1)];
+        if (vni == 0) [[unlikely]] {   // not a mapped VLAN's frame: a static MAC behind a VTEP, say
+            pc.drops[static_cast<unsigned>(DropReason::vlan_not_allowed)].inc();
+            rte_pktmbuf_free(m);
+            continue;
+        }
+        to.vni = vni;
+        if (!(m->ol_flags & kOffloadFlags)) [[likely]] {
+            stage_encapsulated(port, m, true, to);
+            continue;
+        }
+        // Checksum or TSO still asked of the egress. The worker stages frames of ports that may
+        // carry such requests through push_offloaded, which completes them for this slot
+        // (offload_caps none, gso_mtu the inner MTU) before they get here: this is the safety
+        // net for a frame staged otherwise, never a second pass (completed frames ask nothing).
+        // The underlay takes none of the inner frame's offloads, so they are completed here, on
+        // the untagged frame (a shared one is copied first: its headers are written).
+        if (!(rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m) && m->data_len >= 18)) {
+            rte_mbuf *copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+            rte_pktmbuf_free(m);
+            if (copy == nullptr) {
+                pc.drops[static_cast<unsigned>(DropReason::no_mbufs)].inc();
+                continue;
+            }
+            m = copy;
+        }
+        vlan_untag_in_place(m);
+        m->l2_len = RTE_ETHER_HDR_LEN;
+        const GsoContext gso{m->pool, m->pool, static_cast<uint16_t>(vx.max_ip_len - kVxlanOuterLen)};
+        rte_mbuf *segs[kMaxSegments];
+        DropReason why = DropReason::offload_unsupported;
+        const uint16_t k = prepare_for_tx(m, 0, gso, segs, kMaxSegments, vxlan_offload_, why);
+        if (k == 0) {
+            pc.drops[static_cast<unsigned>(why)].inc();
+            rte_pktmbuf_free(m);
+            continue;
+        }
+        for (uint16_t j = 0; j < k; ++j) stage_encapsulated(port, segs[j], false, to);
+    }
+}
+
+}  // namespace dsw

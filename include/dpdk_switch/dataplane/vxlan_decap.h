@@ -1,0 +1,37 @@
+// What arrives on the VTEP's underlay port: VXLAN to our address, decapsulated in place; ARP
+// for our address, answered; ARP from a remote VTEP, its MAC learned. Anything else is a counted
+// drop with its own reason (drop_reason.h, vxlan_*).
+#pragma once
+
+#include <cstdint>
+
+#include <rte_mbuf.h>
+
+#include "dpdk_switch/dataplane/vxlan_view.h"
+
+namespace dsw {
+
+// DecapResult::verdict besides a DropReason.
+inline constexpr uint16_t kDecapped = 0xffff;     // m is now the inner frame, tagged with its VLAN
+inline constexpr uint16_t kUnderlayArp = 0xfffe;  // an ARP frame: vxlan_underlay_arp's
+
+struct DecapResult {
+    uint16_t verdict;
+    uint16_t vtep_port;   // kDecapped: the port index of the VTEP it came from
+    uint32_t src_ip_be;   // vxlan_unknown_vtep: who sent it, and in which VNI (for learn_vteps)
+    uint32_t vni;
+};
+
+// Checks one underlay frame (headers in its first segment, as every RX frame here) and, when it
+// is VXLAN for a known VNI from a known VTEP, strips the outer headers in place and tags the inner
+// frame with the VNI's VLAN: from there on it is switched as a frame received on the VTEP's port
+// (a trunk of the mapped VLANs). The frame must be the caller's alone (an RX frame).
+DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept;
+
+// An ARP frame on the underlay. Learns the sender's MAC when the sender is a remote VTEP (a reply
+// to our request, its own request, a gratuitous ARP after it moved). True when it was a request
+// for our VTEP address: m now holds the reply, to be sent back out of the underlay. False: m is
+// the caller's to free (consumed: not a drop).
+bool vxlan_underlay_arp(rte_mbuf *m, const VxlanView &vx, uint32_t now_s) noexcept;
+
+}  // namespace dsw

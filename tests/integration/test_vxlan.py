@@ -1,0 +1,348 @@
+"""dpdk_switch as a VTEP against the kernel's own vxlan device as the remote VTEP (host B).
+
+      host A: dpdk_switch (VTEP 192.168.<n>.1)                      host B: namespace dswx-<pid>hb
+   a1 (ns) ─ veth ─ af_packet a1 ┐                                 ┌ vx0 (kernel vxlan, VNI 1010,
+   a2 (ns) ─ veth ─ af_packet a2 ┼ VLAN 10 <-> VNI 1010            │     local 192.168.<n>.2) ─ br0 ─ veth ─ b1 (ns)
+                                 └ af_packet up0 ── veth underlay ─┘ dswx-<pid>ub 192.168.<n>.2/24
+
+Ping, TCP (iperf3) and HTTP (python3 -m http.server + curl) between A's and B's containers; B's
+container's MAC is learned behind B's VTEP; a broadcast reaches B once; malformed VXLAN sent from
+host B is dropped, each kind under its own reason, and traffic goes on.
+"""
+
+import json
+import os
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from conftest import run, wait_for
+
+PID = os.getpid()
+VNI = 1010
+CONTAINER_MTU = 1450   # the underlay's 1500 less VXLAN's 50
+PY = "/usr/bin/python3"   # Debian's: it has scapy
+
+
+def _ns(ns, *args, check=True, timeout=30):
+    return run(["ip", "netns", "exec", ns, *args], check=check, timeout=timeout)
+
+
+class HostB:
+    """Host B: a namespace with the underlay's far end, a kernel vxlan on a Linux bridge, and a
+    container b1 behind the bridge."""
+
+    def __init__(self, net):
+        p = f"dswx-{PID % 100000}"
+        self.ns, self.b1 = f"{p}hb", f"{p}b1"
+        self.ua, self.ub, self.b1h = f"{p}ua", f"{p}ub", f"{p}bh"
+        self.a_ip, self.b_ip = f"192.168.{net}.1", f"192.168.{net}.2"
+        self.b1_ip, self.b1_mac = "10.77.0.99", "02:42:0a:4d:00:63"
+
+    def up(self, a_ip=None):
+        run(["ip", "netns", "add", self.ns])
+        run(["ip", "netns", "add", self.b1])
+        run(["ip", "link", "add", self.ua, "type", "veth", "peer", "name", self.ub])
+        run(["ip", "link", "set", self.ub, "netns", self.ns])
+        run(["sysctl", "-qw", f"net.ipv6.conf.{self.ua}.disable_ipv6=1"])
+        run(["ip", "link", "set", self.ua, "up"])
+        h = lambda *a: _ns(self.ns, *a)
+        h("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+        h("ip", "link", "set", "lo", "up")
+        h("ip", "addr", "add", f"{self.b_ip}/24", "dev", self.ub)
+        h("ip", "link", "set", self.ub, "up")
+        # The kernel would leave the inner checksum to a NIC that a veth is not: the switch's
+        # af_packet port would get it unfinished.
+        h("ethtool", "-K", self.ub, "tx", "off")
+        h("ip", "link", "add", "vx0", "type", "vxlan", "id", str(VNI), "remote", a_ip or self.a_ip,
+          "local", self.b_ip, "dstport", "4789", "dev", self.ub)
+        h("ip", "link", "add", "br0", "type", "bridge")
+        h("ip", "link", "set", "vx0", "master", "br0")
+        run(["ip", "link", "add", self.b1h, "type", "veth", "peer", "name", "eth0", "netns", self.b1])
+        run(["ip", "link", "set", self.b1h, "netns", self.ns])
+        h("ip", "link", "set", self.b1h, "master", "br0")
+        for dev in ("vx0", "br0", self.b1h):
+            h("ip", "link", "set", dev, "up")
+        b = lambda *a: _ns(self.b1, *a)
+        b("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+        b("ip", "link", "set", "lo", "up")
+        b("ip", "link", "set", "eth0", "address", self.b1_mac, "mtu", str(CONTAINER_MTU))
+        b("ip", "addr", "add", f"{self.b1_ip}/24", "dev", "eth0")
+        b("ip", "link", "set", "eth0", "up")
+
+    def down(self):
+        for ns in (self.b1, self.ns):
+            pids = run(["ip", "netns", "pids", ns], check=False).stdout.split()
+            for pid in pids:
+                run(["kill", "-9", pid], check=False)
+            run(["ip", "netns", "del", ns], check=False)
+        run(["ip", "link", "del", self.ua], check=False)
+
+
+@pytest.fixture
+def host_b():
+    hb = HostB(net=200 + PID % 50)
+    try:
+        hb.up()
+        yield hb
+    finally:
+        hb.down()
+
+
+def _container(c):
+    c.exec("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
+    c.exec("ethtool", "-K", "eth0", "tx", "off")   # af_packet ports carry no checksum offload yet
+    return c
+
+
+def _vtep_switch(switch, a1, a2, hb, learn_vteps=True, remotes=True, a1_type="af_packet"):
+    ports = [{"name": "a1", "type": a1_type, "iface": a1.hostif, "vlan": 10},
+             {"name": "a2", "type": "af_packet", "iface": a2.hostif, "vlan": 10},
+             {"name": "up0", "type": "af_packet", "iface": hb.ua}]
+    vxlan = {"local_ip": hb.a_ip, "underlay": "up0", "learn_vteps": learn_vteps,
+             "vni_map": [{"vlan": 10, "vni": VNI, "remotes": [hb.b_ip] if remotes else []}]}
+    sw = switch(ports, idle_sleep_us=50, config_extra={"vxlan": vxlan})
+    if remotes:
+        wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="B's VTEP resolved by ARP")
+    return sw
+
+
+def _underlay_drops(sw):
+    return sw.port_stats()["up0"]["drops"]
+
+
+def test_kernel_vxlan_peer_ping_tcp_http_and_learning(switch, netns, host_b):
+    a1, a2 = _container(netns()), _container(netns())
+    sw = _vtep_switch(switch, a1, a2, host_b)
+    v = sw.ctl("show", "vxlan")
+    assert v["container_mtu"] == CONTAINER_MTU and v["vni_map"] == [{"vlan": 10, "vni": VNI}]
+    assert v["vteps"][0]["ip"] == host_b.b_ip
+    assert v["vteps"][0]["mac"] == _ns(host_b.ns, "cat", f"/sys/class/net/{host_b.ub}/address").stdout.strip()
+
+    a1.ping(host_b.b1_ip)
+    a2.ping(host_b.b1_ip)
+    a1.ping(a2.ip)
+    # B's container is learned behind B's VTEP, in VLAN 10.
+    entries = {e["mac"]: e for e in sw.mac_table()}
+    assert entries[host_b.b1_mac]["port"] == f"vtep:{host_b.b_ip}" and entries[host_b.b1_mac]["vlan"] == 10
+    assert entries[a1.mac]["port"] == "a1"
+
+    # TCP both ways.
+    srv = subprocess.Popen(["ip", "netns", "exec", host_b.b1, "iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        out = a1.exec("iperf3", "-c", host_b.b1_ip, "-t", "2", "-J", timeout=30).stdout
+        assert '"bits_per_second"' in out
+    finally:
+        srv.wait(timeout=10)
+    srv = a2.popen("iperf3", "-s", "-1", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    _ns(host_b.b1, "iperf3", "-c", a2.ip, "-t", "2", timeout=30)
+    srv.wait(timeout=10)
+
+    # HTTP: a 2 MB file from B's container, byte for byte.
+    blob = os.urandom(2_000_000)
+    d = f"/tmp/dswx-{PID}-www"
+    os.makedirs(d, exist_ok=True)
+    with open(f"{d}/blob", "wb") as f:
+        f.write(blob)
+    http = subprocess.Popen(["ip", "netns", "exec", host_b.b1, PY, "-m", "http.server", "8080", "--bind",
+                             host_b.b1_ip, "--directory", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        got = wait_for(lambda: a1.exec("curl", "-sf", "--max-time", "10", "-o", f"{d}/got",
+                                       f"http://{host_b.b1_ip}:8080/blob", check=False).returncode == 0,
+                       15, interval=0.5, what="curl from B's container")
+        assert got
+        with open(f"{d}/got", "rb") as f:
+            assert f.read() == blob
+    finally:
+        http.kill()
+        http.wait()
+        subprocess.run(["rm", "-rf", d])
+
+    v = sw.ctl("show", "vxlan")["vteps"][0]
+    assert v["rx_packets"] > 0 and v["tx_packets"] > 0 and v["drops"] == {}
+
+
+def test_offloading_container_across_the_vtep(switch, netns, host_b):
+    """A veth container keeps its offloads: its TSO segments and partial checksums are completed
+    by the worker for the VTEP's slot (no offload, segments of the inner MTU) before they are
+    encapsulated, so none is too long for the underlay (vxlan_mtu) and TCP flows."""
+    a1 = netns()
+    a1.exec("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
+    a2 = _container(netns())
+    sw = _vtep_switch(switch, a1, a2, host_b, a1_type="veth")
+    a1.ping(host_b.b1_ip)
+    srv = subprocess.Popen(["ip", "netns", "exec", host_b.b1, "iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        out = a1.exec("iperf3", "-c", host_b.b1_ip, "-t", "2", "-J", timeout=30).stdout
+    finally:
+        srv.wait(timeout=10)
+    received = json.loads(out)["end"]["sum_received"]["bytes"]
+    v = sw.ctl("show", "vxlan")["vteps"][0]
+    assert received > 1_000_000 and v["drops"] == {}, (received, v)
+
+
+def test_unlisted_vtep_is_learned(switch, netns, host_b):
+    """learn_vteps (the default): B, listed nowhere on A, is added by its first VXLAN frame."""
+    a1, a2 = _container(netns()), _container(netns())
+    sw = _vtep_switch(switch, a1, a2, host_b, remotes=False)
+    assert sw.ctl("show", "vxlan")["vteps"] == []
+    # b1's first ARP requests are counted vxlan_unknown_vtep while A adds and resolves B.
+    _ns(host_b.b1, "ping", "-n", "-c", "8", "-i", "0.5", "-W", "2", a1.ip, timeout=30)
+    v = sw.ctl("show", "vxlan")["vteps"]
+    assert [(t["ip"], t["learned"], t["vnis"]) for t in v] == [(host_b.b_ip, True, [VNI])]
+    assert sw.port_stats()["up0"]["drops"].get("vxlan_unknown_vtep", 0) >= 1
+    a1.ping(host_b.b1_ip)
+
+
+BCAST_SENDER = textwrap.dedent("""
+    import socket, sys
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind(("eth0", 0))
+    src = open("/sys/class/net/eth0/address").read().strip()
+    frame = b"\\xff" * 6 + bytes.fromhex(src.replace(":", "")) + b"\\x88\\xb5" + b"dswx-bcast" + bytes(40)
+    s.send(frame)
+""")
+
+BCAST_COUNTER = textwrap.dedent("""
+    import socket, sys, time
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
+    s.bind(("eth0", 0))
+    s.settimeout(0.2)
+    print("ready", flush=True)
+    n, end = 0, time.time() + float(sys.argv[1])
+    while time.time() < end:
+        try:
+            if b"dswx-bcast" in s.recv(2048):
+                n += 1
+        except socket.timeout:
+            pass
+    print(n, flush=True)
+""")
+
+
+def test_broadcast_reaches_host_b_once(switch, netns, host_b):
+    a1, a2 = _container(netns()), _container(netns())
+    sw = _vtep_switch(switch, a1, a2, host_b)
+    counters = [subprocess.Popen(["ip", "netns", "exec", ns, PY, "-c", BCAST_COUNTER, "3"], stdout=subprocess.PIPE,
+                                 text=True) for ns in (host_b.b1, a2.name)]
+    for c in counters:
+        assert c.stdout.readline().strip() == "ready"
+    a1.exec(PY, "-c", BCAST_SENDER)
+    counts = [int(c.communicate(timeout=10)[0].strip()) for c in counters]
+    assert counts == [1, 1], f"B's container, a2: {counts}"
+    assert sw.ctl("show", "vxlan")["vteps"][0]["tx_packets"] >= 1
+
+
+MALFORMED = textwrap.dedent("""
+    import sys
+    from scapy.all import Ether, IP, UDP, Raw, sendp
+    from scapy.layers.vxlan import VXLAN
+    iface, a_mac, a_ip, b_ip, vni = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+    inner = Ether(src="02:00:00:00:0b:0b", dst="ff:ff:ff:ff:ff:ff") / Raw(b"x" * 46)
+    def outer(src=b_ip, dst=a_ip, dport=4789):
+        return Ether(dst=a_mac) / IP(src=src, dst=dst) / UDP(sport=40000, dport=dport)
+    kinds = {
+        "vxlan_bad_flags": outer() / VXLAN(flags=0, vni=vni) / inner,
+        "vxlan_short": outer() / Raw(b"\\x08\\x00\\x00\\x00\\x00\\x03"),
+        "vxlan_unknown_vni": outer() / VXLAN(vni=vni + 1) / inner,
+        "vxlan_unknown_vtep": outer(src="192.0.2.77") / VXLAN(vni=vni) / inner,
+        "vxlan_bad_port": outer(dport=4790) / VXLAN(vni=vni) / inner,
+        "vxlan_not_to_us": outer(dst="192.0.2.1") / VXLAN(vni=vni) / inner,
+    }
+    for name, pkt in kinds.items():
+        sendp(pkt, iface=iface, count=3, verbose=False)
+""")
+
+
+def test_malformed_vxlan_is_counted_by_reason(switch, netns, host_b):
+    a1, a2 = _container(netns()), _container(netns())
+    sw = _vtep_switch(switch, a1, a2, host_b, learn_vteps=False)
+    a1.ping(host_b.b1_ip)
+    before = _underlay_drops(sw)
+    a_mac = sw.ctl("show", "vxlan")["underlay_mac"]
+    _ns(host_b.ns, PY, "-c", MALFORMED, host_b.ub, a_mac, host_b.a_ip, host_b.b_ip, str(VNI))
+    reasons = ["vxlan_bad_flags", "vxlan_short", "vxlan_unknown_vni", "vxlan_unknown_vtep", "vxlan_bad_port",
+               "vxlan_not_to_us"]
+
+    def counted():
+        d = _underlay_drops(sw)
+        return all(d.get(r, 0) - before.get(r, 0) == 3 for r in reasons) and d
+    wait_for(counted, 5, what=f"3 drops of each of {reasons}")
+    # Nothing was learned from them, no VTEP was added, and forwarding goes on.
+    assert "02:00:00:00:0b:0b" not in {e["mac"] for e in sw.mac_table()}
+    assert [v["ip"] for v in sw.ctl("show", "vxlan")["vteps"]] == [host_b.b_ip]
+    a1.ping(host_b.b1_ip)
+
+
+# --- two dpdk_switch instances as two hosts ---------------------------------------------------------
+#
+#   host A: dpdk_switch A (VTEP 192.168.<n>.1)                host B: dpdk_switch B (VTEP .2)
+#   a10, a10b (VLAN 10), a20 (VLAN 20) ─ af_packet ┐   ┌ af_packet ─ b10, b10b (VLAN 10), b20 (VLAN 20)
+#                                  up0 af_packet ──┴ veth underlay ┴── af_packet up0
+#   VLAN 10 <-> VNI 1010, VLAN 20 <-> VNI 1020 on both.
+
+@pytest.fixture
+def underlay_pair():
+    a, b = f"dswx-{PID % 100000}xa", f"dswx-{PID % 100000}xb"
+    try:
+        run(["ip", "link", "add", a, "type", "veth", "peer", "name", b])
+        for dev in (a, b):
+            run(["sysctl", "-qw", f"net.ipv6.conf.{dev}.disable_ipv6=1"])
+            run(["ip", "link", "set", dev, "up"])
+        yield a, b
+    finally:
+        run(["ip", "link", "del", a], check=False)
+
+
+def _host(switch, containers, underlay, local, remote):
+    ports = [{"name": n, "type": "af_packet", "iface": c.hostif, "vlan": vlan} for n, (c, vlan) in containers.items()]
+    ports.append({"name": "up0", "type": "af_packet", "iface": underlay})
+    vxlan = {"local_ip": local, "underlay": "up0",
+             "vni_map": [{"vlan": 10, "vni": 1010, "remotes": [remote]}, {"vlan": 20, "vni": 1020, "remotes": [remote]}]}
+    return switch(ports, idle_sleep_us=50, config_extra={"vxlan": vxlan})
+
+
+def test_two_switches_as_two_hosts(switch, netns, underlay_pair):
+    net = 150 + PID % 50
+    ip_a, ip_b = f"192.168.{net}.1", f"192.168.{net}.2"
+    a10, a10b, a20, b10, b10b, b20 = (_container(netns()) for _ in range(6))
+    sw_a = _host(switch, {"a10": (a10, 10), "a10b": (a10b, 10), "a20": (a20, 20)}, underlay_pair[0], ip_a, ip_b)
+    sw_b = _host(switch, {"b10": (b10, 10), "b10b": (b10b, 10), "b20": (b20, 20)}, underlay_pair[1], ip_b, ip_a)
+    for sw in (sw_a, sw_b):
+        wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="the other VTEP resolved")
+
+    vlan10, vlan20 = [a10, a10b, b10, b10b], [a20, b20]
+    for group in (vlan10, vlan20):
+        for src in group:
+            for dst in group:
+                if src is not dst:
+                    src.ping(dst.ip, count=2)
+    # The VLANs stay apart across the tunnel.
+    for src, dst in ((a10, b20), (a20, b10), (b10, a20)):
+        assert src.ping(dst.ip, count=2, wait_s=1, check=False).returncode != 0, f"{src.ip} reached {dst.ip}"
+    macs_a = {(e["mac"], e["vlan"]): e["port"] for e in sw_a.mac_table()}
+    assert macs_a[(b10.mac, 10)] == f"vtep:{ip_b}" and macs_a[(b20.mac, 20)] == f"vtep:{ip_b}"
+    assert (b20.mac, 10) not in macs_a
+
+    # A broadcast from a10 arrives once in every other VLAN 10 container, in none of VLAN 20's.
+    others = [a10b, b10, b10b, a20, b20]
+    counters = [subprocess.Popen(["ip", "netns", "exec", c.name, PY, "-c", BCAST_COUNTER, "3"],
+                                 stdout=subprocess.PIPE, text=True) for c in others]
+    for c in counters:
+        assert c.stdout.readline().strip() == "ready"
+    a10.exec(PY, "-c", BCAST_SENDER)
+    counts = [int(c.communicate(timeout=10)[0].strip()) for c in counters]
+    assert counts == [1, 1, 1, 0, 0], f"a10b, b10, b10b, a20, b20: {counts}"
+
+    # TCP across.
+    srv = b10.popen("iperf3", "-s", "-1", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    a10.exec("iperf3", "-c", b10.ip, "-t", "2", timeout=30)
+    srv.wait(timeout=10)

@@ -1,0 +1,231 @@
+// The switch as a VTEP, whole, on net_pcap ports: port 0 is the underlay (its frames replayed
+// first in each poll, so an ARP reply there resolves a remote VTEP before the local ports'
+// frames need it), ports 1 and 2 are access ports of VLAN 10 <-> VNI 1010. Expected frames are
+// built by hand here, byte for byte, not by the code under test.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "switch_fixture.h"
+
+namespace dsw::test {
+namespace {
+
+constexpr uint32_t kVni = 1010;
+const char *kLocal = "192.168.9.1", *kVtepB = "192.168.9.2", *kVtepC = "192.168.9.3";
+const uint64_t kVtepBMac = mac(0x02, 0xbb, 0, 0, 0, 2), kVtepCMac = mac(0x02, 0xcc, 0, 0, 0, 3);
+const uint64_t kRemoteHost = mac(0x02, 0, 0, 0, 0x0b, 0x01);
+
+void put16(Frame &f, size_t at, uint16_t v) {
+    f[at] = static_cast<uint8_t>(v >> 8);
+    f[at + 1] = static_cast<uint8_t>(v);
+}
+void put_ip(Frame &f, size_t at, const char *ip) {
+    in_addr a{};
+    inet_pton(AF_INET, ip, &a);
+    std::memcpy(&f[at], &a, 4);
+}
+void put_mac(Frame &f, size_t at, uint64_t m) { std::memcpy(&f[at], &m, 6); }
+uint16_t get16(const Frame &f, size_t at) { return static_cast<uint16_t>((f[at] << 8) | f[at + 1]); }
+
+uint16_t ip_checksum(const Frame &f, size_t at) {
+    uint32_t sum = 0;
+    for (size_t i = 0; i < 20; i += 2)
+        if (i != 10) sum += get16(f, at + i);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(~sum);
+}
+
+// Outer Ethernet/IPv4/UDP/VXLAN around `inner`, as RFC 7348 draws it.
+Frame vxlan(uint64_t dst_mac, uint64_t src_mac, const char *src_ip, const char *dst_ip, uint16_t sport,
+            uint32_t vni, const Frame &inner, uint16_t dport = 4789, uint8_t flags = 0x08) {
+    Frame f = eth_frame(dst_mac, src_mac, 0x0800, 50);
+    f[14] = 0x45;
+    put16(f, 16, static_cast<uint16_t>(36 + inner.size()));
+    put16(f, 20, 0x4000);   // DF
+    f[22] = 64;
+    f[23] = 17;
+    put_ip(f, 26, src_ip);
+    put_ip(f, 30, dst_ip);
+    put16(f, 24, ip_checksum(f, 14));
+    put16(f, 34, sport);
+    put16(f, 36, dport);
+    put16(f, 38, static_cast<uint16_t>(16 + inner.size()));
+    f[42] = flags;
+    f[46] = static_cast<uint8_t>(vni >> 16);
+    f[47] = static_cast<uint8_t>(vni >> 8);
+    f[48] = static_cast<uint8_t>(vni);
+    f.insert(f.end(), inner.begin(), inner.end());
+    return f;
+}
+
+Frame arp(uint16_t op, uint64_t sha, const char *spa, uint64_t tha, const char *tpa) {
+    Frame f = eth_frame(op == 1 ? kBcast : tha, sha, 0x0806, 60);
+    put16(f, 14, 1);
+    put16(f, 16, 0x0800);
+    f[18] = 6;
+    f[19] = 4;
+    put16(f, 20, op);
+    put_mac(f, 22, sha);
+    put_ip(f, 28, spa);
+    put_mac(f, 32, tha);
+    put_ip(f, 38, tpa);
+    return f;
+}
+
+bool is_vxlan(const Frame &f) { return f.size() >= 50 && get16(f, 12) == 0x0800 && f[23] == 17 && get16(f, 36) == 4789; }
+
+std::vector<Frame> vxlan_frames(const std::vector<Frame> &tx) {
+    std::vector<Frame> out;
+    for (const Frame &f : tx)
+        if (is_vxlan(f)) out.push_back(f);
+    return out;
+}
+
+class VxlanTest : public SwitchTest {
+protected:
+    // Ports: 0 the underlay, 1 and 2 access ports of VLAN 10. `remotes` flood for VNI 1010.
+    void run_vtep(const std::vector<std::vector<Frame>> &rx, std::vector<std::string> remotes = {kVtepB},
+                  bool learn_vteps = true, const std::vector<std::string> &commands = {}) {
+        before_stop_ = [this](Switch &sw) { local_mac_ = sw.vxlan()->local_mac; };
+        run(
+            rx, commands, {},
+            [](size_t i, PortConfig &pc) {
+                if (i != 0) pc.vlan = 10;
+            },
+            [&](Config &cfg) {
+                cfg.vxlan.enabled = true;
+                cfg.vxlan.local_ip = kLocal;
+                cfg.vxlan.underlay = "p0";
+                cfg.vxlan.learn_vteps = learn_vteps;
+                cfg.vxlan.vni_map = {{10, kVni, remotes}};
+            });
+    }
+    uint64_t local_mac_ = 0;
+};
+
+TEST_F(VxlanTest, FloodFromAVtepReachesLocalPortsOnly) {
+    // Split horizon: a broadcast out of B's tunnel goes to the local ports, never to C (every
+    // VTEP floods to every other itself).
+    const Frame hello = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), arp(2, kVtepCMac, kVtepC, 0, kLocal), hello}, {}, {}},
+             {kVtepB, kVtepC});
+    ASSERT_EQ(tx_[1].size(), 1u);
+    EXPECT_EQ(tx_[1][0], eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    EXPECT_EQ(tx_[2].size(), 1u);
+    EXPECT_TRUE(vxlan_frames(tx_[0]).empty());
+}
+
+TEST_F(VxlanTest, EncapsulationOfKnownUnicastAndLearningBehindTheVtep) {
+    const Frame inner = eth_frame(kRemoteHost, kA, 0x0800, 100);
+    const Frame hello = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    // Port 0 comes first in the poll: B resolved and kRemoteHost learned before p1's frame.
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), hello}, {inner}, {}}, {kVtepB}, true, {"show mac table"});
+    const std::vector<Frame> out = vxlan_frames(tx_[0]);
+    ASSERT_EQ(out.size(), 1u);
+    const Frame &f = out[0];
+    const uint16_t sport = get16(f, 34);
+    EXPECT_GE(sport, 49152);
+    EXPECT_EQ(f, vxlan(kVtepBMac, local_mac_, kLocal, kVtepB, sport, kVni, inner));
+    EXPECT_EQ(get16(f, 40), 0) << "UDP checksum 0 over IPv4";
+    EXPECT_EQ(tx_[2].size(), 1u) << "the hello's flood only: known unicast goes to B alone";
+    // kRemoteHost is behind B's VTEP, in VLAN 10.
+    bool found = false;
+    for (const auto &e : replies_[0].json["entries"])
+        if (e["mac"] == "02:00:00:00:0b:01") {
+            found = true;
+            EXPECT_EQ(e["port"], std::string("vtep:") + kVtepB);
+            EXPECT_EQ(e["vlan"], 10);
+        }
+    EXPECT_TRUE(found);
+}
+
+TEST_F(VxlanTest, DecapsulatedFrameLeavesUntaggedAndByteForByte) {
+    const Frame inner = eth_frame(kBcast, kRemoteHost, 0x0800, 60);
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), vxlan(0, kVtepBMac, kVtepB, kLocal, 50001, kVni, inner)}, {}, {}});
+    ASSERT_EQ(tx_[1].size(), 1u);
+    EXPECT_EQ(tx_[1][0], inner);
+    ASSERT_EQ(tx_[2].size(), 1u);
+    EXPECT_EQ(tx_[2][0], inner);
+    EXPECT_EQ(totals_[0].rx_packets, 2u);
+    for (unsigned r = 0; r < kDropReasons; ++r)
+        EXPECT_EQ(totals_[0].drops[r], 0u) << kDropReasonNames[r];
+}
+
+TEST_F(VxlanTest, FloodGoesOnceToEachRemoteVtepOfTheVni) {
+    const Frame bcast = eth_frame(kBcast, kA, 0x0800, 80);
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), arp(1, kVtepCMac, kVtepC, 0, kLocal)}, {bcast}, {}},
+             {kVtepB, kVtepC});
+    std::vector<Frame> out = vxlan_frames(tx_[0]);
+    ASSERT_EQ(out.size(), 2u);
+    std::sort(out.begin(), out.end(), [](const Frame &a, const Frame &b) { return a[33] < b[33]; });
+    EXPECT_EQ(out[0], vxlan(kVtepBMac, local_mac_, kLocal, kVtepB, get16(out[0], 34), kVni, bcast));
+    EXPECT_EQ(out[1], vxlan(kVtepCMac, local_mac_, kLocal, kVtepC, get16(out[1], 34), kVni, bcast));
+    EXPECT_EQ(get16(out[0], 34), get16(out[1], 34)) << "one flow, one source port";
+    EXPECT_EQ(tx_[2].size(), 1u);
+    // C's request for our address was answered on the underlay.
+    size_t replies = 0;
+    for (const Frame &f : tx_[0])
+        if (get16(f, 12) == 0x0806 && get16(f, 20) == 2) {
+            ++replies;
+            EXPECT_EQ(f, arp(2, local_mac_, kLocal, kVtepCMac, kVtepC));
+        }
+    EXPECT_EQ(replies, 1u);
+}
+
+TEST_F(VxlanTest, UnresolvedVtepAndOversizeAreCountedDrops) {
+    const Frame big = eth_frame(kBcast, kA, 0x0800, 1464);   // 1464 + 36 > the underlay's 1500
+    run_vtep({{}, {eth_frame(kBcast, kA, 0x0800, 60), big}, {}}, {kVtepB}, true, {"show vxlan"});
+    EXPECT_TRUE(vxlan_frames(tx_[0]).empty());
+    const auto &v = replies_[0].json["vteps"][0];
+    EXPECT_EQ(v["resolved"], false);
+    EXPECT_EQ(v["drops"]["vxlan_unresolved"], 2);
+    EXPECT_EQ(tx_[2].size(), 2u);
+}
+
+TEST_F(VxlanTest, OversizeForTheUnderlayIsVxlanMtu) {
+    const Frame big = eth_frame(kBcast, kA, 0x0800, 1465);   // 1465 + 36 = 1501
+    const Frame fits = eth_frame(kBcast, kA, 0x0800, 1464);
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal)}, {big, fits}, {}}, {kVtepB}, true, {"show vxlan"});
+    ASSERT_EQ(vxlan_frames(tx_[0]).size(), 1u);
+    EXPECT_EQ(vxlan_frames(tx_[0])[0].size(), 1464u + 50);
+    EXPECT_EQ(replies_[0].json["vteps"][0]["drops"]["vxlan_mtu"], 1);
+    EXPECT_EQ(replies_[0].json["container_mtu"], 1450);
+}
+
+TEST_F(VxlanTest, EveryBadInputHasItsReason) {
+    const Frame inner = eth_frame(kBcast, kRemoteHost, 0x0800, 60);
+    Frame short_hdr = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, {});
+    short_hdr.resize(50 - 4);   // the VXLAN header cut
+    Frame fragment = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, inner);
+    put16(fragment, 20, 0x2000);   // MF
+    const std::vector<Frame> bad = {
+        vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, inner, 4789, 0x00),          // bad flags
+        short_hdr,                                                                   // short
+        fragment,                                                                    // short: a fragment
+        vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni + 1, inner),                 // unknown VNI
+        vxlan(0, kVtepBMac, "192.168.9.77", kLocal, 50000, kVni, inner),             // unknown VTEP
+        vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, inner, 4790),               // wrong port
+        vxlan(0, kVtepBMac, kVtepB, "192.168.9.8", 50000, kVni, inner),              // not to us
+        eth_frame(kBcast, kVtepBMac, 0x86dd, 60),                                    // not IPv4
+    };
+    std::vector<Frame> rx0 = bad;
+    rx0.push_back(vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, inner));   // and a good one
+    run_vtep({rx0, {}, {}}, {kVtepB}, false, {"show vxlan"});
+    const auto &d = totals_[0].drops;
+    auto n = [&](DropReason r) { return d[static_cast<unsigned>(r)]; };
+    EXPECT_EQ(n(DropReason::vxlan_bad_flags), 1u);
+    EXPECT_EQ(n(DropReason::vxlan_short), 2u);
+    EXPECT_EQ(n(DropReason::vxlan_unknown_vni), 1u);
+    EXPECT_EQ(n(DropReason::vxlan_unknown_vtep), 1u);
+    EXPECT_EQ(n(DropReason::vxlan_bad_port), 1u);
+    EXPECT_EQ(n(DropReason::vxlan_not_to_us), 2u);
+    EXPECT_EQ(tx_[1].size(), 1u) << "the good one still gets through";
+    EXPECT_EQ(replies_[0].json["vteps"].size(), 1u) << "learn_vteps false: no VTEP added";
+}
+
+}  // namespace
+}  // namespace dsw::test
