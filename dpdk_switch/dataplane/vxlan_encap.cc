@@ -136,6 +136,12 @@ rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanTarget &to, const Vxl
         return nullptr;
     }
     uint8_t *hdr = reinterpret_cast<uint8_t *>(rte_pktmbuf_append(h, kVxlanOuterLen + RTE_ETHER_HDR_LEN));
+    if (hdr == nullptr) [[unlikely]] {   // a pool whose data room cannot hold the headers
+        rte_pktmbuf_free(h);
+        rte_pktmbuf_free(rest);
+        drop = DropReason::no_mbufs;
+        return nullptr;
+    }
     vxlan_write_outer(hdr, inner_len, sport, to, vx);
     std::memcpy(hdr + kVxlanOuterLen, src, kMacsLen);
     std::memcpy(hdr + kVxlanOuterLen + kMacsLen, src + kMacsLen + tag_len, 2);

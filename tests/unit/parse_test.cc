@@ -101,7 +101,7 @@ TEST(MacString, TheDocumentedFormOnly) {
     ASSERT_TRUE(upper);
     EXPECT_EQ(mac_to_string(*upper), "02:42:ac:11:00:0f");
     EXPECT_EQ(mac_to_string(0), "00:00:00:00:00:00");
-    for (const std::string bad : {std::string("0242:ac11:0002"), std::string("+2:42:ac:11:00:02"),
+    for (const std::string &bad : {std::string("0242:ac11:0002"), std::string("+2:42:ac:11:00:02"),
                                   std::string("02:42:ac:11:00: 2"), std::string(" 2:42:ac:11:00:02"),
                                   std::string("0242:ac11:0002\0xyz", 17), std::string("02:42:ac:11:00:0\0", 17)})
         EXPECT_FALSE(mac_from_string(bad)) << bad;
@@ -110,7 +110,7 @@ TEST(MacString, TheDocumentedFormOnly) {
 TEST(IpString, Ipv4ParsesDottedQuadOnly) {
     EXPECT_EQ(ipv4_from_string("10.0.0.1").value_or(0), 0x0a000001u);
     EXPECT_EQ(ipv4_to_string(0x0a000001u), "10.0.0.1");
-    for (const std::string bad : {std::string("10.0.0"), std::string("10.0.0.01"), std::string("10.0.0.1\0junk", 13)})
+    for (const std::string &bad : {std::string("10.0.0"), std::string("10.0.0.01"), std::string("10.0.0.1\0junk", 13)})
         EXPECT_FALSE(ipv4_from_string(bad)) << bad;
 }
 

@@ -32,7 +32,9 @@ int bound_socket(const std::string &path, int type, bool listen_too) {
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
     EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0) << std::strerror(errno);
-    if (listen_too) EXPECT_EQ(listen(fd, 1), 0);
+    if (listen_too) {
+        EXPECT_EQ(listen(fd, 1), 0);
+    }
     return fd;
 }
 
