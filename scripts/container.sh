@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A "container" for dpdk_switch demos and tests: a network namespace whose eth0 is one end of a
-# veth pair; the other end (HOSTIF) stays in the root namespace for a net_af_packet port.
+# veth pair; the other end (HOSTIF) stays in the root namespace for a switch port (veth).
+# Its offloads stay as the kernel sets them, as in a container of docker, podman or Kubernetes.
 #
 #   container.sh add NAME HOSTIF IP/PREFIX [--mac MAC|random] [--no-ipv6] [--ctl SOCKET PORTNAME]
-#                    [--port-type af_packet|af_xdp] [--rx-cpus MASK]
+#                    [--port-type veth|af_packet|af_xdp] [--tx-off] [--rx-cpus MASK]
 #   container.sh del NAME HOSTIF [--ctl SOCKET PORTNAME]
 #   container.sh rx-cpus NAME MASK     (--rx-cpus on an existing container; 0: no steering)
 #
@@ -12,11 +13,17 @@
 #               a random locally administered one.
 #   --no-ipv6   no IPv6 inside the container: no DAD/router-solicitation/MLD frames, so the only
 #               traffic is what you send (tests of learning and aging want a quiet link).
-#   --ctl       also `port add PORTNAME af_packet iface=HOSTIF` (add) or `port del PORTNAME` (del) on
+#   --ctl       also `port add PORTNAME veth iface=HOSTIF` (add) or `port del PORTNAME` (del) on
 #               the switch listening on SOCKET, via dpdk_switch_ctl ($DSW_BUILD_DIR or ./build).
 #               If the switch refuses the port, `add` fails and undoes the container.
-#   --port-type the switch port's type for --ctl add: af_packet (default) or af_xdp (faster; the
-#               switch must run on hugepages).
+#   --port-type the switch port's type for --ctl add: veth (default: the container keeps its
+#               offloads), af_packet or af_xdp (these two imply --tx-off; af_xdp needs the switch
+#               on hugepages).
+#   --tx-off    `ethtool -K eth0 tx off` in the container: its kernel then completes every TCP/UDP
+#               checksum and segments before eth0. A veth port takes the container's partial
+#               checksums and 64 KB segments as they are; net_af_packet and net_af_xdp (DPDK
+#               22.11) cannot: they would pass partial checksums on unfinished, and the receiver
+#               drops the segments (ping works, TCP does not).
 #   --rx-cpus   the CPUs (a hex mask, as in rps_cpus: 1 = CPU 0) that run the kernel's receive
 #               processing of eth0. Give it the CPUs the switch does not poll. Without it, a frame
 #               the switch sends into the container is processed (IP, TCP, and for an ACK the
@@ -33,7 +40,7 @@ set -euo pipefail
 usage() {
   cat >&2 <<'EOF'
 usage: container.sh add NAME HOSTIF IP/PREFIX [--mac MAC|random] [--no-ipv6] [--ctl SOCKET PORTNAME]
-                        [--port-type af_packet|af_xdp] [--rx-cpus MASK]
+                        [--port-type veth|af_packet|af_xdp] [--tx-off] [--rx-cpus MASK]
        container.sh del NAME HOSTIF [--ctl SOCKET PORTNAME]
        container.sh rx-cpus NAME MASK
 EOF
@@ -125,20 +132,25 @@ if [ "$cmd" = add ]; then
   [ $((10#$plen)) -le 32 ] || die "bad IP/PREFIX '$cidr'"
 fi
 
-mac="" no_ipv6=0 ctl_sock="" ctl_port="" port_type=af_packet rx_cpus=""
+mac="" no_ipv6=0 ctl_sock="" ctl_port="" port_type=veth rx_cpus="" tx_off=0
 while [ $# -gt 0 ]; do
   case $1 in
     --mac) [ $# -ge 2 ] || usage; mac=$2; shift 2 ;;
     --no-ipv6) no_ipv6=1; shift ;;
     --ctl) [ $# -ge 3 ] || usage; ctl_sock=$2 ctl_port=$3; shift 3 ;;
     --port-type) [ $# -ge 2 ] || usage; port_type=$2; shift 2 ;;
+    --tx-off) tx_off=1; shift ;;
     --rx-cpus) [ $# -ge 2 ] || usage; rx_cpus=$2; shift 2 ;;
     *) usage ;;
   esac
 done
 [ ${#hostif} -le 15 ] || die "interface name '$hostif' is longer than 15 characters"
 [[ $ns =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad namespace name '$ns'"
-case $port_type in af_packet|af_xdp) ;; *) die "bad port type '$port_type' (af_packet or af_xdp)" ;; esac
+case $port_type in
+  veth) ;;
+  af_packet|af_xdp) tx_off=1 ;;
+  *) die "bad port type '$port_type' (veth, af_packet or af_xdp)" ;;
+esac
 [ -z "$rx_cpus" ] || check_cpu_mask "$rx_cpus"
 
 case $cmd in
@@ -177,12 +189,8 @@ case $cmd in
           net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.eth0.disable_ipv6=1
       fi
     fi
-    # TX checksum offload off: veth lets the kernel leave TCP/UDP checksums partial
-    # (CHECKSUM_PARTIAL, "the device will fill it in"), but net_af_packet copies the frame out
-    # of the host end as it is and sends it into the other container, whose kernel then drops
-    # the segment for its bad checksum. ICMP (ping) is always checksummed in full, so it works
-    # without this, but TCP (curl) does not.
-    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
+    # --tx-off (see above): only for ports that cannot carry a partial checksum.
+    [ "$tx_off" = 0 ] || ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
     ip -n "$ns" addr add "$cidr" dev eth0
     [ -z "$rx_cpus" ] || set_rx_cpus "$ns" "$rx_cpus"
     ip -n "$ns" link set eth0 up

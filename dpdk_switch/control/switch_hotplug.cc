@@ -113,11 +113,12 @@ Result<unsigned> Switch::open_port(const PortConfig &pc, bool check_mbufs) {
     if (need->own_rx != 0) {
         // Kept until the switch exits: its mbufs travel to other ports, and the PMD may never
         // return some of them (see DeviceSpec::own_rx_pool).
-        auto own = make_pktmbuf_pool("dsw_rx" + std::to_string(port_pools_.size()) + "_" + std::to_string(index),
+        auto own = make_pktmbuf_pool("dsw_rx" + std::to_string(pools_made_++) + "_" + std::to_string(index),
                                      need->own_rx, static_cast<int>(rte_socket_id()),
                                      need->own_rx_data_room ? need->own_rx_data_room : RTE_MBUF_DEFAULT_BUF_SIZE);
         if (!own) return fail("port " + pc.name + ": " + own.error().message);
         rx_pool = own->get();
+        sp->own_pool = rx_pool;
         port_pools_.push_back(std::move(own.value()));
     }
     auto eth = Port::open(pc, rx_pool);
@@ -168,7 +169,13 @@ Status Switch::del_port(const std::string &name) {
                 return !r.binding.is_static && r.binding.port == *static_cast<const unsigned *>(ctx);
             },
             &index);
+    rte_mempool *own_pool = gone->own_pool;
     gone.reset();   // frees what its ring holds, stops and closes the device
+    // Its own RX pool goes too once every mbuf is back (a veth port's: 38 MB, which repeated
+    // port del/add would otherwise pile up). One whose mbufs are still out (in another port's
+    // TX queue, or never given back by net_af_xdp) stays until the switch exits.
+    if (own_pool != nullptr && rte_mempool_full(own_pool))
+        std::erase_if(port_pools_, [own_pool](const MempoolPtr &p) { return p.get() == own_pool; });
     DSW_LOG(INFO, main, "port %s deleted (index %u; %u MAC entries, %u ARP/ND bindings flushed)", name.c_str(), index,
             flushed, unbound);
     return Ok{};

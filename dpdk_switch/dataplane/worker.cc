@@ -127,7 +127,7 @@ private:
         rte_mbuf *pkts[kMaxBurst];
         const PortSlot &slot = v.ports[port];
         const uint16_t got = slot.io == nullptr ? rte_eth_rx_burst(slot.port_id, queue, pkts, s_.burst)
-                                                : slot.io->rx(slot.io->ctx, queue, pkts, s_.burst);
+                                                : slot.io->rx(slot.io->ctx, queue, pkts, s_.burst, c_.port[port]);
         if (got == 0) return 0;
         // Before classify: a proxy reply rewrites the frame in place.
         if (slot.capture != nullptr && (slot.capture->dirs & CaptureTap::kRx)) [[unlikely]]

@@ -158,9 +158,11 @@ def netns(_swept):
     learning, flooding and aging then see only the traffic a test sends."""
     made = []
 
-    def make(ipv6=False, mac=None, ctl=None, rx_cpus=None):
+    def make(ipv6=False, mac=None, ctl=None, rx_cpus=None, tx_off=True):
         """ctl=(socket, port name): container.sh also plugs the veth's host end into that switch
-        (`port add <name> af_packet iface=<hostif>`). rx_cpus: container.sh --rx-cpus."""
+        (`port add <name> veth iface=<hostif>`). rx_cpus: container.sh --rx-cpus.
+        tx_off: container.sh --tx-off, which af_packet and af_xdp ports need (the tests' default);
+        False leaves the container its default offloads, as a veth port takes them."""
         n = next(_netns_seq)
         name, hostif = f"{NAME_PREFIX}{PID}c{n}", f"{NAME_PREFIX}{PID}h{n}"
         assert len(hostif) <= 15 and len(name) <= 15
@@ -174,6 +176,8 @@ def netns(_swept):
             args += ["--ctl", ctl[0], ctl[1]]
         if rx_cpus:
             args += ["--rx-cpus", rx_cpus]
+        if tx_off:
+            args.append("--tx-off")
         # Registered before it exists, so that a half-made container is deleted too.
         c = Container(name=name, hostif=hostif, ip=ip, mac="")
         made.append(c)
@@ -307,6 +311,11 @@ def free_hugepages():
 def af_packet_ports(**named_containers):
     """af_packet_ports(c1=a, c2=b) -> the config's ports: list."""
     return [{"name": n, "type": "af_packet", "iface": c.hostif} for n, c in named_containers.items()]
+
+
+def veth_ports(**named_containers):
+    """veth_ports(c1=a, c2=b) -> the config's ports: list, of the veth kind."""
+    return [{"name": n, "type": "veth", "iface": c.hostif} for n, c in named_containers.items()]
 
 
 def switch_config(ports=(), tag=None, **switch_keys):

@@ -53,7 +53,7 @@ public:
     static Result<MbufNeeds> mbufs(const PortConfig &) { return MbufNeeds{.shared = 256}; }
 
 private:
-    static uint16_t rx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n) noexcept {
+    static uint16_t rx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, PortCounters &) noexcept {
         return static_cast<uint16_t>(
             rte_ring_dequeue_burst(static_cast<RingIoPort *>(ctx)->in_, reinterpret_cast<void **>(pkts), n, nullptr));
     }
@@ -115,10 +115,11 @@ TEST_F(OwnIoPortTest, TheRegistryRefusesATakenNameOrTypeAndAKindThatCannotOpen) 
     PortKind no_open{.type = static_cast<PortType>(202), .name = "test_none", .required = ""};
     EXPECT_FALSE(register_port_kind(no_open).ok());
     EXPECT_EQ(find_port_kind(static_cast<PortType>(202)), nullptr);
-    // Every built-in kind opens one way: as an ethdev.
+    // Every built-in kind opens one way: as an ethdev, or (veth) with I/O of its own.
     for (const PortKind *k : port_kinds()) {
         if (k->type != kTestRingType) {
-            EXPECT_TRUE(k->device != nullptr && k->open_own == nullptr) << k->name;
+            EXPECT_TRUE((k->device != nullptr) != (k->open_own != nullptr)) << k->name;
+            EXPECT_EQ(k->open_own != nullptr, k->type == PortType::veth) << k->name;
         }
     }
 }

@@ -1,5 +1,5 @@
 // CaptureSession: one running `capture <port> <file>`: the tap the workers fill, and the pcapng
-// file the control plane writes from it (rte_pcapng). Works in every EAL mode, unlike
+// file the control plane writes from it (blocks made by rte_pcapng_copy). Works in every EAL mode, unlike
 // dpdk-dumpcap, which needs the switch on hugepages as a primary process.
 #pragma once
 
@@ -10,8 +10,6 @@
 #include "dpdk_switch/dataplane/capture_tap.h"
 #include "dpdk_switch/dpdk/owners.h"
 #include "dpdk_switch/result.h"
-
-struct rte_pcapng;
 
 namespace dsw {
 
@@ -38,9 +36,9 @@ private:
     CaptureTap tap_;
     MempoolPtr pool_;
     RingPtr ring_;
-    rte_pcapng *writer_ = nullptr;
     int fd_ = -1;
     bool created_ = false;   // open() made the file (it did not replace one)
+    bool started_ = false;   // its header is written: what it drains goes to the file
 };
 
 }  // namespace dsw

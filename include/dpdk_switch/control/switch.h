@@ -69,6 +69,7 @@ struct SwitchPort {
     unsigned mbufs = 0;      // the most pool mbufs it may hold: descriptors + a full ring
     bool iface_gone = false; // a kernel-backed port whose interface was deleted under the switch
     RingPtr ring;            // declared before eth: destroyed after the device is closed
+    rte_mempool *own_pool = nullptr;   // its RX pool of its own (in Switch::port_pools_), or null
     std::optional<Port> eth;   // an ethdev (EthPort) or a port of our own I/O: ports/port.h
     PortTotals baseline;
     uint64_t ring_drops_baseline = 0;   // Port::ring_drops at the last clear
@@ -181,6 +182,7 @@ private:
     // RX pools of ports that want their own (af_xdp), in creation order; freed after every
     // port has closed, since their mbufs travel to the other ports.
     std::vector<MempoolPtr> port_pools_;
+    unsigned pools_made_ = 0;   // names them: one freed leaves no gap another could collide with
     std::unique_ptr<MacTable> macs_;
     std::unique_ptr<ArpTable> arp_;   // null when switch.arp_proxy is off
     std::unique_ptr<LcoreCounters[]> counters_;

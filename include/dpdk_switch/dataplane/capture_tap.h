@@ -24,9 +24,12 @@ struct CaptureTap {
     rte_ring *ring = nullptr;
     rte_mempool *pool = nullptr;
     uint8_t dirs = kRx | kTx;
-    // The largest frame the switch carries (parse.h's kMaxFrameLen): whole frames, and a copy
-    // mbuf whose size still fits the pool's 16-bit data room.
-    uint32_t snaplen = kMaxMtu + kFrameOverhead;
+    // Whole frames, 64 KB GSO segments from a veth port too (tcpdump's default snaplen): a copy
+    // longer than one mbuf of the pool (kCopyRoom) is a chain, which rte_pcapng writes whole.
+    uint32_t snaplen = 262144;
+    // The frame a copy mbuf holds unchained: the largest the switch carries as one frame
+    // (parse.h's kMaxFrameLen), and a data room that fits 16 bits.
+    static constexpr uint32_t kCopyRoom = kMaxMtu + kFrameOverhead;
     std::atomic<uint64_t> dropped{0};   // RMW only on a failed copy, which is not the fast path
 };
 

@@ -7,7 +7,7 @@
 
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/drop_reason.h"
-#include "dpdk_switch/ports/offload_caps.h"
+#include "dpdk_switch/dataplane/parse.h"
 
 namespace dsw {
 
@@ -24,7 +24,8 @@ inline uint16_t drop_oversize(rte_mbuf **pkts, uint16_t n, uint32_t max_frame, P
     dropped_bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pkts[i];
-        if (m->pkt_len > max_frame && !(m->ol_flags & kTxSegRequests)) [[unlikely]] {
+        // A GSO frame is as long as the segments it becomes (wire_frame_len).
+        if (m->pkt_len > max_frame && wire_frame_len(m) > max_frame) [[unlikely]] {
             dropped_bytes += m->pkt_len;
             rte_pktmbuf_free(m);
         } else {

@@ -26,6 +26,16 @@ inline bool is_tag_tpid(uint16_t ethertype_be) noexcept {
 // Anything longer is an error of the port or of the sender, not traffic.
 inline constexpr uint32_t kMaxFrameLen = kMaxMtu + kFrameOverhead;
 
+// The longest frame `m` puts on a wire, what a frame limit is held against: a TCP/UDP segment
+// to split (a vnet port's 64 KB GSO frame, RTE_MBUF_F_TX_*_SEG) becomes frames of its headers
+// and one segment's payload each; any other frame is itself. Read only for a frame whose
+// pkt_len is past the limit, so the common frame pays nothing.
+inline uint32_t wire_frame_len(const rte_mbuf *m) noexcept {
+    if (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))
+        return uint32_t{m->l2_len} + m->l3_len + m->l4_len + m->tso_segsz;
+    return m->pkt_len;
+}
+
 struct L2Frame {
     uint64_t dst;        // 48-bit MACs, wire order in the low bytes
     uint64_t src;
@@ -95,8 +105,8 @@ inline L2Frame parse_l2(const rte_mbuf *m) noexcept {
         f.drop = static_cast<uint8_t>(DropReason::src_mac_multicast);
     else if (f.src == 0) [[unlikely]]
         f.drop = static_cast<uint8_t>(DropReason::src_mac_zero);
-    else if (m->pkt_len > kMaxFrameLen && !(m->ol_flags & kTxSegRequests)) [[unlikely]]
-        f.drop = static_cast<uint8_t>(DropReason::oversize);   // a TSO/USO segment is split at egress
+    else if (m->pkt_len > kMaxFrameLen && wire_frame_len(m) > kMaxFrameLen) [[unlikely]]
+        f.drop = static_cast<uint8_t>(DropReason::oversize);
     return f;
 }
 

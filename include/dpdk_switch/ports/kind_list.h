@@ -10,4 +10,5 @@
     X(vhost)              \
     X(virtio_user)        \
     X(memif)              \
-    X(dpdk)
+    X(dpdk)               \
+    X(veth)

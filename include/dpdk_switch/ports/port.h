@@ -36,8 +36,8 @@ public:
     uint32_t max_frame() const { return eth_ ? eth_->max_frame() : own_->max_frame(); }
     // OffloadCaps: an ethdev's from what it enabled, an own-I/O port's from its kind.
     uint8_t offload_caps() const { return eth_ ? eth_->offload_caps() : kind().offloads; }
-    // See EthPort::ring_drops; nullopt for an own-I/O port.
-    std::optional<uint64_t> ring_drops() { return eth_ ? eth_->ring_drops() : std::nullopt; }
+    // See EthPort::ring_drops and OwnIoPort::ring_drops.
+    std::optional<uint64_t> ring_drops() { return eth_ ? eth_->ring_drops() : own_->ring_drops(); }
     const std::string &devargs() const { return eth_ ? eth_->devargs() : no_devargs_; }
     // The ethdev's counters, link and MAC, as rte_eth_stats_get, rte_eth_link_get_nowait and
     // rte_eth_macaddr_get answer them. An own-I/O port has no PMD counters nor MAC (-ENODEV,

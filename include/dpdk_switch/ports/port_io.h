@@ -8,14 +8,20 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+
+#include "dpdk_switch/dataplane/counters.h"
 
 struct rte_mbuf;
 
 namespace dsw {
 
 struct PortIo {
-    // As rte_eth_rx_burst: up to `n` frames of RX queue `queue` into `pkts`; how many.
-    uint16_t (*rx)(void *ctx, uint16_t queue, rte_mbuf **pkts, uint16_t n) noexcept = nullptr;
+    // As rte_eth_rx_burst: up to `n` frames of RX queue `queue` into `pkts`; how many. A frame it
+    // received but cannot pass on (a virtio-net header that lies, a frame cut short) it frees
+    // and counts in `pc`, the polling worker's counters of this port: received, and dropped
+    // with its reason, as the worker counts its own drops.
+    uint16_t (*rx)(void *ctx, uint16_t queue, rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept = nullptr;
     // As rte_eth_tx_burst: takes the first of `pkts` it can (they are its own from then on) and
     // answers how many; the rest stay the caller's.
     uint16_t (*tx)(void *ctx, uint16_t queue, rte_mbuf **pkts, uint16_t n) noexcept = nullptr;
@@ -32,6 +38,9 @@ public:
     virtual uint32_t max_frame() const { return 0; }
     // Whether its link is up (a peer there, its interface running).
     virtual bool link_up() const { return true; }
+    // Frames its kernel socket dropped for a full receive buffer (the worker fell behind) since
+    // it opened; nullopt: it has no such socket. Control plane only (the count may reset on read).
+    virtual std::optional<uint64_t> ring_drops() { return std::nullopt; }
 };
 
 }  // namespace dsw

@@ -1,0 +1,278 @@
+// The veth port on a real veth pair made here: the test is the container, its own AF_PACKET
+// socket with PACKET_VNET_HDR on the far end; the port is opened on the near end and its rx/tx
+// called as a worker calls them. A 64 KB TCP segment with a partial checksum arrives with its
+// offloads in the mbuf (a chain past one mbuf's room) and leaves with the same header and
+// bytes; a header the switch cannot carry is a counted drop.
+//
+//   test socket ── dswvuNNNNNp (peer) ══ veth ══ dswvuNNNNNh ── veth port (Port::open)
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+
+#include "dpdk_switch/control/commands.h"
+#include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/dataplane/vnet_hdr.h"
+#include "dpdk_switch/dpdk/owners.h"
+#include "dpdk_switch/ports/port.h"
+#include "dpdk_switch/ports/vnet_socket.h"
+#include "frames.h"
+
+namespace dsw {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+constexpr uint16_t kMss = 1448;
+
+// Ethernet IPv4 TCP (no options) with `payload` bytes, its checksum left partial.
+Bytes tcp_segment(size_t payload) {
+    Bytes f = test::eth_frame(test::mac(2, 0, 0, 0, 0, 0xb), test::mac(2, 0, 0, 0, 0, 0xa), 0x0800, 14);
+    const auto total = static_cast<uint16_t>(20 + 20 + payload);
+    const uint8_t ip[20] = {0x45, 0, uint8_t(total >> 8), uint8_t(total), 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+    f.insert(f.end(), ip, ip + 20);
+    Bytes tcp(20, 0);
+    tcp[0] = 0x9c, tcp[1] = 0x40, tcp[3] = 80, tcp[12] = 5 << 4, tcp[13] = 0x18;
+    f.insert(f.end(), tcp.begin(), tcp.end());
+    for (size_t i = 0; i < payload; ++i) f.push_back(static_cast<uint8_t>(i * 13 + 1));
+    return f;
+}
+
+virtio_net_hdr tso_header(size_t frame_len) {
+    virtio_net_hdr h{};
+    h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    h.gso_type = frame_len > 14 + 40 + kMss ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_NONE;
+    h.gso_size = h.gso_type != VIRTIO_NET_HDR_GSO_NONE ? kMss : 0;
+    h.hdr_len = h.gso_type != VIRTIO_NET_HDR_GSO_NONE ? 14 + 40 : 0;
+    h.csum_start = 14 + 20;
+    h.csum_offset = 16;
+    return h;
+}
+
+class VethPortTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const std::string tag = std::to_string(getpid() % 100000);
+        host_ = "dswvu" + tag + "h";
+        peer_ = "dswvu" + tag + "p";
+        cleanup();
+        ASSERT_EQ(sh("ip link add " + host_ + " type veth peer name " + peer_), 0);
+        for (const std::string &i : {host_, peer_}) {
+            // No IPv6 chatter (DAD, router solicitations) on the pair: only the test's frames.
+            sh("echo 1 > /proc/sys/net/ipv6/conf/" + i + "/disable_ipv6");
+            ASSERT_EQ(sh("ip link set " + i + " up"), 0);
+        }
+        peer_fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+        ASSERT_GE(peer_fd_, 0);
+        const int one = 1;
+        ASSERT_EQ(setsockopt(peer_fd_, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one), 0);
+        ASSERT_EQ(setsockopt(peer_fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one), 0);
+        const int buf = 4 << 20;
+        ASSERT_EQ(setsockopt(peer_fd_, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf), 0);
+        sockaddr_ll sll{};
+        sll.sll_family = AF_PACKET;
+        sll.sll_protocol = rte_cpu_to_be_16(ETH_P_ALL);
+        sll.sll_ifindex = static_cast<int>(if_nametoindex(peer_.c_str()));
+        ASSERT_EQ(bind(peer_fd_, reinterpret_cast<const sockaddr *>(&sll), sizeof sll), 0);
+
+        static unsigned serial = 0;
+        auto pool = make_pktmbuf_pool("vethut" + std::to_string(++serial), 255, SOCKET_ID_ANY, VnetSocket::kDataRoom);
+        ASSERT_TRUE(pool.ok()) << pool.error().message;
+        pool_ = std::move(pool.value());
+        cfg_.name = "v";
+        cfg_.type = PortType::veth;
+        cfg_.iface = host_;
+    }
+    void TearDown() override {
+        if (peer_fd_ >= 0) close(peer_fd_);
+        cleanup();
+        if (pool_) EXPECT_TRUE(test::pool_full(pool_.get())) << "leaked mbufs";
+    }
+    void cleanup() { sh("ip link del " + host_ + " 2>/dev/null"); }
+    static int sh(const std::string &cmd) { return std::system(cmd.c_str()); }
+
+    void send_from_peer(const virtio_net_hdr &h, const Bytes &f) {
+        iovec iov[2] = {{const_cast<virtio_net_hdr *>(&h), sizeof h}, {const_cast<uint8_t *>(f.data()), f.size()}};
+        msghdr mh{};
+        mh.msg_iov = iov;
+        mh.msg_iovlen = 2;
+        ASSERT_EQ(sendmsg(peer_fd_, &mh, 0), static_cast<ssize_t>(sizeof h + f.size())) << std::strerror(errno);
+    }
+    // The next frame the peer end hears, with its header; false after a second of nothing.
+    bool recv_at_peer(virtio_net_hdr &h, Bytes &f) {
+        pollfd pfd{peer_fd_, POLLIN, 0};
+        if (poll(&pfd, 1, 1000) != 1) return false;
+        f.assign(70000, 0);
+        iovec iov[2] = {{&h, sizeof h}, {f.data(), f.size()}};
+        msghdr mh{};
+        mh.msg_iov = iov;
+        mh.msg_iovlen = 2;
+        const ssize_t n = recvmsg(peer_fd_, &mh, 0);
+        if (n < static_cast<ssize_t>(sizeof h)) return false;
+        f.resize(static_cast<size_t>(n) - sizeof h);
+        return true;
+    }
+    // The port's RX, polled as a worker polls it, until it answers a frame (or a second passes).
+    uint16_t rx(Port &p, rte_mbuf **pkts, PortCounters &pc) {
+        for (int i = 0; i < 1000; ++i) {
+            if (uint16_t n = p.io()->rx(p.io()->ctx, 0, pkts, kMaxBurst, pc)) return n;
+            if (pc.rx_packets.get() != 0) return 0;   // what came was dropped
+            usleep(1000);
+        }
+        return 0;
+    }
+    static Bytes bytes_of(const rte_mbuf *m) {
+        Bytes b;
+        for (const rte_mbuf *s = m; s != nullptr; s = s->next) {
+            const auto *p = rte_pktmbuf_mtod(s, const uint8_t *);
+            b.insert(b.end(), p, p + s->data_len);
+        }
+        return b;
+    }
+
+    std::string host_, peer_;
+    int peer_fd_ = -1;
+    MempoolPtr pool_;
+    PortConfig cfg_;
+};
+
+TEST_F(VethPortTest, SegmentsOfAnySizeCrossWithTheirOffloadsBothWays) {
+    auto opened = Port::open(cfg_, pool_.get());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    Port &port = opened.value();
+    EXPECT_EQ(port.max_frame(), 1500u + 18);
+    EXPECT_EQ(port.kind().offloads, kCapCsum | kCapTso | kCapUso | kCapRxOffloads);
+    rte_eth_link link{};
+    ASSERT_EQ(port.link(link), 0);
+    EXPECT_EQ(link.link_status, RTE_ETH_LINK_UP);
+
+    // One MSS (a partial checksum only), 20 KB, and the longest frame a veth passes whole (the
+    // kernel splits one of its gso_max_size, 65536, itself): past one mbuf's room.
+    for (const size_t payload : {size_t{kMss}, size_t{20000}, size_t{65535 - 54}}) {
+        SCOPED_TRACE("payload " + std::to_string(payload));
+        const Bytes f = tcp_segment(payload);
+        const virtio_net_hdr sent = tso_header(f.size());
+        send_from_peer(sent, f);
+
+        PortCounters pc;
+        rte_mbuf *pkts[kMaxBurst];
+        ASSERT_EQ(rx(port, pkts, pc), 1);
+        rte_mbuf *m = pkts[0];
+        EXPECT_EQ(m->pkt_len, f.size());
+        EXPECT_EQ(m->nb_segs, f.size() > VnetSocket::kDataRoom - RTE_PKTMBUF_HEADROOM ? 2 : 1);
+        EXPECT_EQ(bytes_of(m), f);
+        EXPECT_TRUE(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+        EXPECT_EQ(static_cast<bool>(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG), sent.gso_type != VIRTIO_NET_HDR_GSO_NONE);
+        EXPECT_EQ(m->l2_len, 14);
+        EXPECT_EQ(m->l3_len, 20);
+        EXPECT_EQ(m->l4_len, 20);
+
+        // Back out the same port: the peer hears the frame and the header it sent.
+        ASSERT_EQ(port.io()->tx(port.io()->ctx, 0, pkts, 1), 1);
+        virtio_net_hdr h{};
+        Bytes got;
+        ASSERT_TRUE(recv_at_peer(h, got));
+        EXPECT_EQ(got, f);
+        EXPECT_EQ(h.flags, sent.flags);
+        EXPECT_EQ(h.gso_type, sent.gso_type);
+        EXPECT_EQ(h.gso_size, sent.gso_size);
+        EXPECT_EQ(h.csum_start, sent.csum_start);
+        EXPECT_EQ(h.csum_offset, sent.csum_offset);
+        for (unsigned r = 0; r < kDropReasons; ++r) EXPECT_EQ(pc.drops[r].get(), 0u) << kDropReasonNames[r];
+    }
+    EXPECT_EQ(port.ring_drops(), std::optional<uint64_t>(0));
+}
+
+// A checksum the mbuf cannot say (here at UDP's offset in a TCP header, which the kernel passes
+// on as given) is dropped at RX and counted with its reason, as received.
+TEST_F(VethPortTest, AHeaderTheSwitchCannotCarryIsACountedDrop) {
+    auto opened = Port::open(cfg_, pool_.get());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    Port &port = opened.value();
+    const Bytes f = tcp_segment(100);
+    virtio_net_hdr h = tso_header(f.size());
+    h.csum_offset = 6;
+    send_from_peer(h, f);
+    PortCounters pc;
+    rte_mbuf *pkts[kMaxBurst];
+    EXPECT_EQ(rx(port, pkts, pc), 0);
+    EXPECT_EQ(pc.drops[static_cast<unsigned>(DropReason::offload_bad_csum)].get(), 1u);
+    EXPECT_EQ(pc.rx_packets.get(), 1u);
+    EXPECT_EQ(pc.rx_bytes.get(), f.size());
+}
+
+// Down at the peer end: the port's link says so; the interface is left as it was found (not
+// promiscuous) once the port closes.
+TEST_F(VethPortTest, LinkFollowsThePeerAndPromiscuityEndsWithThePort) {
+    auto flags = [&] {
+        const std::string path = "/sys/class/net/" + host_ + "/flags";
+        FILE *fp = std::fopen(path.c_str(), "r");
+        unsigned v = 0;
+        if (fp != nullptr) {
+            EXPECT_EQ(std::fscanf(fp, "%x", &v), 1);
+            std::fclose(fp);
+        }
+        return v;
+    };
+    {
+        auto opened = Port::open(cfg_, pool_.get());
+        ASSERT_TRUE(opened.ok()) << opened.error().message;
+        Port &port = opened.value();
+        EXPECT_TRUE(flags() & IFF_PROMISC);
+        // The kernel moves the operational state a moment after the carrier (linkwatch).
+        auto link_becomes = [&](uint8_t want) {
+            for (int i = 0; i < 300; ++i) {
+                rte_eth_link link{};
+                if (port.link(link) == 0 && link.link_status == want) return true;
+                usleep(10000);
+            }
+            return false;
+        };
+        ASSERT_EQ(sh("ip link set " + peer_ + " down"), 0);
+        EXPECT_TRUE(link_becomes(RTE_ETH_LINK_DOWN));
+        ASSERT_EQ(sh("ip link set " + peer_ + " up"), 0);
+        EXPECT_TRUE(link_becomes(RTE_ETH_LINK_UP));
+    }
+    EXPECT_FALSE(flags() & IFF_PROMISC);
+}
+
+// Each veth port receives into a pool of its own (38 MB): `port del` frees it once its mbufs are
+// all back, so that adding and deleting a container's port again and again (a CNI plugin does)
+// never runs the EAL's memory (512 MB here) dry.
+TEST_F(VethPortTest, AddedAndDeletedAgainAndAgainItsPoolGoesWithIt) {
+    Config cfg;
+    cfg.sw.mac_table_size = 1024;
+    auto created = Switch::create(cfg);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    Switch &sw = *created.value();
+    ASSERT_TRUE(sw.start().ok());
+    for (int i = 0; i < 20; ++i) {
+        const Reply add = run_command(sw, "port add v veth iface=" + host_);
+        ASSERT_TRUE(add.ok) << "cycle " << i << ": " << add.text;
+        ASSERT_TRUE(sw.del_port("v").ok());
+    }
+    sw.stop();
+    EXPECT_TRUE(test::pool_full(sw.pool()));
+}
+
+TEST_F(VethPortTest, OneQueueOnly) {
+    cfg_.queues = 2;
+    auto need = Port::mbuf_needs(cfg_);
+    ASSERT_FALSE(need.ok());
+    EXPECT_EQ(need.error().message, "port v: a veth port has one queue (queues: 2)");
+}
+
+}  // namespace
+}  // namespace dsw
