@@ -229,3 +229,46 @@ def test_virtio_user_port_negotiates_with_its_backend(switch, testpmd, sockets, 
     assert [int(x) for x in re.findall(r"length=(\d+)", log)] == [64054]
     assert "RTE_MBUF_F_RX_LRO" in log
     assert sw.port_stats()["up"]["gso_segmented"] == 0
+
+
+# A TCP segment of 64 KB handed to the container's eth0 as its own TCP stack would (a GSO skb:
+# PACKET_VNET_HDR asks the kernel to take the virtio-net header with the frame), so that it
+# leaves the container whole, as with default offloads. argv: destination MAC.
+GSO_SENDER = r"""
+import socket, struct, sys
+from scapy.layers.inet import IP, TCP
+from scapy.layers.l2 import Ether
+payload = bytes((i * 7 + 3) & 0xFF for i in range(64000))
+frame = bytes(Ether(src="02:00:00:00:0a:01", dst=sys.argv[1]) / IP(src="10.9.0.1", dst="10.9.0.2")
+              / TCP(sport=1234, dport=80, flags="PA", seq=1000) / payload)
+SOL_PACKET, PACKET_VNET_HDR = 263, 15   # linux/socket.h, linux/if_packet.h
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
+s.bind(("eth0", 0))
+# flags NEEDS_CSUM, GSO_TCPV4, hdr_len, gso_size, csum_start, csum_offset (little-endian)
+hdr = struct.pack("<BBHHHH", 1, 1, 54, 1448, 34, 16)
+print(s.send(hdr + frame))
+"""
+
+
+def test_64k_segment_from_a_veth_container_reaches_a_vhost_peer_whole(netns, switch, testpmd, sockets):
+    """The issue's sentence: a segment from a vnet container reaches a virtio peer unsplit.
+
+      c1 (netns, default offloads) eth0 --veth-- veth "c1" -> dpdk_switch -> vhost "vm" == testpmd rxonly
+    """
+    c1 = netns(tx_off=False)
+    vm = sockets("vmv")
+    sw = switch([{"name": "c1", "type": "veth", "iface": c1.hostif}, {"name": "vm", "type": "vhost", "path": str(vm)}])
+    b = testpmd([f"net_virtio_user0,path={vm},queues=1"], "--forward-mode=rxonly", "--rx-offloads=0x1c")
+    b.wait_log(r"testpmd> ", what="receiver's prompt")
+    b.send("set verbose 1", "start")
+    wait_for(lambda: tx_offloads(sw, "vm") == ["csum", "tso"], 10, what="vm's guest offloads")
+    sent = c1.exec("/usr/bin/python3", "-c", GSO_SENDER, "02:00:00:00:0b:01")
+    assert int(sent.stdout.split()[-1]) == 10 + 64054
+    b.wait_log(r"length=64054", what="the vhost peer to get the 64 KB segment")
+    time.sleep(1)
+    log = b.log()
+    assert [int(x) for x in re.findall(r"length=(\d+)", log)] == [64054]
+    assert "RTE_MBUF_F_RX_LRO" in log
+    stats = sw.port_stats()
+    assert stats["vm"]["tx_packets"] == 1 and stats["vm"]["gso_segmented"] == 0
