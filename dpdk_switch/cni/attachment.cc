@@ -145,15 +145,9 @@ Result<json> add_attachment(const CniEnv &env, const NetConf &conf, const std::s
 Status del_attachment(const CniEnv &env, const NetConf &conf, const std::string &raw) {
     if (conf.port != PortMode::veth) return del_socket_attachment(env, conf, raw);
     const std::string name = attachment_name(env.container_id, env.ifname);
-    Status result = Ok{};
     // 1. The port first, so that the switch drains it before its interface goes. A switch that
     // is down has no port to remove: a DEL must still succeed (the spec), and the rest goes.
-    if (auto sw = SwitchPorts::connect(conf.socket); !sw) {
-        warn("port " + name + " not removed: " + sw.error().message);
-    } else if (auto d = sw->del(name); !d) {
-        if (d.error().code == kTryAgainLater) warn("port " + name + " not removed: " + d.error().message);
-        else result = d.error();
-    }
+    Status result = remove_switch_port(conf.socket, name);
     // 2. The veth, through its host end: that takes the container's end too, also when the
     // container's namespace is gone already.
     auto host = Netlink::open();

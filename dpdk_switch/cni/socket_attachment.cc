@@ -106,13 +106,7 @@ Result<json> add_socket_attachment(const CniEnv &env, const NetConf &conf, const
 
 Status del_socket_attachment(const CniEnv &env, const NetConf &conf, const std::string &raw) {
     const std::string name = attachment_name(env.container_id, env.ifname);
-    Status result = Ok{};
-    if (auto sw = SwitchPorts::connect(conf.socket); !sw) {
-        warn("port " + name + " not removed: " + sw.error().message);
-    } else if (auto d = sw->del(name); !d) {
-        if (d.error().code == kTryAgainLater) warn("port " + name + " not removed: " + d.error().message);
-        else result = d.error();
-    }
+    Status result = remove_switch_port(conf.socket, name);
     remove_socket(conf, env.container_id, attachment_socket(conf, env.container_id, env.ifname));
     if (!conf.ipam_type.empty())
         if (auto r = run_delegate(conf.ipam_type, env.path, "DEL", raw); !r) return r.error();

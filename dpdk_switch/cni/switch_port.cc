@@ -90,4 +90,20 @@ std::string veth_port_add_line(const std::string &name, const NetConf &c) {
     return line;
 }
 
+Status remove_switch_port(const std::string &socket, const std::string &name) {
+    auto warn = [&](const std::string &why) {
+        std::fprintf(stderr, "dpdk-switch: port %s not removed: %s\n", name.c_str(), why.c_str());
+    };
+    auto sw = SwitchPorts::connect(socket);
+    if (!sw) {
+        warn(sw.error().message);
+        return Ok{};
+    }
+    if (auto d = sw->del(name); !d) {
+        if (d.error().code != kTryAgainLater) return d.error();
+        warn(d.error().message);
+    }
+    return Ok{};
+}
+
 }  // namespace dsw::cni

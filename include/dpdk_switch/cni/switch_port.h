@@ -47,6 +47,11 @@ private:
     CtlClient client_;
 };
 
+// DEL's removal of the port `name`: a switch that is down or does not answer has no port to
+// remove, and a DEL must still succeed (the spec), so that is a warning on stderr; a switch that
+// refuses is the error.
+Status remove_switch_port(const std::string &socket, const std::string &name);
+
 // The `port add` line for a veth attachment.
 std::string veth_port_add_line(const std::string &name, const NetConf &c);
 
