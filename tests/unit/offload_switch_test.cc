@@ -24,6 +24,7 @@
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/ports/port_kind.h"
 #include "frames.h"
+#include "ring_io_port.h"
 #include "offload_frames.h"
 #include "pcap_files.h"
 
@@ -32,41 +33,10 @@ namespace {
 
 using namespace test;
 
-// An own-I/O port over a ring pair, as tests/unit/own_io_port_test.cc's: frames the test puts
-// on "ofl_in_<name>" are its RX, its TX goes to "ofl_out_<name>".
-class RingPort : public OwnIoPort {
-public:
-    ~RingPort() override {
-        for (rte_ring *r : {in_, out_}) {
-            void *m;
-            while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf *>(m));
-            rte_ring_free(r);
-        }
-    }
-    const PortIo &io() const override { return io_; }
-
-    static Result<std::unique_ptr<OwnIoPort>> open(const PortConfig &pc, rte_mempool *) {
-        auto p = std::make_unique<RingPort>();
-        p->in_ = rte_ring_create(("ofl_in_" + pc.name).c_str(), 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        p->out_ = rte_ring_create(("ofl_out_" + pc.name).c_str(), 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if (p->in_ == nullptr || p->out_ == nullptr) return fail("port " + pc.name + ": cannot create its rings");
-        p->io_ = PortIo{rx, tx, p.get()};
-        return std::unique_ptr<OwnIoPort>(std::move(p));
-    }
-    static Result<MbufNeeds> mbufs(const PortConfig &) { return MbufNeeds{.shared = 1024}; }
-
-private:
-    static uint16_t rx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, PortCounters &) noexcept {
-        return static_cast<uint16_t>(
-            rte_ring_dequeue_burst(static_cast<RingPort *>(ctx)->in_, reinterpret_cast<void **>(pkts), n, nullptr));
-    }
-    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n) noexcept {
-        return static_cast<uint16_t>(
-            rte_ring_enqueue_burst(static_cast<RingPort *>(ctx)->out_, reinterpret_cast<void **>(pkts), n, nullptr));
-    }
-    rte_ring *in_ = nullptr, *out_ = nullptr;
-    PortIo io_;
-};
+// The port: frames the test puts on "ofl_in_<port>" are its RX; its TX goes to
+// "ofl_out_<port>" for the test to read (tests/unit/ring_io_port.h).
+constexpr char kRingPortPrefix[] = "ofl";
+using RingPort = test::RingIoPort<kRingPortPrefix, 1024>;
 
 constexpr auto kRxType = static_cast<PortType>(210), kTsoType = static_cast<PortType>(211);
 

@@ -18,6 +18,7 @@
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/ports/port_kind.h"
 #include "frames.h"
+#include "ring_io_port.h"
 #include "pcap_files.h"
 
 namespace dsw {
@@ -29,41 +30,10 @@ using test::mac;
 const uint64_t kA = mac(0x02, 0, 0, 0, 0, 0xa);   // behind o
 const uint64_t kB = mac(0x02, 0, 0, 0, 0, 0xb);   // behind e
 
-// The port: frames the test puts on `in` are its RX; its TX goes to `out` for the test to read.
-// Named after the port, so that the test finds them with rte_ring_lookup.
-class RingIoPort : public OwnIoPort {
-public:
-    ~RingIoPort() override {
-        for (rte_ring *r : {in_, out_}) {
-            void *m;
-            while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf *>(m));
-            rte_ring_free(r);
-        }
-    }
-    const PortIo &io() const override { return io_; }
-
-    static Result<std::unique_ptr<OwnIoPort>> open(const PortConfig &pc, rte_mempool *) {
-        auto p = std::make_unique<RingIoPort>();
-        p->in_ = rte_ring_create(("oio_in_" + pc.name).c_str(), 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        p->out_ = rte_ring_create(("oio_out_" + pc.name).c_str(), 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if (p->in_ == nullptr || p->out_ == nullptr) return fail("port " + pc.name + ": cannot create its rings");
-        p->io_ = PortIo{rx, tx, p.get()};
-        return std::unique_ptr<OwnIoPort>(std::move(p));
-    }
-    static Result<MbufNeeds> mbufs(const PortConfig &) { return MbufNeeds{.shared = 256}; }
-
-private:
-    static uint16_t rx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, PortCounters &) noexcept {
-        return static_cast<uint16_t>(
-            rte_ring_dequeue_burst(static_cast<RingIoPort *>(ctx)->in_, reinterpret_cast<void **>(pkts), n, nullptr));
-    }
-    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n) noexcept {
-        return static_cast<uint16_t>(
-            rte_ring_enqueue_burst(static_cast<RingIoPort *>(ctx)->out_, reinterpret_cast<void **>(pkts), n, nullptr));
-    }
-    rte_ring *in_ = nullptr, *out_ = nullptr;
-    PortIo io_;
-};
+// The port: frames the test puts on "oio_in_<port>" are its RX; its TX goes to
+// "oio_out_<port>" for the test to read (tests/unit/ring_io_port.h).
+constexpr char kRingIoPortPrefix[] = "oio";
+using RingIoPort = test::RingIoPort<kRingIoPortPrefix, 256>;
 
 constexpr auto kTestRingType = static_cast<PortType>(200);
 
