@@ -11,14 +11,13 @@
 #include "dpdk_switch/cni/netns.h"
 #include "dpdk_switch/cni/socket_attachment.h"
 #include "dpdk_switch/cni/switch_port.h"
+#include "dpdk_switch/cni/warn.h"
 
 namespace dsw::cni {
 
 namespace {
 
 using nlohmann::json;
-
-void warn(const std::string &msg) { std::fprintf(stderr, "dpdk-switch: %s\n", msg.c_str()); }
 
 // The host end only carries frames to the switch: without IPv6 it sends none of its own
 // (router solicitations, MLD), which the switch would learn and flood as a host on the network.

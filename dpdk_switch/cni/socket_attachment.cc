@@ -1,7 +1,6 @@
 #include "dpdk_switch/cni/socket_attachment.h"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include <sys/stat.h>
@@ -11,14 +10,13 @@
 #include "dpdk_switch/cni/cni_error.h"
 #include "dpdk_switch/cni/ipam.h"
 #include "dpdk_switch/cni/switch_port.h"
+#include "dpdk_switch/cni/warn.h"
 
 namespace dsw::cni {
 
 namespace {
 
 using nlohmann::json;
-
-void warn(const std::string &msg) { std::fprintf(stderr, "dpdk-switch: %s\n", msg.c_str()); }
 
 const char *kind_of(PortMode m) { return m == PortMode::vhost ? "vhost" : "memif"; }
 

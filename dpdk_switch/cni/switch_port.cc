@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "dpdk_switch/cni/cni_error.h"
+#include "dpdk_switch/cni/warn.h"
 
 namespace dsw::cni {
 
@@ -91,17 +92,15 @@ std::string veth_port_add_line(const std::string &name, const NetConf &c) {
 }
 
 Status remove_switch_port(const std::string &socket, const std::string &name) {
-    auto warn = [&](const std::string &why) {
-        std::fprintf(stderr, "dpdk-switch: port %s not removed: %s\n", name.c_str(), why.c_str());
-    };
+    auto not_removed = [&](const std::string &why) { warn("port " + name + " not removed: " + why); };
     auto sw = SwitchPorts::connect(socket);
     if (!sw) {
-        warn(sw.error().message);
+        not_removed(sw.error().message);
         return Ok{};
     }
     if (auto d = sw->del(name); !d) {
         if (d.error().code != kTryAgainLater) return d.error();
-        warn(d.error().message);
+        not_removed(d.error().message);
     }
     return Ok{};
 }

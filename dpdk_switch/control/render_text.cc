@@ -215,7 +215,10 @@ std::string show_vxlan(const json &r) {
     t << "\n";
     for (const json &v : r["vteps"]) {
         std::string vnis;
-        for (const json &n : v["vnis"]) vnis += (vnis.empty() ? "" : ",") + str(n);
+        for (const json &n : v["vnis"]) {
+            if (!vnis.empty()) vnis += ',';
+            vnis += str(n);
+        }
         t << "  remote " << str(v["ip"]) << " (" << (v["resolved"].get<bool>() ? str(v["mac"]) : std::string("unresolved"))
           << ") VNIs " << (vnis.empty() ? std::string("-") : vnis) << (v["learned"].get<bool>() ? ", learned" : "")
           << ": " << str(v["macs"]) << " MACs, RX " << str(v["rx_packets"]) << " pkts " << str(v["rx_bytes"])

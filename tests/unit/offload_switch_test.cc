@@ -361,7 +361,7 @@ TEST_F(OffloadSwitchTest, EachMalformedRequestIsACountedDropWithItsOwnReason) {
             EXPECT_EQ(t.tx_packets, 0u) << b.name;
         }
         ASSERT_TRUE(eventually([&] { return rte_ring_count(out_c_) == 1; })) << b.name;
-        void *got;
+        void *got = nullptr;
         ASSERT_EQ(rte_ring_dequeue(out_c_, &got), 0);
         rte_pktmbuf_free(static_cast<rte_mbuf *>(got));
         for (unsigned port : {p_, r_}) sw_->clear_port_stats(port);

@@ -74,7 +74,9 @@ TEST_F(VirtioRxOffloadTest, RxFlagsBecomeTheRequestsOfThePeersHeader) {
         // The PMD's RX_L4_CKSUM_NONE stays (a partial checksum); RX_LRO is said by TX_*_SEG now.
         EXPECT_EQ(from_flags->ol_flags, from_header->ol_flags | kRxNone) << c.name;
         EXPECT_EQ(from_flags->tx_offload, from_header->tx_offload) << c.name << ": l2/l3/l4_len, tso_segsz";
-        if (c.gso != VIRTIO_NET_HDR_GSO_NONE) EXPECT_EQ(from_flags->tso_segsz, 1448u) << c.name;
+        if (c.gso != VIRTIO_NET_HDR_GSO_NONE) {
+            EXPECT_EQ(from_flags->tso_segsz, 1448u) << c.name;
+        }
         EXPECT_EQ(bytes_of(from_flags), f) << c.name << ": the frame itself is not touched";
         rte_pktmbuf_free(from_flags);
         rte_pktmbuf_free(from_header);
