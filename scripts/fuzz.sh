@@ -42,6 +42,7 @@ sources=(
   dpdk_switch/dataplane/nd_proxy.cc
   dpdk_switch/dataplane/vnet_hdr.cc
   dpdk_switch/dataplane/offload.cc
+  tests/fuzz/vnet_fuzz.cc
   tests/fuzz/frame_fuzzer.cc
 )
 # libdpdk's cflags carry the distribution's -march=corei7: build for this host instead (the
@@ -67,7 +68,7 @@ for src in "${sources[@]}"; do
   objs+=("$obj")
   # Rebuild when the source, any header, or this script is newer than the object.
   if [ -f "$obj" ] && [ "$obj" -nt "$src" ] && [ "$obj" -nt "$0" ] &&
-     [ -z "$(find include -name '*.h' -newer "$obj" | head -1)" ]; then
+     [ -z "$(find include tests/fuzz -name '*.h' -newer "$obj" | head -1)" ]; then
     continue
   fi
   mkdir -p "$out/obj"

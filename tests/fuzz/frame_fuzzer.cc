@@ -70,146 +70,23 @@
 #include "dpdk_switch/dataplane/switch_path.h"
 #include "dpdk_switch/dataplane/vnet_hdr.h"
 #include "dpdk_switch/dpdk/eal.h"
+#include "fuzz_mbufs.h"
+#include "vnet_fuzz.h"
 
 namespace {
 
 using namespace dsw;
+using namespace dsw::fuzz;
 
 constexpr unsigned kPorts = 8;                // ingress ports the input can pick
-constexpr uint16_t kDataRoom = 9216;          // bytes per segment (a jumbo frame fits in one)
 constexpr unsigned kPoolSize = 255;           // >= 3 segments * kMaxBurst
 constexpr uint16_t kHeaderLen = 8;
-constexpr uint16_t kNaFrameTail = 40 + 32;    // IPv6 header + NA with one option
 
-// Everything lives for the whole process: the EAL cannot be started twice.
-struct World {
-    rte_rcu_qsbr *rcu = nullptr;
-    std::unique_ptr<MacTable> macs;
-    std::unique_ptr<ArpTable> arp;
-    rte_mempool *pool = nullptr;
-    rte_mempool *gso_direct = nullptr;     // prepare_for_tx's segment headers
-    rte_mempool *gso_indirect = nullptr;   // and payload references
-    LcoreCounters *counters = nullptr;
-};
 World *g_world = nullptr;
 // Never torn down (libFuzzer exits from many places), but held here so that LeakSanitizer's check
 // at exit sees it reachable, like g_world.
 Eal *g_eal = nullptr;
 bool g_trace = false;   // FUZZ_TRACE=1: print each decision (to check what a seed reaches)
-
-[[noreturn]] void die(const char *what) {
-    std::fprintf(stderr, "frame_fuzzer: %s\n", what);
-    std::abort();
-}
-
-#define FUZZ_CHECK(cond)                                                                            \
-    do {                                                                                            \
-        if (!(cond)) {                                                                              \
-            std::fprintf(stderr, "frame_fuzzer: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                           \
-        }                                                                                           \
-    } while (0)
-
-uint16_t be16(const uint8_t *p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint16_t le16(const uint8_t *p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
-
-bool is_tag(uint16_t et) { return et == RTE_ETHER_TYPE_VLAN || et == RTE_ETHER_TYPE_QINQ; }
-
-// Poisons the buffer around [data_off, data_off + data_len + slack) so that any access outside a
-// segment's bytes is reported. `slack` opens room the code may legitimately grow into.
-void poison_segment(rte_mbuf *m, uint16_t slack) {
-    uint8_t *buf = static_cast<uint8_t *>(m->buf_addr);
-    const uint32_t start = m->data_off;
-    const uint32_t end = std::min<uint32_t>(start + m->data_len + slack, m->buf_len);
-    ASAN_POISON_MEMORY_REGION(buf, start);
-    ASAN_POISON_MEMORY_REGION(buf + end, m->buf_len - end);
-}
-
-void unpoison_chain(rte_mbuf *m) {
-    for (; m != nullptr; m = m->next) ASAN_UNPOISON_MEMORY_REGION(m->buf_addr, m->buf_len);
-}
-
-void free_chain(rte_mbuf *m) {
-    unpoison_chain(m);
-    rte_pktmbuf_free(m);
-}
-
-struct Frame {
-    const uint8_t *bytes;   // the input's copy, to compare with after classify
-    uint16_t len;
-    uint8_t flags, aux;
-};
-
-// Bytes in the first segment: a split puts the header across two segments.
-uint16_t first_len_of(const Frame &f) { return (f.flags & 8) ? std::min<uint16_t>(f.aux, f.len) : f.len; }
-
-// Builds the mbuf chain for one frame, or null when it does not fit (skipped).
-rte_mbuf *make_mbuf(rte_mempool *pool, const Frame &f) {
-    const uint16_t headroom = static_cast<uint16_t>(RTE_PKTMBUF_HEADROOM + (f.flags & 7));
-    const bool split = f.flags & 8;
-    const uint16_t first_len = first_len_of(f);
-    if (headroom + first_len > kDataRoom + RTE_PKTMBUF_HEADROOM || f.len - first_len > kDataRoom) return nullptr;
-    rte_mbuf *m = rte_pktmbuf_alloc(pool);
-    if (m == nullptr) die("mempool empty");
-    m->data_off = headroom;
-    std::memcpy(rte_pktmbuf_mtod(m, uint8_t *), f.bytes, first_len);
-    m->data_len = first_len;
-    m->pkt_len = first_len;
-    rte_mbuf *last = m;
-    auto chain = [&](const uint8_t *src, uint16_t len) {
-        rte_mbuf *s = rte_pktmbuf_alloc(pool);
-        if (s == nullptr) die("mempool empty");
-        if (src != nullptr)
-            std::memcpy(rte_pktmbuf_mtod(s, uint8_t *), src, len);
-        else
-            std::memset(rte_pktmbuf_mtod(s, uint8_t *), 0, len);
-        s->data_len = len;
-        last->next = s;
-        last = s;
-        m->pkt_len += len;
-        m->nb_segs++;
-    };
-    if (split) chain(f.bytes + first_len, static_cast<uint16_t>(f.len - first_len));
-    if (f.flags & 16) {
-        // Zero segments of at most kDataRoom bytes each: kMaxFrameLen is larger than one segment.
-        for (uint32_t pad = kMaxFrameLen + 1 - std::min<uint32_t>(m->pkt_len, kMaxFrameLen); pad != 0;) {
-            const uint16_t len = static_cast<uint16_t>(std::min<uint32_t>(pad, kDataRoom));
-            chain(nullptr, len);
-            pad -= len;
-        }
-    }
-    // The ND proxy may grow a short single-segment Neighbor Solicitation into the Advertisement
-    // (rte_pktmbuf_append): leave exactly the bytes it may write unpoisoned, only for frames
-    // that can take that path (a payload of >= 24 bytes that is shorter than the NA).
-    uint16_t slack = 0;
-    if (m->nb_segs == 1 && first_len >= 14) {
-        uint16_t l3 = 14, et = be16(f.bytes + 12);
-        if (is_tag(et) && first_len >= 18) {
-            l3 = 18;
-            et = be16(f.bytes + 16);
-        }
-        if (et == RTE_ETHER_TYPE_IPV6 && first_len >= l3 + 40 + 24 && first_len < l3 + kNaFrameTail)
-            slack = static_cast<uint16_t>(l3 + kNaFrameTail - first_len);
-    }
-    for (rte_mbuf *s = m; s != nullptr; s = s->next) poison_segment(s, s == m ? slack : 0);
-    return m;
-}
-
-// The segments after the first are as built (nothing may write past the first segment).
-bool tail_equals(const rte_mbuf *m, const Frame &f) {
-    if (!(f.flags & 8)) return true;
-    const uint16_t first_len = first_len_of(f);
-    const rte_mbuf *s = m->next;
-    return s != nullptr && s->data_len == f.len - first_len &&
-           std::memcmp(rte_pktmbuf_mtod(s, const uint8_t *), f.bytes + first_len, s->data_len) == 0;
-}
-
-// Only a reply may change a frame.
-bool frame_equals(const rte_mbuf *m, const Frame &f) {
-    const uint16_t first_len = first_len_of(f);
-    return m->data_len == first_len && std::memcmp(rte_pktmbuf_mtod(m, const uint8_t *), f.bytes, first_len) == 0 &&
-           tail_equals(m, f);
-}
 
 uint64_t mac_at(const uint8_t *p) { return mac_from_bytes(p); }
 
@@ -331,99 +208,7 @@ Frame as_classified(const Frame &f, const rte_mbuf *m, std::vector<uint8_t> &unt
     return g;
 }
 
-constexpr uint16_t kMaxGsoOut = 64;
 constexpr unsigned kVnetOp = 6, kControlOps = 7;
-
-bool is_offload_reason(DropReason r) {
-    return r == DropReason::offload_bad_headers || r == DropReason::offload_bad_csum ||
-           r == DropReason::offload_bad_gso || r == DropReason::offload_unsupported ||
-           r == DropReason::offload_no_mbufs;
-}
-
-// A chain whose segment lengths add up and whose count is nb_segs.
-void check_chain(const rte_mbuf *m) {
-    uint32_t sum = 0;
-    uint16_t segs = 0;
-    for (const rte_mbuf *s = m; s != nullptr; s = s->next) {
-        sum += s->data_len;
-        ++segs;
-    }
-    FUZZ_CHECK(sum == m->pkt_len && segs == m->nb_segs);
-}
-
-// The offload fields describe headers that sit in the first segment.
-void check_offload_fields(const rte_mbuf *m) {
-    const uint64_t f = m->ol_flags;
-    if (!(f & kTxOffloadRequests)) return;
-    const uint64_t ip = f & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
-    FUZZ_CHECK(ip == RTE_MBUF_F_TX_IPV4 || ip == RTE_MBUF_F_TX_IPV6);
-    FUZZ_CHECK(m->l2_len >= RTE_ETHER_HDR_LEN && m->l3_len >= sizeof(rte_ipv4_hdr) && m->l4_len >= 8);
-    FUZZ_CHECK(static_cast<uint32_t>(m->l2_len) + m->l3_len + m->l4_len <= m->data_len);
-    if (f & kTxSegRequests) FUZZ_CHECK(m->tso_segsz != 0);
-}
-
-struct VnetRecord {
-    virtio_net_hdr h;
-    uint8_t arg, aux;
-};
-
-// One frame through a port's offload RX (vnet_to_mbuf, or virtio_rx_to_tx on RX flags) and the
-// egress fallback (prepare_for_tx), checked as the header comment says.
-void run_vnet(World &w, const VnetRecord &r, const Frame &f) {
-    rte_mbuf *m = make_mbuf(w.pool, f);
-    if (m == nullptr) return;
-    const uint8_t caps = r.arg & kCapTx;
-    const uint16_t mtu = static_cast<uint16_t>(68 + 36 * r.aux);
-    if (r.arg & 8) {
-        m->ol_flags = ((r.h.flags & 1) ? RTE_MBUF_F_RX_LRO : 0) |
-                      ((r.h.flags & 2) ? RTE_MBUF_F_RX_L4_CKSUM_NONE : (r.h.flags & 4) ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0);
-        m->tso_segsz = le16(reinterpret_cast<const uint8_t *>(&r.h.gso_size));
-    }
-    const uint64_t flags_before = m->ol_flags, tx_offload_before = m->tx_offload;
-    const VnetParse parsed = (r.arg & 8) ? virtio_rx_to_tx(m) : vnet_to_mbuf(r.h, m);
-    FUZZ_CHECK(frame_equals(m, f));   // the header is read, the frame never written
-    if (g_trace)
-        std::fprintf(stderr, "frame_fuzzer: vnet len %u %s %s\n", f.len, (r.arg & 8) ? "rx-flags" : "header",
-                     parsed.ok ? "accepted" : drop_reason_name(parsed.reason));
-    if (!parsed.ok) {
-        FUZZ_CHECK(is_offload_reason(parsed.reason));
-        FUZZ_CHECK(m->ol_flags == flags_before && m->tx_offload == tx_offload_before);
-        free_chain(m);
-        return;
-    }
-    check_offload_fields(m);
-    const bool seg = m->ol_flags & kTxSegRequests;
-    const bool split_here = seg && !(caps & ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso));
-    const uint16_t l2_len = m->l2_len;
-    // prepare_for_tx may hand the buffers to indirect mbufs: they are unpoisoned once, below.
-    std::vector<rte_mbuf *> originals;
-    for (rte_mbuf *s = m; s != nullptr; s = s->next) originals.push_back(s);
-    rte_mbuf *out[kMaxGsoOut];
-    OffloadCounters oc{};
-    DropReason drop = DropReason::count;
-    const uint16_t n = prepare_for_tx(m, caps, GsoContext{w.gso_direct, w.gso_indirect, mtu}, out, kMaxGsoOut, oc, drop);
-    if (n == 0) {
-        FUZZ_CHECK(is_offload_reason(drop));
-        if (g_trace) std::fprintf(stderr, "frame_fuzzer: vnet caps %u mtu %u -> %s\n", caps, mtu, drop_reason_name(drop));
-        free_chain(m);
-        return;
-    }
-    FUZZ_CHECK(n <= kMaxGsoOut);
-    if (g_trace) std::fprintf(stderr, "frame_fuzzer: vnet caps %u mtu %u -> %u frames\n", caps, mtu, n);
-    if (n > 1) FUZZ_CHECK(split_here);
-    for (uint16_t i = 0; i < n; ++i) {
-        check_chain(out[i]);
-        if (!split_here) {
-            check_offload_fields(out[i]);
-        } else {
-            // Each segment's IP packet fits the MTU, and asks for no segmentation any more.
-            FUZZ_CHECK(out[i]->pkt_len <= static_cast<uint32_t>(mtu) + l2_len);
-            FUZZ_CHECK(!(out[i]->ol_flags & kTxSegRequests));
-        }
-    }
-    for (rte_mbuf *s : originals) ASAN_UNPOISON_MEMORY_REGION(s->buf_addr, s->buf_len);
-    for (uint16_t i = 0; i < n; ++i) free_chain(out[i]);
-}
 
 class Runner {
 public:
@@ -438,7 +223,7 @@ public:
     void add(const Frame &f) {
         if (vnet_armed_) {
             vnet_armed_ = false;
-            run_vnet(w_, vnet_, f);
+            run_vnet(w_, vnet_, f, g_trace);
             return;
         }
         if (n_ == 0) port_ = static_cast<uint16_t>(f.flags >> 5);

@@ -1,0 +1,102 @@
+#include "vnet_fuzz.h"
+
+#include <vector>
+
+#include <rte_ip.h>
+
+
+namespace dsw::fuzz {
+
+namespace {
+
+constexpr uint16_t kMaxGsoOut = 64;
+
+bool is_offload_reason(DropReason r) {
+    return r == DropReason::offload_bad_headers || r == DropReason::offload_bad_csum ||
+           r == DropReason::offload_bad_gso || r == DropReason::offload_unsupported ||
+           r == DropReason::offload_no_mbufs;
+}
+
+// A chain whose segment lengths add up and whose count is nb_segs.
+void check_chain(const rte_mbuf *m) {
+    uint32_t sum = 0;
+    uint16_t segs = 0;
+    for (const rte_mbuf *s = m; s != nullptr; s = s->next) {
+        sum += s->data_len;
+        ++segs;
+    }
+    FUZZ_CHECK(sum == m->pkt_len && segs == m->nb_segs);
+}
+
+// The offload fields describe headers that sit in the first segment.
+void check_offload_fields(const rte_mbuf *m) {
+    const uint64_t f = m->ol_flags;
+    if (!(f & kTxOffloadRequests)) return;
+    const uint64_t ip = f & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
+    FUZZ_CHECK(ip == RTE_MBUF_F_TX_IPV4 || ip == RTE_MBUF_F_TX_IPV6);
+    FUZZ_CHECK(m->l2_len >= RTE_ETHER_HDR_LEN && m->l3_len >= sizeof(rte_ipv4_hdr) && m->l4_len >= 8);
+    FUZZ_CHECK(static_cast<uint32_t>(m->l2_len) + m->l3_len + m->l4_len <= m->data_len);
+    if (f & kTxSegRequests) FUZZ_CHECK(m->tso_segsz != 0);
+}
+
+}  // namespace
+
+// One frame through a port's offload RX (vnet_to_mbuf, or virtio_rx_to_tx on RX flags) and the
+// egress fallback (prepare_for_tx), checked as the header comment says.
+void run_vnet(World &w, const VnetRecord &r, const Frame &f, bool trace) {
+    rte_mbuf *m = make_mbuf(w.pool, f);
+    if (m == nullptr) return;
+    const uint8_t caps = r.arg & kCapTx;
+    const uint16_t mtu = static_cast<uint16_t>(68 + 36 * r.aux);
+    if (r.arg & 8) {
+        m->ol_flags = ((r.h.flags & 1) ? RTE_MBUF_F_RX_LRO : 0) |
+                      ((r.h.flags & 2) ? RTE_MBUF_F_RX_L4_CKSUM_NONE : (r.h.flags & 4) ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0);
+        m->tso_segsz = le16(reinterpret_cast<const uint8_t *>(&r.h.gso_size));
+    }
+    const uint64_t flags_before = m->ol_flags, tx_offload_before = m->tx_offload;
+    const VnetParse parsed = (r.arg & 8) ? virtio_rx_to_tx(m) : vnet_to_mbuf(r.h, m);
+    FUZZ_CHECK(frame_equals(m, f));   // the header is read, the frame never written
+    if (trace)
+        std::fprintf(stderr, "frame_fuzzer: vnet len %u %s %s\n", f.len, (r.arg & 8) ? "rx-flags" : "header",
+                     parsed.ok ? "accepted" : drop_reason_name(parsed.reason));
+    if (!parsed.ok) {
+        FUZZ_CHECK(is_offload_reason(parsed.reason));
+        FUZZ_CHECK(m->ol_flags == flags_before && m->tx_offload == tx_offload_before);
+        free_chain(m);
+        return;
+    }
+    check_offload_fields(m);
+    const bool seg = m->ol_flags & kTxSegRequests;
+    const bool split_here = seg && !(caps & ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso));
+    const uint16_t l2_len = m->l2_len;
+    // prepare_for_tx may hand the buffers to indirect mbufs: they are unpoisoned once, below.
+    std::vector<rte_mbuf *> originals;
+    for (rte_mbuf *s = m; s != nullptr; s = s->next) originals.push_back(s);
+    rte_mbuf *out[kMaxGsoOut];
+    OffloadCounters oc{};
+    DropReason drop = DropReason::count;
+    const uint16_t n = prepare_for_tx(m, caps, GsoContext{w.gso_direct, w.gso_indirect, mtu}, out, kMaxGsoOut, oc, drop);
+    if (n == 0) {
+        FUZZ_CHECK(is_offload_reason(drop));
+        if (trace) std::fprintf(stderr, "frame_fuzzer: vnet caps %u mtu %u -> %s\n", caps, mtu, drop_reason_name(drop));
+        free_chain(m);
+        return;
+    }
+    FUZZ_CHECK(n <= kMaxGsoOut);
+    if (trace) std::fprintf(stderr, "frame_fuzzer: vnet caps %u mtu %u -> %u frames\n", caps, mtu, n);
+    if (n > 1) FUZZ_CHECK(split_here);
+    for (uint16_t i = 0; i < n; ++i) {
+        check_chain(out[i]);
+        if (!split_here) {
+            check_offload_fields(out[i]);
+        } else {
+            // Each segment's IP packet fits the MTU, and asks for no segmentation any more.
+            FUZZ_CHECK(out[i]->pkt_len <= static_cast<uint32_t>(mtu) + l2_len);
+            FUZZ_CHECK(!(out[i]->ol_flags & kTxSegRequests));
+        }
+    }
+    for (rte_mbuf *s : originals) ASAN_UNPOISON_MEMORY_REGION(s->buf_addr, s->buf_len);
+    for (uint16_t i = 0; i < n; ++i) free_chain(out[i]);
+}
+
+}  // namespace dsw::fuzz
