@@ -16,78 +16,12 @@
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/limits.h"
+#include "config_test_support.h"
 
 namespace dsw {
 namespace {
 
-// Interfaces named after this process, made on first use and deleted at exit.
-class DummyIfaces {
-public:
-    ~DummyIfaces() {
-        for (const std::string &name : made_)
-            (void)std::system(("ip link del " + name + " 2>/dev/null").c_str());
-    }
-    const std::string &get(size_t k) {
-        while (made_.size() <= k) {
-            const std::string name = "dct" + std::to_string(getpid()) + "_" + std::to_string(made_.size());
-            // A veth pair: every kernel has veth (not every one the dummy module).
-            const int rc = std::system(("ip link add " + name + " type veth peer name " + name + "p").c_str());
-            EXPECT_EQ(rc, 0) << "cannot create interface " << name << " (the tests run as root)";
-            made_.push_back(name);
-        }
-        return made_[k];
-    }
-
-private:
-    std::vector<std::string> made_;
-};
-
-// The k-th dummy interface's name.
-const std::string &dummy(size_t k) {
-    static DummyIfaces ifaces;
-    return ifaces.get(k);
-}
-
-// `text` with each "%k" (k one digit) replaced by the k-th dummy interface's name.
-std::string with_dummies(std::string text) {
-    for (size_t at = text.find('%'); at != std::string::npos; at = text.find('%', at)) {
-        const std::string &name = dummy(static_cast<size_t>(text[at + 1] - '0'));
-        text.replace(at, 2, name);
-        at += name.size();
-    }
-    return text;
-}
-
-const char *const kSource = "t.yaml";
-
-// The message of a refused config; fails the test when the config is accepted.
-std::string refusal(const std::string &yaml) {
-    Result<Config> r = parse_config(yaml, kSource);
-    EXPECT_FALSE(r.ok()) << "accepted:\n" << yaml;
-    if (r.ok())
-        return "";
-    EXPECT_EQ(r.error().code, kExitConfigError);
-    return r.error().message;
-}
-
-// The refusal of a config holding one port, written as a flow map.
-std::string port_refusal(const std::string &port_flow_map) {
-    return refusal("ports:\n  - " + port_flow_map + "\n");
-}
-
-std::string words_refusal(const std::string &name, const std::string &type,
-                          const std::vector<std::string> &words) {
-    Result<PortConfig> r = port_from_words(name, type, words);
-    EXPECT_FALSE(r.ok()) << "accepted port " << name;
-    if (r.ok())
-        return "";
-    EXPECT_EQ(r.error().code, kExitConfigError);
-    return r.error().message;
-}
-
-bool starts_with(const std::string &s, const std::string &prefix) {
-    return s.compare(0, prefix.size(), prefix) == 0;
-}
+using namespace config_test;
 
 // DESIGN.md §4's example, with every interface that must exist replaced by "lo" or a dummy one.
 const char *const kDesignExample = R"(
@@ -155,26 +89,6 @@ TEST(Config, DesignExampleIsAccepted) {
     ASSERT_EQ(c.arp.size(), 1u);
     EXPECT_EQ(c.arp[0].ip, "172.17.0.2");
     EXPECT_EQ(c.arp[0].mac, "02:00:00:00:00:01");
-}
-
-void expect_defaults(const Config &c) {
-    const Config d;
-    EXPECT_EQ(c.eal.lcores, "0-1");
-    EXPECT_TRUE(c.eal.no_huge);
-    EXPECT_EQ(c.eal.memory_mb, 512u);
-    EXPECT_EQ(c.eal.file_prefix, "sw0");
-    EXPECT_TRUE(c.eal.extra.empty());
-    EXPECT_EQ(c.sw.burst, 32u);
-    EXPECT_EQ(c.sw.mac_table_size, 65536u);
-    EXPECT_EQ(c.sw.mac_aging_s, 300u);
-    EXPECT_TRUE(c.sw.arp_proxy);
-    EXPECT_EQ(c.sw.ctl_socket, "");
-    EXPECT_EQ(c.sw.mbufs, 0u);
-    EXPECT_EQ(c.sw.tx_flush_us, 0u) << "no hold: every batch leaves at the end of its loop";
-    EXPECT_TRUE(c.ports.empty());
-    EXPECT_TRUE(c.static_macs.empty());
-    EXPECT_TRUE(c.arp.empty());
-    EXPECT_EQ(d.source, "<embedded default>");
 }
 
 TEST(Config, EmptyDocumentIsTheDefault) {
@@ -424,7 +338,6 @@ TEST(ConfigError, SocketPathTooLong) {
                             "t.yaml: switch.ctl_socket: longer than"));
 }
 
-const char *const kOnePort = "ports: [ { name: c1, type: af_packet, iface: lo } ]\n";
 
 TEST(ConfigError, StaticMacs) {
     const std::string p = kOnePort;
@@ -568,219 +481,6 @@ TEST(ConfigError, NulInAString) {
     EXPECT_TRUE(starts_with(refusal("eal: { extra: [\"--no-pci\\0\"] }"), "t.yaml: eal.extra[0]: holds a NUL byte"));
     EXPECT_TRUE(starts_with(refusal(std::string(kOnePort) + "static_macs: [ { mac: '02:00:00:00:00:01', port: \"c1\\0\" } ]"),
                             "t.yaml: static_macs[0].port: holds a NUL byte"));
-}
-
-// The config and the CLI (`mac add`, `arp add`) call the same checks: the reasons are the same words.
-TEST(Validate, TheConfigRefusesInTheWordsTheCliUses) {
-    for (const char *mac : {"00:00:00:00:00:00", "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "02:00:00:00:00"}) {
-        const Result<uint64_t> cli = parse_unicast_mac(mac);
-        ASSERT_FALSE(cli.ok()) << mac;
-        EXPECT_EQ(refusal(std::string(kOnePort) + "static_macs: [ { mac: '" + mac + "', port: c1 } ]"),
-                  "t.yaml: static_macs[0].mac: " + cli.error().message);
-        EXPECT_EQ(refusal(std::string("arp: [ { ip: 10.0.0.1, mac: '") + mac + "' } ]"),
-                  "t.yaml: arp[0].mac: " + cli.error().message);
-    }
-    EXPECT_EQ(parse_unicast_mac("00:00:00:00:00:00").error().message, "the all-zero MAC address is not valid here");
-    for (const char *ip : {"0.0.0.0", "255.255.255.255", "224.0.0.1", "239.255.255.250", "10.0.0"}) {
-        const Result<uint32_t> cli = parse_unicast_ipv4(ip);
-        ASSERT_FALSE(cli.ok()) << ip;
-        EXPECT_EQ(refusal(std::string("arp: [ { ip: ") + ip + ", mac: '02:00:00:00:00:01' } ]"),
-                  "t.yaml: arp[0].ip: " + cli.error().message);
-    }
-    EXPECT_FALSE(parse_unicast_ipv4(std::string("10.0.0.1\0junk", 13)).ok()) << "inet_pton would read 10.0.0.1";
-    EXPECT_EQ(parse_unicast_ipv4("10.0.0.1").value(), 0x0a000001u);
-
-    PortConfig untagged;
-    untagged.name = "c1";
-    PortConfig trunk;
-    trunk.name = "up";
-    trunk.trunk = {10, 20};
-    const Result<uint16_t> not_in = static_mac_vlan(untagged, 10);
-    ASSERT_FALSE(not_in.ok());
-    EXPECT_EQ(not_in.error().message, "port 'c1' is not in VLAN 10");
-    EXPECT_EQ(refusal(std::string(kOnePort) + "static_macs: [ { mac: '02:00:00:00:00:01', port: c1, vlan: 10 } ]"),
-              "t.yaml: static_macs[0].vlan: " + not_in.error().message);
-    EXPECT_EQ(static_mac_vlan(untagged, std::nullopt).value(), 0);
-    EXPECT_EQ(static_mac_vlan(trunk, 20).value(), 20);
-    EXPECT_FALSE(static_mac_vlan(trunk, std::nullopt).ok());
-    EXPECT_FALSE(static_mac_vlan(trunk, 30).ok());
-}
-
-TEST(ConfigError, YamlSyntaxErrorHasLineAndColumn) {
-    // Line 3 is indented deeper than its sibling: yaml-cpp rejects it there.
-    const std::string msg = refusal("switch:\n  burst: 32\n   x: 1\n");
-    EXPECT_TRUE(starts_with(msg, "t.yaml:3:")) << msg;
-    EXPECT_EQ(refusal("switch: { burst: 32\n"), "t.yaml:2:1: end of map flow not found");
-    EXPECT_TRUE(starts_with(refusal("a: &x 1\nb: *y\n"), "t.yaml:2:")) << "undefined alias";
-}
-
-TEST(ConfigError, MoreThanOneDocument) {
-    EXPECT_EQ(refusal("eal: {}\n---\nswitch: {}\n"), "t.yaml: top level: more than one YAML document");
-}
-
-// ---- files --------------------------------------------------------------------------------------
-
-std::string write_temp(const std::string &text) {
-    char name[] = "/tmp/dsw_config_test_XXXXXX";
-    const int fd = mkstemp(name);
-    EXPECT_GE(fd, 0);
-    EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    close(fd);
-    return name;
-}
-
-TEST(ConfigFile, LoadsAndNamesItsSource) {
-    const std::string path = write_temp("switch: { burst: 16 }\n");
-    Result<Config> r = load_config_file(path);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(r.value().source, path);
-    EXPECT_EQ(r.value().sw.burst, 16u);
-    std::remove(path.c_str());
-}
-
-TEST(ConfigFile, ErrorsNameTheFile) {
-    const std::string path = write_temp("switch: { burts: 64 }\n");
-    Result<Config> r = load_config_file(path);
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().message, path + ": switch.burts: unknown key");
-    std::remove(path.c_str());
-}
-
-TEST(ConfigFile, EmptyFileIsTheDefault) {
-    const std::string path = write_temp("");
-    Result<Config> r = load_config_file(path);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(r.value().source, path);
-    expect_defaults(r.value());
-    std::remove(path.c_str());
-}
-
-TEST(ConfigFile, UnreadableFile) {
-    Result<Config> r = load_config_file("/nonexistent/dsw.yaml");
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().code, kExitConfigError);
-    EXPECT_EQ(r.error().message, "/nonexistent/dsw.yaml: cannot read: No such file or directory");
-}
-
-// Before, /dev/zero was read until memory ran out and a FIFO with no writer blocked for ever.
-TEST(ConfigFile, RefusesWhatIsNotARegularFile) {
-    char dir[] = "/tmp/dsw_config_test_XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    const std::string fifo = std::string(dir) + "/fifo";
-    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-    const std::pair<std::string, std::string> cases[] = {
-        {"/dev/zero", "/dev/zero: is a character device, not a regular file"},
-        {fifo, fifo + ": is a FIFO, not a regular file"},
-        {dir, std::string(dir) + ": is a directory, not a regular file"},
-    };
-    for (const auto &[path, message] : cases) {
-        Result<Config> r = load_config_file(path);
-        ASSERT_FALSE(r.ok()) << path;
-        EXPECT_EQ(r.error().code, kExitConfigError);
-        EXPECT_EQ(r.error().message, message);
-    }
-    std::remove(fifo.c_str());
-    rmdir(dir);
-}
-
-// Before, any size was read and parsed: 50 MB took minutes and gigabytes.
-TEST(ConfigFile, RefusesAFileOverOneMiB) {
-    const std::string at_cap = write_temp(std::string(kMaxConfigBytes - 1, '#') + "\n");
-    Result<Config> ok = load_config_file(at_cap);
-    EXPECT_TRUE(ok.ok()) << "exactly 1 MiB of comment: " << ok.error().message;
-    std::remove(at_cap.c_str());
-
-    const std::string over = write_temp(std::string(kMaxConfigBytes, '#') + "\n");
-    Result<Config> r = load_config_file(over);
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().code, kExitConfigError);
-    EXPECT_EQ(r.error().message,
-              over + ": 1048577 bytes: larger than 1048576 bytes (1 MiB), the most a config may hold");
-    std::remove(over.c_str());
-}
-
-// ---- port add words -----------------------------------------------------------------------------
-
-TEST(PortFromWords, Good) {
-    Result<PortConfig> a = port_from_words("c3", "af_packet", {"iface=lo", "vlan=10"});
-    ASSERT_TRUE(a.ok()) << a.error().message;
-    EXPECT_EQ(a->name, "c3");
-    EXPECT_EQ(a->type, PortType::af_packet);
-    EXPECT_EQ(a->iface, "lo");
-    EXPECT_EQ(a->vlan, 10);
-
-    Result<PortConfig> t = port_from_words("up", "af_xdp", {"iface=lo", "trunk=10,20", "lcore=1"});
-    ASSERT_TRUE(t.ok()) << t.error().message;
-    EXPECT_EQ(t->trunk, (std::vector<uint16_t>{10, 20}));
-    EXPECT_EQ(t->lcore, std::optional<unsigned>(1));
-
-    Result<PortConfig> v =
-        port_from_words("vm1", "vhost", {"path=/run/dpdk_switch/vm1.sock", "client=true", "queues=2"});
-    ASSERT_TRUE(v.ok()) << v.error().message;
-    EXPECT_TRUE(v->client);
-    EXPECT_EQ(v->queues, 2u);
-
-    Result<PortConfig> m = port_from_words("app1", "memif", {"socket=/tmp/m.sock", "id=3", "role=client"});
-    ASSERT_TRUE(m.ok()) << m.error().message;
-    EXPECT_EQ(m->id, 3u);
-    EXPECT_EQ(m->role, "client");
-
-    Result<PortConfig> d = port_from_words("gen", "dpdk", {"devargs=net_null0,size=64"});
-    ASSERT_TRUE(d.ok()) << d.error().message;
-    EXPECT_EQ(d->devargs, "net_null0,size=64");  // only the first '=' splits
-}
-
-TEST(PortFromWords, Bad) {
-    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=v9"}),
-              "port c3: iface: interface 'v9' does not exist");
-    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "vlan10"}),
-              "port c3: vlan10: expected key=value");
-    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "=10"}), "port c3: =10: expected key=value");
-    EXPECT_TRUE(starts_with(words_refusal("c3", "af_pkt", {"iface=lo"}),
-                            "port c3: type: unknown port type 'af_pkt'"));
-    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "path=/x"}),
-              "port c3: path: not a key of an af_packet port");
-    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "colour=red"}),
-              "port c3: colour: unknown key");
-    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "trunk=10,10"}),
-              "port c3: trunk[1]: duplicate VLAN 10");
-    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "vlan=10", "trunk=20"}),
-              "port c3: trunk: cannot be combined with vlan");
-    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "vlan=1", "vlan=2"}),
-              "port c3: vlan: given more than once");
-    EXPECT_EQ(words_refusal("c3", "af_packet", {"iface=lo", "name=c4"}),
-              "port c3: name: given more than once");
-    EXPECT_TRUE(starts_with(words_refusal("c3", "af_packet", {"iface=lo", "vlan=5000"}),
-                            "port c3: vlan: must be in 1..4094"));
-    EXPECT_TRUE(starts_with(words_refusal("c3", "af_packet", {"iface=lo", "vlan=ten"}),
-                            "port c3: vlan: expected an integer"));
-    EXPECT_TRUE(starts_with(words_refusal("c3", "af_packet", {"iface=lo", "trunk="}),
-                            "port c3: trunk: "));
-    EXPECT_TRUE(starts_with(words_refusal("c3", "vhost", {"path=/x", "client=maybe"}),
-                            "port c3: client: expected true or false"));
-    EXPECT_EQ(words_refusal("c3", "vhost", {}), "port c3: path: required for a vhost port");
-    EXPECT_TRUE(starts_with(words_refusal("bad-name", "tap", {"iface=t0"}),
-                            "port bad-name: name: invalid port name"));
-    // A word of `port add` is text from the control socket, where a NUL can travel.
-    EXPECT_EQ(words_refusal("c3", "af_packet", {std::string("iface=lo\0zz", 11)}),
-              "port c3: iface: holds a NUL byte (at offset 2): 'lo\\0zz'");
-}
-
-// ---- port type names ----------------------------------------------------------------------------
-
-TEST(PortTypeName, RoundTrip) {
-    const PortType all[] = {PortType::af_packet, PortType::af_xdp,      PortType::tap,
-                            PortType::vhost,     PortType::virtio_user, PortType::memif,
-                            PortType::dpdk};
-    const char *const names[] = {"af_packet", "af_xdp", "tap", "vhost", "virtio_user", "memif",
-                                 "dpdk"};
-    for (size_t i = 0; i < std::size(all); ++i) {
-        EXPECT_STREQ(port_type_name(all[i]), names[i]);
-        EXPECT_EQ(port_type_from_name(names[i]), std::optional<PortType>(all[i]));
-    }
-    EXPECT_FALSE(port_type_from_name("AF_PACKET").has_value());
-    EXPECT_FALSE(port_type_from_name("").has_value());
-    EXPECT_FALSE(port_type_from_name("pcap").has_value());
 }
 
 }  // namespace
