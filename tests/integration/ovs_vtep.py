@@ -23,6 +23,7 @@ from conftest import DPDK_RUNTIME_DIR, HUGEPAGE_DIR, run, wait_for
 
 OVS_DPDK_BIN = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+OVS_HUGEPAGES = 256   # 2 MiB pages: dpdk-socket-mem=512
 
 
 def ovs_dpdk_missing():

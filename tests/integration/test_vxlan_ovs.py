@@ -19,8 +19,8 @@ import subprocess
 
 import pytest
 
-from conftest import run, wait_for
-from ovs_vtep import OvsDpdkVtep, ovs_dpdk_missing
+from conftest import free_hugepages, run, wait_for
+from ovs_vtep import OVS_HUGEPAGES, OvsDpdkVtep, ovs_dpdk_missing
 from vxlan_util import CONTAINER_MTU, PY, count_broadcast, ns_exec, vxlan_container
 
 PID = os.getpid()
@@ -118,6 +118,8 @@ def hosts():
     missing = ovs_dpdk_missing()
     if missing:
         pytest.fail(missing)
+    if free_hugepages() < OVS_HUGEPAGES:
+        pytest.fail(f"OVS-DPDK needs {OVS_HUGEPAGES} free 2 MiB hugepages (dpdk-socket-mem), {free_hugepages()} are")
     h = ThreeHosts()
     try:
         h.up()
@@ -163,6 +165,11 @@ def test_three_vteps_switch_kernel_and_ovs_dpdk(switch, netns, hosts, tmp_path):
     vteps = {v["ip"]: v for v in sw.ctl("show", "vxlan")["vteps"]}
     assert vteps[C_IP]["mac"] == c_mac, "A resolved C's VTEP to a MAC that is not OVS's br-phy"
 
+    # The first frames to a VTEP OVS has not resolved yet are dropped while it ARPs (so may a
+    # container's first ARP reply be): first contact is retried, for at most 10 s.
+    wait_for(lambda: a1.ping(hosts.c1_ip, check=False).returncode == 0, 10, interval=0, what="a1 -> c1 ping")
+    wait_for(lambda: ns_exec(hosts.b1, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", hosts.c1_ip,
+                             check=False).returncode == 0, 10, interval=0, what="b1 -> c1 ping")
     # Every pair of hosts: A<->C, B<->C, A<->B.
     a1.ping(hosts.c1_ip)
     ns_exec(hosts.c1, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", a2.ip)
