@@ -140,6 +140,15 @@ class OvsDpdkVtep:
                 return names.get(f[0], f[0])
         return None
 
+    def neighbours(self):
+        """OVS's tunnel neighbour cache (`ovs-appctl tnl/neigh/show`): {IP: MAC}."""
+        found = {}
+        for line in self.appctl("tnl/neigh/show").stdout.splitlines():
+            f = line.split()
+            if len(f) >= 2 and f[0].count(".") == 3 and f[1].count(":") == 5:
+                found[f[0]] = f[1].lower()
+        return found
+
     def down(self):
         """Stops the daemons (exit --cleanup removes the datapath's ports), then removes what
         DPDK and OVS can leave: taps in the namespace (pitfall 8 in ANCHORS.md; the namespace's

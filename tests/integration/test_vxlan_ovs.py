@@ -182,6 +182,8 @@ def test_three_vteps_switch_kernel_and_ovs_dpdk(switch, netns, hosts, tmp_path):
     assert entries[hosts.c1_mac]["port"] == f"vtep:{C_IP}" and entries[hosts.c1_mac]["vlan"] == 10, entries
     assert entries[hosts.b1_mac]["port"] == f"vtep:{B_IP}", entries
     assert hosts.ovs.vxlan_port_of(a1.mac) == "vx0"
+    # OVS resolved A's VTEP by ARP to the switch's underlay port (the switch's own ARP answer).
+    assert hosts.ovs.neighbours().get(A_IP) == sw.ctl("show", "vxlan")["underlay_mac"], hosts.ovs.neighbours()
     assert hosts.ovs.vxlan_port_of(hosts.b1_mac) == "vx1"
 
     # TCP both ways between A and C, byte for byte.
