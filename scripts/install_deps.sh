@@ -19,6 +19,9 @@ PKGS=(
   podman runc containernetworking-plugins busybox-static
   # scripts/dsw-docker and its test (a private dockerd: no iptables, no docker0)
   docker.io
+  # OVS-DPDK: the third VTEP of tests/integration/test_vxlan_ovs.py and the bench's peer (installing
+  # it starts nothing; the tests and the bench run private instances)
+  openvswitch-switch-dpdk
   # the benchmark harness's lint step (scripts/test.sh)
   python3-pyflakes
 )

@@ -19,15 +19,11 @@ import time
 import pytest
 
 from conftest import run, wait_for
+from vxlan_util import BCAST_COUNTER, BCAST_SENDER, CONTAINER_MTU, PY
+from vxlan_util import ns_exec as _ns, vxlan_container as _container
 
 PID = os.getpid()
 VNI = 1010
-CONTAINER_MTU = 1450   # the underlay's 1500 less VXLAN's 50
-PY = "/usr/bin/python3"   # Debian's: it has scapy
-
-
-def _ns(ns, *args, check=True, timeout=30):
-    return run(["ip", "netns", "exec", ns, *args], check=check, timeout=timeout)
 
 
 class HostB:
@@ -89,12 +85,6 @@ def host_b():
         yield hb
     finally:
         hb.down()
-
-
-def _container(c):
-    c.exec("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
-    c.exec("ethtool", "-K", "eth0", "tx", "off")   # af_packet ports carry no checksum offload yet
-    return c
 
 
 def _vtep_switch(switch, a1, a2, hb, learn_vteps=True, remotes=True, a1_type="af_packet"):
@@ -199,32 +189,6 @@ def test_unlisted_vtep_is_learned(switch, netns, host_b):
     assert [(t["ip"], t["learned"], t["vnis"]) for t in v] == [(host_b.b_ip, True, [VNI])]
     assert sw.port_stats()["up0"]["drops"].get("vxlan_unknown_vtep", 0) >= 1
     a1.ping(host_b.b1_ip)
-
-
-BCAST_SENDER = textwrap.dedent("""
-    import socket, sys
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind(("eth0", 0))
-    src = open("/sys/class/net/eth0/address").read().strip()
-    frame = b"\\xff" * 6 + bytes.fromhex(src.replace(":", "")) + b"\\x88\\xb5" + b"dswx-bcast" + bytes(40)
-    s.send(frame)
-""")
-
-BCAST_COUNTER = textwrap.dedent("""
-    import socket, sys, time
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
-    s.bind(("eth0", 0))
-    s.settimeout(0.2)
-    print("ready", flush=True)
-    n, end = 0, time.time() + float(sys.argv[1])
-    while time.time() < end:
-        try:
-            if b"dswx-bcast" in s.recv(2048):
-                n += 1
-        except socket.timeout:
-            pass
-    print(n, flush=True)
-""")
 
 
 def test_broadcast_reaches_host_b_once(switch, netns, host_b):
