@@ -10,10 +10,18 @@ OUTDIR/p1024_fwd.pcap  1024 frames A_i -> B_i, i = 1..1024 (HH = i >> 8, LL = i 
 OUTDIR/p1024_rev.pcap  1024 frames B_i -> A_i
 OUTDIR/p1024vlan_fwd.pcap  the p1024_fwd frames with an 802.1Q tag, VLAN 10 (64 bytes): what a trunk carries
 OUTDIR/p1024vlan_rev.pcap  the p1024_rev frames, untagged: what an access port of VLAN 10 carries
+OUTDIR/p1024vx_fwd.pcap    what a VTEP's underlay carries: an ARP reply of the remote VTEP (VX_REMOTE_IP is
+                           at VX_REMOTE_MAC, told to VX_LOCAL_IP at VX_LOCAL_MAC), then the p1024_fwd frames,
+                           each in Ethernet / IPv4 (DF) / UDP 4789 / VXLAN (VNI VX_VNI) from the remote VTEP to
+                           VX_LOCAL_IP, the outer UDP source port one per inner flow (49152 + i)
+OUTDIR/p1024vx_rev.pcap    the p1024_rev frames, plain: the switch encapsulates them toward the remote VTEP
 
 Every frame is 60 bytes (64 on the wire with FCS): Ethernet / IPv4 / UDP 1024 -> 1024 with an
 18-byte zero payload, a valid IPv4 header checksum and a valid UDP checksum. The unidirectional
 ("flood") benchmarks replay only the *_fwd file. Plain struct, no scapy: it runs in milliseconds.
+The VXLAN frames are 110 bytes (the 60-byte inner frame and 50 bytes of outer headers; outer UDP
+checksum 0, as RFC 7348 allows). The ARP reply is how the switch under test learns the remote VTEP's
+MAC on a port nobody answers from: replayed with the rest, it keeps the binding fresh.
 """
 import os
 import struct
@@ -64,6 +72,37 @@ def tagged(fr: bytes, vlan: int) -> bytes:
     return fr[:12] + struct.pack("!HH", 0x8100, vlan) + fr[12:]
 
 
+# The VXLAN underlay of p1024vx: addresses from the benchmarking range (RFC 2544, 198.18.0.0/15), so
+# that they meet nothing real. VX_LOCAL_MAC is the MAC net_pcap gives the first pcap port of a process
+# in DPDK 22.11 ("pcap" and the port's number): the switch's underlay MAC (the harness checks it), and
+# OVS's br-phy is given it too.
+VX_LOCAL_IP = ip4(198, 18, 0, 1)
+VX_REMOTE_IP = ip4(198, 18, 0, 2)
+VX_LOCAL_MAC = mac(0x02, 0x70, 0x63, 0x61, 0x70, 0x00)
+VX_REMOTE_MAC = mac(0x02, 0x00, 0xC6, 0x12, 0x00, 0x02)
+VX_VNI = 5000
+VXLAN_PORT = 4789
+
+
+def ipv4_header(src_ip: bytes, dst_ip: bytes, payload_len: int, flags_frag: int = 0) -> bytes:
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + payload_len, 0, flags_frag, 64, 17, 0, src_ip, dst_ip)
+    return hdr[:10] + struct.pack("!H", csum16(hdr)) + hdr[12:]
+
+
+def vxlan_wrapped(inner: bytes, sport: int) -> bytes:
+    """INNER in the outer headers the remote VTEP puts on it: DF set, UDP checksum 0, VNI VX_VNI."""
+    vx = struct.pack("!B3xI", 0x08, VX_VNI << 8)
+    udp = struct.pack("!HHHH", sport, VXLAN_PORT, 8 + len(vx) + len(inner), 0)
+    ip = ipv4_header(VX_REMOTE_IP, VX_LOCAL_IP, len(udp) + len(vx) + len(inner), 0x4000)
+    return VX_LOCAL_MAC + VX_REMOTE_MAC + struct.pack("!H", 0x0800) + ip + udp + vx + inner
+
+
+def arp_reply(sha: bytes, spa: bytes, tha: bytes, tpa: bytes) -> bytes:
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 2, sha, spa, tha, tpa)
+    fr = tha + sha + struct.pack("!H", 0x0806) + arp
+    return fr + bytes(FRAME_LEN - len(fr))
+
+
 def write_pcap(path: str, frames) -> None:
     with open(path, "wb") as f:
         f.write(PCAP_GLOBAL)
@@ -102,6 +141,10 @@ def main() -> int:
                (tagged(frame(a[0], b[0], a[1], b[1]), VLAN) for a, b in pairs))
     write_pcap(os.path.join(outdir, "p1024vlan_rev.pcap"),
                (frame(b[0], a[0], b[1], a[1]) for a, b in pairs))
+    underlay = [arp_reply(VX_REMOTE_MAC, VX_REMOTE_IP, VX_LOCAL_MAC, VX_LOCAL_IP)]
+    underlay += [vxlan_wrapped(frame(a[0], b[0], a[1], b[1]), 49152 + i) for i, (a, b) in enumerate(pairs)]
+    write_pcap(os.path.join(outdir, "p1024vx_fwd.pcap"), underlay)
+    write_pcap(os.path.join(outdir, "p1024vx_rev.pcap"), (frame(b[0], a[0], b[1], a[1]) for a, b in pairs))
     return 0
 
 

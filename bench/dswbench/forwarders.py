@@ -199,6 +199,18 @@ class OvsDpdk:
         r = subprocess.run([str(a) for a in args], env=self._env(), capture_output=True, text=True, timeout=timeout)
         return r.stdout + r.stderr, r.returncode
 
+    def bridge_steps(self, dev0, dev1):
+        """The commands that make the bridge and its ports p0 and p1 (a subclass makes others)."""
+        return [
+            ["ovs-vsctl", "--timeout=60", "add-br", self.bridge, "--", "set", "bridge", self.bridge,
+             "datapath_type=netdev"],
+            # The devargs hold commas: double-quoted inside the argument (ovs-vsctl splits an unquoted one).
+            ["ovs-vsctl", "--timeout=60", "add-port", self.bridge, "p0", "--", "set", "Interface", "p0", "type=dpdk",
+             "options:dpdk-devargs=\"%s\"" % dev0],
+            ["ovs-vsctl", "--timeout=60", "add-port", self.bridge, "p1", "--", "set", "Interface", "p1", "type=dpdk",
+             "options:dpdk-devargs=\"%s\"" % dev1],
+        ]
+
     def start(self, dev0, dev1, logf):
         """ovsdb-server + ovs-vswitchd, netdev bridge (NORMAL), two dpdk ports: True when both are up."""
         import tempfile
@@ -215,17 +227,11 @@ class OvsDpdk:
              "other_config:dpdk-extra=\"--no-pci --file-prefix=%s\"" % self.PREFIX],
             [self.vswitchd, "unix:%s" % (d / "db.sock"), "--pidfile=%s" % (d / "ovs-vswitchd.pid"), "--detach",
              "--no-chdir", "--log-file=%s" % (d / "ovs-vswitchd.log")],
-            ["ovs-vsctl", "--timeout=60", "add-br", self.bridge, "--", "set", "bridge", self.bridge,
-             "datapath_type=netdev"],
-            # The devargs hold commas: double-quoted inside the argument (ovs-vsctl splits an unquoted one).
-            ["ovs-vsctl", "--timeout=60", "add-port", self.bridge, "p0", "--", "set", "Interface", "p0", "type=dpdk",
-             "options:dpdk-devargs=\"%s\"" % dev0],
-            ["ovs-vsctl", "--timeout=60", "add-port", self.bridge, "p1", "--", "set", "Interface", "p1", "type=dpdk",
-             "options:dpdk-devargs=\"%s\"" % dev1],
-        ]
+        ] + self.bridge_steps(dev0, dev1)
         with open(logf, "a") as out:
-            for step in steps:
-                if not self.cmd(*step, out=out):
+            for step in steps:   # a command, or a callable given the log (a step that must retry)
+                if not (step(out) if callable(step) else self.cmd(*step, out=out)):
+                    log("  OVS: %s failed (see %s)" % (getattr(step, "__doc__", None) or " ".join(map(str, step)), logf))
                     return False
                 for name in ("ovsdb-server", "ovs-vswitchd"):
                     pidf = d / ("%s.pid" % name)
@@ -256,6 +262,10 @@ class OvsDpdk:
         t1 = time.time()
         return {"t0": t0, "t1": t1, "ports": out} if rc == 0 else None
 
+    def taps(self):
+        """The tap netdevs the netdev datapath makes: one per bridge (its LOCAL port), and ovs-netdev."""
+        return [self.bridge, "ovs-netdev"]
+
     def stop(self, logf=None):
         """Stops the instance, removes the tap netdevs it leaves (ovs-appctl exit does not remove them); its daemons' logs are
         appended to LOGF."""
@@ -267,7 +277,7 @@ class OvsDpdk:
             stop_pid(pid)
             OWN.discard(pid)
         self.pids = []
-        for dev in (self.bridge, "ovs-netdev"):
+        for dev in self.taps():
             if os.path.exists("/sys/class/net/%s/tun_flags" % dev):
                 quiet_run(["ip", "link", "del", dev])
         if logf:

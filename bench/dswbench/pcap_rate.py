@@ -10,6 +10,11 @@ net_pcap ports with the same traffic (the method: bench/README.md).
                    an access port of VLAN 10 replaying B->A untagged, so the switch pops the tag of
                    every frame one way and pushes one every frame the other way; dpdk_switch only
                    (its cost of push/pop end to end: compare with its p1024 row)
+  p1024vx          p1024 with port 0 a VXLAN underlay (issue 30): port 0 replays the A->B frames encapsulated
+                   by a remote VTEP, port 1 the B->A frames plain, which the switch encapsulates toward that
+                   VTEP; systems: testpmd mac (the pcaps' own cost), OVS-DPDK's userspace VXLAN (two bridges,
+                   NORMAL), dpdk_switch as the VTEP (bench/dswbench/vxlan_pcap.py). Runs whose counters do not
+                   show decapsulation and encapsulation fail
 
 OVS-DPDK runs as a private instance (ovsdb-server + ovs-vswitchd in a temp dir, netdev bridge,
 NORMAL, pmd on lcore 1, dpdk-extra --no-pci); openvswitch-switch-dpdk is installed with apt if
@@ -36,15 +41,19 @@ from . import env
 from .common import (Fatal, fmt, hugepages, log, machine_meta, now_iso, publish_part, ratio, remove_eal_dirs,
                      stamp, write_text)
 from .forwarders import EAL_CORES, DpdkSwitch, OvsDpdk, Testpmd, ovs_result, switch_result, rate_from_testpmd
+from .vxlan_pcap import OvsVxlan, check_switch, ovs_vxlan_result
+from . import vxlan_pcap
 from .quiet import Quiet, cpu_stat, host_contended, host_contended_lines, idle_pct, probe_contended
 
 SW_PREFIX = "dswbench"      # EAL --file-prefix of the switch
 TP_PREFIX = "dswbench_tp"   # ... and of testpmd
 OVS_BR = "dswbovs0"         # the OVS bridge (its LOCAL port is a tap of that name)
+OVS_VX_BRIDGES = ("dswbphy0", "dswbint0")   # p1024vx's OVS bridges: the underlay's and the VTEP's
 MAX_RETRIES = 2   # a run that other work overlapped (see CONTENDED_IDLE) is repeated up to this often
 CONTENDED_IDLE = 45   # a clean window is ~50% idle (one core busy-polls, the main lcore sleeps): less is contended
 MIN_IDLE = 85     # before a run starts (nothing of ours running), the CPUs must be this idle (%)
-TRAFFICS = ("p2", "p1024", "p1024vlan")
+TRAFFICS = ("p2", "p1024", "p1024vlan", vxlan_pcap.TRAFFIC)
+NO_UNI = ("p1024vlan", vxlan_pcap.TRAFFIC)   # traffics without a *uni variant
 SYSTEMS = ["testpmd io", "testpmd mac", "ovs normal", "dpdk_switch"]
 
 
@@ -75,7 +84,7 @@ def parse_args(argv):
     ap.add_argument("--only", default="all", help="comma separated: testpmd, ovs, switch")
     ap.add_argument("--no-ovs", action="store_true")
     ap.add_argument("--no-install", action="store_true")
-    ap.add_argument("--traffic", default="p2 p1024 p1024vlan", help='e.g. "p2 p1024 p1024vlan"')
+    ap.add_argument("--traffic", default=" ".join(TRAFFICS), help='e.g. "p2 p1024 p1024vlan p1024vx"')
     ap.add_argument("--no-uni", action="store_true")
     ap.add_argument("--pcap-dir")
     ap.add_argument("--mem", choices=("huge", "nohuge"))
@@ -93,7 +102,7 @@ def parse_args(argv):
     a.traffics = a.traffic.replace(",", " ").split()
     for t in a.traffics:
         if t not in TRAFFICS:
-            raise Fatal("--traffic: unknown %s (p2, p1024, p1024vlan)" % t)
+            raise Fatal("--traffic: unknown %s (%s)" % (t, ", ".join(TRAFFICS)))
     return a
 
 
@@ -106,6 +115,8 @@ def port_devargs(traffic, pcap_dir):
 
 
 def switch_config(dev0, dev1, traffic):
+    if traffic == vxlan_pcap.TRAFFIC:
+        return vxlan_pcap.switch_config(dev0, dev1)
     tag0, tag1 = (", trunk: [10]", ", vlan: 10") if traffic == "p1024vlan" else ("", "")
     return ('switch: {mac_table_size: 65536}\nports:\n  - {name: p0, type: dpdk, devargs: "%s"%s}\n'
             '  - {name: p1, type: dpdk, devargs: "%s"%s}\n' % (dev0, tag0, dev1, tag1))
@@ -176,6 +187,13 @@ def summarize(runs, meta):
     if vlan is not None:
         lines += ["", "VLAN push/pop end to end: dpdk_switch p1024vlan / p1024 = %.3f (issue 4: within 10%%: %s)"
                   % (vlan, "met" if vlan >= 0.9 else "MISSED")]
+    vx = ratio(med(vxlan_pcap.TRAFFIC, "dpdk_switch"), med(vxlan_pcap.TRAFFIC, "ovs normal"))
+    if vx is not None:
+        lines += ["", "VXLAN: dpdk_switch / OVS-DPDK userspace VXLAN, p1024vx = %.2f (issue 30: >= 3x: %s)"
+                  % (vx, "met" if vx >= 3 else "MISSED")]
+    if any(t == vxlan_pcap.TRAFFIC for t in traffics):
+        lines += ["p1024vx: port 0 a VXLAN underlay (frames encapsulated by a remote VTEP), port 1 plain; its OVS "
+                  "NORMAL cell is OVS-DPDK's userspace VXLAN (br-phy + br-int)"]
     lines += ["", "runs (Mpps; * host-contended, left out of the median when the cell has a clean run):"]
     for (t, s), (_, rs) in cells.items():
         lines.append("  %-9s %-12s %s" % (t, s, " ".join(fmt(r["mpps"]) + ("*" if host_contended(r) else "")
@@ -195,7 +213,7 @@ def summarize(runs, meta):
               "testpmd mac is not run there (io is the ceiling).",
               "sw cyc/pkt = CPU MHz / switch Mpps (one forwarding core); ovs cyc/pkt = its pmd-stats-show "
               "'avg processing cycles per packet'."]
-    return (dict(meta=meta, medians=medians, ratios=ratios, vlan_over_plain=vlan, runs=runs),
+    return (dict(meta=meta, medians=medians, ratios=ratios, vlan_over_plain=vlan, vxlan_over_ovs=vx, runs=runs),
             "\n".join(lines) + "\n")
 
 
@@ -219,6 +237,7 @@ class PcapBench:
         self.raw = self.results / "runs.jsonl"
         self.runs = []
         self.ovs = OvsDpdk(self.tmp, OVS_BR)
+        self.ovs_vx = OvsVxlan(self.tmp, *OVS_VX_BRIDGES)
         self.ovs_note = ""
 
     def setup(self):
@@ -250,23 +269,17 @@ class PcapBench:
                     raise Fatal("no %s_fwd/rev.pcap in %s" % (t, self.pcap_dir))
         if "ovs" in a.systems:
             self.ovs_note = self.ovs.check(self.mem, not a.no_install, self.logdir)
+            self.ovs_vx.vswitchd = self.ovs.vswitchd
             if self.ovs_note:
                 a.systems.discard("ovs")
                 log("bench_pcap: OVS-DPDK rows skipped: %s" % self.ovs_note)
 
     def plan(self):
         a = self.a
-        n_t, uni = len(a.traffics), 0 if a.no_uni else 1
-        n_sys = 0
-        if "testpmd" in a.systems:
-            n_sys += 2 * n_t + uni * n_t
-        if "ovs" in a.systems:
-            n_sys += n_t + uni * n_t
-        if "switch" in a.systems:
-            n_sys += n_t + uni * n_t
+        n_sys = len(self.schedule()) * a.runs
         per = int(a.warmup) + int(a.window) + 4
         log("bench_pcap: %d runs of ~%d s (~%d min), memory: %s %s" % (
-            n_sys * a.runs, per, n_sys * a.runs * per // 60, self.mem, " ".join(self.mem_args)))
+            n_sys, per, n_sys * per // 60, self.mem, " ".join(self.mem_args)))
         log("            window %s s after %s s warm-up; results in %s" % (a.window, a.warmup, self.results))
 
     # ------------------------------------------------------------ one run of each system
@@ -308,8 +321,9 @@ class PcapBench:
         logf, cfg = self.logdir / (name + ".log"), self.logdir / (name + ".yaml")
         dev0, dev1 = port_devargs(traffic, self.pcap_dir)
         write_text(cfg, switch_config(dev0, dev1, traffic))
-        s0 = s1 = err = None
+        s0 = s1 = err = vx0 = vx1 = None
         c0 = c1 = ""
+        vxlan = traffic == vxlan_pcap.TRAFFIC   # the VTEP's counters are read with the ports'
         sw = DpdkSwitch(EAL_CORES + self.mem_args, cfg, self.sock, logf, SW_PREFIX)
         with sw:
             if sw.wait_ready():
@@ -317,48 +331,61 @@ class PcapBench:
                 with self.quiet.sample(self.a.window):
                     c0 = cpu_stat()
                     s0 = sw.sample()
+                    vx0 = vxlan and sw.ctl("show", "vxlan")
                     if s0:
                         time.sleep(self.a.window)
                         s1 = sw.sample()
+                        vx1 = vxlan and sw.ctl("show", "vxlan")
                     c1 = cpu_stat()
                 if not (s0 and s1):
                     err = "reading stats failed"
             else:
                 err = "switch did not answer on %s (see logs/%s.log)" % (self.sock, name)
             rc = sw.stop()
-        return make_record("dpdk_switch", traffic, run, "logs/%s.log" % name, shlex.join(sw.argv),
-                           switch_result(s0, s1, rc, err), c0, c1)
+        res = switch_result(s0, s1, rc, err)
+        if vxlan:
+            res = check_switch(res, vx0, vx1)
+        return make_record("dpdk_switch", traffic, run, "logs/%s.log" % name, shlex.join(sw.argv), res, c0, c1)
 
     def run_ovs(self, traffic, run):
         """After the warm-up, pmd-stats-clear; ovs-ofctl dump-ports at the start and the end of the window."""
         name = "ovs-%s-%s" % (traffic, run)
         logf, pmd = self.logdir / (name + ".log"), self.logdir / (name + ".pmd-stats.txt")
+        flows = self.logdir / (name + ".flows.txt")   # p1024vx: the datapath flows, tnl_pop/tnl_push among them
         dev0, dev1 = port_devargs(traffic, self.pcap_dir)
+        vxlan = traffic == vxlan_pcap.TRAFFIC
+        ovs = self.ovs_vx if vxlan else self.ovs
         s0 = s1 = err = None
         c0 = c1 = ""
         write_text(logf, "")
         write_text(pmd, "")
         try:
-            if self.ovs.start(dev0, dev1, logf):
+            if ovs.start(dev0, dev1, logf):
                 time.sleep(self.a.warmup)
-                self.ovs.cmd("ovs-appctl", "dpif-netdev/pmd-stats-clear")
+                ovs.cmd("ovs-appctl", "dpif-netdev/pmd-stats-clear")
                 with self.quiet.sample(self.a.window):
                     c0 = cpu_stat()
-                    s0 = self.ovs.sample()
+                    s0 = ovs.sample()
                     if s0:
                         time.sleep(self.a.window)
-                        s1 = self.ovs.sample()
+                        s1 = ovs.sample()
                     c1 = cpu_stat()
                 if not (s0 and s1):
                     err = "reading ovs-ofctl dump-ports failed"
                 with open(pmd, "w") as out:
-                    self.ovs.cmd("ovs-appctl", "dpif-netdev/pmd-stats-show", out=out)
+                    ovs.cmd("ovs-appctl", "dpif-netdev/pmd-stats-show", out=out)
+                if vxlan:
+                    with open(flows, "w") as out:
+                        ovs.cmd("ovs-appctl", "dpctl/dump-flows", out=out)
             else:
                 err = "OVS did not start (see logs/%s.log)" % name
         finally:
-            self.ovs.stop(logf)
-        return make_record("ovs normal", traffic, run, "logs/%s.log" % name, self.ovs.describe(dev0, dev1),
-                           ovs_result(s0, s1, pmd.read_text(errors="replace"), err), c0, c1)
+            ovs.stop(logf)
+        pmd_text = pmd.read_text(errors="replace")
+        flows_text = flows.read_text(errors="replace") if flows.exists() else ""
+        res = (ovs_vxlan_result(s0, s1, pmd_text, flows_text, err) if vxlan
+               else ovs_result(s0, s1, pmd_text, err))
+        return make_record("ovs normal", traffic, run, "logs/%s.log" % name, ovs.describe(dev0, dev1), res, c0, c1)
 
     # ------------------------------------------------------------ the plan
 
@@ -389,26 +416,34 @@ class PcapBench:
         with open(self.raw, "a") as f:
             f.write(json.dumps(kept) + "\n")
 
-    def run_all(self):
-        """Runs are interleaved (run 1 of everything, then run 2, ...) so drift hits all alike."""
+    def schedule(self):
+        """One run of every cell, in order: [(fn, args)]."""
         a = self.a
+        cells = []
         traffics = list(a.traffics)
         if not a.no_uni:
-            traffics += [t + "uni" for t in a.traffics if t != "p1024vlan"]
-        for run in range(1, a.runs + 1):
-            for t in traffics:
-                if t == "p1024vlan":   # VLAN push/pop: the switch's own cost, against its p1024 row
-                    if "switch" in a.systems:
-                        self.cell(self.run_switch, t, run)
-                    continue
-                if "testpmd" in a.systems:
-                    self.cell(self.run_testpmd, "io", t, run)
-                    if not t.endswith("uni"):
-                        self.cell(self.run_testpmd, "mac", t, run)
-                if "ovs" in a.systems:
-                    self.cell(self.run_ovs, t, run)
+            traffics += [t + "uni" for t in a.traffics if t not in NO_UNI]
+        for t in traffics:
+            if t == "p1024vlan":   # VLAN push/pop: the switch's own cost, against its p1024 row
                 if "switch" in a.systems:
-                    self.cell(self.run_switch, t, run)
+                    cells.append((self.run_switch, (t,)))
+                continue
+            if "testpmd" in a.systems:
+                if t != vxlan_pcap.TRAFFIC:   # there testpmd mac is the pcaps' reference, io adds nothing
+                    cells.append((self.run_testpmd, ("io", t)))
+                if not t.endswith("uni"):
+                    cells.append((self.run_testpmd, ("mac", t)))
+            if "ovs" in a.systems:
+                cells.append((self.run_ovs, (t,)))
+            if "switch" in a.systems:
+                cells.append((self.run_switch, (t,)))
+        return cells
+
+    def run_all(self):
+        """Runs are interleaved (run 1 of everything, then run 2, ...) so drift hits all alike."""
+        for run in range(1, self.a.runs + 1):
+            for fn, args in self.schedule():
+                self.cell(fn, *args, run)
 
     def summarize(self):
         a = self.a
@@ -430,6 +465,7 @@ def run(argv):
         stack.callback(remove_eal_dirs, SW_PREFIX, TP_PREFIX)
         bench = PcapBench(a, tmp)
         stack.callback(bench.ovs.stop)
+        stack.callback(bench.ovs_vx.stop)
         bench.setup()
         bench.plan()
         bench.run_all()

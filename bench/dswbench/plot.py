@@ -78,7 +78,8 @@ def plot_pcap(ax, p):
                       error_kw=dict(lw=0.8, capsize=2))
         label_bars(ax, bars, vals, "%.1f", errs[1])
         top = max([top] + [(v or 0) + e for v, e in zip(vals, errs[1])])
-    names = {"p2": "2 MACs", "p1024": "2048 MACs", "p2uni": "flood\n2 MACs", "p1024uni": "flood\n2048 MACs"}
+    names = {"p2": "2 MACs", "p1024": "2048 MACs", "p2uni": "flood\n2 MACs", "p1024uni": "flood\n2048 MACs",
+             "p1024vx": "VXLAN\n2048 MACs"}
     ax.set_xticks(range(len(traffics)), [names.get(t, t) for t in traffics])
     ax.set_ylabel("Mpps forwarded (64 B)")
     ax.set_title("Packet rate, one forwarding core (net_pcap x2)")
@@ -103,7 +104,8 @@ def plot_pcap_ratios(ax, p):
         top = max([top] + [v for v in vals if v is not None])
     ax.axhline(1.0, color="black", lw=0.8)
     ax.set_ylim(0, top * 1.3)
-    names = {"p2": "2 MACs", "p1024": "2048 MACs", "p2uni": "flood\n2 MACs", "p1024uni": "flood\n2048 MACs"}
+    names = {"p2": "2 MACs", "p1024": "2048 MACs", "p2uni": "flood\n2 MACs", "p1024uni": "flood\n2048 MACs",
+             "p1024vx": "VXLAN\n2048 MACs"}
     ax.set_xticks(range(len(traffics)), [names.get(t, t) for t in traffics])
     ax.set_ylabel("ratio (> 1: dpdk_switch faster)")
     ax.set_title("Packet rate: dpdk_switch / peer (line: 1.0)")

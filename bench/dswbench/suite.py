@@ -4,7 +4,8 @@ people would use instead, on the same ports and traffic, in one run (see BENCHMA
   1. switching cost   build/bench/dsw_bench_switch_path (Google Benchmark): cycles/packet of the
                       switching path at 2, 2048 and 1M MACs, learning rate; 3 repetitions, medians
   2. packet rate      the pcap part (scripts/bench_pcap.sh): two net_pcap ports, 64 B frames, p2 / p1024 /
-                      unknown unicast; dpdk_switch vs testpmd io, testpmd mac, OVS-DPDK NORMAL
+                      unknown unicast / VLANs / VXLAN; dpdk_switch vs testpmd io, testpmd mac, OVS-DPDK NORMAL
+                      (and OVS-DPDK's userspace VXLAN)
   3. containers       the containers part (scripts/bench_containers.sh): two netns on veth; ping, iperf3 TCP,
                       UDP 64 B; dpdk_switch (af_packet, af_xdp) vs testpmd io (same PMDs), OVS-DPDK, Linux
                       bridge, and the kernel's XDP redirect (no lookup) as the reference for af_xdp

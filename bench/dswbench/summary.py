@@ -110,6 +110,10 @@ def pcap_section(results, lines, targets, summary):
         lines.append("   p1024vlan: a trunk [10] and an access port of VLAN 10 (a tag popped or pushed on every frame)")
         targets.append(target_row("pcap VLAN push/pop: dpdk_switch p1024vlan / p1024 (issue 4)",
                                   p["vlan_over_plain"], ">=", 0.9, "%.3f"))
+    if p.get("vxlan_over_ovs") is not None:
+        lines.append("   p1024vx: port 0 a VXLAN underlay, port 1 plain; its OVS NORMAL cell is OVS-DPDK's userspace VXLAN")
+        targets.append(target_row("pcap VXLAN p1024vx: dpdk_switch / OVS-DPDK VXLAN (issue 30)",
+                                  p["vxlan_over_ovs"], ">=", 3, "%.2f"))
     rr = {r["traffic"]: r for r in rows}
 
     def g2(t, k):
@@ -197,6 +201,6 @@ def summarize(results, meta):
     pcap_section(results, lines, targets, summary)
     containers_section(results, lines, targets, summary)
     vhost_section(results, lines, targets, summary)
-    lines += ["", "Targets (issue 6, issue 5 for vhost, issue 28 for containers with default offloads)"] + ["   " + t["text"] for t in targets]
+    lines += ["", "Targets (issue 6, issue 5 for vhost, issue 28 for containers with default offloads, issue 30 for VXLAN)"] + ["   " + t["text"] for t in targets]
     summary["targets"] = targets
     return summary, "\n".join(lines) + "\n"

@@ -22,7 +22,7 @@ BENCH = REPO / "scripts" / "bench.sh"
 FORWARDERS = ("dpdk_switch", "dpdk-testpmd")
 # Names a bench part gives what it makes (scripts/bench_pcap.sh, bench_containers.sh, bench_vhost.sh).
 CONTAINER_NETNS = ("dswb1", "dswb2")
-CONTAINER_LINKS = ("dswbbr0", "dswbv1", "dswbv2", "dswbovs0")
+CONTAINER_LINKS = ("dswbbr0", "dswbv1", "dswbv2", "dswbovs0", "dswbphy0", "dswbint0")
 PREFIXES = {"pcap": ("dswbench",), "containers": ("dswbc",), "vhost": ("dswbv_mid", "dswbv_peer")}
 TMP_GLOBS = {"pcap": "/tmp/dsw_bench_pcap.*", "containers": "/tmp/dsw_bench_ct.*",
              "vhost": "/tmp/dsw_bench_vhost.*"}
