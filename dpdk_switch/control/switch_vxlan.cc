@@ -114,6 +114,7 @@ Result<unsigned> Switch::add_vtep(uint32_t ip, std::optional<uint32_t> vni, bool
         macs_->set_port_limit(static_cast<uint16_t>(index), 0);
         it = vxlan_->vteps.emplace(ip, t).first;
     }
+    if (!learned) it->second.learned = false;   // named by the CLI: configured from now on
     if (vni)
         it->second.vnis.insert(*vni);
     else

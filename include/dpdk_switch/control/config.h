@@ -66,6 +66,7 @@ struct VniMapping {
     uint16_t vlan = 0;
     uint32_t vni = 0;                   // 1..2^24-1
     std::vector<std::string> remotes;   // remote VTEPs' IPv4 addresses, for flooding
+    bool operator==(const VniMapping &) const = default;
 };
 
 inline constexpr uint16_t kVxlanPort = 4789;   // IANA's VXLAN port
@@ -89,6 +90,7 @@ struct VxlanConfig {
     std::string underlay;               // the port (any kind) the tunnels run over
     bool learn_vteps = true;            // frames from a VTEP nobody listed add it; false: counted drops
     std::vector<VniMapping> vni_map;
+    bool operator==(const VxlanConfig &) const = default;
 };
 
 struct Config {
