@@ -6,8 +6,9 @@
                                  └ af_packet up0 ── veth underlay ─┘ dswx-<pid>ub 192.168.<n>.2/24
 
 Ping, TCP (iperf3) and HTTP (python3 -m http.server + curl) between A's and B's containers; B's
-container's MAC is learned behind B's VTEP; a broadcast reaches B once; malformed VXLAN sent from
-host B is dropped, each kind under its own reason, and traffic goes on.
+container's MAC is learned behind B's VTEP; an ARP request for B's container, once its binding is
+known, is answered by A and does not cross the tunnel; a broadcast reaches B once; malformed VXLAN
+sent from host B is dropped, each kind under its own reason, and traffic goes on.
 """
 
 import json
@@ -199,6 +200,29 @@ def test_unlisted_vtep_is_learned(switch, netns, host_b):
     assert [(t["ip"], t["learned"], t["vnis"]) for t in v] == [(host_b.b_ip, True, [VNI])]
     assert sw.port_stats()["up0"]["drops"].get("vxlan_unknown_vtep", 0) >= 1
     a1.ping(host_b.b1_ip)
+
+
+ARP_ASK = textwrap.dedent("""
+    import sys
+    from scapy.all import ARP, Ether, srp1
+    r = srp1(Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=sys.argv[1]), iface="eth0", timeout=2, verbose=False)
+    print(r[ARP].hwsrc if r is not None else "no answer")
+""")
+
+
+def test_arp_for_a_host_behind_a_vtep_stays_on_this_side(switch, netns, host_b):
+    """Once A holds b1's binding (learned from b1's ARP out of the tunnel), a2's ARP request for
+    b1 is answered by the switch and nothing goes into the tunnel."""
+    a1, a2 = _container(netns()), _container(netns())
+    sw = _vtep_switch(switch, a1, a2, host_b)
+    a1.ping(host_b.b1_ip)
+    binding = wait_for(lambda: [e for e in sw.ctl("show", "arp", "table")["entries"] if e["ip"] == host_b.b1_ip], 5,
+                       what="b1's binding learned across the tunnel")
+    assert (binding[0]["mac"], binding[0]["port"]) == (host_b.b1_mac, f"vtep:{host_b.b_ip}")
+    sent, replies = sw.ctl("show", "vxlan")["vteps"][0]["tx_packets"], sw.ctl("show", "switch", "stats")["arp_proxy_replies"]
+    assert a2.exec(PY, "-c", ARP_ASK, host_b.b1_ip).stdout.strip() == host_b.b1_mac
+    assert sw.ctl("show", "switch", "stats")["arp_proxy_replies"] == replies + 1
+    assert sw.ctl("show", "vxlan")["vteps"][0]["tx_packets"] == sent, "the request went into the tunnel"
 
 
 BCAST_SENDER = textwrap.dedent("""
