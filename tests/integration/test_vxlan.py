@@ -15,7 +15,6 @@ import json
 import os
 import subprocess
 import textwrap
-import time
 
 import pytest
 
@@ -29,6 +28,11 @@ PY = "/usr/bin/python3"   # Debian's: it has scapy
 
 def _ns(ns, *args, check=True, timeout=30):
     return run(["ip", "netns", "exec", ns, *args], check=check, timeout=timeout)
+
+
+def _iperf_listening(ns):
+    """Waits until iperf3 -s in `ns` accepts (a client sooner is refused)."""
+    wait_for(lambda: _ns(ns, "ss", "-Hltn", "sport = :5201").stdout.strip(), 10, what=f"iperf3 listening in {ns}")
 
 
 class HostB:
@@ -134,13 +138,13 @@ def test_kernel_vxlan_peer_ping_tcp_http_and_learning(switch, netns, host_b):
     srv = subprocess.Popen(["ip", "netns", "exec", host_b.b1, "iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
+        _iperf_listening(host_b.b1)
         out = a1.exec("iperf3", "-c", host_b.b1_ip, "-t", "2", "-J", timeout=30).stdout
         assert '"bits_per_second"' in out
     finally:
         srv.wait(timeout=10)
     srv = a2.popen("iperf3", "-s", "-1", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+    _iperf_listening(a2.name)
     _ns(host_b.b1, "iperf3", "-c", a2.ip, "-t", "2", timeout=30)
     srv.wait(timeout=10)
 
@@ -180,7 +184,7 @@ def test_offloading_container_across_the_vtep(switch, netns, host_b):
     srv = subprocess.Popen(["ip", "netns", "exec", host_b.b1, "iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
+        _iperf_listening(host_b.b1)
         out = a1.exec("iperf3", "-c", host_b.b1_ip, "-t", "2", "-J", timeout=30).stdout
     finally:
         srv.wait(timeout=10)
@@ -376,6 +380,6 @@ def test_two_switches_as_two_hosts(switch, netns, underlay_pair):
 
     # TCP across.
     srv = b10.popen("iperf3", "-s", "-1", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+    _iperf_listening(b10.name)
     a10.exec("iperf3", "-c", b10.ip, "-t", "2", timeout=30)
     srv.wait(timeout=10)
