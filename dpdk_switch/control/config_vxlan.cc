@@ -1,6 +1,8 @@
 // The vxlan: section: the switch as a VTEP. Read after ports: and static_macs:, which it refers
 // to. Everything a VTEP needs is checked here, before EAL: a bad address, a VNI or VLAN mapped
-// twice, an underlay port that is not there or that the switch would also switch frames on.
+// twice, an underlay port that is not there or that the switch would also switch frames on, a
+// gateway off the underlay's link, a remote VTEP that neither the link nor a gateway reaches.
+#include <charconv>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -23,8 +25,47 @@ Status read_ipv4(const YAML::Node &n, const std::string &path, std::string &out,
     return Ok{};
 }
 
-Status read_remotes(const YAML::Node &n, const std::string &path, uint32_t local_ip, VniMapping &out,
-                    std::set<uint32_t> &all) {
+// "A" or "A/N", as `ip addr` writes an interface's address: the address, and the link's prefix.
+Status read_local_ip(const YAML::Node &n, const std::string &path, VxlanConfig &out, uint32_t &ip) {
+    if (!n.IsDefined()) return config_error(path, "missing required key");
+    std::string text;
+    if (auto st = read_string(n, path, text); !st) return st;
+    const size_t slash = text.find('/');
+    out.local_ip = text.substr(0, slash);
+    const Result<uint32_t> v = parse_unicast_ipv4(out.local_ip);
+    if (!v) return config_error(path, v.error().message);
+    ip = v.value();
+    if (slash == std::string::npos) return Ok{};
+    const std::string len = text.substr(slash + 1);
+    unsigned n_len = 0;
+    const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), n_len);
+    if (len.empty() || ec != std::errc{} || end != len.data() + len.size() || n_len > 32)
+        return config_error(path, "'" + text + "': the prefix length after '/' must be 0-32");
+    out.prefix_len = static_cast<uint8_t>(n_len);
+    // The host part all zeros or all ones names the link or its broadcast, not a host (a /31 or
+    // /32 has neither).
+    const uint32_t host = n_len == 0 ? ~0u : ~(~0u << (32 - n_len));
+    if (n_len <= 30 && ((ip & host) == 0 || (ip & host) == host))
+        return config_error(path, "'" + text + "' is not a host address of " + ipv4_prefix_text(ip, out.prefix_len.value()));
+    return Ok{};
+}
+
+// The router on the underlay's link that the VTEPs off it are reached through.
+Status read_gateway(const YAML::Node &n, const std::string &path, uint32_t local, VxlanConfig &out) {
+    uint32_t gw = 0;
+    if (auto st = read_ipv4(n, path, out.gateway, gw); !st) return st;
+    if (gw == local) return config_error(path, out.gateway + " is this switch's own VTEP (vxlan.local_ip)");
+    if (!out.prefix_len)
+        return config_error(path, "vxlan.local_ip has no prefix, so no link for " + out.gateway +
+                                      " to be on: write it as the underlay's address, e.g. " + out.local_ip + "/24");
+    if (!vxlan_on_link(local, out.prefix_len, gw))
+        return config_error(path, out.gateway + " is outside the underlay's link " + ipv4_prefix_text(local, *out.prefix_len) +
+                                      " (vxlan.local_ip): a gateway must be on it");
+    return Ok{};
+}
+
+Status read_remotes(const YAML::Node &n, const std::string &path, uint32_t local_ip, const VxlanConfig &vx,
+                    VniMapping &out, std::set<uint32_t> &all) {
     if (auto st = check_list(n, path); !st) return st;
     std::set<uint32_t> seen;
     for (size_t i = 0; i < n.size(); ++i) {
@@ -34,6 +75,9 @@ Status read_remotes(const YAML::Node &n, const std::string &path, uint32_t local
         if (auto st = read_ipv4(n[i], at, text, ip); !st) return st;
         if (ip == local_ip) return config_error(at, text + " is this switch's own VTEP (vxlan.local_ip)");
         if (!seen.insert(ip).second) return config_error(at, "remote VTEP " + text + " listed twice");
+        if (vx.gateway.empty() && !vxlan_on_link(local_ip, vx.prefix_len, ip))
+            return config_error(at, text + " is outside the underlay's link " + ipv4_prefix_text(local_ip, *vx.prefix_len) +
+                                        " (vxlan.local_ip) and there is no vxlan.gateway to reach it by");
         all.insert(ip);
         out.remotes.push_back(text);
     }
@@ -61,7 +105,7 @@ Status read_vni_map(const YAML::Node &n, const std::string &path, uint32_t local
             return config_error(key_path(at, "vni"), "VNI " + std::to_string(m.vni) + " is mapped already (" +
                                                          index_path(path, it->second) + ")");
         if (const YAML::Node r = e["remotes"]; r.IsDefined())
-            if (auto st = read_remotes(r, key_path(at, "remotes"), local_ip, m, remotes); !st) return st;
+            if (auto st = read_remotes(r, key_path(at, "remotes"), local_ip, out, m, remotes); !st) return st;
         out.vni_map.push_back(std::move(m));
     }
     return Ok{};
@@ -87,11 +131,14 @@ Status check_underlay(const Config &cfg, const std::string &path, const std::str
 
 Status parse_vxlan(const YAML::Node &n, const Config &cfg, VxlanConfig &out) {
     const std::string path = "vxlan";
-    if (auto st = check_map(n, path, {"local_ip", "udp_port", "underlay", "learn_vteps", "vni_map"}, false); !st)
+    if (auto st = check_map(n, path, {"local_ip", "gateway", "udp_port", "underlay", "learn_vteps", "vni_map"}, false);
+        !st)
         return st;
     out.enabled = true;
     uint32_t local = 0;
-    if (auto st = read_ipv4(n["local_ip"], key_path(path, "local_ip"), out.local_ip, local); !st) return st;
+    if (auto st = read_local_ip(n["local_ip"], key_path(path, "local_ip"), out, local); !st) return st;
+    if (const YAML::Node g = n["gateway"]; g.IsDefined())
+        if (auto st = read_gateway(g, key_path(path, "gateway"), local, out); !st) return st;
     if (auto st = read_uint_key(n, path, "udp_port", 1, 65535, out.udp_port); !st) return st;
     const std::string underlay_path = key_path(path, "underlay");
     if (!n["underlay"].IsDefined()) return config_error(underlay_path, "missing required key");

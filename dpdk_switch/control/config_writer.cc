@@ -90,6 +90,35 @@ void emit_port(YAML::Emitter &out, const PortConfig &p) {
     out << YAML::EndMap;
 }
 
+// The VTEP's section; local_ip with its link's prefix, as it was given.
+void emit_vxlan(YAML::Emitter &out, const VxlanConfig &vx) {
+    const VxlanConfig defaults{};
+    out << YAML::Key << "vxlan" << YAML::Value << YAML::BeginMap;
+    quoted(out, "local_ip", vx.prefix_len ? vx.local_ip + "/" + std::to_string(*vx.prefix_len) : vx.local_ip);
+    if (!vx.gateway.empty())
+        quoted(out, "gateway", vx.gateway);
+    quoted(out, "underlay", vx.underlay);
+    if (vx.udp_port != defaults.udp_port)
+        out << YAML::Key << "udp_port" << YAML::Value << vx.udp_port;
+    if (vx.learn_vteps != defaults.learn_vteps)
+        out << YAML::Key << "learn_vteps" << YAML::Value << vx.learn_vteps;
+    out << YAML::Key << "vni_map" << YAML::Value << YAML::BeginSeq;
+    for (const VniMapping &m : vx.vni_map) {
+        out << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "vlan" << YAML::Value << m.vlan;
+        out << YAML::Key << "vni" << YAML::Value << m.vni;
+        if (!m.remotes.empty()) {
+            out << YAML::Key << "remotes" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+            for (const std::string &r : m.remotes)
+                out << YAML::DoubleQuoted << r;
+            out << YAML::EndSeq;
+        }
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+    out << YAML::EndMap;
+}
+
 }  // namespace
 
 std::string config_to_yaml(const Config &cfg, const std::string &header) {
@@ -121,6 +150,8 @@ std::string config_to_yaml(const Config &cfg, const std::string &header) {
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
+    if (cfg.vxlan.enabled)
+        emit_vxlan(out, cfg.vxlan);
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
 }

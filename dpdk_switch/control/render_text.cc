@@ -210,6 +210,11 @@ std::string show_vxlan(const json &r) {
     t << "  VTEP " << str(r["local_ip"]) << " udp " << str(r["udp_port"]) << " on " << str(r["underlay"]) << " ("
       << str(r["underlay_mac"]) << ", MTU " << str(r["underlay_mtu"]) << "; give containers MTU "
       << str(r["container_mtu"]) << ")" << (r["learn_vteps"].get<bool>() ? ", learns VTEPs" : "") << "\n";
+    if (!r["link"].is_null()) t << "  link " << str(r["link"]);
+    if (const json &g = r["gateway"]; !g.is_null())
+        t << ", gateway " << str(g["ip"]) << " (" << (g["resolved"].get<bool>() ? str(g["mac"]) : std::string("unresolved"))
+          << ") for " << str(g["vteps"]) << " remote VTEP(s)";
+    if (!r["link"].is_null()) t << "\n";
     t << "  VNI map:";
     for (const json &m : r["vni_map"]) t << " VLAN " << str(m["vlan"]) << " <-> VNI " << str(m["vni"]) << ";";
     t << "\n";
@@ -220,7 +225,8 @@ std::string show_vxlan(const json &r) {
             vnis += str(n);
         }
         t << "  remote " << str(v["ip"]) << " (" << (v["resolved"].get<bool>() ? str(v["mac"]) : std::string("unresolved"))
-          << ") VNIs " << (vnis.empty() ? std::string("-") : vnis) << (v["learned"].get<bool>() ? ", learned" : "")
+          << ")" << (v["via_gateway"].get<bool>() ? " via the gateway" : "") << " VNIs "
+          << (vnis.empty() ? std::string("-") : vnis) << (v["learned"].get<bool>() ? ", learned" : "")
           << ": " << str(v["macs"]) << " MACs, RX " << str(v["rx_packets"]) << " pkts " << str(v["rx_bytes"])
           << " bytes, TX " << str(v["tx_packets"]) << " pkts " << str(v["tx_bytes"]) << " bytes";
         for (const auto &[reason, n] : v["drops"].items()) t << ", " << reason << " " << str(n);

@@ -30,6 +30,16 @@ Config running_config(Switch &sw) {
         for (const ArpRecord &a : arp->records())
             if (a.binding.is_static && !a.v6)
                 cfg.arp.push_back(StaticArp{ipv4_to_string(a.ip), mac_to_string(a.binding.mac), a.vlan});
+    if (const VxlanState *vx = sw.vxlan()) {
+        // The VNI map as configured, each VNI's remotes as they are now: those of the config and
+        // of `vxlan vtep add`, by address; learned VTEPs are learned again.
+        cfg.vxlan = vx->cfg;
+        for (VniMapping &m : cfg.vxlan.vni_map) {
+            m.remotes.clear();
+            for (const auto &[ip, t] : vx->vteps)
+                if (!t.learned && t.vnis.count(m.vni)) m.remotes.push_back(ipv4_to_string(ip));
+        }
+    }
     // In a fixed order (the tables' is their buckets'): the same switch saves the same file.
     std::sort(cfg.static_macs.begin(), cfg.static_macs.end(), [](const StaticMac &x, const StaticMac &y) {
         return std::tie(x.port, x.vlan, x.mac) < std::tie(y.port, y.vlan, y.mac);

@@ -1,12 +1,17 @@
 // The switch as a VTEP, on the control plane: the underlay and the config's remote VTEPs at
 // start, VTEPs added and deleted at run time (CLI, learn_vteps), and the underlay neighbours: an
-// ARP request for each remote VTEP until the workers see its answer, again before the binding
-// grows old, and the binding dropped when nobody answers (frames then counted
-// vxlan_unresolved, never sent to a MAC that may have moved).
+// ARP request for each remote VTEP's next hop (the VTEP on the underlay's link, else the
+// gateway) until the workers see its answer, again before the binding grows old, and the
+// binding dropped when nobody answers (frames then counted vxlan_unresolved, never sent to a MAC
+// that may have moved). A VTEP behind the gateway is one more user of the gateway's binding: the
+// workers write the gateway's MAC into the entry of each VTEP whose next hop it is.
+#include <set>
+
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/log.h"
 #include "dpdk_switch/tables/arp_table.h"
 
@@ -36,6 +41,7 @@ Status Switch::start_vxlan() {
     auto st = std::make_unique<VxlanState>();
     st->cfg = c;
     st->local_ip = ipv4_from_string(c.local_ip).value_or(0);
+    st->gateway = c.gateway.empty() ? 0 : ipv4_from_string(c.gateway).value_or(0);
     const SwitchPort *u = port(c.underlay);
     if (u == nullptr || st->local_ip == 0)
         return fail("internal error: vxlan: not validated: " + c.local_ip + " " + c.underlay);
@@ -58,9 +64,9 @@ Status Switch::start_vxlan() {
             if (auto idx = add_vtep(ipv4_from_string(r).value_or(0), c.vni_map[i].vni); !idx)
                 return fail(cfg_.source + ": vxlan.vni_map[" + std::to_string(i) + "].remotes: " + idx.error().message,
                             kExitConfigError);
-    DSW_LOG(INFO, main, "VTEP %s on port %s (MAC %s, MTU %u), %zu VNI(s), %zu remote VTEP(s)", c.local_ip.c_str(),
+    DSW_LOG(INFO, main, "VTEP %s on port %s (MAC %s, MTU %u), %zu VNI(s), %zu remote VTEP(s)%s%s", c.local_ip.c_str(),
             c.underlay.c_str(), mac_to_string(vxlan_->local_mac).c_str(), vxlan_->mtu, vxlan_->vni_of_vlan.size(),
-            vxlan_->vteps.size());
+            vxlan_->vteps.size(), c.gateway.empty() ? "" : ", gateway ", c.gateway.c_str());
     return Ok{};
 }
 
@@ -71,6 +77,10 @@ Result<unsigned> Switch::add_vtep(uint32_t ip, std::optional<uint32_t> vni, bool
     if (vni && !vxlan_->vlan_of(*vni)) return fail("VNI " + std::to_string(*vni) + " is not mapped (vxlan.vni_map)");
     auto it = vxlan_->vteps.find(ip);
     const bool fresh = it == vxlan_->vteps.end();
+    const bool via_gateway = !vxlan_->on_link(ip);
+    if (fresh && via_gateway && vxlan_->gateway == 0)
+        return fail("VTEP " + name + " is outside the underlay's link " + ipv4_prefix_text(vxlan_->local_ip, vxlan_->cfg.prefix_len.value_or(32)) +
+                    " (vxlan.local_ip) and there is no vxlan.gateway to reach it by");
     if (fresh) {
         // From the top down: the ports take indexes from the bottom up.
         unsigned index = kMaxPorts;
@@ -86,22 +96,33 @@ Result<unsigned> Switch::add_vtep(uint32_t ip, std::optional<uint32_t> vni, bool
         t.ip = ip;
         t.index = index;
         t.learned = learned;
+        t.via_gateway = via_gateway;
         VtepNeighbour &n = vxlan_->neigh->by_port[index];
         n.mac.store(0, std::memory_order_relaxed);
         n.seen_s.store(0, std::memory_order_relaxed);
+        // Behind a gateway already resolved for another VTEP: its binding, at once.
+        if (via_gateway)
+            for (const auto &[other_ip, o] : vxlan_->vteps) {
+                const VtepNeighbour &g = vxlan_->neigh->by_port[o.index];
+                if (!o.via_gateway || !(g.mac.load(std::memory_order_relaxed) & VtepNeighbour::kResolved)) continue;
+                n.seen_s.store(g.seen_s.load(std::memory_order_relaxed), std::memory_order_relaxed);
+                n.mac.store(g.mac.load(std::memory_order_relaxed), std::memory_order_relaxed);
+                break;
+            }
         vtep_baseline_[index] = raw_port_totals(index);
         storm_[index].reset();
         macs_->set_port_limit(static_cast<uint16_t>(index), 0);
         it = vxlan_->vteps.emplace(ip, t).first;
     }
+    if (!learned) it->second.learned = false;   // named by the CLI: configured from now on
     if (vni)
         it->second.vnis.insert(*vni);
     else
         for (const auto &[vlan, v] : vxlan_->vni_of_vlan) it->second.vnis.insert(v);
     publish_view();
     if (fresh)
-        DSW_LOG(INFO, main, "remote VTEP %s%s as port index %u", name.c_str(), learned ? " learned" : " added",
-                it->second.index);
+        DSW_LOG(INFO, main, "remote VTEP %s%s as port index %u%s", name.c_str(), learned ? " learned" : " added",
+                it->second.index, via_gateway ? ", via the gateway" : "");
     return it->second.index;
 }
 
@@ -146,7 +167,7 @@ void Switch::poll_vxlan() {
         const uint32_t vni = static_cast<uint32_t>(v & 0xffffff);
         auto it = vxlan_->vteps.find(ip);
         if (it != vxlan_->vteps.end() && it->second.vnis.count(vni)) continue;   // reported twice
-        if (auto idx = add_vtep(ip, vni, true); !idx)
+        if (auto idx = add_vtep(ip, vni, true); !idx && vxlan_->refused.insert(ip).second)   // said once
             DSW_LOG(WARNING, main, "VTEP %s (VNI %u) not learned: %s", ipv4_to_string(ip).c_str(), vni,
                     idx.error().message.c_str());
     }
@@ -156,6 +177,7 @@ void Switch::vxlan_housekeeping() {
     if (!vxlan_) return;
     const uint32_t now = macs_->now_s();
     rte_ring *ring = ports_[vxlan_->underlay] ? ports_[vxlan_->underlay]->ring.get() : nullptr;
+    std::set<uint32_t> asked;   // next hops asked for this turn: the gateway once for all its VTEPs
     for (auto &[ip, t] : vxlan_->vteps) {
         VtepNeighbour &n = vxlan_->neigh->by_port[t.index];
         bool resolved = n.mac.load(std::memory_order_relaxed) & VtepNeighbour::kResolved;
@@ -163,12 +185,19 @@ void Switch::vxlan_housekeeping() {
         if (resolved && age > kExpireS) {
             n.mac.store(0, std::memory_order_relaxed);
             resolved = false;
-            DSW_LOG(WARNING, main, "remote VTEP %s: no ARP answer for %u s, unresolved", ipv4_to_string(ip).c_str(), age);
+            DSW_LOG(WARNING, main, "remote VTEP %s: no ARP answer from %s for %u s, unresolved",
+                    ipv4_to_string(ip).c_str(), t.via_gateway ? "its gateway" : "it", age);
         }
         if (resolved && age < kRefreshS) continue;
         // Unresolved: ask every second; resolved but old: every 5 s until it answers.
         if (t.arp_sent && now - t.arp_sent_s < (resolved ? 5u : 1u)) continue;
-        rte_mbuf *m = vxlan_arp_request(pool_.get(), *vxlan_, ip);
+        const uint32_t next_hop = vxlan_->next_hop(t);
+        if (!asked.insert(next_hop).second) {   // the same request went for another VTEP
+            t.arp_sent = true;
+            t.arp_sent_s = now;
+            continue;
+        }
+        rte_mbuf *m = vxlan_arp_request(pool_.get(), *vxlan_, next_hop);
         if (m == nullptr) continue;
         // The underlay's owner sends it with its next batch (the ring is multi-producer).
         if (ring == nullptr || rte_ring_mp_enqueue(ring, m) != 0) {

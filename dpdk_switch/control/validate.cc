@@ -34,6 +34,11 @@ Result<uint64_t> parse_unicast_mac(const std::string &text) {
     return *parsed;
 }
 
+std::string ipv4_prefix_text(uint32_t ip, uint8_t len) {
+    const uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+    return ipv4_to_string(ip & mask) + "/" + std::to_string(len);
+}
+
 Result<uint32_t> parse_unicast_ipv4(const std::string &text) {
     const std::optional<uint32_t> parsed = ipv4_from_string(text);
     if (!parsed)

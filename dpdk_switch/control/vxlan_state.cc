@@ -62,7 +62,7 @@ void VxlanState::fill_view(DataplaneView &v) const {
         for (const auto &[vlan, vni] : vni_of_vlan) s.allowed[vlan >> 6] |= 1ULL << (vlan & 63);
         for (uint32_t vni : t.vnis)
             if (auto vlan = vlan_of(vni)) v.add_member(*vlan, static_cast<uint16_t>(t.index));
-        x.add_vtep(static_cast<uint16_t>(t.index), rte_cpu_to_be_32(ip));
+        x.add_vtep(static_cast<uint16_t>(t.index), rte_cpu_to_be_32(ip), rte_cpu_to_be_32(next_hop(t)));
     }
 }
 

@@ -73,7 +73,11 @@ bool vxlan_underlay_arp(rte_mbuf *m, const VxlanView &vx, uint32_t now_s) noexce
     ArpFields a;
     if (parse_arp(p, m->data_len, RTE_ETHER_HDR_LEN, a) != kNoDrop) return false;
     if (a.sha == 0 || mac_is_multicast(a.sha)) return false;
-    if (const int vtep = vx.vtep_port(rte_cpu_to_be_32(a.spa)); vtep >= 0 && vx.neigh != nullptr) {
+    // The sender is the next hop of every VTEP it resolves: itself, or all behind a gateway.
+    const uint32_t spa_be = rte_cpu_to_be_32(a.spa);
+    for (uint16_t i = 0; i < vx.n_vteps && vx.neigh != nullptr; ++i) {
+        const uint16_t vtep = vx.vtep_ports[i];
+        if (vx.vtep_next_hop_be[vtep] != spa_be) continue;
         VtepNeighbour &n = vx.neigh->by_port[vtep];
         const uint64_t word = VtepNeighbour::kResolved | a.sha;
         if (n.mac.load(std::memory_order_relaxed) != word) n.mac.store(word, std::memory_order_relaxed);

@@ -3,6 +3,8 @@
     c1 (netns) ── veth ── af_packet c1 ─┐   (in the config)
     c2 (netns) ── veth ── af_packet c2 ─┼─ dpdk_switch ── save config -> its --config file
     c3 (netns) ── veth ── af_packet c3 ─┘   (port add at run time: VLAN 10, mac_limit 5)
+
+and a VTEP whose underlay is c1's veth (nobody answers its ARP: the remotes stay unresolved).
 """
 import json
 import os
@@ -65,6 +67,53 @@ def test_a_saved_running_config_restarts_the_same_switch(netns, switch, binaries
     try:
         again.wait_ready()
         after = snapshot(again)
+        assert after == before
+    finally:
+        rc = again.stop(signal.SIGTERM)
+        print(f"--- {again.log_path} (exit {rc}) ---\n{again.log()}")
+        again.cleanup()
+    assert rc == 0
+
+
+# Fields of `show vxlan` that say what went through, not what is configured.
+LIVE_VTEP_FIELDS = ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "drops", "macs", "resolved", "mac")
+
+
+def test_a_saved_vtep_restarts_with_its_run_time_remotes(netns, switch, binaries, tmp_path):
+    c1, c2 = netns(), netns()
+    vxlan = {"local_ip": "192.168.77.1/24", "gateway": "192.168.77.254", "underlay": "up0", "udp_port": 4790,
+             "learn_vteps": False,
+             "vni_map": [{"vlan": 10, "vni": 1010, "remotes": ["192.168.77.2", "192.168.77.4"]},
+                         {"vlan": 20, "vni": 1020}]}
+    ports = [{"name": "up0", "type": "af_packet", "iface": c1.hostif},
+             {"name": "c2", "type": "af_packet", "iface": c2.hostif, "vlan": 10}]
+    sw = switch(ports, config_extra={"vxlan": vxlan})
+    sw.ctl("vxlan", "vtep", "add", "10.30.0.5", "vni", "1020")   # behind the gateway
+    sw.ctl("vxlan", "vtep", "add", "192.168.77.3")               # every mapped VNI
+    sw.ctl("vxlan", "vtep", "add", "192.168.77.2", "vni", "1020")
+    sw.ctl("vxlan", "vtep", "del", "192.168.77.4")
+    before = sw.ctl("show", "vxlan")
+    before["vteps"] = mask(before["vteps"], LIVE_VTEP_FIELDS)
+    before["gateway"].pop("mac"), before["gateway"].pop("resolved")
+    assert [(v["ip"], v["vnis"], v["via_gateway"]) for v in before["vteps"]] == [
+        ("10.30.0.5", [1020], True), ("192.168.77.2", [1010, 1020], False), ("192.168.77.3", [1010, 1020], False)]
+
+    sw.ctl("save", "config")
+    doc = yaml.safe_load(sw.config_path.read_text())
+    assert doc["vxlan"] == {"local_ip": "192.168.77.1/24", "gateway": "192.168.77.254", "underlay": "up0",
+                            "udp_port": 4790, "learn_vteps": False,
+                            "vni_map": [{"vlan": 10, "vni": 1010, "remotes": ["192.168.77.2", "192.168.77.3"]},
+                                        {"vlan": 20, "vni": 1020,
+                                         "remotes": ["10.30.0.5", "192.168.77.2", "192.168.77.3"]}]}
+    assert sw.stop() == 0
+
+    again = Switch(binaries, sw.config, sw.config_path, tmp_path / "again.log")
+    again.start()
+    try:
+        again.wait_ready()
+        after = again.ctl("show", "vxlan")
+        after["vteps"] = mask(after["vteps"], LIVE_VTEP_FIELDS)
+        after["gateway"].pop("mac"), after["gateway"].pop("resolved")
         assert after == before
     finally:
         rc = again.stop(signal.SIGTERM)

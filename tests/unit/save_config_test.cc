@@ -51,6 +51,7 @@ void expect_same(const Config &x, const Config &y) {
     for (size_t i = 0; i < x.ports.size(); ++i) EXPECT_EQ(x.ports[i], y.ports[i]) << "ports[" << i << "] " << x.ports[i].name;
     EXPECT_EQ(x.static_macs, y.static_macs);
     EXPECT_EQ(x.arp, y.arp);
+    EXPECT_EQ(x.vxlan, y.vxlan);
 }
 
 PortConfig port(const std::string &name, PortType type) {
@@ -102,6 +103,14 @@ Config every_key() {
     c.ports = {dpdk, afp, tap, vhost, memif, vu};
     c.static_macs = {StaticMac{"02:00:00:00:00:01", "null", 10}, StaticMac{"02:00:00:00:00:02", "true", 20}};
     c.arp = {StaticArp{"10.0.0.1", "02:00:00:00:00:01", 10}, StaticArp{"10.0.0.2", "02:00:00:00:00:03", std::nullopt}};
+    c.vxlan.enabled = true;
+    c.vxlan.local_ip = "192.168.50.1";
+    c.vxlan.prefix_len = 24;
+    c.vxlan.gateway = "192.168.50.254";
+    c.vxlan.udp_port = 8472;
+    c.vxlan.underlay = "t0";
+    c.vxlan.learn_vteps = false;
+    c.vxlan.vni_map = {{10, 1010, {"192.168.50.2", "10.9.0.3"}}, {30, 1030, {}}};
     return c;
 }
 

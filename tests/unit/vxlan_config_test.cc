@@ -109,6 +109,56 @@ TEST(VxlanConfig, EachMistakeIsRefusedWithItsKeyPath) {
               "vx.yaml: vxlan.vni_map[0].remote: unknown key");
 }
 
+TEST(VxlanConfig, LinkPrefixAndGateway) {
+    Result<Config> r = parse_config(doc("vxlan:\n"
+                                        "  local_ip: 192.168.50.1/24\n"
+                                        "  gateway: 192.168.50.254\n"
+                                        "  underlay: up0\n"
+                                        "  vni_map: [ { vlan: 10, vni: 1010, remotes: [192.168.50.2, 10.9.0.2] } ]\n"),
+                                    kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const VxlanConfig &v = r.value().vxlan;
+    EXPECT_EQ(v.local_ip, "192.168.50.1");
+    EXPECT_EQ(v.prefix_len, 24);
+    EXPECT_EQ(v.gateway, "192.168.50.254");
+    // A plain address: no prefix, every VTEP on the link, as before gateways.
+    r = parse_config(doc("vxlan: { local_ip: 10.0.0.1, underlay: up0, vni_map: [ { vlan: 10, vni: 1, remotes: "
+                         "[172.16.0.2] } ] }\n"),
+                     kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_FALSE(r.value().vxlan.prefix_len);
+    EXPECT_TRUE(r.value().vxlan.gateway.empty());
+}
+
+TEST(VxlanConfig, EachGatewayMistakeNamesItsKey) {
+    const std::string at = "vxlan: { underlay: up0, local_ip: ";
+    EXPECT_EQ(refusal(at + "192.168.50.1/33 }\n"),
+              "vx.yaml: vxlan.local_ip: '192.168.50.1/33': the prefix length after '/' must be 0-32");
+    EXPECT_EQ(refusal(at + "192.168.50.1/ }\n"),
+              "vx.yaml: vxlan.local_ip: '192.168.50.1/': the prefix length after '/' must be 0-32");
+    EXPECT_EQ(refusal(at + "192.168.50.1/2x }\n"),
+              "vx.yaml: vxlan.local_ip: '192.168.50.1/2x': the prefix length after '/' must be 0-32");
+    EXPECT_EQ(refusal(at + "192.168.50.0/24 }\n"),
+              "vx.yaml: vxlan.local_ip: '192.168.50.0/24' is not a host address of 192.168.50.0/24");
+    EXPECT_EQ(refusal(at + "192.168.50.255/24 }\n"),
+              "vx.yaml: vxlan.local_ip: '192.168.50.255/24' is not a host address of 192.168.50.0/24");
+    EXPECT_NE(refusal(at + "192.168.50.1/24, gateway: 192.168.50.300 }\n").find("vx.yaml: vxlan.gateway: "),
+              std::string::npos);
+    EXPECT_NE(refusal(at + "192.168.50.1/24, gateway: router }\n").find("vx.yaml: vxlan.gateway: "),
+              std::string::npos);
+    EXPECT_EQ(refusal(at + "192.168.50.1/24, gateway: 192.168.51.1 }\n"),
+              "vx.yaml: vxlan.gateway: 192.168.51.1 is outside the underlay's link 192.168.50.0/24 (vxlan.local_ip): "
+              "a gateway must be on it");
+    EXPECT_EQ(refusal(at + "192.168.50.1/24, gateway: 192.168.50.1 }\n"),
+              "vx.yaml: vxlan.gateway: 192.168.50.1 is this switch's own VTEP (vxlan.local_ip)");
+    EXPECT_EQ(refusal(at + "192.168.50.1, gateway: 192.168.50.254 }\n"),
+              "vx.yaml: vxlan.gateway: vxlan.local_ip has no prefix, so no link for 192.168.50.254 to be on: write "
+              "it as the underlay's address, e.g. 192.168.50.1/24");
+    EXPECT_EQ(refusal(at + "192.168.50.1/24, vni_map: [ { vlan: 10, vni: 1, remotes: [192.168.50.2, 10.9.0.2] } ] }\n"),
+              "vx.yaml: vxlan.vni_map[0].remotes[1]: 10.9.0.2 is outside the underlay's link 192.168.50.0/24 "
+              "(vxlan.local_ip) and there is no vxlan.gateway to reach it by");
+}
+
 TEST(VxlanConfig, PortsAndRemotesShareTheSwitchsPortIndexes) {
     std::string remotes;
     for (int i = 0; i < 61; ++i) remotes += (i ? ", 10.1.0." : "10.1.0.") + std::to_string(i + 1);

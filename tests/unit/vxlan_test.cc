@@ -102,9 +102,11 @@ protected:
                 cfg.vxlan.underlay = "p0";
                 cfg.vxlan.learn_vteps = learn_vteps;
                 cfg.vxlan.vni_map = {{10, kVni, remotes}};
+                if (vx_tweak_) vx_tweak_(cfg.vxlan);
             });
     }
     uint64_t local_mac_ = 0;
+    std::function<void(VxlanConfig &)> vx_tweak_;
 };
 
 TEST_F(VxlanTest, FloodFromAVtepReachesLocalPortsOnly) {
@@ -194,6 +196,38 @@ TEST_F(VxlanTest, OversizeForTheUnderlayIsVxlanMtu) {
     EXPECT_EQ(vxlan_frames(tx_[0])[0].size(), 1464u + 50);
     EXPECT_EQ(replies_[0].json["vteps"][0]["drops"]["vxlan_mtu"], 1);
     EXPECT_EQ(replies_[0].json["container_mtu"], 1450);
+}
+
+TEST_F(VxlanTest, VtepOffTheLinkGoesToTheGatewaysMacWhichMayMove) {
+    // 192.168.9.0/24 is the link: B is on it, D (10.9.0.4) behind the gateway .254. The
+    // gateway answers, then moves (a gratuitous ARP from a new MAC): D's frames follow it, B's
+    // entry is not the gateway's.
+    const char *kGw = "192.168.9.254", *kVtepD = "10.9.0.4";
+    const uint64_t kGwMac = mac(0x02, 0x99, 0, 0, 0, 1), kGwMoved = mac(0x02, 0x99, 0, 0, 0, 2);
+    vx_tweak_ = [&](VxlanConfig &v) {
+        v.prefix_len = 24;
+        v.gateway = kGw;
+    };
+    const Frame bcast = eth_frame(kBcast, kA, 0x0800, 80);
+    run_vtep({{arp(2, kGwMac, kGw, 0, kLocal), arp(1, kGwMoved, kGw, 0, kGw)}, {bcast}, {}}, {kVtepB, kVtepD}, true,
+             {"show vxlan"});
+    const std::vector<Frame> out = vxlan_frames(tx_[0]);
+    ASSERT_EQ(out.size(), 1u) << "one copy, to D: B is unresolved";
+    EXPECT_EQ(out[0], vxlan(kGwMoved, local_mac_, kLocal, kVtepD, get16(out[0], 34), kVni, bcast));
+    const auto &r = replies_[0].json;
+    EXPECT_EQ(r["link"], "192.168.9.0/24");
+    EXPECT_EQ(r["gateway"]["ip"], kGw);
+    EXPECT_EQ(r["gateway"]["mac"], "02:99:00:00:00:02");
+    EXPECT_EQ(r["gateway"]["vteps"], 1);
+    ASSERT_EQ(r["vteps"].size(), 2u);
+    for (const auto &v : r["vteps"]) {
+        const bool d = v["ip"] == kVtepD;
+        EXPECT_EQ(v["via_gateway"], d) << v["ip"];
+        EXPECT_EQ(v["resolved"], d) << v["ip"];
+        EXPECT_EQ(v["drops"].value("vxlan_unresolved", 0), d ? 0 : 1) << v["ip"];
+    }
+    // Nobody asked for the gateway's address as ours: no ARP reply from the switch.
+    for (const Frame &f : tx_[0]) EXPECT_FALSE(get16(f, 12) == 0x0806 && get16(f, 20) == 2);
 }
 
 TEST_F(VxlanTest, EveryBadInputHasItsReason) {

@@ -39,6 +39,23 @@ Answer show_vxlan(Switch &sw, const Args &) {
     if (vx == nullptr) return fail("no VTEP: the config has no vxlan: section");
     json r;
     r["local_ip"] = vx->cfg.local_ip;
+    // The underlay's link: remote VTEPs in it are ARPed for, the others reached by the gateway.
+    r["link"] = vx->cfg.prefix_len ? json(ipv4_prefix_text(vx->local_ip, *vx->cfg.prefix_len)) : json(nullptr);
+    r["gateway"] = nullptr;
+    if (vx->gateway != 0) {
+        // Its binding is the one every VTEP behind it holds (the workers write them together).
+        json g = {{"ip", ipv4_to_string(vx->gateway)}, {"resolved", false}, {"mac", nullptr}, {"vteps", 0}};
+        for (const auto &[ip, t] : vx->vteps) {
+            if (!t.via_gateway) continue;
+            g["vteps"] = g["vteps"].get<unsigned>() + 1;
+            const uint64_t word = vx->neigh->by_port[t.index].mac.load(std::memory_order_relaxed);
+            if (word & VtepNeighbour::kResolved) {
+                g["resolved"] = true;
+                g["mac"] = mac_to_string(word & kMacMask);
+            }
+        }
+        r["gateway"] = std::move(g);
+    }
     r["udp_port"] = vx->cfg.udp_port;
     r["underlay"] = vx->cfg.underlay;
     r["underlay_mac"] = mac_to_string(vx->local_mac);
@@ -56,6 +73,7 @@ Answer show_vxlan(Switch &sw, const Args &) {
         json e = {{"ip", ipv4_to_string(ip)},
                   {"vnis", json(std::vector<uint32_t>(t.vnis.begin(), t.vnis.end()))},
                   {"learned", t.learned},
+                  {"via_gateway", t.via_gateway},
                   {"resolved", (word & VtepNeighbour::kResolved) != 0},
                   {"mac", (word & VtepNeighbour::kResolved) ? json(mac_to_string(word & kMacMask)) : json(nullptr)},
                   {"macs", sw.macs().port_size(static_cast<uint16_t>(t.index))},

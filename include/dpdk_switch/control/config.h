@@ -66,17 +66,31 @@ struct VniMapping {
     uint16_t vlan = 0;
     uint32_t vni = 0;                   // 1..2^24-1
     std::vector<std::string> remotes;   // remote VTEPs' IPv4 addresses, for flooding
+    bool operator==(const VniMapping &) const = default;
 };
 
 inline constexpr uint16_t kVxlanPort = 4789;   // IANA's VXLAN port
 
+// Whether `ip` is on the underlay's link of a VTEP at `local` (host order): in its prefix, or
+// anywhere when the config gave none.
+inline bool vxlan_on_link(uint32_t local, std::optional<uint8_t> prefix_len, uint32_t ip) {
+    if (!prefix_len) return true;
+    const uint32_t mask = *prefix_len == 0 ? 0 : ~0u << (32 - *prefix_len);
+    return ((local ^ ip) & mask) == 0;
+}
+
 struct VxlanConfig {
     bool enabled = false;               // the config has a vxlan: section
-    std::string local_ip;               // this VTEP's IPv4 address on the underlay
+    std::string local_ip;               // this VTEP's IPv4 address on the underlay (no prefix)
+    // local_ip's prefix ("192.168.50.1/24"): the underlay's link, where remote VTEPs are ARPed
+    // for directly; the others go by `gateway`. None: every remote VTEP is on the link.
+    std::optional<uint8_t> prefix_len;
+    std::string gateway;                // IPv4 router on the link for the other VTEPs; empty: none
     uint16_t udp_port = kVxlanPort;
     std::string underlay;               // the port (any kind) the tunnels run over
     bool learn_vteps = true;            // frames from a VTEP nobody listed add it; false: counted drops
     std::vector<VniMapping> vni_map;
+    bool operator==(const VxlanConfig &) const = default;
 };
 
 struct Config {

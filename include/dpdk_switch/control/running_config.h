@@ -12,7 +12,9 @@ class Switch;
 // since: switch.mac_aging_s and switch.tx_flush_us as set from the CLI; the ports that run now,
 // in index order (those of the config and those added with `port add`, each with the keys it
 // was given); the static MAC entries and static IPv4 ARP bindings the tables hold now (each
-// binding with its VLAN). Learned entries are not part of it.
+// binding with its VLAN); the vxlan: section as started, each VNI's remotes those that flood for
+// it now (of the config or of `vxlan vtep add`). Learned entries, and VTEPs added by learn_vteps,
+// are not part of it (nor a VTEP that floods for no VNI: the config has no place for it).
 Config running_config(Switch &sw);
 
 }  // namespace dsw

@@ -21,6 +21,9 @@ Result<uint64_t> parse_unicast_mac(const std::string &text);
 // order, as ipv4_from_string.
 Result<uint32_t> parse_unicast_ipv4(const std::string &text);
 
+// "192.168.50.0/24": the link `ip` (host order) is on, for messages and `show vxlan`.
+std::string ipv4_prefix_text(uint32_t ip, uint8_t len);
+
 // The VLAN a static MAC behind port `p` belongs in: `vlan` when given (the port must be in it),
 // else the port's access VLAN; a trunk port has no single one, so there it must be given.
 Result<uint16_t> static_mac_vlan(const PortConfig &p, std::optional<uint16_t> vlan);

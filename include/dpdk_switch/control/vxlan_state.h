@@ -24,6 +24,7 @@ struct VtepState {
     unsigned index = 0;            // its switch port index
     std::set<uint32_t> vnis;       // the VNIs it takes floods for (head-end replication)
     bool learned = false;          // added by learn_vteps, not by config or CLI
+    bool via_gateway = false;      // off the underlay's link: its neighbour entry is the gateway's
     uint32_t arp_sent_s = 0;       // when the last ARP request for it left (MacTable::now_s)
     bool arp_sent = false;
 };
@@ -31,15 +32,20 @@ struct VtepState {
 struct VxlanState {
     VxlanConfig cfg;
     uint32_t local_ip = 0;         // host order
+    uint32_t gateway = 0;          // host order; 0: none
     unsigned underlay = 0;         // port index
     uint64_t local_mac = 0;        // mac_key.h form
     uint16_t mtu = 1500;           // the underlay's
     std::map<uint16_t, uint32_t> vni_of_vlan;
     std::map<uint32_t, VtepState> vteps;   // by IP
+    std::set<uint32_t> refused;            // VTEPs learn_vteps could not add (logged once each)
     std::unique_ptr<VtepNeighbours> neigh = std::make_unique<VtepNeighbours>();
     RingPtr learn_ring;
 
     std::optional<uint16_t> vlan_of(uint32_t vni) const;
+    bool on_link(uint32_t ip) const { return vxlan_on_link(local_ip, cfg.prefix_len, ip); }
+    // The address whose ARP gives the VTEP's underlay MAC: its own, or the gateway's.
+    uint32_t next_hop(const VtepState &t) const { return t.via_gateway ? gateway : t.ip; }
     const VtepState *vtep_at(unsigned index) const;
     // Makes the view's underlay port and remote VTEPs what this state says (after build_view
     // made the local ports' part).

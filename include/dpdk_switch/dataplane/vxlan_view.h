@@ -41,10 +41,12 @@ struct VxlanView {
     };
     VniSlot vni_slots[kVniSlots];
 
-    // Remote VTEPs: their addresses (network order), by the port index each holds.
+    // Remote VTEPs: their addresses (network order), by the port index each holds, and the
+    // address whose ARP gives each its underlay MAC (its own on the link; the gateway's else).
     uint16_t n_vteps = 0;
     uint16_t vtep_ports[kMaxPorts] = {};
     uint32_t vtep_ip_be[kMaxPorts] = {};
+    uint32_t vtep_next_hop_be[kMaxPorts] = {};
     VtepNeighbours *neigh = nullptr;
     // learn_vteps: (source address << 24 | VNI) of frames from unknown VTEPs, for the control
     // plane to add them; a full ring loses the report, not the switch's time.
@@ -78,9 +80,11 @@ struct VxlanView {
         vni_of[vlan & (kVxlanVlans - 1)] = vni;
         return true;
     }
-    void add_vtep(uint16_t port, uint32_t ip_be) noexcept {
+    // `next_hop_be` 0: the VTEP is on the underlay's link.
+    void add_vtep(uint16_t port, uint32_t ip_be, uint32_t next_hop_be = 0) noexcept {
         vtep_ports[n_vteps++] = port;
         vtep_ip_be[port] = ip_be;
+        vtep_next_hop_be[port] = next_hop_be != 0 ? next_hop_be : ip_be;
     }
 };
 
