@@ -36,6 +36,8 @@ inline void share(rte_mbuf *m, int16_t more) noexcept {
         rte_pktmbuf_refcnt_update(m, more);
 }
 
+}  // namespace
+
 class Worker {
 public:
     Worker(WorkerShared &s, unsigned lcore)
@@ -72,6 +74,8 @@ public:
     }
 
 private:
+    friend class WorkerPoll;
+
     // An idle worker sleeps 1, 2, 4... us up to idle_sleep_us between empty polls (as OVS
     // pmd-sleep-max), offline for RCU so that the control plane never waits on its sleep.
     // The first frame resets it: the cost is at most one sleep of latency.
@@ -446,7 +450,9 @@ private:
     TxStage tx_;
 };
 
-}  // namespace
+WorkerPoll::WorkerPoll(WorkerShared &s, unsigned lcore) : w_(std::make_unique<Worker>(s, lcore)) {}
+WorkerPoll::~WorkerPoll() = default;
+unsigned WorkerPoll::poll(const DataplaneView &v, uint64_t now_tsc) noexcept { return w_->poll_once(v, now_tsc); }
 
 int worker_main(void *arg) {
     auto &shared = *static_cast<WorkerShared *>(arg);
