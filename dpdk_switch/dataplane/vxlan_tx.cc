@@ -16,11 +16,11 @@ constexpr uint64_t kOffloadFlags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG
 constexpr unsigned kMaxSegments = 64;   // of one TSO frame completed before encapsulation
 }  // namespace
 
-void TxStage::stage_encapsulated(uint16_t port, rte_mbuf *m, bool tagged, const VxlanTarget &to) noexcept {
+void TxStage::stage_encapsulated(uint16_t port, rte_mbuf *m, bool tagged, const VxlanOuter &outer) noexcept {
     PortCounters &pc = c_.port[port];
     const uint32_t inner_len = m->pkt_len - (tagged ? sizeof(rte_vlan_hdr) : 0);
     DropReason why = DropReason::no_mbufs;
-    rte_mbuf *e = vxlan_encap(m, tagged, to, view_->vxlan, why);
+    rte_mbuf *e = vxlan_encap(m, tagged, outer, view_->vxlan, why);
     if (e == nullptr) [[unlikely]] {
         pc.drops[static_cast<unsigned>(why)].inc();
         rte_pktmbuf_free(m);
@@ -42,6 +42,7 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
         return;
     }
     VxlanTarget to{0, vx.vtep_ip_be[port], mac & ~VtepNeighbour::kResolved};
+    VxlanOuter outer;   // for to.vni; made again when a frame of another VNI comes (rare: one per batch)
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pkts[i];
         uint8_t l2[RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr)];
@@ -52,9 +53,12 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
             rte_pktmbuf_free(m);
             continue;
         }
-        to.vni = vni;
+        if (vni != to.vni) [[unlikely]] {
+            to.vni = vni;
+            vxlan_outer_init(outer, to, vx);
+        }
         if (!(m->ol_flags & kOffloadFlags)) [[likely]] {
-            stage_encapsulated(port, m, true, to);
+            stage_encapsulated(port, m, true, outer);
             continue;
         }
         // Checksum or TSO still asked of the egress. The worker stages frames of ports that may
@@ -83,7 +87,7 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
             rte_pktmbuf_free(m);
             continue;
         }
-        for (uint16_t j = 0; j < k; ++j) stage_encapsulated(port, segs[j], false, to);
+        for (uint16_t j = 0; j < k; ++j) stage_encapsulated(port, segs[j], false, outer);
     }
 }
 

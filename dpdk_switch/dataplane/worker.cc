@@ -207,7 +207,7 @@ private:
             const DecapResult r = vxlan_decap(m, vx);
             if (r.verdict == kDecapped) [[likely]] {
                 inner[k] = m;
-                from[k++] = r.vtep_port;
+                from[k++] = static_cast<uint16_t>(r.vtep_port);
                 continue;
             }
             if (r.verdict == kUnderlayArp) {
