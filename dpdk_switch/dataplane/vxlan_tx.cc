@@ -45,9 +45,18 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
     VxlanOuter outer;   // for to.vni; made again when a frame of another VNI comes (rare: one per batch)
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pkts[i];
-        uint8_t l2[RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr)];
-        const auto *h = static_cast<const uint8_t *>(rte_pktmbuf_read(m, 0, sizeof l2, l2));
-        const uint32_t vni = h == nullptr ? 0 : vx.vni_of[((h[14] << 8) | h[15]) & (kVxlanVlans - 1)];
+        // The frame's VLAN: in the mbuf (TX_VLAN: the worker staged an untagged frame it owns),
+        // or in its tag (a trunk's frame, a flood's shared copy).
+        const bool tagged = !(m->ol_flags & RTE_MBUF_F_TX_VLAN);
+        uint32_t vni;
+        if (!tagged) [[likely]] {
+            vni = vx.vni_of[m->vlan_tci & (kVxlanVlans - 1)];
+            m->ol_flags &= ~RTE_MBUF_F_TX_VLAN;
+        } else {
+            uint8_t l2[RTE_ETHER_HDR_LEN + sizeof(rte_vlan_hdr)];
+            const auto *h = static_cast<const uint8_t *>(rte_pktmbuf_read(m, 0, sizeof l2, l2));
+            vni = h == nullptr ? 0 : vx.vni_of[((h[14] << 8) | h[15]) & (kVxlanVlans - 1)];
+        }
         if (vni == 0) [[unlikely]] {   // not a mapped VLAN's frame: a static MAC behind a VTEP, say
             pc.drops[static_cast<unsigned>(DropReason::vlan_not_allowed)].inc();
             rte_pktmbuf_free(m);
@@ -58,7 +67,7 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
             vxlan_outer_init(outer, to, vx);
         }
         if (!(m->ol_flags & kOffloadFlags)) [[likely]] {
-            stage_encapsulated(port, m, true, outer);
+            stage_encapsulated(port, m, tagged, outer);
             continue;
         }
         // Checksum or TSO still asked of the egress. The worker stages frames of ports that may
@@ -67,7 +76,7 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
         // net for a frame staged otherwise, never a second pass (completed frames ask nothing).
         // The underlay takes none of the inner frame's offloads, so they are completed here, on
         // the untagged frame (a shared one is copied first: its headers are written).
-        if (!(rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m) && m->data_len >= 18)) {
+        if (tagged && !(rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m) && m->data_len >= 18)) {
             rte_mbuf *copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
             rte_pktmbuf_free(m);
             if (copy == nullptr) {
@@ -76,7 +85,7 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
             }
             m = copy;
         }
-        vlan_untag_in_place(m);
+        if (tagged) vlan_untag_in_place(m);
         m->l2_len = RTE_ETHER_HDR_LEN;
         const GsoContext gso{m->pool, m->pool, static_cast<uint16_t>(vx.max_ip_len - kVxlanOuterLen)};
         rte_mbuf *segs[kMaxSegments];

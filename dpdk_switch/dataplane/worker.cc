@@ -281,7 +281,9 @@ private:
             return false;
         uint64_t bytes = d.rx_bytes;
         if (o.trunk != d.tagged) [[unlikely]] {
-            if (!o.trunk) {
+            if (!kOffl && o.vtep) {
+                for (uint16_t i = 0; i < n; ++i) vtep_vlan(pkts[i], vlan);
+            } else if (!o.trunk) {
                 for (uint16_t i = 0; i < n; ++i) vlan_untag_in_place(pkts[i]);
                 bytes -= uint64_t{n} * sizeof(rte_vlan_hdr);
             } else {
@@ -377,6 +379,16 @@ private:
 
     static constexpr uint16_t kSent = 0xffff;
 
+    // An untagged frame the worker alone owns, for a remote VTEP: its VLAN goes along in the
+    // mbuf (TX_VLAN, as for a port that inserts tags) rather than as a tag in the data, which
+    // encapsulation would take out again at once (TxStage::flush_vtep reads either form). Not
+    // for a frame of a port whose RX may carry offload requests: the offload fallback's
+    // segments would not carry the VLAN along.
+    static void vtep_vlan(rte_mbuf *m, uint16_t vlan) noexcept {
+        m->vlan_tci = vlan;
+        m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+    }
+
     // One egress port: tagged on a trunk, untagged on an access port, in place (the frame has
     // one owner here). Returns kSent or a drop reason.
     template <bool kOffl>
@@ -384,7 +396,9 @@ private:
         if (!out.carries(vlan)) [[unlikely]]   // e.g. a static MAC on a port outside the VLAN
             return static_cast<uint16_t>(DropReason::vlan_not_allowed);
         if (out.trunk != tagged) [[unlikely]] {
-            if (out.trunk) {
+            if (!kOffl && out.vtep) {
+                vtep_vlan(m, vlan);
+            } else if (out.trunk) {
                 if (!vlan_tag_in_place(m, vlan)) return static_cast<uint16_t>(DropReason::no_mbufs);
             } else {
                 vlan_untag_in_place(m);
