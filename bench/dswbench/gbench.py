@@ -33,8 +33,13 @@ def gbench_medians(j):
         if name not in out:
             keys = [k for k in rows[0] if isinstance(rows[0][k], (int, float))]
             out[name] = {k: statistics.median(r[k] for r in rows if k in r) for k in keys}
+    # Rows in the order the binary registers them: with random interleaving the JSON lists them as they ran.
+    order = {}
+    for b in j.get("benchmarks", []):
+        name = b.get("run_name") or b["name"]
+        order[name] = min(order.get(name, 1 << 30), b.get("family_index", 1 << 30))
     res = {}
-    for name, b in out.items():
+    for name, b in sorted(out.items(), key=lambda nb: order.get(nb[0], 1 << 30)):
         res[name] = dict(cycles_per_packet=b.get("cycles_per_packet"), items_per_second=b.get("items_per_second"),
                          new_macs_per_s=b.get("new_macs_per_s"), macs=b.get("macs"), gap_pct=b.get("gap_pct"),
                          gaps_per_ms=b.get("gaps_per_ms"), ns_per_load=b.get("ns_per_load"),

@@ -67,7 +67,7 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
         // or in its tag (a trunk's frame, a flood's shared copy).
         const bool tagged = !(m->ol_flags & RTE_MBUF_F_TX_VLAN);
         uint32_t vni;
-        if (!tagged) [[likely]] {
+        if (!tagged) {
             vni = vx.vni_of[m->vlan_tci & (kVxlanVlans - 1)];
             m->ol_flags &= ~RTE_MBUF_F_TX_VLAN;
         } else {

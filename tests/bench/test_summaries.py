@@ -167,6 +167,12 @@ def test_vxlan_deltas_and_target(tmp_path):
     assert summary.vxlan_deltas({})["sum_over_plain"] is None
 
 
+def test_gbench_rows_in_registration_order_when_interleaved():
+    j = {"benchmarks": [{"name": n, "run_name": n, "run_type": "iteration", "family_index": f, "cycles_per_packet": 1.0}
+                        for n, f in (("B", 1), ("C", 2), ("A", 0), ("B", 1))]}
+    assert list(gbench_medians(j)) == ["A", "B", "C"]
+
+
 def test_host_probe_verdict():
     reading = lambda rate, lost: {"cpu": 1, "ms": 1, "spins": 50, "gaps_per_ms": rate, "gap_pct": lost}
     assert probe_contended(reading(0.70, 2.1), False) == ""
