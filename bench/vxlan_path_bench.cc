@@ -18,7 +18,6 @@
 #include <benchmark/benchmark.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "dpdk_switch/control/vxlan_state.h"
