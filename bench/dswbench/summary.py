@@ -22,6 +22,30 @@ def target_row(what, value, op, limit, spec="%.2f"):
                 text="%-62s %9s  %s %-7s %s" % (what, fmt(value, spec), op, spec % limit, state))
 
 
+def vxlan_deltas(g):
+    """The VTEP's cost at 2048 MACs (issue 30): the worker-path rows' cycles/packet and what decapsulation and
+    encapsulation add to the plain row of the same run (each the difference of the medians), or None."""
+    def c(n):
+        return (g.get(n) or {}).get("cycles_per_packet")
+    plain, decap, encap = c("BM_Worker_2048Macs_Plain"), c("BM_Worker_2048Macs_VxlanDecap"), c("BM_Worker_2048Macs_VxlanEncap")
+    d = None if plain is None or decap is None else decap - plain
+    e = None if plain is None or encap is None else encap - plain
+    return dict(plain=plain, decap=decap, encap=encap, decap_over_plain=d, encap_over_plain=e,
+                sum_over_plain=None if d is None or e is None else d + e)
+
+
+def vxlan_lines(g, lines, targets, summary):
+    v = vxlan_deltas(g)
+    summary["gbench_vxlan"] = v
+    if v["plain"] is not None:
+        lines.append("   VXLAN (issue 30), the worker's path at 2048 MACs, cycles/packet: plain %s, decap %s (%s), encap %s (%s); "
+                     "encap + decap over plain %s (target <= 15)" % (
+                         fmt(v["plain"], "%.1f"), fmt(v["decap"], "%.1f"), fmt(v["decap_over_plain"], "%+.1f"),
+                         fmt(v["encap"], "%.1f"), fmt(v["encap_over_plain"], "%+.1f"), fmt(v["sum_over_plain"], "%.1f")))
+    targets.append(target_row("bench (issue 30): VXLAN encap+decap over plain, cycles/pkt", v["sum_over_plain"],
+                              "<=", 15, "%.1f"))
+
+
 def gbench_section(results, meta, lines, targets, summary):
     g = gbench_medians(load(os.path.join(results, "gbench", "gbench.json")))
     summary["gbench"] = g
@@ -64,6 +88,7 @@ def gbench_section(results, meta, lines, targets, summary):
     targets.append(target_row("bench: cycles/packet at 1M MACs", gc("BM_SwitchPath_1MMacs"), "<=", 50, "%.1f"))
     lm = gc("BM_LearnNewMacs", "new_macs_per_s")
     targets.append(target_row("bench: learning, M new MACs/s", lm / 1e6 if lm else None, ">=", 10, "%.1f"))
+    vxlan_lines(g, lines, targets, summary)
     plain = gc("BM_SwitchPath_2048Macs")
     for name, what, limit in (("BM_SwitchPath_2048Macs_ProxyOn", "ARP proxy on", 1.05),
                               ("BM_SwitchPath_2048Macs_TrunkPop", "trunk in, tag popped", 1.10),

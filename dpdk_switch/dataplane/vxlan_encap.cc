@@ -72,26 +72,23 @@ uint16_t vxlan_source_port(const rte_mbuf *m, uint32_t et_off) noexcept {
     return static_cast<uint16_t>(0xc000 | (h & 0x3fff));
 }
 
-void vxlan_write_outer(uint8_t *hdr, uint32_t inner_len, uint16_t sport, const VxlanTarget &to,
-                       const VxlanView &vx) noexcept {
+void vxlan_outer_init(VxlanOuter &o, const VxlanTarget &to, const VxlanView &vx) noexcept {
+    uint8_t *hdr = o.hdr;
     mac_to_bytes(to.dst_mac, hdr);
     mac_to_bytes(vx.local_mac, hdr + RTE_ETHER_ADDR_LEN);
     const uint16_t et = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
     std::memcpy(hdr + 12, &et, 2);
-    rte_ipv4_hdr ip{};
+    rte_ipv4_hdr ip{};   // total length and checksum 0: vxlan_outer_write's
     ip.version_ihl = 0x45;
-    ip.total_length = rte_cpu_to_be_16(static_cast<uint16_t>(inner_len + kVxlanOuterLen - RTE_ETHER_HDR_LEN));
     ip.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
     ip.time_to_live = 64;
     ip.next_proto_id = IPPROTO_UDP;
     ip.src_addr = vx.local_ip_be;
     ip.dst_addr = to.dst_ip_be;
-    ip.hdr_checksum = rte_ipv4_cksum(&ip);
+    o.ip_sum = rte_raw_cksum(&ip, sizeof ip);
     std::memcpy(hdr + RTE_ETHER_HDR_LEN, &ip, sizeof ip);
     rte_udp_hdr udp{};
-    udp.src_port = rte_cpu_to_be_16(sport);
     udp.dst_port = vx.udp_port_be;
-    udp.dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(inner_len + sizeof(rte_udp_hdr) + kVxlanHdrLen));
     std::memcpy(hdr + RTE_ETHER_HDR_LEN + sizeof ip, &udp, sizeof udp);
     uint8_t *v = hdr + RTE_ETHER_HDR_LEN + sizeof ip + sizeof udp;
     const uint32_t w0 = rte_cpu_to_be_32(uint32_t{kVxlanFlagI} << 24), w1 = rte_cpu_to_be_32(to.vni << 8);
@@ -99,7 +96,7 @@ void vxlan_write_outer(uint8_t *hdr, uint32_t inner_len, uint16_t sport, const V
     std::memcpy(v + 4, &w1, 4);
 }
 
-rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanTarget &to, const VxlanView &vx, DropReason &drop) noexcept {
+rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanOuter &outer, const VxlanView &vx, DropReason &drop) noexcept {
     const uint32_t tag_len = tagged ? sizeof(rte_vlan_hdr) : 0;
     if (m->pkt_len < RTE_ETHER_HDR_LEN + tag_len) [[unlikely]] {
         drop = DropReason::runt;
@@ -115,7 +112,7 @@ rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanTarget &to, const Vxl
         rte_pktmbuf_headroom(m) >= kVxlanOuterLen - tag_len) [[likely]] {
         if (tagged) vlan_untag_in_place(m);
         uint8_t *hdr = reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(m, kVxlanOuterLen));
-        vxlan_write_outer(hdr, inner_len, sport, to, vx);
+        vxlan_outer_write(hdr, outer, inner_len, sport);
         m->ol_flags = 0;
         return m;
     }
@@ -142,7 +139,7 @@ rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanTarget &to, const Vxl
         drop = DropReason::no_mbufs;
         return nullptr;
     }
-    vxlan_write_outer(hdr, inner_len, sport, to, vx);
+    vxlan_outer_write(hdr, outer, inner_len, sport);
     std::memcpy(hdr + kVxlanOuterLen, src, kMacsLen);
     std::memcpy(hdr + kVxlanOuterLen + kMacsLen, src + kMacsLen + tag_len, 2);
     if (rest != nullptr) {

@@ -36,6 +36,8 @@ inline void share(rte_mbuf *m, int16_t more) noexcept {
         rte_pktmbuf_refcnt_update(m, more);
 }
 
+}  // namespace
+
 class Worker {
 public:
     Worker(WorkerShared &s, unsigned lcore)
@@ -72,6 +74,8 @@ public:
     }
 
 private:
+    friend class WorkerPoll;
+
     // An idle worker sleeps 1, 2, 4... us up to idle_sleep_us between empty polls (as OVS
     // pmd-sleep-max), offline for RCU so that the control plane never waits on its sleep.
     // The first frame resets it: the cost is at most one sleep of latency.
@@ -203,7 +207,7 @@ private:
             const DecapResult r = vxlan_decap(m, vx);
             if (r.verdict == kDecapped) [[likely]] {
                 inner[k] = m;
-                from[k++] = r.vtep_port;
+                from[k++] = static_cast<uint16_t>(r.vtep_port);
                 continue;
             }
             if (r.verdict == kUnderlayArp) {
@@ -277,7 +281,9 @@ private:
             return false;
         uint64_t bytes = d.rx_bytes;
         if (o.trunk != d.tagged) [[unlikely]] {
-            if (!o.trunk) {
+            if (!kOffl && o.vtep) {
+                for (uint16_t i = 0; i < n; ++i) vtep_vlan(pkts[i], vlan);
+            } else if (!o.trunk) {
                 for (uint16_t i = 0; i < n; ++i) vlan_untag_in_place(pkts[i]);
                 bytes -= uint64_t{n} * sizeof(rte_vlan_hdr);
             } else {
@@ -373,6 +379,16 @@ private:
 
     static constexpr uint16_t kSent = 0xffff;
 
+    // An untagged frame the worker alone owns, for a remote VTEP: its VLAN goes along in the
+    // mbuf (TX_VLAN, as for a port that inserts tags) rather than as a tag in the data, which
+    // encapsulation would take out again at once (TxStage::flush_vtep reads either form). Not
+    // for a frame of a port whose RX may carry offload requests: the offload fallback's
+    // segments would not carry the VLAN along.
+    static void vtep_vlan(rte_mbuf *m, uint16_t vlan) noexcept {
+        m->vlan_tci = vlan;
+        m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+    }
+
     // One egress port: tagged on a trunk, untagged on an access port, in place (the frame has
     // one owner here). Returns kSent or a drop reason.
     template <bool kOffl>
@@ -380,7 +396,9 @@ private:
         if (!out.carries(vlan)) [[unlikely]]   // e.g. a static MAC on a port outside the VLAN
             return static_cast<uint16_t>(DropReason::vlan_not_allowed);
         if (out.trunk != tagged) [[unlikely]] {
-            if (out.trunk) {
+            if (!kOffl && out.vtep) {
+                vtep_vlan(m, vlan);
+            } else if (out.trunk) {
                 if (!vlan_tag_in_place(m, vlan)) return static_cast<uint16_t>(DropReason::no_mbufs);
             } else {
                 vlan_untag_in_place(m);
@@ -446,7 +464,9 @@ private:
     TxStage tx_;
 };
 
-}  // namespace
+WorkerPoll::WorkerPoll(WorkerShared &s, unsigned lcore) : w_(std::make_unique<Worker>(s, lcore)) {}
+WorkerPoll::~WorkerPoll() = default;
+unsigned WorkerPoll::poll(const DataplaneView &v, uint64_t now_tsc) noexcept { return w_->poll_once(v, now_tsc); }
 
 int worker_main(void *arg) {
     auto &shared = *static_cast<WorkerShared *>(arg);

@@ -151,6 +151,28 @@ def test_suite_table_and_targets(tmp_path, fixture_json):
     assert summary.target_row("x", 21.0, "<=", 20)["state"] == "MISSED"
 
 
+def test_vxlan_deltas_and_target(tmp_path):
+    rows = [("BM_Worker_2048Macs_Plain", [30.0, 31.0, 29.0]), ("BM_Worker_2048Macs_VxlanDecap", [36.0, 37.0, 35.0]),
+            ("BM_Worker_2048Macs_VxlanEncap", [40.0, 41.0, 39.0])]
+    j = {"benchmarks": [{"name": n, "run_name": n, "run_type": "iteration", "cycles_per_packet": c}
+                        for n, runs in rows for c in runs]}
+    (tmp_path / "gbench").mkdir()
+    (tmp_path / "gbench" / "gbench.json").write_text(json.dumps(j))
+    s, text = summary.summarize(str(tmp_path), {"runs": "3", "date": "d", "cpu_model": "c"})
+    v = s["gbench_vxlan"]
+    assert (v["decap_over_plain"], v["encap_over_plain"], v["sum_over_plain"]) == (6.0, 10.0, 16.0)
+    t = {x["target"]: x for x in s["targets"]}["bench (issue 30): VXLAN encap+decap over plain, cycles/pkt"]
+    assert t["state"] == "MISSED" and t["limit"] == 15
+    assert "plain 30.0, decap 36.0 (+6.0), encap 40.0 (+10.0); encap + decap over plain 16.0 (target <= 15)" in text
+    assert summary.vxlan_deltas({})["sum_over_plain"] is None
+
+
+def test_gbench_rows_in_registration_order_when_interleaved():
+    j = {"benchmarks": [{"name": n, "run_name": n, "run_type": "iteration", "family_index": f, "cycles_per_packet": 1.0}
+                        for n, f in (("B", 1), ("C", 2), ("A", 0), ("B", 1))]}
+    assert list(gbench_medians(j)) == ["A", "B", "C"]
+
+
 def test_host_probe_verdict():
     reading = lambda rate, lost: {"cpu": 1, "ms": 1, "spins": 50, "gaps_per_ms": rate, "gap_pct": lost}
     assert probe_contended(reading(0.70, 2.1), False) == ""

@@ -25,7 +25,7 @@
 
 namespace dsw {
 
-struct VxlanTarget;
+struct VxlanOuter;
 
 class TxStage {
 public:
@@ -124,7 +124,7 @@ private:
     void flush_port(uint16_t port) noexcept;
     // A remote VTEP's batch (vxlan_tx.cc): each frame encapsulated and staged for the underlay.
     void flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept;
-    void stage_encapsulated(uint16_t port, rte_mbuf *m, bool tagged, const VxlanTarget &to) noexcept;
+    void stage_encapsulated(uint16_t port, rte_mbuf *m, bool tagged, const VxlanOuter &outer) noexcept;
     void flush_due() noexcept;
     void prepare_and_push(uint16_t port, rte_mbuf *m) noexcept;
     void send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rte_mbuf **pkts, uint16_t n,

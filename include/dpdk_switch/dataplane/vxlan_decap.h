@@ -15,9 +15,12 @@ namespace dsw {
 inline constexpr uint16_t kDecapped = 0xffff;     // m is now the inner frame, tagged with its VLAN
 inline constexpr uint16_t kUnderlayArp = 0xfffe;  // an ARP frame: vxlan_underlay_arp's
 
+// Four 32-bit fields: returned in two registers. With 16-bit verdict and port, GCC assembled the
+// result on the stack and read it back across two stores, a store-forwarding stall on every
+// frame (BENCHMARKS.md, "2026-12-06 (evening) VXLAN cycles").
 struct DecapResult {
-    uint16_t verdict;
-    uint16_t vtep_port;   // kDecapped: the port index of the VTEP it came from
+    uint32_t verdict;     // a DropReason, kDecapped or kUnderlayArp
+    uint32_t vtep_port;   // kDecapped: the port index of the VTEP it came from
     uint32_t src_ip_be;   // vxlan_unknown_vtep: who sent it, and in which VNI (for learn_vteps)
     uint32_t vni;
 };

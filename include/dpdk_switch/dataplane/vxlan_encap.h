@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
+#include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
 #include "dpdk_switch/dataplane/drop_reason.h"
@@ -20,18 +22,41 @@ struct VxlanTarget {
     uint64_t dst_mac;   // the VTEP's (resolved) underlay MAC, mac_key.h's wire order
 };
 
+// The 50 outer bytes to one VTEP in one VNI, made once for a batch of frames (vxlan_outer_init).
+// Each frame's copy differs only in the IPv4 total length and checksum and the UDP source port
+// and length, which vxlan_outer_write stores over the copy. (Assembling the IPv4 header per frame
+// on the stack and reading it back stalled store forwarding twice a frame: BENCHMARKS.md,
+// "2026-12-06 (evening) VXLAN cycles".)
+struct VxlanOuter {
+    uint8_t hdr[kVxlanOuterLen];
+    uint32_t ip_sum = 0;   // the IPv4 header's 16-bit words summed, its total length and checksum 0
+};
+
+void vxlan_outer_init(VxlanOuter &o, const VxlanTarget &to, const VxlanView &vx) noexcept;
+
+// Writes the outer headers at `hdr` for an inner frame of `inner_len` bytes.
+inline void vxlan_outer_write(uint8_t *hdr, const VxlanOuter &o, uint32_t inner_len, uint16_t sport) noexcept {
+    std::memcpy(hdr, o.hdr, kVxlanOuterLen);
+    const uint16_t ip_len = rte_cpu_to_be_16(static_cast<uint16_t>(inner_len + kVxlanOuterLen - 14));
+    uint32_t sum = o.ip_sum + ip_len;   // in the words' memory order, as the checksum is stored
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    const uint16_t csum = static_cast<uint16_t>(~sum);
+    const uint16_t sp = rte_cpu_to_be_16(sport), udp_len = rte_cpu_to_be_16(static_cast<uint16_t>(inner_len + 16));
+    std::memcpy(hdr + 14 + 2, &ip_len, 2);
+    std::memcpy(hdr + 14 + 10, &csum, 2);
+    std::memcpy(hdr + 34, &sp, 2);
+    std::memcpy(hdr + 34 + 4, &udp_len, 2);
+}
+
 // `m` is the inner frame; `tagged`: it carries an 802.1Q tag after its MACs (as every frame
 // staged for a VTEP's trunk slot does), which encapsulation removes. Returns the frame to send on
 // the underlay (m, or a header segment owning m's reference), or null with `drop` set and m
 // still the caller's to free.
-rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanTarget &to, const VxlanView &vx, DropReason &drop) noexcept;
+rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanOuter &outer, const VxlanView &vx, DropReason &drop) noexcept;
 
 // The outer UDP source port for an inner frame: 49152-65535 (RFC 7348), the same for every frame
 // of a flow (MACs, IPv4 addresses and TCP/UDP ports). `l2` is where the inner ethertype is.
 uint16_t vxlan_source_port(const rte_mbuf *m, uint32_t ethertype_off) noexcept;
-
-// Writes the 50 outer bytes at `hdr` for an inner frame of `inner_len` bytes.
-void vxlan_write_outer(uint8_t *hdr, uint32_t inner_len, uint16_t sport, const VxlanTarget &to,
-                       const VxlanView &vx) noexcept;
 
 }  // namespace dsw

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/storm.h"
@@ -37,5 +38,21 @@ struct WorkerShared {
 
 // rte_eal_remote_launch entry point; `arg` is the WorkerShared.
 int worker_main(void *arg);
+
+class Worker;
+
+// One pass of worker_main's loop body on `lcore` (which must be the calling lcore: the worker
+// sends on that lcore's TX queues): every port the view gives it polled, its bursts switched,
+// its rings drained, its batches flushed. Without the loop around it (no RCU report, no idle
+// sleep), so that bench/ can time the real path burst by burst. Returns the frames received.
+class WorkerPoll {
+public:
+    WorkerPoll(WorkerShared &s, unsigned lcore);
+    ~WorkerPoll();
+    unsigned poll(const DataplaneView &v, uint64_t now_tsc) noexcept;
+
+private:
+    std::unique_ptr<Worker> w_;
+};
 
 }  // namespace dsw
