@@ -106,7 +106,11 @@ std::string show_port_info(const json &r) {
           << "  type: " << str(p["type"]) << "   ethdev: " << str(p["port_id"]) << "   lcore: " << str(p["lcore"]) << "\n"
           << "  link: " << (gone ? "down (interface gone)" : p["link_up"].get<bool>() ? "up" : "down")
           << "   speed: " << str(p["link_speed_mbps"]) << " Mbps   MAC: " << str(p["mac"]) << "\n"
-          << "  devargs: " << str(p["devargs"]) << "\n"
+          << "  ";
+        // A port of our own I/O (veth) has no devargs: its interface says what it is.
+        if (p.has("iface")) t << "iface: " << str(p["iface"]) << "   ";
+        const std::string devargs = str(p["devargs"]);
+        t << "devargs: " << (devargs.empty() ? "-" : devargs) << "\n"
           << "  vlan: " << str(p["vlan"]) << "   rx_desc: " << str(p["rx_desc"]) << "   tx_desc: " << str(p["tx_desc"])
           << "\n";
         if (p.has("peer")) {

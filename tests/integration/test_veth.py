@@ -97,6 +97,10 @@ def test_veth_port_deleted_and_added_again(netns, switch, tmp_path):
 
     assert sw.ctl("port", "add", "c2", "veth", f"iface={c2.hostif}")["ok"] is True
     assert sw.port_stats()["c2"]["rx_packets"] == 0
+    # Which interface the added port sits on: a veth port has no devargs to tell it.
+    assert sw.ctl("show", "port", "info", "c2")["ports"][0]["iface"] == c2.hostif
+    text = sw.ctl("show", "port", "info", "c2", json=False)
+    assert f"iface: {c2.hostif}" in text and "devargs: -" in text, text
     wait_for(lambda: sw.ctl("show", "port", "info", "c2")["ports"][0]["link_up"], 5, what="c2's link up")
     c1.ping(c2.ip)
     url, digest = serve_file(c2, tmp_path, size_mb=8)

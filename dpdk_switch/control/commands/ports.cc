@@ -119,6 +119,8 @@ Answer show_port_info(Switch &sw, const Args &a) {
                                    {"tx_desc", e.tx_desc()}});
         // Shown in the text beside link and peer: why the link is down, where the peer attaches.
         if (sp->iface_gone) r["ports"].back()["iface_gone"] = true;
+        // The kernel interface it sits on: a veth port has no devargs to say it.
+        if (port_kind(pc.type).kernel_iface && !pc.iface.empty()) r["ports"].back()["iface"] = pc.iface;
         // What the worker leaves to the port at TX (a vhost port: what its guest negotiated
         // now), for the ports that carry offloads at all.
         if (const uint8_t caps = e.offload_caps(); caps != kCapNone) {
