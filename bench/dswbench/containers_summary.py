@@ -12,6 +12,8 @@ CONTENDED_SHARE = 0.05  # ... other work using more than this share of the CPUs'
 LABELS = {
     "bridge-default": "Linux bridge (default offloads)",
     "switch-veth": "dpdk_switch, veth",
+    "switch-vxlan": "dpdk_switch VTEP <-> kernel vxlan host",
+    "switch-vxlan-gro": "... B's underlay with GRO on",
     "bridge": "Linux bridge (tx off)",
     "bridge-steered": "Linux bridge, rx steered",
     "xdp-redirect": "kernel XDP redirect (no lookup)",
@@ -27,6 +29,8 @@ REFERENCE = "bridge-default"   # the table's x-bridge columns: docker0 as it com
 # (numerator, denominator, target for TCP or None): the ratios the table prints
 RATIOS = [
     ("switch-veth", "bridge-default", 1.0),
+    ("switch-vxlan", "switch-veth", 0.8),
+    ("switch-vxlan-gro", "switch-veth", None),
     ("switch-veth", "switch-afp", None),
     ("switch-afp", "testpmd-afp", 0.95),
     ("switch-xdp", "bridge", 1.0),
