@@ -11,7 +11,8 @@ run, on the same two containers (the method: bench/README.md).
               switch-veth  dpdk_switch, ports type veth (the virtio-net header), default offloads
               switch-vxlan two hosts: container 1 on dpdk_switch (host A, a VTEP; its underlay a veth
                            port), container 2 behind the kernel's vxlan and a Linux bridge in
-                           namespace dswbhb (host B; bench/dswbench/kernel_vtep.py); default offloads
+                           namespace dswbhb (host B; bench/dswbench/kernel_vtep.py); default offloads;
+                           TCP also from container 2 to 1 (the decapsulating direction: "rev")
               switch-vxlan-gro  the same with GRO on host B's underlay veth (ethtool -K gro on)
               bridge       the Linux bridge, tx off (the reference of issue 6's targets)
               bridge-steered  the same with the containers' receive processing steered as for
@@ -347,6 +348,8 @@ class ContainersBench:
         nor after it, where the teardown's own work reads as contended for some seconds."""
         name = "%s-%s" % (path, run)
         kinds = ("ping.txt", "tcp.json") + (("tcp4.json",) if PATHS[path][1] else ()) + ("udp.json",)
+        if path.startswith("switch-vxlan"):
+            kinds += ("tcpr.json",)   # the other direction too: container 2 (host B) sends
         files = {k: self.logdir / ("%s.%s" % (name, k)) for k in kinds}
         attempt = 0
         while True:
@@ -401,6 +404,8 @@ class ContainersBench:
                 write_json(self.logdir / (name + ".tcp.stats.json"), sw.ctl("show", "port", "stats", "all"))
             if PATHS[path][1]:
                 iperf("tcp", NS2, NS1, IP2, IPERF_PORT, a.tcp_s, files["tcp4.json"], streams=4)
+            if "tcpr.json" in files:
+                iperf("tcp", NS1, NS2, IP1, IPERF_PORT, a.tcp_s, files["tcpr.json"])
             iperf("udp", NS2, NS1, IP2, IPERF_PORT, a.udp_s, files["udp.json"])
         return None, w.result
 
