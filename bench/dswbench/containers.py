@@ -9,6 +9,11 @@ run, on the same two containers (the method: bench/README.md).
   paths       bridge-default  the Linux bridge dswbbr0 over dswbv1/dswbv2, default offloads (docker0 as
                            it comes): the reference of issue 28's targets
               switch-veth  dpdk_switch, ports type veth (the virtio-net header), default offloads
+              switch-vxlan two hosts: container 1 on dpdk_switch (host A, a VTEP; its underlay a veth
+                           port), container 2 behind the kernel's vxlan and a Linux bridge in
+                           namespace dswbhb (host B; bench/dswbench/kernel_vtep.py); default offloads;
+                           TCP also from container 2 to 1 (the decapsulating direction: "rev")
+              switch-vxlan-gro  the same with GRO on host B's underlay veth (ethtool -K gro on)
               bridge       the Linux bridge, tx off (the reference of issue 6's targets)
               bridge-steered  the same with the containers' receive processing steered as for
                            the DPDK paths (below): shows what steering does to the bridge
@@ -58,6 +63,7 @@ from . import env
 from .common import Fatal, apt_install, hugepages, log, machine_meta, now_iso, publish_part, remove_eal_dirs, stamp
 from .common import write_json, write_text
 from .containers_summary import CONTENDED_SHARE, MAX_RETRIES, make_record, summarize
+from .kernel_vtep import KernelVtepHost
 from .forwarders import EAL_CORES, DpdkSwitch, LinuxBridge, OvsDpdk, Testpmd, XdpRedirect
 from .netns import Bpffs, Containers, RxTimestamps, other_cpus_mask
 from .procs import quiet_run
@@ -78,6 +84,8 @@ MIN_IDLE = 85           # before a path starts, the CPUs must be this idle (%)
 PATHS = {
     "bridge-default": ("default", True),
     "switch-veth": ("default", True),
+    "switch-vxlan": ("default", True),
+    "switch-vxlan-gro": ("default", True),
     "bridge": ("tx off", False),
     "bridge-steered": ("tx off", False),
     "xdp-redirect": ("tx off", False),
@@ -90,13 +98,14 @@ PATHS = {
     "ovs-afp": ("tx off", False),
 }
 ALL_PATHS = list(PATHS)
-SWITCH_PATHS = ["switch-veth", "switch-afp", "switch-afp-sleep", "switch-afp-hold", "switch-xdp"]
+SWITCH_PATHS = ["switch-veth", "switch-vxlan", "switch-vxlan-gro", "switch-afp", "switch-afp-sleep", "switch-afp-hold", "switch-xdp"]
 GROUPS = {"all": ALL_PATHS, "switch": SWITCH_PATHS,
           "testpmd": ["testpmd-afp", "testpmd-xdp"],
           "afp": ["testpmd-afp", "switch-afp", "switch-afp-sleep", "switch-afp-hold", "ovs-afp"],
           "xdp": ["xdp-redirect", "testpmd-xdp", "switch-xdp"], "ovs": ["ovs-afp"],
           "bridge": ["bridge-default", "bridge", "bridge-steered"],
-          "default": [p for p, (offl, _) in PATHS.items() if offl == "default"], "veth": ["switch-veth"]}
+          "default": [p for p, (offl, _) in PATHS.items() if offl == "default"], "veth": ["switch-veth"],
+          "vxlan": ["switch-veth", "switch-vxlan", "switch-vxlan-gro"]}
 
 
 def select_paths(only):
@@ -146,7 +155,8 @@ def steered(steer, path):
     they are the references, each at its best."""
     if steer == "none" or path in ("bridge", "bridge-default"):
         return False
-    return not (steer == "afp" and (path.endswith("-xdp") or path in ("xdp-redirect", "switch-veth")))
+    return not (steer == "afp" and (path.endswith("-xdp") or path in ("xdp-redirect", "switch-veth") or
+                                          path.startswith("switch-vxlan")))
 
 
 # ---------------------------------------------------------------- the bench
@@ -273,10 +283,17 @@ class ContainersBench:
                 finally:
                     self.rc = tp.stop()
             elif path.startswith("switch-"):
-                kind = {"switch-xdp": "af_xdp", "switch-veth": "veth"}.get(path, "af_packet")
+                kind = {"switch-xdp": "af_xdp", "switch-veth": "veth", "switch-vxlan": "veth",
+                        "switch-vxlan-gro": "veth"}.get(path, "af_packet")
                 cfg = self.logdir / (name + ".yaml")
                 text = "ports:\n  - {name: c1, type: %s, iface: %s}\n  - {name: c2, type: %s, iface: %s}\n" % (
                     kind, IF1, kind, IF2)
+                if path.startswith("switch-vxlan"):
+                    hb = st.enter_context(KernelVtepHost(IF2, self.logdir / (name + ".hostb.log"),
+                                                         gro=path == "switch-vxlan-gro"))
+                    if not hb.ok:
+                        raise _NotStarted("")
+                    text = hb.config(IF1)
                 if path == "switch-afp-sleep":
                     text += "switch:\n  idle_sleep_us: 1000\n"
                 if path == "switch-afp-hold":
@@ -331,6 +348,8 @@ class ContainersBench:
         nor after it, where the teardown's own work reads as contended for some seconds."""
         name = "%s-%s" % (path, run)
         kinds = ("ping.txt", "tcp.json") + (("tcp4.json",) if PATHS[path][1] else ()) + ("udp.json",)
+        if path.startswith("switch-vxlan"):
+            kinds += ("tcpr.json",)   # the other direction too: container 2 (host B) sends
         files = {k: self.logdir / ("%s.%s" % (name, k)) for k in kinds}
         attempt = 0
         while True:
@@ -385,6 +404,8 @@ class ContainersBench:
                 write_json(self.logdir / (name + ".tcp.stats.json"), sw.ctl("show", "port", "stats", "all"))
             if PATHS[path][1]:
                 iperf("tcp", NS2, NS1, IP2, IPERF_PORT, a.tcp_s, files["tcp4.json"], streams=4)
+            if "tcpr.json" in files:
+                iperf("tcp", NS1, NS2, IP1, IPERF_PORT, a.tcp_s, files["tcpr.json"])
             iperf("udp", NS2, NS1, IP2, IPERF_PORT, a.udp_s, files["udp.json"])
         return None, w.result
 

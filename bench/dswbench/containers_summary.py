@@ -12,6 +12,8 @@ CONTENDED_SHARE = 0.05  # ... other work using more than this share of the CPUs'
 LABELS = {
     "bridge-default": "Linux bridge (default offloads)",
     "switch-veth": "dpdk_switch, veth",
+    "switch-vxlan": "dpdk_switch VTEP <-> kernel vxlan host",
+    "switch-vxlan-gro": "... B's underlay with GRO on",
     "bridge": "Linux bridge (tx off)",
     "bridge-steered": "Linux bridge, rx steered",
     "xdp-redirect": "kernel XDP redirect (no lookup)",
@@ -27,6 +29,8 @@ REFERENCE = "bridge-default"   # the table's x-bridge columns: docker0 as it com
 # (numerator, denominator, target for TCP or None): the ratios the table prints
 RATIOS = [
     ("switch-veth", "bridge-default", 1.0),
+    ("switch-vxlan", "switch-veth", 0.8),
+    ("switch-vxlan-gro", "switch-veth", None),
     ("switch-veth", "switch-afp", None),
     ("switch-afp", "testpmd-afp", 0.95),
     ("switch-xdp", "bridge", 1.0),
@@ -56,6 +60,8 @@ def make_record(path, run, name, cmd, rc, err, watch, repeats, logdir):
         rec.update(tcp_file(logdir / (name + ".tcp.json")))
         if (logdir / (name + ".tcp4.json")).exists():    # the 4-stream run, on the paths that have it
             rec.update(tcp_file(logdir / (name + ".tcp4.json"), "tcp4"))
+        if (logdir / (name + ".tcpr.json")).exists():    # the other direction, on the paths that have it
+            rec.update(tcp_file(logdir / (name + ".tcpr.json"), "tcpr"))
         rec.update(udp_file(logdir / (name + ".udp.json")))
         try:
             rec["idle_cpu_cores"] = float((logdir / (name + ".idlecpu")).read_text())
@@ -85,6 +91,8 @@ def make_record(path, run, name, cmd, rc, err, watch, repeats, logdir):
         line = "ping %s ms  TCP %s Gbit/s (retr %s)" % (f(rec["ping_avg_ms"], "%.3f"), f(rec["tcp_gbps"], "%.2f"), retr)
         if "tcp4_gbps" in rec:
             line += "  TCPx4 %s Gbit/s (retr %s)" % (f(rec["tcp4_gbps"], "%.2f"), rec.get("tcp4_retransmits", "-"))
+        if "tcpr_gbps" in rec:
+            line += "  TCP rev %s Gbit/s (retr %s)" % (f(rec["tcpr_gbps"], "%.2f"), rec.get("tcpr_retransmits", "-"))
         line += "  UDP64 rx %s pps [sent %s]" % (f(rec["udp_rx_pps"], "%.0f"), f(rec.get("udp_tx_pps"), "%.0f"))
         for k in ("tcp_error", "tcp4_error", "udp_error"):
             if rec.get(k):
@@ -152,8 +160,9 @@ def summarize(runs, meta):
     for p in paths:
         rs = [r for r in runs if r["path"] == p]
         m = {k: median([r.get(k) for r in rs]) for k in
-             ("ping_avg_ms", "tcp_gbps", "tcp_retransmits", "tcp4_gbps", "tcp4_retransmits", "udp_rx_pps",
-              "udp_tx_pps", "idle_cpu_cores")}
+             ("ping_avg_ms", "tcp_gbps", "tcp_retransmits", "tcp4_gbps", "tcp4_retransmits", "tcpr_gbps",
+              "tcpr_retransmits", "udp_rx_pps", "udp_tx_pps", "idle_cpu_cores")}
+        m["runs_tcpr_gbps"] = [r.get("tcpr_gbps") for r in rs]
         m.update(label=LABELS.get(p, p), offloads=next((r["offloads"] for r in rs if r.get("offloads")), None),
                  runs_tcp_gbps=[r.get("tcp_gbps") for r in rs], runs_tcp4_gbps=[r.get("tcp4_gbps") for r in rs],
                  runs_ping_avg_ms=[r.get("ping_avg_ms") for r in rs],
@@ -187,6 +196,13 @@ def summarize(runs, meta):
             fmt(m["tcp4_gbps"]), fmt(m["tcp4_retransmits"], "%.0f"), fmt(x["tcp4_gbps"]),
             thousands(m["udp_rx_pps"]), "-" if m["udp_tx_pps"] is None else "[%s]" % thousands(m["udp_tx_pps"]),
             fmt(m["idle_cpu_cores"], "%.2f"), " ".join(fmt(v) for v in m["runs_tcp_gbps"])))
+    for p in paths:
+        m = medians[p]
+        if m["tcpr_gbps"] is not None:   # the two-host paths: the other direction (container 2 sends)
+            lines.append("%-36s TCP rev (container 2 -> 1) %s Gbit/s, retr %s; runs %s; / switch-veth TCP %s" % (
+                m["label"], fmt(m["tcpr_gbps"]), fmt(m["tcpr_retransmits"], "%.0f"),
+                " ".join(fmt(v) for v in m["runs_tcpr_gbps"]),
+                fmt(ratio(m["tcpr_gbps"], medians.get("switch-veth", {}).get("tcp_gbps")), "%.3f")))
     ratios = []
     lines += ["", "%-60s %8s %8s %8s   %s" % ("ratio", "TCP", "UDP rx", "ping*", "target")]
     for a, b, target in RATIOS:

@@ -54,8 +54,10 @@ void VxlanState::fill_view(DataplaneView &v) const {
         s.io = nullptr;
         // The underlay is given none of the inner frame's offloads: the worker's fallback
         // (push_offloaded) completes checksums and cuts segments to the inner MTU before the
-        // frames reach the VTEP's batch, once, as for any port that takes no offload.
-        s.offload_caps = kCapNone;
+        // frames reach the VTEP's batch, once, as for any port that takes no offload. What comes
+        // out of the tunnel may carry requests when the underlay's RX does (a veth port: a
+        // kernel VTEP's inner checksums left partial, carried through vxlan_decap).
+        s.offload_caps = u.offload_caps & kCapRxOffloads;
         s.gso_mtu = static_cast<uint16_t>(mtu - kVxlanOuterLen);
         // Every mapped VLAN is admitted from it (its MACs may be learned in any VNI), but it
         // takes floods only for its own VNIs.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include <netinet/in.h>
@@ -110,8 +111,7 @@ bool check_request(const rte_mbuf *m, bool seg, L4 &l4, DropReason &drop) noexce
 // A private copy of m's headers (gathered, wherever they sit) chained to a clone of the rest.
 // m keeps its reference, so that on a later failure it is still the caller's, as
 // prepare_for_tx promises.
-rte_mbuf *unshare_headers(rte_mbuf *m, L4 l4, const GsoContext &gso) noexcept {
-    const uint32_t hl = header_len(m, l4);
+rte_mbuf *unshare_headers(rte_mbuf *m, uint32_t hl, const GsoContext &gso) noexcept {
     rte_mbuf *hdr = rte_pktmbuf_alloc(gso.direct_pool);
     if (hdr == nullptr) return nullptr;
     if (rte_pktmbuf_tailroom(hdr) < hl) {
@@ -285,7 +285,7 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
     // alone owns.
     rte_mbuf *work = m;
     if (((small || by_rte_gso) ? !headers_private(m) || !contiguous(m, l4) : !contiguous(m, l4)) &&
-        (work = unshare_headers(m, l4, gso)) == nullptr) {
+        (work = unshare_headers(m, header_len(m, l4), gso)) == nullptr) {
         drop = DropReason::offload_no_mbufs;
         return 0;
     }
@@ -327,6 +327,55 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
     return static_cast<uint16_t>(n);
 }
 
+// A checksum inside a UDP tunnel's payload (vnet_to_mbuf's tunnel form, on a frame switched as
+// it is: a container's own vxlan behind a veth port) is completed for every egress, as the
+// kernel's skb_checksum_help does: the sum from its start to the end of the outer IP packet,
+// the sender's pseudo-header sum already in the field. No port here is given tunnel offloads, and
+// a tunnel's GSO frame switched as it is (not decapsulated) is a counted drop.
+uint16_t complete_tunnel_csum(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, OffloadCounters &counters,
+                              DropReason &drop) noexcept {
+    if (m->ol_flags & kTxSegRequests) {   // a tunnel's GSO frame: never split here
+        drop = DropReason::offload_unsupported;
+        return 0;
+    }
+    const bool tcp = (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
+    const uint32_t start = m->l2_len + m->l3_len;
+    const uint32_t field = start + (tcp ? offsetof(rte_tcp_hdr, cksum) : offsetof(rte_udp_hdr, dgram_cksum));
+    const bool v4 = m->ol_flags & RTE_MBUF_F_TX_OUTER_IPV4;
+    uint8_t buf[6];
+    const auto *ip = static_cast<const uint8_t *>(rte_pktmbuf_read(m, m->l2_len, sizeof buf, buf));
+    if (ip == nullptr || ip[0] >> 4 != (v4 ? 4 : 6)) {
+        drop = DropReason::offload_bad_headers;
+        return 0;
+    }
+    const uint32_t ip_len = v4 ? (uint32_t{ip[2]} << 8 | ip[3]) : sizeof(rte_ipv6_hdr) + (uint32_t{ip[4]} << 8 | ip[5]);
+    const uint32_t end = m->l2_len + ip_len;
+    if (end > m->pkt_len || field + 2 > end) {
+        drop = DropReason::offload_bad_csum;
+        return 0;
+    }
+    rte_mbuf *work = m;
+    if ((!headers_private(m) || field + 2 > m->data_len) && (work = unshare_headers(m, field + 2, gso)) == nullptr) {
+        drop = DropReason::offload_no_mbufs;
+        return 0;
+    }
+    uint16_t sum = 0;
+    if (rte_raw_cksum_mbuf(work, start, end - start, &sum) != 0) {
+        if (work != m) rte_pktmbuf_free(work);
+        drop = DropReason::offload_bad_csum;
+        return 0;
+    }
+    uint16_t cksum = static_cast<uint16_t>(~sum);
+    if (!tcp && cksum == 0) cksum = 0xffff;   // a UDP checksum of 0 means "none"
+    std::memcpy(rte_pktmbuf_mtod_offset(work, uint8_t *, field), &cksum, 2);
+    work->ol_flags &= ~(kTxOffloadRequests | RTE_MBUF_F_TX_TUNNEL_MASK | RTE_MBUF_F_TX_OUTER_IPV4 |
+                        RTE_MBUF_F_TX_OUTER_IPV6);
+    if (work != m) rte_pktmbuf_free(m);
+    counters.csum_completed.inc();
+    out[0] = work;
+    return 1;
+}
+
 }  // namespace
 
 uint16_t prepare_for_tx(rte_mbuf *m, uint8_t port_caps, const GsoContext &gso, rte_mbuf **out, uint16_t max_out,
@@ -336,6 +385,8 @@ uint16_t prepare_for_tx(rte_mbuf *m, uint8_t port_caps, const GsoContext &gso, r
         out[0] = m;
         return 1;
     }
+    if ((f & RTE_MBUF_F_TX_TUNNEL_MASK) && max_out != 0) [[unlikely]]
+        return complete_tunnel_csum(m, gso, out, counters, drop);
     const bool seg = f & kTxSegRequests;
     const uint8_t need = seg ? ((f & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso) : kCapCsum;
     if (port_caps & need) {
@@ -351,7 +402,7 @@ uint16_t prepare_for_tx(rte_mbuf *m, uint8_t port_caps, const GsoContext &gso, r
         return 0;
     if (seg) return segment(m, l4, gso, out, max_out, counters, drop);
     rte_mbuf *work = m;
-    if ((!headers_private(m) || !contiguous(m, l4)) && (work = unshare_headers(m, l4, gso)) == nullptr) {
+    if ((!headers_private(m) || !contiguous(m, l4)) && (work = unshare_headers(m, header_len(m, l4), gso)) == nullptr) {
         drop = DropReason::offload_no_mbufs;
         return 0;
     }

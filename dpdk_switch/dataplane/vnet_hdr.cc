@@ -13,6 +13,8 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "dpdk_switch/ports/offload_caps.h"
+
 namespace dsw {
 namespace {
 
@@ -108,6 +110,45 @@ VnetParse check_header(const virtio_net_hdr &h, const rte_mbuf *m) noexcept {
     return {true, DropReason::count};
 }
 
+// A checksum to complete inside a UDP packet's payload: a tunnel's inner TCP/UDP checksum, as
+// the kernel's vxlan (or geneve) leaves it when its underlay is a veth. virtio_net_hdr_from_skb
+// writes csum_start at the inner L4 header and, for a UDP-tunnel GSO skb, the inner GSO type
+// (TCPV4, TCPV6, UDP_L4) without a word of the tunnel: the legacy header has no bit for it.
+// The inner headers are not walked here; the request is kept as one for an L4 checksum starting
+// at l2_len + l3_len (so that a tag edit moves it as it moves any), with RTE_MBUF_F_TX_TUNNEL_UDP
+// saying that l3_len spans the outer IP and UDP, the tunnel header and the inner L2 and L3,
+// TX_OUTER_IPV4/6 the outer IP version and, for a GSO frame, TX_TCP_SEG/UDP_SEG, tso_segsz and
+// TX_IPV4/6 the inner segmentation the header asked for. vxlan_decap turns it into the inner
+// frame's own request; on any other path prepare_for_tx completes a checksum and refuses a
+// segment (nothing here splits inside a tunnel).
+VnetParse apply_tunnel_csum(const virtio_net_hdr &h, const FrameHeaders &fh, rte_mbuf *m) noexcept {
+    const uint32_t start = rte_le_to_cpu_16(h.csum_start), offset = rte_le_to_cpu_16(h.csum_offset);
+    const uint32_t in_udp = start - (fh.l2_len + fh.l3_len);   // start > the UDP header's: the caller's test
+    const uint8_t gso = h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+    const bool tcp = offset == kTcpCsumOffset;
+    if (fh.proto != IPPROTO_UDP || in_udp < sizeof(rte_udp_hdr) + sizeof(rte_ether_hdr) ||
+        start - fh.l2_len > 511 ||   // l3_len: 9 bits
+        (!tcp && offset != kUdpCsumOffset) || start + offset + 2 > fh.l3_end)
+        return {false, DropReason::offload_bad_csum};
+    if (gso != VIRTIO_NET_HDR_GSO_NONE && (tcp != (gso != kVnetGsoUdpL4) || fh.l3_end != m->pkt_len))
+        return {false, DropReason::offload_bad_gso};
+    uint64_t f = m->ol_flags & ~(kTxOffloadRequests | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 |
+                                 RTE_MBUF_F_TX_TUNNEL_MASK | RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6);
+    f |= RTE_MBUF_F_TX_TUNNEL_UDP | (fh.ipv4 ? RTE_MBUF_F_TX_OUTER_IPV4 : RTE_MBUF_F_TX_OUTER_IPV6);
+    f |= tcp ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
+    if (gso != VIRTIO_NET_HDR_GSO_NONE) {
+        f |= tcp ? RTE_MBUF_F_TX_TCP_SEG : RTE_MBUF_F_TX_UDP_SEG;
+        if (gso == VIRTIO_NET_HDR_GSO_TCPV6) f |= RTE_MBUF_F_TX_IPV6;
+        if (gso == VIRTIO_NET_HDR_GSO_TCPV4) f |= RTE_MBUF_F_TX_IPV4;
+        m->tso_segsz = rte_le_to_cpu_16(h.gso_size);
+    }
+    m->ol_flags = f;
+    m->l2_len = fh.l2_len;
+    m->l3_len = static_cast<uint16_t>(start - fh.l2_len);
+    m->l4_len = 0;
+    return {true, DropReason::count};
+}
+
 // The header against the frame's own headers `fh`, then the mbuf's offload fields from both.
 VnetParse apply_header(const virtio_net_hdr &h, const FrameHeaders &fh, rte_mbuf *m) noexcept {
     const uint8_t gso = h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
@@ -119,6 +160,7 @@ VnetParse apply_header(const virtio_net_hdr &h, const FrameHeaders &fh, rte_mbuf
         if (start + offset + 2 > m->pkt_len) return {false, DropReason::offload_bad_csum};
         // The mbuf can say "TCP/UDP checksum to complete", not "a sum from any byte into any
         // other": a checksum anywhere else is one the switch could not carry or complete.
+        if (start > l4_off) return apply_tunnel_csum(h, fh, m);
         if (start != l4_off || offset != (tcp ? kTcpCsumOffset : kUdpCsumOffset))
             return {false, DropReason::offload_bad_csum};
     }

@@ -1,14 +1,17 @@
 #include "dpdk_switch/dataplane/vxlan_decap.h"
 
+#include <cstddef>
 #include <cstring>
 
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "dpdk_switch/dataplane/arp_proxy.h"
 #include "dpdk_switch/dataplane/drop_reason.h"
 #include "dpdk_switch/dataplane/vlan_edit.h"
+#include "dpdk_switch/dataplane/vnet_hdr.h"
 
 namespace dsw {
 
@@ -59,12 +62,36 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
     const int vtep = vx.vtep_port(ip.src_addr);
     if (vtep < 0) [[unlikely]]
         return {static_cast<uint16_t>(DropReason::vxlan_unknown_vtep), 0, ip.src_addr, vni};
+    // A checksum the sender left to finish inside the inner frame (vnet_to_mbuf's tunnel form):
+    // where it starts in the inner frame once tagged.
+    const uint64_t tunnel_csum = m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK;
+    uint32_t inner_csum = 0;
+    if (tunnel_csum) [[unlikely]] {
+        if (static_cast<uint32_t>(m->l2_len + m->l3_len) <= inner_off) return drop(DropReason::offload_bad_csum);
+        inner_csum = static_cast<uint32_t>(m->l2_len + m->l3_len) - inner_off + sizeof(rte_vlan_hdr);
+    }
     if (RTE_ETHER_HDR_LEN + ip_len < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - RTE_ETHER_HDR_LEN - ip_len));
     rte_pktmbuf_adj(m, static_cast<uint16_t>(inner_off));
     vlan_tag_in_place(m, static_cast<uint16_t>(vlan));   // the headroom has the outer headers' 50 bytes
-    // RX offload flags spoke of the outer packet; the inner frame carries none.
+    // RX offload flags spoke of the outer packet; the inner frame carries none, but for the
+    // inner checksum's (and segmentation's) request, which becomes its own, checked against its
+    // headers as a vnet port's would be: the egress completes it, or hands it on to a port that
+    // takes it.
+    const uint64_t f = m->ol_flags;
     m->ol_flags = 0;
     m->packet_type = 0;
+    if (tunnel_csum) [[unlikely]] {
+        virtio_net_hdr h{};
+        h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        h.csum_start = rte_cpu_to_le_16(static_cast<uint16_t>(inner_csum));
+        const bool tcp = (f & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
+        h.csum_offset = rte_cpu_to_le_16(tcp ? offsetof(rte_tcp_hdr, cksum) : offsetof(rte_udp_hdr, dgram_cksum));
+        if (f & kTxSegRequests) {   // a whole inner TSO/USO segment: it stays one
+            h.gso_type = !tcp ? kVnetGsoUdpL4 : (f & RTE_MBUF_F_TX_IPV6) ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+            h.gso_size = rte_cpu_to_le_16(m->tso_segsz);
+        }
+        if (const VnetParse r = vnet_to_mbuf(h, m); !r.ok) return drop(r.reason);
+    }
     return {kDecapped, static_cast<uint16_t>(vtep), 0, 0};
 }
 

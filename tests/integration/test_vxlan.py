@@ -11,6 +11,7 @@ known, is answered by A and does not cross the tunnel; a broadcast reaches B onc
 sent from host B is dropped, each kind under its own reason, and traffic goes on.
 """
 
+import hashlib
 import json
 import os
 import subprocess
@@ -35,8 +36,9 @@ class HostB:
     """Host B: a namespace with the underlay's far end, a kernel vxlan on a Linux bridge, and a
     container b1 behind the bridge."""
 
-    def __init__(self, net):
+    def __init__(self, net, tx_off=True):
         p = f"dswx-{PID % 100000}"
+        self.tx_off = tx_off
         self.ns, self.b1 = f"{p}hb", f"{p}b1"
         self.ua, self.ub, self.b1h = f"{p}ua", f"{p}ub", f"{p}bh"
         self.a_ip, self.b_ip = f"192.168.{net}.1", f"192.168.{net}.2"
@@ -54,9 +56,10 @@ class HostB:
         h("ip", "link", "set", "lo", "up")
         h("ip", "addr", "add", f"{self.b_ip}/24", "dev", self.ub)
         h("ip", "link", "set", self.ub, "up")
-        # The kernel would leave the inner checksum to a NIC that a veth is not: the switch's
-        # af_packet port would get it unfinished.
-        h("ethtool", "-K", self.ub, "tx", "off")
+        if self.tx_off:
+            # The kernel would leave the inner checksum to a NIC that a veth is not: the switch's
+            # af_packet port (no virtio-net header) would get it unfinished.
+            h("ethtool", "-K", self.ub, "tx", "off")
         h("ip", "link", "add", "vx0", "type", "vxlan", "id", str(VNI), "remote", a_ip or self.a_ip,
           "local", self.b_ip, "dstport", "4789", "dev", self.ub)
         h("ip", "link", "add", "br0", "type", "bridge")
@@ -347,3 +350,76 @@ def test_two_switches_as_two_hosts(switch, netns, underlay_pair):
     _iperf_listening(b10.name)
     a10.exec("iperf3", "-c", b10.ip, "-t", "2", timeout=30)
     srv.wait(timeout=10)
+
+
+# --- host B with its default offloads, the underlay a veth port ------------------------------------
+
+@pytest.fixture
+def host_b_offloads():
+    hb = HostB(net=200 + PID % 50, tx_off=False)
+    try:
+        hb.up()
+        yield hb
+    finally:
+        hb.down()
+
+
+def _fetch_sha256(ns, url, out, sw):
+    """sha256 of what curl in `ns` got from url (the server given a moment to listen first)."""
+    r = None
+    for _ in range(20):
+        r = run(["ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "20", "-o", out, url], check=False,
+                timeout=30)
+        if r.returncode != 7:   # 7: connection refused, the server not listening yet
+            break
+        time.sleep(0.25)
+    assert r.returncode == 0, (r.stderr, sw.port_stats()["up0"]["drops"], sw.ctl("show", "vxlan")["vteps"][0])
+    with open(out, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def test_kernel_peer_with_default_offloads_over_a_veth_underlay(switch, netns, host_b_offloads):
+    """Host B as a kernel host comes: no `ethtool tx off` anywhere. Its vxlan hands the veth
+    underlay frames whose inner TCP checksum is left partial, and 64 KB UDP-tunnel GSO frames
+    that the packet socket describes as plain TCPV4 GSO (the virtio-net header points into the
+    inner frame): decapsulation carries both on, and the egress completes/splits them (af_packet
+    a2) or passes them on whole (veth a1). HTTP both ways, byte for byte."""
+    hb = host_b_offloads
+    a1 = netns(tx_off=False)
+    a1.exec("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
+    a2 = _container(netns())
+    ports = [{"name": "a1", "type": "veth", "iface": a1.hostif, "vlan": 10},
+             {"name": "a2", "type": "af_packet", "iface": a2.hostif, "vlan": 10},
+             {"name": "up0", "type": "veth", "iface": hb.ua}]
+    vxlan = {"local_ip": hb.a_ip, "underlay": "up0",
+             "vni_map": [{"vlan": 10, "vni": VNI, "remotes": [hb.b_ip]}]}
+    sw = switch(ports, idle_sleep_us=50, config_extra={"vxlan": vxlan})
+    wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="B's VTEP resolved by ARP")
+    a1.ping(hb.b1_ip)
+    a2.ping(hb.b1_ip)
+
+    d = f"/tmp/dswx-{PID}-www"
+    os.makedirs(d, exist_ok=True)
+    blob = os.urandom(4_000_000)
+    want = hashlib.sha256(blob).hexdigest()
+    with open(f"{d}/blob", "wb") as f:
+        f.write(blob)
+    servers = []
+    try:
+        # B's container serves; A's two containers fetch (B -> A: the decapsulated direction).
+        servers.append(subprocess.Popen(["ip", "netns", "exec", hb.b1, PY, "-m", "http.server", "8080", "--bind",
+                                         hb.b1_ip, "--directory", d], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL))
+        for c in (a1, a2):
+            assert _fetch_sha256(c.name, f"http://{hb.b1_ip}:8080/blob", f"{d}/got-{c.name}", sw) == want, c.name
+        # a1 serves; B's container fetches (A -> B: encapsulated to the kernel).
+        servers.append(a1.popen(PY, "-m", "http.server", "8080", "--bind", a1.ip, "--directory", d,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        assert _fetch_sha256(hb.b1, f"http://{a1.ip}:8080/blob", f"{d}/got-b1", sw) == want
+    finally:
+        for s in servers:
+            s.kill()
+            s.wait()
+        subprocess.run(["rm", "-rf", d])
+    v = sw.ctl("show", "vxlan")["vteps"][0]
+    assert v["drops"] == {} and not _underlay_drops(sw), (v, _underlay_drops(sw))

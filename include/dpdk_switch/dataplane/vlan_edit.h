@@ -134,7 +134,8 @@ inline rte_mbuf *vlan_variant(rte_mbuf *m, bool tag, uint16_t vlan) noexcept {
     if (offload) {
         // The offload requests only: not m's own state (RTE_MBUF_F_INDIRECT, an external buffer).
         h->ol_flags = m->ol_flags & (kTxOffloadWithLengths | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 |
-                                     RTE_MBUF_F_RX_L4_CKSUM_MASK);
+                                     RTE_MBUF_F_RX_L4_CKSUM_MASK | RTE_MBUF_F_TX_TUNNEL_MASK |
+                                     RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6);
         h->tx_offload = m->tx_offload;
         h->l2_len = tag ? m->l2_len + sizeof(rte_vlan_hdr) : m->l2_len - sizeof(rte_vlan_hdr);
     }
