@@ -138,5 +138,5 @@ def test_the_suite_judges_the_vxlan_target(tmp_path):
     obj, _ = pcap_rate.summarize([run("ovs normal", 4.0), run("dpdk_switch", 14.0)], {})
     (tmp_path / "pcap" / "runs.json").write_text(json.dumps(obj))
     s, text = summary.summarize(str(tmp_path), {})
-    t = next(t for t in s["targets"] if "issue 30" in t["target"])
+    t = next(t for t in s["targets"] if "p1024vx" in t["target"])
     assert t["value"] == pytest.approx(3.5) and t["state"] == "met"

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include <rte_ip.h>
+#include <rte_udp.h>
 
 
 namespace dsw::fuzz {
@@ -32,6 +33,18 @@ void check_chain(const rte_mbuf *m) {
 void check_offload_fields(const rte_mbuf *m) {
     const uint64_t f = m->ol_flags;
     if (!(f & kTxOffloadRequests)) return;
+    if (f & RTE_MBUF_F_TX_TUNNEL_MASK) {
+        // A checksum inside a UDP payload (a tunnel's inner one): l3_len spans the outer IP and
+        // UDP headers and at least an inner Ethernet header; the checksum field is in the packet.
+        FUZZ_CHECK((f & RTE_MBUF_F_TX_TUNNEL_MASK) == RTE_MBUF_F_TX_TUNNEL_UDP);
+        const uint64_t outer = f & (RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6);
+        FUZZ_CHECK(outer == RTE_MBUF_F_TX_OUTER_IPV4 || outer == RTE_MBUF_F_TX_OUTER_IPV6);
+        FUZZ_CHECK(m->l2_len >= RTE_ETHER_HDR_LEN && m->l4_len == 0);
+        FUZZ_CHECK(m->l3_len >= sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) + RTE_ETHER_HDR_LEN);
+        FUZZ_CHECK(static_cast<uint32_t>(m->l2_len) + m->l3_len + sizeof(rte_udp_hdr) <= m->pkt_len);
+        if (f & kTxSegRequests) FUZZ_CHECK(m->tso_segsz != 0);
+        return;
+    }
     const uint64_t ip = f & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
     FUZZ_CHECK(ip == RTE_MBUF_F_TX_IPV4 || ip == RTE_MBUF_F_TX_IPV6);
     FUZZ_CHECK(m->l2_len >= RTE_ETHER_HDR_LEN && m->l3_len >= sizeof(rte_ipv4_hdr) && m->l4_len >= 8);

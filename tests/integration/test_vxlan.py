@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 import textwrap
 
 import pytest
