@@ -178,6 +178,8 @@ private:
                       uint16_t tag_bytes) noexcept {
         BurstDecision d;
         path_.classify(pkts, n, Ingress{port, &v.ports[port]}, now_s, d, c_);
+        if (v.ports[port].vtep) [[unlikely]]
+            split_horizon(v, n, d);
         PortCounters &pc = c_.port[port];
         pc.rx_packets.add(n);
         pc.rx_bytes.add(d.rx_bytes - uint64_t{n} * tag_bytes);   // summed by classify, which reads every pkt_len anyway
@@ -190,6 +192,15 @@ private:
             dispatch<true>(v, port, pkts, n, d);
         else
             dispatch<false>(v, port, pkts, n, d);
+    }
+
+    // Out of one tunnel, never into another: a frame from a VTEP to a MAC behind another VTEP is
+    // dropped as hairpin, as all VTEPs were one port (a kernel vxlan device is one bridge port;
+    // OVS marks its tunnel ports protected). The sender's VTEP reaches the other one itself;
+    // relaying would teach the other VTEP that the sender's MACs are behind us.
+    static void split_horizon(const DataplaneView &v, uint16_t n, BurstDecision &d) noexcept {
+        for (uint16_t i = 0; i < n; ++i)
+            if (d.out[i] < kMaxPorts && v.ports[d.out[i]].vtep) d.out[i] = out_drop(DropReason::hairpin);
     }
 
     // The VTEP's underlay port: VXLAN decapsulated and switched as received on its VTEP's port

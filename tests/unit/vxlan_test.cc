@@ -121,6 +121,22 @@ TEST_F(VxlanTest, FloodFromAVtepReachesLocalPortsOnly) {
     EXPECT_TRUE(vxlan_frames(tx_[0]).empty());
 }
 
+TEST_F(VxlanTest, OutOfOneTunnelNeverIntoAnother) {
+    // A host behind C is known; B sends it a frame (B floods unknown unicast to every VTEP,
+    // C included): forwarding B's copy to C would teach C that B's host is behind us.
+    const uint64_t c_host = mac(0x02, 0, 0, 0, 0x0c, 0x01);
+    const Frame from_c = vxlan(0, kVtepCMac, kVtepC, kLocal, 50002, kVni, eth_frame(kBcast, c_host, 0x0800, 60));
+    const Frame b_to_c = vxlan(0, kVtepBMac, kVtepB, kLocal, 50003, kVni, eth_frame(c_host, kRemoteHost, 0x0800, 70));
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), arp(2, kVtepCMac, kVtepC, 0, kLocal), from_c, b_to_c}, {}, {}},
+             {kVtepB, kVtepC}, true, {"show vxlan"});
+    EXPECT_TRUE(vxlan_frames(tx_[0]).empty()) << "a frame went from one tunnel into another";
+    EXPECT_EQ(tx_[1].size(), 1u) << "C's broadcast only";
+    uint64_t hairpin = 0;
+    for (const auto &v : replies_[0].json["vteps"])
+        if (v["ip"] == kVtepB) hairpin = v["drops"].value("hairpin", uint64_t{0});
+    EXPECT_EQ(hairpin, 1u) << replies_[0].json.dump();
+}
+
 TEST_F(VxlanTest, EncapsulationOfKnownUnicastAndLearningBehindTheVtep) {
     const Frame inner = eth_frame(kRemoteHost, kA, 0x0800, 100);
     const Frame hello = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
