@@ -8,12 +8,13 @@
 
 #include "dpdk_switch/dataplane/arp_proxy.h"
 #include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/dataplane/parse.h"
 #include "dpdk_switch/dataplane/vlan_edit.h"
 
 namespace dsw {
 
 namespace {
-constexpr DecapResult drop(DropReason r) { return {static_cast<uint16_t>(r), 0, 0, 0}; }
+constexpr DecapResult drop(DropReason r) { return {static_cast<uint16_t>(r), 0, {0}, 0}; }
 }  // namespace
 
 DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
@@ -23,7 +24,7 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
         return drop(DropReason::vxlan_not_to_us);
     uint16_t et;
     std::memcpy(&et, p + 12, 2);
-    if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) return {kUnderlayArp, 0, 0, 0};
+    if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) return {kUnderlayArp, 0, {0}, 0};
     if (et != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || len < RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr)) [[unlikely]]
         return drop(DropReason::vxlan_not_to_us);
     rte_ipv4_hdr ip;
@@ -58,14 +59,19 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
         return drop(DropReason::vxlan_unknown_vni);
     const int vtep = vx.vtep_port(ip.src_addr);
     if (vtep < 0) [[unlikely]]
-        return {static_cast<uint16_t>(DropReason::vxlan_unknown_vtep), 0, ip.src_addr, vni};
+        return {static_cast<uint16_t>(DropReason::vxlan_unknown_vtep), 0, {ip.src_addr}, vni};
     if (RTE_ETHER_HDR_LEN + ip_len < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - RTE_ETHER_HDR_LEN - ip_len));
     rte_pktmbuf_adj(m, static_cast<uint16_t>(inner_off));
-    vlan_tag_in_place(m, static_cast<uint16_t>(vlan));   // the headroom has the outer headers' 50 bytes
     // RX offload flags spoke of the outer packet; the inner frame carries none.
     m->ol_flags = 0;
     m->packet_type = 0;
-    return {kDecapped, static_cast<uint16_t>(vtep), 0, 0};
+    uint16_t inner_et;
+    std::memcpy(&inner_et, p + inner_off + 12, 2);
+    if (is_tag_tpid(inner_et)) [[unlikely]] {
+        vlan_tag_in_place(m, static_cast<uint16_t>(vlan));   // the headroom has the outer headers' 50 bytes
+        return {kDecapped, static_cast<uint32_t>(vtep), {kDecapTagged}, 0};
+    }
+    return {kDecapped, static_cast<uint32_t>(vtep), {static_cast<uint32_t>(vlan)}, 0};
 }
 
 bool vxlan_underlay_arp(rte_mbuf *m, const VxlanView &vx, uint32_t now_s) noexcept {
