@@ -10,13 +10,14 @@
 
 #include "dpdk_switch/dataplane/arp_proxy.h"
 #include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/dataplane/parse.h"
 #include "dpdk_switch/dataplane/vlan_edit.h"
 #include "dpdk_switch/dataplane/vnet_hdr.h"
 
 namespace dsw {
 
 namespace {
-constexpr DecapResult drop(DropReason r) { return {static_cast<uint16_t>(r), 0, 0, 0}; }
+constexpr DecapResult drop(DropReason r) { return {static_cast<uint16_t>(r), 0, {0}, 0}; }
 }  // namespace
 
 DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
@@ -26,7 +27,7 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
         return drop(DropReason::vxlan_not_to_us);
     uint16_t et;
     std::memcpy(&et, p + 12, 2);
-    if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) return {kUnderlayArp, 0, 0, 0};
+    if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) return {kUnderlayArp, 0, {0}, 0};
     if (et != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || len < RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr)) [[unlikely]]
         return drop(DropReason::vxlan_not_to_us);
     rte_ipv4_hdr ip;
@@ -61,18 +62,17 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
         return drop(DropReason::vxlan_unknown_vni);
     const int vtep = vx.vtep_port(ip.src_addr);
     if (vtep < 0) [[unlikely]]
-        return {static_cast<uint16_t>(DropReason::vxlan_unknown_vtep), 0, ip.src_addr, vni};
+        return {static_cast<uint16_t>(DropReason::vxlan_unknown_vtep), 0, {ip.src_addr}, vni};
     // A checksum the sender left to finish inside the inner frame (vnet_to_mbuf's tunnel form):
-    // where it starts in the inner frame once tagged.
+    // where it starts in the inner frame.
     const uint64_t tunnel_csum = m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK;
     uint32_t inner_csum = 0;
     if (tunnel_csum) [[unlikely]] {
         if (static_cast<uint32_t>(m->l2_len + m->l3_len) <= inner_off) return drop(DropReason::offload_bad_csum);
-        inner_csum = static_cast<uint32_t>(m->l2_len + m->l3_len) - inner_off + sizeof(rte_vlan_hdr);
+        inner_csum = static_cast<uint32_t>(m->l2_len + m->l3_len) - inner_off;
     }
     if (RTE_ETHER_HDR_LEN + ip_len < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - RTE_ETHER_HDR_LEN - ip_len));
     rte_pktmbuf_adj(m, static_cast<uint16_t>(inner_off));
-    vlan_tag_in_place(m, static_cast<uint16_t>(vlan));   // the headroom has the outer headers' 50 bytes
     // RX offload flags spoke of the outer packet; the inner frame carries none, but for the
     // inner checksum's (and segmentation's) request, which becomes its own, checked against its
     // headers as a vnet port's would be: the egress completes it, or hands it on to a port that
@@ -80,6 +80,13 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
     const uint64_t f = m->ol_flags;
     m->ol_flags = 0;
     m->packet_type = 0;
+    uint16_t inner_et;
+    std::memcpy(&inner_et, p + inner_off + 12, 2);
+    const bool tagged = is_tag_tpid(inner_et);
+    if (tagged) [[unlikely]] {
+        vlan_tag_in_place(m, static_cast<uint16_t>(vlan));   // the headroom has the outer headers' 50 bytes
+        inner_csum += sizeof(rte_vlan_hdr);
+    }
     if (tunnel_csum) [[unlikely]] {
         virtio_net_hdr h{};
         h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -92,7 +99,7 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
         }
         if (const VnetParse r = vnet_to_mbuf(h, m); !r.ok) return drop(r.reason);
     }
-    return {kDecapped, static_cast<uint16_t>(vtep), 0, 0};
+    return {kDecapped, static_cast<uint32_t>(vtep), {tagged ? kDecapTagged : static_cast<uint32_t>(vlan)}, 0};
 }
 
 bool vxlan_underlay_arp(rte_mbuf *m, const VxlanView &vx, uint32_t now_s) noexcept {

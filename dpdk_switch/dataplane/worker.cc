@@ -176,8 +176,13 @@ private:
     // decapsulation added), left out of the port's byte count.
     void switch_burst(const DataplaneView &v, uint16_t port, rte_mbuf **pkts, uint16_t n, uint32_t now_s,
                       uint16_t tag_bytes) noexcept {
+        switch_burst(v, port, v.ports[port], pkts, n, now_s, tag_bytes);
+    }
+    // `in`: the VLAN membership classify applies, the port's own but for decapsulated frames.
+    void switch_burst(const DataplaneView &v, uint16_t port, const PortSlot &in, rte_mbuf **pkts, uint16_t n,
+                      uint32_t now_s, uint16_t tag_bytes) noexcept {
         BurstDecision d;
-        path_.classify(pkts, n, Ingress{port, &v.ports[port]}, now_s, d, c_);
+        path_.classify(pkts, n, Ingress{port, &in}, now_s, d, c_);
         if (v.ports[port].vtep) [[unlikely]]
             split_horizon(v, n, d);
         PortCounters &pc = c_.port[port];
@@ -209,7 +214,7 @@ private:
         const VxlanView &vx = v.vxlan;
         PortCounters &uc = c_.port[port];
         rte_mbuf *inner[kMaxBurst], *freed[kMaxBurst];
-        uint16_t from[kMaxBurst];
+        uint32_t from[kMaxBurst];   // the VTEP's port | (the VLAN or kDecapTagged) << 16
         uint16_t k = 0, nfreed = 0;
         uint64_t bytes = 0;
         for (uint16_t i = 0; i < n; ++i) {
@@ -218,7 +223,7 @@ private:
             const DecapResult r = vxlan_decap(m, vx);
             if (r.verdict == kDecapped) [[likely]] {
                 inner[k] = m;
-                from[k++] = static_cast<uint16_t>(r.vtep_port);
+                from[k++] = r.vtep_port | r.vlan << 16;
                 continue;
             }
             if (r.verdict == kUnderlayArp) {
@@ -235,13 +240,13 @@ private:
         uc.rx_packets.add(n);
         uc.rx_bytes.add(bytes);
         if (nfreed != 0) rte_pktmbuf_free_bulk(freed, nfreed);
-        // One switch_burst per VTEP, in arrival order within each.
+        // One switch_burst per VTEP and VLAN, in arrival order within each.
         while (k != 0) {
-            const uint16_t vtep = from[0];
+            const uint32_t key = from[0];
             rte_mbuf *run[kMaxBurst];
             uint16_t nrun = 0, rest = 0;
             for (uint16_t i = 0; i < k; ++i) {
-                if (from[i] == vtep) {
+                if (from[i] == key) {
                     run[nrun++] = inner[i];
                 } else {
                     inner[rest] = inner[i];
@@ -249,7 +254,15 @@ private:
                 }
             }
             k = rest;
-            switch_burst(v, vtep, run, nrun, now_s, sizeof(rte_vlan_hdr));
+            const uint16_t vtep = static_cast<uint16_t>(key & 0xffff);
+            if ((key >> 16) == kDecapTagged) [[unlikely]] {   // tagged as on the VTEP's trunk
+                switch_burst(v, vtep, run, nrun, now_s, sizeof(rte_vlan_hdr));
+                continue;
+            }
+            // Untagged frames of one VLAN: classified as from an access port of that VLAN (the
+            // VTEP's slot, a trunk, would take tagged ones only); learnt and counted on the VTEP.
+            decap_slot_.access_vlan = static_cast<uint16_t>(key >> 16);
+            switch_burst(v, vtep, decap_slot_, run, nrun, now_s, 0);
         }
     }
 
@@ -374,6 +387,8 @@ private:
                 // The proxy wrote the whole frame, its checksums too: nothing is left to ask of
                 // the port, whatever the request the frame came in with.
                 if constexpr (kOffl) pkts[i]->ol_flags &= ~kTxOffloadRequests;
+                // A decapsulated frame, classified untagged, goes back to its VTEP with its VLAN.
+                if (!kOffl && !d.tagged && v.ports[in_port].vtep) vtep_vlan(pkts[i], d.vlan[i]);
                 tx_.push(in_port, pkts[i]);   // leaves the way it came: same port, same tagging
                 continue;
             } else {
@@ -473,6 +488,9 @@ private:
     LcoreCounters &c_;
     SwitchPath path_;
     TxStage tx_;
+    // What classify applies to a VTEP's decapsulated frames, untagged: an access port's
+    // membership, access_vlan set per run of frames (rx_underlay).
+    PortSlot decap_slot_;
 };
 
 WorkerPoll::WorkerPoll(WorkerShared &s, unsigned lcore) : w_(std::make_unique<Worker>(s, lcore)) {}

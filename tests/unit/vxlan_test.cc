@@ -173,6 +173,25 @@ TEST_F(VxlanTest, DecapsulatedFrameLeavesUntaggedAndByteForByte) {
         EXPECT_EQ(totals_[0].drops[r], 0u) << kDropReasonNames[r];
 }
 
+TEST_F(VxlanTest, DecapsulatedFrameWithItsOwnTagIsDoubleTagged) {
+    // Decapsulated frames are switched untagged, their VNI's VLAN beside them. One that carries a
+    // tag of its own (802.1Q, 802.1ad, a priority tag) is in the VNI's VLAN all the same, a tag
+    // inside it: counted double_tagged on its VTEP as any trunk's double-tagged frame, not taken
+    // for a tagged frame of its own VLAN (nor a priority tag for an untagged frame).
+    const Frame ip = eth_frame(kBcast, kRemoteHost, 0x0800, 60);
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), vxlan(0, kVtepBMac, kVtepB, kLocal, 50001, kVni, tagged(ip, 20)),
+               vxlan(0, kVtepBMac, kVtepB, kLocal, 50002, kVni, tagged(ip, 30, 0x88a8)),
+               vxlan(0, kVtepBMac, kVtepB, kLocal, 50003, kVni, tagged(ip, 0))},
+              {},
+              {}},
+             {kVtepB}, true, {"show vxlan"});
+    EXPECT_TRUE(tx_[1].empty());
+    EXPECT_TRUE(tx_[2].empty());
+    const auto &v = replies_[0].json["vteps"][0];
+    EXPECT_EQ(v["drops"]["double_tagged"], 3);
+    EXPECT_EQ(v["rx_packets"], 3);
+}
+
 TEST_F(VxlanTest, FloodGoesOnceToEachRemoteVtepOfTheVni) {
     const Frame bcast = eth_frame(kBcast, kA, 0x0800, 80);
     run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), arp(1, kVtepCMac, kVtepC, 0, kLocal)}, {bcast}, {}},

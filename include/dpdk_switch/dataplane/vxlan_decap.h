@@ -12,7 +12,7 @@
 namespace dsw {
 
 // DecapResult::verdict besides a DropReason.
-inline constexpr uint16_t kDecapped = 0xffff;     // m is now the inner frame, tagged with its VLAN
+inline constexpr uint16_t kDecapped = 0xffff;     // m is now the inner frame (DecapResult::vlan)
 inline constexpr uint16_t kUnderlayArp = 0xfffe;  // an ARP frame: vxlan_underlay_arp's
 
 // Four 32-bit fields: returned in two registers. With 16-bit verdict and port, GCC assembled the
@@ -21,14 +21,25 @@ inline constexpr uint16_t kUnderlayArp = 0xfffe;  // an ARP frame: vxlan_underla
 struct DecapResult {
     uint32_t verdict;     // a DropReason, kDecapped or kUnderlayArp
     uint32_t vtep_port;   // kDecapped: the port index of the VTEP it came from
-    uint32_t src_ip_be;   // vxlan_unknown_vtep: who sent it, and in which VNI (for learn_vteps)
+    union {
+        uint32_t src_ip_be;   // vxlan_unknown_vtep: who sent it, and in which VNI (for learn_vteps)
+        // kDecapped: the VNI's VLAN, which the frame does not carry (the worker classifies it as
+        // an untagged frame of that VLAN), or kDecapTagged.
+        uint32_t vlan;
+    };
     uint32_t vni;
 };
 
+// DecapResult::vlan of an inner frame that carries a tag of its own: it got the VNI's VLAN as an
+// outer tag (as the VTEP's trunk would carry it), so it is switched by that VLAN as before.
+inline constexpr uint32_t kDecapTagged = 0x8000;   // above any VLAN
+
 // Checks one underlay frame (headers in its first segment, as every RX frame here) and, when it
-// is VXLAN for a known VNI from a known VTEP, strips the outer headers in place and tags the inner
-// frame with the VNI's VLAN: from there on it is switched as a frame received on the VTEP's port
-// (a trunk of the mapped VLANs). The frame must be the caller's alone (an RX frame).
+// is VXLAN for a known VNI from a known VTEP, strips the outer headers in place: from there on the
+// inner frame is switched as received on the VTEP's port in the VNI's VLAN. Its VLAN goes back in
+// the result, not into the frame: a tag pushed here would only be classified and popped again on
+// the (usually untagged) local port (BENCHMARKS.md, "2026-12-06 (evening) VXLAN cycles"). An
+// inner frame tagged itself gets the tag (kDecapTagged). The frame must be the caller's alone.
 DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept;
 
 // An ARP frame on the underlay. Learns the sender's MAC when the sender is a remote VTEP (a reply
