@@ -387,8 +387,9 @@ private:
                 // The proxy wrote the whole frame, its checksums too: nothing is left to ask of
                 // the port, whatever the request the frame came in with.
                 if constexpr (kOffl) pkts[i]->ol_flags &= ~kTxOffloadRequests;
-                // A decapsulated frame, classified untagged, goes back to its VTEP with its VLAN.
-                if (!kOffl && !d.tagged && v.ports[in_port].vtep) vtep_vlan(pkts[i], d.vlan[i]);
+                // A decapsulated frame, classified untagged, goes back to its VTEP with its VLAN
+                // (whatever kOffl: the reply asks nothing of the offload fallback).
+                if (!d.tagged && v.ports[in_port].vtep) vtep_vlan(pkts[i], d.vlan[i]);
                 tx_.push(in_port, pkts[i]);   // leaves the way it came: same port, same tagging
                 continue;
             } else {

@@ -202,5 +202,7 @@ def test_three_vteps_switch_kernel_and_ovs_dpdk(switch, netns, hosts, tmp_path):
 
     v = {t["ip"]: t for t in sw.ctl("show", "vxlan")["vteps"]}
     assert v[C_IP]["rx_packets"] > 1000 and v[C_IP]["tx_packets"] > 1000, v[C_IP]
-    assert v[C_IP]["drops"] == {} and v[B_IP]["drops"] == {}, v
+    # B floods unknown unicast to A and C alike: A's copy for C's container is dropped hairpin
+    # (out of one tunnel, never into another); nothing else is dropped.
+    assert all(set(v[ip]["drops"]) <= {"hairpin"} for ip in (B_IP, C_IP)), v
     assert not {k: n for k, n in sw.port_stats()["up0"]["drops"].items() if k.startswith("vxlan")}
