@@ -28,8 +28,8 @@ import time
 
 import pytest
 
-from conftest import (af_packet_ports, finish_mac_flood, free_hugepages, ping_received, run, serve_http,
-                      start_mac_flood, telemetry, vm_rss_kb, wait_for)
+from conftest import af_packet_ports, free_hugepages, run, wait_for
+from probes import finish_mac_flood, ping_received, serve_http, start_mac_flood, telemetry, vm_rss_kb
 
 # The issue asks for 1,000,000 random source MACs: the sender does them in 3-5 s here.
 FLOOD_FRAMES = 1_000_000

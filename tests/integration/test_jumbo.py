@@ -14,7 +14,8 @@ import os
 import subprocess
 import sys
 
-from conftest import af_packet_ports, ping_received, run, serve_http, wait_for
+from conftest import af_packet_ports, run, wait_for
+from probes import ping_received, serve_http
 
 JUMBO_MTU = 9100
 PING_SIZE = JUMBO_MTU - 28            # ICMP payload of a full-MTU IPv4 packet

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import af_packet_ports, run_to_exit, switch_config, vm_rss_kb, wait_for, write_config
+from conftest import af_packet_ports, run_to_exit, switch_config, wait_for, write_config
+from probes import vm_rss_kb
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\\\|\\"|\\n)*"'

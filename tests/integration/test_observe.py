@@ -10,7 +10,8 @@ import re
 import subprocess
 import time
 
-from conftest import af_packet_ports, telemetry, wait_for
+from conftest import af_packet_ports, wait_for
+from probes import telemetry
 
 
 def test_capture_writes_the_frames_a_port_sends_and_receives(netns, switch, tmp_path):

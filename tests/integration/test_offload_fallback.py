@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from scapy.all import IP, TCP, Ether, rdpcap
 
-from conftest import CTL_DIR, DPDK_RUNTIME_DIR, HTTP_PORT, NAME_PREFIX, PID, free_hugepages, veth_ports, wait_for
+from conftest import CTL_DIR, DPDK_RUNTIME_DIR, NAME_PREFIX, PID, free_hugepages, veth_ports, wait_for
+from probes import HTTP_PORT
 from test_veth import download_sha256, offloads_on, serve_file
 
 TESTPMD = shutil.which("dpdk-testpmd")

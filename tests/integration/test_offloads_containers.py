@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HTTP_PORT, wait_for
+from conftest import wait_for
+from probes import HTTP_PORT
 from containers_fixture import container_ports, offload_netns, offload_switch  # noqa: F401 (fixtures)
 
 import vnet_frames

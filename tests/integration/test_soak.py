@@ -30,7 +30,8 @@ import time
 
 import pytest
 
-from conftest import af_packet_ports, finish_mac_flood, start_mac_flood, vm_rss_kb, wait_for
+from conftest import af_packet_ports, wait_for
+from probes import finish_mac_flood, start_mac_flood, vm_rss_kb
 
 SOAK_S = float(os.environ.get("DSW_SOAK_SECONDS") or 12)
 LEARN_PPS = 300

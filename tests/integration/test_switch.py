@@ -22,8 +22,8 @@ import time
 
 import pytest
 
-from conftest import (SUBNET, af_packet_ports, mask, ping_received, serve_http, switch_config,
-                      wait_for)
+from conftest import SUBNET, af_packet_ports, mask, switch_config, wait_for
+from probes import ping_received, serve_http
 
 STATIC_MAC = "02:00:00:00:00:99"
 

@@ -12,7 +12,8 @@ import struct
 import subprocess
 import sys
 
-from conftest import HTTP_PORT, ping_received, veth_ports, wait_for
+from conftest import veth_ports, wait_for
+from probes import HTTP_PORT, ping_received
 
 FILE_MB = 32
 
