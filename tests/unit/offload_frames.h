@@ -184,4 +184,24 @@ inline void expect_segments(const Bytes &orig, const std::vector<rte_mbuf *> &se
     expect_segments(orig, b, unit, what);
 }
 
+// The frame `f` in mbufs of `pool` (2 KB each, chained), with the requests its virtio-net
+// header `h` makes, as a vnet port's RX sets them.
+inline rte_mbuf *offloaded(rte_mempool *pool, const Bytes &f, const virtio_net_hdr &h) {
+    rte_mbuf *head = nullptr;
+    for (size_t at = 0; at < f.size(); at += 2048) {
+        rte_mbuf *m = rte_pktmbuf_alloc(pool);
+        EXPECT_NE(m, nullptr);
+        if (m == nullptr) break;
+        const size_t n = std::min<size_t>(2048, f.size() - at);
+        std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(n)), &f[at], n);
+        if (head == nullptr)
+            head = m;
+        else
+            EXPECT_EQ(rte_pktmbuf_chain(head, m), 0);
+    }
+    const VnetParse r = vnet_to_mbuf(h, head);
+    EXPECT_TRUE(r.ok) << drop_reason_name(r.reason);
+    return head;
+}
+
 }  // namespace dsw::test

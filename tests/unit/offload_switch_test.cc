@@ -24,6 +24,7 @@
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/ports/port_kind.h"
 #include "frames.h"
+#include "eventually.h"
 #include "ring_io_port.h"
 #include "offload_frames.h"
 #include "pcap_files.h"
@@ -62,35 +63,6 @@ struct RingInternalArgs {
     unsigned numa_node;
     void *addr;
 };
-
-template <typename Pred>
-bool eventually(Pred pred, int ms = 3000) {
-    for (int i = 0; i < ms; ++i) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return pred();
-}
-
-// The frame `f` in mbufs of `pool` (2 KB each, chained), with the requests its virtio-net
-// header `h` makes, as a vnet port's RX sets them.
-rte_mbuf *offloaded(rte_mempool *pool, const Bytes &f, const virtio_net_hdr &h) {
-    rte_mbuf *head = nullptr;
-    for (size_t at = 0; at < f.size(); at += 2048) {
-        rte_mbuf *m = rte_pktmbuf_alloc(pool);
-        EXPECT_NE(m, nullptr);
-        if (m == nullptr) break;
-        const size_t n = std::min<size_t>(2048, f.size() - at);
-        std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(n)), &f[at], n);
-        if (head == nullptr)
-            head = m;
-        else
-            EXPECT_EQ(rte_pktmbuf_chain(head, m), 0);
-    }
-    const VnetParse r = vnet_to_mbuf(h, head);
-    EXPECT_TRUE(r.ok) << drop_reason_name(r.reason);
-    return head;
-}
 
 class OffloadSwitchTest : public ::testing::Test {
 protected:

@@ -18,6 +18,7 @@
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/ports/port_kind.h"
 #include "frames.h"
+#include "eventually.h"
 #include "ring_io_port.h"
 #include "pcap_files.h"
 
@@ -52,15 +53,6 @@ protected:
         EXPECT_EQ(find_port_kind(kTestRingType), nullptr);
     }
 };
-
-template <typename Pred>
-bool eventually(Pred pred, int ms = 2000) {
-    for (int i = 0; i < ms; ++i) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return pred();
-}
 
 // The config and `port add` read a kind's keys from its description, a registered one's too.
 TEST_F(OwnIoPortTest, ItsKeysAreThoseItsDescriptionNames) {
@@ -121,7 +113,7 @@ TEST_F(OwnIoPortTest, FramesCrossBetweenAnOwnIoPortAndAnEthdevPort) {
     ASSERT_TRUE(add_e.ok) << add_e.text;
     const unsigned o = sw.port("o")->index, e = sw.port("e")->index;
 
-    ASSERT_TRUE(eventually([&] { return rte_ring_count(out) == 1; })) << "B->A did not leave on o";
+    ASSERT_TRUE(test::eventually([&] { return rte_ring_count(out) == 1; }, 2000)) << "B->A did not leave on o";
     void *got = nullptr;
     ASSERT_EQ(rte_ring_dequeue(out, &got), 0);
     auto *m = static_cast<rte_mbuf *>(got);
@@ -134,7 +126,7 @@ TEST_F(OwnIoPortTest, FramesCrossBetweenAnOwnIoPortAndAnEthdevPort) {
     rte_mbuf *a_to_b = test::to_mbuf(sw.pool(), eth_frame(kB, kA));
     ASSERT_NE(a_to_b, nullptr);
     ASSERT_EQ(rte_ring_enqueue(in, a_to_b), 0);
-    ASSERT_TRUE(eventually([&] { return sw.port_totals(e).tx_packets == 1; })) << "A->B did not leave on e";
+    ASSERT_TRUE(test::eventually([&] { return sw.port_totals(e).tx_packets == 1; }, 2000)) << "A->B did not leave on e";
 
     EXPECT_EQ(sw.port_totals(o).rx_packets, 1u);
     EXPECT_EQ(sw.port_totals(o).tx_packets, 1u);

@@ -24,6 +24,7 @@
 #include "dpdk_switch/ports/port_kind.h"
 #include "offload_frames.h"
 #include "pcap_files.h"
+#include "eventually.h"
 #include "ring_io_port.h"
 
 namespace dsw {
@@ -77,15 +78,6 @@ virtio_net_hdr tunnel_hdr(const Bytes &inner, int shift = 0) {
     return h;
 }
 
-template <typename Pred>
-bool eventually(Pred pred, int ms = 3000) {
-    for (int i = 0; i < ms; ++i) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return pred();
-}
-
 class VxlanOffloadTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -130,22 +122,7 @@ protected:
     std::string file(const char *name) const { return (dir_ / name).string(); }
 
     // `f` in mbufs (2 KB each, chained) with the requests of `h`, as the veth port's RX sets them.
-    rte_mbuf *received(const Bytes &f, const virtio_net_hdr &h) {
-        rte_mbuf *m = nullptr;
-        for (size_t at = 0; at < f.size(); at += 2048) {
-            rte_mbuf *s = rte_pktmbuf_alloc(sw_->pool());
-            EXPECT_NE(s, nullptr);
-            const size_t n = std::min<size_t>(2048, f.size() - at);
-            std::memcpy(rte_pktmbuf_append(s, static_cast<uint16_t>(n)), &f[at], n);
-            if (m == nullptr)
-                m = s;
-            else
-                EXPECT_EQ(rte_pktmbuf_chain(m, s), 0);
-        }
-        const VnetParse r = vnet_to_mbuf(h, m);
-        EXPECT_TRUE(r.ok) << drop_reason_name(r.reason);
-        return m;
-    }
+    rte_mbuf *received(const Bytes &f, const virtio_net_hdr &h) { return offloaded(sw_->pool(), f, h); }
 
     // Stops the switch; what p sent (closing it flushes its tx_pcap).
     std::vector<Bytes> stop_and_read_p() {
