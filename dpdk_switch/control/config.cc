@@ -219,13 +219,27 @@ Status read_static_vlan(const YAML::Node &n, const std::string &path, const Port
     return Ok{};
 }
 
+// Behind a remote VTEP: its address, and the VLAN as written (0 by default, as `mac add`); the
+// vxlan: section, read later, checks both (config_vxlan.cc).
+Status read_static_vtep(const YAML::Node &n, const std::string &path, StaticMac &out) {
+    if (auto st = read_unicast_ipv4(n["vtep"], key_path(path, "vtep"), out.vtep); !st)
+        return st;
+    if (const YAML::Node vlan = n["vlan"]; vlan.IsDefined())
+        return config_detail::read_uint(vlan, key_path(path, "vlan"), 0, kMaxVlan, out.vlan);
+    return Ok{};
+}
+
 Status parse_static_mac(const YAML::Node &n, const std::string &path,
                         const std::vector<PortConfig> &ports, StaticMac &out) {
-    if (auto st = config_detail::check_map(n, path, {"mac", "port", "vlan"}, false); !st)
+    if (auto st = config_detail::check_map(n, path, {"mac", "port", "vtep", "vlan"}, false); !st)
         return st;
     if (auto st = read_unicast_mac(n["mac"], key_path(path, "mac"), out.mac); !st)
         return st;
     const std::string port_path = key_path(path, "port");
+    if (n["vtep"].IsDefined() && n["port"].IsDefined())
+        return config_error(port_path, "an entry is on a port or behind a vtep, not both");
+    if (n["vtep"].IsDefined())
+        return read_static_vtep(n, path, out);
     if (!n["port"].IsDefined())
         return config_error(port_path, "missing required key");
     if (auto st = config_detail::read_string(n["port"], port_path, out.port); !st)
@@ -337,7 +351,7 @@ Status parse_root(const YAML::Node &root, Config &cfg) {
         return st;
     if (const YAML::Node vx = root["vxlan"]; vx.IsDefined())
         return config_detail::parse_vxlan(vx, cfg, cfg.vxlan);
-    return Ok{};
+    return config_detail::check_static_vteps(cfg);
 }
 
 Error with_source(const std::string &source, const Error &e) {

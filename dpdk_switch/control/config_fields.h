@@ -136,5 +136,7 @@ Status parse_port(const YAML::Node &n, const std::string &path, PortConfig &out)
 
 // The vxlan: section (config_vxlan.cc); `ports` and `static_macs` are read already.
 Status parse_vxlan(const YAML::Node &n, const Config &cfg, VxlanConfig &out);
+// Without a vxlan: section, a static_macs: entry behind a VTEP has none to be behind.
+Status check_static_vteps(const Config &cfg);
 
 }  // namespace dsw::config_detail

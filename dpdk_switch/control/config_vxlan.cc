@@ -1,5 +1,5 @@
 // The vxlan: section: the switch as a VTEP. Read after ports: and static_macs:, which it refers
-// to. Everything a VTEP needs is checked here, before EAL: a bad address, a VNI or VLAN mapped
+// to (and whose entries behind a VTEP it checks). Everything a VTEP needs is checked here, before EAL: a bad address, a VNI or VLAN mapped
 // twice, an underlay port that is not there or that the switch would also switch frames on, a
 // gateway off the underlay's link, a remote VTEP that neither the link nor a gateway reaches.
 #include <charconv>
@@ -10,6 +10,7 @@
 #include "config_fields.h"
 #include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/tables/arp_table.h"
 
 namespace dsw::config_detail {
 namespace {
@@ -127,7 +128,34 @@ Status check_underlay(const Config &cfg, const std::string &path, const std::str
     return Ok{};
 }
 
+// A static_macs: entry behind a VTEP: its VLAN one the VTEPs carry, its VTEP one this switch
+// reaches (as `vxlan vtep add` would take it). Each such VTEP joins `all`.
+Status check_static_vtep(const StaticMac &m, const std::string &path, uint32_t local_ip, const VxlanConfig &vx,
+                         std::set<uint32_t> &all) {
+    const uint32_t ip = ipv4_from_string(m.vtep).value_or(0);
+    const std::string at = key_path(path, "vtep");
+    if (ip == local_ip) return config_error(at, m.vtep + " is this switch's own VTEP (vxlan.local_ip)");
+    if (vx.gateway.empty() && !vxlan_on_link(local_ip, vx.prefix_len, ip))
+        return config_error(at, m.vtep + " is outside the underlay's link " + ipv4_prefix_text(local_ip, *vx.prefix_len) +
+                                    " (vxlan.local_ip) and there is no vxlan.gateway to reach it by");
+    bool mapped = false;
+    for (const VniMapping &v : vx.vni_map) mapped = mapped || v.vlan == m.vlan;
+    if (!mapped)
+        return config_error(key_path(path, "vlan"),
+                            "VLAN " + std::to_string(m.vlan) + " is not mapped to a VNI (vxlan.vni_map)");
+    all.insert(ip);
+    return Ok{};
+}
+
 }  // namespace
+
+Status check_static_vteps(const Config &cfg) {
+    for (size_t i = 0; i < cfg.static_macs.size(); ++i)
+        if (!cfg.static_macs[i].vtep.empty() && !cfg.vxlan.enabled)
+            return config_error(key_path(index_path("static_macs", i), "vtep"),
+                                "there is no vxlan: section: the switch is no VTEP");
+    return Ok{};
+}
 
 Status parse_vxlan(const YAML::Node &n, const Config &cfg, VxlanConfig &out) {
     const std::string path = "vxlan";
@@ -148,6 +176,10 @@ Status parse_vxlan(const YAML::Node &n, const Config &cfg, VxlanConfig &out) {
     std::set<uint32_t> remotes;
     if (const YAML::Node m = n["vni_map"]; m.IsDefined())
         if (auto st = read_vni_map(m, key_path(path, "vni_map"), local, out, remotes); !st) return st;
+    for (size_t i = 0; i < cfg.static_macs.size(); ++i)
+        if (!cfg.static_macs[i].vtep.empty())
+            if (auto st = check_static_vtep(cfg.static_macs[i], index_path("static_macs", i), local, out, remotes); !st)
+                return st;
     // A remote VTEP takes a switch port index (its MACs are learned behind it).
     if (cfg.ports.size() + remotes.size() > kMaxPorts)
         return config_error(key_path(path, "vni_map"),

@@ -136,7 +136,10 @@ std::string config_to_yaml(const Config &cfg, const std::string &header) {
     for (const StaticMac &m : cfg.static_macs) {
         out << YAML::Flow << YAML::BeginMap;
         quoted(out, "mac", m.mac);
-        quoted(out, "port", m.port);
+        if (m.vtep.empty())
+            quoted(out, "port", m.port);
+        else
+            quoted(out, "vtep", m.vtep);
         out << YAML::Key << "vlan" << YAML::Value << m.vlan << YAML::EndMap;
     }
     out << YAML::EndSeq;

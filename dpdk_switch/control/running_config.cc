@@ -20,19 +20,24 @@ Config running_config(Switch &sw) {
     cfg.sw.tx_flush_us = sw.tx_flush_us();
     for (const SwitchPort *sp : sw.ports())
         cfg.ports.push_back(sp->eth->config());
+    const VxlanState *vx = sw.vxlan();
     for (const MacRecord &m : sw.macs().records()) {
-        const SwitchPort *sp = sw.port(m.port);
+        if (!m.is_static) continue;
+        const std::string mac = mac_to_string(key_mac(m.key));
+        if (const SwitchPort *sp = sw.port(m.port))
+            cfg.static_macs.push_back(StaticMac{mac, sp->eth->config().name, key_vlan(m.key), ""});
+        else if (const VtepState *t = vx ? vx->vtep_at(m.port) : nullptr)   // `mac add <MAC> vtep <IP>`
+            cfg.static_macs.push_back(StaticMac{mac, "", key_vlan(m.key), ipv4_to_string(t->ip)});
         // A static entry whose port is gone has nobody to name (port del flushes them anyway).
-        if (!m.is_static || sp == nullptr) continue;
-        cfg.static_macs.push_back(StaticMac{mac_to_string(key_mac(m.key)), sp->eth->config().name, key_vlan(m.key)});
     }
     if (ArpTable *arp = sw.arp())
         for (const ArpRecord &a : arp->records())
             if (a.binding.is_static && !a.v6)
                 cfg.arp.push_back(StaticArp{ipv4_to_string(a.ip), mac_to_string(a.binding.mac), a.vlan});
-    if (const VxlanState *vx = sw.vxlan()) {
+    if (vx) {
         // The VNI map as configured, each VNI's remotes as they are now: those of the config and
-        // of `vxlan vtep add`, by address; learned VTEPs are learned again.
+        // of `vxlan vtep add`, by address; learned VTEPs are learned again (or come back with a static
+        // MAC behind them).
         cfg.vxlan = vx->cfg;
         for (VniMapping &m : cfg.vxlan.vni_map) {
             m.remotes.clear();
@@ -42,7 +47,9 @@ Config running_config(Switch &sw) {
     }
     // In a fixed order (the tables' is their buckets'): the same switch saves the same file.
     std::sort(cfg.static_macs.begin(), cfg.static_macs.end(), [](const StaticMac &x, const StaticMac &y) {
-        return std::tie(x.port, x.vlan, x.mac) < std::tie(y.port, y.vlan, y.mac);
+        // Those on ports first, then those behind VTEPs (whose port is empty).
+        return std::make_tuple(!x.vtep.empty(), std::cref(x.port), std::cref(x.vtep), x.vlan, std::cref(x.mac)) <
+               std::make_tuple(!y.vtep.empty(), std::cref(y.port), std::cref(y.vtep), y.vlan, std::cref(y.mac));
     });
     std::sort(cfg.arp.begin(), cfg.arp.end(), [](const StaticArp &x, const StaticArp &y) {
         return std::tie(x.vlan, x.ip) < std::tie(y.vlan, y.ip);

@@ -137,12 +137,14 @@ Status Switch::start() {
     for (size_t i = 0; i < cfg_.static_macs.size(); ++i) {
         const StaticMac &sm = cfg_.static_macs[i];
         const std::string key = "static_macs[" + std::to_string(i) + "]";
-        const SwitchPort *sp = port(sm.port);
+        auto index = static_mac_index(sm);
         auto mac = mac_from_string(sm.mac);
         // load_config has refused an unknown port and a bad MAC; a Config built in code and not
         // loaded may still have them: an internal error, not one of the user's file.
-        if (sp == nullptr || !mac) return fail("internal error: " + key + " not validated: " + sm.mac + " " + sm.port);
-        if (auto st = macs_->add_static(make_mac_key(*mac, sm.vlan), static_cast<uint16_t>(sp->index)); !st)
+        if (!mac || (!index && sm.vtep.empty()))
+            return fail("internal error: " + key + " not validated: " + sm.mac + " " + sm.port);
+        if (!index) return config_error_at(cfg_, key + ".vtep", index.error().message);   // no index left
+        if (auto st = macs_->add_static(make_mac_key(*mac, sm.vlan), static_cast<uint16_t>(*index)); !st)
             return config_error_at(cfg_, key, st.error().message);
     }
     for (size_t i = 0; i < cfg_.arp.size(); ++i) {
@@ -174,6 +176,24 @@ Status Switch::start() {
     running_ = true;
     DSW_LOG(INFO, main, "switching on %zu worker lcore(s), %zu port(s)", workers_.size(), cfg_.ports.size());
     return Ok{};
+}
+
+Result<unsigned> Switch::static_mac_index(const StaticMac &sm) {
+    if (sm.vtep.empty()) {
+        const SwitchPort *sp = port(sm.port);
+        if (sp == nullptr) return fail("no port named '" + sm.port + "'");
+        return sp->index;
+    }
+    const uint32_t ip = ipv4_from_string(sm.vtep).value_or(0);
+    if (!vxlan_) return fail("no VTEP: the config has no vxlan: section");
+    if (auto it = vxlan_->vteps.find(ip); it != vxlan_->vteps.end()) return it->second.index;
+    // A VTEP no VNI lists as a remote was learned when its MAC was added: learned again, for
+    // the MAC's VNI, so that the next save writes it the same way.
+    const std::optional<uint32_t> vni = vxlan_->vni_of_vlan.count(sm.vlan)
+                                            ? std::optional<uint32_t>(vxlan_->vni_of_vlan.at(sm.vlan))
+                                            : std::nullopt;
+    if (!vni) return fail("VLAN " + std::to_string(sm.vlan) + " is not mapped to a VNI (vxlan.vni_map)");
+    return add_vtep(ip, vni, true);
 }
 
 void Switch::stop() {

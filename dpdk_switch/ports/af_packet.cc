@@ -4,6 +4,7 @@
 #include <rte_mbuf_core.h>
 
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/af_packet_fanout.h"
 #include "dpdk_switch/ports/port_kind.h"
 
 namespace dsw {
@@ -45,6 +46,7 @@ Result<DeviceSpec> af_packet_device(const PortConfig &p) {
     }
     d.discard_early_rx = true;   // see DeviceSpec: its socket hears every interface until bound
     d.ring_drops = RingDrops::packet_mmap;
+    d.probe_failure = [](const PortConfig &port) { return af_packet_fanout_clash(port.iface); };
     return d;
 }
 

@@ -163,7 +163,12 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
     // interface and leave them set at close: what was off before is turned off again then.
     const std::optional<unsigned> flags_before = iface_flags(cfg.iface);
     int rc = rte_dev_probe(dev->devargs.c_str());
-    if (rc < 0) return fail(dpdk_error("port " + cfg.name + ": cannot probe '" + dev->devargs + "'", rc));
+    if (rc < 0) {
+        std::string why = dpdk_error("port " + cfg.name + ": cannot probe '" + dev->devargs + "'", rc);
+        if (dev->probe_failure)
+            if (const std::string cause = dev->probe_failure(cfg); !cause.empty()) why += ": " + cause;
+        return fail(why);
+    }
     EthPort p;
     p.cfg_ = cfg;
     p.device_ = dev->name;

@@ -122,6 +122,48 @@ def test_a_saved_vtep_restarts_with_its_run_time_remotes(netns, switch, binaries
     assert rc == 0
 
 
+def test_static_macs_behind_vteps_come_back_behind_them(netns, switch, binaries, tmp_path):
+    """`mac add <MAC> vtep <IP>`: saved as `vtep:` entries, and after a restart `show mac table`
+    has each MAC behind its VTEP again, the VTEPs (one named only by its MAC) as they were."""
+    c1, c2 = netns(), netns()
+    vxlan = {"local_ip": "192.168.77.1/24", "gateway": "192.168.77.254", "underlay": "up0", "learn_vteps": False,
+             "vni_map": [{"vlan": 10, "vni": 1010, "remotes": ["192.168.77.2"]}, {"vlan": 20, "vni": 1020}]}
+    ports = [{"name": "up0", "type": "af_packet", "iface": c1.hostif},
+             {"name": "c2", "type": "af_packet", "iface": c2.hostif, "vlan": 10}]
+    # 192.168.77.5 is no VNI's remote: its MAC alone brings it (for VNI 1020, as if learned there).
+    sw = switch(ports, config_extra={"vxlan": vxlan, "static_macs": [
+        {"mac": "02:00:00:00:00:c5", "vtep": "192.168.77.5", "vlan": 20}]})
+    sw.ctl("vxlan", "vtep", "add", "10.30.0.5", "vni", "1020")   # behind the gateway
+    sw.ctl("mac", "add", "02:00:00:00:00:c2", "vtep", "192.168.77.2", "vlan", "10")
+    sw.ctl("mac", "add", "02:00:00:00:00:c3", "vtep", "10.30.0.5", "vlan", "20")
+    sw.ctl("mac", "add", "02:00:00:00:00:0a", "c2")
+    before = snapshot(sw)
+    assert [(e["mac"], e["port"], e["vlan"]) for e in before["static_macs"]] == [
+        ("02:00:00:00:00:0a", "c2", 10), ("02:00:00:00:00:c2", "vtep:192.168.77.2", 10),
+        ("02:00:00:00:00:c3", "vtep:10.30.0.5", 20), ("02:00:00:00:00:c5", "vtep:192.168.77.5", 20)]
+    vteps = mask(sw.ctl("show", "vxlan")["vteps"], LIVE_VTEP_FIELDS)
+
+    assert sw.ctl("save", "config")["static_macs"] == 4
+    doc = yaml.safe_load(sw.config_path.read_text())
+    assert doc["static_macs"] == [{"mac": "02:00:00:00:00:0a", "port": "c2", "vlan": 10},
+                                  {"mac": "02:00:00:00:00:c3", "vtep": "10.30.0.5", "vlan": 20},
+                                  {"mac": "02:00:00:00:00:c2", "vtep": "192.168.77.2", "vlan": 10},
+                                  {"mac": "02:00:00:00:00:c5", "vtep": "192.168.77.5", "vlan": 20}]
+    assert sw.stop() == 0
+
+    again = Switch(binaries, sw.config, sw.config_path, tmp_path / "again.log")
+    again.start()
+    try:
+        again.wait_ready()
+        assert snapshot(again) == before
+        assert mask(again.ctl("show", "vxlan")["vteps"], LIVE_VTEP_FIELDS) == vteps
+    finally:
+        rc = again.stop(signal.SIGTERM)
+        print(f"--- {again.log_path} (exit {rc}) ---\n{again.log()}")
+        again.cleanup()
+    assert rc == 0
+
+
 def test_save_config_refuses_a_symlink_and_a_relative_path(netns, switch, tmp_path):
     c1 = netns()
     sw = switch(af_packet_ports(c1=c1))

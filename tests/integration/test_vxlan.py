@@ -6,8 +6,8 @@
                                  └ af_packet up0 ── veth underlay ─┘ dswx-<pid>ub 192.168.<n>.2/24
 
 Ping, TCP (iperf3) and HTTP (python3 -m http.server + curl) between A's and B's containers; B's
-container's MAC is learned behind B's VTEP; an ARP request for B's container, once its binding is
-known, is answered by A and does not cross the tunnel; a broadcast reaches B once; malformed VXLAN
+container's MAC is learned behind B's VTEP; an ARP request or IPv6 neighbour solicitation for B's
+container, once its binding is known, is answered by A and does not cross the tunnel; a broadcast reaches B once; malformed VXLAN
 sent from host B is dropped, each kind under its own reason, and traffic goes on.
 """
 
@@ -221,6 +221,65 @@ def test_arp_for_a_host_behind_a_vtep_stays_on_this_side(switch, netns, host_b):
     assert a2.exec(PY, "-c", ARP_ASK, host_b.b1_ip).stdout.strip() == host_b.b1_mac
     assert sw.ctl("show", "switch", "stats")["arp_proxy_replies"] == replies + 1
     assert sw.ctl("show", "vxlan")["vteps"][0]["tx_packets"] == sent, "the request went into the tunnel"
+
+
+ND_ASK = textwrap.dedent("""
+    import sys
+    from scapy.all import Ether, IPv6, ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, srp1
+    from scapy.layers.inet6 import in6_getnsma, in6_getnsmac
+    from socket import AF_INET6, inet_pton, inet_ntop
+    target, src = sys.argv[1], sys.argv[2]
+    mac = open("/sys/class/net/eth0/address").read().strip()
+    group = inet_ntop(AF_INET6, in6_getnsma(inet_pton(AF_INET6, target)))
+    ns = (Ether(src=mac, dst=in6_getnsmac(inet_pton(AF_INET6, group))) / IPv6(src=src, dst=group, hlim=255) /
+          ICMPv6ND_NS(tgt=target) / ICMPv6NDOptSrcLLAddr(lladdr=mac))
+    r = srp1(ns, iface="eth0", timeout=2, verbose=False, filter="icmp6")
+    print(r[ICMPv6NDOptDstLLAddr].lladdr if r is not None and ICMPv6ND_NA in r else "no answer")
+""")
+
+
+def _ipv6_on(ns, addr):
+    """IPv6 on a namespace's eth0 with `addr` alone: no link-local address, router solicitation
+    or DAD, so that the only multicast it sends is its MLD report for `addr`'s group."""
+    for key, value in (("addr_gen_mode", 1), ("router_solicitations", 0), ("accept_dad", 0), ("disable_ipv6", 0)):
+        _ns(ns, "sysctl", "-qw", f"net.ipv6.conf.eth0.{key}={value}")
+    _ns(ns, "ip", "-6", "addr", "add", f"{addr}/64", "dev", "eth0", "nodad")
+
+
+def _quiet_vtep_tx(sw, seconds=1.5):
+    """The VTEP's tx_packets once nothing has gone into the tunnel for `seconds` (the MLD reports
+    that follow an IPv6 address are sent again within a second or two)."""
+    last, since = None, time.monotonic()
+    while True:
+        tx = sw.ctl("show", "vxlan")["vteps"][0]["tx_packets"]
+        if tx != last:
+            last, since = tx, time.monotonic()
+        elif time.monotonic() - since >= seconds:
+            return tx
+        time.sleep(0.2)
+
+
+def test_neighbour_solicitation_for_a_host_behind_a_vtep_stays_on_this_side(switch, netns, host_b):
+    """The ND proxy across the tunnel: once A holds b1's IPv6 binding (learned from b1's
+    advertisement out of the tunnel), a2's neighbour solicitation for b1 is answered by the switch
+    with b1's MAC and nothing goes into the tunnel."""
+    a1, a2 = _container(netns()), _container(netns())
+    b1_ip6, a1_ip6 = "fd77::b1", "fd77::a1"
+    _ipv6_on(host_b.b1, b1_ip6)
+    _ipv6_on(a1.name, a1_ip6)
+    sw = _vtep_switch(switch, a1, a2, host_b)
+    a1.exec("ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", b1_ip6, timeout=20)
+    binding = wait_for(lambda: [e for e in sw.ctl("show", "nd", "table")["entries"] if e["ip"] == b1_ip6], 5,
+                       what="b1's IPv6 binding learned across the tunnel")
+    assert (binding[0]["mac"], binding[0]["port"]) == (host_b.b1_mac, f"vtep:{host_b.b_ip}")
+    sent, replies = _quiet_vtep_tx(sw), sw.ctl("show", "switch", "stats")["nd_proxy_replies"]
+    # a2 has no IPv6 of its own: scapy's solicitation is the only one it sends.
+    assert a2.exec(PY, "-c", ND_ASK, b1_ip6, "fd77::a2").stdout.strip() == host_b.b1_mac
+    assert sw.ctl("show", "switch", "stats")["nd_proxy_replies"] == replies + 1
+    assert sw.ctl("show", "vxlan")["vteps"][0]["tx_packets"] == sent, "the solicitation went into the tunnel"
+    # And the other way: b1's solicitation for a1 is answered from A, back through the tunnel.
+    r = _ns(host_b.b1, PY, "-c", ND_ASK, a1_ip6, "fd77::b2").stdout.strip()
+    assert r == a1.mac and sw.ctl("show", "switch", "stats")["nd_proxy_replies"] == replies + 2
 
 
 def test_broadcast_reaches_host_b_once(switch, netns, host_b):

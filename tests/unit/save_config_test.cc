@@ -101,7 +101,8 @@ Config every_key() {
     PortConfig vu = port("vu", PortType::virtio_user);
     vu.path = "/run/dswm-vu.sock";
     c.ports = {dpdk, afp, tap, vhost, memif, vu};
-    c.static_macs = {StaticMac{"02:00:00:00:00:01", "null", 10}, StaticMac{"02:00:00:00:00:02", "true", 20}};
+    c.static_macs = {StaticMac{"02:00:00:00:00:01", "null", 10}, StaticMac{"02:00:00:00:00:02", "true", 20},
+                     StaticMac{"02:00:00:00:00:04", "", 30, "192.168.50.9"}};
     c.arp = {StaticArp{"10.0.0.1", "02:00:00:00:00:01", 10}, StaticArp{"10.0.0.2", "02:00:00:00:00:03", std::nullopt}};
     c.vxlan.enabled = true;
     c.vxlan.local_ip = "192.168.50.1";

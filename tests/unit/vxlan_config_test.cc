@@ -167,5 +167,36 @@ TEST(VxlanConfig, PortsAndRemotesShareTheSwitchsPortIndexes) {
               "vx.yaml: vxlan.vni_map: 4 ports and 61 remote VTEPs: the switch holds at most 64 of both together");
 }
 
+// `mac add <MAC> vtep <IP> [vlan N]` as save config writes it: `vtep:` in place of `port:`.
+std::string behind_vtep(const std::string &entry, const std::string &vxlan) {
+    Result<Config> r = parse_config("ports: [ { name: up0, type: dpdk, devargs: net_null2 } ]\n"
+                                    "static_macs: [ " + entry + " ]\n" + vxlan,
+                                    kSource);
+    if (r.ok()) return "accepted";
+    return r.error().message;
+}
+
+TEST(VxlanConfig, StaticMacsBehindAVtep) {
+    const std::string vx = "vxlan: { local_ip: 192.168.50.1/24, underlay: up0, vni_map: [ { vlan: 10, vni: 1010 } ] }\n";
+    Result<Config> r = parse_config("ports: [ { name: up0, type: dpdk, devargs: net_null2 } ]\n"
+                                    "static_macs: [ { mac: '02:00:00:00:00:0b', vtep: 192.168.50.7, vlan: 10 } ]\n" + vx,
+                                    kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().static_macs, (std::vector<StaticMac>{{"02:00:00:00:00:0b", "", 10, "192.168.50.7"}}));
+    const std::string mac = "{ mac: '02:00:00:00:00:0b', ";
+    EXPECT_EQ(behind_vtep(mac + "vtep: 192.168.50.7, vlan: 10 }", ""),
+              "vx.yaml: static_macs[0].vtep: there is no vxlan: section: the switch is no VTEP");
+    EXPECT_EQ(behind_vtep(mac + "vtep: 192.168.50.7 }", vx),
+              "vx.yaml: static_macs[0].vlan: VLAN 0 is not mapped to a VNI (vxlan.vni_map)");
+    EXPECT_EQ(behind_vtep(mac + "vtep: 192.168.50.1, vlan: 10 }", vx),
+              "vx.yaml: static_macs[0].vtep: 192.168.50.1 is this switch's own VTEP (vxlan.local_ip)");
+    EXPECT_EQ(behind_vtep(mac + "vtep: 10.9.0.2, vlan: 10 }", vx),
+              "vx.yaml: static_macs[0].vtep: 10.9.0.2 is outside the underlay's link 192.168.50.0/24 "
+              "(vxlan.local_ip) and there is no vxlan.gateway to reach it by");
+    EXPECT_EQ(behind_vtep(mac + "vtep: 192.168.50.7, port: up0 }", vx),
+              "vx.yaml: static_macs[0].port: an entry is on a port or behind a vtep, not both");
+    EXPECT_NE(behind_vtep(mac + "vtep: nowhere }", vx).find("vx.yaml: static_macs[0].vtep: "), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dsw

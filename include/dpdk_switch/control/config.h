@@ -46,8 +46,11 @@ struct SwitchConfig {
 
 struct StaticMac {
     std::string mac;                   // "02:00:00:00:00:01"
-    std::string port;
+    std::string port;                  // empty when behind a VTEP
     uint16_t vlan = 0;
+    // The remote VTEP's IPv4 address the MAC is behind (`mac add <MAC> vtep <IP>`); empty: on
+    // `port`. Checked against the vxlan: section (its VLAN mapped, the VTEP reachable).
+    std::string vtep;
     bool operator==(const StaticMac &) const = default;
 };
 

@@ -185,6 +185,8 @@ private:
     void report_ring_overruns();
     PortTotals raw_port_totals(unsigned index) const;
     Status start_vxlan();
+    // The port index a config's static MAC goes on: its port's, or its VTEP's (added if absent).
+    Result<unsigned> static_mac_index(const StaticMac &sm);
     void vxlan_housekeeping();
     bool index_free(unsigned index) const;   // neither a port nor a VTEP holds it
 

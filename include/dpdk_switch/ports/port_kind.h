@@ -85,6 +85,9 @@ struct DeviceSpec {
     // negotiated it (GUEST_TSO4/6), and another guest can take the socket at any time. Control
     // plane only. Null: what configure enabled is the answer.
     uint64_t (*peer_tx_offloads)(uint16_t port_id) = nullptr;
+    // Why a failed probe failed, when the kind can tell what the PMD only logs (af_packet: its
+    // fanout group held by another process): appended to EthPort::open's error. "": nothing to add.
+    std::string (*probe_failure)(const PortConfig &) = nullptr;
 };
 
 // What a port attaches to: the config key that names it, and a value two ports may not share (two
