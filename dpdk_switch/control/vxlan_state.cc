@@ -52,12 +52,15 @@ void VxlanState::fill_view(DataplaneView &v) const {
         s.vtep = true;
         s.trunk = true;
         s.io = nullptr;
-        // The underlay is given none of the inner frame's offloads: the worker's fallback
-        // (push_offloaded) completes checksums and cuts segments to the inner MTU before the
-        // frames reach the VTEP's batch, once, as for any port that takes no offload. What comes
-        // out of the tunnel may carry requests when the underlay's RX does (a veth port: a
-        // kernel VTEP's inner checksums left partial, carried through vxlan_decap).
+        // An underlay that takes UDP-tunnel GSO (a vtap) is given the inner frame's checksum
+        // and TSO/USO requests with the encapsulated frame (flush_vtep). Any other is given
+        // none: the worker's fallback (push_offloaded) completes checksums and cuts segments to
+        // the inner MTU before the frames reach the VTEP's batch, once, as for any port that
+        // takes no offload. What comes out of the tunnel may carry requests when the underlay's
+        // RX does (a veth port: a kernel VTEP's inner checksums left partial, carried through
+        // vxlan_decap).
         s.offload_caps = u.offload_caps & kCapRxOffloads;
+        if (u.offload_caps & kCapUdpTunnelTso) s.offload_caps |= u.offload_caps & kCapTx;
         s.gso_mtu = static_cast<uint16_t>(mtu - kVxlanOuterLen);
         // Every mapped VLAN is admitted from it (its MACs may be learned in any VNI), but it
         // takes floods only for its own VNIs.

@@ -98,12 +98,30 @@ void TxStage::flush_vtep(uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
             continue;
         }
         stage_out();   // what came before this frame leaves before its segments
-        // Checksum or TSO still asked of the egress. The worker stages frames of ports that may
-        // carry such requests through push_offloaded, which completes them for this slot
-        // (offload_caps none, gso_mtu the inner MTU) before they get here: this is the safety
-        // net for a frame staged otherwise, never a second pass (completed frames ask nothing).
-        // The underlay takes none of the inner frame's offloads, so they are completed here, on
-        // the untagged frame (a shared one is copied first: its headers are written).
+        // Checksum or TSO still asked of the egress. An underlay that takes UDP-tunnel GSO (a
+        // vtap; the VTEP's slot then says it takes the inner offloads, so push_offloaded left
+        // them) gets the frame whole with its requests, when it can go so.
+        if (view_->ports[port].offload_caps & kCapTso) {
+            const uint32_t inner_len = m->pkt_len - (tagged ? sizeof(rte_vlan_hdr) : 0);
+            DropReason why = DropReason::count;
+            if (rte_mbuf *e = vxlan_encap_offloaded(m, tagged, outer, vx, why)) {
+                pc.tx_packets.inc();
+                pc.tx_bytes.add(inner_len);
+                push(vx.underlay, e);
+                continue;
+            }
+            if (why != DropReason::count) {
+                pc.drops[static_cast<unsigned>(why)].inc();
+                rte_pktmbuf_free(m);
+                continue;
+            }
+        }
+        // Otherwise the worker stages frames of ports that may carry such requests through
+        // push_offloaded, which completes them for this slot (offload_caps none, gso_mtu the
+        // inner MTU) before they get here: this is the safety net for a frame staged otherwise,
+        // and the way for one that cannot go whole. The underlay takes none of the inner frame's
+        // offloads, so they are completed here, on the untagged frame (a shared one is copied
+        // first: its headers are written).
         if (tagged && !(rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m) && m->data_len >= 18)) {
             rte_mbuf *copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
             rte_pktmbuf_free(m);

@@ -128,6 +128,7 @@ Answer show_port_info(Switch &sw, const Args &a) {
             if (caps & kCapCsum) tx.push_back("csum");
             if (caps & kCapTso) tx.push_back("tso");
             if (caps & kCapUso) tx.push_back("uso");
+            if (caps & kCapUdpTunnelTso) tx.push_back("udp_tunnel_tso");
             r["ports"].back()["tx_offloads"] = tx;
         }
         if (peer != nullptr) {

@@ -60,3 +60,20 @@ rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanOuter &outer, const V
 uint16_t vxlan_source_port(const rte_mbuf *m, uint32_t ethertype_off) noexcept;
 
 }  // namespace dsw
+
+namespace dsw {
+
+// For an underlay that takes UDP-tunnel GSO (kCapUdpTunnelTso): `m`, asking for its inner
+// checksum or TSO/USO, encapsulated whole with those requests kept, in DPDK's tunnel form
+// (RTE_MBUF_F_TX_TUNNEL_VXLAN | TX_OUTER_IPV4, outer_l2_len/outer_l3_len the outer Ethernet and
+// IPv4 headers, l2_len the outer UDP and VXLAN headers and the inner Ethernet header, the inner
+// l3_len/l4_len as they were), the outer IPv4 length and checksum those of the whole packet and
+// the outer UDP checksum 0: the kernel segments it, each segment fitting the underlay's MTU.
+// Returns the frame to send, or null and m untouched but for its tag: `drop` is a reason to
+// count, or DropReason::count when m cannot go whole (shared, its headers not in its first
+// segment, an outer packet past 65535 bytes, segments too long for the underlay, already a
+// tunnel's) and must be done in software as for any underlay.
+rte_mbuf *vxlan_encap_offloaded(rte_mbuf *m, bool tagged, const VxlanOuter &outer, const VxlanView &vx,
+                                DropReason &drop) noexcept;
+
+}  // namespace dsw

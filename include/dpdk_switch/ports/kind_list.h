@@ -11,4 +11,5 @@
     X(virtio_user)        \
     X(memif)              \
     X(dpdk)               \
-    X(veth)
+    X(veth)               \
+    X(vtap)

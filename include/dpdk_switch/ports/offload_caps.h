@@ -19,6 +19,11 @@ enum OffloadCaps : uint8_t {
     kCapTso = 2,    // TCP segmentation (IPv4 and IPv6)
     kCapUso = 4,    // UDP segmentation
     kCapTx = kCapCsum | kCapTso | kCapUso,
+    // It takes a UDP-tunnelled frame whose inner TCP/UDP segment and checksum are still to do,
+    // whole (a vtap with TUN_F_UDP_TUNNEL_GSO: the kernel segments it): as a VXLAN underlay, the
+    // inner frame's TSO/USO and checksum requests then survive encapsulation (vxlan_tx_offload.cc)
+    // instead of being done before it.
+    kCapUdpTunnelTso = 8,
     // Its TX sends a frame's first mbuf only (an ethdev without RTE_ETH_TX_OFFLOAD_MULTI_SEGS:
     // net_af_xdp 22.11 copies pkt_len bytes from it): the frames the worker makes for it (a
     // header mbuf chained to the payload) are made linear first.

@@ -36,6 +36,9 @@ public:
     virtual const PortIo &io() const = 0;
     // The longest frame it carries whole (PortSlot::max_frame); 0: no limit of its own.
     virtual uint32_t max_frame() const { return 0; }
+    // What it takes (OffloadCaps), given what its kind says at most: less where its kernel
+    // refused some at open (a vtap on a kernel without UDP-tunnel GSO).
+    virtual uint8_t offload_caps(uint8_t of_kind) const { return of_kind; }
     // Whether its link is up (a peer there, its interface running).
     virtual bool link_up() const { return true; }
     // Frames its kernel socket dropped for a full receive buffer (the worker fell behind) since
