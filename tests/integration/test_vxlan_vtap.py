@@ -191,3 +191,22 @@ def test_tcp_segments_cross_a_vtap_underlay_whole_both_ways(switch, netns, host_
     vtep = sw.ctl("show", "vxlan")["vteps"][0]
     offload_drops = {k: v for p in ("up0", "a1") for k, v in stats[p]["drops"].items() if k.startswith("offload")}
     assert vtep["drops"] == {} and offload_drops == {}, (vtep, offload_drops)
+
+
+def test_vtap_port_added_shown_and_deleted_with_its_interface(switch, netns):
+    """`port add` makes the tap (up, the MTU asked), `show port info` names it and what it takes,
+    `port del` removes the interface with the port; a second port on the same name is refused."""
+    c = netns(tx_off=False)
+    sw = switch([{"name": "c1", "type": "veth", "iface": c.hostif}])
+    tap = f"vtp{PID}x"
+    assert sw.ctl("port", "add", "t1", "vtap", f"iface={tap}", "mtu=1550")["ok"] is True
+    link = run(["ip", "-o", "link", "show", tap]).stdout
+    assert "mtu 1550" in link and ",UP" in link, link
+    info = {p["name"]: p for p in sw.ctl("show", "port", "info", "all")["ports"]}["t1"]
+    assert info["type"] == "vtap" and info["iface"] == tap, info
+    assert info["tx_offloads"] == ["csum", "tso", "uso", "udp_tunnel_tso"], info
+    assert "t1" in sw.port_stats()
+    r = sw.ctl_raw("port", "add", "t2", "vtap", f"iface={tap}")
+    assert r.returncode != 0 and tap in r.stdout, r.stdout
+    assert sw.ctl("port", "del", "t1")["ok"] is True
+    wait_for(lambda: run(["ip", "link", "show", tap], check=False).returncode != 0, 5, what="the tap gone")
