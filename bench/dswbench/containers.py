@@ -14,6 +14,9 @@ run, on the same two containers (the method: bench/README.md).
                            namespace dswbhb (host B; bench/dswbench/kernel_vtep.py); default offloads;
                            TCP also from container 2 to 1 (the decapsulating direction: "rev")
               switch-vxlan-gro  the same with GRO on host B's underlay veth (ethtool -K gro on)
+              switch-vxlan-vtap  switch-vxlan with the underlay a `vtap` port: a tap the switch makes,
+                           in a Linux bridge with B's underlay veth; the tap takes UDP-tunnel GSO, so
+                           container 1's 64 KB segments are encapsulated whole
               bridge       the Linux bridge, tx off (the reference of issue 6's targets)
               bridge-steered  the same with the containers' receive processing steered as for
                            the DPDK paths (below): shows what steering does to the bridge
@@ -86,6 +89,7 @@ PATHS = {
     "switch-veth": ("default", True),
     "switch-vxlan": ("default", True),
     "switch-vxlan-gro": ("default", True),
+    "switch-vxlan-vtap": ("default", True),
     "bridge": ("tx off", False),
     "bridge-steered": ("tx off", False),
     "xdp-redirect": ("tx off", False),
@@ -98,14 +102,14 @@ PATHS = {
     "ovs-afp": ("tx off", False),
 }
 ALL_PATHS = list(PATHS)
-SWITCH_PATHS = ["switch-veth", "switch-vxlan", "switch-vxlan-gro", "switch-afp", "switch-afp-sleep", "switch-afp-hold", "switch-xdp"]
+SWITCH_PATHS = ["switch-veth", "switch-vxlan", "switch-vxlan-gro", "switch-vxlan-vtap", "switch-afp", "switch-afp-sleep", "switch-afp-hold", "switch-xdp"]
 GROUPS = {"all": ALL_PATHS, "switch": SWITCH_PATHS,
           "testpmd": ["testpmd-afp", "testpmd-xdp"],
           "afp": ["testpmd-afp", "switch-afp", "switch-afp-sleep", "switch-afp-hold", "ovs-afp"],
           "xdp": ["xdp-redirect", "testpmd-xdp", "switch-xdp"], "ovs": ["ovs-afp"],
           "bridge": ["bridge-default", "bridge", "bridge-steered"],
           "default": [p for p, (offl, _) in PATHS.items() if offl == "default"], "veth": ["switch-veth"],
-          "vxlan": ["switch-veth", "switch-vxlan", "switch-vxlan-gro"]}
+          "vxlan": ["switch-veth", "switch-vxlan", "switch-vxlan-gro", "switch-vxlan-vtap"]}
 
 
 def select_paths(only):
@@ -284,13 +288,14 @@ class ContainersBench:
                     self.rc = tp.stop()
             elif path.startswith("switch-"):
                 kind = {"switch-xdp": "af_xdp", "switch-veth": "veth", "switch-vxlan": "veth",
-                        "switch-vxlan-gro": "veth"}.get(path, "af_packet")
+                        "switch-vxlan-gro": "veth", "switch-vxlan-vtap": "veth"}.get(path, "af_packet")
                 cfg = self.logdir / (name + ".yaml")
                 text = "ports:\n  - {name: c1, type: %s, iface: %s}\n  - {name: c2, type: %s, iface: %s}\n" % (
                     kind, IF1, kind, IF2)
                 if path.startswith("switch-vxlan"):
                     hb = st.enter_context(KernelVtepHost(IF2, self.logdir / (name + ".hostb.log"),
-                                                         gro=path == "switch-vxlan-gro"))
+                                                         gro=path == "switch-vxlan-gro",
+                                                         vtap=path == "switch-vxlan-vtap"))
                     if not hb.ok:
                         raise _NotStarted("")
                     text = hb.config(IF1)
@@ -303,6 +308,9 @@ class ContainersBench:
                 sw = st.enter_context(DpdkSwitch(EAL_CORES + mem, cfg, self.sock, logf, SW_PREFIX))
                 if not sw.wait_ready():
                     log("  dpdk_switch did not answer on its control socket (logs/%s.log)" % name)
+                    raise _NotStarted("")
+                if path == "switch-vxlan-vtap" and not hb.attach_tap():
+                    log("  the switch's tap did not join host B's underlay (logs/%s.hostb.log)" % name)
                     raise _NotStarted("")
                 try:
                     yield shlex.join(sw.argv), sw

@@ -28,6 +28,10 @@ namespace {
 // TUNSETOFFLOAD bits newer than Debian 12's uapi (if_tun.h of Linux 6.2 and 6.17).
 constexpr unsigned kTunFUso4 = 0x20, kTunFUso6 = 0x40;
 constexpr unsigned kTunFUdpTunnelGso = 0x080;
+// ... and those whose outer UDP checksum is to be computed per segment (SKB_GSO_UDP_TUNNEL_CSUM):
+// what the kernel's vxlan sends by default (udpcsum). Without it the kernel segments such a skb
+// before the tap. The switch itself sends outer checksum 0 (RFC 7348 over IPv4).
+constexpr unsigned kTunFUdpTunnelGsoCsum = 0x100;
 constexpr unsigned kTunFPlain = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
 // RX mbufs beyond the posted head and tail: the port's frames in flight elsewhere (a hand-off
 // ring, TX batches, another port's TX queue) before they come back to the pool.
@@ -84,6 +88,7 @@ Result<uint8_t> VtapPort::set_offloads(const PortConfig &p) {
     };
     // USO came with Linux 6.2, UDP-tunnel GSO with 6.17: an older tap answers EINVAL.
     const Try tries[] = {
+        {kTunFPlain | kTunFUso4 | kTunFUso6 | kTunFUdpTunnelGso | kTunFUdpTunnelGsoCsum, kCapTx | kCapUdpTunnelTso},
         {kTunFPlain | kTunFUso4 | kTunFUso6 | kTunFUdpTunnelGso, kCapTx | kCapUdpTunnelTso},
         {kTunFPlain | kTunFUso4 | kTunFUso6, kCapTx},
         {kTunFPlain, kCapCsum | kCapTso},

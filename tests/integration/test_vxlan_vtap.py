@@ -1,0 +1,212 @@
+"""dpdk_switch (host A) on a `vtap` VXLAN underlay against the kernel's vxlan (host B), every host
+with its default offloads: a container's 64 KB TCP segments cross the tunnel whole both ways.
+
+      host A: dpdk_switch (VTEP 192.168.<n>.1)                          host B: namespace vtp<pid>hb
+   a1 (ns, default offloads) ─ veth a1 ┐ VLAN 10 <-> VNI 1010       ┌ vx0 (kernel vxlan) ─ br0 ─ veth ─ b1 (ns)
+                                        └ vtap up0 = tap vtp<pid>t ─ bridge vtp<pid>br ─ veth vtp<pid>ua ══ ub
+
+A→B: a1's TSO segments are encapsulated whole (the tap takes UDP-tunnel GSO) and B's kernel gets
+one skb per segment; B→A: B's vxlan hands the tap UDP-tunnel GSO skbs, which the switch
+decapsulates and passes whole to a1. Checked by a 64 MB HTTP download each way (sha256), by the
+switch's counters (up0's frames average far past the MTU; nothing split in software), and by what
+B's underlay interface saw.
+"""
+
+import hashlib
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import run, wait_for
+from vxlan_util import CONTAINER_MTU, PY
+from vxlan_util import ns_exec as _ns
+
+PID = os.getpid() % 100000
+VNI = 1010
+BLOB = 64 << 20
+
+
+class VtapHostB:
+    """Host B behind a bridge the test makes for the switch's tap: a namespace with the underlay's
+    far end, a kernel vxlan on a Linux bridge and a container b1 behind it, default offloads."""
+
+    def __init__(self, net):
+        p = f"vtp{PID}"
+        self.ns, self.b1 = f"{p}hb", f"{p}b1"
+        self.tap, self.br, self.ua, self.ub, self.b1h = f"{p}t", f"{p}br", f"{p}ua", f"{p}ub", f"{p}bh"
+        self.a_ip, self.b_ip = f"192.168.{net}.1", f"192.168.{net}.2"
+        self.b1_ip = "10.77.0.99"
+
+    def up(self):
+        run(["ip", "netns", "add", self.ns])
+        run(["ip", "netns", "add", self.b1])
+        run(["ip", "link", "add", self.br, "type", "bridge"])
+        run(["ip", "link", "add", self.ua, "type", "veth", "peer", "name", self.ub])
+        run(["ip", "link", "set", self.ub, "netns", self.ns])
+        for dev in (self.br, self.ua):
+            run(["sysctl", "-qw", f"net.ipv6.conf.{dev}.disable_ipv6=1"])
+        run(["ip", "link", "set", self.ua, "master", self.br])
+        for dev in (self.ua, self.br):
+            run(["ip", "link", "set", dev, "up"])
+        h = lambda *a: _ns(self.ns, *a)
+        h("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+        h("ip", "link", "set", "lo", "up")
+        h("ip", "addr", "add", f"{self.b_ip}/24", "dev", self.ub)
+        h("ip", "link", "set", self.ub, "up")
+        h("ip", "link", "add", "vx0", "type", "vxlan", "id", str(VNI), "remote", self.a_ip, "local", self.b_ip,
+          "dstport", "4789", "dev", self.ub)
+        h("ip", "link", "add", "br0", "type", "bridge")
+        h("ip", "link", "set", "vx0", "master", "br0")
+        run(["ip", "link", "add", self.b1h, "type", "veth", "peer", "name", "eth0", "netns", self.b1])
+        run(["ip", "link", "set", self.b1h, "netns", self.ns])
+        h("ip", "link", "set", self.b1h, "master", "br0")
+        for dev in ("vx0", "br0", self.b1h):
+            h("ip", "link", "set", dev, "up")
+        b = lambda *a: _ns(self.b1, *a)
+        b("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+        b("ip", "link", "set", "lo", "up")
+        b("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
+        b("ip", "addr", "add", f"{self.b1_ip}/24", "dev", "eth0")
+        b("ip", "link", "set", "eth0", "up")
+
+    def attach_tap(self):
+        """The switch made its tap: into the bridge, with B's underlay."""
+        run(["sysctl", "-qw", f"net.ipv6.conf.{self.tap}.disable_ipv6=1"])
+        run(["ip", "link", "set", self.tap, "master", self.br])
+
+    def down(self):
+        for ns in (self.b1, self.ns):
+            for pid in run(["ip", "netns", "pids", ns], check=False).stdout.split():
+                run(["kill", "-9", pid], check=False)
+            run(["ip", "netns", "del", ns], check=False)
+        run(["ip", "link", "del", self.ua], check=False)
+        run(["ip", "link", "del", self.br], check=False)
+
+
+@pytest.fixture
+def host_b():
+    hb = VtapHostB(net=150 + PID % 50)
+    try:
+        hb.up()
+        yield hb
+    finally:
+        hb.down()
+
+
+def _fetch_sha256(ns, url, out, sw):
+    r = None
+    for _ in range(40):
+        r = run(["ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "60", "-o", out, url], check=False,
+                timeout=90)
+        if r.returncode != 7:   # 7: connection refused, the server not listening yet
+            break
+        time.sleep(0.25)
+    assert r.returncode == 0, (r.stderr, sw.port_stats()["up0"]["drops"], sw.ctl("show", "vxlan")["vteps"][0])
+    with open(out, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+class BigFrames:
+    """Counts the frames longer than 1600 bytes an interface of a namespace hears, with a packet
+    socket (a GSO skb is heard whole, as one frame)."""
+
+    SRC = ("import socket, sys, time\n"
+           "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))\n"
+           "s.bind((sys.argv[1], 0)); s.settimeout(0.2)\n"
+           "print('ready', flush=True)\n"
+           "n = big = 0; end = time.time() + 60\n"
+           "while time.time() < end:\n"
+           "    try:\n"
+           "        b = s.recv(70000)\n"
+           "    except socket.timeout:\n"
+           "        continue\n"
+           "    n += 1; big += len(b) > 1600\n"
+           "    if big >= 100: break\n"
+           "print(n, big, flush=True)\n")
+
+    def __init__(self, ns, iface):
+        self.p = subprocess.Popen(["ip", "netns", "exec", ns, PY, "-c", self.SRC, iface], stdout=subprocess.PIPE,
+                                  text=True)
+        assert self.p.stdout.readline().strip() == "ready"
+
+    def big(self, timeout=90):
+        out = self.p.communicate(timeout=timeout)[0].split()
+        return int(out[1])
+
+
+def test_tcp_segments_cross_a_vtap_underlay_whole_both_ways(switch, netns, host_b):
+    hb = host_b
+    a1 = netns(tx_off=False)
+    a1.exec("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
+    ports = [{"name": "a1", "type": "veth", "iface": a1.hostif, "vlan": 10},
+             {"name": "up0", "type": "vtap", "iface": hb.tap}]
+    vxlan = {"local_ip": hb.a_ip, "underlay": "up0", "vni_map": [{"vlan": 10, "vni": VNI, "remotes": [hb.b_ip]}]}
+    sw = switch(ports, idle_sleep_us=50, config_extra={"vxlan": vxlan})
+    hb.attach_tap()
+    info = {p["name"]: p for p in sw.ctl("show", "port", "info", "all")["ports"]}
+    assert "udp_tunnel_tso" in info["up0"].get("tx_offloads", []), info["up0"]
+    wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="B's VTEP resolved by ARP")
+    a1.ping(hb.b1_ip)
+
+    d = f"/tmp/vtp-{PID}-www"
+    os.makedirs(d, exist_ok=True)
+    blob = os.urandom(BLOB)
+    want = hashlib.sha256(blob).hexdigest()
+    with open(f"{d}/blob", "wb") as f:
+        f.write(blob)
+    del blob
+    servers = []
+    try:
+        # A -> B: a1 serves, B's container fetches; B's underlay must hear the segments whole.
+        servers.append(a1.popen(PY, "-m", "http.server", "8080", "--bind", a1.ip, "--directory", d,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        before = sw.port_stats()["up0"]
+        heard = BigFrames(hb.ns, hb.ub)
+        assert _fetch_sha256(hb.b1, f"http://{a1.ip}:8080/blob", f"{d}/got-b1", sw) == want
+        after = sw.port_stats()["up0"]
+        big_at_b = heard.big()
+        sent, sent_bytes = after["tx_packets"] - before["tx_packets"], after["tx_bytes"] - before["tx_bytes"]
+        vtep = sw.ctl("show", "vxlan")["vteps"][0]
+        # Split before encapsulation, 64 MB would be ~48000 frames of ~1400 bytes.
+        assert sent_bytes > BLOB and sent_bytes / sent > 8000, (sent, sent_bytes, vtep)
+        assert big_at_b >= 100, f"B's underlay heard {big_at_b} frames over 1600 bytes"
+
+        # B -> A: B's container serves, a1 fetches; the tap hands the switch B's tunnel GSO skbs.
+        servers.append(subprocess.Popen(["ip", "netns", "exec", hb.b1, PY, "-m", "http.server", "8080", "--bind",
+                                         hb.b1_ip, "--directory", d], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL))
+        before = sw.port_stats()["up0"]
+        assert _fetch_sha256(a1.name, f"http://{hb.b1_ip}:8080/blob", f"{d}/got-a1", sw) == want
+        after = sw.port_stats()["up0"]
+        got, got_bytes = after["rx_packets"] - before["rx_packets"], after["rx_bytes"] - before["rx_bytes"]
+        assert got_bytes > BLOB and got_bytes / got > 8000, (got, got_bytes)
+    finally:
+        for s in servers:
+            s.kill()
+            s.wait()
+        subprocess.run(["rm", "-rf", d])
+    stats = sw.port_stats()
+    vtep = sw.ctl("show", "vxlan")["vteps"][0]
+    offload_drops = {k: v for p in ("up0", "a1") for k, v in stats[p]["drops"].items() if k.startswith("offload")}
+    assert vtep["drops"] == {} and offload_drops == {}, (vtep, offload_drops)
+
+
+def test_vtap_port_added_shown_and_deleted_with_its_interface(switch, netns):
+    """`port add` makes the tap (up, the MTU asked), `show port info` names it and what it takes,
+    `port del` removes the interface with the port; a second port on the same name is refused."""
+    c = netns(tx_off=False)
+    sw = switch([{"name": "c1", "type": "veth", "iface": c.hostif}])
+    tap = f"vtp{PID}x"
+    assert sw.ctl("port", "add", "t1", "vtap", f"iface={tap}", "mtu=1550")["ok"] is True
+    link = run(["ip", "-o", "link", "show", tap]).stdout
+    assert "mtu 1550" in link and ",UP" in link, link
+    info = {p["name"]: p for p in sw.ctl("show", "port", "info", "all")["ports"]}["t1"]
+    assert info["type"] == "vtap" and info["iface"] == tap, info
+    assert info["tx_offloads"] == ["csum", "tso", "uso", "udp_tunnel_tso"], info
+    assert "t1" in sw.port_stats()
+    r = sw.ctl_raw("port", "add", "t2", "vtap", f"iface={tap}")
+    assert r.returncode != 0 and tap in r.stdout, r.stdout
+    assert sw.ctl("port", "del", "t1")["ok"] is True
+    wait_for(lambda: run(["ip", "link", "show", tap], check=False).returncode != 0, 5, what="the tap gone")
