@@ -13,10 +13,20 @@
 namespace dsw {
 
 namespace {
-constexpr uint64_t kOffloadFlags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_L4_MASK |
-                                   RTE_MBUF_F_TX_IP_CKSUM;
+constexpr uint64_t kOffloadFlags = kVxlanInnerOffloads;
 constexpr unsigned kMaxSegments = 64;   // of one TSO frame completed before encapsulation
 }  // namespace
+
+bool TxStage::refresh_outer(uint16_t port, uint64_t mac, uint32_t vni) noexcept {
+    if (!(mac & VtepNeighbour::kResolved) || vni == 0) return false;
+    const VxlanView &vx = view_->vxlan;
+    VtepOuter &o = vtep_outer_[port];
+    vxlan_outer_init(o.outer, VxlanTarget{vni, vx.vtep_ip_be[port], mac & ~VtepNeighbour::kResolved}, vx);
+    o.mac = mac;
+    o.vni = vni;
+    o.generation = view_->generation;
+    return true;
+}
 
 void TxStage::stage_encapsulated(uint16_t port, rte_mbuf *m, bool tagged, const VxlanOuter &outer) noexcept {
     PortCounters &pc = c_.port[port];

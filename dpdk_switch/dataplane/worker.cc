@@ -224,7 +224,8 @@ inline bool Worker::dispatch_one_egress(const DataplaneView &v, uint16_t in_port
     uint64_t bytes = d.rx_bytes;
     if (o.trunk != d.tagged) [[unlikely]] {
         if (!kOffl && o.vtep) {
-            for (uint16_t i = 0; i < n; ++i) vtep_vlan(pkts[i], vlan);
+            for (uint16_t i = 0; i < n; ++i) tx_.push_vtep(out, pkts[i], vlan);
+            return true;
         } else if (!o.trunk) {
             for (uint16_t i = 0; i < n; ++i) vlan_untag_in_place(pkts[i]);
             bytes -= uint64_t{n} * sizeof(rte_vlan_hdr);
@@ -330,7 +331,8 @@ inline uint16_t Worker::unicast(const PortSlot &out, uint16_t port, rte_mbuf *m,
         return static_cast<uint16_t>(DropReason::vlan_not_allowed);
     if (out.trunk != tagged) [[unlikely]] {
         if (!kOffl && out.vtep) {
-            vtep_vlan(m, vlan);
+            tx_.push_vtep(port, m, vlan);
+            return kSent;
         } else if (out.trunk) {
             if (!vlan_tag_in_place(m, vlan)) return static_cast<uint16_t>(DropReason::no_mbufs);
         } else {

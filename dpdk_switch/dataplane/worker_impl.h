@@ -50,7 +50,8 @@ private:
     // mbuf (TX_VLAN, as for a port that inserts tags) rather than as a tag in the data, which
     // encapsulation would take out again at once (TxStage::flush_vtep reads either form). Not
     // for a frame of a port whose RX may carry offload requests: the offload fallback's
-    // segments would not carry the VLAN along.
+    // segments would not carry the VLAN along. (Switched frames go through TxStage::push_vtep,
+    // which encapsulates them at once or does the same; this is the proxy reply's way.)
     static void vtep_vlan(rte_mbuf *m, uint16_t vlan) noexcept {
         m->vlan_tci = vlan;
         m->ol_flags |= RTE_MBUF_F_TX_VLAN;

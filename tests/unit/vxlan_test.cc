@@ -161,6 +161,21 @@ TEST_F(VxlanTest, EncapsulationOfKnownUnicastAndLearningBehindTheVtep) {
     EXPECT_TRUE(found);
 }
 
+TEST_F(VxlanTest, AFlowsFramesToAVtepKeepTheirOrderWhenTheFirstIsFlooded) {
+    // kA's broadcast (a flood: a shared copy, encapsulated at flush) and then kA's unicast to
+    // the host behind B (its own frame, encapsulated as it is staged) in one burst: they leave
+    // the underlay in that order, as they came.
+    const Frame bcast = eth_frame(kBcast, kA, 0x0800, 80);
+    const Frame inner = eth_frame(kRemoteHost, kA, 0x0800, 100);
+    const Frame hello = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), hello}, {bcast, inner}, {}});
+    const std::vector<Frame> out = vxlan_frames(tx_[0]);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0], vxlan(kVtepBMac, local_mac_, kLocal, kVtepB, get16(out[0], 34), kVni, bcast));
+    EXPECT_EQ(out[1], vxlan(kVtepBMac, local_mac_, kLocal, kVtepB, get16(out[1], 34), kVni, inner))
+        << "the unicast overtook the broadcast before it";
+}
+
 TEST_F(VxlanTest, DecapsulatedFrameLeavesUntaggedAndByteForByte) {
     const Frame inner = eth_frame(kBcast, kRemoteHost, 0x0800, 60);
     run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), vxlan(0, kVtepBMac, kVtepB, kLocal, 50001, kVni, inner)}, {}, {}});

@@ -8,13 +8,21 @@
 #include <cstdint>
 #include <cstring>
 
+#include <netinet/in.h>
+
 #include <rte_byteorder.h>
+#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 
 #include "dpdk_switch/dataplane/drop_reason.h"
 #include "dpdk_switch/dataplane/vxlan_view.h"
 
 namespace dsw {
+
+// The inner frame's offload requests, which the underlay is never given: a frame with any of
+// them is completed in software before encapsulation (TxStage::flush_vtep).
+inline constexpr uint64_t kVxlanInnerOffloads = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG |
+                                                RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM;
 
 struct VxlanTarget {
     uint32_t vni;
@@ -58,6 +66,35 @@ rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanOuter &outer, const V
 // The outer UDP source port for an inner frame: 49152-65535 (RFC 7348), the same for every frame
 // of a flow (MACs, IPv4 addresses and TCP/UDP ports). `l2` is where the inner ethertype is.
 uint16_t vxlan_source_port(const rte_mbuf *m, uint32_t ethertype_off) noexcept;
+
+// The same port for an untagged frame, read straight from its first segment when that holds
+// the MACs, an IPv4 header without options and the ports (vxlan_source_port's reads into a
+// buffer and its calls were a tenth of encapsulation's cycles: BENCHMARKS.md, "2026-12-06 late
+// evening"). The same CRC over the same bytes: a flow keeps its port whichever way it goes.
+inline uint16_t vxlan_source_port_untagged(const rte_mbuf *m) noexcept {
+    constexpr uint32_t kPortsEnd = 14 + 20 + 4;
+    if (m->data_len < kPortsEnd) [[unlikely]]
+        return vxlan_source_port(m, 12);
+    const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+    uint64_t macs;
+    uint32_t src_tail, et_ver;
+    std::memcpy(&macs, p, 8);
+    std::memcpy(&src_tail, p + 8, 4);
+    std::memcpy(&et_ver, p + 12, 4);
+    uint32_t h = rte_hash_crc_4byte(src_tail, rte_hash_crc_8byte(macs, 0x9e3779b9));
+    if ((et_ver & 0xffffff) == 0x450008) {   // bytes 08 00 45: IPv4, no options
+        uint64_t addrs;
+        std::memcpy(&addrs, p + 14 + 12, 8);
+        h = rte_hash_crc_8byte(addrs, h);
+        const uint8_t *ip = p + 14;
+        if ((ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP) && (ip[6] & 0x3f) == 0 && ip[7] == 0) {
+            uint32_t l4;
+            std::memcpy(&l4, ip + 20, 4);
+            h = rte_hash_crc_4byte(l4, h);
+        }
+    }
+    return static_cast<uint16_t>(0xc000 | (h & 0x3fff));
+}
 
 }  // namespace dsw
 
