@@ -380,7 +380,9 @@ protected:
     void TearDown() override {
         if (sock_ >= 0) close(sock_);
         std::system(("ip link del " + tap_ + " 2>/dev/null").c_str());
-        if (pool_) EXPECT_TRUE(pool_full(pool_.get())) << "leaked mbufs";
+        if (pool_) {
+            EXPECT_TRUE(pool_full(pool_.get())) << "leaked mbufs";
+        }
     }
     // A packet socket with the virtio-net header on the tap: the kernel's side of it.
     void open_kernel_side() {
