@@ -6,6 +6,7 @@
 
 and a VTEP whose underlay is c1's veth (nobody answers its ARP: the remotes stay unresolved).
 """
+import contextlib
 import json
 import os
 import signal
@@ -31,6 +32,22 @@ def snapshot(sw):
         "mac_capacity": stats["mac_capacity"],
         "tx_flush_us": sw.ctl("show", "lcores")["tx_flush_us"],
     }
+
+
+@contextlib.contextmanager
+def restarted(binaries, sw, tmp_path):
+    """The saved and stopped switch `sw` started again from its file, with the same socket and
+    file prefix; at the end it is stopped (it must exit 0) and its log printed."""
+    again = Switch(binaries, sw.config, sw.config_path, tmp_path / "again.log")
+    again.start()
+    try:
+        again.wait_ready()
+        yield again
+    finally:
+        rc = again.stop(signal.SIGTERM)
+        print(f"--- {again.log_path} (exit {rc}) ---\n{again.log()}")
+        again.cleanup()
+    assert rc == 0
 
 
 def test_a_saved_running_config_restarts_the_same_switch(netns, switch, binaries, tmp_path):
@@ -62,17 +79,8 @@ def test_a_saved_running_config_restarts_the_same_switch(netns, switch, binaries
     assert sw.stop() == 0
 
     # The same file, the same socket and file prefix: the switch comes back as it was saved.
-    again = Switch(binaries, sw.config, sw.config_path, tmp_path / "again.log")
-    again.start()
-    try:
-        again.wait_ready()
-        after = snapshot(again)
-        assert after == before
-    finally:
-        rc = again.stop(signal.SIGTERM)
-        print(f"--- {again.log_path} (exit {rc}) ---\n{again.log()}")
-        again.cleanup()
-    assert rc == 0
+    with restarted(binaries, sw, tmp_path) as again:
+        assert snapshot(again) == before
 
 
 # Fields of `show vxlan` that say what went through, not what is configured.
@@ -107,19 +115,11 @@ def test_a_saved_vtep_restarts_with_its_run_time_remotes(netns, switch, binaries
                                          "remotes": ["10.30.0.5", "192.168.77.2", "192.168.77.3"]}]}
     assert sw.stop() == 0
 
-    again = Switch(binaries, sw.config, sw.config_path, tmp_path / "again.log")
-    again.start()
-    try:
-        again.wait_ready()
+    with restarted(binaries, sw, tmp_path) as again:
         after = again.ctl("show", "vxlan")
         after["vteps"] = mask(after["vteps"], LIVE_VTEP_FIELDS)
         after["gateway"].pop("mac"), after["gateway"].pop("resolved")
         assert after == before
-    finally:
-        rc = again.stop(signal.SIGTERM)
-        print(f"--- {again.log_path} (exit {rc}) ---\n{again.log()}")
-        again.cleanup()
-    assert rc == 0
 
 
 def test_static_macs_behind_vteps_come_back_behind_them(netns, switch, binaries, tmp_path):
@@ -151,17 +151,9 @@ def test_static_macs_behind_vteps_come_back_behind_them(netns, switch, binaries,
                                   {"mac": "02:00:00:00:00:c5", "vtep": "192.168.77.5", "vlan": 20}]
     assert sw.stop() == 0
 
-    again = Switch(binaries, sw.config, sw.config_path, tmp_path / "again.log")
-    again.start()
-    try:
-        again.wait_ready()
+    with restarted(binaries, sw, tmp_path) as again:
         assert snapshot(again) == before
         assert mask(again.ctl("show", "vxlan")["vteps"], LIVE_VTEP_FIELDS) == vteps
-    finally:
-        rc = again.stop(signal.SIGTERM)
-        print(f"--- {again.log_path} (exit {rc}) ---\n{again.log()}")
-        again.cleanup()
-    assert rc == 0
 
 
 def test_save_config_refuses_a_symlink_and_a_relative_path(netns, switch, tmp_path):

@@ -21,7 +21,7 @@ import textwrap
 import pytest
 
 from conftest import run, wait_for
-from vxlan_util import BCAST_COUNTER, BCAST_SENDER, CONTAINER_MTU, PY
+from vxlan_util import B1_IP, B1_MAC, BCAST_COUNTER, BCAST_SENDER, CONTAINER_MTU, PY, del_namespaces, kernel_vtep
 from vxlan_util import ns_exec as _ns, vxlan_container as _container
 
 PID = os.getpid()
@@ -43,7 +43,7 @@ class HostB:
         self.ns, self.b1 = f"{p}hb", f"{p}b1"
         self.ua, self.ub, self.b1h = f"{p}ua", f"{p}ub", f"{p}bh"
         self.a_ip, self.b_ip = f"192.168.{net}.1", f"192.168.{net}.2"
-        self.b1_ip, self.b1_mac = "10.77.0.99", "02:42:0a:4d:00:63"
+        self.b1_ip, self.b1_mac = B1_IP, B1_MAC
 
     def up(self, a_ip=None):
         run(["ip", "netns", "add", self.ns])
@@ -61,28 +61,13 @@ class HostB:
             # The kernel would leave the inner checksum to a NIC that a veth is not: the switch's
             # af_packet port (no virtio-net header) would get it unfinished.
             h("ethtool", "-K", self.ub, "tx", "off")
-        h("ip", "link", "add", "vx0", "type", "vxlan", "id", str(VNI), "remote", a_ip or self.a_ip,
-          "local", self.b_ip, "dstport", "4789", "dev", self.ub)
-        h("ip", "link", "add", "br0", "type", "bridge")
-        h("ip", "link", "set", "vx0", "master", "br0")
-        run(["ip", "link", "add", self.b1h, "type", "veth", "peer", "name", "eth0", "netns", self.b1])
-        run(["ip", "link", "set", self.b1h, "netns", self.ns])
-        h("ip", "link", "set", self.b1h, "master", "br0")
-        for dev in ("vx0", "br0", self.b1h):
-            h("ip", "link", "set", dev, "up")
         b = lambda *a: _ns(self.b1, *a)
         b("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
         b("ip", "link", "set", "lo", "up")
-        b("ip", "link", "set", "eth0", "address", self.b1_mac, "mtu", str(CONTAINER_MTU))
-        b("ip", "addr", "add", f"{self.b1_ip}/24", "dev", "eth0")
-        b("ip", "link", "set", "eth0", "up")
+        kernel_vtep(self.ns, self.b1, self.b1h, self.ub, VNI, self.b_ip, a_ip or self.a_ip)
 
     def down(self):
-        for ns in (self.b1, self.ns):
-            pids = run(["ip", "netns", "pids", ns], check=False).stdout.split()
-            for pid in pids:
-                run(["kill", "-9", pid], check=False)
-            run(["ip", "netns", "del", ns], check=False)
+        del_namespaces(self.b1, self.ns)
         run(["ip", "link", "del", self.ua], check=False)
 
 

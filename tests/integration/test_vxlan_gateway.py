@@ -17,14 +17,11 @@ given the gateway's MAC). Also the config's gateway refusals, each naming its ke
 import os
 
 from conftest import run, switch_config, wait_for
+from vxlan_util import B1_IP, B1_MAC, del_namespaces, kernel_vtep
+from vxlan_util import ns_exec as _ns, vxlan_container as _container
 
 PID = os.getpid()
 VNI = 1010
-CONTAINER_MTU = 1450
-
-
-def _ns(ns, *args, check=True, timeout=30):
-    return run(["ip", "netns", "exec", ns, *args], check=check, timeout=timeout)
 
 
 class RoutedHostB:
@@ -38,7 +35,7 @@ class RoutedHostB:
         n, m = 100 + PID % 50, 50 + PID % 50
         self.a_ip, self.gw_a, self.on_link = f"192.168.{n}.1", f"192.168.{n}.254", f"192.168.{n}.3"
         self.b_ip, self.gw_b = f"192.168.{m}.2", f"192.168.{m}.254"
-        self.b1_ip, self.b1_mac = "10.77.0.99", "02:42:0a:4d:00:63"
+        self.b1_ip, self.b1_mac = B1_IP, B1_MAC
 
     def up(self):
         for ns in (self.rt, self.hb, self.b1):
@@ -62,35 +59,14 @@ class RoutedHostB:
         h("ip", "link", "set", self.ub, "up")
         h("ip", "route", "add", "default", "via", self.gw_b)
         h("ethtool", "-K", self.ub, "tx", "off")   # else the inner checksums arrive unfinished
-        h("ip", "link", "add", "vx0", "type", "vxlan", "id", str(VNI), "remote", self.a_ip, "local", self.b_ip,
-          "dstport", "4789", "dev", self.ub)
-        h("ip", "link", "add", "br0", "type", "bridge")
-        h("ip", "link", "set", "vx0", "master", "br0")
-        run(["ip", "link", "add", self.b1h, "type", "veth", "peer", "name", "eth0", "netns", self.b1])
-        run(["ip", "link", "set", self.b1h, "netns", self.hb])
-        h("ip", "link", "set", self.b1h, "master", "br0")
-        for dev in ("vx0", "br0", self.b1h):
-            h("ip", "link", "set", dev, "up")
-        b = lambda *a: _ns(self.b1, *a)
-        b("ip", "link", "set", "eth0", "address", self.b1_mac, "mtu", str(CONTAINER_MTU))
-        b("ip", "addr", "add", f"{self.b1_ip}/24", "dev", "eth0")
-        b("ip", "link", "set", "eth0", "up")
+        kernel_vtep(self.hb, self.b1, self.b1h, self.ub, VNI, self.b_ip, self.a_ip)
 
     def gateway_mac(self):
         return _ns(self.rt, "cat", f"/sys/class/net/{self.ra}/address").stdout.strip()
 
     def down(self):
-        for ns in (self.b1, self.hb, self.rt):
-            for pid in run(["ip", "netns", "pids", ns], check=False).stdout.split():
-                run(["kill", "-9", pid], check=False)
-            run(["ip", "netns", "del", ns], check=False)
+        del_namespaces(self.b1, self.hb, self.rt)
         run(["ip", "link", "del", self.ua], check=False)
-
-
-def _container(c):
-    c.exec("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
-    c.exec("ethtool", "-K", "eth0", "tx", "off")
-    return c
 
 
 def test_vtep_behind_a_router(switch, netns):

@@ -1,6 +1,6 @@
-"""Helpers the VXLAN integration tests share (test_vxlan.py, test_vxlan_ovs.py): commands in a
-namespace, containers with the MTU a VXLAN overlay leaves them, and a broadcast frame counted
-where it arrives."""
+"""Helpers the VXLAN integration tests share (test_vxlan.py, test_vxlan_gateway.py,
+test_vxlan_ovs.py): commands in a namespace, containers with the MTU a VXLAN overlay leaves them,
+host B's kernel VTEP with its container, and a broadcast frame counted where it arrives."""
 
 import subprocess
 import textwrap
@@ -13,6 +13,40 @@ PY = "/usr/bin/python3"   # Debian's: it has scapy
 
 def ns_exec(ns, *args, check=True, timeout=30):
     return run(["ip", "netns", "exec", ns, *args], check=check, timeout=timeout)
+
+
+def del_namespaces(*names):
+    """Kills what runs in each namespace, then deletes it (gone already: nothing to do)."""
+    for ns in names:
+        for pid in run(["ip", "netns", "pids", ns], check=False).stdout.split():
+            run(["kill", "-9", pid], check=False)
+        run(["ip", "netns", "del", ns], check=False)
+
+
+# Host B's container, behind its kernel VTEP.
+B1_IP, B1_MAC = "10.77.0.99", "02:42:0a:4d:00:63"
+
+
+def kernel_vtep(hb, b1, b1_host, underlay, vni, local, remote):
+    """Host B's half of the overlay, in namespace `hb` (which holds `underlay`, addressed `local`):
+    the kernel's vxlan vx0 (VNI `vni`, to `remote` on UDP 4789) on a Linux bridge, and container
+    `b1` (a namespace: eth0 with B1_IP/24, B1_MAC, the overlay's MTU and no IPv6) on the bridge through
+    veth `b1_host`."""
+    h = lambda *a: ns_exec(hb, *a)
+    h("ip", "link", "add", "vx0", "type", "vxlan", "id", str(vni), "remote", remote, "local", local,
+      "dstport", "4789", "dev", underlay)
+    h("ip", "link", "add", "br0", "type", "bridge")
+    h("ip", "link", "set", "vx0", "master", "br0")
+    run(["ip", "link", "add", b1_host, "type", "veth", "peer", "name", "eth0", "netns", b1])
+    run(["ip", "link", "set", b1_host, "netns", hb])
+    h("ip", "link", "set", b1_host, "master", "br0")
+    for dev in ("vx0", "br0", b1_host):
+        h("ip", "link", "set", dev, "up")
+    b = lambda *a: ns_exec(b1, *a)
+    b("sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=1")   # quiet: only the tests' frames
+    b("ip", "link", "set", "eth0", "address", B1_MAC, "mtu", str(CONTAINER_MTU))
+    b("ip", "addr", "add", f"{B1_IP}/24", "dev", "eth0")
+    b("ip", "link", "set", "eth0", "up")
 
 
 def vxlan_container(c):

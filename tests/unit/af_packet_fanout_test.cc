@@ -18,7 +18,8 @@
 #include "dpdk_switch/control/commands.h"
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/ports/af_packet_fanout.h"
-#include "switch_fixture.h"
+#include "empty_switch.h"
+#include "frames.h"
 
 namespace dsw {
 namespace {
@@ -61,12 +62,9 @@ int join_fanout(const std::string &iface, uint16_t group) {
 
 TEST(AfPacketFanout, AGroupTakenOnAnotherInterfaceIsNamedWithItsHolderAndTheRemedy) {
     VethPair veth;
-    Config cfg;
-    cfg.sw.mac_table_size = 1024;
-    auto created = Switch::create(cfg);
-    ASSERT_TRUE(created.ok()) << created.error().message;
-    Switch &sw = *created.value();
-    ASSERT_TRUE(sw.start().ok());
+    const std::unique_ptr<Switch> started = test::empty_switch();
+    ASSERT_NE(started, nullptr);
+    Switch &sw = *started;
 
     const unsigned ifindex = if_nametoindex(veth.a.c_str());
     const uint16_t group = af_packet_fanout_group(getpid(), ifindex);

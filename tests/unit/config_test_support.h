@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,26 @@ inline std::string words_refusal(const std::string &name, const std::string &typ
 
 inline bool starts_with(const std::string &s, const std::string &prefix) {
     return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// A config text and the refusal it must get: the whole message, or its start when `says` ends
+// in "...".
+struct Refusal {
+    std::string yaml;
+    std::string says;
+};
+
+// Each case's text, after `prefix`, refused by `refuse` (a text -> its refusal) as it says.
+template <class Refuse>
+void expect_refusals(Refuse refuse, const std::string &prefix, std::initializer_list<Refusal> cases) {
+    for (const Refusal &c : cases) {
+        const std::string got = refuse(prefix + c.yaml);
+        const size_t n = c.says.size();
+        if (n >= 3 && c.says.compare(n - 3, 3, "...") == 0)
+            EXPECT_TRUE(starts_with(got, c.says.substr(0, n - 3))) << prefix + c.yaml << "\n  refused: " << got;
+        else
+            EXPECT_EQ(got, c.says) << prefix + c.yaml;
+    }
 }
 
 inline const char *const kOnePort = "ports: [ { name: c1, type: af_packet, iface: lo } ]\n";

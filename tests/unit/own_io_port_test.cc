@@ -17,6 +17,7 @@
 #include "dpdk_switch/control/commands.h"
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/ports/port_kind.h"
+#include "empty_switch.h"
 #include "frames.h"
 #include "eventually.h"
 #include "ring_io_port.h"
@@ -93,12 +94,9 @@ TEST_F(OwnIoPortTest, FramesCrossBetweenAnOwnIoPortAndAnEthdevPort) {
     const std::string e_in = (dir / "e_in.pcap").string(), e_out = (dir / "e_out.pcap").string();
     test::write_pcap(e_in, {eth_frame(kA, kB)});
 
-    Config cfg;
-    cfg.sw.mac_table_size = 1024;
-    auto created = Switch::create(cfg);
-    ASSERT_TRUE(created.ok()) << created.error().message;
-    Switch &sw = *created.value();
-    ASSERT_TRUE(sw.start().ok());
+    std::unique_ptr<Switch> started = test::empty_switch();
+    ASSERT_NE(started, nullptr);
+    Switch &sw = *started;
 
     // `port add` reads the kind from the registry: its keys (none), how it opens.
     const Reply add_o = run_command(sw, "port add o test_ring");
@@ -158,7 +156,7 @@ TEST_F(OwnIoPortTest, FramesCrossBetweenAnOwnIoPortAndAnEthdevPort) {
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(sent[0], eth_frame(kB, kA));
     EXPECT_TRUE(test::pool_full(sw.pool())) << "leaked mbufs";
-    created.value().reset();
+    started.reset();
     std::filesystem::remove_all(dir);
 }
 

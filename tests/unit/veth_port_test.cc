@@ -29,6 +29,7 @@
 #include "dpdk_switch/dpdk/owners.h"
 #include "dpdk_switch/ports/port.h"
 #include "dpdk_switch/ports/vnet_socket.h"
+#include "empty_switch.h"
 #include "frames.h"
 
 namespace dsw {
@@ -302,12 +303,9 @@ TEST_F(VethPortTest, LinkFollowsThePeerAndPromiscuityEndsWithThePort) {
 // all back, so that adding and deleting a container's port again and again (a CNI plugin does)
 // never runs the EAL's memory (512 MB here) dry.
 TEST_F(VethPortTest, AddedAndDeletedAgainAndAgainItsPoolGoesWithIt) {
-    Config cfg;
-    cfg.sw.mac_table_size = 1024;
-    auto created = Switch::create(cfg);
-    ASSERT_TRUE(created.ok()) << created.error().message;
-    Switch &sw = *created.value();
-    ASSERT_TRUE(sw.start().ok());
+    const std::unique_ptr<Switch> started = test::empty_switch();
+    ASSERT_NE(started, nullptr);
+    Switch &sw = *started;
     for (int i = 0; i < 20; ++i) {
         const Reply add = run_command(sw, "port add v veth iface=" + host_);
         ASSERT_TRUE(add.ok) << "cycle " << i << ": " << add.text;

@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "config_test_support.h"
 #include "dpdk_switch/control/config.h"
 
 namespace dsw {
 namespace {
+
+using config_test::expect_refusals;
 
 constexpr const char *kSource = "vx.yaml";
 
@@ -67,46 +70,39 @@ TEST(VxlanConfig, DefaultsAndOwnPort) {
 }
 
 TEST(VxlanConfig, EachMistakeIsRefusedWithItsKeyPath) {
-    const std::string base = "vxlan: { local_ip: 10.0.0.1, underlay: up0";
-    EXPECT_EQ(refusal("vxlan: 3\n"), "vx.yaml: vxlan: expected a map, got '3'");
-    EXPECT_EQ(refusal("vxlan: { underlay: up0 }\n"), "vx.yaml: vxlan.local_ip: missing required key");
-    EXPECT_NE(refusal("vxlan: { local_ip: 10.0.0.300, underlay: up0 }\n").find("vx.yaml: vxlan.local_ip: "),
-              std::string::npos);
-    EXPECT_NE(refusal("vxlan: { local_ip: 224.0.0.1, underlay: up0 }\n").find("vx.yaml: vxlan.local_ip: "),
-              std::string::npos);
-    EXPECT_EQ(refusal("vxlan: { local_ip: 10.0.0.1 }\n"), "vx.yaml: vxlan.underlay: missing required key");
-    EXPECT_EQ(refusal("vxlan: { local_ip: 10.0.0.1, underlay: nope }\n"),
-              "vx.yaml: vxlan.underlay: unknown port 'nope'");
-    EXPECT_EQ(refusal("vxlan: { local_ip: 10.0.0.1, underlay: tr }\n"),
-              "vx.yaml: vxlan.underlay: port 'tr' is a trunk: the underlay carries untagged IPv4");
-    EXPECT_EQ(refusal("vxlan: { local_ip: 10.0.0.1, underlay: c1 }\n"),
-              "vx.yaml: vxlan.underlay: port 'c1' has a static MAC (static_macs[0]): the underlay's frames are "
-              "not switched");
-    EXPECT_NE(refusal(base + ", udp_port: 0 }\n").find("vx.yaml: vxlan.udp_port: "), std::string::npos);
-    EXPECT_NE(refusal(base + ", udp_port: 65536 }\n").find("vx.yaml: vxlan.udp_port: "), std::string::npos);
-    EXPECT_NE(refusal(base + ", learn_vteps: 2 }\n").find("vx.yaml: vxlan.learn_vteps: "), std::string::npos);
-    EXPECT_EQ(refusal(base + ", mtu: 2 }\n"), "vx.yaml: vxlan.mtu: unknown key");
-    EXPECT_EQ(refusal(base + ", vni_map: [ { vni: 5 } ] }\n"), "vx.yaml: vxlan.vni_map[0].vlan: missing required key");
-    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5 } ] }\n"), "vx.yaml: vxlan.vni_map[0].vni: missing required key");
-    EXPECT_NE(refusal(base + ", vni_map: [ { vlan: 5, vni: 0 } ] }\n").find("vx.yaml: vxlan.vni_map[0].vni: "),
-              std::string::npos);
-    EXPECT_NE(refusal(base + ", vni_map: [ { vlan: 5, vni: 16777216 } ] }\n").find("vxlan.vni_map[0].vni: "),
-              std::string::npos);
-    EXPECT_NE(refusal(base + ", vni_map: [ { vlan: 4095, vni: 1 } ] }\n").find("vxlan.vni_map[0].vlan: "),
-              std::string::npos);
-    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1 }, { vlan: 5, vni: 2 } ] }\n"),
-              "vx.yaml: vxlan.vni_map[1].vlan: VLAN 5 is mapped already (vxlan.vni_map[0])");
-    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1 }, { vlan: 6, vni: 1 } ] }\n"),
-              "vx.yaml: vxlan.vni_map[1].vni: VNI 1 is mapped already (vxlan.vni_map[0])");
-    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1, remotes: [10.0.0.1] } ] }\n"),
-              "vx.yaml: vxlan.vni_map[0].remotes[0]: 10.0.0.1 is this switch's own VTEP (vxlan.local_ip)");
-    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1, remotes: [10.0.0.2, 10.0.0.2] } ] }\n"),
-              "vx.yaml: vxlan.vni_map[0].remotes[1]: remote VTEP 10.0.0.2 listed twice");
-    EXPECT_NE(refusal(base + ", vni_map: [ { vlan: 5, vni: 1, remotes: [foo] } ] }\n")
-                  .find("vx.yaml: vxlan.vni_map[0].remotes[0]: "),
-              std::string::npos);
-    EXPECT_EQ(refusal(base + ", vni_map: [ { vlan: 5, vni: 1, remote: [10.0.0.2] } ] }\n"),
-              "vx.yaml: vxlan.vni_map[0].remote: unknown key");
+    expect_refusals(refusal, "vxlan: ", {
+        {"3\n", "vx.yaml: vxlan: expected a map, got '3'"},
+        {"{ underlay: up0 }\n", "vx.yaml: vxlan.local_ip: missing required key"},
+        {"{ local_ip: 10.0.0.300, underlay: up0 }\n", "vx.yaml: vxlan.local_ip: ..."},
+        {"{ local_ip: 224.0.0.1, underlay: up0 }\n", "vx.yaml: vxlan.local_ip: ..."},
+        {"{ local_ip: 10.0.0.1 }\n", "vx.yaml: vxlan.underlay: missing required key"},
+        {"{ local_ip: 10.0.0.1, underlay: nope }\n", "vx.yaml: vxlan.underlay: unknown port 'nope'"},
+        {"{ local_ip: 10.0.0.1, underlay: tr }\n",
+         "vx.yaml: vxlan.underlay: port 'tr' is a trunk: the underlay carries untagged IPv4"},
+        {"{ local_ip: 10.0.0.1, underlay: c1 }\n",
+         "vx.yaml: vxlan.underlay: port 'c1' has a static MAC (static_macs[0]): the underlay's frames are not switched"},
+    });
+    expect_refusals(refusal, "vxlan: { local_ip: 10.0.0.1, underlay: up0, ", {
+        {"udp_port: 0 }\n", "vx.yaml: vxlan.udp_port: ..."},
+        {"udp_port: 65536 }\n", "vx.yaml: vxlan.udp_port: ..."},
+        {"learn_vteps: 2 }\n", "vx.yaml: vxlan.learn_vteps: ..."},
+        {"mtu: 2 }\n", "vx.yaml: vxlan.mtu: unknown key"},
+        {"vni_map: [ { vni: 5 } ] }\n", "vx.yaml: vxlan.vni_map[0].vlan: missing required key"},
+        {"vni_map: [ { vlan: 5 } ] }\n", "vx.yaml: vxlan.vni_map[0].vni: missing required key"},
+        {"vni_map: [ { vlan: 5, vni: 0 } ] }\n", "vx.yaml: vxlan.vni_map[0].vni: ..."},
+        {"vni_map: [ { vlan: 5, vni: 16777216 } ] }\n", "vx.yaml: vxlan.vni_map[0].vni: ..."},
+        {"vni_map: [ { vlan: 4095, vni: 1 } ] }\n", "vx.yaml: vxlan.vni_map[0].vlan: ..."},
+        {"vni_map: [ { vlan: 5, vni: 1 }, { vlan: 5, vni: 2 } ] }\n",
+         "vx.yaml: vxlan.vni_map[1].vlan: VLAN 5 is mapped already (vxlan.vni_map[0])"},
+        {"vni_map: [ { vlan: 5, vni: 1 }, { vlan: 6, vni: 1 } ] }\n",
+         "vx.yaml: vxlan.vni_map[1].vni: VNI 1 is mapped already (vxlan.vni_map[0])"},
+        {"vni_map: [ { vlan: 5, vni: 1, remotes: [10.0.0.1] } ] }\n",
+         "vx.yaml: vxlan.vni_map[0].remotes[0]: 10.0.0.1 is this switch's own VTEP (vxlan.local_ip)"},
+        {"vni_map: [ { vlan: 5, vni: 1, remotes: [10.0.0.2, 10.0.0.2] } ] }\n",
+         "vx.yaml: vxlan.vni_map[0].remotes[1]: remote VTEP 10.0.0.2 listed twice"},
+        {"vni_map: [ { vlan: 5, vni: 1, remotes: [foo] } ] }\n", "vx.yaml: vxlan.vni_map[0].remotes[0]: ..."},
+        {"vni_map: [ { vlan: 5, vni: 1, remote: [10.0.0.2] } ] }\n", "vx.yaml: vxlan.vni_map[0].remote: unknown key"},
+    });
 }
 
 TEST(VxlanConfig, LinkPrefixAndGateway) {
@@ -131,32 +127,27 @@ TEST(VxlanConfig, LinkPrefixAndGateway) {
 }
 
 TEST(VxlanConfig, EachGatewayMistakeNamesItsKey) {
-    const std::string at = "vxlan: { underlay: up0, local_ip: ";
-    EXPECT_EQ(refusal(at + "192.168.50.1/33 }\n"),
-              "vx.yaml: vxlan.local_ip: '192.168.50.1/33': the prefix length after '/' must be 0-32");
-    EXPECT_EQ(refusal(at + "192.168.50.1/ }\n"),
-              "vx.yaml: vxlan.local_ip: '192.168.50.1/': the prefix length after '/' must be 0-32");
-    EXPECT_EQ(refusal(at + "192.168.50.1/2x }\n"),
-              "vx.yaml: vxlan.local_ip: '192.168.50.1/2x': the prefix length after '/' must be 0-32");
-    EXPECT_EQ(refusal(at + "192.168.50.0/24 }\n"),
-              "vx.yaml: vxlan.local_ip: '192.168.50.0/24' is not a host address of 192.168.50.0/24");
-    EXPECT_EQ(refusal(at + "192.168.50.255/24 }\n"),
-              "vx.yaml: vxlan.local_ip: '192.168.50.255/24' is not a host address of 192.168.50.0/24");
-    EXPECT_NE(refusal(at + "192.168.50.1/24, gateway: 192.168.50.300 }\n").find("vx.yaml: vxlan.gateway: "),
-              std::string::npos);
-    EXPECT_NE(refusal(at + "192.168.50.1/24, gateway: router }\n").find("vx.yaml: vxlan.gateway: "),
-              std::string::npos);
-    EXPECT_EQ(refusal(at + "192.168.50.1/24, gateway: 192.168.51.1 }\n"),
-              "vx.yaml: vxlan.gateway: 192.168.51.1 is outside the underlay's link 192.168.50.0/24 (vxlan.local_ip): "
-              "a gateway must be on it");
-    EXPECT_EQ(refusal(at + "192.168.50.1/24, gateway: 192.168.50.1 }\n"),
-              "vx.yaml: vxlan.gateway: 192.168.50.1 is this switch's own VTEP (vxlan.local_ip)");
-    EXPECT_EQ(refusal(at + "192.168.50.1, gateway: 192.168.50.254 }\n"),
-              "vx.yaml: vxlan.gateway: vxlan.local_ip has no prefix, so no link for 192.168.50.254 to be on: write "
-              "it as the underlay's address, e.g. 192.168.50.1/24");
-    EXPECT_EQ(refusal(at + "192.168.50.1/24, vni_map: [ { vlan: 10, vni: 1, remotes: [192.168.50.2, 10.9.0.2] } ] }\n"),
-              "vx.yaml: vxlan.vni_map[0].remotes[1]: 10.9.0.2 is outside the underlay's link 192.168.50.0/24 "
-              "(vxlan.local_ip) and there is no vxlan.gateway to reach it by");
+    expect_refusals(refusal, "vxlan: { underlay: up0, local_ip: ", {
+        {"192.168.50.1/33 }\n", "vx.yaml: vxlan.local_ip: '192.168.50.1/33': the prefix length after '/' must be 0-32"},
+        {"192.168.50.1/ }\n", "vx.yaml: vxlan.local_ip: '192.168.50.1/': the prefix length after '/' must be 0-32"},
+        {"192.168.50.1/2x }\n", "vx.yaml: vxlan.local_ip: '192.168.50.1/2x': the prefix length after '/' must be 0-32"},
+        {"192.168.50.0/24 }\n", "vx.yaml: vxlan.local_ip: '192.168.50.0/24' is not a host address of 192.168.50.0/24"},
+        {"192.168.50.255/24 }\n",
+         "vx.yaml: vxlan.local_ip: '192.168.50.255/24' is not a host address of 192.168.50.0/24"},
+        {"192.168.50.1/24, gateway: 192.168.50.300 }\n", "vx.yaml: vxlan.gateway: ..."},
+        {"192.168.50.1/24, gateway: router }\n", "vx.yaml: vxlan.gateway: ..."},
+        {"192.168.50.1/24, gateway: 192.168.51.1 }\n",
+         "vx.yaml: vxlan.gateway: 192.168.51.1 is outside the underlay's link 192.168.50.0/24 (vxlan.local_ip): "
+         "a gateway must be on it"},
+        {"192.168.50.1/24, gateway: 192.168.50.1 }\n",
+         "vx.yaml: vxlan.gateway: 192.168.50.1 is this switch's own VTEP (vxlan.local_ip)"},
+        {"192.168.50.1, gateway: 192.168.50.254 }\n",
+         "vx.yaml: vxlan.gateway: vxlan.local_ip has no prefix, so no link for 192.168.50.254 to be on: write "
+         "it as the underlay's address, e.g. 192.168.50.1/24"},
+        {"192.168.50.1/24, vni_map: [ { vlan: 10, vni: 1, remotes: [192.168.50.2, 10.9.0.2] } ] }\n",
+         "vx.yaml: vxlan.vni_map[0].remotes[1]: 10.9.0.2 is outside the underlay's link 192.168.50.0/24 "
+         "(vxlan.local_ip) and there is no vxlan.gateway to reach it by"},
+    });
 }
 
 TEST(VxlanConfig, PortsAndRemotesShareTheSwitchsPortIndexes) {
@@ -168,34 +159,35 @@ TEST(VxlanConfig, PortsAndRemotesShareTheSwitchsPortIndexes) {
 }
 
 // `mac add <MAC> vtep <IP> [vlan N]` as save config writes it: `vtep:` in place of `port:`.
-std::string behind_vtep(const std::string &entry, const std::string &vxlan) {
-    Result<Config> r = parse_config("ports: [ { name: up0, type: dpdk, devargs: net_null2 } ]\n"
-                                    "static_macs: [ " + entry + " ]\n" + vxlan,
-                                    kSource);
-    if (r.ok()) return "accepted";
-    return r.error().message;
+constexpr const char *kUnderlayOnly = "ports: [ { name: up0, type: dpdk, devargs: net_null2 } ]\n";
+constexpr const char *kVx = "vxlan: { local_ip: 192.168.50.1/24, underlay: up0, vni_map: [ { vlan: 10, vni: 1010 } ] }\n";
+
+std::string behind_vtep(const std::string &entry) {
+    Result<Config> r = parse_config(kUnderlayOnly + entry, kSource);
+    return r.ok() ? "accepted" : r.error().message;
 }
 
 TEST(VxlanConfig, StaticMacsBehindAVtep) {
-    const std::string vx = "vxlan: { local_ip: 192.168.50.1/24, underlay: up0, vni_map: [ { vlan: 10, vni: 1010 } ] }\n";
-    Result<Config> r = parse_config("ports: [ { name: up0, type: dpdk, devargs: net_null2 } ]\n"
-                                    "static_macs: [ { mac: '02:00:00:00:00:0b', vtep: 192.168.50.7, vlan: 10 } ]\n" + vx,
-                                    kSource);
+    Result<Config> r = parse_config(
+        std::string(kUnderlayOnly) + "static_macs: [ { mac: '02:00:00:00:00:0b', vtep: 192.168.50.7, vlan: 10 } ]\n" + kVx,
+        kSource);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r.value().static_macs, (std::vector<StaticMac>{{"02:00:00:00:00:0b", "", 10, "192.168.50.7"}}));
-    const std::string mac = "{ mac: '02:00:00:00:00:0b', ";
-    EXPECT_EQ(behind_vtep(mac + "vtep: 192.168.50.7, vlan: 10 }", ""),
+    const std::string mac = "static_macs: [ { mac: '02:00:00:00:00:0b', ";
+    EXPECT_EQ(behind_vtep(mac + "vtep: 192.168.50.7, vlan: 10 } ]\n"),
               "vx.yaml: static_macs[0].vtep: there is no vxlan: section: the switch is no VTEP");
-    EXPECT_EQ(behind_vtep(mac + "vtep: 192.168.50.7 }", vx),
-              "vx.yaml: static_macs[0].vlan: VLAN 0 is not mapped to a VNI (vxlan.vni_map)");
-    EXPECT_EQ(behind_vtep(mac + "vtep: 192.168.50.1, vlan: 10 }", vx),
-              "vx.yaml: static_macs[0].vtep: 192.168.50.1 is this switch's own VTEP (vxlan.local_ip)");
-    EXPECT_EQ(behind_vtep(mac + "vtep: 10.9.0.2, vlan: 10 }", vx),
-              "vx.yaml: static_macs[0].vtep: 10.9.0.2 is outside the underlay's link 192.168.50.0/24 "
-              "(vxlan.local_ip) and there is no vxlan.gateway to reach it by");
-    EXPECT_EQ(behind_vtep(mac + "vtep: 192.168.50.7, port: up0 }", vx),
-              "vx.yaml: static_macs[0].port: an entry is on a port or behind a vtep, not both");
-    EXPECT_NE(behind_vtep(mac + "vtep: nowhere }", vx).find("vx.yaml: static_macs[0].vtep: "), std::string::npos);
+    expect_refusals(behind_vtep, mac, {
+        {"vtep: 192.168.50.7 } ]\n" + std::string(kVx),
+         "vx.yaml: static_macs[0].vlan: VLAN 0 is not mapped to a VNI (vxlan.vni_map)"},
+        {"vtep: 192.168.50.1, vlan: 10 } ]\n" + std::string(kVx),
+         "vx.yaml: static_macs[0].vtep: 192.168.50.1 is this switch's own VTEP (vxlan.local_ip)"},
+        {"vtep: 10.9.0.2, vlan: 10 } ]\n" + std::string(kVx),
+         "vx.yaml: static_macs[0].vtep: 10.9.0.2 is outside the underlay's link 192.168.50.0/24 (vxlan.local_ip) "
+         "and there is no vxlan.gateway to reach it by"},
+        {"vtep: 192.168.50.7, port: up0 } ]\n" + std::string(kVx),
+         "vx.yaml: static_macs[0].port: an entry is on a port or behind a vtep, not both"},
+        {"vtep: nowhere } ]\n" + std::string(kVx), "vx.yaml: static_macs[0].vtep: ..."},
+    });
 }
 
 }  // namespace
