@@ -90,7 +90,9 @@ TEST(AfPacketFanout, AGroupTakenOnAnotherInterfaceIsNamedWithItsHolderAndTheReme
     const Reply added = run_command(sw, "port add f0 af_packet iface=" + veth.a);
     EXPECT_TRUE(added.ok) << added.text;
     EXPECT_EQ(af_packet_fanout_clash(veth.a), "") << "the port's own sockets hold its group: no clash";
-    if (added.ok) EXPECT_TRUE(sw.del_port("f0").ok());
+    if (added.ok) {
+        EXPECT_TRUE(sw.del_port("f0").ok());
+    }
     sw.stop();
     EXPECT_TRUE(test::pool_full(sw.pool()));
 }
