@@ -11,15 +11,6 @@ namespace dsw {
 namespace {
 constexpr unsigned kHdr = sizeof(virtio_net_hdr);
 
-// A frame the port received but drops itself: counted as received, as the worker counts the
-// frames it drops (frame_limit.h).
-inline void drop_received(rte_mbuf *m, uint32_t len, DropReason why, PortCounters &pc) noexcept {
-    pc.rx_packets.inc();
-    pc.rx_bytes.add(len);
-    pc.drops[static_cast<unsigned>(why)].inc();
-    rte_pktmbuf_free(m);
-}
-
 // The 802.1Q/802.1ad tag the kernel took off a received frame (veth hands it over apart, as an
 // offloaded tag; so does the stack's own untagging on receive) and reported in PACKET_AUXDATA,
 // put back where it was: after the MACs, which move 4 bytes into the head's headroom. The
@@ -59,10 +50,7 @@ inline const tpacket_auxdata *tag_of(const msghdr &mh, const void *ctl) noexcept
 }  // namespace
 
 VnetSocket::~VnetSocket() {
-    for (unsigned i = 0; i < kMaxBurst; ++i) {
-        if (head_[i] != nullptr) rte_pktmbuf_free(head_[i]);
-        if (tail_[i] != nullptr) rte_pktmbuf_free(tail_[i]);
-    }
+    for (PostedFrame &slot : slot_) slot.release();
 }
 
 unsigned VnetSocket::post(uint16_t n) noexcept {
@@ -70,7 +58,7 @@ unsigned VnetSocket::post(uint16_t n) noexcept {
     // bulk allocation. Tails are taken only by frames past a head's room, rarely.
     rte_mbuf *fresh[kMaxBurst];
     unsigned missing = 0;
-    for (unsigned i = 0; i < n; ++i) missing += head_[i] == nullptr;
+    for (unsigned i = 0; i < n; ++i) missing += slot_[i].head == nullptr;
     unsigned got = 0;
     if (missing != 0) {
         if (rte_pktmbuf_alloc_bulk(pool_, fresh, missing) == 0) {
@@ -82,25 +70,19 @@ unsigned VnetSocket::post(uint16_t n) noexcept {
     }
     unsigned ready = 0;
     for (unsigned i = 0, k = 0; i < n; ++i) {
-        if (head_[i] == nullptr) {
+        PostedFrame &slot = slot_[i];
+        if (slot.head == nullptr) {
             if (k == got) break;
             rte_mbuf *h = fresh[k++];
-            head_[i] = h;
+            slot.head = h;
             rx_iov_[i][0] = {&rx_hdr_[i], kHdr};
-            rx_iov_[i][1] = {rte_pktmbuf_mtod(h, void *), static_cast<size_t>(h->buf_len - h->data_off)};
+            rx_iov_[i][1] = {rte_pktmbuf_mtod(h, void *), PostedFrame::room(h)};
         }
-        if (tail_[i] == nullptr) {
-            rte_mbuf *t = rte_pktmbuf_alloc(pool_);
-            if (t != nullptr) {
-                t->data_off = 0;   // a second segment needs no headroom
-                tail_[i] = t;
-                rx_iov_[i][2] = {t->buf_addr, t->buf_len};
-            }
-        }
+        if (slot.post_tail(pool_)) rx_iov_[i][2] = {slot.tail->buf_addr, slot.tail->buf_len};
         msghdr &mh = rx_msg_[i].msg_hdr;
         mh = msghdr{};
         mh.msg_iov = rx_iov_[i];
-        mh.msg_iovlen = tail_[i] != nullptr ? 3 : 2;   // without one, a long frame is cut (and counted)
+        mh.msg_iovlen = slot.tail != nullptr ? 3 : 2;   // without one, a long frame is cut (and counted)
         mh.msg_control = rx_ctl_[i].buf;
         mh.msg_controllen = sizeof rx_ctl_[i].buf;
         ready = i + 1;
@@ -116,8 +98,7 @@ uint16_t VnetSocket::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept 
     if (got <= 0) return 0;   // EAGAIN: nothing queued; an interface gone answers ENETDOWN once
     uint16_t kept = 0;
     for (int i = 0; i < got; ++i) {
-        rte_mbuf *m = head_[i];
-        head_[i] = nullptr;
+        rte_mbuf *m = slot_[i].take_head();
         const uint32_t len = rx_msg_[i].msg_len;
         if (len < kHdr || (rx_msg_[i].msg_hdr.msg_flags & MSG_TRUNC)) [[unlikely]] {
             // Longer than head and tail hold (or a header cut short): never switched cut.
@@ -125,18 +106,7 @@ uint16_t VnetSocket::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept 
             continue;
         }
         uint32_t frame = len - kHdr;
-        const uint32_t room = m->buf_len - m->data_off;
-        if (frame <= room) [[likely]] {
-            m->data_len = static_cast<uint16_t>(frame);
-        } else {
-            rte_mbuf *t = tail_[i];
-            tail_[i] = nullptr;
-            t->data_len = static_cast<uint16_t>(frame - room);
-            m->data_len = static_cast<uint16_t>(room);
-            m->next = t;
-            m->nb_segs = 2;
-        }
-        m->pkt_len = frame;
+        slot_[i].lay(m, frame);
         if (const tpacket_auxdata *aux = tag_of(rx_msg_[i].msg_hdr, rx_ctl_[i].buf)) [[unlikely]] {
             if (!retag(m, *aux, rx_hdr_[i])) {
                 drop_received(m, frame, DropReason::runt, pc);
@@ -165,10 +135,7 @@ uint16_t VnetSocket::tx(rte_mbuf **pkts, uint16_t n) noexcept {
             if (iov + 1 + m->nb_segs > kTxIov) break;
             mbuf_to_vnet(m, tx_hdr_[msgs]);
             iovec *v = &tx_iov_[iov];
-            v[0] = {&tx_hdr_[msgs], kHdr};
-            unsigned k = 1;
-            for (const rte_mbuf *s = m; s != nullptr; s = s->next)
-                if (s->data_len != 0) v[k++] = {rte_pktmbuf_mtod(s, void *), s->data_len};
+            const unsigned k = frame_iov(m, &tx_hdr_[msgs], kHdr, v);
             msghdr &mh = tx_msg_[msgs].msg_hdr;
             mh = msghdr{};
             mh.msg_iov = v;
@@ -192,9 +159,7 @@ uint16_t VnetSocket::tx(rte_mbuf **pkts, uint16_t n) noexcept {
             break;
         // The kernel refuses the first frame itself (EINVAL, EMSGSIZE): it goes behind the
         // others, which are still tried, in order.
-        rte_mbuf *bad = pkts[sent];
-        std::memmove(pkts + sent, pkts + sent + 1, (n - sent - 1) * sizeof(*pkts));
-        pkts[n - 1] = bad;
+        move_behind(pkts, sent, n);
         --end;
     }
     return sent;

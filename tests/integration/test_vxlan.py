@@ -22,7 +22,7 @@ import pytest
 
 from conftest import run, wait_for
 from vxlan_util import B1_IP, B1_MAC, BCAST_COUNTER, BCAST_SENDER, CONTAINER_MTU, PY, del_namespaces, kernel_vtep
-from vxlan_util import ns_exec as _ns, vxlan_container as _container
+from vxlan_util import fetch_sha256, ns_exec as _ns, vxlan_container as _container
 
 PID = os.getpid()
 VNI = 1010
@@ -409,20 +409,6 @@ def host_b_offloads():
         hb.down()
 
 
-def _fetch_sha256(ns, url, out, sw):
-    """sha256 of what curl in `ns` got from url (the server given a moment to listen first)."""
-    r = None
-    for _ in range(20):
-        r = run(["ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "20", "-o", out, url], check=False,
-                timeout=30)
-        if r.returncode != 7:   # 7: connection refused, the server not listening yet
-            break
-        time.sleep(0.25)
-    assert r.returncode == 0, (r.stderr, sw.port_stats()["up0"]["drops"], sw.ctl("show", "vxlan")["vteps"][0])
-    with open(out, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def test_kernel_peer_with_default_offloads_over_a_veth_underlay(switch, netns, host_b_offloads):
     """Host B as a kernel host comes: no `ethtool tx off` anywhere. Its vxlan hands the veth
     underlay frames whose inner TCP checksum is left partial, and 64 KB UDP-tunnel GSO frames
@@ -456,11 +442,11 @@ def test_kernel_peer_with_default_offloads_over_a_veth_underlay(switch, netns, h
                                          hb.b1_ip, "--directory", d], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL))
         for c in (a1, a2):
-            assert _fetch_sha256(c.name, f"http://{hb.b1_ip}:8080/blob", f"{d}/got-{c.name}", sw) == want, c.name
+            assert fetch_sha256(c.name, f"http://{hb.b1_ip}:8080/blob", f"{d}/got-{c.name}", sw) == want, c.name
         # a1 serves; B's container fetches (A -> B: encapsulated to the kernel).
         servers.append(a1.popen(PY, "-m", "http.server", "8080", "--bind", a1.ip, "--directory", d,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        assert _fetch_sha256(hb.b1, f"http://{a1.ip}:8080/blob", f"{d}/got-b1", sw) == want
+        assert fetch_sha256(hb.b1, f"http://{a1.ip}:8080/blob", f"{d}/got-b1", sw) == want
     finally:
         for s in servers:
             s.kill()

@@ -15,13 +15,12 @@ B's underlay interface saw.
 import hashlib
 import os
 import subprocess
-import time
 
 import pytest
 
 from conftest import run, wait_for
 from vxlan_util import CONTAINER_MTU, PY
-from vxlan_util import ns_exec as _ns
+from vxlan_util import del_namespaces, fetch_sha256, ns_exec as _ns
 
 PID = os.getpid() % 100000
 VNI = 1010
@@ -77,12 +76,14 @@ class VtapHostB:
         run(["ip", "link", "set", self.tap, "master", self.br])
 
     def down(self):
-        for ns in (self.b1, self.ns):
-            for pid in run(["ip", "netns", "pids", ns], check=False).stdout.split():
-                run(["kill", "-9", pid], check=False)
-            run(["ip", "netns", "del", ns], check=False)
+        del_namespaces(self.b1, self.ns)
         run(["ip", "link", "del", self.ua], check=False)
         run(["ip", "link", "del", self.br], check=False)
+
+
+# 64 MB each way through the tap: more patience than fetch_sha256's default.
+def _fetch(ns, url, out, sw):
+    return fetch_sha256(ns, url, out, sw, tries=40, max_time=60)
 
 
 @pytest.fixture
@@ -93,19 +94,6 @@ def host_b():
         yield hb
     finally:
         hb.down()
-
-
-def _fetch_sha256(ns, url, out, sw):
-    r = None
-    for _ in range(40):
-        r = run(["ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "60", "-o", out, url], check=False,
-                timeout=90)
-        if r.returncode != 7:   # 7: connection refused, the server not listening yet
-            break
-        time.sleep(0.25)
-    assert r.returncode == 0, (r.stderr, sw.port_stats()["up0"]["drops"], sw.ctl("show", "vxlan")["vteps"][0])
-    with open(out, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 class BigFrames:
@@ -164,7 +152,7 @@ def test_tcp_segments_cross_a_vtap_underlay_whole_both_ways(switch, netns, host_
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         before = sw.port_stats()["up0"]
         heard = BigFrames(hb.ns, hb.ub)
-        assert _fetch_sha256(hb.b1, f"http://{a1.ip}:8080/blob", f"{d}/got-b1", sw) == want
+        assert _fetch(hb.b1, f"http://{a1.ip}:8080/blob", f"{d}/got-b1", sw) == want
         after = sw.port_stats()["up0"]
         big_at_b = heard.big()
         sent, sent_bytes = after["tx_packets"] - before["tx_packets"], after["tx_bytes"] - before["tx_bytes"]
@@ -178,7 +166,7 @@ def test_tcp_segments_cross_a_vtap_underlay_whole_both_ways(switch, netns, host_
                                          hb.b1_ip, "--directory", d], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL))
         before = sw.port_stats()["up0"]
-        assert _fetch_sha256(a1.name, f"http://{hb.b1_ip}:8080/blob", f"{d}/got-a1", sw) == want
+        assert _fetch(a1.name, f"http://{hb.b1_ip}:8080/blob", f"{d}/got-a1", sw) == want
         after = sw.port_stats()["up0"]
         got, got_bytes = after["rx_packets"] - before["rx_packets"], after["rx_bytes"] - before["rx_bytes"]
         assert got_bytes > BLOB and got_bytes / got > 8000, (got, got_bytes)

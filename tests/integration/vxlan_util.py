@@ -1,9 +1,12 @@
 """Helpers the VXLAN integration tests share (test_vxlan.py, test_vxlan_gateway.py,
-test_vxlan_ovs.py): commands in a namespace, containers with the MTU a VXLAN overlay leaves them,
-host B's kernel VTEP with its container, and a broadcast frame counted where it arrives."""
+test_vxlan_ovs.py, test_vxlan_vtap.py): commands in a namespace, containers with the MTU a VXLAN
+overlay leaves them, host B's kernel VTEP with its container, a broadcast frame counted where it
+arrives, and an HTTP download's sha256."""
 
+import hashlib
 import subprocess
 import textwrap
+import time
 
 from conftest import run
 
@@ -21,6 +24,22 @@ def del_namespaces(*names):
         for pid in run(["ip", "netns", "pids", ns], check=False).stdout.split():
             run(["kill", "-9", pid], check=False)
         run(["ip", "netns", "del", ns], check=False)
+
+
+def fetch_sha256(ns, url, out, sw, tries=20, max_time=20):
+    """sha256 of what curl in `ns` got from url into file `out` (the server given `tries` quarter
+    seconds to listen first; `max_time` seconds for the transfer). A failed fetch shows switch
+    `sw`'s drops on its underlay up0 and its VTEP."""
+    r = None
+    for _ in range(tries):
+        r = run(["ip", "netns", "exec", ns, "curl", "-sS", "--max-time", str(max_time), "-o", out, url],
+                check=False, timeout=max_time + 30)
+        if r.returncode != 7:   # 7: connection refused, the server not listening yet
+            break
+        time.sleep(0.25)
+    assert r.returncode == 0, (r.stderr, sw.port_stats()["up0"]["drops"], sw.ctl("show", "vxlan")["vteps"][0])
+    with open(out, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 # Host B's container, behind its kernel VTEP.

@@ -31,6 +31,7 @@
 #include "dpdk_switch/ports/vnet_socket.h"
 #include "empty_switch.h"
 #include "frames.h"
+#include "vnet_peer.h"
 
 namespace dsw {
 namespace {
@@ -75,18 +76,7 @@ protected:
             sh("echo 1 > /proc/sys/net/ipv6/conf/" + i + "/disable_ipv6");
             ASSERT_EQ(sh("ip link set " + i + " up"), 0);
         }
-        peer_fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-        ASSERT_GE(peer_fd_, 0);
-        const int one = 1;
-        ASSERT_EQ(setsockopt(peer_fd_, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one), 0);
-        ASSERT_EQ(setsockopt(peer_fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one), 0);
-        const int buf = 4 << 20;
-        ASSERT_EQ(setsockopt(peer_fd_, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf), 0);
-        sockaddr_ll sll{};
-        sll.sll_family = AF_PACKET;
-        sll.sll_protocol = rte_cpu_to_be_16(ETH_P_ALL);
-        sll.sll_ifindex = static_cast<int>(if_nametoindex(peer_.c_str()));
-        ASSERT_EQ(bind(peer_fd_, reinterpret_cast<const sockaddr *>(&sll), sizeof sll), 0);
+        ASSERT_NO_FATAL_FAILURE(test::open_vnet_peer(peer_, peer_fd_, 4 << 20));
 
         static unsigned serial = 0;
         auto pool = make_pktmbuf_pool("vethut" + std::to_string(++serial), 255, SOCKET_ID_ANY, VnetSocket::kDataRoom);
@@ -106,36 +96,9 @@ protected:
     void cleanup() { sh("ip link del " + host_ + " 2>/dev/null"); }
     static int sh(const std::string &cmd) { return std::system(cmd.c_str()); }
 
-    void send_from_peer(const virtio_net_hdr &h, const Bytes &f) {
-        iovec iov[2] = {{const_cast<virtio_net_hdr *>(&h), sizeof h}, {const_cast<uint8_t *>(f.data()), f.size()}};
-        msghdr mh{};
-        mh.msg_iov = iov;
-        mh.msg_iovlen = 2;
-        ASSERT_EQ(sendmsg(peer_fd_, &mh, 0), static_cast<ssize_t>(sizeof h + f.size())) << std::strerror(errno);
-    }
-    // The next frame the peer end hears, with its header; false after a second of nothing.
-    bool recv_at_peer(virtio_net_hdr &h, Bytes &f) {
-        pollfd pfd{peer_fd_, POLLIN, 0};
-        if (poll(&pfd, 1, 1000) != 1) return false;
-        f.assign(70000, 0);
-        iovec iov[2] = {{&h, sizeof h}, {f.data(), f.size()}};
-        msghdr mh{};
-        mh.msg_iov = iov;
-        mh.msg_iovlen = 2;
-        const ssize_t n = recvmsg(peer_fd_, &mh, 0);
-        if (n < static_cast<ssize_t>(sizeof h)) return false;
-        f.resize(static_cast<size_t>(n) - sizeof h);
-        return true;
-    }
-    // The port's RX, polled as a worker polls it, until it answers a frame (or a second passes).
-    uint16_t rx(Port &p, rte_mbuf **pkts, PortCounters &pc) {
-        for (int i = 0; i < 1000; ++i) {
-            if (uint16_t n = p.io()->rx(p.io()->ctx, 0, pkts, kMaxBurst, pc)) return n;
-            if (pc.rx_packets.get() != 0) return 0;   // what came was dropped
-            usleep(1000);
-        }
-        return 0;
-    }
+    void send_from_peer(const virtio_net_hdr &h, const Bytes &f) { test::send_vnet(peer_fd_, h, f); }
+    bool recv_at_peer(virtio_net_hdr &h, Bytes &f) { return test::hear_vnet(peer_fd_, h, f); }
+    static uint16_t rx(Port &p, rte_mbuf **pkts, PortCounters &pc) { return test::rx_within_a_second(p, pkts, pc); }
     static Bytes bytes_of(const rte_mbuf *m) {
         Bytes b;
         for (const rte_mbuf *s = m; s != nullptr; s = s->next) {

@@ -29,41 +29,20 @@
 #include "dpdk_switch/dpdk/owners.h"
 #include "dpdk_switch/ports/port.h"
 #include "dpdk_switch/ports/tap_queue.h"
+#include "empty_switch.h"
 #include "eventually.h"
 #include "frames.h"
 #include "offload_frames.h"
 #include "ring_io_port.h"
+#include "vxlan_overlay.h"
+#include "vnet_peer.h"
 
 namespace dsw {
 namespace {
 
 using namespace test;
 
-constexpr uint32_t kVni = 1010;
-const char *kLocal = "192.168.9.1", *kVtepB = "192.168.9.2";
-constexpr size_t kOuter = 50;   // Ethernet, IPv4, UDP, VXLAN
 constexpr uint16_t kMss = 1398;
-
-void put_ip(Bytes &f, size_t at, const char *ip) {
-    in_addr a{};
-    inet_pton(AF_INET, ip, &a);
-    std::memcpy(&f[at], &a, 4);
-}
-
-// Ethernet/IPv4/UDP/VXLAN around `inner` from B to us, the outer IPv4 checksum right, UDP's 0.
-Bytes vxlan_around(const Bytes &inner) {
-    Bytes f = hex("02aa0000000102bb00000002" "0800" "4500000000004000401100000000000000000000");
-    put_ip(f, 26, kVtepB);
-    put_ip(f, 30, kLocal);
-    put16(f, 16, static_cast<uint16_t>(36 + inner.size()));
-    put16(f, 24, static_cast<uint16_t>(~fold(sum16(&f[14], 20))));
-    const Bytes udp_vxlan = hex("c0010000" "00000000" "08000000" "0003f200");   // VNI 1010 = 0x3f2
-    f.insert(f.end(), udp_vxlan.begin(), udp_vxlan.end());
-    put16(f, 36, 4789);
-    put16(f, 38, static_cast<uint16_t>(16 + inner.size()));
-    f.insert(f.end(), inner.begin(), inner.end());
-    return f;
-}
 
 // The header a tap with UDP-tunnel GSO writes for B's encapsulated TCP segment `inner`.
 VnetTunnelHdr tunnel_gso(const Bytes &inner) {
@@ -287,14 +266,9 @@ protected:
             pc.vlan = static_cast<uint16_t>(vlan);
             cfg.ports.push_back(pc);
         }
-        cfg.vxlan.enabled = true;
-        cfg.vxlan.local_ip = kLocal;
-        cfg.vxlan.underlay = "u";
-        cfg.vxlan.vni_map = {{10, kVni, {kVtepB}}};
-        auto created = Switch::create(cfg);
-        ASSERT_TRUE(created.ok()) << created.error().message;
-        sw_ = std::move(created.value());
-        ASSERT_TRUE(sw_->start().ok());
+        cfg.vxlan = vxlan_to_b();
+        sw_ = started_switch(cfg);
+        ASSERT_TRUE(sw_);
         in_u_ = rte_ring_lookup("vtp_in_u");
         out_u_ = rte_ring_lookup("vtp_out_u");
         in_c_ = rte_ring_lookup("vtp_in_c");
@@ -387,29 +361,7 @@ protected:
     // A packet socket with the virtio-net header on the tap: the kernel's side of it.
     void open_kernel_side() {
         std::system(("echo 1 > /proc/sys/net/ipv6/conf/" + tap_ + "/disable_ipv6").c_str());
-        sock_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-        ASSERT_GE(sock_, 0);
-        const int one = 1;
-        ASSERT_EQ(setsockopt(sock_, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one), 0);
-        ASSERT_EQ(setsockopt(sock_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one), 0);
-        sockaddr_ll sll{};
-        sll.sll_family = AF_PACKET;
-        sll.sll_protocol = rte_cpu_to_be_16(ETH_P_ALL);
-        sll.sll_ifindex = static_cast<int>(if_nametoindex(tap_.c_str()));
-        ASSERT_EQ(bind(sock_, reinterpret_cast<const sockaddr *>(&sll), sizeof sll), 0);
-    }
-    bool kernel_hears(virtio_net_hdr &h, Bytes &f) {
-        pollfd pfd{sock_, POLLIN, 0};
-        if (poll(&pfd, 1, 1000) != 1) return false;
-        f.assign(70000, 0);
-        iovec iov[2] = {{&h, sizeof h}, {f.data(), f.size()}};
-        msghdr mh{};
-        mh.msg_iov = iov;
-        mh.msg_iovlen = 2;
-        const ssize_t n = recvmsg(sock_, &mh, 0);
-        if (n < static_cast<ssize_t>(sizeof h)) return false;
-        f.resize(static_cast<size_t>(n) - sizeof h);
-        return true;
+        open_vnet_peer(tap_, sock_);
     }
     std::string tap_;
     int sock_ = -1;
@@ -427,7 +379,7 @@ TEST_F(VtapPortTest, SegmentsCrossWholeBothWaysAndATunnelSegmentReachesTheKernel
         rte_eth_link link{};
         ASSERT_EQ(port.link(link), 0);
         EXPECT_EQ(link.link_status, RTE_ETH_LINK_UP) << "the switch brings its tap up";
-        open_kernel_side();
+        ASSERT_NO_FATAL_FAILURE(open_kernel_side());
 
         // Switch -> kernel: an encapsulated 20 KB TCP segment, one write, one skb in the kernel.
         const Bytes inner = build(false, 6, 20000, kAck);
@@ -443,7 +395,7 @@ TEST_F(VtapPortTest, SegmentsCrossWholeBothWaysAndATunnelSegmentReachesTheKernel
         ASSERT_EQ(port.io()->tx(port.io()->ctx, 0, &m, 1), 1);
         virtio_net_hdr h{};
         Bytes got;
-        ASSERT_TRUE(kernel_hears(h, got)) << "nothing reached the kernel";
+        ASSERT_TRUE(hear_vnet(sock_, h, got)) << "nothing reached the kernel";
         EXPECT_EQ(got.size(), kOuter + inner.size()) << "one frame, whole";
         EXPECT_EQ(h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_TCPV4);
         EXPECT_EQ(h.gso_size, kMss);
@@ -451,19 +403,10 @@ TEST_F(VtapPortTest, SegmentsCrossWholeBothWaysAndATunnelSegmentReachesTheKernel
         // Kernel -> switch: a 30 KB TSO segment sent on the tap arrives whole with its request.
         const Bytes seg = build(false, 6, 30000, kAck);
         const virtio_net_hdr sh = vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, seg);
-        iovec iov[2] = {{const_cast<virtio_net_hdr *>(&sh), sizeof sh}, {const_cast<uint8_t *>(seg.data()), seg.size()}};
-        msghdr mh{};
-        mh.msg_iov = iov;
-        mh.msg_iovlen = 2;
-        ASSERT_EQ(sendmsg(sock_, &mh, 0), static_cast<ssize_t>(sizeof sh + seg.size())) << std::strerror(errno);
+        ASSERT_NO_FATAL_FAILURE(send_vnet(sock_, sh, seg));
         PortCounters pc{};
         rte_mbuf *pkts[kMaxBurst];
-        uint16_t n = 0;
-        for (int i = 0; i < 1000 && n == 0; ++i) {
-            n = port.io()->rx(port.io()->ctx, 0, pkts, kMaxBurst, pc);
-            if (n == 0) usleep(1000);
-        }
-        ASSERT_EQ(n, 1);
+        ASSERT_EQ(rx_within_a_second(port, pkts, pc), 1);
         EXPECT_EQ(bytes_of(pkts[0]).size(), seg.size());
         EXPECT_EQ(pkts[0]->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TUNNEL_MASK), RTE_MBUF_F_TX_TCP_SEG);
         EXPECT_EQ(pkts[0]->tso_segsz, 1448);

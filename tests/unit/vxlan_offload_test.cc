@@ -24,8 +24,10 @@
 #include "dpdk_switch/ports/port_kind.h"
 #include "offload_frames.h"
 #include "pcap_files.h"
+#include "empty_switch.h"
 #include "eventually.h"
 #include "ring_io_port.h"
+#include "vxlan_overlay.h"
 
 namespace dsw {
 namespace {
@@ -44,28 +46,6 @@ const PortKind kTxKind{
     .type = kTxType, .name = "test_vxo_tx", .required = "",
     .open_own = RingPort::open, .own_mbufs = RingPort::mbufs, .offloads = kCapTx | kCapRxOffloads,
 };
-
-constexpr uint32_t kVni = 1010;
-const char *kLocal = "192.168.9.1", *kVtepB = "192.168.9.2";
-constexpr size_t kOuter = 50;   // Ethernet, IPv4, UDP, VXLAN
-
-// Ethernet/IPv4/UDP/VXLAN around `inner`, as B's kernel sends it (outer UDP checksum 0).
-Bytes vxlan_around(const Bytes &inner, const char *dst_ip = kLocal) {
-    Bytes f = hex("02aa0000000102bb00000002" "0800" "4500000000004000401100000000000000000000");
-    in_addr a{};
-    inet_pton(AF_INET, kVtepB, &a);
-    std::memcpy(&f[26], &a, 4);
-    inet_pton(AF_INET, dst_ip, &a);
-    std::memcpy(&f[30], &a, 4);
-    put16(f, 16, static_cast<uint16_t>(36 + inner.size()));
-    put16(f, 24, static_cast<uint16_t>(~fold(sum16(&f[14], 20))));
-    const Bytes udp_vxlan = hex("c0010000" "00000000" "08000000" "0003f200");   // VNI 1010 = 0x3f2
-    f.insert(f.end(), udp_vxlan.begin(), udp_vxlan.end());
-    put16(f, 36, 4789);
-    put16(f, 38, static_cast<uint16_t>(16 + inner.size()));
-    f.insert(f.end(), inner.begin(), inner.end());
-    return f;
-}
 
 // The virtio-net header B's kernel writes for it: NEEDS_CSUM at the inner L4 checksum, `shift`
 // bytes off where it should be for the malformed case.
@@ -99,14 +79,9 @@ protected:
         port("u", kRxType, "", 1);
         port("c", kTxType, "", 10);
         port("p", PortType::dpdk, "net_pcap_vxo,rx_pcap=" + file("p_in.pcap") + ",tx_pcap=" + file("p_out.pcap"), 10);
-        cfg.vxlan.enabled = true;
-        cfg.vxlan.local_ip = kLocal;
-        cfg.vxlan.underlay = "u";
-        cfg.vxlan.vni_map = {{10, kVni, {kVtepB}}};
-        auto created = Switch::create(cfg);
-        ASSERT_TRUE(created.ok()) << created.error().message;
-        sw_ = std::move(created.value());
-        ASSERT_TRUE(sw_->start().ok());
+        cfg.vxlan = vxlan_to_b();
+        sw_ = started_switch(cfg);
+        ASSERT_TRUE(sw_);
         in_u_ = rte_ring_lookup("vxo_in_u");
         in_c_ = rte_ring_lookup("vxo_in_c");
         out_c_ = rte_ring_lookup("vxo_out_c");

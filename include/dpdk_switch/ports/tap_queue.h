@@ -23,6 +23,7 @@
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/vnet_tunnel.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/vnet_frames.h"
 
 namespace dsw {
 
@@ -54,7 +55,7 @@ private:
 
     int fd_;
     rte_mempool *pool_;
-    rte_mbuf *head_ = nullptr, *tail_ = nullptr;
+    PostedFrame slot_;
     VnetTunnelHdr rx_hdr_{};
     VnetTunnelHdr tx_hdr_{};
     iovec tx_iov_[1 + kTxIov];

@@ -26,6 +26,7 @@
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/vnet_hdr.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/vnet_frames.h"
 
 namespace dsw {
 
@@ -67,8 +68,7 @@ private:
     int fd_;
     rte_mempool *pool_;
     virtio_net_hdr rx_hdr_[kMaxBurst];
-    rte_mbuf *head_[kMaxBurst] = {};
-    rte_mbuf *tail_[kMaxBurst] = {};
+    PostedFrame slot_[kMaxBurst];
     iovec rx_iov_[kMaxBurst][3];
     Control rx_ctl_[kMaxBurst];
     mmsghdr rx_msg_[kMaxBurst];
