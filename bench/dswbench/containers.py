@@ -34,7 +34,8 @@ run, on the same two containers (the method: bench/README.md).
               ovs-afp      OVS-DPDK, netdev bridge, NORMAL, type=dpdk net_af_packet ports (a private
                            ovsdb + ovs-vswitchd in a temp dir; openvswitch-switch-dpdk is installed
                            with apt if missing, and the row is skipped with a note if that fails)
-  per run     ping -c 20 -i 0.2 (avg RTT); iperf3 TCP 5 s (receiver Gbit/s, retransmits); on the
+  per run     ping -c 20 -i 0.2 (avg RTT); iperf3 TCP 5 s (receiver Gbit/s, retransmits, and how many of
+              them the receiver DSACKed: segments it already had, late rather than lost); on the
               default-offload paths also iperf3 -P 4 (4 streams, TCP 5 s); iperf3 UDP -b 0 -l 64
               5 s (received pps); for dpdk_switch also the CPU it uses while idle (2 s after start,
               before any traffic; cores = CPU-s / s). iperf3 server and client are pinned to CPU 0 (taskset -c 0); the

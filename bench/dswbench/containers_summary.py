@@ -85,16 +85,18 @@ def make_record(path, run, name, cmd, rc, err, watch, repeats, logdir):
     if err:
         line = err
     else:
-        retr = str(rec.get("tcp_retransmits", "-"))
+        retr = str(rec.get("tcp_retransmits", "-")) + dsacked(rec, "tcp")
         if path.startswith("switch-"):
             retr += ", ring drops %s" % rec.get("tcp_ring_drops", "-")
             if rec.get("frames_per_tx_burst") is not None:
                 retr += ", %.1f frames a send" % rec["frames_per_tx_burst"]
         line = "ping %s ms  TCP %s Gbit/s (retr %s)" % (f(rec["ping_avg_ms"], "%.3f"), f(rec["tcp_gbps"], "%.2f"), retr)
         if "tcp4_gbps" in rec:
-            line += "  TCPx4 %s Gbit/s (retr %s)" % (f(rec["tcp4_gbps"], "%.2f"), rec.get("tcp4_retransmits", "-"))
+            line += "  TCPx4 %s Gbit/s (retr %s%s)" % (f(rec["tcp4_gbps"], "%.2f"), rec.get("tcp4_retransmits", "-"),
+                                                       dsacked(rec, "tcp4"))
         if "tcpr_gbps" in rec:
-            line += "  TCP rev %s Gbit/s (retr %s)" % (f(rec["tcpr_gbps"], "%.2f"), rec.get("tcpr_retransmits", "-"))
+            line += "  TCP rev %s Gbit/s (retr %s%s)" % (f(rec["tcpr_gbps"], "%.2f"), rec.get("tcpr_retransmits", "-"),
+                                                         dsacked(rec, "tcpr"))
         line += "  UDP64 rx %s pps [sent %s]" % (f(rec["udp_rx_pps"], "%.0f"), f(rec.get("udp_tx_pps"), "%.0f"))
         for k in ("tcp_error", "tcp4_error", "udp_error"):
             if rec.get(k):
@@ -105,6 +107,13 @@ def make_record(path, run, name, cmd, rc, err, watch, repeats, logdir):
             line += "  (CONTENDED: %s)" % why
     log("  run %-2s %-12s %s" % (run, path, line))
     return rec
+
+
+def dsacked(rec, key):
+    """" (N DSACKed)" for a run line: how many of its retransmits the receiver already had (late,
+    not lost); "" when not read."""
+    n = rec.get(key + "_dsack_segs")
+    return "" if n is None else " (%d DSACKed)" % n
 
 
 def thousands(x):
@@ -163,7 +172,8 @@ def summarize(runs, meta):
         rs = [r for r in runs if r["path"] == p]
         m = {k: median([r.get(k) for r in rs]) for k in
              ("ping_avg_ms", "tcp_gbps", "tcp_retransmits", "tcp4_gbps", "tcp4_retransmits", "tcpr_gbps",
-              "tcpr_retransmits", "udp_rx_pps", "udp_tx_pps", "idle_cpu_cores")}
+              "tcpr_retransmits", "udp_rx_pps", "udp_tx_pps", "idle_cpu_cores", "tcp_dsack_segs",
+              "tcp4_dsack_segs")}
         m["runs_tcpr_gbps"] = [r.get("tcpr_gbps") for r in rs]
         m.update(label=LABELS.get(p, p), offloads=next((r["offloads"] for r in rs if r.get("offloads")), None),
                  runs_tcp_gbps=[r.get("tcp_gbps") for r in rs], runs_tcp4_gbps=[r.get("tcp4_gbps") for r in rs],
@@ -205,6 +215,16 @@ def summarize(runs, meta):
                 m["label"], fmt(m["tcpr_gbps"]), fmt(m["tcpr_retransmits"], "%.0f"),
                 " ".join(fmt(v) for v in m["runs_tcpr_gbps"]),
                 fmt(ratio(m["tcpr_gbps"], medians.get("switch-veth", {}).get("tcp_gbps")), "%.3f")))
+    # A retransmit the receiver answers with a DSACK was of a segment it already had: reordered on the way
+    # (veth's per-CPU backlogs before the switch's socket, BENCHMARKS.md), not lost.
+    spurious = [p for p in paths if medians[p]["tcp_dsack_segs"] is not None and medians[p]["tcp_retransmits"]]
+    if spurious:
+        lines.append("retr DSACKed by the receiver (it had them: reordered, not lost), medians:")
+    for p in spurious:
+        m = medians[p]
+        lines.append("  %-34s TCP %s of %s; x4 %s of %s" % (
+            m["label"], fmt(m["tcp_dsack_segs"], "%.0f"), fmt(m["tcp_retransmits"], "%.0f"),
+            fmt(m["tcp4_dsack_segs"], "%.0f"), fmt(m["tcp4_retransmits"], "%.0f")))
     ratios = []
     lines += ["", "%-60s %8s %8s %8s   %s" % ("ratio", "TCP", "UDP rx", "ping*", "target")]
     for a, b, target in RATIOS:

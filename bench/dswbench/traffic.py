@@ -3,7 +3,7 @@ import re
 import subprocess
 import time
 
-from .common import load
+from .common import load, write_json
 from .procs import Proc
 
 
@@ -26,10 +26,26 @@ def ping(ns, ip, count, out):
         p.wait(None)
 
 
+# The sender's counters that tell a retransmit of a lost segment from one of a segment that was only late
+# (reordered on the way): the receiver already had that one and says so with a DSACK.
+SENDER_COUNTERS = ("TcpRetransSegs", "TcpExtTCPDSACKRecvSegs")
+
+
+def tcp_counters(ns):
+    """NS's SENDER_COUNTERS, absolute (nstat -as: its history file left alone); {} if nstat fails."""
+    r = subprocess.run(ns_cmd(ns, "nstat", "-asz", *SENDER_COUNTERS), capture_output=True, text=True)
+    out = {}
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) >= 2 and f[0] in SENDER_COUNTERS and f[1].isdigit():
+            out[f[0]] = int(f[1])
+    return out if r.returncode == 0 else {}
+
+
 def iperf(kind, ns_srv, ns_cli, ip, port, secs, out, streams=1):
     """One iperf3 test (tcp, or udp -b 0 -l 64; STREAMS parallel streams, -P): server in NS_SRV, client in NS_CLI,
     both on CPU 0. The client's JSON goes to OUT (a .json path), the server's log and the client's stderr beside
-    it."""
+    it; for TCP also what SENDER_COUNTERS of NS_CLI counted during the test (.nstat.json)."""
     extra = ["-u", "-b", "0", "-l", "64"] if kind == "udp" else []
     if streams > 1:
         extra += ["-P", streams]
@@ -41,11 +57,15 @@ def iperf(kind, ns_srv, ns_cli, ip, port, secs, out, streams=1):
             if r.stdout.strip():
                 break
             time.sleep(0.1)
+        before = tcp_counters(ns_cli) if kind == "tcp" else {}
         with Proc(ns_cmd(ns_cli, "taskset", "-c", "0", "iperf3", "-c", ip, "-p", port, "-t", secs, "-J",
                          "--get-server-output", *extra), out=out, err=base + ".client.err") as cli:
             if cli.wait(secs + 30) is None:
                 cli.stop()
         srv.wait(5)
+        if before:
+            after = tcp_counters(ns_cli)
+            write_json(base + ".nstat.json", {k: after[k] - before[k] for k in before if k in after})
 
 
 def parse_ping(text):
@@ -91,7 +111,13 @@ def ping_file(path):
 
 
 def tcp_file(path, key="tcp"):
-    return parse_tcp(load(path), key)
+    """The run's figures (parse_tcp) and, when its sender's counters were read, <key>_dsack_segs: how many of
+    its retransmitted segments the receiver already had (spurious: reordered, not lost)."""
+    res = parse_tcp(load(path), key)
+    counters = load(str(path)[:-len(".json")] + ".nstat.json") if str(path).endswith(".json") else None
+    if counters and "TcpExtTCPDSACKRecvSegs" in counters:
+        res[key + "_dsack_segs"] = counters["TcpExtTCPDSACKRecvSegs"]
+    return res
 
 
 def udp_file(path):

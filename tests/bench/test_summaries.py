@@ -97,6 +97,18 @@ def test_containers_issue28_targets_against_the_bridge_with_default_offloads():
     assert "Issue 28 targets (containers with default offloads)" in text
 
 
+def test_containers_say_how_many_retransmits_were_dsacked():
+    runs = [dict(ct_run("bridge-default", 1, 20.0, 0.030, 60000), tcp_retransmits=0, tcp_dsack_segs=0),
+            dict(ct_run("switch-veth", 1, 21.0, 0.040, 90000), tcp_retransmits=581, tcp_dsack_segs=581,
+                 tcp4_gbps=20.0, tcp4_retransmits=210, tcp4_dsack_segs=200),
+            dict(ct_run("switch-afp", 1, 4.0, 0.10, 80000), tcp_retransmits=9)]   # counters not read
+    _, text = containers.summarize(runs, {"runs": "1", "steer": "afp", "rx_cpus": "1"})
+    lines = text.splitlines()
+    at = lines.index("retr DSACKed by the receiver (it had them: reordered, not lost), medians:")
+    assert lines[at + 1].split() == ["dpdk_switch,", "veth", "TCP", "581", "of", "581;", "x4", "200", "of", "210"]
+    assert not lines[at + 2].strip()   # the bridge (no retransmits) and af_packet (not read) have no line
+
+
 def test_containers_contention_verdict():
     assert containers.contended({"dpdk": [], "cpu_share": 0.01}) == ""
     why = containers.contended({"dpdk": ["dpdk-testpmd(77)"], "cpu_share": 0.2, "busy": {"cc1plus": 3.5}})

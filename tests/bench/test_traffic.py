@@ -1,7 +1,9 @@
 """What the harness reads from ping and iperf3."""
 import pytest
 
-from dswbench.traffic import parse_ping, parse_tcp, parse_udp
+import json
+
+from dswbench.traffic import parse_ping, parse_tcp, parse_udp, tcp_file
 
 
 def test_ping_summary(fixture_text):
@@ -40,3 +42,13 @@ def test_iperf3_four_streams_are_summed_under_their_own_key(fixture_json):
     assert r["tcp4_gbps"] == pytest.approx(j["end"]["sum_received"]["bits_per_second"] / 1e9)
     assert r["tcp4_retransmits"] == j["end"]["sum_sent"]["retransmits"] and "tcp_gbps" not in r
     assert parse_tcp(None, "tcp4") == {"tcp4_error": "no iperf3 result"}
+
+
+def test_tcp_run_tells_retransmits_the_receiver_already_had(fixture_json, tmp_path):
+    """The sender's counters beside the run (iperf writes them): its DSACKed retransmits, under the run's key."""
+    j = fixture_json("iperf3_tcp.json")
+    (tmp_path / "r.tcp4.json").write_text(json.dumps(j))
+    assert "tcp4_dsack_segs" not in tcp_file(tmp_path / "r.tcp4.json", "tcp4")   # counters not read: unknown
+    (tmp_path / "r.tcp4.nstat.json").write_text(json.dumps({"TcpRetransSegs": 581, "TcpExtTCPDSACKRecvSegs": 570}))
+    r = tcp_file(tmp_path / "r.tcp4.json", "tcp4")
+    assert r["tcp4_dsack_segs"] == 570 and r["tcp4_gbps"] > 0
