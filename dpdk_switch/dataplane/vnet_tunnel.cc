@@ -34,16 +34,21 @@ VnetParse vnet_tunnel_to_mbuf(const VnetTunnelHdr &t, rte_mbuf *m) noexcept {
     const virtio_net_hdr &h = t.hdr;
     const uint8_t tnl = h.gso_type & kVnetGsoUdpTunnel;
     // Without tunnel GSO the tail of the header says nothing (the kernel writes tunnel offsets
-    // for tunnel GSO only); a tunnel checksum flag without it is refused there as any unknown flag.
-    if (tnl == 0) [[likely]]
-        return vnet_to_mbuf(h, m);
+    // for tunnel GSO only); a tunnel checksum flag without it is refused there as any unknown
+    // flag, and counted as the malformed tunnel header it is.
+    if (tnl == 0) [[likely]] {
+        VnetParse r = vnet_to_mbuf(h, m);
+        if (!r.ok && (h.flags & kVnetFlagUdpTunnelCsum)) [[unlikely]]
+            r.reason = DropReason::offload_bad_tunnel;
+        return r;
+    }
     const uint8_t inner = h.gso_type & ~(kVnetGsoUdpTunnel | VIRTIO_NET_HDR_GSO_ECN);
     // One outer IP version; an inner TCP or UDP segment (not legacy UFO, not none); the inner
     // checksum asked for, as every segment needs it.
     if (tnl == kVnetGsoUdpTunnel ||
         (inner != VIRTIO_NET_HDR_GSO_TCPV4 && inner != VIRTIO_NET_HDR_GSO_TCPV6 && inner != kVnetGsoUdpL4) ||
         !(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
-        return {false, DropReason::offload_bad_gso};
+        return {false, DropReason::offload_bad_tunnel};
     const bool outer_v6 = tnl == kVnetGsoUdpTunnelIpv6;
     const uint32_t outer_th = rte_le_to_cpu_16(t.outer_th_offset), inner_nh = rte_le_to_cpu_16(t.inner_nh_offset),
                    inner_th = rte_le_to_cpu_16(h.csum_start);
@@ -51,7 +56,7 @@ VnetParse vnet_tunnel_to_mbuf(const VnetTunnelHdr &t, rte_mbuf *m) noexcept {
     // the inner IP header.
     if (outer_th < RTE_ETHER_HDR_LEN + (outer_v6 ? sizeof(rte_ipv6_hdr) : sizeof(rte_ipv4_hdr)) ||
         inner_nh < outer_th + sizeof(rte_udp_hdr) + RTE_ETHER_HDR_LEN)
-        return {false, DropReason::offload_bad_gso};
+        return {false, DropReason::offload_bad_tunnel};
     // The inner IP header: of the version the GSO type says (UDP_L4 names none), and ending
     // where the inner checksum starts.
     const unsigned inner_version = inner == VIRTIO_NET_HDR_GSO_TCPV4 ? 4 : inner == VIRTIO_NET_HDR_GSO_TCPV6 ? 6 : 0;
@@ -61,7 +66,7 @@ VnetParse vnet_tunnel_to_mbuf(const VnetTunnelHdr &t, rte_mbuf *m) noexcept {
     } else if ((inner_l3 = ip_header_len(m, inner_nh, 4)) == 0) {
         inner_l3 = ip_header_len(m, inner_nh, 6);
     }
-    if (inner_l3 < sizeof(rte_ipv4_hdr) || inner_nh + inner_l3 != inner_th) return {false, DropReason::offload_bad_gso};
+    if (inner_l3 < sizeof(rte_ipv4_hdr) || inner_nh + inner_l3 != inner_th) return {false, DropReason::offload_bad_tunnel};
 
     // The rest as a plain header pointing into the tunnel: vnet_to_mbuf's tunnel form, its
     // outer headers walked there. Undone if the tunnel fields then disagree with them.
@@ -76,7 +81,7 @@ VnetParse vnet_tunnel_to_mbuf(const VnetTunnelHdr &t, rte_mbuf *m) noexcept {
         m->l2_len + ip_header_len(m, m->l2_len, outer_v6 ? 6 : 4) != outer_th) {
         m->ol_flags = flags;
         m->tx_offload = tx_offload;
-        return {false, DropReason::offload_bad_gso};
+        return {false, DropReason::offload_bad_tunnel};
     }
     return {true, DropReason::count};
 }
