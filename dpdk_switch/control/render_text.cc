@@ -230,7 +230,9 @@ std::string show_vxlan(const json &r) {
         }
         t << "  remote " << str(v["ip"]) << " (" << (v["resolved"].get<bool>() ? str(v["mac"]) : std::string("unresolved"))
           << ")" << (v["via_gateway"].get<bool>() ? " via the gateway" : "") << " VNIs "
-          << (vnis.empty() ? std::string("-") : vnis) << (v["learned"].get<bool>() ? ", learned" : "")
+          << (vnis.empty() ? std::string("-") : vnis) << (v["learned"].get<bool>() ? ", learned"
+                                                       : v.value("origin", "") == "static_mac" ? ", for static MACs"
+                                                                                              : "")
           << ": " << str(v["macs"]) << " MACs, RX " << str(v["rx_packets"]) << " pkts " << str(v["rx_bytes"])
           << " bytes, TX " << str(v["tx_packets"]) << " pkts " << str(v["tx_bytes"]) << " bytes";
         for (const auto &[reason, n] : v["drops"].items()) t << ", " << reason << " " << str(n);

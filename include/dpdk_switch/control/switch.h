@@ -165,7 +165,7 @@ public:
     const VxlanState *vxlan() const { return vxlan_.get(); }
     // `vxlan vtep add <IP> [vni N]`: the VTEP (a new one takes a port index) floods for VNI N,
     // or for every mapped VNI. Returns its port index.
-    Result<unsigned> add_vtep(uint32_t ip, std::optional<uint32_t> vni, bool learned = false);
+    Result<unsigned> add_vtep(uint32_t ip, std::optional<uint32_t> vni, VtepOrigin origin = VtepOrigin::listed);
     // `vxlan vtep del <IP> [vni N]`: stops its floods for VNI N; without N it goes, and its MACs
     // with it.
     Status del_vtep(uint32_t ip, std::optional<uint32_t> vni);
