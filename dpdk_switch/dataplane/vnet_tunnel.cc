@@ -118,4 +118,19 @@ void mbuf_to_vnet_tunnel(const rte_mbuf *m, VnetTunnelHdr &t) noexcept {
     t.inner_nh_offset = rte_cpu_to_le_16(static_cast<uint16_t>(inner_nh));
 }
 
+bool vnet_tunnel_ask_outer_csum(rte_mbuf *m, VnetTunnelHdr &t) noexcept {
+    const uint32_t outer_th = rte_le_to_cpu_16(t.outer_th_offset);
+    if ((t.hdr.gso_type & kVnetGsoUdpTunnel) != kVnetGsoUdpTunnelIpv4 || rte_mbuf_refcnt_read(m) != 1 ||
+        !RTE_MBUF_DIRECT(m) || outer_th < m->outer_l2_len + sizeof(rte_ipv4_hdr) ||
+        outer_th + sizeof(rte_udp_hdr) > m->data_len)
+        return false;
+    const auto *ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr *, m->outer_l2_len);
+    auto *udp = rte_pktmbuf_mtod_offset(m, rte_udp_hdr *, outer_th);
+    // The pseudo-header's sum with the UDP length the IP header gives, not complemented: what
+    // the kernel takes back out (less its length) before it adds each segment's.
+    udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, 0);
+    t.hdr.flags = static_cast<uint8_t>(t.hdr.flags | kVnetFlagUdpTunnelCsum);
+    return true;
+}
+
 }  // namespace dsw

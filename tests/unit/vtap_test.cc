@@ -401,6 +401,13 @@ TEST_F(VtapPortTest, SegmentsCrossWholeBothWaysAndATunnelSegmentReachesTheKernel
         EXPECT_EQ(got.size(), kOuter + inner.size()) << "one frame, whole";
         EXPECT_EQ(h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_TCPV4);
         EXPECT_EQ(h.gso_size, kMss);
+        // The tap took TUN_F_UDP_TUNNEL_GSO_CSUM, so the outer UDP checksum was asked for (and
+        // the tap took that header): the skb carries the outer pseudo-header's sum, from which the
+        // kernel makes each segment's (test_vxlan_vtap.py checks the segments on a wire).
+        ASSERT_GE(got.size(), 42u);
+        const uint16_t udp_len = get16(got, 38);
+        EXPECT_EQ(udp_len, got.size() - 34);
+        EXPECT_EQ(get16(got, 40), fold(sum16(&got[26], 8, 17u + udp_len))) << "outer UDP checksum: pseudo-header sum";
 
         // Kernel -> switch: a 30 KB TSO segment sent on the tap arrives whole with its request.
         const Bytes seg = build(false, 6, 30000, kAck);
