@@ -244,6 +244,13 @@ const PortKind kContainerKind{
     .type = kContainerType, .name = "test_vtp_c", .required = "",
     .open_own = RingPort::open, .own_mbufs = RingPort::mbufs, .offloads = kCapTx | kCapRxOffloads,
 };
+// An underlay that takes checksums and TSO but no UDP-tunnel GSO: a vhost or virtio_user port
+// (or a veth) as the switch sees it.
+constexpr auto kVirtioUnderlayType = static_cast<PortType>(224);
+const PortKind kVirtioUnderlayKind{
+    .type = kVirtioUnderlayType, .name = "test_vtp_vu", .required = "",
+    .open_own = RingPort::open, .own_mbufs = RingPort::mbufs, .offloads = kCapTx | kCapRxOffloads,
+};
 
 Bytes arp_reply_from_b() {
     Bytes f = hex("ffffffffffff02bb00000002" "0806" "0001080006040002" "02bb00000002" "00000000"
@@ -258,10 +265,11 @@ class VtapSwitchTest : public ::testing::Test {
 protected:
     void SetUp() override {
         ASSERT_TRUE(register_port_kind(kUnderlayKind).ok());
+        ASSERT_TRUE(register_port_kind(kVirtioUnderlayKind).ok());
         ASSERT_TRUE(register_port_kind(kContainerKind).ok());
         Config cfg;
         cfg.sw.mac_table_size = 1024;
-        for (auto [name, type, vlan] : {std::tuple{"u", kUnderlayType, 1}, std::tuple{"c", kContainerType, 10}}) {
+        for (auto [name, type, vlan] : {std::tuple{"u", underlay_type_, 1}, std::tuple{"c", kContainerType, 10}}) {
             PortConfig pc;
             pc.name = name;
             pc.type = type;
@@ -280,6 +288,7 @@ protected:
     void TearDown() override {
         sw_.reset();
         unregister_port_kind(kContainerKind);
+        unregister_port_kind(kVirtioUnderlayKind);
         unregister_port_kind(kUnderlayKind);
     }
     // B resolved, and the inner frames' destination learned behind B (a broadcast from it).
@@ -319,6 +328,7 @@ protected:
         return out;
     }
 
+    PortType underlay_type_ = kUnderlayType;
     std::unique_ptr<Switch> sw_;
     rte_ring *in_u_ = nullptr, *out_u_ = nullptr, *in_c_ = nullptr;
     unsigned u_ = 0;
@@ -337,6 +347,49 @@ TEST_F(VtapSwitchTest, ATsoSegmentToARemoteVtepLeavesAsOneEncapsulatedFrame) {
     EXPECT_TRUE(std::equal(inner.begin(), inner.end(), f.begin() + kOuter));
     EXPECT_EQ(out[0].second.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV4 | kVnetGsoUdpTunnelIpv4);
     EXPECT_EQ(out[0].second.hdr.gso_size, kMss);
+}
+
+// An underlay without UDP-tunnel GSO (vhost, virtio_user: their PMDs write a virtio-net header
+// whose csum_start is l2_len + l3_len, blind to outer_l2_len/outer_l3_len, so a frame in DPDK's
+// tunnel form would reach the peer with csum_start inside the VXLAN header): the inner checksum
+// and segmentation requests are done before encapsulation, and what the underlay is handed asks
+// for nothing, its inner checksums right.
+class VirtioUnderlayTest : public VtapSwitchTest {
+protected:
+    void SetUp() override {
+        underlay_type_ = kVirtioUnderlayType;
+        VtapSwitchTest::SetUp();
+    }
+};
+
+TEST_F(VirtioUnderlayTest, InnerRequestsAreDoneBeforeEncapsulationNotLeftInATunnelForm) {
+    meet_b();
+    const Bytes small = build(false, 6, 300, kAck | kPsh), big = build(false, 6, 5000, kAck);
+    ASSERT_EQ(rte_ring_enqueue(in_c_, offloaded(sw_->pool(), small, vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, small))), 0);
+    ASSERT_EQ(rte_ring_enqueue(in_c_, offloaded(sw_->pool(), big,
+                                                vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, kMss, big))),
+              0);
+    std::vector<Bytes> frames;
+    std::vector<uint64_t> flags;
+    ASSERT_TRUE(eventually([&] {
+        void *v = nullptr;
+        while (rte_ring_dequeue(out_u_, &v) == 0) {
+            auto *m = static_cast<rte_mbuf *>(v);
+            const Bytes b = bytes_of(m);
+            if (b.size() > 42 && get16(b, 12) == 0x0800 && get16(b, 36) == 4789) {
+                frames.push_back(b);
+                flags.push_back(m->ol_flags);
+            }
+            rte_pktmbuf_free(m);
+        }
+        return frames.size() >= 1 + (5000 + kMss - 1) / kMss;
+    })) << frames.size() << " VXLAN frames";
+    ASSERT_EQ(frames.size(), 1u + (5000 + kMss - 1) / kMss);
+    for (size_t i = 0; i < frames.size(); ++i) {
+        EXPECT_EQ(flags[i] & (kTxOffloadRequests | RTE_MBUF_F_TX_TUNNEL_MASK), 0u) << i;
+        const Bytes inner(frames[i].begin() + kOuter, frames[i].end());
+        EXPECT_TRUE(l4_csum_ok(inner)) << "inner TCP checksum of frame " << i;
+    }
 }
 
 // --- the port on a real tap -----------------------------------------------------------------------
