@@ -160,6 +160,10 @@ PortTotals Switch::vtep_totals(unsigned index) const {
     return t;
 }
 
+void Switch::clear_vtep_stats(unsigned index) {
+    if (index < kMaxPorts) vtep_baseline_[index] = raw_port_totals(index);
+}
+
 void Switch::poll_vxlan() {
     if (!vxlan_ || !vxlan_->learn_ring) return;
     void *objs[kLearnPerTurn];

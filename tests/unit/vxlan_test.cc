@@ -359,5 +359,31 @@ TEST_F(VxlanTest, AStaticMacsVtepIsConfiguredNotLearned) {
     EXPECT_EQ(saved.static_macs[1].vtep, kVtepC);
 }
 
+// Remote VTEPs have rows in `show port stats all` after the ports (as OVS lists its tunnel
+// ports), by their `vtep:<IP>` name too, in JSON and text: the inner frames and drops `show
+// vxlan` gives; `clear port stats` clears them.
+TEST_F(VxlanTest, RemoteVtepsHaveRowsInShowPortStats) {
+    const Frame hello = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    run_vtep({{hello, hello}, {}, {}}, {kVtepB}, true,
+             {"show port stats all", "show port stats vtep:192.168.9.2", "clear port stats vtep:192.168.9.2",
+              "show vxlan", "show port stats vtep:192.168.9.9"});
+    const auto &all = replies_[0].json["ports"];
+    ASSERT_EQ(all.size(), 4u) << replies_[0].json.dump();
+    EXPECT_EQ(all[2]["name"], "p2");
+    const auto &row = all[3];
+    EXPECT_EQ(row["name"], "vtep:192.168.9.2");
+    EXPECT_EQ(row["vtep"], true);
+    EXPECT_EQ(row["rx_packets"], 2);
+    EXPECT_EQ(row["rx_bytes"], 120);
+    EXPECT_FALSE(row.contains("rx_pps"));
+    EXPECT_NE(replies_[0].text.find("port vtep:192.168.9.2 ########\n  RX-packets: 2  RX-bytes: 120"), std::string::npos)
+        << replies_[0].text;
+    ASSERT_EQ(replies_[1].json["ports"].size(), 1u);
+    EXPECT_EQ(replies_[1].json["ports"][0], row);
+    EXPECT_TRUE(replies_[2].ok) << replies_[2].text;
+    EXPECT_EQ(replies_[3].json["vteps"][0]["rx_packets"], 0) << "cleared";
+    EXPECT_FALSE(replies_[4].ok);
+}
+
 }  // namespace
 }  // namespace dsw::test

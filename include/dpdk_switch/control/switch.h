@@ -170,8 +170,10 @@ public:
     // with it.
     Status del_vtep(uint32_t ip, std::optional<uint32_t> vni);
     void poll_vxlan();   // every control-loop turn: adds the VTEPs the workers reported (learn_vteps)
-    // Per-VTEP counters since it was added (its port index's).
+    // Per-VTEP counters since it was added, or since `clear port stats` cleared them (its port
+    // index's).
     PortTotals vtep_totals(unsigned index) const;
+    void clear_vtep_stats(unsigned index);
     const CaptureSession *capture(unsigned index) const { return index < kMaxPorts ? captures_[index].get() : nullptr; }
 
 private:
