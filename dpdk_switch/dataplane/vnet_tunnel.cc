@@ -5,6 +5,9 @@
 // own headers are, not merely in order as the kernel asks.
 #include "dpdk_switch/dataplane/vnet_tunnel.h"
 
+#include <cstddef>
+#include <cstring>
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -130,6 +133,34 @@ bool vnet_tunnel_ask_outer_csum(rte_mbuf *m, VnetTunnelHdr &t) noexcept {
     // the kernel takes back out (less its length) before it adds each segment's.
     udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, 0);
     t.hdr.flags = static_cast<uint8_t>(t.hdr.flags | kVnetFlagUdpTunnelCsum);
+    return true;
+}
+
+bool vnet_tunnel_outer_csum_lco(rte_mbuf *m) noexcept {
+    const uint64_t f = m->ol_flags;
+    const uint64_t l4 = f & RTE_MBUF_F_TX_L4_MASK;
+    if ((f & RTE_MBUF_F_TX_TUNNEL_MASK) != RTE_MBUF_F_TX_TUNNEL_VXLAN || !(f & RTE_MBUF_F_TX_OUTER_IPV4) ||
+        (f & kTxSegRequests) || (l4 != RTE_MBUF_F_TX_TCP_CKSUM && l4 != RTE_MBUF_F_TX_UDP_CKSUM) ||
+        rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m))
+        return false;
+    const uint32_t outer_th = m->outer_l2_len + m->outer_l3_len;
+    const uint32_t inner_th = outer_th + m->l2_len + m->l3_len;
+    const uint32_t field =
+        inner_th + (l4 == RTE_MBUF_F_TX_TCP_CKSUM ? offsetof(rte_tcp_hdr, cksum) : offsetof(rte_udp_hdr, dgram_cksum));
+    if (m->outer_l3_len < sizeof(rte_ipv4_hdr) || field + 2 > m->data_len) return false;
+    const auto *ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr *, m->outer_l2_len);
+    auto *udp = rte_pktmbuf_mtod_offset(m, rte_udp_hdr *, outer_th);
+    uint16_t inner;
+    std::memcpy(&inner, rte_pktmbuf_mtod_offset(m, const uint8_t *, field), sizeof inner);
+    udp->dgram_cksum = 0;
+    // Ones' complement sums in the frame's byte order throughout (rte_raw_cksum's).
+    uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
+    sum += rte_raw_cksum(udp, inner_th - outer_th);
+    sum += static_cast<uint16_t>(~inner);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    const uint16_t cksum = static_cast<uint16_t>(~sum);
+    udp->dgram_cksum = cksum == 0 ? 0xffff : cksum;   // 0 would say "no checksum"
     return true;
 }
 

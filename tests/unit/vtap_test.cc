@@ -202,6 +202,38 @@ TEST_F(VxlanEncapOffloadTest, EncapsulatedSegmentAsksTheKernelForTunnelGso) {
     rte_pktmbuf_free(m);
 }
 
+// A checksum-only frame goes to the kernel with one csum_start, the inner one: its outer UDP
+// checksum is written by local checksum offload, right once the kernel completes the inner one.
+TEST_F(VxlanEncapOffloadTest, AChecksumOnlyFrameGetsItsOuterUdpChecksumByLco) {
+    for (const uint8_t proto : {6, 17}) {
+        const Bytes f = build(false, proto, 700, kAck);
+        rte_mbuf *m = offloaded(pool_.get(), f, vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, f));
+        DropReason why{};
+        ASSERT_EQ(vxlan_encap_offloaded(m, false, outer_, vx_, why), m);
+        ASSERT_TRUE(vnet_tunnel_outer_csum_lco(m));
+        Bytes out = bytes_of(m);
+        rte_pktmbuf_free(m);
+        // The kernel's completion of the inner checksum (skb_checksum_help): the sum from
+        // csum_start to the end, over the pseudo-header sum the field holds.
+        const Shape s = shape_of(f);
+        const size_t start = kOuter + s.l4, field = start + (proto == 6 ? 16 : 6);
+        put16(out, field, static_cast<uint16_t>(~fold(sum16(&out[start], out.size() - start))));
+        const Bytes inner(out.begin() + kOuter, out.end());
+        EXPECT_TRUE(l4_csum_ok(inner)) << int{proto};
+        const uint16_t udp_len = get16(out, 38);
+        EXPECT_NE(get16(out, 40), 0) << int{proto};
+        EXPECT_EQ(fold(sum16(&out[34], udp_len, sum16(&out[26], 8, 17u + udp_len))), 0xffff)
+            << "outer UDP checksum, proto " << int{proto};
+    }
+    // A frame asking for no inner checksum is not one to do so (plain vxlan_encap's).
+    const Bytes f = build(false, 6, 700, kAck);
+    rte_mbuf *m = offloaded(pool_.get(), f, vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, kMss, f));
+    DropReason why{};
+    ASSERT_EQ(vxlan_encap_offloaded(m, false, outer_, vx_, why), m);
+    EXPECT_FALSE(vnet_tunnel_outer_csum_lco(m)) << "a GSO frame: the kernel's, per segment";
+    rte_pktmbuf_free(m);
+}
+
 TEST_F(VxlanEncapOffloadTest, WhatCannotGoWholeIsLeftToSoftwareOrCountedVxlanMtu) {
     DropReason why = DropReason::runt;
     // The outer IPv4 packet would pass 65535 bytes.

@@ -56,4 +56,13 @@ void mbuf_to_vnet_tunnel(const rte_mbuf *m, VnetTunnelHdr &h) noexcept;
 // Returns whether it asked.
 bool vnet_tunnel_ask_outer_csum(rte_mbuf *m, VnetTunnelHdr &h) noexcept;
 
+// The same for a frame in DPDK's tunnel form over IPv4 that asks only for its inner TCP/UDP
+// checksum (which goes to the kernel as a plain header: one csum_start), done here: the outer UDP
+// checksum written whole, by local checksum offload (the kernel's lco_csum): once the kernel
+// has completed the inner checksum, the inner L4 segment sums to the complement of the inner
+// pseudo-header sum its checksum field holds now, so the outer sum needs the headers from the
+// outer UDP header to the inner L4 one only. Only a frame the caller alone owns, its headers in
+// the first segment. Returns whether it wrote it.
+bool vnet_tunnel_outer_csum_lco(rte_mbuf *m) noexcept;
+
 }  // namespace dsw

@@ -38,7 +38,8 @@ public:
     // `fd`: a non-blocking tap fd with IFF_VNET_HDR and a header size of sizeof(VnetTunnelHdr),
     // owned (closed) by the caller. `outer_udp_csum`: the tap took TUN_F_UDP_TUNNEL_GSO_CSUM, so
     // the UDP-tunnel GSO frames written get their outer UDP checksum asked for
-    // (vnet_tunnel_ask_outer_csum).
+    // (vnet_tunnel_ask_outer_csum), and the encapsulated frames asking only for their inner
+    // checksum get theirs written (vnet_tunnel_outer_csum_lco).
     TapQueue(int fd, rte_mempool *pool, bool outer_udp_csum = false)
         : fd_(fd), pool_(pool), outer_udp_csum_(outer_udp_csum) {}
     TapQueue(const TapQueue &) = delete;
