@@ -64,10 +64,15 @@ std::string show_port_stats(const json &r) {
         Fields p(port);
         t << "  ######## port " << str(p["name"]) << " ########\n"
           << "  RX-packets: " << str(p["rx_packets"]) << "  RX-bytes: " << str(p["rx_bytes"]) << "\n"
-          << "  TX-packets: " << str(p["tx_packets"]) << "  TX-bytes: " << str(p["tx_bytes"]) << "\n"
-          << "  Throughput (since last show)\n"
-          << "  Rx-pps: " << str(p["rx_pps"]) << "  Rx-bps: " << str(p["rx_bps"]) << "\n"
-          << "  Tx-pps: " << str(p["tx_pps"]) << "  Tx-bps: " << str(p["tx_bps"]) << "\n";
+          << "  TX-packets: " << str(p["tx_packets"]) << "  TX-bytes: " << str(p["tx_bytes"]) << "\n";
+        if (p.has("rx_pps"))   // a remote VTEP's row has no rates
+            t << "  Throughput (since last show)\n"
+              << "  Rx-pps: " << str(p["rx_pps"]) << "  Rx-bps: " << str(p["rx_bps"]) << "\n"
+              << "  Tx-pps: " << str(p["tx_pps"]) << "  Tx-bps: " << str(p["tx_bps"]) << "\n";
+        if (p.has("vtep")) {
+            p.skip("vtep");
+            t << "  (remote VTEP: its inner frames; `show vxlan` for more)\n";
+        }
         if (p.has("csum_completed")) {
             p.line(t, "  Offload in software: ", {"csum_completed", "gso_segmented"});
             t << "\n";
@@ -230,7 +235,9 @@ std::string show_vxlan(const json &r) {
         }
         t << "  remote " << str(v["ip"]) << " (" << (v["resolved"].get<bool>() ? str(v["mac"]) : std::string("unresolved"))
           << ")" << (v["via_gateway"].get<bool>() ? " via the gateway" : "") << " VNIs "
-          << (vnis.empty() ? std::string("-") : vnis) << (v["learned"].get<bool>() ? ", learned" : "")
+          << (vnis.empty() ? std::string("-") : vnis) << (v["learned"].get<bool>() ? ", learned"
+                                                       : v.value("origin", "") == "static_mac" ? ", for static MACs"
+                                                                                              : "")
           << ": " << str(v["macs"]) << " MACs, RX " << str(v["rx_packets"]) << " pkts " << str(v["rx_bytes"])
           << " bytes, TX " << str(v["tx_packets"]) << " pkts " << str(v["tx_bytes"]) << " bytes";
         for (const auto &[reason, n] : v["drops"].items()) t << ", " << reason << " " << str(n);

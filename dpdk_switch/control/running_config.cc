@@ -36,13 +36,13 @@ Config running_config(Switch &sw) {
                 cfg.arp.push_back(StaticArp{ipv4_to_string(a.ip), mac_to_string(a.binding.mac), a.vlan});
     if (vx) {
         // The VNI map as configured, each VNI's remotes as they are now: those of the config and
-        // of `vxlan vtep add`, by address; learned VTEPs are learned again (or come back with a static
-        // MAC behind them).
+        // of `vxlan vtep add`, by address; learned VTEPs are learned again, and those named by a
+        // static MAC only come back with it.
         cfg.vxlan = vx->cfg;
         for (VniMapping &m : cfg.vxlan.vni_map) {
             m.remotes.clear();
             for (const auto &[ip, t] : vx->vteps)
-                if (!t.learned && t.vnis.count(m.vni)) m.remotes.push_back(ipv4_to_string(ip));
+                if (t.origin == VtepOrigin::listed && t.vnis.count(m.vni)) m.remotes.push_back(ipv4_to_string(ip));
         }
     }
     // In a fixed order (the tables' is their buckets'): the same switch saves the same file.

@@ -187,13 +187,13 @@ Result<unsigned> Switch::static_mac_index(const StaticMac &sm) {
     const uint32_t ip = ipv4_from_string(sm.vtep).value_or(0);
     if (!vxlan_) return fail("no VTEP: the config has no vxlan: section");
     if (auto it = vxlan_->vteps.find(ip); it != vxlan_->vteps.end()) return it->second.index;
-    // A VTEP no VNI lists as a remote was learned when its MAC was added: learned again, for
-    // the MAC's VNI, so that the next save writes it the same way.
+    // A VTEP no VNI lists as a remote: configured by this MAC (VtepOrigin::static_mac, whatever
+    // learn_vteps says), for the MAC's VNI, so that the next save writes it the same way.
     const std::optional<uint32_t> vni = vxlan_->vni_of_vlan.count(sm.vlan)
                                             ? std::optional<uint32_t>(vxlan_->vni_of_vlan.at(sm.vlan))
                                             : std::nullopt;
     if (!vni) return fail("VLAN " + std::to_string(sm.vlan) + " is not mapped to a VNI (vxlan.vni_map)");
-    return add_vtep(ip, vni, true);
+    return add_vtep(ip, vni, VtepOrigin::static_mac);
 }
 
 void Switch::stop() {

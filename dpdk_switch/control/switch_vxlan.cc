@@ -70,7 +70,7 @@ Status Switch::start_vxlan() {
     return Ok{};
 }
 
-Result<unsigned> Switch::add_vtep(uint32_t ip, std::optional<uint32_t> vni, bool learned) {
+Result<unsigned> Switch::add_vtep(uint32_t ip, std::optional<uint32_t> vni, VtepOrigin origin) {
     if (!vxlan_) return fail("no VTEP: the config has no vxlan: section");
     const std::string name = ipv4_to_string(ip);
     if (ip == vxlan_->local_ip) return fail(name + " is this switch's own VTEP (vxlan.local_ip)");
@@ -95,7 +95,7 @@ Result<unsigned> Switch::add_vtep(uint32_t ip, std::optional<uint32_t> vni, bool
         VtepState t;
         t.ip = ip;
         t.index = index;
-        t.learned = learned;
+        t.origin = origin;
         t.via_gateway = via_gateway;
         VtepNeighbour &n = vxlan_->neigh->by_port[index];
         n.mac.store(0, std::memory_order_relaxed);
@@ -114,14 +114,17 @@ Result<unsigned> Switch::add_vtep(uint32_t ip, std::optional<uint32_t> vni, bool
         macs_->set_port_limit(static_cast<uint16_t>(index), 0);
         it = vxlan_->vteps.emplace(ip, t).first;
     }
-    if (!learned) it->second.learned = false;   // named by the CLI: configured from now on
+    if (origin < it->second.origin) it->second.origin = origin;   // named by config or CLI: configured from now on
     if (vni)
         it->second.vnis.insert(*vni);
     else
         for (const auto &[vlan, v] : vxlan_->vni_of_vlan) it->second.vnis.insert(v);
     publish_view();
     if (fresh)
-        DSW_LOG(INFO, main, "remote VTEP %s%s as port index %u%s", name.c_str(), learned ? " learned" : " added",
+        DSW_LOG(INFO, main, "remote VTEP %s%s as port index %u%s", name.c_str(),
+                origin == VtepOrigin::learned      ? " learned"
+                : origin == VtepOrigin::static_mac ? " added for a static MAC"
+                                                   : " added",
                 it->second.index, via_gateway ? ", via the gateway" : "");
     return it->second.index;
 }
@@ -157,6 +160,10 @@ PortTotals Switch::vtep_totals(unsigned index) const {
     return t;
 }
 
+void Switch::clear_vtep_stats(unsigned index) {
+    if (index < kMaxPorts) vtep_baseline_[index] = raw_port_totals(index);
+}
+
 void Switch::poll_vxlan() {
     if (!vxlan_ || !vxlan_->learn_ring) return;
     void *objs[kLearnPerTurn];
@@ -167,7 +174,7 @@ void Switch::poll_vxlan() {
         const uint32_t vni = static_cast<uint32_t>(v & 0xffffff);
         auto it = vxlan_->vteps.find(ip);
         if (it != vxlan_->vteps.end() && it->second.vnis.count(vni)) continue;   // reported twice
-        if (auto idx = add_vtep(ip, vni, true); !idx && vxlan_->refused.insert(ip).second)   // said once
+        if (auto idx = add_vtep(ip, vni, VtepOrigin::learned); !idx && vxlan_->refused.insert(ip).second)   // said once
             DSW_LOG(WARNING, main, "VTEP %s (VNI %u) not learned: %s", ipv4_to_string(ip).c_str(), vni,
                     idx.error().message.c_str());
     }

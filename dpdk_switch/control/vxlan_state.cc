@@ -12,6 +12,15 @@
 
 namespace dsw {
 
+const char *vtep_origin_name(VtepOrigin o) {
+    switch (o) {
+        case VtepOrigin::listed: return "config";
+        case VtepOrigin::static_mac: return "static_mac";
+        case VtepOrigin::learned: return "learned";
+    }
+    return "?";
+}
+
 std::optional<uint16_t> VxlanState::vlan_of(uint32_t vni) const {
     for (const auto &[vlan, v] : vni_of_vlan)
         if (v == vni) return vlan;

@@ -61,6 +61,12 @@ uint16_t TapQueue::tx(rte_mbuf **pkts, uint16_t n) noexcept {
         ssize_t r = -1;
         if (m->nb_segs <= kTxIov) [[likely]] {
             mbuf_to_vnet_tunnel(m, tx_hdr_);
+            if (outer_udp_csum_ && (m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK)) {
+                if (tx_hdr_.hdr.gso_type & kVnetGsoUdpTunnel)
+                    vnet_tunnel_ask_outer_csum(pkts[sent], tx_hdr_);
+                else
+                    vnet_tunnel_outer_csum_lco(pkts[sent]);
+            }
             const unsigned k = frame_iov(m, &tx_hdr_, kHdr, tx_iov_);
             r = writev(fd_, tx_iov_, static_cast<int>(k));
         } else {

@@ -30,7 +30,9 @@ constexpr unsigned kTunFUso4 = 0x20, kTunFUso6 = 0x40;
 constexpr unsigned kTunFUdpTunnelGso = 0x080;
 // ... and those whose outer UDP checksum is to be computed per segment (SKB_GSO_UDP_TUNNEL_CSUM):
 // what the kernel's vxlan sends by default (udpcsum). Without it the kernel segments such a skb
-// before the tap. The switch itself sends outer checksum 0 (RFC 7348 over IPv4).
+// before the tap. With it the switch asks the same for its own UDP-tunnel GSO frames (outer UDP
+// checksum set per segment, as the kernel's vxlan sends); its other VXLAN frames carry checksum
+// 0 (RFC 7348 over IPv4).
 constexpr unsigned kTunFUdpTunnelGsoCsum = 0x100;
 constexpr unsigned kTunFPlain = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
 // RX mbufs beyond the posted head and tail: the port's frames in flight elsewhere (a hand-off
@@ -77,6 +79,7 @@ private:
     std::string iface_;
     uint32_t max_frame_ = 0;
     uint8_t caps_ = kCapNone;
+    bool outer_csum_ = false;   // TUN_F_UDP_TUNNEL_GSO_CSUM taken
     std::unique_ptr<TapQueue> queue_;
     PortIo io_;
 };
@@ -85,16 +88,21 @@ Result<uint8_t> VtapPort::set_offloads(const PortConfig &p) {
     struct Try {
         unsigned flags;
         uint8_t caps;
+        bool outer_csum;
     };
     // USO came with Linux 6.2, UDP-tunnel GSO with 6.17: an older tap answers EINVAL.
     const Try tries[] = {
-        {kTunFPlain | kTunFUso4 | kTunFUso6 | kTunFUdpTunnelGso | kTunFUdpTunnelGsoCsum, kCapTx | kCapUdpTunnelTso},
-        {kTunFPlain | kTunFUso4 | kTunFUso6 | kTunFUdpTunnelGso, kCapTx | kCapUdpTunnelTso},
-        {kTunFPlain | kTunFUso4 | kTunFUso6, kCapTx},
-        {kTunFPlain, kCapCsum | kCapTso},
+        {kTunFPlain | kTunFUso4 | kTunFUso6 | kTunFUdpTunnelGso | kTunFUdpTunnelGsoCsum, kCapTx | kCapUdpTunnelTso, true},
+        {kTunFPlain | kTunFUso4 | kTunFUso6 | kTunFUdpTunnelGso, kCapTx | kCapUdpTunnelTso, false},
+        {kTunFPlain | kTunFUso4 | kTunFUso6, kCapTx, false},
+        {kTunFPlain, kCapCsum | kCapTso, false},
     };
-    for (const Try &t : tries)
-        if (ioctl(fd_, TUNSETOFFLOAD, t.flags) == 0) return static_cast<uint8_t>(t.caps | kCapRxOffloads);
+    for (const Try &t : tries) {
+        if (ioctl(fd_, TUNSETOFFLOAD, t.flags) == 0) {
+            outer_csum_ = t.outer_csum;
+            return static_cast<uint8_t>(t.caps | kCapRxOffloads);
+        }
+    }
     return fail(sys_error(p, "TUNSETOFFLOAD"));
 }
 
@@ -125,11 +133,12 @@ Result<std::unique_ptr<OwnIoPort>> VtapPort::open(const PortConfig &p, rte_mempo
     if (ioctl(port->ctl_, SIOCGIFFLAGS, &ifr) != 0) return fail(sys_error(p, "flags of " + p.iface));
     ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
     if (ioctl(port->ctl_, SIOCSIFFLAGS, &ifr) != 0) return fail(sys_error(p, "bringing " + p.iface + " up"));
-    port->queue_ = std::make_unique<TapQueue>(port->fd_, pool);
+    port->queue_ = std::make_unique<TapQueue>(port->fd_, pool, port->outer_csum_);
     port->io_ = PortIo{rx, tx, port.get()};
     DSW_LOG(INFO, port, "port %s: vtap %s (TAP, virtio-net header): MTU %u, 64 KB segments as such, offloads csum "
-            "tso%s%s", p.name.c_str(), p.iface.c_str(), mtu, (port->caps_ & kCapUso) ? " uso" : "",
-            (port->caps_ & kCapUdpTunnelTso) ? " udp-tunnel-tso" : " (no UDP-tunnel GSO: Linux < 6.17)");
+            "tso%s%s%s", p.name.c_str(), p.iface.c_str(), mtu, (port->caps_ & kCapUso) ? " uso" : "",
+            (port->caps_ & kCapUdpTunnelTso) ? " udp-tunnel-tso" : " (no UDP-tunnel GSO: Linux < 6.17)",
+            port->outer_csum_ ? " udp-tunnel-csum" : "");
     return std::unique_ptr<OwnIoPort>(std::move(port));
 }
 

@@ -86,6 +86,46 @@ TEST_F(ParseTest, BroadcastDestinationIsGroup) {
     EXPECT_FALSE(mac_is_multicast(f.src));
 }
 
+// A UDP-tunnelled TCP segment becomes frames of the outer headers, the inner ones and one
+// segment's payload: in DPDK's form (after encapsulation) the outer Ethernet and IP headers are
+// outer_l2_len + outer_l3_len before l2_len; in a vnet port's form the inner TCP header's length
+// is the frame's own (l4_len 0).
+TEST_F(ParseTest, ATunnelledSegmentIsAsLongAsAllItsHeadersAndOneSegment) {
+    std::vector<uint8_t> bytes = eth_frame(kB, kA, 0x0800, 200);
+    constexpr uint16_t kInnerTcpAt = 14 + 20 + 8 + 8 + 14 + 20;   // outer Eth/IPv4/UDP/VXLAN, inner Eth/IPv4
+    bytes[kInnerTcpAt + 12] = 0x80;                                 // data offset: 32 bytes (timestamps)
+    rte_mbuf *m = test::to_mbuf(pool_.get(), bytes);
+    ASSERT_NE(m, nullptr);
+    const uint32_t pkt_len = m->pkt_len;
+
+    m->ol_flags = RTE_MBUF_F_TX_TUNNEL_VXLAN | RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_SEG |
+                  RTE_MBUF_F_TX_TCP_CKSUM;
+    m->outer_l2_len = 14;
+    m->outer_l3_len = 20;
+    m->l2_len = 8 + 8 + 14;
+    m->l3_len = 20;
+    m->l4_len = 32;
+    m->tso_segsz = 1398;
+    EXPECT_EQ(wire_frame_len(m), 1514u) << "DPDK's tunnel form";
+    // Past the largest frame by its outer headers alone: oversize.
+    m->tso_segsz = static_cast<uint16_t>(kMaxFrameLen - (8 + 8 + 14 + 20 + 32) - 10);
+    m->pkt_len = 60000;
+    EXPECT_EQ(parse_l2(m).drop, static_cast<uint8_t>(DropReason::oversize));
+    m->pkt_len = pkt_len;
+
+    m->ol_flags = RTE_MBUF_F_TX_TUNNEL_UDP | RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_SEG |
+                  RTE_MBUF_F_TX_TCP_CKSUM;
+    m->tx_offload = 0;
+    m->l2_len = 14;
+    m->l3_len = kInnerTcpAt - 14;
+    m->tso_segsz = 1398;
+    EXPECT_EQ(wire_frame_len(m), 1514u) << "a vnet port's tunnel form";
+    m->ol_flags = (m->ol_flags & ~(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM)) | RTE_MBUF_F_TX_UDP_SEG |
+                  RTE_MBUF_F_TX_UDP_CKSUM;
+    EXPECT_EQ(wire_frame_len(m), kInnerTcpAt + 8u + 1398) << "an inner UDP segment";
+    rte_pktmbuf_free(m);
+}
+
 TEST(MacString, RoundTripsAndRejectsGarbage) {
     auto m = mac_from_string("02:42:ac:11:00:02");
     ASSERT_TRUE(m);

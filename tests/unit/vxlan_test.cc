@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dpdk_switch/control/running_config.h"
 #include "switch_fixture.h"
 
 namespace dsw::test {
@@ -90,9 +91,12 @@ protected:
     // Ports: 0 the underlay, 1 and 2 access ports of VLAN 10. `remotes` flood for VNI 1010.
     void run_vtep(const std::vector<std::vector<Frame>> &rx, std::vector<std::string> remotes = {kVtepB},
                   bool learn_vteps = true, const std::vector<std::string> &commands = {}) {
-        before_stop_ = [this](Switch &sw) { local_mac_ = sw.vxlan()->local_mac; };
+        before_stop_ = [this](Switch &sw) {
+            local_mac_ = sw.vxlan()->local_mac;
+            if (on_stop_) on_stop_(sw);
+        };
         run(
-            rx, commands, {},
+            rx, commands, statics_,
             [](size_t i, PortConfig &pc) {
                 if (i != 0) pc.vlan = 10;
             },
@@ -107,6 +111,8 @@ protected:
     }
     uint64_t local_mac_ = 0;
     std::function<void(VxlanConfig &)> vx_tweak_;
+    std::vector<StaticMac> statics_;
+    std::function<void(Switch &)> on_stop_;
 };
 
 TEST_F(VxlanTest, FloodFromAVtepReachesLocalPortsOnly) {
@@ -309,6 +315,74 @@ TEST_F(VxlanTest, EveryBadInputHasItsReason) {
     EXPECT_EQ(n(DropReason::vxlan_not_to_us), 2u);
     EXPECT_EQ(tx_[1].size(), 1u) << "the good one still gets through";
     EXPECT_EQ(replies_[0].json["vteps"].size(), 1u) << "learn_vteps false: no VTEP added";
+}
+
+// A VTEP named by a static MAC only (static_macs: with vtep:, no vni_map remote) is configured
+// by it, not learned: there with learn_vteps false, its frames heard, `show vxlan` says so, and a
+// save writes the MAC behind it, not the VTEP as a remote. A learned VTEP given a static MAC by
+// `mac add` is configured so from then on.
+TEST_F(VxlanTest, AStaticMacsVtepIsConfiguredNotLearned) {
+    statics_ = {StaticMac{"02:00:00:00:0b:01", "", 10, kVtepB}};
+    Reply after_mac_add, after;
+    Config saved;
+    on_stop_ = [&](Switch &sw) {
+        // C as learn_vteps adds one (the control loop's poll_vxlan), then a static MAC behind it.
+        auto added = sw.add_vtep(ntohl(inet_addr(kVtepC)), kVni, VtepOrigin::learned);
+        ASSERT_TRUE(added.ok()) << added.error().message;
+        after_mac_add = run_command(sw, "mac add 02:00:00:00:0c:01 vtep 192.168.9.3 vlan 10");
+        after = run_command(sw, "show vxlan");
+        saved = running_config(sw);
+    };
+    const Frame hello = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    run_vtep({{hello}, {}, {}}, {}, false, {"show vxlan"});
+    EXPECT_EQ(totals_[0].drops[static_cast<unsigned>(DropReason::vxlan_unknown_vtep)], 0u);
+    EXPECT_EQ(tx_[1].size(), 1u) << "B's frame heard";
+    const auto &before = replies_[0].json["vteps"];
+    ASSERT_EQ(before.size(), 1u) << replies_[0].json.dump();
+    EXPECT_EQ(before[0]["ip"], kVtepB);
+    EXPECT_EQ(before[0]["learned"], false);
+    EXPECT_EQ(before[0]["origin"], "static_mac");
+    EXPECT_EQ(before[0]["vnis"], nlohmann::json::array({kVni}));
+    EXPECT_NE(replies_[0].text.find("192.168.9.2 (unresolved) VNIs 1010, for static MACs:"), std::string::npos)
+        << replies_[0].text;
+    ASSERT_TRUE(after_mac_add.ok) << after_mac_add.text;
+    const auto &vteps = after.json["vteps"];
+    ASSERT_EQ(vteps.size(), 2u) << after.json.dump();
+    EXPECT_EQ(vteps[1]["ip"], kVtepC);
+    EXPECT_EQ(vteps[1]["learned"], false);
+    EXPECT_EQ(vteps[1]["origin"], "static_mac");
+    // Saved: the MACs behind their VTEPs, no remote.
+    ASSERT_EQ(saved.vxlan.vni_map.size(), 1u);
+    EXPECT_TRUE(saved.vxlan.vni_map[0].remotes.empty());
+    ASSERT_EQ(saved.static_macs.size(), 2u);
+    EXPECT_EQ(saved.static_macs[0].vtep, kVtepB);
+    EXPECT_EQ(saved.static_macs[1].vtep, kVtepC);
+}
+
+// Remote VTEPs have rows in `show port stats all` after the ports (as OVS lists its tunnel
+// ports), by their `vtep:<IP>` name too, in JSON and text: the inner frames and drops `show
+// vxlan` gives; `clear port stats` clears them.
+TEST_F(VxlanTest, RemoteVtepsHaveRowsInShowPortStats) {
+    const Frame hello = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    run_vtep({{hello, hello}, {}, {}}, {kVtepB}, true,
+             {"show port stats all", "show port stats vtep:192.168.9.2", "clear port stats vtep:192.168.9.2",
+              "show vxlan", "show port stats vtep:192.168.9.9"});
+    const auto &all = replies_[0].json["ports"];
+    ASSERT_EQ(all.size(), 4u) << replies_[0].json.dump();
+    EXPECT_EQ(all[2]["name"], "p2");
+    const auto &row = all[3];
+    EXPECT_EQ(row["name"], "vtep:192.168.9.2");
+    EXPECT_EQ(row["vtep"], true);
+    EXPECT_EQ(row["rx_packets"], 2);
+    EXPECT_EQ(row["rx_bytes"], 120);
+    EXPECT_FALSE(row.contains("rx_pps"));
+    EXPECT_NE(replies_[0].text.find("port vtep:192.168.9.2 ########\n  RX-packets: 2  RX-bytes: 120"), std::string::npos)
+        << replies_[0].text;
+    ASSERT_EQ(replies_[1].json["ports"].size(), 1u);
+    EXPECT_EQ(replies_[1].json["ports"][0], row);
+    EXPECT_TRUE(replies_[2].ok) << replies_[2].text;
+    EXPECT_EQ(replies_[3].json["vteps"][0]["rx_packets"], 0) << "cleared";
+    EXPECT_FALSE(replies_[4].ok);
 }
 
 }  // namespace

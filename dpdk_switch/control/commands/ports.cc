@@ -34,10 +34,44 @@ std::string attached_to(const PortConfig &pc) {
     return k.peer_of != nullptr ? k.peer_of(pc) : "";
 }
 
+// The remote VTEPs `which` names: all of them for "all", the one called `vtep:<IP>` (its name in
+// `show mac table`), or none.
+std::vector<const VtepState *> vteps_named(const Switch &sw, const std::string &which) {
+    std::vector<const VtepState *> out;
+    if (const VxlanState *vx = sw.vxlan())
+        for (const auto &[ip, t] : vx->vteps)
+            if (which == "all" || which == "vtep:" + ipv4_to_string(ip)) out.push_back(&t);
+    return out;
+}
+
+// A remote VTEP's row, after the ports' as OVS lists its tunnel ports among a bridge's: the
+// inner frames it sent and received and its drops, as `show vxlan` counts them. No rates, PMD
+// or kernel counters: it is no device (the underlay port's row counts the outer packets).
+json vtep_stats(Switch &sw, const VtepState &t) {
+    const PortTotals p = sw.vtep_totals(t.index);
+    return {{"name", sw.port_name(t.index)},
+            {"vtep", true},
+            {"rx_packets", p.rx_packets},
+            {"tx_packets", p.tx_packets},
+            {"rx_bytes", p.rx_bytes},
+            {"tx_bytes", p.tx_bytes},
+            {"csum_completed", p.csum_completed},
+            {"gso_segmented", p.gso_segmented},
+            {"drops", drops_json(p.drops)}};
+}
+
+// The ports `which` names (a VTEP's name names no port), or why none.
+std::variant<std::vector<const SwitchPort *>, Error> ports_and_vteps(Switch &sw, const std::string &which,
+                                                                    const std::vector<const VtepState *> &vteps) {
+    if (!vteps.empty() && which != "all") return std::vector<const SwitchPort *>{};
+    return select_ports(sw, which);
+}
+
 }  // namespace
 
 Answer show_port_stats(Switch &sw, const Args &a) {
-    auto sel = select_ports(sw, a[3]);
+    const std::vector<const VtepState *> vteps = vteps_named(sw, a[3]);
+    auto sel = ports_and_vteps(sw, a[3], vteps);
     if (auto *err = std::get_if<Error>(&sel)) return *err;
     json r;
     r["ports"] = json::array();
@@ -80,13 +114,16 @@ Answer show_port_stats(Switch &sw, const Args &a) {
         }
         if (!kernel.is_null()) r["ports"].back()["kernel"] = kernel;
     }
+    for (const VtepState *t : vteps) r["ports"].push_back(vtep_stats(sw, *t));
     return r;
 }
 
 Answer clear_port_stats(Switch &sw, const Args &a) {
-    auto sel = select_ports(sw, a[3]);
+    const std::vector<const VtepState *> vteps = vteps_named(sw, a[3]);
+    auto sel = ports_and_vteps(sw, a[3], vteps);
     if (auto *err = std::get_if<Error>(&sel)) return *err;
     for (const SwitchPort *sp : std::get<0>(sel)) sw.clear_port_stats(sp->index);
+    for (const VtepState *t : vteps) sw.clear_vtep_stats(t->index);
     json r = {{"ok", true}};
     return r;
 }

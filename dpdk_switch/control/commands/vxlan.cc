@@ -72,7 +72,8 @@ Answer show_vxlan(Switch &sw, const Args &) {
         const PortTotals tot = sw.vtep_totals(t.index);
         json e = {{"ip", ipv4_to_string(ip)},
                   {"vnis", json(std::vector<uint32_t>(t.vnis.begin(), t.vnis.end()))},
-                  {"learned", t.learned},
+                  {"learned", t.origin == VtepOrigin::learned},
+                  {"origin", vtep_origin_name(t.origin)},
                   {"via_gateway", t.via_gateway},
                   {"resolved", (word & VtepNeighbour::kResolved) != 0},
                   {"mac", (word & VtepNeighbour::kResolved) ? json(mac_to_string(word & kMacMask)) : json(nullptr)},
@@ -123,6 +124,9 @@ Answer mac_add_vtep(Switch &sw, const Args &a) {
     if (!vx->vni_of_vlan.count(*vlan)) return fail("VLAN " + std::to_string(*vlan) + " is not mapped to a VNI (vxlan.vni_map)");
     if (auto st = sw.macs().add_static(make_mac_key(*mac, *vlan), static_cast<uint16_t>(it->second.index)); !st)
         return fail(st.error().message);
+    // A learned VTEP with a static MAC behind it is configured from now on, as it comes back
+    // from a saved config (with the MAC, for its VNI).
+    if (it->second.origin == VtepOrigin::learned) (void)sw.add_vtep(*ip, vx->vni_of_vlan.at(*vlan), VtepOrigin::static_mac);
     json r = {{"ok", true}, {"mac", mac_to_string(*mac)}, {"port", sw.port_name(it->second.index)}, {"vlan", *vlan}};
     return r;
 }

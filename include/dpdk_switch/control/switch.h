@@ -165,13 +165,15 @@ public:
     const VxlanState *vxlan() const { return vxlan_.get(); }
     // `vxlan vtep add <IP> [vni N]`: the VTEP (a new one takes a port index) floods for VNI N,
     // or for every mapped VNI. Returns its port index.
-    Result<unsigned> add_vtep(uint32_t ip, std::optional<uint32_t> vni, bool learned = false);
+    Result<unsigned> add_vtep(uint32_t ip, std::optional<uint32_t> vni, VtepOrigin origin = VtepOrigin::listed);
     // `vxlan vtep del <IP> [vni N]`: stops its floods for VNI N; without N it goes, and its MACs
     // with it.
     Status del_vtep(uint32_t ip, std::optional<uint32_t> vni);
     void poll_vxlan();   // every control-loop turn: adds the VTEPs the workers reported (learn_vteps)
-    // Per-VTEP counters since it was added (its port index's).
+    // Per-VTEP counters since it was added, or since `clear port stats` cleared them (its port
+    // index's).
     PortTotals vtep_totals(unsigned index) const;
+    void clear_vtep_stats(unsigned index);
     const CaptureSession *capture(unsigned index) const { return index < kMaxPorts ? captures_[index].get() : nullptr; }
 
 private:

@@ -19,11 +19,20 @@
 
 namespace dsw {
 
+// How a remote VTEP came to be, the most configured first: a remote of the config's vni_map or
+// of `vxlan vtep add`; named by a static MAC behind it only (`static_macs:` with `vtep:`, or a
+// learned VTEP given one by `mac add <MAC> vtep <IP>`): configured too, as OVS's tunnel port or
+// VPP's tunnel a static l2fib entry points at, so it is there whatever learn_vteps says, and comes
+// back with its MAC rather than as a remote; added by learn_vteps. Named again in a more
+// configured way, a VTEP takes that origin.
+enum class VtepOrigin : uint8_t { listed, static_mac, learned };
+const char *vtep_origin_name(VtepOrigin o);
+
 struct VtepState {
     uint32_t ip = 0;               // host order
     unsigned index = 0;            // its switch port index
     std::set<uint32_t> vnis;       // the VNIs it takes floods for (head-end replication)
-    bool learned = false;          // added by learn_vteps, not by config or CLI
+    VtepOrigin origin = VtepOrigin::listed;
     bool via_gateway = false;      // off the underlay's link: its neighbour entry is the gateway's
     uint32_t arp_sent_s = 0;       // when the last ARP request for it left (MacTable::now_s)
     bool arp_sent = false;

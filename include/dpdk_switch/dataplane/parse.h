@@ -2,12 +2,15 @@
 // the first segment's data_len (a header split across segments counts as truncated).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "dpdk_switch/dataplane/drop_reason.h"
 #include "dpdk_switch/limits.h"
@@ -30,10 +33,27 @@ inline constexpr uint32_t kMaxFrameLen = kMaxMtu + kFrameOverhead;
 // to split (a vnet port's 64 KB GSO frame, RTE_MBUF_F_TX_*_SEG) becomes frames of its headers
 // and one segment's payload each; any other frame is itself. Read only for a frame whose
 // pkt_len is past the limit, so the common frame pays nothing.
+// A UDP-tunnelled segment's headers are the outer ones too, in either form it comes in: DPDK's
+// (RTE_MBUF_F_TX_TUNNEL_VXLAN after encapsulation: outer_l2_len + outer_l3_len before l2_len)
+// or a vnet port's (RTE_MBUF_F_TX_TUNNEL_UDP: l3_len runs to the inner L4 header and l4_len is
+// 0, the inner TCP header's length read from the frame).
 inline uint32_t wire_frame_len(const rte_mbuf *m) noexcept {
-    if (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))
-        return static_cast<uint32_t>(m->l2_len) + m->l3_len + m->l4_len + m->tso_segsz;
-    return m->pkt_len;
+    const uint64_t f = m->ol_flags;
+    if (!(f & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))) return m->pkt_len;
+    uint32_t hdrs = static_cast<uint32_t>(m->l2_len) + m->l3_len + m->l4_len;
+    if (f & RTE_MBUF_F_TX_TUNNEL_MASK) {
+        hdrs += static_cast<uint32_t>(m->outer_l2_len) + m->outer_l3_len;
+        if (m->l4_len == 0) {
+            uint32_t l4 = sizeof(rte_udp_hdr);
+            if (f & RTE_MBUF_F_TX_TCP_SEG) {
+                const uint32_t doff_at = hdrs + offsetof(rte_tcp_hdr, data_off);
+                l4 = doff_at < m->data_len ? (*rte_pktmbuf_mtod_offset(m, const uint8_t *, doff_at) >> 4) * 4u
+                                           : sizeof(rte_tcp_hdr);
+            }
+            hdrs += l4;
+        }
+    }
+    return hdrs + m->tso_segsz;
 }
 
 struct L2Frame {

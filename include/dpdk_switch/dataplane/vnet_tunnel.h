@@ -47,4 +47,22 @@ VnetParse vnet_tunnel_to_mbuf(const VnetTunnelHdr &h, rte_mbuf *m) noexcept;
 // mbuf_to_vnet, tunnel fields 0.
 void mbuf_to_vnet_tunnel(const rte_mbuf *m, VnetTunnelHdr &h) noexcept;
 
+// TX to a tap that took TUN_F_UDP_TUNNEL_CSUM, after mbuf_to_vnet_tunnel: a UDP-tunnel GSO frame
+// over IPv4 gets its outer UDP checksum asked for, as the kernel's vxlan sends it by default
+// (udpcsum): UDP_TUNNEL_CSUM in the header, and the outer UDP checksum field set to the sum of
+// the outer pseudo-header (the kernel's udp_set_csum for a GSO skb), from which the kernel's
+// segmentation makes each segment's. Writes that field in the frame, so only a frame the caller
+// alone owns (its headers written by vxlan_encap_offloaded): a shared one keeps checksum 0.
+// Returns whether it asked.
+bool vnet_tunnel_ask_outer_csum(rte_mbuf *m, VnetTunnelHdr &h) noexcept;
+
+// The same for a frame in DPDK's tunnel form over IPv4 that asks only for its inner TCP/UDP
+// checksum (which goes to the kernel as a plain header: one csum_start), done here: the outer UDP
+// checksum written whole, by local checksum offload (the kernel's lco_csum): once the kernel
+// has completed the inner checksum, the inner L4 segment sums to the complement of the inner
+// pseudo-header sum its checksum field holds now, so the outer sum needs the headers from the
+// outer UDP header to the inner L4 one only. Only a frame the caller alone owns, its headers in
+// the first segment. Returns whether it wrote it.
+bool vnet_tunnel_outer_csum_lco(rte_mbuf *m) noexcept;
+
 }  // namespace dsw

@@ -36,8 +36,12 @@ public:
     static constexpr uint16_t kDataRoom = UINT16_MAX;
 
     // `fd`: a non-blocking tap fd with IFF_VNET_HDR and a header size of sizeof(VnetTunnelHdr),
-    // owned (closed) by the caller.
-    TapQueue(int fd, rte_mempool *pool) : fd_(fd), pool_(pool) {}
+    // owned (closed) by the caller. `outer_udp_csum`: the tap took TUN_F_UDP_TUNNEL_GSO_CSUM, so
+    // the UDP-tunnel GSO frames written get their outer UDP checksum asked for
+    // (vnet_tunnel_ask_outer_csum), and the encapsulated frames asking only for their inner
+    // checksum get theirs written (vnet_tunnel_outer_csum_lco).
+    TapQueue(int fd, rte_mempool *pool, bool outer_udp_csum = false)
+        : fd_(fd), pool_(pool), outer_udp_csum_(outer_udp_csum) {}
     TapQueue(const TapQueue &) = delete;
     TapQueue &operator=(const TapQueue &) = delete;
     ~TapQueue();   // gives back the posted mbufs
@@ -55,6 +59,7 @@ private:
 
     int fd_;
     rte_mempool *pool_;
+    bool outer_udp_csum_;
     PostedFrame slot_;
     VnetTunnelHdr rx_hdr_{};
     VnetTunnelHdr tx_hdr_{};
