@@ -19,6 +19,7 @@ constexpr unsigned kMaxSegments = 64;   // of one TSO frame completed before enc
 
 bool TxStage::refresh_outer(uint16_t port, uint64_t mac, uint32_t vni) noexcept {
     if (!(mac & VtepNeighbour::kResolved) || vni == 0) return false;
+    encap_pending();   // queued frames are encapsulated with the headers they were checked against
     const VxlanView &vx = view_->vxlan;
     VtepOuter &o = vtep_outer_[port];
     vxlan_outer_init(o.outer, VxlanTarget{vni, vx.vtep_ip_be[port], mac & ~VtepNeighbour::kResolved}, vx);
@@ -26,6 +27,89 @@ bool TxStage::refresh_outer(uint16_t port, uint64_t mac, uint32_t vni) noexcept 
     o.vni = vni;
     o.generation = view_->generation;
     return true;
+}
+
+bool TxStage::push_vteps(rte_mbuf *const *pkts, uint16_t n, const uint16_t *out, const uint16_t *vlan) noexcept {
+    static_assert(kMaxPorts <= 64, "one bit per port");
+    const uint16_t vlan0 = vlan[0];
+    uint64_t ports = 0;
+    bool one_vlan = true;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (out[i] >= kMaxPorts) return false;   // a flood, a drop, a reply
+        ports |= uint64_t{1} << out[i];
+        one_vlan &= vlan[i] == vlan0;
+    }
+    const auto vtep_of = [&](uint16_t p, uint16_t vl) {
+        const PortSlot &s = view_->ports[p];
+        return s.vtep && s.trunk && s.carries(vl);
+    };
+    if (one_vlan) {
+        for (uint64_t m = ports; m != 0; m &= m - 1)
+            if (!vtep_of(static_cast<uint16_t>(__builtin_ctzll(m)), vlan0)) return false;
+    } else {
+        for (uint16_t i = 0; i < n; ++i)
+            if (!vtep_of(out[i], vlan[i])) return false;
+    }
+    // The VTEPs whose frames of vlan0 may be queued without their per-VTEP checks.
+    uint64_t ready = 0;
+    if (one_vlan)
+        for (uint64_t m = ports; m != 0; m &= m - 1) {
+            const uint16_t p = static_cast<uint16_t>(__builtin_ctzll(m));
+            if (vtep_ready(p, vlan0)) ready |= uint64_t{1} << p;
+        }
+    for (uint16_t i = 0; i < n; ++i) {
+        const uint16_t p = out[i];
+        if ((ready >> p) & 1 && vtep_frame_ok(pkts[i])) [[likely]] {
+            queue_vtep(p, pkts[i]);
+            continue;
+        }
+        ready &= ~(uint64_t{1} << p);   // its batch may hold this frame now: the next ones follow it
+        push_vtep(p, pkts[i], vlan[i]);
+    }
+    return true;
+}
+
+void TxStage::encap_pending_now() noexcept {
+    static_assert(kMaxPorts <= 64, "one bit per VTEP port");
+    const uint16_t n = npending_;
+    npending_ = 0;
+    // Each frame's outer header line, asked for all at once: it is new to the cache, and on 4 KiB
+    // pages its page has left the first-level TLB since classify; one at a time, each frame
+    // waited for its own walk (BENCHMARKS.md, "2026-12-07 encapsulation per loop").
+    for (uint16_t i = 0; i < n; ++i) rte_prefetch0_write(rte_pktmbuf_mtod(pending_[i], uint8_t *) - kVxlanOuterLen);
+    uint64_t touched = 0, bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf *m = pending_[i];
+        const uint8_t port = pending_port_[i];
+        const uint32_t inner_len = m->pkt_len;
+        const uint16_t sport = vxlan_source_port_untagged(m);
+        m->data_off = static_cast<uint16_t>(m->data_off - kVxlanOuterLen);
+        m->data_len = static_cast<uint16_t>(m->data_len + kVxlanOuterLen);
+        m->pkt_len = inner_len + kVxlanOuterLen;
+        m->ol_flags = 0;
+        vxlan_outer_write(rte_pktmbuf_mtod(m, uint8_t *), vtep_outer_[port].outer, inner_len, sport);
+        bytes += inner_len + kVxlanOuterLen;
+        vtep_sum_[port] += (uint64_t{1} << 32) + inner_len;
+        touched |= uint64_t{1} << port;
+    }
+    // The VTEPs' counters once per VTEP, not per frame (a burst to 4 VTEPs wrote 4 lines a frame).
+    for (; touched != 0; touched &= touched - 1) {
+        const unsigned p = static_cast<unsigned>(__builtin_ctzll(touched));
+        PortCounters &pc = c_.port[p];
+        pc.tx_packets.add(vtep_sum_[p] >> 32);
+        pc.tx_bytes.add(vtep_sum_[p] & 0xffffffff);
+        vtep_sum_[p] = 0;
+    }
+    const uint16_t underlay = view_->vxlan.underlay;
+    for (uint16_t j = 0; j < n; j = static_cast<uint16_t>(j + kMaxBurst)) {
+        const uint16_t k = static_cast<uint16_t>(std::min<unsigned>(kMaxBurst, n - j));
+        uint64_t b = bytes;
+        if (k != n) {   // more than a burst: each part's own sum
+            b = 0;
+            for (uint16_t x = j; x < j + k; ++x) b += pending_[x]->pkt_len;
+        }
+        push_burst(underlay, pending_ + j, k, b);
+    }
 }
 
 void TxStage::stage_encapsulated(uint16_t port, rte_mbuf *m, bool tagged, const VxlanOuter &outer) noexcept {

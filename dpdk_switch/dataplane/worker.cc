@@ -288,6 +288,9 @@ inline void Worker::dispatch(const DataplaneView &v, uint16_t in_port, rte_mbuf 
                               : dispatch_flood<kOffl>(v, in_port, pkts, n, d))
             return;
     }
+    // Untagged frames each for a remote VTEP (several VTEPs: not one decision): checked per burst.
+    if (!kOffl && !d.tagged && first < kMaxPorts && v.ports[first].vtep && tx_.push_vteps(pkts, n, d.out, d.vlan))
+        return;
     rte_mbuf *dropped[kMaxBurst];
     unsigned ndropped = 0;
     PortCounters &pc = c_.port[in_port];

@@ -182,6 +182,37 @@ TEST_F(VxlanTest, AFlowsFramesToAVtepKeepTheirOrderWhenTheFirstIsFlooded) {
         << "the unicast overtook the broadcast before it";
 }
 
+TEST_F(VxlanTest, ABurstToSeveralVtepsLeavesEncapsulatedFrameByFrame) {
+    // One burst of p1 whose frames go to hosts behind B and C in turn (not one decision: the
+    // worker's VTEP burst path, the frames queued and encapsulated together at the end of the
+    // loop): each frame's outer headers its own (lengths, IPv4 checksum), each VTEP's frames in
+    // their order, each VTEP's counters its own frames'.
+    const uint64_t c_host = mac(0x02, 0, 0, 0, 0x0c, 0x01);
+    const Frame hello_b = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    const Frame hello_c = vxlan(0, kVtepCMac, kVtepC, kLocal, 50001, kVni, eth_frame(kBcast, c_host, 0x0800, 60));
+    std::vector<Frame> burst;
+    for (size_t i = 0; i < 6; ++i) burst.push_back(eth_frame(i % 2 ? c_host : kRemoteHost, kA, 0x0800, 60 + 20 * i));
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), arp(2, kVtepCMac, kVtepC, 0, kLocal), hello_b, hello_c}, burst, {}},
+             {kVtepB, kVtepC}, true, {"show vxlan"});
+    const std::vector<Frame> out = vxlan_frames(tx_[0]);
+    ASSERT_EQ(out.size(), burst.size());
+    std::vector<Frame> to_b, to_c;
+    for (const Frame &f : out) (f[33] == 2 ? to_b : to_c).push_back(f);   // the outer destination's last byte
+    ASSERT_EQ(to_b.size(), 3u);
+    ASSERT_EQ(to_c.size(), 3u);
+    for (size_t k = 0; k < 3; ++k) {
+        EXPECT_EQ(to_b[k], vxlan(kVtepBMac, local_mac_, kLocal, kVtepB, get16(to_b[k], 34), kVni, burst[2 * k])) << k;
+        EXPECT_EQ(to_c[k], vxlan(kVtepCMac, local_mac_, kLocal, kVtepC, get16(to_c[k], 34), kVni, burst[2 * k + 1]))
+            << k;
+        EXPECT_GE(get16(to_b[k], 34), 49152);
+    }
+    for (const auto &v : replies_[0].json["vteps"]) {
+        const bool b = v["ip"] == kVtepB;
+        EXPECT_EQ(v["tx_packets"], 3) << v.dump();
+        EXPECT_EQ(v["tx_bytes"], b ? 60 + 100 + 140 : 80 + 120 + 160) << v.dump();
+    }
+}
+
 TEST_F(VxlanTest, DecapsulatedFrameLeavesUntaggedAndByteForByte) {
     const Frame inner = eth_frame(kBcast, kRemoteHost, 0x0800, 60);
     run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), vxlan(0, kVtepBMac, kVtepB, kLocal, 50001, kVni, inner)}, {}, {}});

@@ -19,6 +19,7 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "dpdk_switch/dataplane/counters.h"
 #include "dpdk_switch/dataplane/offload.h"
@@ -86,46 +87,36 @@ public:
     }
 
     // A frame for the remote VTEP `port` in VLAN `vlan`, untagged (its VLAN is not in its data),
-    // that the worker alone owns: encapsulated here, at once, and staged on the underlay, with
-    // the VTEP's outer headers made once and kept until its MAC, the VNI or the view changes.
-    // (Staged for the VTEP first and encapsulated at flush, each frame was staged twice and
-    // looked at again for its VLAN: BENCHMARKS.md, "2026-12-06 late evening".) What this does
-    // not take whole goes to the VTEP's batch with its VLAN in the mbuf, as before, where
-    // flush_vtep encapsulates it or counts why not: an offload request, a shared frame, no
-    // headroom, a VTEP gone, an unresolved VTEP, an unmapped VLAN, a frame too long; and every frame while
-    // that batch holds some, so that a flow's frames keep their order.
+    // that the worker alone owns: checked here and queued for encapsulation, which
+    // encap_pending does for the whole queue at the end of the loop (or when it is full) and
+    // stages the result on the underlay, with the VTEP's outer headers made once and kept until
+    // its MAC, the VNI or the view changes. (Staged for the VTEP first and encapsulated at flush,
+    // each frame was staged twice and looked at again for its VLAN; encapsulated here frame by
+    // frame, each waited for its cold headroom line and its counters: BENCHMARKS.md, "2026-12-06
+    // late evening" and "2026-12-07 encapsulation per loop".) What this does not take whole goes
+    // to the VTEP's batch with its VLAN in the mbuf, as before, where flush_vtep encapsulates it
+    // or counts why not: an offload request, a shared frame, no headroom, a VTEP gone, an
+    // unresolved VTEP, an unmapped VLAN, a frame too long; and every frame while that batch holds
+    // some, so that a flow's frames keep their order (the queue is encapsulated before any batch
+    // leaves).
     void push_vtep(uint16_t port, rte_mbuf *m, uint16_t vlan) noexcept {
-        const VxlanView &vx = view_->vxlan;
-        const uint64_t mac = vx.neigh->by_port[port].mac.load(std::memory_order_relaxed);
-        const uint32_t vni = vx.vni_of[vlan & (kVxlanVlans - 1)];
-        const VtepOuter &o = vtep_outer_[port];
-        const uint32_t inner_len = m->pkt_len;
-        if ((o.mac != mac || o.vni != vni || o.generation != view_->generation) && !refresh_outer(port, mac, vni))
-            [[unlikely]] {
+        if (!vtep_ready(port, vlan) || !vtep_frame_ok(m)) [[unlikely]] {
             push_vtep_batch(port, m, vlan);
             return;
         }
-        if ((m->ol_flags & (kVxlanInnerOffloads | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
-            rte_mbuf_refcnt_read(m) != 1 || batch_[port].n != 0 || !view_->ports[port].present || view_->ports[port].down || rte_pktmbuf_headroom(m) < kVxlanOuterLen ||
-            m->data_len < RTE_ETHER_HDR_LEN || inner_len + (kVxlanOuterLen - RTE_ETHER_HDR_LEN) > vx.max_ip_len)
-            [[unlikely]] {
-            push_vtep_batch(port, m, vlan);
-            return;
-        }
-        const uint16_t sport = vxlan_source_port_untagged(m);
-        m->data_off = static_cast<uint16_t>(m->data_off - kVxlanOuterLen);
-        m->data_len = static_cast<uint16_t>(m->data_len + kVxlanOuterLen);
-        m->pkt_len = inner_len + kVxlanOuterLen;
-        vxlan_outer_write(rte_pktmbuf_mtod(m, uint8_t *), o.outer, inner_len, sport);
-        m->ol_flags = 0;
-        PortCounters &pc = c_.port[port];
-        pc.tx_packets.inc();
-        pc.tx_bytes.add(inner_len);
-        push(vx.underlay, m);
+        queue_vtep(port, m);
     }
+
+    // push_vtep for each of n <= kMaxBurst untagged frames, frame i for port out[i] in VLAN
+    // vlan[i], when every out[i] is a remote VTEP's port that carries vlan[i] (what the worker's
+    // per-frame path would send each to push_vtep): true, and each frame taken. Else false and
+    // none touched. Once per burst, not per frame: the ports' checks and each VTEP's outer
+    // headers (a burst to several VTEPs left the worker's one-egress path).
+    bool push_vteps(rte_mbuf *const *pkts, uint16_t n, const uint16_t *out, const uint16_t *vlan) noexcept;
 
     // End of a loop: sends every batch, or with a hold those that are due.
     void flush() noexcept {
+        encap_pending();
         if (hold_ == 0) [[likely]]
             flush_all();
         else
@@ -134,6 +125,7 @@ public:
     // Sends every batch, held or not: before the worker sleeps or stops, and when the view
     // changes (a held frame must not wait for a port that is going away, nor outlive it).
     void flush_all() noexcept {
+        encap_pending();
         for (unsigned i = 0; i < ndirty_; ++i) {
             batch_[dirty_[i]].listed = false;
             flush_port(dirty_[i]);
@@ -170,6 +162,38 @@ private:
         m->ol_flags |= RTE_MBUF_F_TX_VLAN;
         push(port, m);
     }
+    // Whether push_vtep may queue frames of VLAN `vlan` for `port`: its outer headers made (or
+    // made now) for its resolved MAC and the VLAN's VNI, its slot up, its batch empty (its frames
+    // there leave first).
+    bool vtep_ready(uint16_t port, uint16_t vlan) noexcept {
+        const uint64_t mac = view_->vxlan.neigh->by_port[port].mac.load(std::memory_order_relaxed);
+        const uint32_t vni = view_->vxlan.vni_of[vlan & (kVxlanVlans - 1)];
+        const VtepOuter &o = vtep_outer_[port];
+        if ((o.mac != mac || o.vni != vni || o.generation != view_->generation) && !refresh_outer(port, mac, vni))
+            [[unlikely]]
+            return false;
+        return batch_[port].n == 0 && view_->ports[port].present && !view_->ports[port].down;
+    }
+    // Whether encap_pending can encapsulate `m` in place: the worker's alone, no offload
+    // request, the outer headers' room, the MACs and ethertype in its first segment, not too
+    // long for the underlay.
+    bool vtep_frame_ok(const rte_mbuf *m) const noexcept {
+        return !(m->ol_flags & (kVxlanInnerOffloads | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) &&
+               rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= kVxlanOuterLen &&
+               m->data_len >= RTE_ETHER_HDR_LEN &&
+               m->pkt_len + (kVxlanOuterLen - RTE_ETHER_HDR_LEN) <= view_->vxlan.max_ip_len;
+    }
+    void queue_vtep(uint16_t port, rte_mbuf *m) noexcept {
+        pending_[npending_] = m;
+        pending_port_[npending_] = static_cast<uint8_t>(port);
+        if (++npending_ == kBatch) [[unlikely]]
+            encap_pending();
+    }
+    // push_vtep's queue: each frame encapsulated and staged on the underlay (vxlan_tx.cc).
+    void encap_pending() noexcept {
+        if (npending_ != 0) encap_pending_now();
+    }
+    void encap_pending_now() noexcept;
     // Makes the VTEP's outer headers for `mac` (its neighbour word) and `vni`; false when the
     // VTEP is not resolved or the VLAN not mapped (flush_vtep counts those frames).
     bool refresh_outer(uint16_t port, uint64_t mac, uint32_t vni) noexcept;
@@ -198,6 +222,12 @@ private:
         VxlanOuter outer;
     };
     VtepOuter vtep_outer_[kMaxPorts];
+    // push_vtep's frames, and each one's VTEP port, in order, until encap_pending.
+    rte_mbuf *pending_[kBatch];
+    uint8_t pending_port_[kBatch];
+    uint16_t npending_ = 0;
+    // encap_pending's per-VTEP sums, (frames << 32) + inner bytes; zero between calls.
+    uint64_t vtep_sum_[kMaxPorts] = {};
 };
 
 }  // namespace dsw

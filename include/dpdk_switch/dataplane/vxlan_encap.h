@@ -10,6 +10,10 @@
 
 #include <netinet/in.h>
 
+#ifdef __SSE4_2__
+#include <nmmintrin.h>
+#endif
+
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 #include <rte_mbuf.h>
@@ -67,6 +71,23 @@ rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanOuter &outer, const V
 // of a flow (MACs, IPv4 addresses and TCP/UDP ports). `l2` is where the inner ethertype is.
 uint16_t vxlan_source_port(const rte_mbuf *m, uint32_t ethertype_off) noexcept;
 
+// CRC32-C steps as rte_hash_crc_8byte/_4byte compute them, without their per-call test of the
+// CPU's instruction set where the build already assumes SSE4.2.
+inline uint32_t vxlan_crc8(uint64_t v, uint32_t h) noexcept {
+#ifdef __SSE4_2__
+    return static_cast<uint32_t>(_mm_crc32_u64(h, v));
+#else
+    return rte_hash_crc_8byte(v, h);
+#endif
+}
+inline uint32_t vxlan_crc4(uint32_t v, uint32_t h) noexcept {
+#ifdef __SSE4_2__
+    return _mm_crc32_u32(h, v);
+#else
+    return rte_hash_crc_4byte(v, h);
+#endif
+}
+
 // The same port for an untagged frame, read straight from its first segment when that holds
 // the MACs, an IPv4 header without options and the ports (vxlan_source_port's reads into a
 // buffer and its calls were a tenth of encapsulation's cycles: BENCHMARKS.md, "2026-12-06 late
@@ -81,16 +102,16 @@ inline uint16_t vxlan_source_port_untagged(const rte_mbuf *m) noexcept {
     std::memcpy(&macs, p, 8);
     std::memcpy(&src_tail, p + 8, 4);
     std::memcpy(&et_ver, p + 12, 4);
-    uint32_t h = rte_hash_crc_4byte(src_tail, rte_hash_crc_8byte(macs, 0x9e3779b9));
+    uint32_t h = vxlan_crc4(src_tail, vxlan_crc8(macs, 0x9e3779b9));
     if ((et_ver & 0xffffff) == 0x450008) {   // bytes 08 00 45: IPv4, no options
         uint64_t addrs;
         std::memcpy(&addrs, p + 14 + 12, 8);
-        h = rte_hash_crc_8byte(addrs, h);
+        h = vxlan_crc8(addrs, h);
         const uint8_t *ip = p + 14;
         if ((ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP) && (ip[6] & 0x3f) == 0 && ip[7] == 0) {
             uint32_t l4;
             std::memcpy(&l4, ip + 20, 4);
-            h = rte_hash_crc_4byte(l4, h);
+            h = vxlan_crc4(l4, h);
         }
     }
     return static_cast<uint16_t>(0xc000 | (h & 0x3fff));
