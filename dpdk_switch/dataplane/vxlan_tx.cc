@@ -73,9 +73,8 @@ void TxStage::encap_pending_now() noexcept {
     static_assert(kMaxPorts <= 64, "one bit per VTEP port");
     const uint16_t n = npending_;
     npending_ = 0;
-    // Each frame's outer header line, asked for all at once: it is new to the cache, and on 4 KiB
-    // pages its page has left the first-level TLB since classify; one at a time, each frame
-    // waited for its own walk (BENCHMARKS.md, "2026-12-07 encapsulation per loop").
+    // Each frame's outer header line, new to the cache, asked for in one pass before any is
+    // written (BENCHMARKS.md, "2026-12-07 encapsulation per loop").
     for (uint16_t i = 0; i < n; ++i) rte_prefetch0_write(rte_pktmbuf_mtod(pending_[i], uint8_t *) - kVxlanOuterLen);
     uint64_t touched = 0, bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {

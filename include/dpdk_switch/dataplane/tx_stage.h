@@ -92,8 +92,8 @@ public:
     // stages the result on the underlay, with the VTEP's outer headers made once and kept until
     // its MAC, the VNI or the view changes. (Staged for the VTEP first and encapsulated at flush,
     // each frame was staged twice and looked at again for its VLAN; encapsulated here frame by
-    // frame, each waited for its cold headroom line and its counters: BENCHMARKS.md, "2026-12-06
-    // late evening" and "2026-12-07 encapsulation per loop".) What this does not take whole goes
+    // frame, with its counters and its staging per frame, it cost more: BENCHMARKS.md,
+    // "2026-12-06 late evening" and "2026-12-07 encapsulation per loop".) What this does not take whole goes
     // to the VTEP's batch with its VLAN in the mbuf, as before, where flush_vtep encapsulates it
     // or counts why not: an offload request, a shared frame, no headroom, a VTEP gone, an
     // unresolved VTEP, an unmapped VLAN, a frame too long; and every frame while that batch holds
