@@ -1,7 +1,6 @@
 // The worker's part of the VTEP: the underlay's RX (VXLAN decapsulated and switched as received
 // on its VTEP's port, ARP for our address answered) and the split horizon between tunnels.
 #include <rte_ether.h>
-#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "dpdk_switch/dataplane/vxlan_decap.h"
@@ -9,10 +8,6 @@
 
 namespace dsw {
 
-namespace {
-// Frames ahead of the one decapsulated whose first line is fetched.
-constexpr uint16_t kDecapPrefetchAhead = 4;
-}  // namespace
 
 // Out of one tunnel, never into another: a frame from a VTEP to a MAC behind another VTEP is
 // dropped as hairpin, as all VTEPs were one port (a kernel vxlan device is one bridge port;
@@ -34,13 +29,12 @@ void Worker::rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts,
     uint16_t k = 0, ntagged = 0, nfreed = 0;
     uint32_t mixed = 0;   // non-zero: the untagged frames came from more than one VTEP or VLAN
     uint64_t bytes = 0;
+    DecapResult res[kMaxBurst];
+    for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
+    vxlan_decap_burst(pkts, n, vx, res);
     for (uint16_t i = 0; i < n; ++i) {
-        // The frame's first line is read here first (plain switching's classify prefetches it
-        // the same way).
-        if (i + kDecapPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kDecapPrefetchAhead], void *));
         rte_mbuf *m = pkts[i];
-        bytes += m->pkt_len;
-        const DecapResult r = vxlan_decap(m, vx);
+        const DecapResult &r = res[i];
         if (r.verdict == kDecapped) [[likely]] {
             if (r.vlan == kDecapTagged) [[unlikely]] {   // tagged as on the VTEP's trunk
                 tagged[ntagged] = m;
