@@ -138,7 +138,7 @@ OuterTemplate outer_template(const VxlanView &vx) noexcept {
 
 // The last VNI and VTEP seen: a burst usually holds a few of each.
 struct DecapCache {
-    uint32_t vni = 0;   // 0: none (no VNI 0 is mapped)
+    uint32_t vni = ~0u;   // none: a VNI is 24 bits
     uint16_t vlan = 0;
     uint32_t src_ip_be = 0;
     uint16_t vtep = 0;
