@@ -5,6 +5,7 @@
 
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_prefetch.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
@@ -18,6 +19,8 @@ namespace dsw {
 
 namespace {
 constexpr DecapResult drop(DropReason r) { return {static_cast<uint16_t>(r), 0, {0}, 0}; }
+// Frames ahead of the one decapsulated whose first line is fetched.
+constexpr uint16_t kDecapPrefetchAhead = 4;
 }  // namespace
 
 DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
@@ -100,6 +103,109 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
         if (const VnetParse r = vnet_to_mbuf(h, m); !r.ok) return drop(r.reason);
     }
     return {kDecapped, static_cast<uint32_t>(vtep), {tagged ? kDecapTagged : static_cast<uint32_t>(vlan)}, 0};
+}
+
+namespace {
+
+// Bytes 12-43 of the outer headers (ethertype to the VXLAN flags) as four words: the bits that
+// matter and their value in the common packet, IPv4 without options, not a fragment, UDP to our
+// address and port, the I flag. One test instead of a branch a field; any other packet takes
+// vxlan_decap's checks one by one.
+struct OuterTemplate {
+    uint64_t care[4], want[4];
+};
+
+OuterTemplate outer_template(const VxlanView &vx) noexcept {
+    uint8_t care[32] = {}, want[32] = {};
+    auto at = [](unsigned off) { return off - 12; };
+    care[at(12)] = care[at(13)] = care[at(14)] = 0xff;
+    want[at(12)] = 0x08;   // IPv4
+    want[at(14)] = 0x45;   // version 4, no options
+    care[at(20)] = 0x3f;   // MF and the fragment offset: 0
+    care[at(21)] = 0xff;
+    care[at(23)] = 0xff;
+    want[at(23)] = IPPROTO_UDP;
+    std::memset(care + at(30), 0xff, 4);
+    std::memcpy(want + at(30), &vx.local_ip_be, 4);
+    care[at(36)] = care[at(37)] = 0xff;
+    std::memcpy(want + at(36), &vx.udp_port_be, 2);
+    care[at(42)] = want[at(42)] = kVxlanFlagI;
+    OuterTemplate t;
+    std::memcpy(t.care, care, sizeof care);
+    std::memcpy(t.want, want, sizeof want);
+    return t;
+}
+
+// The last VNI and VTEP seen: a burst usually holds a few of each.
+struct DecapCache {
+    uint32_t vni = ~0u;   // none: a VNI is 24 bits
+    uint16_t vlan = 0;
+    uint32_t src_ip_be = 0;
+    uint16_t vtep = 0;
+    bool has_vtep = false;
+};
+
+// vxlan_decap's result for the common packet (the template's, IPv4 lengths right, a known VNI
+// from a known VTEP, no offload request, an untagged inner frame), decapsulated; kUndecided for
+// any other, untouched, for vxlan_decap to decide.
+constexpr DecapResult kUndecided = {0xfffd, 0, {0}, 0};
+[[gnu::always_inline]] inline DecapResult decap_common(rte_mbuf *m, const VxlanView &vx, const OuterTemplate &t,
+                                                       DecapCache &cache) noexcept {
+    constexpr uint32_t kInnerOff = RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) + kVxlanHdrLen;
+    constexpr uint32_t kMinIpLen = kInnerOff - RTE_ETHER_HDR_LEN + RTE_ETHER_HDR_LEN;   // up to the inner Ethernet header
+    const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+    if (m->data_len < kInnerOff + RTE_ETHER_HDR_LEN) [[unlikely]]
+        return kUndecided;
+    uint64_t w[4];
+    std::memcpy(w, p + 12, sizeof w);
+    uint64_t diff = 0;
+    for (unsigned k = 0; k < 4; ++k) diff |= (w[k] & t.care[k]) ^ t.want[k];
+    uint16_t ip_len_be, udp_len_be, inner_et;
+    std::memcpy(&ip_len_be, p + 16, 2);
+    std::memcpy(&udp_len_be, p + 38, 2);
+    std::memcpy(&inner_et, p + kInnerOff + 12, 2);
+    const uint32_t ip_len = rte_be_to_cpu_16(ip_len_be);
+    if (diff != 0 || ip_len < kMinIpLen || RTE_ETHER_HDR_LEN + ip_len > m->pkt_len ||
+        rte_be_to_cpu_16(udp_len_be) + sizeof(rte_ipv4_hdr) > ip_len || (m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK) ||
+        is_tag_tpid(inner_et)) [[unlikely]]
+        return kUndecided;
+    const uint32_t vni = (uint32_t{p[46]} << 16) | (uint32_t{p[47]} << 8) | p[48];
+    if (vni != cache.vni) {
+        const int vlan = vx.vlan_of(vni);
+        if (vlan < 0) [[unlikely]]
+            return kUndecided;
+        cache.vni = vni;
+        cache.vlan = static_cast<uint16_t>(vlan);
+    }
+    uint32_t src;
+    std::memcpy(&src, p + 26, 4);
+    if (src != cache.src_ip_be || !cache.has_vtep) {
+        const int vtep = vx.vtep_port(src);
+        if (vtep < 0) [[unlikely]]
+            return kUndecided;
+        cache.src_ip_be = src;
+        cache.vtep = static_cast<uint16_t>(vtep);
+        cache.has_vtep = true;
+    }
+    if (RTE_ETHER_HDR_LEN + ip_len < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - RTE_ETHER_HDR_LEN - ip_len));
+    rte_pktmbuf_adj(m, static_cast<uint16_t>(kInnerOff));
+    m->ol_flags = 0;
+    m->packet_type = 0;
+    return {kDecapped, cache.vtep, {cache.vlan}, 0};
+}
+
+}  // namespace
+
+void vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, DecapResult *out) noexcept {
+    const OuterTemplate t = outer_template(vx);
+    DecapCache cache;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + kDecapPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kDecapPrefetchAhead], void *));
+        DecapResult r = decap_common(pkts[i], vx, t, cache);
+        if (r.verdict == kUndecided.verdict) [[unlikely]]
+            r = vxlan_decap(pkts[i], vx);
+        out[i] = r;
+    }
 }
 
 bool vxlan_underlay_arp(rte_mbuf *m, const VxlanView &vx, uint32_t now_s) noexcept {

@@ -326,6 +326,53 @@ inline void Worker::dispatch(const DataplaneView &v, uint16_t in_port, rte_mbuf 
         rte_pktmbuf_free_bulk(dropped, ndropped);
 }
 
+// The common burst (every frame to one local port of its VLAN, untagged) staged whole; any other
+// dispatched per VTEP, as the frames of each came from their own port (floods leave out the
+// VTEPs, replies go back to theirs, drops are counted on theirs).
+template <bool kOffl>
+inline void Worker::dispatch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
+                                      const BurstDecision &d) noexcept {
+    const uint16_t first = d.out[0];
+    if (first < kMaxPorts && one_decision(n, d)) [[likely]] {
+        const PortSlot &o = v.ports[first];
+        if (!o.trunk && o.carries(d.vlan[0])) [[likely]] {
+            stage_burst<kOffl>(first, pkts, n, d.rx_bytes);
+            return;
+        }
+    }
+    uint32_t left = n == 32 ? ~uint32_t{0} : (uint32_t{1} << n) - 1;
+    while (left != 0) {
+        const uint16_t p = vtep[__builtin_ctz(left)];
+        rte_mbuf *run[kMaxBurst];
+        BurstDecision sub;
+        uint16_t nrun = 0;
+        uint64_t bytes = 0;
+        for (uint32_t rest = left; rest != 0; rest &= rest - 1) {
+            const unsigned i = static_cast<unsigned>(__builtin_ctz(rest));
+            if (vtep[i] != p) continue;
+            run[nrun] = pkts[i];
+            sub.out[nrun] = d.out[i];
+            sub.vlan[nrun] = d.vlan[i];
+            sub.flood_kind[nrun] = d.flood_kind[i];
+            bytes += pkts[i]->pkt_len;
+            ++nrun;
+            left &= ~(uint32_t{1} << i);
+        }
+        sub.tagged = false;
+        sub.same_decision = false;
+        sub.rx_bytes = bytes;
+        dispatch<kOffl>(v, p, run, nrun, sub);
+    }
+}
+
+void Worker::dispatch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
+                               const BurstDecision &d) noexcept {
+    if (v.ports[vtep[0]].offload_caps & kCapRxOffloads)
+        dispatch_decapped<true>(v, pkts, n, vtep, d);
+    else
+        dispatch_decapped<false>(v, pkts, n, vtep, d);
+}
+
 // One egress port: tagged on a trunk, untagged on an access port, in place (the frame has
 // one owner here). Returns kSent or a drop reason.
 template <bool kOffl>

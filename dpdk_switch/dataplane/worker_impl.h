@@ -45,6 +45,16 @@ private:
     // worker_vxlan.cc: the underlay's RX and the split horizon.
     void rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts, uint16_t n, uint32_t now_s) noexcept;
     static void split_horizon(const DataplaneView &v, uint16_t n, BurstDecision &d) noexcept;
+    // Untagged decapsulated frames of several VTEPs or VLANs, frame i from port vtep[i] in VLAN
+    // vlan[i]: classified once, counted and sent on.
+    void switch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
+                         const uint16_t *vlan, uint32_t now_s) noexcept;
+    // worker.cc: their dispatch (all VTEPs share the underlay's RX offload capability).
+    void dispatch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
+                           const BurstDecision &d) noexcept;
+    template <bool kOffl>
+    void dispatch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
+                           const BurstDecision &d) noexcept;
 
     // An untagged frame the worker alone owns, for a remote VTEP: its VLAN goes along in the
     // mbuf (TX_VLAN, as for a port that inserts tags) rather than as a tag in the data, which
@@ -87,8 +97,8 @@ private:
     LcoreCounters &c_;
     SwitchPath path_;
     TxStage tx_;
-    // What classify applies to a VTEP's decapsulated frames, untagged: an access port's
-    // membership, access_vlan set per run of frames (rx_underlay).
+    // What classify applies to a burst of a VTEP's decapsulated frames, untagged, of one VTEP
+    // and VLAN: an access port's membership, access_vlan set per burst (rx_underlay).
     PortSlot decap_slot_;
 };
 

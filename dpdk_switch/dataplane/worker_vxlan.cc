@@ -8,6 +8,7 @@
 
 namespace dsw {
 
+
 // Out of one tunnel, never into another: a frame from a VTEP to a MAC behind another VTEP is
 // dropped as hairpin, as all VTEPs were one port (a kernel vxlan device is one bridge port;
 // OVS marks its tunnel ports protected). The sender's VTEP reaches the other one itself;
@@ -18,21 +19,33 @@ void Worker::split_horizon(const DataplaneView &v, uint16_t n, BurstDecision &d)
 }
 
 // The VTEP's underlay port: VXLAN decapsulated and switched as received on its VTEP's port
-// (a burst usually comes from one VTEP: one switch_burst), ARP for our address answered.
+// (one classify for the burst, whatever VTEPs and VLANs its frames came from), ARP for our
+// address answered.
 void Worker::rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts, uint16_t n, uint32_t now_s) noexcept {
     const VxlanView &vx = v.vxlan;
     PortCounters &uc = c_.port[port];
-    rte_mbuf *inner[kMaxBurst], *freed[kMaxBurst];
-    uint32_t from[kMaxBurst];   // the VTEP's port | (the VLAN or kDecapTagged) << 16
-    uint16_t k = 0, nfreed = 0;
+    rte_mbuf *inner[kMaxBurst], *tagged[kMaxBurst], *freed[kMaxBurst];
+    uint16_t vtep[kMaxBurst], vlan[kMaxBurst], tagged_vtep[kMaxBurst];
+    uint16_t k = 0, ntagged = 0, nfreed = 0;
+    uint32_t mixed = 0;   // non-zero: the untagged frames came from more than one VTEP or VLAN
     uint64_t bytes = 0;
+    DecapResult res[kMaxBurst];
+    for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
+    vxlan_decap_burst(pkts, n, vx, res);
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pkts[i];
-        bytes += m->pkt_len;
-        const DecapResult r = vxlan_decap(m, vx);
+        const DecapResult &r = res[i];
         if (r.verdict == kDecapped) [[likely]] {
+            if (r.vlan == kDecapTagged) [[unlikely]] {   // tagged as on the VTEP's trunk
+                tagged[ntagged] = m;
+                tagged_vtep[ntagged++] = static_cast<uint16_t>(r.vtep_port);
+                continue;
+            }
             inner[k] = m;
-            from[k++] = r.vtep_port | r.vlan << 16;
+            vtep[k] = static_cast<uint16_t>(r.vtep_port);
+            vlan[k] = static_cast<uint16_t>(r.vlan);
+            mixed |= (r.vtep_port ^ vtep[0]) | (r.vlan ^ vlan[0]);
+            ++k;
             continue;
         }
         if (r.verdict == kUnderlayArp) {
@@ -49,30 +62,49 @@ void Worker::rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts,
     uc.rx_packets.add(n);
     uc.rx_bytes.add(bytes);
     if (nfreed != 0) rte_pktmbuf_free_bulk(freed, nfreed);
-    // One switch_burst per VTEP and VLAN, in arrival order within each.
-    while (k != 0) {
-        const uint32_t key = from[0];
+    if (k != 0) [[likely]] {
+        if (mixed != 0) {
+            switch_decapped(v, inner, k, vtep, vlan, now_s);
+        } else {
+            // Untagged frames of one VTEP and VLAN: classified as from an access port of that
+            // VLAN (the VTEP's slot, a trunk, would take tagged ones only); learnt and counted
+            // on the VTEP. (classify's one-flow burst needs the one ingress.)
+            decap_slot_.access_vlan = vlan[0];
+            switch_burst(v, vtep[0], decap_slot_, inner, k, now_s, 0);
+        }
+    }
+    // Inner frames tagged themselves: one switch_burst per VTEP, in arrival order within each.
+    while (ntagged != 0) {
+        const uint16_t key = tagged_vtep[0];
         rte_mbuf *run[kMaxBurst];
         uint16_t nrun = 0, rest = 0;
-        for (uint16_t i = 0; i < k; ++i) {
-            if (from[i] == key) {
-                run[nrun++] = inner[i];
+        for (uint16_t i = 0; i < ntagged; ++i) {
+            if (tagged_vtep[i] == key) {
+                run[nrun++] = tagged[i];
             } else {
-                inner[rest] = inner[i];
-                from[rest++] = from[i];
+                tagged[rest] = tagged[i];
+                tagged_vtep[rest++] = tagged_vtep[i];
             }
         }
-        k = rest;
-        const uint16_t vtep = static_cast<uint16_t>(key & 0xffff);
-        if ((key >> 16) == kDecapTagged) [[unlikely]] {   // tagged as on the VTEP's trunk
-            switch_burst(v, vtep, run, nrun, now_s, sizeof(rte_vlan_hdr));
-            continue;
-        }
-        // Untagged frames of one VLAN: classified as from an access port of that VLAN (the
-        // VTEP's slot, a trunk, would take tagged ones only); learnt and counted on the VTEP.
-        decap_slot_.access_vlan = static_cast<uint16_t>(key >> 16);
-        switch_burst(v, vtep, decap_slot_, run, nrun, now_s, 0);
+        ntagged = rest;
+        switch_burst(v, key, run, nrun, now_s, sizeof(rte_vlan_hdr));
     }
+}
+
+// Untagged decapsulated frames of several VTEPs or VLANs: classified as one burst, each frame as
+// received on its VTEP's port (the split horizon in classify's hairpin test), counted on its
+// VTEP. All VTEPs have the underlay's RX offload capability: one kOffl for the burst.
+void Worker::switch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
+                             const uint16_t *vlan, uint32_t now_s) noexcept {
+    BurstDecision d;
+    path_.classify_decapped(pkts, n, DecapIngress{vtep, vlan, v.ports.data()}, now_s, d, c_);
+    for (uint16_t i = 0; i < n; ++i) {
+        PortCounters &pc = c_.port[vtep[i]];
+        pc.rx_packets.inc();
+        pc.rx_bytes.add(pkts[i]->pkt_len);
+    }
+    c_.packets.add(n);
+    dispatch_decapped(v, pkts, n, vtep, d);
 }
 
 }  // namespace dsw

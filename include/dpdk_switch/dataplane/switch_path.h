@@ -26,6 +26,14 @@ struct Ingress {
     const PortSlot *slot;     // its VLAN membership
 };
 
+// Decapsulated untagged frames from several VTEPs (n frames): each classified as received on its
+// VTEP's port, as an untagged frame of its VNI's VLAN.
+struct DecapIngress {
+    const uint16_t *port;        // each frame's VTEP port
+    const uint16_t *vlan;        // each frame's VLAN
+    const PortSlot *ports;       // the view's: a frame for a VTEP is dropped as hairpin
+};
+
 struct BurstDecision {
     uint16_t out[kMaxBurst];
     uint16_t vlan[kMaxBurst];   // the frame's broadcast domain
@@ -47,6 +55,12 @@ public:
     // n <= kMaxBurst. Counts learning events and RX drops in `c`.
     void classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,
                   LcoreCounters &c) noexcept;
+
+    // The same for decapsulated frames of several VTEPs or VLANs at once (one call for the burst,
+    // not one per VTEP), the split horizon included: a frame for a VTEP is hairpin. d.tagged is
+    // false; rx_bytes the frames' bytes.
+    void classify_decapped(rte_mbuf *const *pkts, uint16_t n, const DecapIngress &in, uint32_t now_s,
+                           BurstDecision &d, LcoreCounters &c) noexcept;
 
 private:
     bool classify_one_flow(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,

@@ -42,6 +42,11 @@ inline constexpr uint32_t kDecapTagged = 0x8000;   // above any VLAN
 // inner frame tagged itself gets the tag (kDecapTagged). The frame must be the caller's alone.
 DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept;
 
+// vxlan_decap for a burst, out[i] pkts[i]'s result: the common packet (IPv4 without options, a
+// known VNI from a known VTEP, no offload request, an untagged inner frame) checked with a few
+// wide compares against what it must hold, and each frame's first line fetched ahead.
+void vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, DecapResult *out) noexcept;
+
 // An ARP frame on the underlay. Learns the sender's MAC when the sender is a remote VTEP (a reply
 // to our request, its own request, a gratuitous ARP after it moved). True when it was a request
 // for our VTEP address: m now holds the reply, to be sent back out of the underlay. False: m is

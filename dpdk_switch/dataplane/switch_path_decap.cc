@@ -1,0 +1,148 @@
+// SwitchPath::classify_decapped: classify for the decapsulated frames of a burst from several
+// VTEPs, each frame with its own ingress port and VLAN.
+#include <rte_prefetch.h>
+
+#include "dpdk_switch/dataplane/arp_proxy.h"
+#include "dpdk_switch/dataplane/parse.h"
+#include "dpdk_switch/dataplane/switch_path.h"
+
+namespace dsw {
+
+namespace {
+// classify's (switch_path.cc), which its file keeps to itself.
+constexpr unsigned kPrefetchAhead = 4;
+constexpr uint8_t kDropped = 0xff;
+constexpr uint8_t kGroupDst = 1;
+constexpr uint8_t kArp = 2;
+constexpr uint8_t kIp6 = 4;
+constexpr MacKey kNoKey = ~MacKey{0};
+
+uint8_t kind_of(const L2Frame &f) noexcept {
+    return static_cast<uint8_t>((mac_is_multicast(f.dst) ? kGroupDst : 0) | (f.ethertype == RTE_ETHER_TYPE_ARP ? kArp : 0) |
+                                (f.ethertype == RTE_ETHER_TYPE_IPV6 ? kIp6 : 0));
+}
+
+uint8_t flood_kind(uint8_t kind, MacKey dkey) noexcept {
+    if (!(kind & kGroupDst)) return kFloodUnknownUnicast;
+    return key_mac(dkey) == kMacMask ? kFloodBroadcast : kFloodMulticast;
+}
+
+[[gnu::cold]] void count_learning(LearnResult r, SwitchCounters &c) noexcept {
+    switch (r) {
+    case LearnResult::refreshed: break;
+    case LearnResult::learned: c.learned.inc(); break;
+    case LearnResult::moved: c.moves.inc(); break;
+    case LearnResult::table_full: c.learn_table_full.inc(); break;
+    case LearnResult::static_conflict: c.static_conflicts.inc(); break;
+    case LearnResult::port_limit: c.learn_port_limit.inc(); break;
+    }
+}
+
+// Decapsulated untagged frames, each from its VTEP's port in its VNI's VLAN, as from an access
+// port of that VLAN; a frame to any VTEP is hairpin (the split horizon: out of one tunnel, never
+// into another, as all VTEPs were one port). A destination learned from an earlier frame of the
+// burst is found: as when each VTEP's frames were classified in turn, a frame from one VTEP to a
+// host another VTEP's frame just taught us is a hairpin drop, not a flood.
+struct FromVteps {
+    const uint16_t *ports_of;   // DecapIngress's, copied: classify's stores cannot change them
+    const uint16_t *vlans;
+    const PortSlot *slots;
+    uint16_t port(uint16_t i) const noexcept { return ports_of[i]; }
+    // vxlan_decap gave any tagged inner frame the trunk's way (kDecapTagged): none comes here.
+    uint16_t admit(L2Frame &f, uint16_t i) const noexcept {
+        if (f.drop == kNoDrop && f.tagged) [[unlikely]]
+            f.drop = static_cast<uint8_t>(DropReason::vlan_not_allowed);
+        return vlans[i];
+    }
+    bool hairpin(uint16_t out) const noexcept { return out < kMaxPorts && slots[out].vtep; }
+};
+
+}  // namespace
+
+// classify's three passes for decapsulated frames of several VTEPs and VLANs: the same code with
+// each frame's port and VLAN, and the split horizon as the hairpin test. (A copy, not a template
+// shared with classify, and in a file of its own: shared, or beside it, plain switching's classify
+// compiled differently and measured slower, BENCHMARKS.md, "VXLAN decapsulation, one classify a
+// burst".)
+void SwitchPath::classify_decapped(rte_mbuf *const *pkts, uint16_t n, const DecapIngress &decap, uint32_t now_s,
+                                   BurstDecision &d, LcoreCounters &c) noexcept {
+    const FromVteps in{decap.port, decap.vlan, decap.ports};
+    d.tagged = false;
+    d.same_decision = false;
+    MacKey skey[kMaxBurst], dkey[kMaxBurst];
+    uint32_t shash[kMaxBurst], dhash[kMaxBurst];
+    uint8_t kind[kMaxBurst];
+    const uint16_t l3_off = RTE_ETHER_HDR_LEN;
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
+        bytes += pkts[i]->pkt_len;
+        L2Frame f = parse_l2(pkts[i]);
+        const uint16_t vlan = in.admit(f, i);
+        if (f.drop != kNoDrop) [[unlikely]] {
+            d.out[i] = kOutDrop | f.drop;
+            kind[i] = kDropped;
+            continue;
+        }
+        d.vlan[i] = vlan;
+        skey[i] = make_mac_key(f.src, vlan);
+        shash[i] = macs_.hash_and_prefetch(skey[i]);
+        dkey[i] = make_mac_key(f.dst, vlan);
+        dhash[i] = macs_.hash_and_prefetch(dkey[i]);
+        kind[i] = kind_of(f);
+    }
+    d.rx_bytes = bytes;
+
+    // Pass 2: the lookups, as classify's.
+    auto lookup_all = [&](const MacKey *keys, const uint32_t *hashes, int32_t *slots) {
+        MacKey prev = kNoKey;
+        int32_t slot = -1;
+        for (uint16_t i = 0; i < n; ++i) {
+            if (kind[i] == kDropped) [[unlikely]]
+                continue;
+            if (keys[i] != prev) {
+                prev = keys[i];
+                slot = macs_.lookup_hashed(keys[i], hashes[i]);
+            }
+            slots[i] = slot;
+        }
+    };
+    int32_t sslot[kMaxBurst], dslot[kMaxBurst];
+    lookup_all(skey, shash, sslot);
+    lookup_all(dkey, dhash, dslot);
+
+    // Pass 3: learn the sources (a table write only for a new MAC), then decide. A MAC learned
+    // here is missed by the lookups of the rest of the burst: learning looks again before it
+    // inserts; a destination learned meanwhile is looked up again.
+    bool learned_any = false;
+    for (uint16_t i = 0; i < n; ++i) {
+        const uint8_t k = kind[i];
+        if (k == kDropped) [[unlikely]]
+            continue;
+        const uint16_t port = in.port(i);
+        const LearnResult learned = macs_.learn(skey[i], sslot[i], port, now_s);
+        if (learned != LearnResult::refreshed) [[unlikely]] {
+            count_learning(learned, c.sw);
+            learned_any |= learned == LearnResult::learned;
+        }
+        if (learned_any && dslot[i] < 0 && !(k & kGroupDst)) [[unlikely]]
+            dslot[i] = macs_.lookup(dkey[i]);
+        if ((k & (kArp | kIp6)) != 0 && arp_ != nullptr) [[unlikely]] {
+            const uint16_t verdict = (k & kArp) ? handle_arp(pkts[i], l3_off, d.vlan[i], port, c.sw)
+                                                : handle_nd(pkts[i], l3_off, d.vlan[i], port, c);
+            if (verdict != 0) {
+                d.out[i] = verdict;
+                continue;
+            }
+        }
+        uint16_t out = kOutFlood;
+        if (!(k & kGroupDst) && dslot[i] >= 0) {
+            out = macs_.entry(dslot[i]).port.load(std::memory_order_relaxed);
+            if (in.hairpin(out)) out = out_drop(DropReason::hairpin);
+        }
+        d.out[i] = out;
+        if (out == kOutFlood) d.flood_kind[i] = flood_kind(k, dkey[i]);
+    }
+}
+
+}  // namespace dsw
