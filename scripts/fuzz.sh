@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer target for the frame parser, the ARP/ND proxies and the offload path
-# (virtio-net header, checksum/GSO fallback; tests/fuzz/) with
-# clang, ASan and UBSan into ./build-fuzz, and runs it for a bounded time from the seed corpus.
+# (virtio-net header, a vtap's UDP-tunnel header and VXLAN decapsulation, checksum/GSO
+# fallback; tests/fuzz/) with clang, ASan and UBSan into ./build-fuzz, and runs it for a bounded
+# time from the seed corpus.
 # Skips (exit 0) when clang or its libFuzzer runtime is missing. Exits non-zero on a crash, a
 # failed check, a leak or a timeout, and names the input that reproduces it. Last line:
 #   "fuzz: N runs in S s (E exec/s, cov C), 0 crashes"
@@ -42,7 +43,10 @@ sources=(
   dpdk_switch/dataplane/nd_proxy.cc
   dpdk_switch/dataplane/vnet_hdr.cc
   dpdk_switch/dataplane/offload.cc
+  dpdk_switch/dataplane/vnet_tunnel.cc
+  dpdk_switch/dataplane/vxlan_decap.cc
   tests/fuzz/vnet_fuzz.cc
+  tests/fuzz/tunnel_fuzz.cc
   tests/fuzz/frame_fuzzer.cc
 )
 # libdpdk's cflags carry the distribution's -march=corei7: build for this host instead (the

@@ -11,6 +11,7 @@
 
 #include "dpdk_switch/dataplane/arp_proxy.h"
 #include "dpdk_switch/dataplane/drop_reason.h"
+#include "dpdk_switch/dataplane/mbuf_trim.h"
 #include "dpdk_switch/dataplane/parse.h"
 #include "dpdk_switch/dataplane/vlan_edit.h"
 #include "dpdk_switch/dataplane/vnet_hdr.h"
@@ -74,7 +75,7 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept {
         if (static_cast<uint32_t>(m->l2_len + m->l3_len) <= inner_off) return drop(DropReason::offload_bad_csum);
         inner_csum = static_cast<uint32_t>(m->l2_len + m->l3_len) - inner_off;
     }
-    if (RTE_ETHER_HDR_LEN + ip_len < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - RTE_ETHER_HDR_LEN - ip_len));
+    pktmbuf_trim_to(m, RTE_ETHER_HDR_LEN + ip_len);
     rte_pktmbuf_adj(m, static_cast<uint16_t>(inner_off));
     // RX offload flags spoke of the outer packet; the inner frame carries none, but for the
     // inner checksum's (and segmentation's) request, which becomes its own, checked against its

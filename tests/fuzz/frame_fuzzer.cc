@@ -27,6 +27,11 @@
 //                      flags (hdr flags bit0 RX_LRO, bit1 RX_L4_CKSUM_NONE, bit2 _GOOD;
 //                      gso_size as tso_segsz) instead of vnet_to_mbuf; aux: the port's MTU,
 //                      68 + 36 * aux
+//                op 7: the next frame comes from a vtap: a UDP-tunnel virtio-net header (24 bytes,
+//                      VnetTunnelHdr, little-endian) follows, for vnet_tunnel_to_mbuf; arg bits0-2
+//                      as op 6, bit3: the frame is switched as it is instead of decapsulated by
+//                      the fuzzer's VTEP (tunnel_fuzz.h: 192.168.0.1, UDP 4789, VNI 100 = VLAN
+//                      10, VNI 200 = VLAN 20, remote VTEP 192.168.0.2); aux: the MTU, as op 6
 //   Frames are classified in bursts of the header's size; every input starts from empty tables,
 //   so a crash reproduces from its input alone.
 //
@@ -43,6 +48,9 @@
 //     segment (l2 + l3 + l4 <= data_len), one IP version, a non-zero segment size for a GSO
 //     frame; prepare_for_tx either drops with an offload_* reason or hands back well-formed
 //     chains, each frame it split fitting the MTU, and every mbuf of its pools comes back.
+//   - tunnel path: as the offload path; an accepted tunnel GSO header is the tunnel form at the
+//     inner L4 header; a decapsulated frame is exactly the inner frame up to the outer IPv4
+//     length (plus the VNI's tag on a tagged one), its requests against its own headers.
 // Mbuf memory comes from an EAL memzone that ASan knows nothing about, so the harness poisons
 // each buffer outside the bytes a segment holds: a read past data_len (or a header read from a
 // second segment) is reported as a heap-buffer-overflow-like "use-after-poison".
@@ -71,6 +79,7 @@
 #include "dpdk_switch/dataplane/vnet_hdr.h"
 #include "dpdk_switch/dpdk/eal.h"
 #include "fuzz_mbufs.h"
+#include "tunnel_fuzz.h"
 #include "vnet_fuzz.h"
 
 namespace {
@@ -208,7 +217,7 @@ Frame as_classified(const Frame &f, const rte_mbuf *m, std::vector<uint8_t> &unt
     return g;
 }
 
-constexpr unsigned kVnetOp = 6, kControlOps = 7;
+constexpr unsigned kVnetOp = 6, kTunnelOp = 7, kControlOps = 8;
 
 class Runner {
 public:
@@ -220,7 +229,18 @@ public:
         vnet_armed_ = true;
     }
 
+    // The next frame comes from a vtap (control op 7).
+    void arm_tunnel(const TunnelRecord &r) {
+        tunnel_ = r;
+        tunnel_armed_ = true;
+    }
+
     void add(const Frame &f) {
+        if (tunnel_armed_) {
+            tunnel_armed_ = false;
+            run_tunnel(w_, tunnel_, f, g_trace);
+            return;
+        }
         if (vnet_armed_) {
             vnet_armed_ = false;
             run_vnet(w_, vnet_, f, g_trace);
@@ -272,6 +292,8 @@ private:
     uint32_t now_s_ = 0;
     VnetRecord vnet_{};
     bool vnet_armed_ = false;
+    TunnelRecord tunnel_{};
+    bool tunnel_armed_ = false;
 };
 
 void flush_all(World &w) {
@@ -389,6 +411,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 r.aux = aux;
                 off += sizeof r.h;
                 runner.arm_vnet(r);
+                continue;
+            }
+            if ((len & 0x8000) && (len & 0x7fff) % kControlOps == kTunnelOp) {
+                runner.run();
+                if (size - off < sizeof(VnetTunnelHdr)) break;
+                TunnelRecord r{};
+                std::memcpy(&r.h, data + off, sizeof r.h);
+                r.arg = flags;
+                r.aux = aux;
+                off += sizeof r.h;
+                runner.arm_tunnel(r);
                 continue;
             }
             if (len & 0x8000) {

@@ -93,6 +93,8 @@ inline rte_mbuf *make_mbuf(rte_mempool *pool, const Frame &f) {
     if (headroom + first_len > kDataRoom + RTE_PKTMBUF_HEADROOM || f.len - first_len > kDataRoom) return nullptr;
     rte_mbuf *m = rte_pktmbuf_alloc(pool);
     if (m == nullptr) die("mempool empty");
+    // The code under test may have freed a segment it cut off (pktmbuf_trim_to) still poisoned.
+    ASAN_UNPOISON_MEMORY_REGION(m->buf_addr, m->buf_len);
     m->data_off = headroom;
     std::memcpy(rte_pktmbuf_mtod(m, uint8_t *), f.bytes, first_len);
     m->data_len = first_len;
@@ -101,6 +103,7 @@ inline rte_mbuf *make_mbuf(rte_mempool *pool, const Frame &f) {
     auto chain = [&](const uint8_t *src, uint16_t len) {
         rte_mbuf *s = rte_pktmbuf_alloc(pool);
         if (s == nullptr) die("mempool empty");
+        ASAN_UNPOISON_MEMORY_REGION(s->buf_addr, s->buf_len);
         if (src != nullptr)
             std::memcpy(rte_pktmbuf_mtod(s, uint8_t *), src, len);
         else

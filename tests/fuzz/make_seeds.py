@@ -16,6 +16,7 @@ from scapy.layers.inet import IP, TCP, UDP, ICMP
 from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
                                 ICMPv6NDOptSrcLLAddr, IPv6)
 from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
+from scapy.layers.vxlan import VXLAN
 from scapy.utils6 import in6_getnsma, in6_getnsmac
 
 SEEDS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
@@ -52,6 +53,27 @@ CAP_CSUM, CAP_TSO, CAP_USO, RX_FLAGS = 1, 2, 4, 8
 def vnet(flags=0, gso=GSO_NONE, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0, caps=0, mtu_step=40):
     """Control op 6: the next frame takes the offload path with this header (MTU 68 + 36 * mtu_step)."""
     return ctl(6, caps, struct.pack("<BBHHHH", flags, gso, hdr_len, gso_size, csum_start, csum_offset), aux=mtu_step)
+
+
+TNL_V4, TNL_V6, TNL_CSUM = 0x20, 0x40, 8   # UDP-tunnel GSO type bits; flag UDP_TUNNEL_CSUM
+NO_DECAP = 8                               # op 7's arg: switched as it is, not decapsulated
+
+
+def tunnel(flags=0, gso=GSO_NONE, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0, outer_th=0, inner_nh=0,
+           caps=0, mtu_step=40):
+    """Control op 7: the next frame comes from a vtap with this 24-byte UDP-tunnel header."""
+    return ctl(7, caps, struct.pack("<BBHHHHHHHHHHH", flags, gso, hdr_len, gso_size, csum_start, csum_offset,
+                                    0, 0, 0, 0, 0, outer_th, inner_nh), aux=mtu_step)
+
+
+# The fuzzer's VTEP (tunnel_fuzz.h): 192.168.0.1 on UDP 4789, VNI 100 and 200, the remote 192.168.0.2.
+VTEP_LOCAL, VTEP_REMOTE = "192.168.0.1", "192.168.0.2"
+UA, UB = "02:00:00:00:01:0a", "02:00:00:00:01:0b"
+
+
+def vxlan(inner, vni=100, src=VTEP_REMOTE, dst=VTEP_LOCAL, v6=False, dport=4789):
+    ip = IPv6(src="fd01::2", dst="fd01::1") if v6 else IP(src=src, dst=dst)
+    return Ether(src=UB, dst=UA) / ip / UDP(sport=40000, dport=dport) / VXLAN(vni=vni) / inner
 
 
 def mac_bytes(m):
@@ -196,6 +218,55 @@ def seeds():
         vnet(flags=1, gso_size=0, caps=RX_FLAGS) + frame(short, pad=False)
     s["virtio_rx_flags_tso_kept"] = header() + \
         vnet(flags=3, gso_size=500, caps=RX_FLAGS | CAP_CSUM | CAP_TSO) + frame(tcp4, pad=False)
+    # A vtap's UDP-tunnel header (op 7): VXLAN from the fuzzer's remote VTEP, its inner TCP/UDP
+    # segment left whole, decapsulated (its requests then the inner frame's) or switched as it
+    # is; outer UDP at 34 (IPv4) or 54 (IPv6), inner IP 30 bytes later.
+    itcp = Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B) / TCP(sport=1000, dport=80, flags="PA") / (b"t" * 1200)
+    iudp = Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B) / UDP(sport=5000, dport=5001) / (b"u" * 900)
+    itcp6 = Ether(src=A, dst=B) / IPv6(src=IP6_A, dst=IP6_B) / TCP(sport=1000, dport=80, flags="A") / (b"s" * 900)
+    itag = Ether(src=A, dst=B) / Dot1Q(vlan=7) / IP(src=IP_A, dst=IP_B) / TCP(flags="A") / (b"v" * 800)
+    tso4 = dict(flags=NEEDS_CSUM, gso=GSO_TCPV4 | TNL_V4, hdr_len=104, gso_size=400, csum_start=84, csum_offset=16,
+                outer_th=34, inner_nh=64)
+    s["tunnel_tso4_decap"] = header() + tunnel(mtu_step=15, **tso4) + frame(vxlan(itcp), pad=False) + \
+        tunnel(caps=CAP_CSUM | CAP_TSO, **tso4) + frame(vxlan(itcp, vni=200), pad=False)
+    s["tunnel_tso4_switched"] = header() + tunnel(caps=NO_DECAP, mtu_step=20, **tso4) + \
+        frame(vxlan(itcp), pad=False) + tunnel(caps=NO_DECAP | CAP_TSO | CAP_CSUM, **tso4) + \
+        frame(vxlan(itcp), split=90, pad=False)
+    s["tunnel_uso_and_tso6_decap"] = header() + \
+        tunnel(flags=NEEDS_CSUM | TNL_CSUM, gso=GSO_UDP_L4 | TNL_V4, hdr_len=92, gso_size=300, csum_start=84,
+               csum_offset=6, outer_th=34, inner_nh=64, mtu_step=10) + frame(vxlan(iudp), pad=False) + \
+        tunnel(flags=NEEDS_CSUM, gso=GSO_TCPV6 | TNL_V4 | GSO_ECN, hdr_len=124, gso_size=300, csum_start=104,
+               csum_offset=16, outer_th=34, inner_nh=64, mtu_step=12) + frame(vxlan(itcp6), pad=False)
+    s["tunnel_tagged_inner_decap"] = header() + \
+        tunnel(flags=NEEDS_CSUM, gso=GSO_TCPV4 | TNL_V4, hdr_len=108, gso_size=300, csum_start=88, csum_offset=16,
+               outer_th=34, inner_nh=68, mtu_step=12) + frame(vxlan(itag), pad=False) + \
+        tunnel() + frame(vxlan(itag), pad=False)
+    # A plain header at the inner checksum (what the kernel sends without tunnel GSO); none at all;
+    # padding after the outer packet; unknown VTEP, VNI and port; an outer ARP.
+    small = Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B) / UDP(sport=1, dport=2) / b"p"
+    s["tunnel_csum_only_and_plain"] = header(burst=2) + \
+        tunnel(flags=NEEDS_CSUM, csum_start=84, csum_offset=16) + frame(vxlan(itcp), pad=False) + \
+        tunnel(flags=NEEDS_CSUM, csum_start=84, csum_offset=6, caps=CAP_CSUM) + frame(vxlan(small)) + \
+        tunnel() + frame(bytes(vxlan(small)) + b"\0" * 20, pad=False) + \
+        tunnel() + frame(vxlan(small, src="192.168.0.9")) + tunnel() + frame(vxlan(small, vni=300)) + \
+        tunnel() + frame(vxlan(small, dport=4790)) + tunnel() + frame(arp(1, UB, VTEP_REMOTE, VTEP_LOCAL))
+    s["tunnel_ipv6_outer"] = header() + \
+        tunnel(caps=NO_DECAP, flags=NEEDS_CSUM, gso=GSO_TCPV4 | TNL_V6, hdr_len=124, gso_size=500, csum_start=104,
+               csum_offset=16, outer_th=54, inner_nh=84, mtu_step=20) + frame(vxlan(itcp, v6=True), pad=False) + \
+        tunnel(flags=NEEDS_CSUM, gso=GSO_TCPV4 | TNL_V6, hdr_len=124, gso_size=500, csum_start=104,
+               csum_offset=16, outer_th=54, inner_nh=84) + frame(vxlan(itcp, v6=True), pad=False)
+    bad = dict(tso4, gso_size=100)
+    itcp = Ether(src=A, dst=B) / IP(src=IP_A, dst=IP_B) / TCP(sport=1000, dport=80, flags="PA") / (b"t" * 200)
+    s["tunnel_bad_headers"] = header() + \
+        tunnel(**dict(bad, gso=GSO_TCPV4 | TNL_V4 | TNL_V6)) + frame(vxlan(itcp), pad=False) + \
+        tunnel(**dict(bad, flags=0)) + frame(vxlan(itcp), pad=False) + \
+        tunnel(**dict(bad, outer_th=30)) + frame(vxlan(itcp), pad=False) + \
+        tunnel(**dict(bad, inner_nh=60)) + frame(vxlan(itcp), pad=False) + \
+        tunnel(**dict(bad, gso=GSO_TCPV6 | TNL_V4)) + frame(vxlan(itcp), pad=False) + \
+        tunnel(**dict(bad, gso=GSO_UDP | TNL_V4)) + frame(vxlan(itcp), pad=False) + \
+        tunnel(**dict(bad, gso=GSO_TCPV4 | TNL_V6)) + frame(vxlan(itcp), pad=False) + \
+        tunnel(flags=NEEDS_CSUM | TNL_CSUM, csum_start=84, csum_offset=16) + frame(vxlan(itcp), pad=False) + \
+        tunnel(**tso4) + frame(bytes(vxlan(itcp))[:80], pad=False)
     return s
 
 

@@ -12,12 +12,6 @@ namespace {
 
 constexpr uint16_t kMaxGsoOut = 64;
 
-bool is_offload_reason(DropReason r) {
-    return r == DropReason::offload_bad_headers || r == DropReason::offload_bad_csum ||
-           r == DropReason::offload_bad_gso || r == DropReason::offload_unsupported ||
-           r == DropReason::offload_no_mbufs;
-}
-
 // A chain whose segment lengths add up and whose count is nb_segs.
 void check_chain(const rte_mbuf *m) {
     uint32_t sum = 0;
@@ -29,7 +23,14 @@ void check_chain(const rte_mbuf *m) {
     FUZZ_CHECK(sum == m->pkt_len && segs == m->nb_segs);
 }
 
-// The offload fields describe headers that sit in the first segment.
+}  // namespace
+
+bool is_offload_reason(DropReason r) {
+    return r == DropReason::offload_bad_headers || r == DropReason::offload_bad_csum ||
+           r == DropReason::offload_bad_gso || r == DropReason::offload_bad_tunnel ||
+           r == DropReason::offload_unsupported || r == DropReason::offload_no_mbufs;
+}
+
 void check_offload_fields(const rte_mbuf *m) {
     const uint64_t f = m->ol_flags;
     if (!(f & kTxOffloadRequests)) return;
@@ -51,8 +52,6 @@ void check_offload_fields(const rte_mbuf *m) {
     FUZZ_CHECK(static_cast<uint32_t>(m->l2_len) + m->l3_len + m->l4_len <= m->data_len);
     if (f & kTxSegRequests) FUZZ_CHECK(m->tso_segsz != 0);
 }
-
-}  // namespace
 
 // One frame through a port's offload RX (vnet_to_mbuf, or virtio_rx_to_tx on RX flags) and the
 // egress fallback (prepare_for_tx), checked as the header comment says.
@@ -79,6 +78,10 @@ void run_vnet(World &w, const VnetRecord &r, const Frame &f, bool trace) {
         return;
     }
     check_offload_fields(m);
+    run_egress(w, m, caps, mtu, trace);
+}
+
+void run_egress(World &w, rte_mbuf *m, uint8_t caps, uint16_t mtu, bool trace) {
     const bool seg = m->ol_flags & kTxSegRequests;
     const bool split_here = seg && !(caps & ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso));
     const uint16_t l2_len = m->l2_len;

@@ -16,4 +16,12 @@ struct VnetRecord {
 // `trace` prints each decision to stderr (FUZZ_TRACE=1).
 void run_vnet(World &w, const VnetRecord &r, const Frame &f, bool trace);
 
+// What the offload path's parts share (tunnel_fuzz.cc too).
+bool is_offload_reason(DropReason r);
+// The offload fields of `m` describe headers that sit in its first segment.
+void check_offload_fields(const rte_mbuf *m);
+// `m`, its offload fields accepted, through the egress fallback (prepare_for_tx) to a port with
+// `caps` and `mtu`, checked; frees everything.
+void run_egress(World &w, rte_mbuf *m, uint8_t caps, uint16_t mtu, bool trace);
+
 }  // namespace dsw::fuzz

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -25,6 +26,7 @@
 
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/dataplane/vnet_tunnel.h"
+#include "dpdk_switch/dataplane/vxlan_decap.h"
 #include "dpdk_switch/dataplane/vxlan_encap.h"
 #include "dpdk_switch/dpdk/owners.h"
 #include "dpdk_switch/ports/port.h"
@@ -134,6 +136,33 @@ TEST_F(VnetTunnelTest, MalformedTunnelHeadersAreRefusedAndLeaveTheFrameAsItWas) 
     const VnetParse r = vnet_tunnel_to_mbuf(t, m);
     EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.reason, DropReason::offload_bad_tunnel) << drop_reason_name(r.reason);
+    rte_pktmbuf_free(m);
+}
+
+// An outer IPv4 packet shorter than the frame (padding, or bytes past it) ends the inner frame
+// where the packet ends, even when those bytes span more than the chain's last segment (a vtap or
+// veth RX lays a long frame across a head and a tail mbuf): found by the fuzzer, where
+// rte_pktmbuf_trim, which cuts within the last segment only, refused and left them on.
+TEST_F(VnetTunnelTest, DecapsulationEndsTheInnerFrameWhereTheOuterPacketEndsAcrossSegments) {
+    auto vx = std::make_unique<VxlanView>();
+    vx->enabled = true;
+    vx->local_ip_be = inet_addr(kLocal);
+    vx->udp_port_be = htons(4789);
+    ASSERT_TRUE(vx->map(10, kVni));
+    vx->add_vtep(3, inet_addr(kVtepB));
+    const Bytes inner = build(false, 17, 100);
+    Bytes frame = vxlan_around(inner);
+    frame.resize(frame.size() + 2100, 0xee);   // past the outer packet: 2,048 bytes on, a second segment
+    rte_mbuf *m = raw(pool_.get(), frame);
+    ASSERT_EQ(m->nb_segs, 2u);
+    const DecapResult r = vxlan_decap(m, *vx);
+    ASSERT_EQ(r.verdict, kDecapped);
+    EXPECT_EQ(r.vtep_port, 3u);
+    EXPECT_EQ(r.vlan, 10u);
+    EXPECT_EQ(m->pkt_len, inner.size());
+    EXPECT_EQ(m->nb_segs, 1u);
+    EXPECT_EQ(m->data_len, inner.size());
+    EXPECT_EQ(Bytes(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len), inner);
     rte_pktmbuf_free(m);
 }
 

@@ -328,6 +328,7 @@ TEST_F(VxlanTest, EveryBadInputHasItsReason) {
         short_hdr,                                                                   // short
         fragment,                                                                    // short: a fragment
         vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni + 1, inner),                 // unknown VNI
+        vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, 0, inner),                        // VNI 0: never mapped
         vxlan(0, kVtepBMac, "192.168.9.77", kLocal, 50000, kVni, inner),             // unknown VTEP
         vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, inner, 4790),               // wrong port
         vxlan(0, kVtepBMac, kVtepB, "192.168.9.8", 50000, kVni, inner),              // not to us
@@ -340,7 +341,7 @@ TEST_F(VxlanTest, EveryBadInputHasItsReason) {
     auto n = [&](DropReason r) { return d[static_cast<unsigned>(r)]; };
     EXPECT_EQ(n(DropReason::vxlan_bad_flags), 1u);
     EXPECT_EQ(n(DropReason::vxlan_short), 2u);
-    EXPECT_EQ(n(DropReason::vxlan_unknown_vni), 1u);
+    EXPECT_EQ(n(DropReason::vxlan_unknown_vni), 2u);
     EXPECT_EQ(n(DropReason::vxlan_unknown_vtep), 1u);
     EXPECT_EQ(n(DropReason::vxlan_bad_port), 1u);
     EXPECT_EQ(n(DropReason::vxlan_not_to_us), 2u);

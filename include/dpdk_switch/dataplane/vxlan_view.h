@@ -54,12 +54,13 @@ struct VxlanView {
 
     static uint32_t vni_hash(uint32_t vni) noexcept { return (vni * 2654435761u) >> 21; }   // 11 bits
 
-    // The VLAN mapped to `vni`, or -1.
+    // The VLAN mapped to `vni`, or -1. An empty slot ends the probe before the match: VNI 0,
+    // never mapped, would match the empty slot itself.
     int vlan_of(uint32_t vni) const noexcept {
         for (uint32_t i = vni_hash(vni);; i = (i + 1) & (kVniSlots - 1)) {
             const VniSlot &s = vni_slots[i];
-            if (s.vni == vni) return s.vlan;
             if (s.vni == 0) return -1;
+            if (s.vni == vni) return s.vlan;
         }
     }
     // The port index of the VTEP at `ip_be`, or -1. A few VTEPs: a scan beats hashing.
