@@ -146,9 +146,9 @@ struct DecapCache {
     bool has_vtep = false;
 };
 
-// vxlan_decap's result for the common packet (the template's, IPv4 lengths right, a known VNI
-// from a known VTEP, no offload request, an untagged inner frame), decapsulated; kUndecided for
-// any other, untouched, for vxlan_decap to decide.
+// vxlan_decap's result for the common packet (the template's, IPv4 lengths right and nothing
+// past the outer packet to trim, a known VNI from a known VTEP, no offload request, an untagged
+// inner frame), decapsulated; kUndecided for any other, untouched, for vxlan_decap to decide.
 constexpr DecapResult kUndecided = {0xfffd, 0, {0}, 0};
 [[gnu::always_inline]] inline DecapResult decap_common(rte_mbuf *m, const VxlanView &vx, const OuterTemplate &t,
                                                        DecapCache &cache) noexcept {
@@ -166,7 +166,7 @@ constexpr DecapResult kUndecided = {0xfffd, 0, {0}, 0};
     std::memcpy(&udp_len_be, p + 38, 2);
     std::memcpy(&inner_et, p + kInnerOff + 12, 2);
     const uint32_t ip_len = rte_be_to_cpu_16(ip_len_be);
-    if (diff != 0 || ip_len < kMinIpLen || RTE_ETHER_HDR_LEN + ip_len > m->pkt_len ||
+    if (diff != 0 || ip_len < kMinIpLen || RTE_ETHER_HDR_LEN + ip_len != m->pkt_len ||
         rte_be_to_cpu_16(udp_len_be) + sizeof(rte_ipv4_hdr) > ip_len || (m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK) ||
         is_tag_tpid(inner_et)) [[unlikely]]
         return kUndecided;
@@ -188,7 +188,6 @@ constexpr DecapResult kUndecided = {0xfffd, 0, {0}, 0};
         cache.vtep = static_cast<uint16_t>(vtep);
         cache.has_vtep = true;
     }
-    if (RTE_ETHER_HDR_LEN + ip_len < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - RTE_ETHER_HDR_LEN - ip_len));
     rte_pktmbuf_adj(m, static_cast<uint16_t>(kInnerOff));
     m->ol_flags = 0;
     m->packet_type = 0;

@@ -10,6 +10,7 @@
 #include "dpdk_switch/dataplane/vxlan_decap.h"
 #include "dpdk_switch/dpdk/owners.h"
 #include "frames.h"
+#include "offload_frames.h"
 #include "vxlan_overlay.h"
 
 namespace dsw {
@@ -135,6 +136,24 @@ TEST_F(VxlanDecapBurstTest, EveryPacketAsVxlanDecapAloneDecidesIt) {
         rte_pktmbuf_free(alone[i]);
     }
     EXPECT_GE(decapped, 8u) << "the common packets";
+}
+
+// A chained frame with bytes past the outer packet that span more than its last segment: the
+// burst form leaves it to vxlan_decap, which cuts across segments (rte_pktmbuf_trim cannot).
+TEST_F(VxlanDecapBurstTest, BytesPastTheOuterPacketAcrossSegmentsAreCutInABurstToo) {
+    const Bytes in = inner(1, 100);
+    Bytes frame = test::vxlan_around(in);
+    frame.resize(frame.size() + 2100, 0xee);
+    rte_mbuf *m = test::offloaded(pool_.get(), frame, virtio_net_hdr{});
+    ASSERT_EQ(m->nb_segs, 2u);
+    DecapResult got[1];
+    vxlan_decap_burst(&m, 1, *vx_, got);
+    ASSERT_EQ(got[0].verdict, kDecapped);
+    EXPECT_EQ(got[0].vtep_port, kVtepPort);
+    EXPECT_EQ(m->pkt_len, in.size());
+    EXPECT_EQ(m->nb_segs, 1u);
+    EXPECT_EQ(Bytes(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len), in);
+    rte_pktmbuf_free(m);
 }
 
 }  // namespace
