@@ -5,39 +5,11 @@
 #include "dpdk_switch/dataplane/arp_proxy.h"
 #include "dpdk_switch/dataplane/parse.h"
 #include "dpdk_switch/dataplane/switch_path.h"
+#include "switch_path_kinds.h"
 
 namespace dsw {
 
 namespace {
-// classify's (switch_path.cc), which its file keeps to itself.
-constexpr unsigned kPrefetchAhead = 4;
-constexpr uint8_t kDropped = 0xff;
-constexpr uint8_t kGroupDst = 1;
-constexpr uint8_t kArp = 2;
-constexpr uint8_t kIp6 = 4;
-constexpr MacKey kNoKey = ~MacKey{0};
-
-uint8_t kind_of(const L2Frame &f) noexcept {
-    return static_cast<uint8_t>((mac_is_multicast(f.dst) ? kGroupDst : 0) | (f.ethertype == RTE_ETHER_TYPE_ARP ? kArp : 0) |
-                                (f.ethertype == RTE_ETHER_TYPE_IPV6 ? kIp6 : 0));
-}
-
-uint8_t flood_kind(uint8_t kind, MacKey dkey) noexcept {
-    if (!(kind & kGroupDst)) return kFloodUnknownUnicast;
-    return key_mac(dkey) == kMacMask ? kFloodBroadcast : kFloodMulticast;
-}
-
-[[gnu::cold]] void count_learning(LearnResult r, SwitchCounters &c) noexcept {
-    switch (r) {
-    case LearnResult::refreshed: break;
-    case LearnResult::learned: c.learned.inc(); break;
-    case LearnResult::moved: c.moves.inc(); break;
-    case LearnResult::table_full: c.learn_table_full.inc(); break;
-    case LearnResult::static_conflict: c.static_conflicts.inc(); break;
-    case LearnResult::port_limit: c.learn_port_limit.inc(); break;
-    }
-}
-
 // Decapsulated untagged frames, each from its VTEP's port in its VNI's VLAN, as from an access
 // port of that VLAN; a frame to any VTEP is hairpin (the split horizon: out of one tunnel, never
 // into another, as all VTEPs were one port). A destination learned from an earlier frame of the
@@ -122,7 +94,7 @@ void SwitchPath::classify_decapped(rte_mbuf *const *pkts, uint16_t n, const Deca
         const uint16_t port = in.port(i);
         const LearnResult learned = macs_.learn(skey[i], sslot[i], port, now_s);
         if (learned != LearnResult::refreshed) [[unlikely]] {
-            count_learning(learned, c.sw);
+            count_learning(learned, 1, c.sw);
             learned_any |= learned == LearnResult::learned;
         }
         if (learned_any && dslot[i] < 0 && !(k & kGroupDst)) [[unlikely]]
