@@ -8,7 +8,6 @@
 
 namespace dsw {
 
-
 // Out of one tunnel, never into another: a frame from a VTEP to a MAC behind another VTEP is
 // dropped as hairpin, as all VTEPs were one port (a kernel vxlan device is one bridge port;
 // OVS marks its tunnel ports protected). The sender's VTEP reaches the other one itself;
