@@ -31,7 +31,8 @@
 //                      VnetTunnelHdr, little-endian) follows, for vnet_tunnel_to_mbuf; arg bits0-2
 //                      as op 6, bit3: the frame is switched as it is instead of decapsulated by
 //                      the fuzzer's VTEP (tunnel_fuzz.h: 192.168.0.1, UDP 4789, VNI 100 = VLAN
-//                      10, VNI 200 = VLAN 20, remote VTEP 192.168.0.2); aux: the MTU, as op 6
+//                      10, VNI 200 = VLAN 20, remote VTEPs 192.168.0.2 on the link and 10.9.0.2,
+//                      10.9.0.3 behind the gateway 192.168.0.254); aux: the MTU, as op 6
 //   Frames are classified in bursts of the header's size; every input starts from empty tables,
 //   so a crash reproduces from its input alone.
 //
@@ -50,7 +51,9 @@
 //     chains, each frame it split fitting the MTU, and every mbuf of its pools comes back.
 //   - tunnel path: as the offload path; an accepted tunnel GSO header is the tunnel form at the
 //     inner L4 header; a decapsulated frame is exactly the inner frame up to the outer IPv4
-//     length (plus the VNI's tag on a tagged one), its requests against its own headers.
+//     length (plus the VNI's tag on a tagged one), its requests against its own headers; an ARP
+//     on the underlay from a unicast sender resolves exactly the VTEPs whose next hop sent it,
+//     to the sender's MAC, and a request for the VTEP's address becomes its reply in place.
 // Mbuf memory comes from an EAL memzone that ASan knows nothing about, so the harness poisons
 // each buffer outside the bytes a segment holds: a read past data_len (or a header read from a
 // second segment) is reported as a heap-buffer-overflow-like "use-after-poison".
@@ -375,6 +378,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < kHeaderLen) return -1;   // not worth keeping in the corpus
     World &w = *g_world;
     flush_all(w);
+    reset_tunnel();
     Config cfg{};
     cfg.trunk = data[0] & 1;
     cfg.proxy = !(data[0] & 2);

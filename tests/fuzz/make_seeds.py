@@ -66,9 +66,11 @@ def tunnel(flags=0, gso=GSO_NONE, hdr_len=0, gso_size=0, csum_start=0, csum_offs
                                     0, 0, 0, 0, 0, outer_th, inner_nh), aux=mtu_step)
 
 
-# The fuzzer's VTEP (tunnel_fuzz.h): 192.168.0.1 on UDP 4789, VNI 100 and 200, the remote 192.168.0.2.
+# The fuzzer's VTEP (tunnel_fuzz.h): 192.168.0.1 on UDP 4789, VNI 100 and 200, the remote 192.168.0.2
+# on the link, 10.9.0.2 and 10.9.0.3 behind the gateway 192.168.0.254.
 VTEP_LOCAL, VTEP_REMOTE = "192.168.0.1", "192.168.0.2"
-UA, UB = "02:00:00:00:01:0a", "02:00:00:00:01:0b"
+VTEP_FAR, VTEP_FAR2, GATEWAY = "10.9.0.2", "10.9.0.3", "192.168.0.254"
+UA, UB, UG = "02:00:00:00:01:0a", "02:00:00:00:01:0b", "02:00:00:00:01:fe"
 
 
 def vxlan(inner, vni=100, src=VTEP_REMOTE, dst=VTEP_LOCAL, v6=False, dport=4789):
@@ -267,6 +269,18 @@ def seeds():
         tunnel(**dict(bad, gso=GSO_TCPV4 | TNL_V6)) + frame(vxlan(itcp), pad=False) + \
         tunnel(flags=NEEDS_CSUM | TNL_CSUM, csum_start=84, csum_offset=16) + frame(vxlan(itcp), pad=False) + \
         tunnel(**tso4) + frame(bytes(vxlan(itcp))[:80], pad=False)
+    # ARP on the underlay: the on-link VTEP's reply to our request resolves it, the gateway's
+    # request for our address resolves both VTEPs behind it and is answered, a gratuitous ARP
+    # after the gateway moved; the far VTEP's own ARP, a group sender and a runt resolve nothing;
+    # then VXLAN from each VTEP.
+    s["tunnel_underlay_arp"] = header() + \
+        tunnel() + frame(arp(2, UB, VTEP_REMOTE, VTEP_LOCAL, UA, dst=UA)) + \
+        tunnel() + frame(arp(1, UG, GATEWAY, VTEP_LOCAL)) + \
+        tunnel() + frame(arp(1, "02:00:00:00:01:fd", GATEWAY, GATEWAY)) + \
+        tunnel() + frame(arp(2, UB, VTEP_FAR, VTEP_LOCAL, UA, dst=UA)) + \
+        tunnel() + frame(arp(1, "03:00:00:00:01:fe", GATEWAY, VTEP_LOCAL)) + \
+        tunnel() + frame(bytes(arp(1, UG, GATEWAY, VTEP_LOCAL))[:40], pad=False) + \
+        tunnel() + frame(vxlan(small, src=VTEP_FAR)) + tunnel() + frame(vxlan(small, src=VTEP_FAR2, vni=200))
     return s
 
 
