@@ -86,6 +86,21 @@ def _fetch(ns, url, out, sw):
     return fetch_sha256(ns, url, out, sw, tries=40, max_time=60)
 
 
+def _a1_through_the_tap(switch, netns, hb):
+    """Container a1 (default offloads) in VLAN 10 and the switch with the tap as its underlay,
+    B's VTEP resolved by ARP and b1 answering a1's ping: the switch and a1."""
+    a1 = netns(tx_off=False)
+    a1.exec("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
+    ports = [{"name": "a1", "type": "veth", "iface": a1.hostif, "vlan": 10},
+             {"name": "up0", "type": "vtap", "iface": hb.tap}]
+    vxlan = {"local_ip": hb.a_ip, "underlay": "up0", "vni_map": [{"vlan": 10, "vni": VNI, "remotes": [hb.b_ip]}]}
+    sw = switch(ports, idle_sleep_us=50, config_extra={"vxlan": vxlan})
+    hb.attach_tap()
+    wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="B's VTEP resolved by ARP")
+    a1.ping(hb.b1_ip)
+    return sw, a1
+
+
 @pytest.fixture
 def host_b():
     hb = VtapHostB(net=150 + PID % 50)
@@ -126,17 +141,9 @@ class BigFrames:
 
 def test_tcp_segments_cross_a_vtap_underlay_whole_both_ways(switch, netns, host_b):
     hb = host_b
-    a1 = netns(tx_off=False)
-    a1.exec("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
-    ports = [{"name": "a1", "type": "veth", "iface": a1.hostif, "vlan": 10},
-             {"name": "up0", "type": "vtap", "iface": hb.tap}]
-    vxlan = {"local_ip": hb.a_ip, "underlay": "up0", "vni_map": [{"vlan": 10, "vni": VNI, "remotes": [hb.b_ip]}]}
-    sw = switch(ports, idle_sleep_us=50, config_extra={"vxlan": vxlan})
-    hb.attach_tap()
+    sw, a1 = _a1_through_the_tap(switch, netns, hb)
     info = {p["name"]: p for p in sw.ctl("show", "port", "info", "all")["ports"]}
     assert "udp_tunnel_tso" in info["up0"].get("tx_offloads", []), info["up0"]
-    wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="B's VTEP resolved by ARP")
-    a1.ping(hb.b1_ip)
 
     d = f"/tmp/vtp-{PID}-www"
     os.makedirs(d, exist_ok=True)
@@ -251,15 +258,7 @@ def test_tunnel_segments_leave_with_their_outer_udp_checksum(switch, netns, host
     gets its outer one written by the switch (LCO)."""
     hb = host_b
     run(["ethtool", "-K", hb.ua, "tx", "off"])
-    a1 = netns(tx_off=False)
-    a1.exec("ip", "link", "set", "eth0", "mtu", str(CONTAINER_MTU))
-    ports = [{"name": "a1", "type": "veth", "iface": a1.hostif, "vlan": 10},
-             {"name": "up0", "type": "vtap", "iface": hb.tap}]
-    vxlan = {"local_ip": hb.a_ip, "underlay": "up0", "vni_map": [{"vlan": 10, "vni": VNI, "remotes": [hb.b_ip]}]}
-    sw = switch(ports, idle_sleep_us=50, config_extra={"vxlan": vxlan})
-    hb.attach_tap()
-    wait_for(lambda: sw.ctl("show", "vxlan")["vteps"][0]["resolved"], 10, what="B's VTEP resolved by ARP")
-    a1.ping(hb.b1_ip)
+    sw, a1 = _a1_through_the_tap(switch, netns, hb)
 
     d = f"/tmp/vtp-{PID}-csum"
     os.makedirs(d, exist_ok=True)
