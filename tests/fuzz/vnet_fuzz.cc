@@ -53,6 +53,18 @@ void check_offload_fields(const rte_mbuf *m) {
     if (f & kTxSegRequests) FUZZ_CHECK(m->tso_segsz != 0);
 }
 
+bool check_parsed(rte_mbuf *m, const Frame &f, const VnetParse &parsed, const OffloadFields &before) {
+    FUZZ_CHECK(frame_equals(m, f));   // the header is read, the frame never written
+    if (!parsed.ok) {
+        FUZZ_CHECK(is_offload_reason(parsed.reason));
+        FUZZ_CHECK(m->ol_flags == before.ol_flags && m->tx_offload == before.tx_offload);
+        free_chain(m);
+        return false;
+    }
+    check_offload_fields(m);
+    return true;
+}
+
 // One frame through a port's offload RX (vnet_to_mbuf, or virtio_rx_to_tx on RX flags) and the
 // egress fallback (prepare_for_tx), checked as the header comment says.
 void run_vnet(World &w, const VnetRecord &r, const Frame &f, bool trace) {
@@ -65,19 +77,12 @@ void run_vnet(World &w, const VnetRecord &r, const Frame &f, bool trace) {
                       ((r.h.flags & 2) ? RTE_MBUF_F_RX_L4_CKSUM_NONE : (r.h.flags & 4) ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0);
         m->tso_segsz = le16(reinterpret_cast<const uint8_t *>(&r.h.gso_size));
     }
-    const uint64_t flags_before = m->ol_flags, tx_offload_before = m->tx_offload;
+    const OffloadFields fields = offload_fields(m);
     const VnetParse parsed = (r.arg & 8) ? virtio_rx_to_tx(m) : vnet_to_mbuf(r.h, m);
-    FUZZ_CHECK(frame_equals(m, f));   // the header is read, the frame never written
     if (trace)
         std::fprintf(stderr, "frame_fuzzer: vnet len %u %s %s\n", f.len, (r.arg & 8) ? "rx-flags" : "header",
                      parsed.ok ? "accepted" : drop_reason_name(parsed.reason));
-    if (!parsed.ok) {
-        FUZZ_CHECK(is_offload_reason(parsed.reason));
-        FUZZ_CHECK(m->ol_flags == flags_before && m->tx_offload == tx_offload_before);
-        free_chain(m);
-        return;
-    }
-    check_offload_fields(m);
+    if (!check_parsed(m, f, parsed, fields)) return;
     run_egress(w, m, caps, mtu, trace);
 }
 

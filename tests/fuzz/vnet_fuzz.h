@@ -20,6 +20,15 @@ void run_vnet(World &w, const VnetRecord &r, const Frame &f, bool trace);
 bool is_offload_reason(DropReason r);
 // The offload fields of `m` describe headers that sit in its first segment.
 void check_offload_fields(const rte_mbuf *m);
+// What a port's RX set of an mbuf before it read a header into it.
+struct OffloadFields {
+    uint64_t ol_flags, tx_offload;
+};
+inline OffloadFields offload_fields(const rte_mbuf *m) { return {m->ol_flags, m->tx_offload}; }
+// `m`, the frame `f`, after a port's RX read a header into it (`parsed`): its bytes untouched; a
+// refused header names an offload_* reason and leaves the offload fields as they were `before`
+// (m is freed: false); an accepted one leaves fields that fit the frame (true).
+bool check_parsed(rte_mbuf *m, const Frame &f, const VnetParse &parsed, const OffloadFields &before);
 // `m`, its offload fields accepted, through the egress fallback (prepare_for_tx) to a port with
 // `caps` and `mtu`, checked; frees everything.
 void run_egress(World &w, rte_mbuf *m, uint8_t caps, uint16_t mtu, bool trace);
