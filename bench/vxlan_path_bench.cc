@@ -120,7 +120,7 @@ struct BenchPort {
         p->in_n = 0;
         return k;
     }
-    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n) noexcept {
+    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, uint16_t &) noexcept {
         auto *p = static_cast<BenchPort *>(ctx);
         const uint16_t room = static_cast<uint16_t>(p->out.size() - p->out_n);
         const uint16_t k = n < room ? n : room;

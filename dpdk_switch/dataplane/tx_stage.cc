@@ -22,15 +22,17 @@ void TxStage::send_owned(uint16_t port, const PortSlot &slot, uint16_t queue, rt
         capture_burst(*slot.capture, port_id, pkts, n, CaptureTap::kTx);
     // The unsent frames are still ours to read; a sent mbuf may be freed (and reused by another
     // lcore) as soon as rte_eth_tx_burst returns, which is why the bytes were summed before.
+    uint16_t refused = 0;
     const uint16_t sent = slot.io == nullptr ? rte_eth_tx_burst(port_id, queue, pkts, n)
-                                             : slot.io->tx(slot.io->ctx, queue, pkts, n);
+                                             : slot.io->tx(slot.io->ctx, queue, pkts, n, refused);
     c_.tx_bursts.inc();
     c_.tx_offered.add(n);
     PortCounters &pc = c_.port[port];
     if (sent < n) [[unlikely]] {
         for (uint16_t i = sent; i < n; ++i) bytes -= pkts[i]->pkt_len;
         rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-        pc.drops[static_cast<unsigned>(DropReason::tx_full)].add(n - sent);
+        if (n - sent > refused) pc.drops[static_cast<unsigned>(DropReason::tx_full)].add(n - sent - refused);
+        if (refused != 0) pc.drops[static_cast<unsigned>(DropReason::tx_refused)].add(refused);
     }
     pc.tx_packets.add(sent);
     pc.tx_bytes.add(bytes);

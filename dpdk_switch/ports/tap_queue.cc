@@ -53,7 +53,7 @@ uint16_t TapQueue::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept {
     return kept;
 }
 
-uint16_t TapQueue::tx(rte_mbuf **pkts, uint16_t n) noexcept {
+uint16_t TapQueue::tx(rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept {
     uint16_t sent = 0;
     uint16_t end = n;   // [end, n): frames the tap refused, moved out of the way
     while (sent < end) {
@@ -86,6 +86,7 @@ uint16_t TapQueue::tx(rte_mbuf **pkts, uint16_t n) noexcept {
         move_behind(pkts, sent, n);
         --end;
     }
+    refused = static_cast<uint16_t>(n - end);
     return sent;
 }
 

@@ -70,8 +70,8 @@ private:
     static uint16_t rx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept {
         return static_cast<VethPort *>(ctx)->sock_->rx(pkts, n, pc);
     }
-    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n) noexcept {
-        return static_cast<VethPort *>(ctx)->sock_->tx(pkts, n);
+    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept {
+        return static_cast<VethPort *>(ctx)->sock_->tx(pkts, n, refused);
     }
 
     int fd_ = -1;

@@ -68,8 +68,8 @@ private:
     static uint16_t rx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept {
         return static_cast<VtapPort *>(ctx)->queue_->rx(pkts, n, pc);
     }
-    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n) noexcept {
-        return static_cast<VtapPort *>(ctx)->queue_->tx(pkts, n);
+    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept {
+        return static_cast<VtapPort *>(ctx)->queue_->tx(pkts, n, refused);
     }
     // Asks for the offloads this kernel has, newest first: what the tap then takes (OffloadCaps).
     Result<uint8_t> set_offloads(const PortConfig &p);

@@ -42,7 +42,7 @@ private:
         return static_cast<uint16_t>(
             rte_ring_dequeue_burst(static_cast<RingIoPort *>(ctx)->in_, reinterpret_cast<void **>(pkts), n, nullptr));
     }
-    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n) noexcept {
+    static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, uint16_t &) noexcept {
         return static_cast<uint16_t>(
             rte_ring_enqueue_burst(static_cast<RingIoPort *>(ctx)->out_, reinterpret_cast<void **>(pkts), n, nullptr));
     }

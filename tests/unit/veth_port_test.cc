@@ -30,6 +30,7 @@
 #include "dpdk_switch/ports/port.h"
 #include "dpdk_switch/ports/vnet_socket.h"
 #include "empty_switch.h"
+#include "eventually.h"
 #include "frames.h"
 #include "vnet_peer.h"
 
@@ -146,7 +147,8 @@ TEST_F(VethPortTest, SegmentsOfAnySizeCrossWithTheirOffloadsBothWays) {
         EXPECT_EQ(m->l4_len, 20);
 
         // Back out the same port: the peer hears the frame and the header it sent.
-        ASSERT_EQ(port.io()->tx(port.io()->ctx, 0, pkts, 1), 1);
+        uint16_t refused = 0;
+        ASSERT_EQ(port.io()->tx(port.io()->ctx, 0, pkts, 1, refused), 1);
         virtio_net_hdr h{};
         Bytes got;
         ASSERT_TRUE(recv_at_peer(h, got));
@@ -274,6 +276,47 @@ TEST_F(VethPortTest, AddedAndDeletedAgainAndAgainItsPoolGoesWithIt) {
         ASSERT_TRUE(add.ok) << "cycle " << i << ": " << add.text;
         ASSERT_TRUE(sw.del_port("v").ok());
     }
+    sw.stop();
+    EXPECT_TRUE(test::pool_full(sw.pool()));
+}
+
+// A frame the kernel refuses outright (here longer than the egress interface's MTU, lowered
+// after the port opened: the switch still takes 1500 bytes there) is counted tx_refused on that
+// port, not tx_full: no queue was full, and sending it again would fail again. The frames around
+// it still leave.
+TEST_F(VethPortTest, AFrameTheKernelRefusesIsCountedTxRefusedNotTxFull) {
+    const std::string tag = std::to_string(getpid() % 100000);
+    struct Pair {
+        std::string host, peer;
+        ~Pair() { sh("ip link del " + host + " 2>/dev/null"); }
+    } w{"dswvu" + tag + "i", "dswvu" + tag + "q"};
+    sh("ip link del " + w.host + " 2>/dev/null");
+    ASSERT_EQ(sh("ip link add " + w.host + " type veth peer name " + w.peer), 0);
+    for (const std::string &i : {w.host, w.peer}) {
+        sh("echo 1 > /proc/sys/net/ipv6/conf/" + i + "/disable_ipv6");
+        ASSERT_EQ(sh("ip link set " + i + " up"), 0);
+    }
+    const std::unique_ptr<Switch> started = test::empty_switch();
+    ASSERT_NE(started, nullptr);
+    Switch &sw = *started;
+    ASSERT_TRUE(run_command(sw, "port add v veth iface=" + host_).ok);
+    ASSERT_TRUE(run_command(sw, "port add w veth iface=" + w.host).ok);
+    ASSERT_EQ(sh("ip link set " + w.host + " mtu 1000"), 0);
+
+    // Unknown unicast from v, flooded to w: 100 bytes, 1400 (over w's MTU now), 100.
+    for (const size_t payload : {46u, 1346u, 46u}) send_from_peer(virtio_net_hdr{}, tcp_segment(payload));
+    nlohmann::json drops;
+    uint64_t tx = 0;
+    EXPECT_TRUE(test::eventually([&] {
+        const Reply r = run_command(sw, "show port stats w");
+        if (!r.ok) return false;
+        drops = r.json["ports"][0]["drops"];
+        tx = r.json["ports"][0]["tx_packets"].get<uint64_t>();
+        return tx + drops.value("tx_refused", uint64_t{0}) + drops.value("tx_full", uint64_t{0}) >= 3;
+    })) << drops.dump();
+    EXPECT_EQ(tx, 2u);
+    EXPECT_EQ(drops.value("tx_refused", uint64_t{0}), 1u) << drops.dump();
+    EXPECT_EQ(drops.value("tx_full", uint64_t{0}), 0u) << drops.dump();
     sw.stop();
     EXPECT_TRUE(test::pool_full(sw.pool()));
 }

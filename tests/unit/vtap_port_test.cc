@@ -263,7 +263,8 @@ TEST_F(VtapPortTest, SegmentsCrossWholeBothWaysAndATunnelSegmentReachesTheKernel
         vxlan_outer_init(outer, VxlanTarget{kVni, inet_addr(kVtepB), 0x0200000000bbULL}, vx);
         DropReason why{};
         ASSERT_EQ(vxlan_encap_offloaded(m, false, outer, vx, why), m);
-        ASSERT_EQ(port.io()->tx(port.io()->ctx, 0, &m, 1), 1);
+        uint16_t refused = 0;
+        ASSERT_EQ(port.io()->tx(port.io()->ctx, 0, &m, 1, refused), 1);
         virtio_net_hdr h{};
         Bytes got;
         ASSERT_TRUE(hear_vnet(sock_, h, got)) << "nothing reached the kernel";

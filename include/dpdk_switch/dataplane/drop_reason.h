@@ -25,6 +25,7 @@ namespace dsw {
     X(hairpin)               /* destination is behind the ingress port: not sent back */         \
     X(no_flood_target)       /* broadcast/unknown with no other port in the domain */            \
     X(tx_full)               /* the egress PMD did not take it */                                \
+    X(tx_refused)            /* the egress port's kernel refused it outright (EINVAL, EMSGSIZE) */ \
     X(ring_full)             /* the hand-off ring to the egress port's worker was full */        \
     X(port_gone)             /* egress port removed while the frame was in flight */            \
     X(port_down)             /* egress port's kernel interface is gone (veth or netns deleted) */ \

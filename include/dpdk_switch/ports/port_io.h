@@ -23,8 +23,10 @@ struct PortIo {
     // with its reason, as the worker counts its own drops.
     uint16_t (*rx)(void *ctx, uint16_t queue, rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept = nullptr;
     // As rte_eth_tx_burst: takes the first of `pkts` it can (they are its own from then on) and
-    // answers how many; the rest stay the caller's.
-    uint16_t (*tx)(void *ctx, uint16_t queue, rte_mbuf **pkts, uint16_t n) noexcept = nullptr;
+    // answers how many; the rest stay the caller's. Of those, the last `refused` are frames its
+    // kernel refused outright (a header it rejects, longer than the interface's MTU): a drop of
+    // their own (tx_refused), not a full queue (tx_full).
+    uint16_t (*tx)(void *ctx, uint16_t queue, rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept = nullptr;
     void *ctx = nullptr;
 };
 

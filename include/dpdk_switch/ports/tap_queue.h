@@ -51,8 +51,9 @@ public:
     uint16_t rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept;
     // Writes pkts in order and frees what the kernel took (it copied them): how many. The rest
     // stay the caller's: those behind a write the tap refused for the moment (down, gone) and,
-    // moved behind them, any it refused outright (a header it rejects: EINVAL).
-    uint16_t tx(rte_mbuf **pkts, uint16_t n) noexcept;
+    // moved behind them, the last `refused`, which it refused outright (a header it rejects:
+    // EINVAL).
+    uint16_t tx(rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept;
 
 private:
     bool post() noexcept;   // a head (and, if the pool has one, a tail) posted

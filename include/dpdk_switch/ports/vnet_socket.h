@@ -48,9 +48,10 @@ public:
     // header lies is freed and counted in pc (received, and dropped with its reason).
     uint16_t rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept;
     // Sends pkts in order and frees what the kernel took (it copied them): how many. The rest
-    // stay the caller's: those the socket had no room for (EAGAIN/ENOBUFS) and, moved behind
-    // them, any the kernel refused outright (an interface gone or down).
-    uint16_t tx(rte_mbuf **pkts, uint16_t n) noexcept;
+    // stay the caller's: those the socket had no room for (EAGAIN/ENOBUFS) or could not send
+    // (the interface down or gone) and, moved behind them, the last `refused`, which the kernel
+    // refused outright (EINVAL: a header it rejects; EMSGSIZE: longer than the MTU).
+    uint16_t tx(rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept;
 
     // The data room of the pool's mbufs: all of uint16_t, so that a frame of up to 64 KB
     // plus its headers fits in a head and a tail.
