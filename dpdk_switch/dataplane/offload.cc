@@ -24,6 +24,9 @@ namespace dsw {
 namespace {
 
 constexpr uint8_t kTcpFin = 0x01, kTcpPsh = 0x08, kTcpCwr = 0x80;
+// What says "a tunnel, its outer headers so": cleared once a frame is one a port sends as it is.
+constexpr uint64_t kTunnelTxFlags = RTE_MBUF_F_TX_TUNNEL_MASK | RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6 |
+                                    RTE_MBUF_F_TX_OUTER_IP_CKSUM | RTE_MBUF_F_TX_OUTER_UDP_CKSUM;
 
 // The L4 protocol whose checksum a frame asks for; none: the IPv4 header checksum only.
 enum class L4 : uint8_t { none, tcp, udp };
@@ -215,9 +218,8 @@ void fix_segment(rte_mbuf *s, bool tcp, uint16_t index, uint16_t count, uint32_t
 // Splits m's payload into frames of `unit` bytes, each a copy of the headers chained to
 // indirect mbufs over its part of the payload. Returns the count, or -ENOMEM / -EINVAL (more
 // frames than max_out) with nothing left allocated.
-// m's headers are contiguous (in its first segment).
-int split(rte_mbuf *m, L4 l4, uint32_t unit, const GsoContext &gso, rte_mbuf **out, uint16_t max_out) noexcept {
-    const uint32_t hl = header_len(m, l4);
+// m's headers (its first hl bytes) are contiguous (in its first segment).
+int split(rte_mbuf *m, uint32_t hl, uint32_t unit, const GsoContext &gso, rte_mbuf **out, uint16_t max_out) noexcept {
     const rte_mbuf *in = m;
     uint32_t pos = hl;   // within `in`
     int n = 0;
@@ -308,7 +310,7 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
         n = rte_gso_segment(work, &ctx, out, max_out);
         if (n == 0) n = -ENOTSUP;   // refused: rte_gso found it fragmented or without payload
     } else {
-        n = split(work, l4, unit, gso, out, max_out);
+        n = split(work, header_len(work, l4), unit, gso, out, max_out);
     }
     if (n < 0) {
         if (work != m) rte_pktmbuf_free(work);
@@ -327,17 +329,219 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
     return static_cast<uint16_t>(n);
 }
 
+// Where the layers of a UDP-tunnel GSO frame in vnet_to_mbuf's tunnel form start, read from its
+// own bytes: the form keeps only the outer L2 length and the inner L4 offset (l2_len + l3_len),
+// and a veth's plain header never said more.
+struct TunnelLayout {
+    uint32_t outer_th;   // the outer UDP header
+    uint32_t inner_nh;   // the inner IP header
+    uint32_t inner_th;   // the inner TCP header
+    uint32_t hl;         // all the headers: where the payload starts
+    bool outer_v4, inner_v4;
+};
+
+// The layout of m, a tunnel GSO frame, checked against its own headers as skb_udp_tunnel_segment
+// would need them: outer IP (no fragment) carrying UDP to the frame's end, its UDP length that
+// of the rest, an inner IP header (of the version the request says) ending at the inner TCP
+// header and also running to the frame's end. The inner IPv4 header's start is found by its
+// length (IHL at that start, and a total length ending the frame): nothing else marks it.
+bool tunnel_layout(const rte_mbuf *m, TunnelLayout &t, DropReason &drop) noexcept {
+    auto refuse = [&](DropReason r) {
+        drop = r;
+        return false;
+    };
+    const uint64_t f = m->ol_flags;
+    const uint64_t inner_ip = f & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
+    const uint64_t outer_ip = f & (RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6);
+    // Inner UDP segmentation (UDP_L4 in a tunnel) is not split here: no sender of ours makes it.
+    if ((f & kTxSegRequests) != RTE_MBUF_F_TX_TCP_SEG || (f & RTE_MBUF_F_TX_L4_MASK) != RTE_MBUF_F_TX_TCP_CKSUM)
+        return refuse(DropReason::offload_unsupported);
+    if ((inner_ip != RTE_MBUF_F_TX_IPV4 && inner_ip != RTE_MBUF_F_TX_IPV6) ||
+        (outer_ip != RTE_MBUF_F_TX_OUTER_IPV4 && outer_ip != RTE_MBUF_F_TX_OUTER_IPV6) || m->tso_segsz == 0)
+        return refuse(DropReason::offload_bad_gso);
+    t.outer_v4 = outer_ip == RTE_MBUF_F_TX_OUTER_IPV4;
+    t.inner_v4 = inner_ip == RTE_MBUF_F_TX_IPV4;
+    t.inner_th = m->l2_len + m->l3_len;
+    const uint32_t len = m->pkt_len;
+    if (m->l2_len < sizeof(rte_ether_hdr) || t.inner_th + sizeof(rte_tcp_hdr) > len)
+        return refuse(DropReason::offload_bad_headers);
+    uint8_t buf[128 + 512 + 64];   // l2_len (7 bits), l3_len (9 bits), a TCP header
+    const uint32_t want = std::min<uint32_t>(len, t.inner_th + 60);
+    const auto *h = static_cast<const uint8_t *>(rte_pktmbuf_read(m, 0, want, buf));
+    const uint8_t *ip = h + m->l2_len;
+    auto be16 = [](const uint8_t *p) { return static_cast<uint32_t>(p[0] << 8 | p[1]); };
+    if (t.outer_v4) {
+        const uint32_t ihl = (ip[0] & 0x0f) * 4u;
+        if (ip[0] >> 4 != 4 || ihl < sizeof(rte_ipv4_hdr) || ip[9] != IPPROTO_UDP)
+            return refuse(DropReason::offload_bad_headers);
+        if (be16(ip + 6) & (RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) return refuse(DropReason::offload_unsupported);
+        if (m->l2_len + be16(ip + 2) != len) return refuse(DropReason::offload_bad_gso);
+        t.outer_th = m->l2_len + ihl;
+    } else {
+        if (ip[0] >> 4 != 6 || ip[6] != IPPROTO_UDP) return refuse(DropReason::offload_bad_headers);
+        if (m->l2_len + sizeof(rte_ipv6_hdr) + be16(ip + 4) != len) return refuse(DropReason::offload_bad_gso);
+        t.outer_th = m->l2_len + sizeof(rte_ipv6_hdr);
+    }
+    // The outer UDP header, a tunnel header of 8 bytes at least (VXLAN's, Geneve's) and the inner
+    // Ethernet header before the inner IP header.
+    const uint32_t least_nh = t.outer_th + sizeof(rte_udp_hdr) + 8 + sizeof(rte_ether_hdr);
+    if (least_nh + sizeof(rte_ipv4_hdr) > t.inner_th || be16(h + t.outer_th + 4) != len - t.outer_th)
+        return refuse(DropReason::offload_bad_headers);
+    t.inner_nh = 0;
+    if (t.inner_v4) {
+        for (uint32_t ihl = 5; ihl <= 15 && t.inner_nh == 0; ++ihl) {
+            const uint32_t nh = t.inner_th - ihl * 4;
+            if (nh < least_nh) break;
+            const uint8_t *in = h + nh;
+            if (in[0] == (0x40 | ihl) && in[9] == IPPROTO_TCP && nh + be16(in + 2) == len) t.inner_nh = nh;
+        }
+        if (t.inner_nh != 0 && (be16(h + t.inner_nh + 6) & (RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
+            return refuse(DropReason::offload_unsupported);
+    } else if (const uint32_t nh = t.inner_th - sizeof(rte_ipv6_hdr); nh >= least_nh) {
+        const uint8_t *in = h + nh;
+        if (in[0] >> 4 == 6 && in[6] == IPPROTO_TCP && nh + sizeof(rte_ipv6_hdr) + be16(in + 4) == len) t.inner_nh = nh;
+    }
+    if (t.inner_nh == 0 || be16(h + t.inner_nh - 2) != (t.inner_v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
+        return refuse(DropReason::offload_bad_headers);
+    const uint32_t doff = (h[t.inner_th + 12] >> 4) * 4u;
+    t.hl = t.inner_th + doff;
+    if (doff < sizeof(rte_tcp_hdr) || t.hl > len) return refuse(DropReason::offload_bad_headers);
+    return true;
+}
+
+// Makes segment `index` of `count` (its payload `offset` bytes after the original's first) of a
+// tunnel GSO frame a frame of its own, as skb_udp_tunnel_segment and tcp_gso_segment leave it:
+// both IP headers' lengths, IPv4 IDs and header checksums, the outer UDP length, the TCP sequence
+// and flags and checksum, then the outer UDP checksum over all that when the sender asked for one
+// (`outer_csum`), else the 0 it sent. Its headers are its own (a header mbuf per segment).
+void fix_tunnel_segment(rte_mbuf *s, const TunnelLayout &t, uint16_t index, uint16_t count, uint32_t seq0,
+                        uint16_t outer_id0, uint16_t inner_id0, uint32_t offset, bool outer_csum) noexcept {
+    auto *p = rte_pktmbuf_mtod(s, uint8_t *);
+    const uint32_t len = s->pkt_len;
+    auto *inner = p + t.inner_nh;
+    auto *th = reinterpret_cast<rte_tcp_hdr *>(p + t.inner_th);
+    th->sent_seq = rte_cpu_to_be_32(seq0 + offset);
+    if (index + 1 < count) th->tcp_flags &= static_cast<uint8_t>(~(kTcpFin | kTcpPsh));
+    if (index > 0) th->tcp_flags &= static_cast<uint8_t>(~kTcpCwr);
+    th->cksum = 0;
+    if (t.inner_v4) {
+        auto *ih = reinterpret_cast<rte_ipv4_hdr *>(inner);
+        ih->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(len - t.inner_nh));
+        ih->packet_id = rte_cpu_to_be_16(static_cast<uint16_t>(inner_id0 + index));
+        ih->hdr_checksum = 0;
+        ih->hdr_checksum = rte_ipv4_cksum(ih);
+        th->cksum = rte_ipv4_udptcp_cksum_mbuf(s, ih, static_cast<uint16_t>(t.inner_th));
+    } else {
+        auto *ih = reinterpret_cast<rte_ipv6_hdr *>(inner);
+        ih->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - t.inner_nh - sizeof(rte_ipv6_hdr)));
+        th->cksum = rte_ipv6_udptcp_cksum_mbuf(s, ih, static_cast<uint16_t>(t.inner_th));
+    }
+    auto *uh = reinterpret_cast<rte_udp_hdr *>(p + t.outer_th);
+    uh->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - t.outer_th));
+    uh->dgram_cksum = 0;
+    auto *outer = p + s->l2_len;
+    if (t.outer_v4) {
+        auto *oh = reinterpret_cast<rte_ipv4_hdr *>(outer);
+        oh->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(len - s->l2_len));
+        oh->packet_id = rte_cpu_to_be_16(static_cast<uint16_t>(outer_id0 + index));
+        oh->hdr_checksum = 0;
+        oh->hdr_checksum = rte_ipv4_cksum(oh);
+        if (outer_csum) uh->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(s, oh, static_cast<uint16_t>(t.outer_th));
+    } else {
+        auto *oh = reinterpret_cast<rte_ipv6_hdr *>(outer);
+        oh->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - s->l2_len - sizeof(rte_ipv6_hdr)));
+        if (outer_csum) uh->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(s, oh, static_cast<uint16_t>(t.outer_th));
+    }
+    s->ol_flags &= ~(kTxOffloadRequests | kTunnelTxFlags);
+}
+
+// A UDP-tunnel GSO frame switched as it is (a container's own vxlan behind a vtap or a veth
+// port) to a port that cannot take it whole: segmented here, as a Linux bridge's egress does in
+// software (skb_udp_tunnel_segment), into frames of the inner MSS or the port's MTU. Outer IPv4
+// around inner TCP/IPv4 goes to rte_gso (RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO: any UDP tunnel, it
+// reads only the lengths), in DPDK's tunnel form for the call; rte_gso has no outer or inner
+// IPv6, so those go to the splitter. Either way fix_tunnel_segment then writes every field, for
+// rte_gso writes no checksum and keeps CWR on every segment.
+uint16_t segment_tunnel(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint16_t max_out,
+                        OffloadCounters &counters, DropReason &drop) noexcept {
+    TunnelLayout t;
+    if (!tunnel_layout(m, t, drop)) return 0;
+    const uint32_t ip_hdrs = t.hl - m->l2_len;   // the outer IP packet's headers
+    const uint32_t unit = std::min<uint32_t>(m->tso_segsz, gso.mtu > ip_hdrs ? gso.mtu - ip_hdrs : 0);
+    if (unit == 0) {
+        drop = DropReason::offload_bad_gso;
+        return 0;
+    }
+    const bool small = m->pkt_len - t.hl <= unit;
+    // rte_gso's l2_len (7 bits) spans the outer UDP header to the inner IP header.
+    const bool by_rte_gso = !small && t.outer_v4 && t.inner_v4 && t.inner_nh - t.outer_th <= 127;
+    rte_mbuf *work = m;
+    const bool in_place = small || by_rte_gso;   // writes m's headers or its offload fields
+    if (((in_place && !headers_private(m)) || t.hl > m->data_len) && (work = unshare_headers(m, t.hl, gso)) == nullptr) {
+        drop = DropReason::offload_no_mbufs;
+        return 0;
+    }
+    const auto *p = rte_pktmbuf_mtod(work, const uint8_t *);
+    const uint32_t seq0 = rte_be_to_cpu_32(reinterpret_cast<const rte_tcp_hdr *>(p + t.inner_th)->sent_seq);
+    const uint16_t outer_id0 = t.outer_v4 ? rte_be_to_cpu_16(reinterpret_cast<const rte_ipv4_hdr *>(p + work->l2_len)->packet_id) : 0;
+    const uint16_t inner_id0 = t.inner_v4 ? rte_be_to_cpu_16(reinterpret_cast<const rte_ipv4_hdr *>(p + t.inner_nh)->packet_id) : 0;
+    // The sender asked for an outer UDP checksum per segment: in the header (a vtap's
+    // UDP_TUNNEL_CSUM), or by the pseudo-header sum it left in the field (a veth's plain
+    // header has no bit for it); a tunnel without one sends 0 there.
+    const bool outer_csum = (work->ol_flags & RTE_MBUF_F_TX_OUTER_UDP_CKSUM) ||
+                            reinterpret_cast<const rte_udp_hdr *>(p + t.outer_th)->dgram_cksum != 0;
+    if (small) {
+        fix_tunnel_segment(work, t, 0, 1, seq0, outer_id0, inner_id0, 0, outer_csum);
+        if (work != m) rte_pktmbuf_free(m);
+        counters.csum_completed.inc();
+        out[0] = work;
+        return 1;
+    }
+    int n;
+    if (by_rte_gso) {
+        const uint64_t flags = work->ol_flags, tx_offload = work->tx_offload;
+        work->ol_flags = (flags & ~(kTxOffloadRequests | kTunnelTxFlags | RTE_MBUF_F_TX_IPV6)) | RTE_MBUF_F_TX_TCP_SEG |
+                         RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_TUNNEL_VXLAN;
+        work->outer_l2_len = work->l2_len;
+        work->outer_l3_len = t.outer_th - work->l2_len;
+        work->l2_len = t.inner_nh - t.outer_th;
+        work->l3_len = t.inner_th - t.inner_nh;
+        work->l4_len = t.hl - t.inner_th;
+        rte_gso_ctx ctx{gso.direct_pool, gso.indirect_pool, 0, RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO,
+                        static_cast<uint16_t>(t.hl + unit)};
+        n = rte_gso_segment(work, &ctx, out, max_out);
+        if (n == 0) n = -ENOTSUP;
+        work->ol_flags = flags;
+        work->tx_offload = tx_offload;
+        // The segments' l2_len is the outer Ethernet header again, as fix_tunnel_segment reads it.
+        for (int i = 0; i < n; ++i) out[i]->tx_offload = tx_offload;
+    } else {
+        n = split(work, t.hl, unit, gso, out, max_out);
+    }
+    if (n < 0) {
+        if (work != m) rte_pktmbuf_free(work);
+        drop = n == -ENOMEM || n == -EINVAL ? DropReason::offload_no_mbufs : DropReason::offload_unsupported;
+        return 0;
+    }
+    uint32_t offset = 0;
+    for (int i = 0; i < n; ++i) {
+        fix_tunnel_segment(out[i], t, static_cast<uint16_t>(i), static_cast<uint16_t>(n), seq0, outer_id0, inner_id0,
+                           offset, outer_csum);
+        offset += out[i]->pkt_len - t.hl;
+    }
+    if (work != m) rte_pktmbuf_free(work);
+    rte_pktmbuf_free(m);
+    counters.gso_segmented.inc();
+    return static_cast<uint16_t>(n);
+}
+
 // A checksum inside a UDP tunnel's payload (vnet_to_mbuf's tunnel form, on a frame switched as
 // it is: a container's own vxlan behind a veth port) is completed for every egress, as the
 // kernel's skb_checksum_help does: the sum from its start to the end of the outer IP packet,
-// the sender's pseudo-header sum already in the field. No port here is given tunnel offloads, and
-// a tunnel's GSO frame switched as it is (not decapsulated) is a counted drop.
+// the sender's pseudo-header sum already in the field. No port here is given the inner checksum
+// of a tunnel (a tunnel's GSO frame: segment_tunnel).
 uint16_t complete_tunnel_csum(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, OffloadCounters &counters,
                               DropReason &drop) noexcept {
-    if (m->ol_flags & kTxSegRequests) {   // a tunnel's GSO frame: never split here
-        drop = DropReason::offload_unsupported;
-        return 0;
-    }
     const bool tcp = (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
     const uint32_t start = m->l2_len + m->l3_len;
     const uint32_t field = start + (tcp ? offsetof(rte_tcp_hdr, cksum) : offsetof(rte_udp_hdr, dgram_cksum));
@@ -368,8 +572,7 @@ uint16_t complete_tunnel_csum(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out
     uint16_t cksum = static_cast<uint16_t>(~sum);
     if (!tcp && cksum == 0) cksum = 0xffff;   // a UDP checksum of 0 means "none"
     std::memcpy(rte_pktmbuf_mtod_offset(work, uint8_t *, field), &cksum, 2);
-    work->ol_flags &= ~(kTxOffloadRequests | RTE_MBUF_F_TX_TUNNEL_MASK | RTE_MBUF_F_TX_OUTER_IPV4 |
-                        RTE_MBUF_F_TX_OUTER_IPV6);
+    work->ol_flags &= ~(kTxOffloadRequests | kTunnelTxFlags);
     if (work != m) rte_pktmbuf_free(m);
     counters.csum_completed.inc();
     out[0] = work;
@@ -385,8 +588,10 @@ uint16_t prepare_for_tx(rte_mbuf *m, uint8_t port_caps, const GsoContext &gso, r
         out[0] = m;
         return 1;
     }
-    if ((f & RTE_MBUF_F_TX_TUNNEL_MASK) && max_out != 0) [[unlikely]]
-        return complete_tunnel_csum(m, gso, out, counters, drop);
+    if ((f & RTE_MBUF_F_TX_TUNNEL_MASK) && max_out != 0) [[unlikely]] {
+        if (!(f & kTxSegRequests)) return complete_tunnel_csum(m, gso, out, counters, drop);
+        return segment_tunnel(m, gso, out, max_out, counters, drop);
+    }
     const bool seg = f & kTxSegRequests;
     const uint8_t need = seg ? ((f & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso) : kCapCsum;
     if (port_caps & need) {
