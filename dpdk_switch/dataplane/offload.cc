@@ -20,6 +20,8 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "dpdk_switch/dataplane/vnet_tunnel.h"
+
 namespace dsw {
 namespace {
 
@@ -329,93 +331,13 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
     return static_cast<uint16_t>(n);
 }
 
-// Where the layers of a UDP-tunnel GSO frame in vnet_to_mbuf's tunnel form start, read from its
-// own bytes: the form keeps only the outer L2 length and the inner L4 offset (l2_len + l3_len),
-// and a veth's plain header never said more.
-struct TunnelLayout {
-    uint32_t outer_th;   // the outer UDP header
-    uint32_t inner_nh;   // the inner IP header
-    uint32_t inner_th;   // the inner TCP header
-    uint32_t hl;         // all the headers: where the payload starts
-    bool outer_v4, inner_v4;
-};
-
-// The layout of m, a tunnel GSO frame, checked against its own headers as skb_udp_tunnel_segment
-// would need them: outer IP (no fragment) carrying UDP to the frame's end, its UDP length that
-// of the rest, an inner IP header (of the version the request says) ending at the inner TCP
-// header and also running to the frame's end. The inner IPv4 header's start is found by its
-// length (IHL at that start, and a total length ending the frame): nothing else marks it.
-bool tunnel_layout(const rte_mbuf *m, TunnelLayout &t, DropReason &drop) noexcept {
-    auto refuse = [&](DropReason r) {
-        drop = r;
-        return false;
-    };
-    const uint64_t f = m->ol_flags;
-    const uint64_t inner_ip = f & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
-    const uint64_t outer_ip = f & (RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6);
-    // Inner UDP segmentation (UDP_L4 in a tunnel) is not split here: no sender of ours makes it.
-    if ((f & kTxSegRequests) != RTE_MBUF_F_TX_TCP_SEG || (f & RTE_MBUF_F_TX_L4_MASK) != RTE_MBUF_F_TX_TCP_CKSUM)
-        return refuse(DropReason::offload_unsupported);
-    if ((inner_ip != RTE_MBUF_F_TX_IPV4 && inner_ip != RTE_MBUF_F_TX_IPV6) ||
-        (outer_ip != RTE_MBUF_F_TX_OUTER_IPV4 && outer_ip != RTE_MBUF_F_TX_OUTER_IPV6) || m->tso_segsz == 0)
-        return refuse(DropReason::offload_bad_gso);
-    t.outer_v4 = outer_ip == RTE_MBUF_F_TX_OUTER_IPV4;
-    t.inner_v4 = inner_ip == RTE_MBUF_F_TX_IPV4;
-    t.inner_th = m->l2_len + m->l3_len;
-    const uint32_t len = m->pkt_len;
-    if (m->l2_len < sizeof(rte_ether_hdr) || t.inner_th + sizeof(rte_tcp_hdr) > len)
-        return refuse(DropReason::offload_bad_headers);
-    uint8_t buf[128 + 512 + 64];   // l2_len (7 bits), l3_len (9 bits), a TCP header
-    const uint32_t want = std::min<uint32_t>(len, t.inner_th + 60);
-    const auto *h = static_cast<const uint8_t *>(rte_pktmbuf_read(m, 0, want, buf));
-    const uint8_t *ip = h + m->l2_len;
-    auto be16 = [](const uint8_t *p) { return static_cast<uint32_t>(p[0] << 8 | p[1]); };
-    if (t.outer_v4) {
-        const uint32_t ihl = (ip[0] & 0x0f) * 4u;
-        if (ip[0] >> 4 != 4 || ihl < sizeof(rte_ipv4_hdr) || ip[9] != IPPROTO_UDP)
-            return refuse(DropReason::offload_bad_headers);
-        if (be16(ip + 6) & (RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) return refuse(DropReason::offload_unsupported);
-        if (m->l2_len + be16(ip + 2) != len) return refuse(DropReason::offload_bad_gso);
-        t.outer_th = m->l2_len + ihl;
-    } else {
-        if (ip[0] >> 4 != 6 || ip[6] != IPPROTO_UDP) return refuse(DropReason::offload_bad_headers);
-        if (m->l2_len + sizeof(rte_ipv6_hdr) + be16(ip + 4) != len) return refuse(DropReason::offload_bad_gso);
-        t.outer_th = m->l2_len + sizeof(rte_ipv6_hdr);
-    }
-    // The outer UDP header, a tunnel header of 8 bytes at least (VXLAN's, Geneve's) and the inner
-    // Ethernet header before the inner IP header.
-    const uint32_t least_nh = t.outer_th + sizeof(rte_udp_hdr) + 8 + sizeof(rte_ether_hdr);
-    if (least_nh + sizeof(rte_ipv4_hdr) > t.inner_th || be16(h + t.outer_th + 4) != len - t.outer_th)
-        return refuse(DropReason::offload_bad_headers);
-    t.inner_nh = 0;
-    if (t.inner_v4) {
-        for (uint32_t ihl = 5; ihl <= 15 && t.inner_nh == 0; ++ihl) {
-            const uint32_t nh = t.inner_th - ihl * 4;
-            if (nh < least_nh) break;
-            const uint8_t *in = h + nh;
-            if (in[0] == (0x40 | ihl) && in[9] == IPPROTO_TCP && nh + be16(in + 2) == len) t.inner_nh = nh;
-        }
-        if (t.inner_nh != 0 && (be16(h + t.inner_nh + 6) & (RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
-            return refuse(DropReason::offload_unsupported);
-    } else if (const uint32_t nh = t.inner_th - sizeof(rte_ipv6_hdr); nh >= least_nh) {
-        const uint8_t *in = h + nh;
-        if (in[0] >> 4 == 6 && in[6] == IPPROTO_TCP && nh + sizeof(rte_ipv6_hdr) + be16(in + 4) == len) t.inner_nh = nh;
-    }
-    if (t.inner_nh == 0 || be16(h + t.inner_nh - 2) != (t.inner_v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
-        return refuse(DropReason::offload_bad_headers);
-    const uint32_t doff = (h[t.inner_th + 12] >> 4) * 4u;
-    t.hl = t.inner_th + doff;
-    if (doff < sizeof(rte_tcp_hdr) || t.hl > len) return refuse(DropReason::offload_bad_headers);
-    return true;
-}
-
 // Makes segment `index` of `count` (its payload `offset` bytes after the original's first) of a
 // tunnel GSO frame a frame of its own, as skb_udp_tunnel_segment and tcp_gso_segment leave it:
 // both IP headers' lengths, IPv4 IDs and header checksums, the outer UDP length, the TCP sequence
 // and flags and checksum, then the outer UDP checksum over all that when the sender asked for one
-// (`outer_csum`), else the 0 it sent. Its headers are its own (a header mbuf per segment).
-void fix_tunnel_segment(rte_mbuf *s, const TunnelLayout &t, uint16_t index, uint16_t count, uint32_t seq0,
-                        uint16_t outer_id0, uint16_t inner_id0, uint32_t offset, bool outer_csum) noexcept {
+// (t.outer_csum), else the 0 it sent. Its headers are its own (a header mbuf per segment).
+void fix_tunnel_segment(rte_mbuf *s, const UdpTunnelLayout &t, uint16_t index, uint16_t count, uint32_t seq0,
+                        uint16_t outer_id0, uint16_t inner_id0, uint32_t offset) noexcept {
     auto *p = rte_pktmbuf_mtod(s, uint8_t *);
     const uint32_t len = s->pkt_len;
     auto *inner = p + t.inner_nh;
@@ -446,11 +368,11 @@ void fix_tunnel_segment(rte_mbuf *s, const TunnelLayout &t, uint16_t index, uint
         oh->packet_id = rte_cpu_to_be_16(static_cast<uint16_t>(outer_id0 + index));
         oh->hdr_checksum = 0;
         oh->hdr_checksum = rte_ipv4_cksum(oh);
-        if (outer_csum) uh->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(s, oh, static_cast<uint16_t>(t.outer_th));
+        if (t.outer_csum) uh->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(s, oh, static_cast<uint16_t>(t.outer_th));
     } else {
         auto *oh = reinterpret_cast<rte_ipv6_hdr *>(outer);
         oh->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - s->l2_len - sizeof(rte_ipv6_hdr)));
-        if (outer_csum) uh->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(s, oh, static_cast<uint16_t>(t.outer_th));
+        if (t.outer_csum) uh->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(s, oh, static_cast<uint16_t>(t.outer_th));
     }
     s->ol_flags &= ~(kTxOffloadRequests | kTunnelTxFlags);
 }
@@ -464,8 +386,8 @@ void fix_tunnel_segment(rte_mbuf *s, const TunnelLayout &t, uint16_t index, uint
 // rte_gso writes no checksum and keeps CWR on every segment.
 uint16_t segment_tunnel(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint16_t max_out,
                         OffloadCounters &counters, DropReason &drop) noexcept {
-    TunnelLayout t;
-    if (!tunnel_layout(m, t, drop)) return 0;
+    UdpTunnelLayout t;
+    if (!udp_tunnel_layout(m, t, drop)) return 0;
     const uint32_t ip_hdrs = t.hl - m->l2_len;   // the outer IP packet's headers
     const uint32_t unit = std::min<uint32_t>(m->tso_segsz, gso.mtu > ip_hdrs ? gso.mtu - ip_hdrs : 0);
     if (unit == 0) {
@@ -485,13 +407,8 @@ uint16_t segment_tunnel(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint
     const uint32_t seq0 = rte_be_to_cpu_32(reinterpret_cast<const rte_tcp_hdr *>(p + t.inner_th)->sent_seq);
     const uint16_t outer_id0 = t.outer_v4 ? rte_be_to_cpu_16(reinterpret_cast<const rte_ipv4_hdr *>(p + work->l2_len)->packet_id) : 0;
     const uint16_t inner_id0 = t.inner_v4 ? rte_be_to_cpu_16(reinterpret_cast<const rte_ipv4_hdr *>(p + t.inner_nh)->packet_id) : 0;
-    // The sender asked for an outer UDP checksum per segment: in the header (a vtap's
-    // UDP_TUNNEL_CSUM), or by the pseudo-header sum it left in the field (a veth's plain
-    // header has no bit for it); a tunnel without one sends 0 there.
-    const bool outer_csum = (work->ol_flags & RTE_MBUF_F_TX_OUTER_UDP_CKSUM) ||
-                            reinterpret_cast<const rte_udp_hdr *>(p + t.outer_th)->dgram_cksum != 0;
     if (small) {
-        fix_tunnel_segment(work, t, 0, 1, seq0, outer_id0, inner_id0, 0, outer_csum);
+        fix_tunnel_segment(work, t, 0, 1, seq0, outer_id0, inner_id0, 0);
         if (work != m) rte_pktmbuf_free(m);
         counters.csum_completed.inc();
         out[0] = work;
@@ -526,7 +443,7 @@ uint16_t segment_tunnel(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint
     uint32_t offset = 0;
     for (int i = 0; i < n; ++i) {
         fix_tunnel_segment(out[i], t, static_cast<uint16_t>(i), static_cast<uint16_t>(n), seq0, outer_id0, inner_id0,
-                           offset, outer_csum);
+                           offset);
         offset += out[i]->pkt_len - t.hl;
     }
     if (work != m) rte_pktmbuf_free(work);
@@ -590,6 +507,14 @@ uint16_t prepare_for_tx(rte_mbuf *m, uint8_t port_caps, const GsoContext &gso, r
     }
     if ((f & RTE_MBUF_F_TX_TUNNEL_MASK) && max_out != 0) [[unlikely]] {
         if (!(f & kTxSegRequests)) return complete_tunnel_csum(m, gso, out, counters, drop);
+        // A vtap (Linux 6.17+) takes it whole, with the tunnel header mbuf_to_vnet_tunnel
+        // writes from the layout: checked here, as segmenting would.
+        if ((port_caps & kCapUdpTunnelTso) && (f & RTE_MBUF_F_TX_TUNNEL_MASK) == RTE_MBUF_F_TX_TUNNEL_UDP) {
+            UdpTunnelLayout t;
+            if (!udp_tunnel_layout(m, t, drop)) return 0;
+            out[0] = m;
+            return 1;
+        }
         return segment_tunnel(m, gso, out, max_out, counters, drop);
     }
     const bool seg = f & kTxSegRequests;

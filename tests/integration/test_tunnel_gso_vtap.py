@@ -8,9 +8,10 @@ The switch is no VTEP here: it switches the VXLAN frames between its ports.
 
 A's vxlan hands its tap UDP-tunnel GSO skbs (64 KB TCP segments inside VXLAN), which the veth
 port cannot take whole: the switch segments them in software, as a Linux bridge's egress would.
-B's vxlan sends the same through its veth, to the vtap port. Before, both were offload_unsupported
-drops and TCP stalled. Checked by an HTTP download each way (sha256), no offload drops on either
-port, and the switch's counters: A's tap handed over 64 KB frames, port b segmented in software.
+B's vxlan sends the same through its veth, and the vtap port takes them whole. Before, both were
+offload_unsupported drops and TCP stalled. Checked by an HTTP download each way (sha256), no
+offload drops on either port, and the switch's counters: A's tap handed over 64 KB frames and got
+B's as such, port b segmented in software.
 """
 
 import hashlib
@@ -130,7 +131,11 @@ def test_a_containers_own_vxlan_tcp_crosses_vtap_to_veth_both_ways(switch, overl
         before = sw.port_stats()
         assert _fetch(o.a, f"http://{o.b_ip}:8080/blob", f"{d}/got-a", sw) == want
         after = sw.port_stats()
-        assert after["a"]["tx_bytes"] - before["a"]["tx_bytes"] > BLOB
+        sent = after["a"]["tx_packets"] - before["a"]["tx_packets"]
+        sent_bytes = after["a"]["tx_bytes"] - before["a"]["tx_bytes"]
+        # The vtap takes B's segments whole, with the tunnel header B's kernel wrote.
+        assert sent_bytes > BLOB and sent_bytes / sent > 8000, ("not whole to the vtap", sent, sent_bytes)
+        assert after["a"]["gso_segmented"] == 0, after["a"]
     finally:
         for s in servers:
             s.kill()

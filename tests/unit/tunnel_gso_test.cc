@@ -321,5 +321,51 @@ TEST_F(TunnelGsoTest, AFrameWhoseHeadersLieIsACountedDropNeverACrash) {
     EXPECT_EQ(counters_.gso_segmented.get(), 0u);
 }
 
+TEST_F(TunnelGsoTest, AVtapEgressTakesItWholeWithTheTunnelHeaderItsSenderWrote) {
+    struct Case { bool outer_v6, inner_v6, outer_csum, vtap; };
+    const Case cases[] = {
+        {false, false, true, true}, {false, true, false, true}, {true, false, true, true}, {true, true, false, true},
+        {false, false, true, false}, {false, true, false, false},   // from a veth: no tunnel fields at RX
+    };
+    for (const Case &c : cases) {
+        const Outer o{c.outer_v6};
+        const Bytes inner = build(c.inner_v6, 6, 30000, kAck | kCwr);
+        const Bytes f = around(inner, o, c.outer_csum);
+        const VnetTunnelHdr sent = tunnel_hdr(inner, o, c.outer_csum);
+        rte_mbuf *m = c.vtap ? from_vtap(f, sent) : from_veth(f, plain_hdr(inner, o));
+        ASSERT_NE(m, nullptr);
+        const std::string what = std::string(c.outer_v6 ? "outer v6" : "outer v4") + (c.inner_v6 ? " inner v6" : " inner v4") +
+                                 (c.outer_csum ? " outer csum" : "") + (c.vtap ? " from a vtap" : " from a veth");
+        std::vector<rte_mbuf *> out;
+        DropReason drop{};
+        ASSERT_EQ(prepare(m, kCapTx | kCapUdpTunnelTso | kCapRxOffloads, out, drop), 1) << what << ": " << drop_reason_name(drop);
+        ASSERT_EQ(out[0], m) << what;
+        EXPECT_EQ(bytes_of(m), f) << what;
+        VnetTunnelHdr t{};
+        mbuf_to_vnet_tunnel(m, t);
+        EXPECT_EQ(t.hdr.flags, sent.hdr.flags) << what;
+        EXPECT_EQ(t.hdr.gso_type, sent.hdr.gso_type | VIRTIO_NET_HDR_GSO_ECN) << what << ": CWR in the first segment";
+        EXPECT_EQ(t.hdr.gso_size, sent.hdr.gso_size) << what;
+        EXPECT_EQ(t.hdr.hdr_len, sent.hdr.hdr_len) << what;
+        EXPECT_EQ(t.hdr.csum_start, sent.hdr.csum_start) << what;
+        EXPECT_EQ(t.hdr.csum_offset, sent.hdr.csum_offset) << what;
+        EXPECT_EQ(t.outer_th_offset, sent.outer_th_offset) << what;
+        EXPECT_EQ(t.inner_nh_offset, sent.inner_nh_offset) << what;
+        rte_pktmbuf_free(m);
+    }
+    EXPECT_EQ(counters_.gso_segmented.get() + counters_.csum_completed.get(), 0u);
+    // One whose headers lie is dropped there too, not handed to the kernel.
+    const Outer o{false};
+    const Bytes inner = build(false, 6, 5000, kAck);
+    Bytes bad = around(inner, o, false);
+    put16(bad, o.th() + 4, 100);   // the outer UDP length
+    rte_mbuf *m = from_veth(bad, plain_hdr(inner, o));
+    std::vector<rte_mbuf *> out;
+    DropReason drop = DropReason::count;
+    EXPECT_EQ(prepare(m, kCapTx | kCapUdpTunnelTso, out, drop), 0);
+    EXPECT_EQ(drop, DropReason::offload_bad_headers) << drop_reason_name(drop);
+    rte_pktmbuf_free(m);
+}
+
 }  // namespace
 }  // namespace dsw
