@@ -334,7 +334,7 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
 // Makes segment `index` of `count` (its payload `offset` bytes after the original's first) of a
 // tunnel GSO frame a frame of its own, as skb_udp_tunnel_segment and tcp_gso_segment leave it:
 // both IP headers' lengths, IPv4 IDs and header checksums, the outer UDP length, the TCP sequence
-// and flags and checksum, then the outer UDP checksum over all that when the sender asked for one
+// and flags and checksum (inner UDP, as __udp_gso_segment: its length and checksum), then the outer UDP checksum over all that when the sender asked for one
 // (t.outer_csum), else the 0 it sent. Its headers are its own (a header mbuf per segment).
 void fix_tunnel_segment(rte_mbuf *s, const UdpTunnelLayout &t, uint16_t index, uint16_t count, uint32_t seq0,
                         uint16_t outer_id0, uint16_t inner_id0, uint32_t offset) noexcept {
@@ -342,22 +342,34 @@ void fix_tunnel_segment(rte_mbuf *s, const UdpTunnelLayout &t, uint16_t index, u
     const uint32_t len = s->pkt_len;
     auto *inner = p + t.inner_nh;
     auto *th = reinterpret_cast<rte_tcp_hdr *>(p + t.inner_th);
-    th->sent_seq = rte_cpu_to_be_32(seq0 + offset);
-    if (index + 1 < count) th->tcp_flags &= static_cast<uint8_t>(~(kTcpFin | kTcpPsh));
-    if (index > 0) th->tcp_flags &= static_cast<uint8_t>(~kTcpCwr);
-    th->cksum = 0;
+    auto *iuh = reinterpret_cast<rte_udp_hdr *>(p + t.inner_th);
+    // Both checksum fields are zeroed first: rte_*_udptcp_cksum_mbuf sums the whole L4 header.
+    if (t.tcp) {
+        th->sent_seq = rte_cpu_to_be_32(seq0 + offset);
+        if (index + 1 < count) th->tcp_flags &= static_cast<uint8_t>(~(kTcpFin | kTcpPsh));
+        if (index > 0) th->tcp_flags &= static_cast<uint8_t>(~kTcpCwr);
+        th->cksum = 0;
+    } else {
+        iuh->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - t.inner_th));
+        iuh->dgram_cksum = 0;
+    }
+    uint16_t l4_cksum;
     if (t.inner_v4) {
         auto *ih = reinterpret_cast<rte_ipv4_hdr *>(inner);
         ih->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(len - t.inner_nh));
         ih->packet_id = rte_cpu_to_be_16(static_cast<uint16_t>(inner_id0 + index));
         ih->hdr_checksum = 0;
         ih->hdr_checksum = rte_ipv4_cksum(ih);
-        th->cksum = rte_ipv4_udptcp_cksum_mbuf(s, ih, static_cast<uint16_t>(t.inner_th));
+        l4_cksum = rte_ipv4_udptcp_cksum_mbuf(s, ih, static_cast<uint16_t>(t.inner_th));
     } else {
         auto *ih = reinterpret_cast<rte_ipv6_hdr *>(inner);
         ih->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - t.inner_nh - sizeof(rte_ipv6_hdr)));
-        th->cksum = rte_ipv6_udptcp_cksum_mbuf(s, ih, static_cast<uint16_t>(t.inner_th));
+        l4_cksum = rte_ipv6_udptcp_cksum_mbuf(s, ih, static_cast<uint16_t>(t.inner_th));
     }
+    if (t.tcp)
+        th->cksum = l4_cksum;
+    else
+        iuh->dgram_cksum = l4_cksum;   // 0xffff for a sum of 0, as UDP needs
     auto *uh = reinterpret_cast<rte_udp_hdr *>(p + t.outer_th);
     uh->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - t.outer_th));
     uh->dgram_cksum = 0;
@@ -381,9 +393,10 @@ void fix_tunnel_segment(rte_mbuf *s, const UdpTunnelLayout &t, uint16_t index, u
 // port) to a port that cannot take it whole: segmented here, as a Linux bridge's egress does in
 // software (skb_udp_tunnel_segment), into frames of the inner MSS or the port's MTU. Outer IPv4
 // around inner TCP/IPv4 goes to rte_gso (RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO: any UDP tunnel, it
-// reads only the lengths), in DPDK's tunnel form for the call; rte_gso has no outer or inner
-// IPv6, so those go to the splitter. Either way fix_tunnel_segment then writes every field, for
-// rte_gso writes no checksum and keeps CWR on every segment.
+// reads only the lengths), in DPDK's tunnel form for the call. rte_gso has no outer or inner
+// IPv6, and its VXLAN UDP path fragments the inner IP packet (UFO) where UDP_L4 asks for
+// datagrams: those go to the splitter. Either way fix_tunnel_segment then writes every field,
+// for rte_gso writes no checksum and keeps CWR on every segment.
 uint16_t segment_tunnel(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint16_t max_out,
                         OffloadCounters &counters, DropReason &drop) noexcept {
     UdpTunnelLayout t;
@@ -396,7 +409,7 @@ uint16_t segment_tunnel(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint
     }
     const bool small = m->pkt_len - t.hl <= unit;
     // rte_gso's l2_len (7 bits) spans the outer UDP header to the inner IP header.
-    const bool by_rte_gso = !small && t.outer_v4 && t.inner_v4 && t.inner_nh - t.outer_th <= 127;
+    const bool by_rte_gso = !small && t.tcp && t.outer_v4 && t.inner_v4 && t.inner_nh - t.outer_th <= 127;
     rte_mbuf *work = m;
     const bool in_place = small || by_rte_gso;   // writes m's headers or its offload fields
     if (((in_place && !headers_private(m)) || t.hl > m->data_len) && (work = unshare_headers(m, t.hl, gso)) == nullptr) {
@@ -404,7 +417,7 @@ uint16_t segment_tunnel(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint
         return 0;
     }
     const auto *p = rte_pktmbuf_mtod(work, const uint8_t *);
-    const uint32_t seq0 = rte_be_to_cpu_32(reinterpret_cast<const rte_tcp_hdr *>(p + t.inner_th)->sent_seq);
+    const uint32_t seq0 = t.tcp ? rte_be_to_cpu_32(reinterpret_cast<const rte_tcp_hdr *>(p + t.inner_th)->sent_seq) : 0;
     const uint16_t outer_id0 = t.outer_v4 ? rte_be_to_cpu_16(reinterpret_cast<const rte_ipv4_hdr *>(p + work->l2_len)->packet_id) : 0;
     const uint16_t inner_id0 = t.inner_v4 ? rte_be_to_cpu_16(reinterpret_cast<const rte_ipv4_hdr *>(p + t.inner_nh)->packet_id) : 0;
     if (small) {

@@ -33,8 +33,8 @@ struct Outer {
 };
 
 // The payload each segment carries: the MSS, or what a port's MTU leaves after both headers.
-size_t unit_for(bool outer_v6, bool inner_v6, size_t mtu = 1500) {
-    return std::min<size_t>(kMss, mtu - ((outer_v6 ? 40 : 20) + 16 + 14 + (inner_v6 ? 40 : 20) + 32));
+size_t unit_for(bool outer_v6, bool inner_v6, size_t mtu = 1500, uint8_t proto = 6) {
+    return std::min<size_t>(kMss, mtu - ((outer_v6 ? 40 : 20) + 16 + 14 + (inner_v6 ? 40 : 20) + (proto == 6 ? 32 : 8)));
 }
 
 inline uint32_t outer_pseudo(const Bytes &f, const Outer &o, uint32_t udp_len) {
@@ -72,12 +72,13 @@ VnetTunnelHdr tunnel_hdr(const Bytes &inner, const Outer &o, bool outer_csum, ui
     const Shape s = shape_of(inner);
     VnetTunnelHdr t{};
     t.hdr.flags = static_cast<uint8_t>(VIRTIO_NET_HDR_F_NEEDS_CSUM | (outer_csum ? kVnetFlagUdpTunnelCsum : 0));
-    t.hdr.gso_type = static_cast<uint8_t>((s.v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4) |
-                                          (o.v6 ? kVnetGsoUdpTunnelIpv6 : kVnetGsoUdpTunnelIpv4));
+    const bool tcp = s.proto == 6;
+    const uint8_t inner_gso = !tcp ? kVnetGsoUdpL4 : s.v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+    t.hdr.gso_type = static_cast<uint8_t>(inner_gso | (o.v6 ? kVnetGsoUdpTunnelIpv6 : kVnetGsoUdpTunnelIpv4));
     t.hdr.gso_size = mss;
     t.hdr.csum_start = static_cast<uint16_t>(o.len() + s.l4);
-    t.hdr.csum_offset = 16;
-    t.hdr.hdr_len = static_cast<uint16_t>(o.len() + s.l4 + 32);
+    t.hdr.csum_offset = tcp ? 16 : 6;
+    t.hdr.hdr_len = static_cast<uint16_t>(o.len() + s.l4 + (tcp ? 32 : 8));
     t.outer_th_offset = static_cast<uint16_t>(o.th());
     t.inner_nh_offset = static_cast<uint16_t>(o.len() + s.l3);
     return t;
@@ -183,8 +184,10 @@ protected:
 };
 
 TEST_F(TunnelGsoTest, A64KTunnelSegmentLeavesAPortWithoutTunnelGsoAsFramesWithEveryChecksumRight) {
-    struct Case { bool outer_v6, inner_v6, outer_csum, vtap; uint8_t caps; size_t payload; };
+    struct Case { bool outer_v6, inner_v6, outer_csum, vtap; uint8_t caps; size_t payload; uint8_t proto = 6; };
     const Case cases[] = {
+        {false, false, true, true, 0, 30000, 17},               // inner UDP_L4 (a QUIC sender): the splitter
+        {true, true, false, false, kCapTx, 20000, 17},
         {false, false, true, true, 0, 65000 - 50 - 52},        // rte_gso; a veth, a pcap port
         {false, false, false, true, kCapTx, 65000 - 50 - 52},  // a port with plain TSO only
         {false, true, true, true, kCapCsum, 40000},           // inner IPv6: the splitter
@@ -196,18 +199,19 @@ TEST_F(TunnelGsoTest, A64KTunnelSegmentLeavesAPortWithoutTunnelGsoAsFramesWithEv
     unsigned segmented = 0;
     for (const Case &c : cases) {
         const Outer o{c.outer_v6};
-        const Bytes inner = build(c.inner_v6, 6, c.payload, kAck | kPsh | kFin | kCwr);
+        const Bytes inner = build(c.inner_v6, c.proto, c.payload, kAck | kPsh | kFin | kCwr);
         const Bytes f = around(inner, o, c.outer_csum);
         rte_mbuf *m = c.vtap ? from_vtap(f, tunnel_hdr(inner, o, c.outer_csum)) : from_veth(f, plain_hdr(inner, o));
         ASSERT_NE(m, nullptr);
         std::vector<rte_mbuf *> out;
         DropReason drop{};
         const std::string what = std::string(c.outer_v6 ? "outer v6" : "outer v4") + (c.inner_v6 ? " inner v6" : " inner v4") +
+                                 (c.proto == 6 ? " tcp" : " udp") +
                                  (c.outer_csum ? " outer csum" : "") + (c.vtap ? " from a vtap" : " from a veth") +
                                  " caps " + std::to_string(c.caps);
         ASSERT_GT(prepare(m, c.caps, out, drop), 1) << what << ": " << drop_reason_name(drop);
         ++segmented;
-        expect_tunnel_segments(f, o, c.outer_csum, out, unit_for(c.outer_v6, c.inner_v6), what);
+        expect_tunnel_segments(f, o, c.outer_csum, out, unit_for(c.outer_v6, c.inner_v6, 1500, c.proto), what);
         for (rte_mbuf *s : out) rte_pktmbuf_free(s);
     }
     EXPECT_EQ(counters_.gso_segmented.get(), segmented);
@@ -322,20 +326,22 @@ TEST_F(TunnelGsoTest, AFrameWhoseHeadersLieIsACountedDropNeverACrash) {
 }
 
 TEST_F(TunnelGsoTest, AVtapEgressTakesItWholeWithTheTunnelHeaderItsSenderWrote) {
-    struct Case { bool outer_v6, inner_v6, outer_csum, vtap; };
+    struct Case { bool outer_v6, inner_v6, outer_csum, vtap; uint8_t proto = 6; };
     const Case cases[] = {
         {false, false, true, true}, {false, true, false, true}, {true, false, true, true}, {true, true, false, true},
         {false, false, true, false}, {false, true, false, false},   // from a veth: no tunnel fields at RX
+        {false, false, true, true, 17}, {true, true, false, false, 17},   // inner UDP_L4
     };
     for (const Case &c : cases) {
         const Outer o{c.outer_v6};
-        const Bytes inner = build(c.inner_v6, 6, 30000, kAck | kCwr);
+        const Bytes inner = build(c.inner_v6, c.proto, 30000, kAck | kCwr);
         const Bytes f = around(inner, o, c.outer_csum);
         const VnetTunnelHdr sent = tunnel_hdr(inner, o, c.outer_csum);
         rte_mbuf *m = c.vtap ? from_vtap(f, sent) : from_veth(f, plain_hdr(inner, o));
         ASSERT_NE(m, nullptr);
         const std::string what = std::string(c.outer_v6 ? "outer v6" : "outer v4") + (c.inner_v6 ? " inner v6" : " inner v4") +
-                                 (c.outer_csum ? " outer csum" : "") + (c.vtap ? " from a vtap" : " from a veth");
+                                 (c.proto == 6 ? " tcp" : " udp") + (c.outer_csum ? " outer csum" : "") +
+                                 (c.vtap ? " from a vtap" : " from a veth");
         std::vector<rte_mbuf *> out;
         DropReason drop{};
         ASSERT_EQ(prepare(m, kCapTx | kCapUdpTunnelTso | kCapRxOffloads, out, drop), 1) << what << ": " << drop_reason_name(drop);
@@ -344,7 +350,8 @@ TEST_F(TunnelGsoTest, AVtapEgressTakesItWholeWithTheTunnelHeaderItsSenderWrote) 
         VnetTunnelHdr t{};
         mbuf_to_vnet_tunnel(m, t);
         EXPECT_EQ(t.hdr.flags, sent.hdr.flags) << what;
-        EXPECT_EQ(t.hdr.gso_type, sent.hdr.gso_type | VIRTIO_NET_HDR_GSO_ECN) << what << ": CWR in the first segment";
+        EXPECT_EQ(t.hdr.gso_type, sent.hdr.gso_type | (c.proto == 6 ? VIRTIO_NET_HDR_GSO_ECN : 0))
+            << what << ": CWR in the first TCP segment";
         EXPECT_EQ(t.hdr.gso_size, sent.hdr.gso_size) << what;
         EXPECT_EQ(t.hdr.hdr_len, sent.hdr.hdr_len) << what;
         EXPECT_EQ(t.hdr.csum_start, sent.hdr.csum_start) << what;
