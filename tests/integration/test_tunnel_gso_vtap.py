@@ -8,7 +8,8 @@ The switch is no VTEP here: it switches the VXLAN frames between its ports.
 
 A's vxlan hands its tap UDP-tunnel GSO skbs (64 KB TCP segments inside VXLAN), which the veth
 port cannot take whole: the switch segments them in software, as a Linux bridge's egress would.
-B's vxlan sends the same through its veth, and the vtap port takes them whole. Before, both were
+B's vxlan sends the same through its veth, and the vtap port takes them whole. Run again with B on
+a second vtap (its tap moved into B): whole both ways, nothing segmented. Before, both were
 offload_unsupported drops and TCP stalled. Checked by an HTTP download each way (sha256), no
 offload drops on either port, and the switch's counters: A's tap handed over 64 KB frames and got
 B's as such, port b segmented in software.
@@ -29,26 +30,39 @@ BLOB = 16 << 20
 
 
 class Overlay:
-    def __init__(self):
+    """b_kind "veth": B's underlay is a veth whose peer is port b; "vtap": the switch's second tap,
+    moved into B."""
+
+    def __init__(self, b_kind):
         p = f"tgso{PID}"
+        self.b_kind = b_kind
         self.a, self.b = f"{p}a", f"{p}b"
-        self.tap, self.veth = f"{p}t", f"{p}v"
+        self.tap, self.veth, self.tap_b = f"{p}t", f"{p}v", f"{p}u"
         net = 200 + PID % 50
         self.a_ul, self.b_ul = f"192.168.{net}.1", f"192.168.{net}.2"
         self.a_ip, self.b_ip = "10.88.0.1", "10.88.0.2"
 
-    def up_b(self):
+    def ports(self):
+        b = {"name": "b", "type": "veth", "iface": self.veth} if self.b_kind == "veth" else \
+            {"name": "b", "type": "vtap", "iface": self.tap_b}
+        return [{"name": "a", "type": "vtap", "iface": self.tap}, b]
+
+    def make(self):
         run(["ip", "netns", "add", self.a])
         run(["ip", "netns", "add", self.b])
-        run(["ip", "link", "add", self.veth, "type", "veth", "peer", "name", "eth0", "netns", self.b])
-        run(["sysctl", "-qw", f"net.ipv6.conf.{self.veth}.disable_ipv6=1"])
-        run(["ip", "link", "set", self.veth, "up"])
-        self._vtep(self.b, "eth0", self.b_ul, self.a_ul, self.b_ip)
+        if self.b_kind == "veth":
+            run(["ip", "link", "add", self.veth, "type", "veth", "peer", "name", "eth0", "netns", self.b])
+            run(["sysctl", "-qw", f"net.ipv6.conf.{self.veth}.disable_ipv6=1"])
+            run(["ip", "link", "set", self.veth, "up"])
+            self._vtep(self.b, "eth0", self.b_ul, self.a_ul, self.b_ip)
 
-    def up_a(self):
-        """The switch made its tap: into A, A's underlay under A's vxlan."""
+    def up(self):
+        """The switch made its taps: each into its namespace, the underlay of its vxlan."""
         run(["ip", "link", "set", self.tap, "netns", self.a])
         self._vtep(self.a, self.tap, self.a_ul, self.b_ul, self.a_ip)
+        if self.b_kind == "vtap":
+            run(["ip", "link", "set", self.tap_b, "netns", self.b])
+            self._vtep(self.b, self.tap_b, self.b_ul, self.a_ul, self.b_ip)
 
     @staticmethod
     def _vtep(ns, underlay, local, remote, ip):
@@ -68,16 +82,6 @@ class Overlay:
         run(["ip", "link", "del", self.veth], check=False)
 
 
-@pytest.fixture
-def overlay():
-    o = Overlay()
-    try:
-        o.up_b()
-        yield o
-    finally:
-        o.down()
-
-
 def _fetch(ns, url, out, sw):
     """sha256 of what curl in `ns` got from url; a failed fetch shows the switch's drops."""
     r = None
@@ -92,55 +96,69 @@ def _fetch(ns, url, out, sw):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def test_a_containers_own_vxlan_tcp_crosses_vtap_to_veth_both_ways(switch, overlay):
-    o = overlay
-    ports = [{"name": "a", "type": "vtap", "iface": o.tap}, {"name": "b", "type": "veth", "iface": o.veth}]
-    sw = switch(ports, idle_sleep_us=50)
-    o.up_a()
-    info = {p["name"]: p for p in sw.ctl("show", "port", "info", "all")["ports"]}
-    assert "udp_tunnel_tso" in info["a"].get("tx_offloads", []), info["a"]
-    assert "udp_tunnel_tso" not in info["b"].get("tx_offloads", []), info["b"]
-    wait_for(lambda: ns_exec(o.a, "ping", "-c", "1", "-W", "1", o.b_ip, check=False).returncode == 0, 15,
-             interval=0.5, what="the overlay up")
+def _avg(before, after, port, way):
+    """Bytes per frame `port` counted `way` ("rx"/"tx") between two port_stats(), and the bytes."""
+    n = after[port][f"{way}_packets"] - before[port][f"{way}_packets"]
+    b = after[port][f"{way}_bytes"] - before[port][f"{way}_bytes"]
+    return (b / n if n else 0), b
 
-    d = f"/tmp/tgso-{PID}-www"
-    os.makedirs(d, exist_ok=True)
-    blob = os.urandom(BLOB)
-    want = hashlib.sha256(blob).hexdigest()
-    with open(f"{d}/blob", "wb") as f:
-        f.write(blob)
-    del blob
+
+@pytest.mark.parametrize("b_kind", ["veth", "vtap"])
+def test_a_containers_own_vxlan_tcp_crosses_the_switch_both_ways(switch, b_kind):
+    """veth: A's tunnel GSO frames leave on the veth segmented in software (before: dropped as
+    offload_unsupported, curl timed out), B's reach the vtap whole. vtap: whole both ways."""
+    o = Overlay(b_kind)
     servers = []
+    d = f"/tmp/tgso-{PID}-www"
     try:
-        # A -> B: A serves; its vxlan's 64 KB segments reach the switch whole and leave on the veth split.
+        o.make()
+        sw = switch(o.ports(), idle_sleep_us=50)
+        o.up()
+        info = {p["name"]: p for p in sw.ctl("show", "port", "info", "all")["ports"]}
+        assert "udp_tunnel_tso" in info["a"].get("tx_offloads", []), info["a"]
+        assert ("udp_tunnel_tso" in info["b"].get("tx_offloads", [])) == (b_kind == "vtap"), info["b"]
+        wait_for(lambda: ns_exec(o.a, "ping", "-c", "1", "-W", "1", o.b_ip, check=False).returncode == 0, 15,
+                 interval=0.5, what="the overlay up")
+        os.makedirs(d, exist_ok=True)
+        blob = os.urandom(BLOB)
+        want = hashlib.sha256(blob).hexdigest()
+        with open(f"{d}/blob", "wb") as f:
+            f.write(blob)
+        del blob
+
+        # A -> B: A's vxlan's 64 KB segments reach the switch whole.
         servers.append(subprocess.Popen(["ip", "netns", "exec", o.a, PY, "-m", "http.server", "8080", "--bind",
                                          o.a_ip, "--directory", d], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL))
         before = sw.port_stats()
         assert _fetch(o.b, f"http://{o.a_ip}:8080/blob", f"{d}/got-b", sw) == want
         after = sw.port_stats()
-        got = after["a"]["rx_packets"] - before["a"]["rx_packets"]
-        got_bytes = after["a"]["rx_bytes"] - before["a"]["rx_bytes"]
-        assert got_bytes > BLOB and got_bytes / got > 8000, ("A's tap handed over no GSO frames", got, got_bytes)
-        assert after["b"]["gso_segmented"] - before["b"]["gso_segmented"] > 0, after["b"]
+        avg, got = _avg(before, after, "a", "rx")
+        assert got > BLOB and avg > 8000, ("A's tap handed over no GSO frames", avg, got)
+        split = after["b"]["gso_segmented"] - before["b"]["gso_segmented"]
+        if b_kind == "veth":
+            assert split > 0, after["b"]
+        else:
+            avg, sent = _avg(before, after, "b", "tx")
+            assert split == 0 and avg > 8000, ("not whole to B's vtap", avg, sent, after["b"])
 
-        # B -> A: B serves; its vxlan's segments come through the veth and go to the vtap.
+        # B -> A: B's vxlan's segments, through its veth or tap, go to A's vtap whole, with the
+        # tunnel header B's kernel wrote.
         servers.append(subprocess.Popen(["ip", "netns", "exec", o.b, PY, "-m", "http.server", "8080", "--bind",
                                          o.b_ip, "--directory", d], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL))
         before = sw.port_stats()
         assert _fetch(o.a, f"http://{o.b_ip}:8080/blob", f"{d}/got-a", sw) == want
         after = sw.port_stats()
-        sent = after["a"]["tx_packets"] - before["a"]["tx_packets"]
-        sent_bytes = after["a"]["tx_bytes"] - before["a"]["tx_bytes"]
-        # The vtap takes B's segments whole, with the tunnel header B's kernel wrote.
-        assert sent_bytes > BLOB and sent_bytes / sent > 8000, ("not whole to the vtap", sent, sent_bytes)
+        avg, sent = _avg(before, after, "a", "tx")
+        assert sent > BLOB and avg > 8000, ("not whole to A's vtap", avg, sent)
         assert after["a"]["gso_segmented"] == 0, after["a"]
+        stats = sw.port_stats()
+        drops = {(p, k): v for p in ("a", "b") for k, v in stats[p]["drops"].items() if k.startswith("offload")}
+        assert drops == {}, drops
     finally:
         for s in servers:
             s.kill()
             s.wait()
         subprocess.run(["rm", "-rf", d])
-    stats = sw.port_stats()
-    drops = {(p, k): v for p in ("a", "b") for k, v in stats[p]["drops"].items() if k.startswith("offload")}
-    assert drops == {}, drops
+        o.down()
