@@ -3,7 +3,8 @@
 // path is IP fragmentation (UFO), not the UDP segmentation (USO) a GSO_UDP_L4 frame asks for:
 // those two are split here the way rte_gso splits, a header mbuf per segment chained to
 // indirect mbufs over the payload. rte_gso leaves every checksum to the caller and so does the
-// splitter: fix_segment writes lengths, sequence numbers, flags and checksums for both.
+// splitter: fix_segment writes lengths, sequence numbers, flags and checksums for both. A UDP
+// tunnel's checksum and GSO frames: offload_tunnel.cc.
 #include "dpdk_switch/dataplane/offload.h"
 
 #include <algorithm>
@@ -20,10 +21,119 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-namespace dsw {
-namespace {
+#include "dpdk_switch/dataplane/vnet_tunnel.h"
+#include "offload_impl.h"
 
-constexpr uint8_t kTcpFin = 0x01, kTcpPsh = 0x08, kTcpCwr = 0x80;
+namespace dsw {
+
+namespace offload_detail {
+
+// A private copy of m's headers (gathered, wherever they sit) chained to a clone of the rest.
+// m keeps its reference, so that on a later failure it is still the caller's, as
+// prepare_for_tx promises.
+rte_mbuf *unshare_headers(rte_mbuf *m, uint32_t hl, const GsoContext &gso) noexcept {
+    rte_mbuf *hdr = rte_pktmbuf_alloc(gso.direct_pool);
+    if (hdr == nullptr) return nullptr;
+    if (rte_pktmbuf_tailroom(hdr) < hl) {
+        rte_pktmbuf_free(hdr);
+        return nullptr;
+    }
+    rte_mbuf *rest = rte_pktmbuf_clone(m, gso.indirect_pool);
+    if (rest == nullptr) {
+        rte_pktmbuf_free(hdr);
+        return nullptr;
+    }
+    auto *dst = rte_pktmbuf_append(hdr, static_cast<uint16_t>(hl));
+    const void *src = rte_pktmbuf_read(m, 0, hl, dst);   // hl <= pkt_len: check_request
+    if (src != dst) std::memcpy(dst, src, hl);
+    hdr->port = m->port;
+    hdr->ol_flags = m->ol_flags;
+    hdr->tx_offload = m->tx_offload;
+    hdr->packet_type = m->packet_type;
+    // The clone less its first hl bytes: the segments they fill whole go.
+    const uint32_t rest_len = rest->pkt_len - hl;
+    uint16_t rest_segs = rest->nb_segs;
+    uint32_t skip = hl;
+    while (rest != nullptr && skip >= rest->data_len && (skip > 0 || rest->data_len == 0)) {
+        skip -= rest->data_len;
+        rte_mbuf *next = rest->next;
+        rest->next = nullptr;
+        rest->nb_segs = 1;
+        rte_pktmbuf_free_seg(rest);
+        rest = next;
+        --rest_segs;
+    }
+    if (rest == nullptr) return hdr;   // no payload
+    rest->data_off = static_cast<uint16_t>(rest->data_off + skip);
+    rest->data_len = static_cast<uint16_t>(rest->data_len - skip);
+    rest->pkt_len = rest_len;
+    rest->nb_segs = rest_segs;
+    if (rte_pktmbuf_chain(hdr, rest) != 0) {   // more segments than an mbuf chain may have
+        rte_pktmbuf_free(hdr);
+        rte_pktmbuf_free(rest);
+        return nullptr;
+    }
+    return hdr;
+}
+
+// Splits m's payload into frames of `unit` bytes, each a copy of the headers chained to
+// indirect mbufs over its part of the payload. Returns the count, or -ENOMEM / -EINVAL (more
+// frames than max_out) with nothing left allocated.
+// m's headers (its first hl bytes) are contiguous (in its first segment).
+int split(rte_mbuf *m, uint32_t hl, uint32_t unit, const GsoContext &gso, rte_mbuf **out, uint16_t max_out) noexcept {
+    const rte_mbuf *in = m;
+    uint32_t pos = hl;   // within `in`
+    int n = 0;
+    auto fail = [&](int err) {
+        for (int i = 0; i < n; ++i) rte_pktmbuf_free(out[i]);
+        return err;
+    };
+    while (in != nullptr) {
+        if (pos >= in->data_len) {   // an empty or used-up segment
+            in = in->next;
+            pos = 0;
+            continue;
+        }
+        if (n == max_out) return fail(-EINVAL);
+        rte_mbuf *hdr = rte_pktmbuf_alloc(gso.direct_pool);
+        if (hdr == nullptr) return fail(-ENOMEM);
+        out[n++] = hdr;
+        if (rte_pktmbuf_tailroom(hdr) < hl) return fail(-ENOMEM);
+        std::memcpy(rte_pktmbuf_append(hdr, static_cast<uint16_t>(hl)), rte_pktmbuf_mtod(m, const void *), hl);
+        hdr->port = m->port;
+        hdr->ol_flags = m->ol_flags;
+        hdr->tx_offload = m->tx_offload;
+        hdr->packet_type = m->packet_type;
+        rte_mbuf *last = hdr;
+        uint32_t want = unit;
+        while (want > 0 && in != nullptr) {
+            if (pos >= in->data_len) {
+                in = in->next;
+                pos = 0;
+                continue;
+            }
+            rte_mbuf *piece = rte_pktmbuf_alloc(gso.indirect_pool);
+            if (piece == nullptr) return fail(-ENOMEM);
+            rte_pktmbuf_attach(piece, const_cast<rte_mbuf *>(in));
+            const uint32_t take = std::min<uint32_t>(want, in->data_len - pos);
+            piece->data_off = static_cast<uint16_t>(in->data_off + pos);
+            piece->data_len = static_cast<uint16_t>(take);
+            last->next = piece;
+            last = piece;
+            hdr->nb_segs++;
+            hdr->pkt_len += take;
+            pos += take;
+            want -= take;
+        }
+    }
+    return n;
+}
+
+}  // namespace offload_detail
+
+using namespace offload_detail;
+
+namespace {
 
 // The L4 protocol whose checksum a frame asks for; none: the IPv4 header checksum only.
 enum class L4 : uint8_t { none, tcp, udp };
@@ -36,10 +146,6 @@ uint32_t header_len(const rte_mbuf *m, L4 l4) noexcept {
 // read them there. A frame flooded across VLAN tagging (vlan_variant's header segment) is one
 // whose headers do not.
 bool contiguous(const rte_mbuf *m, L4 l4) noexcept { return header_len(m, l4) <= m->data_len; }
-
-// Writing into a buffer another mbuf also points at (a flood's extra reference, an indirect
-// clone) would change the frame other ports are sending, maybe at this moment on another lcore.
-bool headers_private(const rte_mbuf *m) noexcept { return RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1; }
 
 // What m's request says of its L4 and whether the lengths and the frame's own headers agree
 // with it: the lengths came from vnet_to_mbuf or a PMD, and every write below goes through
@@ -108,54 +214,6 @@ bool check_request(const rte_mbuf *m, bool seg, L4 &l4, DropReason &drop) noexce
     return true;
 }
 
-// A private copy of m's headers (gathered, wherever they sit) chained to a clone of the rest.
-// m keeps its reference, so that on a later failure it is still the caller's, as
-// prepare_for_tx promises.
-rte_mbuf *unshare_headers(rte_mbuf *m, uint32_t hl, const GsoContext &gso) noexcept {
-    rte_mbuf *hdr = rte_pktmbuf_alloc(gso.direct_pool);
-    if (hdr == nullptr) return nullptr;
-    if (rte_pktmbuf_tailroom(hdr) < hl) {
-        rte_pktmbuf_free(hdr);
-        return nullptr;
-    }
-    rte_mbuf *rest = rte_pktmbuf_clone(m, gso.indirect_pool);
-    if (rest == nullptr) {
-        rte_pktmbuf_free(hdr);
-        return nullptr;
-    }
-    auto *dst = rte_pktmbuf_append(hdr, static_cast<uint16_t>(hl));
-    const void *src = rte_pktmbuf_read(m, 0, hl, dst);   // hl <= pkt_len: check_request
-    if (src != dst) std::memcpy(dst, src, hl);
-    hdr->port = m->port;
-    hdr->ol_flags = m->ol_flags;
-    hdr->tx_offload = m->tx_offload;
-    hdr->packet_type = m->packet_type;
-    // The clone less its first hl bytes: the segments they fill whole go.
-    const uint32_t rest_len = rest->pkt_len - hl;
-    uint16_t rest_segs = rest->nb_segs;
-    uint32_t skip = hl;
-    while (rest != nullptr && skip >= rest->data_len && (skip > 0 || rest->data_len == 0)) {
-        skip -= rest->data_len;
-        rte_mbuf *next = rest->next;
-        rest->next = nullptr;
-        rest->nb_segs = 1;
-        rte_pktmbuf_free_seg(rest);
-        rest = next;
-        --rest_segs;
-    }
-    if (rest == nullptr) return hdr;   // no payload
-    rest->data_off = static_cast<uint16_t>(rest->data_off + skip);
-    rest->data_len = static_cast<uint16_t>(rest->data_len - skip);
-    rest->pkt_len = rest_len;
-    rest->nb_segs = rest_segs;
-    if (rte_pktmbuf_chain(hdr, rest) != 0) {   // more segments than an mbuf chain may have
-        rte_pktmbuf_free(hdr);
-        rte_pktmbuf_free(rest);
-        return nullptr;
-    }
-    return hdr;
-}
-
 // Completes the TCP/UDP checksum (and the IPv4 header's) over the lengths the IP header holds,
 // so Ethernet padding stays out of it. The field is zeroed first: the sender left a
 // pseudo-header sum there, and rte_*_udptcp_cksum_mbuf sums the whole L4 header. L4::none: a
@@ -212,60 +270,6 @@ void fix_segment(rte_mbuf *s, bool tcp, uint16_t index, uint16_t count, uint32_t
     write_checksums(s, tcp ? L4::tcp : L4::udp);
 }
 
-// Splits m's payload into frames of `unit` bytes, each a copy of the headers chained to
-// indirect mbufs over its part of the payload. Returns the count, or -ENOMEM / -EINVAL (more
-// frames than max_out) with nothing left allocated.
-// m's headers are contiguous (in its first segment).
-int split(rte_mbuf *m, L4 l4, uint32_t unit, const GsoContext &gso, rte_mbuf **out, uint16_t max_out) noexcept {
-    const uint32_t hl = header_len(m, l4);
-    const rte_mbuf *in = m;
-    uint32_t pos = hl;   // within `in`
-    int n = 0;
-    auto fail = [&](int err) {
-        for (int i = 0; i < n; ++i) rte_pktmbuf_free(out[i]);
-        return err;
-    };
-    while (in != nullptr) {
-        if (pos >= in->data_len) {   // an empty or used-up segment
-            in = in->next;
-            pos = 0;
-            continue;
-        }
-        if (n == max_out) return fail(-EINVAL);
-        rte_mbuf *hdr = rte_pktmbuf_alloc(gso.direct_pool);
-        if (hdr == nullptr) return fail(-ENOMEM);
-        out[n++] = hdr;
-        if (rte_pktmbuf_tailroom(hdr) < hl) return fail(-ENOMEM);
-        std::memcpy(rte_pktmbuf_append(hdr, static_cast<uint16_t>(hl)), rte_pktmbuf_mtod(m, const void *), hl);
-        hdr->port = m->port;
-        hdr->ol_flags = m->ol_flags;
-        hdr->tx_offload = m->tx_offload;
-        hdr->packet_type = m->packet_type;
-        rte_mbuf *last = hdr;
-        uint32_t want = unit;
-        while (want > 0 && in != nullptr) {
-            if (pos >= in->data_len) {
-                in = in->next;
-                pos = 0;
-                continue;
-            }
-            rte_mbuf *piece = rte_pktmbuf_alloc(gso.indirect_pool);
-            if (piece == nullptr) return fail(-ENOMEM);
-            rte_pktmbuf_attach(piece, const_cast<rte_mbuf *>(in));
-            const uint32_t take = std::min<uint32_t>(want, in->data_len - pos);
-            piece->data_off = static_cast<uint16_t>(in->data_off + pos);
-            piece->data_len = static_cast<uint16_t>(take);
-            last->next = piece;
-            last = piece;
-            hdr->nb_segs++;
-            hdr->pkt_len += take;
-            pos += take;
-            want -= take;
-        }
-    }
-    return n;
-}
-
 // m's request checked (check_request): split into segments of the port's size, or, when its
 // payload fits one, its checksums completed.
 uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint16_t max_out,
@@ -308,7 +312,7 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
         n = rte_gso_segment(work, &ctx, out, max_out);
         if (n == 0) n = -ENOTSUP;   // refused: rte_gso found it fragmented or without payload
     } else {
-        n = split(work, l4, unit, gso, out, max_out);
+        n = split(work, header_len(work, l4), unit, gso, out, max_out);
     }
     if (n < 0) {
         if (work != m) rte_pktmbuf_free(work);
@@ -327,55 +331,6 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
     return static_cast<uint16_t>(n);
 }
 
-// A checksum inside a UDP tunnel's payload (vnet_to_mbuf's tunnel form, on a frame switched as
-// it is: a container's own vxlan behind a veth port) is completed for every egress, as the
-// kernel's skb_checksum_help does: the sum from its start to the end of the outer IP packet,
-// the sender's pseudo-header sum already in the field. No port here is given tunnel offloads, and
-// a tunnel's GSO frame switched as it is (not decapsulated) is a counted drop.
-uint16_t complete_tunnel_csum(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, OffloadCounters &counters,
-                              DropReason &drop) noexcept {
-    if (m->ol_flags & kTxSegRequests) {   // a tunnel's GSO frame: never split here
-        drop = DropReason::offload_unsupported;
-        return 0;
-    }
-    const bool tcp = (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
-    const uint32_t start = m->l2_len + m->l3_len;
-    const uint32_t field = start + (tcp ? offsetof(rte_tcp_hdr, cksum) : offsetof(rte_udp_hdr, dgram_cksum));
-    const bool v4 = m->ol_flags & RTE_MBUF_F_TX_OUTER_IPV4;
-    uint8_t buf[6];
-    const auto *ip = static_cast<const uint8_t *>(rte_pktmbuf_read(m, m->l2_len, sizeof buf, buf));
-    if (ip == nullptr || ip[0] >> 4 != (v4 ? 4 : 6)) {
-        drop = DropReason::offload_bad_headers;
-        return 0;
-    }
-    const uint32_t ip_len = v4 ? (uint32_t{ip[2]} << 8 | ip[3]) : sizeof(rte_ipv6_hdr) + (uint32_t{ip[4]} << 8 | ip[5]);
-    const uint32_t end = m->l2_len + ip_len;
-    if (end > m->pkt_len || field + 2 > end) {
-        drop = DropReason::offload_bad_csum;
-        return 0;
-    }
-    rte_mbuf *work = m;
-    if ((!headers_private(m) || field + 2 > m->data_len) && (work = unshare_headers(m, field + 2, gso)) == nullptr) {
-        drop = DropReason::offload_no_mbufs;
-        return 0;
-    }
-    uint16_t sum = 0;
-    if (rte_raw_cksum_mbuf(work, start, end - start, &sum) != 0) {
-        if (work != m) rte_pktmbuf_free(work);
-        drop = DropReason::offload_bad_csum;
-        return 0;
-    }
-    uint16_t cksum = static_cast<uint16_t>(~sum);
-    if (!tcp && cksum == 0) cksum = 0xffff;   // a UDP checksum of 0 means "none"
-    std::memcpy(rte_pktmbuf_mtod_offset(work, uint8_t *, field), &cksum, 2);
-    work->ol_flags &= ~(kTxOffloadRequests | RTE_MBUF_F_TX_TUNNEL_MASK | RTE_MBUF_F_TX_OUTER_IPV4 |
-                        RTE_MBUF_F_TX_OUTER_IPV6);
-    if (work != m) rte_pktmbuf_free(m);
-    counters.csum_completed.inc();
-    out[0] = work;
-    return 1;
-}
-
 }  // namespace
 
 uint16_t prepare_for_tx(rte_mbuf *m, uint8_t port_caps, const GsoContext &gso, rte_mbuf **out, uint16_t max_out,
@@ -385,8 +340,18 @@ uint16_t prepare_for_tx(rte_mbuf *m, uint8_t port_caps, const GsoContext &gso, r
         out[0] = m;
         return 1;
     }
-    if ((f & RTE_MBUF_F_TX_TUNNEL_MASK) && max_out != 0) [[unlikely]]
-        return complete_tunnel_csum(m, gso, out, counters, drop);
+    if ((f & RTE_MBUF_F_TX_TUNNEL_MASK) && max_out != 0) [[unlikely]] {
+        if (!(f & kTxSegRequests)) return complete_tunnel_csum(m, gso, out, counters, drop);
+        // A vtap (Linux 6.17+) takes it whole, with the tunnel header mbuf_to_vnet_tunnel
+        // writes from the layout: checked here, as segmenting would.
+        if ((port_caps & kCapUdpTunnelTso) && (f & RTE_MBUF_F_TX_TUNNEL_MASK) == RTE_MBUF_F_TX_TUNNEL_UDP) {
+            UdpTunnelLayout t;
+            if (!udp_tunnel_layout(m, t, drop)) return 0;
+            out[0] = m;
+            return 1;
+        }
+        return segment_tunnel(m, gso, out, max_out, counters, drop);
+    }
     const bool seg = f & kTxSegRequests;
     const uint8_t need = seg ? ((f & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso) : kCapCsum;
     if (port_caps & need) {

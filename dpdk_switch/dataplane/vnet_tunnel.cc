@@ -5,8 +5,11 @@
 // own headers are, not merely in order as the kernel asks.
 #include "dpdk_switch/dataplane/vnet_tunnel.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
+
+#include <netinet/in.h>
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -86,11 +89,121 @@ VnetParse vnet_tunnel_to_mbuf(const VnetTunnelHdr &t, rte_mbuf *m) noexcept {
         m->tx_offload = tx_offload;
         return {false, DropReason::offload_bad_tunnel};
     }
+    // Each segment's outer UDP checksum asked for: kept for segmentation, or the header on TX.
+    if (h.flags & kVnetFlagUdpTunnelCsum) m->ol_flags |= RTE_MBUF_F_TX_OUTER_UDP_CKSUM;
     return {true, DropReason::count};
 }
 
+// m a tunnel GSO frame: its layout, checked against its own headers as skb_udp_tunnel_segment
+// would need them: outer IP (no fragment) carrying UDP to the frame's end, its UDP length that
+// of the rest, an inner IP header (of the version a TCP request says; either for UDP_L4, which
+// names none) ending at the inner TCP/UDP header and also running to the frame's end. The inner
+// IPv4 header's start is found by its length (IHL at that start, and a total length ending the
+// frame): nothing else marks it.
+bool udp_tunnel_layout(const rte_mbuf *m, UdpTunnelLayout &t, DropReason &drop) noexcept {
+    auto refuse = [&](DropReason r) {
+        drop = r;
+        return false;
+    };
+    const uint64_t f = m->ol_flags;
+    const uint64_t inner_ip = f & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
+    const uint64_t outer_ip = f & (RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6);
+    const uint64_t seg = f & kTxSegRequests, l4 = f & RTE_MBUF_F_TX_L4_MASK;
+    t.tcp = seg == RTE_MBUF_F_TX_TCP_SEG;
+    if (!(t.tcp ? l4 == RTE_MBUF_F_TX_TCP_CKSUM : seg == RTE_MBUF_F_TX_UDP_SEG && l4 == RTE_MBUF_F_TX_UDP_CKSUM) ||
+        (t.tcp && inner_ip != RTE_MBUF_F_TX_IPV4 && inner_ip != RTE_MBUF_F_TX_IPV6) ||
+        (outer_ip != RTE_MBUF_F_TX_OUTER_IPV4 && outer_ip != RTE_MBUF_F_TX_OUTER_IPV6) || m->tso_segsz == 0)
+        return refuse(DropReason::offload_bad_gso);
+    t.outer_v4 = outer_ip == RTE_MBUF_F_TX_OUTER_IPV4;
+    t.inner_th = m->l2_len + m->l3_len;
+    const uint32_t len = m->pkt_len;
+    if (m->l2_len < sizeof(rte_ether_hdr) || t.inner_th + (t.tcp ? sizeof(rte_tcp_hdr) : sizeof(rte_udp_hdr)) > len)
+        return refuse(DropReason::offload_bad_headers);
+    uint8_t buf[128 + 512 + 64];   // l2_len (7 bits), l3_len (9 bits), a TCP header
+    const uint32_t want = std::min<uint32_t>(len, t.inner_th + 60);
+    const auto *h = static_cast<const uint8_t *>(rte_pktmbuf_read(m, 0, want, buf));
+    const uint8_t *ip = h + m->l2_len;
+    auto be16 = [](const uint8_t *p) { return static_cast<uint32_t>(p[0] << 8 | p[1]); };
+    if (t.outer_v4) {
+        const uint32_t ihl = (ip[0] & 0x0f) * 4u;
+        if (ip[0] >> 4 != 4 || ihl < sizeof(rte_ipv4_hdr) || ip[9] != IPPROTO_UDP)
+            return refuse(DropReason::offload_bad_headers);
+        if (be16(ip + 6) & (RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) return refuse(DropReason::offload_unsupported);
+        if (m->l2_len + be16(ip + 2) != len) return refuse(DropReason::offload_bad_gso);
+        t.outer_th = m->l2_len + ihl;
+    } else {
+        if (ip[0] >> 4 != 6 || ip[6] != IPPROTO_UDP) return refuse(DropReason::offload_bad_headers);
+        if (m->l2_len + sizeof(rte_ipv6_hdr) + be16(ip + 4) != len) return refuse(DropReason::offload_bad_gso);
+        t.outer_th = m->l2_len + sizeof(rte_ipv6_hdr);
+    }
+    // The outer UDP header, a tunnel header of 8 bytes at least (VXLAN's, Geneve's) and the inner
+    // Ethernet header before the inner IP header.
+    const uint32_t least_nh = t.outer_th + sizeof(rte_udp_hdr) + 8 + sizeof(rte_ether_hdr);
+    if (least_nh + sizeof(rte_ipv4_hdr) > t.inner_th || be16(h + t.outer_th + 4) != len - t.outer_th)
+        return refuse(DropReason::offload_bad_headers);
+    const uint8_t proto = t.tcp ? IPPROTO_TCP : IPPROTO_UDP;
+    t.inner_nh = 0;
+    if (inner_ip != RTE_MBUF_F_TX_IPV6) {
+        for (uint32_t ihl = 5; ihl <= 15 && t.inner_nh == 0; ++ihl) {
+            const uint32_t nh = t.inner_th - ihl * 4;
+            if (nh < least_nh) break;
+            const uint8_t *in = h + nh;
+            if (in[0] == (0x40 | ihl) && in[9] == proto && nh + be16(in + 2) == len) t.inner_nh = nh;
+        }
+        if (t.inner_nh != 0 && (be16(h + t.inner_nh + 6) & (RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
+            return refuse(DropReason::offload_unsupported);
+    }
+    t.inner_v4 = t.inner_nh != 0;
+    if (inner_ip != RTE_MBUF_F_TX_IPV4 && t.inner_nh == 0 && t.inner_th >= least_nh + sizeof(rte_ipv6_hdr)) {
+        const uint32_t nh = t.inner_th - sizeof(rte_ipv6_hdr);
+        const uint8_t *in = h + nh;
+        if (in[0] >> 4 == 6 && in[6] == proto && nh + sizeof(rte_ipv6_hdr) + be16(in + 4) == len) t.inner_nh = nh;
+    }
+    if (t.inner_nh == 0 || be16(h + t.inner_nh - 2) != (t.inner_v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
+        return refuse(DropReason::offload_bad_headers);
+    const uint32_t l4_len = t.tcp ? (h[t.inner_th + 12] >> 4) * 4u : sizeof(rte_udp_hdr);
+    t.hl = t.inner_th + l4_len;
+    if (l4_len < (t.tcp ? sizeof(rte_tcp_hdr) : sizeof(rte_udp_hdr)) || t.hl > len) return refuse(DropReason::offload_bad_headers);
+    // The sender asked for an outer UDP checksum per segment: in its header (a vtap's
+    // UDP_TUNNEL_CSUM, RTE_MBUF_F_TX_OUTER_UDP_CKSUM here), or by the pseudo-header sum it left in
+    // the field (a veth's plain header has no bit for it); a tunnel without one sends 0 there.
+    t.outer_csum = (f & RTE_MBUF_F_TX_OUTER_UDP_CKSUM) || be16(h + t.outer_th + 6) != 0;
+    return true;
+}
+
+namespace {
+
+// A tunnel GSO frame in the tunnel form a vtap's or a veth's RX made, passed on whole (the
+// egress takes it): the header the kernel wrote for it, back from the frame's own layout.
+void tunnel_form_to_vnet(const rte_mbuf *m, VnetTunnelHdr &t) noexcept {
+    t = VnetTunnelHdr{};
+    UdpTunnelLayout l;
+    DropReason why;
+    if (!udp_tunnel_layout(m, l, why)) return;   // prepare_for_tx checked it: it sends none such
+    virtio_net_hdr &h = t.hdr;
+    h.flags = static_cast<uint8_t>(VIRTIO_NET_HDR_F_NEEDS_CSUM | (l.outer_csum ? kVnetFlagUdpTunnelCsum : 0));
+    uint8_t type = !l.tcp ? kVnetGsoUdpL4 : l.inner_v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+    type |= l.outer_v4 ? kVnetGsoUdpTunnelIpv4 : kVnetGsoUdpTunnelIpv6;
+    uint8_t buf;
+    const auto *tcp_flags = static_cast<const uint8_t *>(rte_pktmbuf_read(m, l.inner_th + 13, 1, &buf));
+    if (l.tcp && tcp_flags != nullptr && (*tcp_flags & kTcpCwr)) type |= VIRTIO_NET_HDR_GSO_ECN;
+    h.gso_type = type;
+    h.gso_size = rte_cpu_to_le_16(m->tso_segsz);
+    h.hdr_len = rte_cpu_to_le_16(static_cast<uint16_t>(l.hl));
+    h.csum_start = rte_cpu_to_le_16(static_cast<uint16_t>(l.inner_th));
+    h.csum_offset = rte_cpu_to_le_16(l.tcp ? offsetof(rte_tcp_hdr, cksum) : offsetof(rte_udp_hdr, dgram_cksum));
+    t.outer_th_offset = rte_cpu_to_le_16(static_cast<uint16_t>(l.outer_th));
+    t.inner_nh_offset = rte_cpu_to_le_16(static_cast<uint16_t>(l.inner_nh));
+}
+
+}  // namespace
+
 void mbuf_to_vnet_tunnel(const rte_mbuf *m, VnetTunnelHdr &t) noexcept {
     const uint64_t f = m->ol_flags;
+    if ((f & RTE_MBUF_F_TX_TUNNEL_MASK) == RTE_MBUF_F_TX_TUNNEL_UDP && (f & kTxSegRequests)) [[unlikely]] {
+        tunnel_form_to_vnet(m, t);
+        return;
+    }
     if ((f & RTE_MBUF_F_TX_TUNNEL_MASK) != RTE_MBUF_F_TX_TUNNEL_VXLAN) [[likely]] {
         t = VnetTunnelHdr{};
         mbuf_to_vnet(m, t.hdr);

@@ -61,7 +61,9 @@ uint16_t TapQueue::tx(rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept {
         ssize_t r = -1;
         if (m->nb_segs <= kTxIov) [[likely]] {
             mbuf_to_vnet_tunnel(m, tx_hdr_);
-            if (outer_udp_csum_ && (m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK)) {
+            // The switch's own encapsulation (DPDK's tunnel form). A tunnel GSO frame switched as
+            // it is carries its sender's outer checksum request already (mbuf_to_vnet_tunnel).
+            if (outer_udp_csum_ && (m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK) == RTE_MBUF_F_TX_TUNNEL_VXLAN) {
                 if (tx_hdr_.hdr.gso_type & kVnetGsoUdpTunnel)
                     vnet_tunnel_ask_outer_csum(pkts[sent], tx_hdr_);
                 else

@@ -40,11 +40,28 @@ inline constexpr uint8_t kVnetFlagUdpTunnelCsum = 8;
 // what vxlan_decap reads. On a drop the mbuf is left as it was.
 VnetParse vnet_tunnel_to_mbuf(const VnetTunnelHdr &h, rte_mbuf *m) noexcept;
 
+// Where the layers of a UDP-tunnel GSO frame in vnet_to_mbuf's tunnel form (RTE_MBUF_F_TX_TUNNEL_UDP
+// with TX_TCP_SEG or TX_UDP_SEG) start, read from its own bytes: the form keeps only the outer L2 length and
+// the inner L4 offset (l2_len + l3_len), and a veth's plain header never said more. What both
+// software segmentation (prepare_for_tx) and a vtap's TX header need.
+struct UdpTunnelLayout {
+    uint32_t outer_th;   // the outer UDP header
+    uint32_t inner_nh;   // the inner IP header
+    uint32_t inner_th;   // the inner TCP or UDP header
+    uint32_t hl;         // all the headers: where the payload starts
+    bool outer_v4, inner_v4, tcp;
+    bool outer_csum;     // each segment's outer UDP checksum asked for
+};
+// False, with the reason to count, for a frame whose headers disagree with the request.
+bool udp_tunnel_layout(const rte_mbuf *m, UdpTunnelLayout &t, DropReason &drop) noexcept;
+
 // TX: a frame in DPDK's tunnel form (RTE_MBUF_F_TX_TUNNEL_VXLAN, outer_l2_len/outer_l3_len, l2_len
 // from the outer UDP header to the inner IP header, the inner l3_len/l4_len) asking for inner
 // segmentation gets the tunnel header; one asking only for the inner checksum gets a plain header
-// at the inner L4 checksum (the kernel takes tunnel bits with GSO only). Any other frame: as
-// mbuf_to_vnet, tunnel fields 0.
+// at the inner L4 checksum (the kernel takes tunnel bits with GSO only). A tunnel GSO frame in
+// vnet_to_mbuf's tunnel form (a container's own vxlan switched as it is) gets the tunnel header
+// its sender's kernel wrote, from its layout, the outer checksum flag as it asked. Any other
+// frame: as mbuf_to_vnet, tunnel fields 0.
 void mbuf_to_vnet_tunnel(const rte_mbuf *m, VnetTunnelHdr &h) noexcept;
 
 // TX to a tap that took TUN_F_UDP_TUNNEL_CSUM, after mbuf_to_vnet_tunnel: a UDP-tunnel GSO frame
