@@ -137,13 +137,16 @@ OuterTemplate outer_template(const VxlanView &vx) noexcept {
     return t;
 }
 
-// The last VNI and VTEP seen: a burst usually holds a few of each.
+// The last VNI seen, and the VTEPs seen in this burst: a burst usually holds a few of each, and
+// frames of several VTEPs come interleaved (a last-VTEP cache missed on every frame of such a
+// burst and scanned the VTEPs each time). A VTEP's entry is found by the last byte of its address
+// (its host's own byte, different between the few VTEPs of a burst as a rule; a clash only costs
+// the scan): (address << 32) | 1 << 16 | its port; 0, empty.
 struct DecapCache {
+    static constexpr unsigned kVtepWays = 8;
     uint32_t vni = ~0u;   // none: a VNI is 24 bits
     uint16_t vlan = 0;
-    uint32_t src_ip_be = 0;
-    uint16_t vtep = 0;
-    bool has_vtep = false;
+    uint64_t vtep[kVtepWays] = {};
 };
 
 // vxlan_decap's result for the common packet (the template's, IPv4 lengths right and nothing
@@ -180,32 +183,36 @@ constexpr DecapResult kUndecided = {0xfffd, 0, {0}, 0};
     }
     uint32_t src;
     std::memcpy(&src, p + 26, 4);
-    if (src != cache.src_ip_be || !cache.has_vtep) {
+    uint64_t &way = cache.vtep[rte_be_to_cpu_32(src) & (DecapCache::kVtepWays - 1)];
+    uint64_t e = way;
+    if ((e >> 32) != src || e == 0) [[unlikely]] {
         const int vtep = vx.vtep_port(src);
         if (vtep < 0) [[unlikely]]
             return kUndecided;
-        cache.src_ip_be = src;
-        cache.vtep = static_cast<uint16_t>(vtep);
-        cache.has_vtep = true;
+        e = (uint64_t{src} << 32) | (uint64_t{1} << 16) | static_cast<uint16_t>(vtep);
+        way = e;
     }
     rte_pktmbuf_adj(m, static_cast<uint16_t>(kInnerOff));
     m->ol_flags = 0;
     m->packet_type = 0;
-    return {kDecapped, cache.vtep, {cache.vlan}, 0};
+    return {kDecapped, static_cast<uint16_t>(e), {cache.vlan}, 0};
 }
 
 }  // namespace
 
-void vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, DecapResult *out) noexcept {
+uint64_t vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, DecapResult *out) noexcept {
     const OuterTemplate t = outer_template(vx);
     DecapCache cache;
+    uint64_t bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (i + kDecapPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kDecapPrefetchAhead], void *));
+        bytes += pkts[i]->pkt_len;
         DecapResult r = decap_common(pkts[i], vx, t, cache);
         if (r.verdict == kUndecided.verdict) [[unlikely]]
             r = vxlan_decap(pkts[i], vx);
         out[i] = r;
     }
+    return bytes;
 }
 
 bool vxlan_underlay_arp(rte_mbuf *m, const VxlanView &vx, uint32_t now_s) noexcept {

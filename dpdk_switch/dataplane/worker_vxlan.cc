@@ -27,10 +27,8 @@ void Worker::rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts,
     uint16_t vtep[kMaxBurst], vlan[kMaxBurst], tagged_vtep[kMaxBurst];
     uint16_t k = 0, ntagged = 0, nfreed = 0;
     uint32_t mixed = 0;   // non-zero: the untagged frames came from more than one VTEP or VLAN
-    uint64_t bytes = 0;
     DecapResult res[kMaxBurst];
-    for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
-    vxlan_decap_burst(pkts, n, vx, res);
+    const uint64_t bytes = vxlan_decap_burst(pkts, n, vx, res);
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pkts[i];
         const DecapResult &r = res[i];
