@@ -18,7 +18,7 @@ namespace {
 struct FromVteps {
     const uint16_t *ports_of;   // DecapIngress's, copied: classify's stores cannot change them
     const uint16_t *vlans;
-    const PortSlot *slots;
+    uint64_t vteps;             // bit p: port p is a VTEP (one word: no PortSlot read per frame)
     uint16_t port(uint16_t i) const noexcept { return ports_of[i]; }
     // vxlan_decap gave any tagged inner frame the trunk's way (kDecapTagged): none comes here.
     uint16_t admit(L2Frame &f, uint16_t i) const noexcept {
@@ -26,7 +26,7 @@ struct FromVteps {
             f.drop = static_cast<uint8_t>(DropReason::vlan_not_allowed);
         return vlans[i];
     }
-    bool hairpin(uint16_t out) const noexcept { return out < kMaxPorts && slots[out].vtep; }
+    bool hairpin(uint16_t out) const noexcept { return out < kMaxPorts && ((vteps >> out) & 1); }
 };
 
 // parse_l2 for a frame that came untagged out of a tunnel, reading its 14-byte Ethernet header
@@ -70,7 +70,7 @@ struct FromVteps {
 // burst".)
 void SwitchPath::classify_decapped(rte_mbuf *const *pkts, uint16_t n, const DecapIngress &decap, uint32_t now_s,
                                    BurstDecision &d, LcoreCounters &c) noexcept {
-    const FromVteps in{decap.port, decap.vlan, decap.ports};
+    const FromVteps in{decap.port, decap.vlan, decap.vteps};
     d.tagged = false;
     d.same_decision = false;
     MacKey skey[kMaxBurst], dkey[kMaxBurst];

@@ -94,7 +94,7 @@ void Worker::rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts,
 void Worker::switch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
                              const uint16_t *vlan, uint32_t now_s) noexcept {
     BurstDecision d;
-    path_.classify_decapped(pkts, n, DecapIngress{vtep, vlan, v.ports.data()}, now_s, d, c_);
+    path_.classify_decapped(pkts, n, DecapIngress{vtep, vlan, v.vxlan.vtep_mask}, now_s, d, c_);
     for (uint16_t i = 0; i < n; ++i) {
         PortCounters &pc = c_.port[vtep[i]];
         pc.rx_packets.inc();
