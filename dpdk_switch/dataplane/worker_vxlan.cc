@@ -27,10 +27,8 @@ void Worker::rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts,
     uint16_t vtep[kMaxBurst], vlan[kMaxBurst], tagged_vtep[kMaxBurst];
     uint16_t k = 0, ntagged = 0, nfreed = 0;
     uint32_t mixed = 0;   // non-zero: the untagged frames came from more than one VTEP or VLAN
-    uint64_t bytes = 0;
     DecapResult res[kMaxBurst];
-    for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
-    vxlan_decap_burst(pkts, n, vx, res);
+    const uint64_t bytes = vxlan_decap_burst(pkts, n, vx, res);
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pkts[i];
         const DecapResult &r = res[i];
@@ -96,7 +94,7 @@ void Worker::rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts,
 void Worker::switch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
                              const uint16_t *vlan, uint32_t now_s) noexcept {
     BurstDecision d;
-    path_.classify_decapped(pkts, n, DecapIngress{vtep, vlan, v.ports.data()}, now_s, d, c_);
+    path_.classify_decapped(pkts, n, DecapIngress{vtep, vlan, v.vxlan.vtep_mask}, now_s, d, c_);
     for (uint16_t i = 0; i < n; ++i) {
         PortCounters &pc = c_.port[vtep[i]];
         pc.rx_packets.inc();

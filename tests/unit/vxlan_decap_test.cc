@@ -114,7 +114,9 @@ TEST_F(VxlanDecapBurstTest, EveryPacketAsVxlanDecapAloneDecidesIt) {
     }
     const uint16_t n = static_cast<uint16_t>(frames.size());
     DecapResult got[kMaxBurst];
-    vxlan_decap_burst(burst.data(), n, *vx_, got);
+    uint64_t received = 0;
+    for (const Bytes &f : frames) received += f.size();
+    EXPECT_EQ(vxlan_decap_burst(burst.data(), n, *vx_, got), received) << "the bytes as received, for the underlay's counter";
     unsigned decapped = 0;
     for (uint16_t i = 0; i < n; ++i) {
         const DecapResult want = vxlan_decap(alone[i], *vx_);

@@ -31,7 +31,7 @@ struct Ingress {
 struct DecapIngress {
     const uint16_t *port;        // each frame's VTEP port
     const uint16_t *vlan;        // each frame's VLAN
-    const PortSlot *ports;       // the view's: a frame for a VTEP is dropped as hairpin
+    uint64_t vteps;              // VxlanView::vtep_mask: a frame for a VTEP is dropped as hairpin
 };
 
 struct BurstDecision {

@@ -44,8 +44,10 @@ DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept;
 
 // vxlan_decap for a burst, out[i] pkts[i]'s result: the common packet (IPv4 without options, a
 // known VNI from a known VTEP, no offload request, an untagged inner frame) checked with a few
-// wide compares against what it must hold, and each frame's first line fetched ahead.
-void vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, DecapResult *out) noexcept;
+// wide compares against what it must hold, and each frame's first line fetched ahead. Returns
+// the frames' bytes as received (before decapsulation), for the underlay's RX counter: summed in
+// the loop that reads each mbuf anyway, not in a pass of its own.
+uint64_t vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, DecapResult *out) noexcept;
 
 // An ARP frame on the underlay. Learns the sender's MAC when the sender is a remote VTEP (a reply
 // to our request, its own request, a gratuitous ARP after it moved). True when it was a request

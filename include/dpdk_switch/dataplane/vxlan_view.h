@@ -47,6 +47,10 @@ struct VxlanView {
     uint16_t vtep_ports[kMaxPorts] = {};
     uint32_t vtep_ip_be[kMaxPorts] = {};
     uint32_t vtep_next_hop_be[kMaxPorts] = {};
+    // Bit p: port p is a remote VTEP (their PortSlots' `vtep` in one word, for the split
+    // horizon of decapsulated frames without a load per frame).
+    uint64_t vtep_mask = 0;
+    static_assert(kMaxPorts <= 64, "vtep_mask: a bit a port");
     VtepNeighbours *neigh = nullptr;
     // learn_vteps: (source address << 24 | VNI) of frames from unknown VTEPs, for the control
     // plane to add them; a full ring loses the report, not the switch's time.
@@ -84,6 +88,7 @@ struct VxlanView {
     // `next_hop_be` 0: the VTEP is on the underlay's link.
     void add_vtep(uint16_t port, uint32_t ip_be, uint32_t next_hop_be = 0) noexcept {
         vtep_ports[n_vteps++] = port;
+        vtep_mask |= uint64_t{1} << port;
         vtep_ip_be[port] = ip_be;
         vtep_next_hop_be[port] = next_hop_be != 0 ? next_hop_be : ip_be;
     }
