@@ -58,18 +58,23 @@ rte_mbuf *reference_from(rte_mbuf *m, uint32_t off, bool &none) noexcept {
 }  // namespace
 
 uint16_t vxlan_source_port(const rte_mbuf *m, uint32_t et_off) noexcept {
-    uint8_t macs[kMacsLen];
-    const uint8_t *mp = static_cast<const uint8_t *>(rte_pktmbuf_read(m, 0, kMacsLen, macs));
-    uint32_t h = rte_hash_crc(mp, kMacsLen, 0x9e3779b9);
+    uint8_t macs_buf[kMacsLen];
+    const uint8_t *mp = static_cast<const uint8_t *>(rte_pktmbuf_read(m, 0, kMacsLen, macs_buf));
+    uint64_t macs = 0, addrs = 0;
+    uint32_t src_tail = 0, l4 = 0;
+    if (mp != nullptr) {
+        std::memcpy(&macs, mp, 8);
+        std::memcpy(&src_tail, mp + 8, 4);
+    }
     uint8_t buf[2 + sizeof(rte_ipv4_hdr) + 4];
     const uint8_t *l3 = static_cast<const uint8_t *>(rte_pktmbuf_read(m, et_off, sizeof buf, buf));
-    if (l3 != nullptr && l3[0] == 0x08 && l3[1] == 0x00 && l3[2] == 0x45) {
-        const uint8_t *ip = l3 + 2;
-        h = rte_hash_crc(ip + 12, 8, h);   // source and destination addresses
-        const bool ports = (ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP) && (ip[6] & 0x3f) == 0 && ip[7] == 0;
-        if (ports) h = rte_hash_crc(ip + sizeof(rte_ipv4_hdr), 4, h);
+    const bool ip = l3 != nullptr && l3[0] == 0x08 && l3[1] == 0x00 && l3[2] == 0x45;
+    if (ip) {
+        const uint8_t *iph = l3 + 2;
+        std::memcpy(&addrs, iph + 12, 8);   // source and destination addresses
+        if (vxlan_has_ports(iph)) std::memcpy(&l4, iph + sizeof(rte_ipv4_hdr), 4);
     }
-    return static_cast<uint16_t>(0xc000 | (h & 0x3fff));
+    return vxlan_flow_port(macs, src_tail, ip, addrs, l4);
 }
 
 void vxlan_outer_init(VxlanOuter &o, const VxlanTarget &to, const VxlanView &vx) noexcept {

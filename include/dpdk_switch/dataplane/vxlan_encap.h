@@ -68,7 +68,8 @@ inline void vxlan_outer_write(uint8_t *hdr, const VxlanOuter &o, uint32_t inner_
 rte_mbuf *vxlan_encap(rte_mbuf *m, bool tagged, const VxlanOuter &outer, const VxlanView &vx, DropReason &drop) noexcept;
 
 // The outer UDP source port for an inner frame: 49152-65535 (RFC 7348), the same for every frame
-// of a flow (MACs, IPv4 addresses and TCP/UDP ports). `l2` is where the inner ethertype is.
+// of a flow (MACs, IPv4 addresses and TCP/UDP ports). `ethertype_off` is where the inner
+// ethertype is (12, or 16 after a tag).
 uint16_t vxlan_source_port(const rte_mbuf *m, uint32_t ethertype_off) noexcept;
 
 // CRC32-C steps as rte_hash_crc_8byte/_4byte compute them, without their per-call test of the
@@ -88,33 +89,46 @@ inline uint32_t vxlan_crc4(uint32_t v, uint32_t h) noexcept {
 #endif
 }
 
+// The flow hash both ways below compute: a CRC-32C of the MACs (`macs`: bytes 0-7, `src_tail`:
+// bytes 8-11), of the IPv4 addresses (`ip`: an IPv4 header without options) and of the source
+// MAC's tail with the TCP/UDP ports beside it (`l4`: the 4 bytes after the IPv4 header, 0 for
+// other protocols and for fragments), in three 8-byte steps (not four of 8 and 4 bytes). A CRC
+// is linear: frames that differ in a few bits of these fields, as the hosts and ports of one
+// subnet do, get different ports, not a random draw's collisions. Its halves are folded before
+// the port's 14 bits are taken: its low 14 bits alone gave 1024 flows whose MACs and addresses
+// all count up together (gen_pcap.py's p1024) 513 ports, half of them shared by two flows.
+inline uint16_t vxlan_flow_port(uint64_t macs, uint32_t src_tail, bool ip, uint64_t addrs, uint32_t l4) noexcept {
+    uint32_t h = vxlan_crc8(macs, 0x9e3779b9);
+    if (ip) h = vxlan_crc8(addrs, h);
+    h = vxlan_crc8(src_tail | (uint64_t{l4} << 32), h);
+    return static_cast<uint16_t>(0xc000 | ((h ^ (h >> 16)) & 0x3fff));
+}
+
+// Whether the IPv4 header at `ip` (without options) is followed by TCP or UDP ports: not a
+// fragment after the first, nor the first of several (its ports would be other fragments'
+// too, but their own frames have none).
+inline bool vxlan_has_ports(const uint8_t *ip) noexcept {
+    return (ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP) && (ip[6] & 0x3f) == 0 && ip[7] == 0;
+}
+
 // The same port for an untagged frame, read straight from its first segment when that holds
 // the MACs, an IPv4 header without options and the ports (vxlan_source_port's reads into a
 // buffer and its calls were a tenth of encapsulation's cycles: BENCHMARKS.md, "2026-12-06 late
-// evening"). The same CRC over the same bytes: a flow keeps its port whichever way it goes.
+// evening"). The same hash of the same bytes: a flow keeps its port whichever way it goes.
 inline uint16_t vxlan_source_port_untagged(const rte_mbuf *m) noexcept {
     constexpr uint32_t kPortsEnd = 14 + 20 + 4;
     if (m->data_len < kPortsEnd) [[unlikely]]
         return vxlan_source_port(m, 12);
     const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-    uint64_t macs;
-    uint32_t src_tail, et_ver;
+    uint64_t macs, addrs;
+    uint32_t src_tail, et_ver, l4;
     std::memcpy(&macs, p, 8);
     std::memcpy(&src_tail, p + 8, 4);
     std::memcpy(&et_ver, p + 12, 4);
-    uint32_t h = vxlan_crc4(src_tail, vxlan_crc8(macs, 0x9e3779b9));
-    if ((et_ver & 0xffffff) == 0x450008) {   // bytes 08 00 45: IPv4, no options
-        uint64_t addrs;
-        std::memcpy(&addrs, p + 14 + 12, 8);
-        h = vxlan_crc8(addrs, h);
-        const uint8_t *ip = p + 14;
-        if ((ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP) && (ip[6] & 0x3f) == 0 && ip[7] == 0) {
-            uint32_t l4;
-            std::memcpy(&l4, ip + 20, 4);
-            h = vxlan_crc4(l4, h);
-        }
-    }
-    return static_cast<uint16_t>(0xc000 | (h & 0x3fff));
+    std::memcpy(&addrs, p + 14 + 12, 8);
+    std::memcpy(&l4, p + 14 + 20, 4);
+    const bool ip = (et_ver & 0xffffff) == 0x450008;   // bytes 08 00 45: IPv4, no options
+    return vxlan_flow_port(macs, src_tail, ip, addrs, ip && vxlan_has_ports(p + 14) ? l4 : 0);
 }
 
 }  // namespace dsw
