@@ -43,6 +43,7 @@ sources=(
   dpdk_switch/dataplane/nd_proxy.cc
   dpdk_switch/dataplane/vnet_hdr.cc
   dpdk_switch/dataplane/offload.cc
+  dpdk_switch/dataplane/offload_tunnel.cc
   dpdk_switch/dataplane/vnet_tunnel.cc
   dpdk_switch/dataplane/vxlan_decap.cc
   tests/fuzz/vnet_fuzz.cc

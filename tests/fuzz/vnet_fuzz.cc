@@ -88,7 +88,12 @@ void run_vnet(World &w, const VnetRecord &r, const Frame &f, bool trace) {
 
 void run_egress(World &w, rte_mbuf *m, uint8_t caps, uint16_t mtu, bool trace) {
     const bool seg = m->ol_flags & kTxSegRequests;
-    const bool split_here = seg && !(caps & ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso));
+    // A UDP tunnel's GSO frame goes whole only to a port that takes tunnel GSO (a vtap), and is
+    // split for any other, plain TSO or not; a plain one goes whole where its kind is taken.
+    const uint64_t tunnel = m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK;
+    const bool whole = tunnel ? (caps & kCapUdpTunnelTso) && tunnel == RTE_MBUF_F_TX_TUNNEL_UDP
+                              : (caps & ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? kCapTso : kCapUso));
+    const bool split_here = seg && !whole;
     const uint16_t l2_len = m->l2_len;
     // prepare_for_tx may hand the buffers to indirect mbufs: they are unpoisoned once, below.
     std::vector<rte_mbuf *> originals;
