@@ -314,21 +314,13 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
     } else {
         n = split(work, header_len(work, l4), unit, gso, out, max_out);
     }
-    if (n < 0) {
-        if (work != m) rte_pktmbuf_free(work);
-        drop = n == -ENOMEM || n == -EINVAL ? DropReason::offload_no_mbufs : DropReason::offload_unsupported;
-        return 0;
-    }
+    if (n < 0) return split_failed(m, work, n, drop);
     uint32_t offset = 0;
     for (int i = 0; i < n; ++i) {
         fix_segment(out[i], tcp, static_cast<uint16_t>(i), static_cast<uint16_t>(n), seq0, id0, offset);
         offset += out[i]->pkt_len - hl;
     }
-    // The segments hold their own references to the payload.
-    if (work != m) rte_pktmbuf_free(work);
-    rte_pktmbuf_free(m);
-    counters.gso_segmented.inc();
-    return static_cast<uint16_t>(n);
+    return split_done(m, work, n, counters);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // the splitter) and offload_tunnel.cc (a UDP tunnel's frames switched as they are).
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 
 #include <rte_mbuf.h>
@@ -24,6 +25,22 @@ inline bool headers_private(const rte_mbuf *m) noexcept { return RTE_MBUF_DIRECT
 rte_mbuf *unshare_headers(rte_mbuf *m, uint32_t hl, const GsoContext &gso) noexcept;
 // m's payload after its first hl bytes (contiguous) in frames of `unit` bytes (offload.cc).
 int split(rte_mbuf *m, uint32_t hl, uint32_t unit, const GsoContext &gso, rte_mbuf **out, uint16_t max_out) noexcept;
+
+// The end of a split of m (its headers maybe copied into `work`) into n segments, as split or
+// rte_gso answered: on failure (n < 0) the copy freed, m still the caller's, the drop's reason
+// (a pool ran dry, or the splitter refused the frame); on success m and the copy freed (the
+// segments hold their own references to the payload) and counted.
+inline uint16_t split_failed(rte_mbuf *m, rte_mbuf *work, int n, DropReason &drop) noexcept {
+    if (work != m) rte_pktmbuf_free(work);
+    drop = n == -ENOMEM || n == -EINVAL ? DropReason::offload_no_mbufs : DropReason::offload_unsupported;
+    return 0;
+}
+inline uint16_t split_done(rte_mbuf *m, rte_mbuf *work, int n, OffloadCounters &counters) noexcept {
+    if (work != m) rte_pktmbuf_free(work);
+    rte_pktmbuf_free(m);
+    counters.gso_segmented.inc();
+    return static_cast<uint16_t>(n);
+}
 
 // A UDP tunnel's frames in vnet_to_mbuf's tunnel form (offload_tunnel.cc): the inner checksum
 // completed; a GSO frame segmented. prepare_for_tx's contract: 0 is a drop, m still the caller's.

@@ -139,21 +139,14 @@ uint16_t segment_tunnel(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint
     } else {
         n = split(work, t.hl, unit, gso, out, max_out);
     }
-    if (n < 0) {
-        if (work != m) rte_pktmbuf_free(work);
-        drop = n == -ENOMEM || n == -EINVAL ? DropReason::offload_no_mbufs : DropReason::offload_unsupported;
-        return 0;
-    }
+    if (n < 0) return split_failed(m, work, n, drop);
     uint32_t offset = 0;
     for (int i = 0; i < n; ++i) {
         fix_tunnel_segment(out[i], t, static_cast<uint16_t>(i), static_cast<uint16_t>(n), seq0, outer_id0, inner_id0,
                            offset);
         offset += out[i]->pkt_len - t.hl;
     }
-    if (work != m) rte_pktmbuf_free(work);
-    rte_pktmbuf_free(m);
-    counters.gso_segmented.inc();
-    return static_cast<uint16_t>(n);
+    return split_done(m, work, n, counters);
 }
 
 // A checksum inside a UDP tunnel's payload (vnet_to_mbuf's tunnel form, on a frame switched as
