@@ -13,6 +13,7 @@
 
 #include "dpdk_switch/dataplane/offload.h"
 #include "dpdk_switch/dataplane/vnet_hdr.h"
+#include "gso_pools.h"
 #include "offload_frames.h"
 
 namespace dsw {
@@ -20,25 +21,8 @@ namespace {
 
 using namespace test;
 
-class OffloadTest : public ::testing::Test {
+class OffloadTest : public GsoPoolsTest {
 protected:
-    void SetUp() override {
-        const std::string tag = std::to_string(++serial_);
-        // No per-lcore cache, so that the free count is exact.
-        frames_ = rte_pktmbuf_pool_create(("ofl_f" + tag).c_str(), 1023, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
-        direct_ = rte_pktmbuf_pool_create(("ofl_d" + tag).c_str(), 511, 0, 0, 256 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
-        indirect_ = rte_pktmbuf_pool_create(("ofl_i" + tag).c_str(), 511, 0, 0, 0, SOCKET_ID_ANY);
-        ASSERT_TRUE(frames_ && direct_ && indirect_) << rte_strerror(rte_errno);
-        gso_ = {direct_, indirect_, 1500};
-    }
-    void TearDown() override {
-        for (rte_mempool *p : {frames_, direct_, indirect_}) {
-            if (p == nullptr) continue;
-            EXPECT_EQ(rte_mempool_avail_count(p), p->size) << p->name << ": mbufs leaked";
-            rte_mempool_free(p);
-        }
-    }
-
     // The frame as a chain of segments of at most `seg` bytes each (the headers in the first).
     rte_mbuf *to_mbuf(const Bytes &f, size_t seg = 2048) {
         rte_mbuf *head = nullptr;
@@ -54,18 +38,6 @@ protected:
         }
         return head;
     }
-
-    uint16_t prepare(rte_mbuf *m, uint8_t caps, std::vector<rte_mbuf *> &out, DropReason &drop) {
-        out.assign(128, nullptr);
-        const uint16_t n = prepare_for_tx(m, caps, gso_, out.data(), static_cast<uint16_t>(out.size()), counters_, drop);
-        out.resize(n);
-        return n;
-    }
-
-    static inline unsigned serial_ = 0;
-    rte_mempool *frames_ = nullptr, *direct_ = nullptr, *indirect_ = nullptr;
-    GsoContext gso_{};
-    OffloadCounters counters_;
 };
 
 

@@ -15,6 +15,7 @@
 
 #include "dpdk_switch/dataplane/offload.h"
 #include "dpdk_switch/dataplane/vnet_tunnel.h"
+#include "gso_pools.h"
 #include "offload_frames.h"
 
 namespace dsw {
@@ -136,25 +137,8 @@ void expect_tunnel_segments(const Bytes &orig, const Outer &o, bool outer_csum, 
     expect_segments(Bytes(orig.begin() + o.len(), orig.end()), inner, unit, what.c_str());
 }
 
-class TunnelGsoTest : public ::testing::Test {
+class TunnelGsoTest : public GsoPoolsTest {
 protected:
-    void SetUp() override {
-        const std::string tag = std::to_string(++serial_);
-        // No per-lcore cache, so that the free count is exact.
-        frames_ = rte_pktmbuf_pool_create(("tgso_f" + tag).c_str(), 1023, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
-        direct_ = rte_pktmbuf_pool_create(("tgso_d" + tag).c_str(), 511, 0, 0, 256 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
-        indirect_ = rte_pktmbuf_pool_create(("tgso_i" + tag).c_str(), 511, 0, 0, 0, SOCKET_ID_ANY);
-        ASSERT_TRUE(frames_ && direct_ && indirect_) << rte_strerror(rte_errno);
-        gso_ = {direct_, indirect_, 1500};
-    }
-    void TearDown() override {
-        for (rte_mempool *p : {frames_, direct_, indirect_}) {
-            if (p == nullptr) continue;
-            EXPECT_EQ(rte_mempool_avail_count(p), p->size) << p->name << ": mbufs leaked";
-            rte_mempool_free(p);
-        }
-    }
-
     // `f` in 2 KB mbufs, chained, its request as a vtap's RX (tunnel header) or a veth's (plain
     // header) sets it.
     rte_mbuf *from_vtap(const Bytes &f, const VnetTunnelHdr &t) {
@@ -169,18 +153,6 @@ protected:
         EXPECT_TRUE(r.ok) << drop_reason_name(r.reason);
         return m;
     }
-
-    uint16_t prepare(rte_mbuf *m, uint8_t caps, std::vector<rte_mbuf *> &out, DropReason &drop) {
-        out.assign(128, nullptr);
-        const uint16_t n = prepare_for_tx(m, caps, gso_, out.data(), static_cast<uint16_t>(out.size()), counters_, drop);
-        out.resize(n);
-        return n;
-    }
-
-    static inline unsigned serial_ = 0;
-    rte_mempool *frames_ = nullptr, *direct_ = nullptr, *indirect_ = nullptr;
-    GsoContext gso_{};
-    OffloadCounters counters_;
 };
 
 TEST_F(TunnelGsoTest, A64KTunnelSegmentLeavesAPortWithoutTunnelGsoAsFramesWithEveryChecksumRight) {
