@@ -8,13 +8,20 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
 
 #include "dpdk_switch/limits.h"
 #include "dpdk_switch/log.h"
@@ -43,6 +50,41 @@ std::string sys_error(const PortConfig &p, const std::string &what) {
     return "port " + p.name + ": " + what + ": " + std::strerror(errno);
 }
 
+// A network namespace's identity: its nsfs inode.
+struct NetnsId {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    bool operator==(const NetnsId &) const = default;
+};
+
+std::optional<NetnsId> netns_id(int ns_fd) {
+    struct stat st{};
+    if (fstat(ns_fd, &st) != 0) return std::nullopt;
+    return NetnsId{st.st_dev, st.st_ino};
+}
+
+// The interface flags (SIOCGIFFLAGS) of `name` in the namespace `ns_fd` refers to, asked from
+// a thread of its own that joins that namespace and ends: no thread of the switch (the main
+// lcore, a worker) ever changes namespace. No socket is kept there either: one would keep the
+// namespace alive after its container is gone, and the tap in it.
+std::optional<short> flags_in_netns(int ns_fd, const char *name) {
+    std::optional<short> flags;
+    try {
+        std::thread asker([&] {
+            if (setns(ns_fd, CLONE_NEWNET) != 0) return;
+            const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (s < 0) return;
+            ifreq ifr{};
+            std::strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+            if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) flags = ifr.ifr_flags;
+            close(s);
+        });
+        asker.join();
+    } catch (const std::system_error &) {   // no thread to be had: unknown this time
+    }
+    return flags;
+}
+
 class VtapPort : public OwnIoPort {
 public:
     ~VtapPort() override {
@@ -55,12 +97,7 @@ public:
     uint32_t max_frame() const override { return max_frame_; }
     uint8_t offload_caps(uint8_t) const override { return caps_; }
 
-    bool link_up() const override {
-        ifreq ifr{};
-        std::strncpy(ifr.ifr_name, iface_.c_str(), IFNAMSIZ - 1);
-        if (ioctl(ctl_, SIOCGIFFLAGS, &ifr) != 0) return false;
-        return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
-    }
+    bool link_up() const override;
 
     static Result<std::unique_ptr<OwnIoPort>> open(const PortConfig &p, rte_mempool *pool);
 
@@ -75,14 +112,57 @@ private:
     Result<uint8_t> set_offloads(const PortConfig &p);
 
     int fd_ = -1;    // the tap
-    int ctl_ = -1;   // a socket for the interface's flags and MTU
+    int ctl_ = -1;   // a socket in the switch's namespace, for the interface's flags and MTU
     std::string iface_;
+    // The switch's namespace (the tap's at open); nullopt: the kernel cannot say where a tap is
+    // (TUNGETDEVNETNS, Linux 5.2).
+    std::optional<NetnsId> own_netns_;
+    // link_up's last answer from another namespace, its key and time: asking there takes a
+    // thread, and the control thread asks every 50 ms (watch_links). Control plane only, under
+    // its lock.
+    struct ForeignLink {
+        NetnsId ns;
+        std::string name;
+        bool up = false;
+        std::chrono::steady_clock::time_point at;
+    };
+    mutable std::optional<ForeignLink> foreign_;
     uint32_t max_frame_ = 0;
     uint8_t caps_ = kCapNone;
     bool outer_csum_ = false;   // TUN_F_UDP_TUNNEL_GSO_CSUM taken
     std::unique_ptr<TapQueue> queue_;
     PortIo io_;
 };
+
+// The interface may have moved since open: a container runtime (or `ip link set ... netns`)
+// moves it into the container's namespace, often renamed eth0. The tap's fd says what it is
+// called now (TUNGETIFF) and which namespace it is in (TUNGETDEVNETNS); its flags are asked
+// there. By the name given at open in the switch's namespace, a moved tap read as down (or
+// as some other interface of that name).
+bool VtapPort::link_up() const {
+    // Its current name. Fails once the tap has no interface (its namespace was deleted).
+    ifreq ifr{};
+    if (ioctl(fd_, TUNGETIFF, &ifr) != 0) return false;
+    const int ns = own_netns_ ? ioctl(fd_, TUNGETDEVNETNS) : -1;
+    const std::optional<NetnsId> where = ns >= 0 ? netns_id(ns) : std::nullopt;
+    if (!where || *where == *own_netns_) {
+        if (ns >= 0) close(ns);
+        if (ioctl(ctl_, SIOCGIFFLAGS, &ifr) != 0) return false;
+        return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+    }
+    // Elsewhere: asked at most every kForeignRefresh (a state change shows that much later).
+    constexpr auto kForeignRefresh = std::chrono::milliseconds(500);
+    const auto now = std::chrono::steady_clock::now();
+    if (foreign_ && foreign_->ns == *where && foreign_->name == ifr.ifr_name && now - foreign_->at < kForeignRefresh) {
+        close(ns);
+        return foreign_->up;
+    }
+    const std::optional<short> flags = flags_in_netns(ns, ifr.ifr_name);
+    close(ns);
+    const bool up = flags && (*flags & IFF_UP) && (*flags & IFF_RUNNING);
+    foreign_ = ForeignLink{*where, ifr.ifr_name, up, now};
+    return up;
+}
 
 Result<uint8_t> VtapPort::set_offloads(const PortConfig &p) {
     struct Try {
@@ -124,6 +204,10 @@ Result<std::unique_ptr<OwnIoPort>> VtapPort::open(const PortConfig &p, rte_mempo
     auto caps = port->set_offloads(p);
     if (!caps) return caps.error();
     port->caps_ = caps.value();
+    if (const int ns = ioctl(port->fd_, TUNGETDEVNETNS); ns >= 0) {
+        port->own_netns_ = netns_id(ns);
+        close(ns);
+    }
     port->ctl_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (port->ctl_ < 0) return fail(sys_error(p, "control socket"));
     ifr = ifreq{};
