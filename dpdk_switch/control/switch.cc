@@ -233,6 +233,13 @@ void Switch::publish_view() {
     }
     std::unique_ptr<DataplaneView> v = build_view(in);
     if (vxlan_) vxlan_->fill_view(*v);
+    // An index taken in the previous view keeps its port's `since`; one taken now starts it.
+    // Every port del and VTEP del publishes the view without its index before the index can be
+    // taken again, so a new occupant always starts anew.
+    for (unsigned i = 0; i < kMaxPorts; ++i) {
+        PortSlot &s = v->ports[i];
+        if (s.present) s.since = view_ && view_->ports[i].present ? view_->ports[i].since : in.generation;
+    }
     DataplaneView *old = view_.release();
     view_ = std::move(v);
     shared_.view.store(view_.get(), std::memory_order_release);

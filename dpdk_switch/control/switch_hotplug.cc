@@ -159,8 +159,10 @@ Status Switch::del_port(const std::string &name) {
     if (captures_[index]) (void)stop_capture(name);   // it exists: cannot fail
     std::unique_ptr<SwitchPort> gone = std::move(ports_[index]);
     // After this returns, every worker has finished the loop that may have used the old view:
-    // none polls the port, none pushes to its ring, and their TX batches (flushed every loop
-    // before the quiescent report) hold nothing for it.
+    // none polls the port, none pushes to its ring. Their TX batches may still hold frames for
+    // it (switch.tx_flush_us holds them across loops): those go at the worker's next view
+    // change, dropped as port_gone, also when a port added meanwhile has the index
+    // (TxStage::change_view, PortSlot::since).
     publish_view();
     // Frames to its MACs are counted as port_gone until these entries are gone.
     const unsigned flushed = macs_->flush(static_cast<int>(index), true);

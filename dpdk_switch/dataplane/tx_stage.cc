@@ -66,6 +66,21 @@ void TxStage::flush_port(uint16_t port) noexcept {
     }
 }
 
+void TxStage::change_view(const DataplaneView *v, uint64_t staged) noexcept {
+    view_ = v;
+    for (unsigned i = 0; i < ndirty_; ++i) {
+        const uint8_t port = dirty_[i];
+        Batch &b = batch_[port];
+        if (b.n == 0 || v->ports[port].since <= staged) [[likely]]
+            continue;
+        rte_pktmbuf_free_bulk(b.pkts, b.n);
+        c_.port[port].drops[static_cast<unsigned>(DropReason::port_gone)].add(b.n);
+        b.n = 0;
+        b.bytes = 0;
+    }
+    flush_all();
+}
+
 void TxStage::prepare_and_push(uint16_t port, rte_mbuf *m) noexcept {
     const PortSlot &slot = view_->ports[port];
     PortCounters &pc = c_.port[port];

@@ -60,10 +60,8 @@ inline void Worker::run() noexcept {
     }
     // Held frames leave before the worker does (the current view lives until the workers
     // have stopped: only the main lcore publishes views, and it is the one stopping us).
-    if (const DataplaneView *v = s_.view.load(std::memory_order_acquire); v != nullptr) {
-        tx_.set_view(v);
-        tx_.flush_all();
-    }
+    if (const DataplaneView *v = s_.view.load(std::memory_order_acquire); v != nullptr)
+        tx_.change_view(v, view_generation_);
     rte_rcu_qsbr_thread_offline(s_.rcu, lcore_);
     rte_rcu_qsbr_thread_unregister(s_.rcu, lcore_);
 }
@@ -91,10 +89,11 @@ inline unsigned Worker::poll_once(const DataplaneView &v, uint64_t now_tsc) noex
     tx_.set_view(&v);
     tx_.set_clock(now_tsc, hold_cycles());
     // Frames held under the previous view leave now, checked against this one: a port
-    // removed meanwhile drops them (counted), and none waits into a later view.
+    // removed meanwhile drops them (counted), also when a new port has its index already, and
+    // none waits into a later view.
     if (v.generation != view_generation_) [[unlikely]] {
+        tx_.change_view(&v, view_generation_);
         view_generation_ = v.generation;
-        tx_.flush_all();
     }
     const WorkerPorts &mine = v.workers[lcore_];
     const uint32_t now_s = s_.macs->now_s(now_tsc);

@@ -175,6 +175,8 @@ public:
     PortTotals vtep_totals(unsigned index) const;
     void clear_vtep_stats(unsigned index);
     const CaptureSession *capture(unsigned index) const { return index < kMaxPorts ? captures_[index].get() : nullptr; }
+    // The view last published (what the workers load next); null before the first.
+    const DataplaneView *view() const { return view_.get(); }
 
 private:
     explicit Switch(const Config &cfg) : cfg_(cfg), aging_s_(cfg.sw.mac_aging_s) {}

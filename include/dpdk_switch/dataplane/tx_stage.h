@@ -122,8 +122,13 @@ public:
         else
             flush_due();
     }
-    // Sends every batch, held or not: before the worker sleeps or stops, and when the view
-    // changes (a held frame must not wait for a port that is going away, nor outlive it).
+    // A new view `v` (the worker's, from this loop on): every batch leaves now, checked against
+    // it (a held frame must not wait for a port that is going away, nor outlive it). What was
+    // staged under generation `staged` for an index whose port came since (PortSlot::since)
+    // was for a port deleted meanwhile, whose index a new one took before this worker saw the
+    // view without it: dropped as port_gone, never sent to the new port.
+    void change_view(const DataplaneView *v, uint64_t staged) noexcept;
+    // Sends every batch, held or not: before the worker sleeps, and at a view change.
     void flush_all() noexcept {
         encap_pending();
         for (unsigned i = 0; i < ndirty_; ++i) {

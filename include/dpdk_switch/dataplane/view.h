@@ -61,6 +61,10 @@ struct PortSlot {
     uint64_t allowed[kVlans / 64] = {};   // bit v set if VLAN v is carried (an access port: its one VLAN)
     StormRate storm[3];              // storm control by FloodKind (interval 0: no limit)
     CaptureTap *capture = nullptr;   // `capture` running on this port, else null
+    // The generation of the first view that had this port (or VTEP) at this index without a
+    // break: a worker's frames held across a view change (switch.tx_flush_us) that were staged
+    // under an older view were for the index's former occupant (TxStage::change_view).
+    uint64_t since = 0;
 
     bool carries(uint16_t vlan) const noexcept { return (allowed[vlan >> 6] >> (vlan & 63)) & 1; }
 };
