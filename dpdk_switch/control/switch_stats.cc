@@ -14,12 +14,16 @@ namespace dsw {
 namespace {
 // The kernel's own counters of a kernel-backed port's interface (the veth host end), beside the
 // switch's: the frames the interface passed up that the switch never read.
-std::optional<Switch::KernelCounters> kernel_counters(const PortConfig &pc) {
+std::optional<Switch::KernelCounters> kernel_counters(const Port &port) {
+    const PortConfig &pc = port.config();
     if (!port_kind(pc.type).kernel_iface) return std::nullopt;
+    // Where the port follows its interface (a vtap's, moved into a container): its name here now.
+    const std::string iface = port.iface_here().value_or(pc.iface);
+    if (iface.empty()) return std::nullopt;
     Switch::KernelCounters k;
     for (auto [name, field] : {std::pair{"rx_packets", &k.rx_packets}, std::pair{"rx_dropped", &k.rx_dropped},
                                std::pair{"tx_packets", &k.tx_packets}, std::pair{"tx_dropped", &k.tx_dropped}}) {
-        std::ifstream in(std::string("/sys/class/net/") + pc.iface + "/statistics/" + name);
+        std::ifstream in("/sys/class/net/" + iface + "/statistics/" + name);
         if (!(in >> *field)) return std::nullopt;   // the interface is gone
     }
     return k;
@@ -129,7 +133,7 @@ Switch::PortSnapshot Switch::port_snapshot(unsigned index, bool with_rates) {
     if (sp == nullptr || !sp->eth) return s;
     rte_eth_stats es{};
     if (sp->eth->stats(es) == 0) s.pmd = PmdCounters{es.imissed, es.ierrors, es.rx_nombuf, es.oerrors};
-    s.kernel = kernel_counters(sp->eth->config());
+    s.kernel = kernel_counters(*sp->eth);
     s.rx_ring_full = port_ring_drops(index);
     return s;
 }

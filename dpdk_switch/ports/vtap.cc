@@ -98,6 +98,7 @@ public:
     uint8_t offload_caps(uint8_t) const override { return caps_; }
 
     bool link_up() const override;
+    std::optional<std::string> iface_here() const override;
 
     static Result<std::unique_ptr<OwnIoPort>> open(const PortConfig &p, rte_mempool *pool);
 
@@ -110,6 +111,15 @@ private:
     }
     // Asks for the offloads this kernel has, newest first: what the tap then takes (OffloadCaps).
     Result<uint8_t> set_offloads(const PortConfig &p);
+
+    // Where the interface is now: its name, and a descriptor of its namespace when that is not
+    // the switch's (the caller closes it), else -1. nullopt: the tap has no interface any more.
+    struct Whereabouts {
+        std::string name;
+        int netns = -1;
+        NetnsId id;
+    };
+    std::optional<Whereabouts> whereabouts() const;
 
     int fd_ = -1;    // the tap
     int ctl_ = -1;   // a socket in the switch's namespace, for the interface's flags and MTU
@@ -136,32 +146,55 @@ private:
 
 // The interface may have moved since open: a container runtime (or `ip link set ... netns`)
 // moves it into the container's namespace, often renamed eth0. The tap's fd says what it is
-// called now (TUNGETIFF) and which namespace it is in (TUNGETDEVNETNS); its flags are asked
-// there. By the name given at open in the switch's namespace, a moved tap read as down (or
-// as some other interface of that name).
-bool VtapPort::link_up() const {
-    // Its current name. Fails once the tap has no interface (its namespace was deleted).
+// called now (TUNGETIFF) and which namespace it is in (TUNGETDEVNETNS); by the name given at
+// open in the switch's namespace, a moved tap read as down, or as some other interface of that
+// name.
+std::optional<VtapPort::Whereabouts> VtapPort::whereabouts() const {
+    // Fails once the tap has no interface (its namespace was deleted).
     ifreq ifr{};
-    if (ioctl(fd_, TUNGETIFF, &ifr) != 0) return false;
+    if (ioctl(fd_, TUNGETIFF, &ifr) != 0) return std::nullopt;
+    Whereabouts w;
+    w.name = ifr.ifr_name;
     const int ns = own_netns_ ? ioctl(fd_, TUNGETDEVNETNS) : -1;
-    const std::optional<NetnsId> where = ns >= 0 ? netns_id(ns) : std::nullopt;
-    if (!where || *where == *own_netns_) {
-        if (ns >= 0) close(ns);
+    if (ns < 0) return w;   // an older kernel: it is taken to be here
+    const std::optional<NetnsId> id = netns_id(ns);
+    if (!id || *id == *own_netns_) {
+        close(ns);
+        return w;
+    }
+    w.netns = ns;
+    w.id = *id;
+    return w;
+}
+
+bool VtapPort::link_up() const {
+    const std::optional<Whereabouts> w = whereabouts();
+    if (!w) return false;
+    if (w->netns < 0) {
+        ifreq ifr{};
+        std::strncpy(ifr.ifr_name, w->name.c_str(), IFNAMSIZ - 1);
         if (ioctl(ctl_, SIOCGIFFLAGS, &ifr) != 0) return false;
         return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
     }
-    // Elsewhere: asked at most every kForeignRefresh (a state change shows that much later).
+    // Elsewhere: asked there at most every kForeignRefresh (a change shows that much later).
     constexpr auto kForeignRefresh = std::chrono::milliseconds(500);
     const auto now = std::chrono::steady_clock::now();
-    if (foreign_ && foreign_->ns == *where && foreign_->name == ifr.ifr_name && now - foreign_->at < kForeignRefresh) {
-        close(ns);
-        return foreign_->up;
+    if (!foreign_ || foreign_->ns != w->id || foreign_->name != w->name || now - foreign_->at >= kForeignRefresh) {
+        const std::optional<short> flags = flags_in_netns(w->netns, w->name.c_str());
+        foreign_ = ForeignLink{w->id, w->name, flags && (*flags & IFF_UP) && (*flags & IFF_RUNNING), now};
     }
-    const std::optional<short> flags = flags_in_netns(ns, ifr.ifr_name);
-    close(ns);
-    const bool up = flags && (*flags & IFF_UP) && (*flags & IFF_RUNNING);
-    foreign_ = ForeignLink{*where, ifr.ifr_name, up, now};
-    return up;
+    close(w->netns);
+    return foreign_->up;
+}
+
+// Its kernel counters are read by name in the switch's namespace (/sys/class/net): none while
+// it is elsewhere, rather than another interface's that took its old name.
+std::optional<std::string> VtapPort::iface_here() const {
+    const std::optional<Whereabouts> w = whereabouts();
+    if (!w) return std::string();
+    if (w->netns < 0) return w->name;
+    close(w->netns);
+    return std::string();
 }
 
 Result<uint8_t> VtapPort::set_offloads(const PortConfig &p) {

@@ -8,7 +8,8 @@ tap where it is and what it is called now, not by the name it was made with in i
 
 Before, a moved tap read as down for good (SIOCGIFFLAGS by its old name in the switch's
 namespace found nothing): `show port` said down and the log "port a: link down", while frames
-flowed.
+flowed. And an interface that took its old name there (a veth here) lent it its state and its
+kernel counters (`show port stats`).
 """
 import itertools
 
@@ -38,6 +39,8 @@ def test_vtap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netn
         run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
         run(["ip", "-n", ns, "addr", "add", f"{ip}/24", "dev", "eth0"])
         run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+        # Another interface takes the tap's old name in the switch's namespace, down.
+        run(["ip", "link", "add", tap, "type", "veth", "peer", "name", f"{tap}p"])
         wait_for(lambda: link_up(sw, "a"), 5, what="port a up with its tap in the namespace")
         info = sw.ctl("show", "port", "info", "a")["ports"][0]
         assert info["link_up"] is True and info["type"] == "vtap", info
@@ -45,6 +48,8 @@ def test_vtap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netn
         # Frames flow both ways through it.
         run(["ip", "netns", "exec", ns, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", c.ip], timeout=20)
         c.ping(ip)
+        # Its kernel counters are not that other interface's (read by its old name, they were).
+        assert "kernel" not in sw.port_stats()["a"], sw.port_stats()["a"]
 
         # Set down in its namespace: down on the switch, and up again.
         run(["ip", "-n", ns, "link", "set", "eth0", "down"])
@@ -58,4 +63,5 @@ def test_vtap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netn
             return lines and "port a: link up" in lines[-1]
         wait_for(last_link_line, 5, what="the log's last link line on port a to say up")
     finally:
+        run(["ip", "link", "del", tap], check=False)
         run(["ip", "netns", "del", ns], check=False)

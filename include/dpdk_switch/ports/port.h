@@ -36,6 +36,8 @@ public:
     uint32_t max_frame() const { return eth_ ? eth_->max_frame() : own_->max_frame(); }
     // OffloadCaps: an ethdev's from what it enabled, an own-I/O port's from its kind and what it got.
     uint8_t offload_caps() const { return eth_ ? eth_->offload_caps() : own_->offload_caps(kind().offloads); }
+    // See OwnIoPort::iface_here; nullopt for an ethdev.
+    std::optional<std::string> iface_here() const { return own_ ? own_->iface_here() : std::nullopt; }
     // See EthPort::ring_drops and OwnIoPort::ring_drops.
     std::optional<uint64_t> ring_drops() { return eth_ ? eth_->ring_drops() : own_->ring_drops(); }
     const std::string &devargs() const { return eth_ ? eth_->devargs() : no_devargs_; }
