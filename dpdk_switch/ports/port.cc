@@ -22,13 +22,19 @@ Result<Port> Port::open(const PortConfig &cfg, rte_mempool *rx_pool) {
     auto eth = EthPort::open(cfg, rx_pool);
     if (!eth) return eth.error();
     p.eth_.emplace(std::move(eth.value()));
+    // Without it (no fd of the PMD's found) the link is the PMD's, by the interface's name.
+    if (k.tap_device) p.tap_ = TunWhereabouts::of_iface(cfg.iface);
     return p;
 }
 
 int Port::stats(rte_eth_stats &st) const { return eth_ ? rte_eth_stats_get(eth_->id(), &st) : -ENODEV; }
 
 int Port::link(rte_eth_link &l) const {
-    if (eth_) return rte_eth_link_get_nowait(eth_->id(), &l);
+    if (eth_) {
+        const int rc = rte_eth_link_get_nowait(eth_->id(), &l);
+        if (rc == 0 && tap_) l.link_status = tap_->link_up() ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+        return rc;
+    }
     l = rte_eth_link{};
     l.link_status = own_->link_up() ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
     return 0;

@@ -28,7 +28,7 @@ Attachment tap_attachment(const PortConfig &p) { return {"iface", "interface " +
 // Its interface is the PMD's own: made with the port, gone with it.
 extern const PortKind tap_kind{
     .type = PortType::tap, .name = "tap", .required = "iface", .options = {"mtu"},
-    .device = tap_device, .kernel_iface = true, .attachment = tap_attachment,
+    .device = tap_device, .kernel_iface = true, .tap_device = true, .attachment = tap_attachment,
 };
 
 }  // namespace dsw

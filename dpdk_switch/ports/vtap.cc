@@ -8,25 +8,19 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <memory>
-#include <optional>
-#include <string>
-#include <system_error>
-#include <thread>
 
 #include "dpdk_switch/limits.h"
 #include "dpdk_switch/log.h"
 #include "dpdk_switch/ports/port_kind.h"
 #include "dpdk_switch/ports/tap_queue.h"
+#include "dpdk_switch/ports/tun_whereabouts.h"
 
 namespace dsw {
 
@@ -50,45 +44,11 @@ std::string sys_error(const PortConfig &p, const std::string &what) {
     return "port " + p.name + ": " + what + ": " + std::strerror(errno);
 }
 
-// A network namespace's identity: its nsfs inode.
-struct NetnsId {
-    dev_t dev = 0;
-    ino_t ino = 0;
-    bool operator==(const NetnsId &) const = default;
-};
-
-std::optional<NetnsId> netns_id(int ns_fd) {
-    struct stat st{};
-    if (fstat(ns_fd, &st) != 0) return std::nullopt;
-    return NetnsId{st.st_dev, st.st_ino};
-}
-
-// The interface flags (SIOCGIFFLAGS) of `name` in the namespace `ns_fd` refers to, asked from
-// a thread of its own that joins that namespace and ends: no thread of the switch (the main
-// lcore, a worker) ever changes namespace. No socket is kept there either: one would keep the
-// namespace alive after its container is gone, and the tap in it.
-std::optional<short> flags_in_netns(int ns_fd, const char *name) {
-    std::optional<short> flags;
-    try {
-        std::thread asker([&] {
-            if (setns(ns_fd, CLONE_NEWNET) != 0) return;
-            const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-            if (s < 0) return;
-            ifreq ifr{};
-            std::strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-            if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) flags = ifr.ifr_flags;
-            close(s);
-        });
-        asker.join();
-    } catch (const std::system_error &) {   // no thread to be had: unknown this time
-    }
-    return flags;
-}
-
 class VtapPort : public OwnIoPort {
 public:
     ~VtapPort() override {
         queue_.reset();   // posted mbufs back first
+        where_.reset();
         if (ctl_ >= 0) close(ctl_);
         // The tap is not persistent: closing its only fd deletes the interface.
         if (fd_ >= 0) close(fd_);
@@ -97,8 +57,12 @@ public:
     uint32_t max_frame() const override { return max_frame_; }
     uint8_t offload_caps(uint8_t) const override { return caps_; }
 
-    bool link_up() const override;
-    std::optional<std::string> iface_here() const override;
+    // Asked of the tap's fd, wherever its interface went (moved into a container's namespace,
+    // renamed), not by the name it was made with.
+    bool link_up() const override { return where_->link_up(); }
+    // Its kernel counters are read by name in the switch's namespace (/sys/class/net): none
+    // while it is elsewhere, rather than those of another interface that took its old name.
+    std::optional<std::string> iface_here() const override { return where_->iface_here(); }
 
     static Result<std::unique_ptr<OwnIoPort>> open(const PortConfig &p, rte_mempool *pool);
 
@@ -112,90 +76,15 @@ private:
     // Asks for the offloads this kernel has, newest first: what the tap then takes (OffloadCaps).
     Result<uint8_t> set_offloads(const PortConfig &p);
 
-    // Where the interface is now: its name, and a descriptor of its namespace when that is not
-    // the switch's (the caller closes it), else -1. nullopt: the tap has no interface any more.
-    struct Whereabouts {
-        std::string name;
-        int netns = -1;
-        NetnsId id;
-    };
-    std::optional<Whereabouts> whereabouts() const;
-
     int fd_ = -1;    // the tap
-    int ctl_ = -1;   // a socket in the switch's namespace, for the interface's flags and MTU
-    std::string iface_;
-    // The switch's namespace (the tap's at open); nullopt: the kernel cannot say where a tap is
-    // (TUNGETDEVNETNS, Linux 5.2).
-    std::optional<NetnsId> own_netns_;
-    // link_up's last answer from another namespace, its key and time: asking there takes a
-    // thread, and the control thread asks every 50 ms (watch_links). Control plane only, under
-    // its lock.
-    struct ForeignLink {
-        NetnsId ns;
-        std::string name;
-        bool up = false;
-        std::chrono::steady_clock::time_point at;
-    };
-    mutable std::optional<ForeignLink> foreign_;
+    int ctl_ = -1;   // a socket for the interface's MTU and flags at open
+    std::unique_ptr<TunWhereabouts> where_;
     uint32_t max_frame_ = 0;
     uint8_t caps_ = kCapNone;
     bool outer_csum_ = false;   // TUN_F_UDP_TUNNEL_GSO_CSUM taken
     std::unique_ptr<TapQueue> queue_;
     PortIo io_;
 };
-
-// The interface may have moved since open: a container runtime (or `ip link set ... netns`)
-// moves it into the container's namespace, often renamed eth0. The tap's fd says what it is
-// called now (TUNGETIFF) and which namespace it is in (TUNGETDEVNETNS); by the name given at
-// open in the switch's namespace, a moved tap read as down, or as some other interface of that
-// name.
-std::optional<VtapPort::Whereabouts> VtapPort::whereabouts() const {
-    // Fails once the tap has no interface (its namespace was deleted).
-    ifreq ifr{};
-    if (ioctl(fd_, TUNGETIFF, &ifr) != 0) return std::nullopt;
-    Whereabouts w;
-    w.name = ifr.ifr_name;
-    const int ns = own_netns_ ? ioctl(fd_, TUNGETDEVNETNS) : -1;
-    if (ns < 0) return w;   // an older kernel: it is taken to be here
-    const std::optional<NetnsId> id = netns_id(ns);
-    if (!id || *id == *own_netns_) {
-        close(ns);
-        return w;
-    }
-    w.netns = ns;
-    w.id = *id;
-    return w;
-}
-
-bool VtapPort::link_up() const {
-    const std::optional<Whereabouts> w = whereabouts();
-    if (!w) return false;
-    if (w->netns < 0) {
-        ifreq ifr{};
-        std::strncpy(ifr.ifr_name, w->name.c_str(), IFNAMSIZ - 1);
-        if (ioctl(ctl_, SIOCGIFFLAGS, &ifr) != 0) return false;
-        return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
-    }
-    // Elsewhere: asked there at most every kForeignRefresh (a change shows that much later).
-    constexpr auto kForeignRefresh = std::chrono::milliseconds(500);
-    const auto now = std::chrono::steady_clock::now();
-    if (!foreign_ || foreign_->ns != w->id || foreign_->name != w->name || now - foreign_->at >= kForeignRefresh) {
-        const std::optional<short> flags = flags_in_netns(w->netns, w->name.c_str());
-        foreign_ = ForeignLink{w->id, w->name, flags && (*flags & IFF_UP) && (*flags & IFF_RUNNING), now};
-    }
-    close(w->netns);
-    return foreign_->up;
-}
-
-// Its kernel counters are read by name in the switch's namespace (/sys/class/net): none while
-// it is elsewhere, rather than another interface's that took its old name.
-std::optional<std::string> VtapPort::iface_here() const {
-    const std::optional<Whereabouts> w = whereabouts();
-    if (!w) return std::string();
-    if (w->netns < 0) return w->name;
-    close(w->netns);
-    return std::string();
-}
 
 Result<uint8_t> VtapPort::set_offloads(const PortConfig &p) {
     struct Try {
@@ -222,7 +111,6 @@ Result<uint8_t> VtapPort::set_offloads(const PortConfig &p) {
 Result<std::unique_ptr<OwnIoPort>> VtapPort::open(const PortConfig &p, rte_mempool *pool) {
     const unsigned mtu = p.mtu != 0 ? p.mtu : 1500;
     auto port = std::make_unique<VtapPort>();
-    port->iface_ = p.iface;
     port->max_frame_ = mtu + kFrameOverhead;
     port->fd_ = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (port->fd_ < 0) return fail(sys_error(p, "/dev/net/tun"));
@@ -231,16 +119,14 @@ Result<std::unique_ptr<OwnIoPort>> VtapPort::open(const PortConfig &p, rte_mempo
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     // An existing interface of that name that is no free tap: EBUSY or EINVAL.
     if (ioctl(port->fd_, TUNSETIFF, &ifr) != 0) return fail(sys_error(p, "making tap " + p.iface));
+    port->where_ = TunWhereabouts::of_fd(port->fd_);
+    if (!port->where_) return fail(sys_error(p, "following tap " + p.iface));
     // The tunnel header's size whatever the tap takes: with fewer offloads its tail is zero.
     const int hdr = sizeof(VnetTunnelHdr);
     if (ioctl(port->fd_, TUNSETVNETHDRSZ, &hdr) != 0) return fail(sys_error(p, "TUNSETVNETHDRSZ"));
     auto caps = port->set_offloads(p);
     if (!caps) return caps.error();
     port->caps_ = caps.value();
-    if (const int ns = ioctl(port->fd_, TUNGETDEVNETNS); ns >= 0) {
-        port->own_netns_ = netns_id(ns);
-        close(ns);
-    }
     port->ctl_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (port->ctl_ < 0) return fail(sys_error(p, "control socket"));
     ifr = ifreq{};

@@ -1,10 +1,11 @@
-"""A vtap port whose interface was moved into a container's namespace and renamed eth0 there (what
-a container runtime does with the interface it is given) keeps its link state: the switch asks the
-tap where it is and what it is called now, not by the name it was made with in its own namespace.
+"""A vtap (or tap) port whose interface was moved into a container's namespace and renamed eth0
+there (what a container runtime does with the interface it is given) keeps its link state: the
+switch asks the tap's fd where it is and what it is called now, not by the name it was made with
+in its own namespace.
 
-    namespace A (dswt<pid>m<n>)                                   container c (netns fixture)
-    eth0 (was dswt<pid>t<n>) ══ vtap port a ── dpdk_switch ── veth port b ── eth0
-    SUBNET.9/24                                                              SUBNET.2/24
+    namespace A (dswt<pid>m<n>)                                         container c (netns fixture)
+    eth0 (was dswt<pid>t<n>) ══ vtap/tap port a ── dpdk_switch ── veth port b ── eth0
+    SUBNET.9/24                                                                  SUBNET.2/24
 
 Before, a moved tap read as down for good (SIOCGIFFLAGS by its old name in the switch's
 namespace found nothing): `show port` said down and the log "port a: link down", while frames
@@ -12,6 +13,8 @@ flowed. And an interface that took its old name there (a veth here) lent it its 
 kernel counters (`show port stats`).
 """
 import itertools
+
+import pytest
 
 from conftest import NAME_PREFIX, PID, SUBNET, run, wait_for
 
@@ -22,7 +25,8 @@ def link_up(sw, port):
     return sw.ctl("show", "port", "info", port)["ports"][0]["link_up"]
 
 
-def test_vtap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netns, switch):
+@pytest.mark.parametrize("kind", ["vtap", "tap"])
+def test_tap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netns, switch, kind):
     c = netns()
     n = next(_seq)
     tap, ns = f"{NAME_PREFIX}{PID}t{n}", f"{NAME_PREFIX}{PID}m{n}"
@@ -30,7 +34,7 @@ def test_vtap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netn
     ip = f"{SUBNET}.9"
     run(["ip", "netns", "add", ns])
     try:
-        sw = switch([{"name": "a", "type": "vtap", "iface": tap}, {"name": "b", "type": "veth", "iface": c.hostif}])
+        sw = switch([{"name": "a", "type": kind, "iface": tap}, {"name": "b", "type": "veth", "iface": c.hostif}])
         assert link_up(sw, "a")
 
         # The runtime's steps: into the namespace, renamed, addressed, up.
@@ -43,7 +47,7 @@ def test_vtap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netn
         run(["ip", "link", "add", tap, "type", "veth", "peer", "name", f"{tap}p"])
         wait_for(lambda: link_up(sw, "a"), 5, what="port a up with its tap in the namespace")
         info = sw.ctl("show", "port", "info", "a")["ports"][0]
-        assert info["link_up"] is True and info["type"] == "vtap", info
+        assert info["link_up"] is True and info["type"] == kind, info
         assert "link: up" in sw.ctl("show", "port", "info", "a", json=False)
         # Frames flow both ways through it.
         run(["ip", "netns", "exec", ns, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", c.ip], timeout=20)

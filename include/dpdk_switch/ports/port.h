@@ -13,6 +13,7 @@
 
 #include "dpdk_switch/ports/eth_port.h"
 #include "dpdk_switch/ports/port_kind.h"
+#include "dpdk_switch/ports/tun_whereabouts.h"
 #include "dpdk_switch/result.h"
 
 namespace dsw {
@@ -36,8 +37,11 @@ public:
     uint32_t max_frame() const { return eth_ ? eth_->max_frame() : own_->max_frame(); }
     // OffloadCaps: an ethdev's from what it enabled, an own-I/O port's from its kind and what it got.
     uint8_t offload_caps() const { return eth_ ? eth_->offload_caps() : own_->offload_caps(kind().offloads); }
-    // See OwnIoPort::iface_here; nullopt for an ethdev.
-    std::optional<std::string> iface_here() const { return own_ ? own_->iface_here() : std::nullopt; }
+    // See OwnIoPort::iface_here; an ethdev's: a TAP's (PortKind::tap_device) where it is, else nullopt.
+    std::optional<std::string> iface_here() const {
+        if (own_) return own_->iface_here();
+        return tap_ ? std::optional<std::string>(tap_->iface_here()) : std::nullopt;
+    }
     // See EthPort::ring_drops and OwnIoPort::ring_drops.
     std::optional<uint64_t> ring_drops() { return eth_ ? eth_->ring_drops() : own_->ring_drops(); }
     const std::string &devargs() const { return eth_ ? eth_->devargs() : no_devargs_; }
@@ -55,6 +59,9 @@ private:
     PortConfig cfg_;                    // an own-I/O port's (an EthPort keeps its own)
     std::optional<EthPort> eth_;
     std::unique_ptr<OwnIoPort> own_;
+    // A TAP ethdev's interface, followed by its fd (PortKind::tap_device); gone before eth_, as
+    // it holds the tap open.
+    std::unique_ptr<TunWhereabouts> tap_;
     std::string no_devargs_;
 };
 

@@ -123,6 +123,10 @@ struct PortKind {
     bool iface_outlives_port = false;
     // Its link is a software peer (vhost, virtio_user, memif): link up means the peer is there.
     bool peer = false;
+    // Its ethdev is a TAP the PMD made (net_tap), which asks for its link by the interface's name
+    // in the switch's namespace: the port follows the tap's fd instead (TunWhereabouts), for its
+    // link and kernel counters wherever the interface went (moved into a container, renamed).
+    bool tap_device = false;
     // What it attaches to; null: nothing two ports could share.
     Attachment (*attachment)(const PortConfig &) = nullptr;
     // Opening refuses a second port on the same attachment by itself (DPDK probes a device name

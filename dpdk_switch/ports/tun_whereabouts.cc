@@ -1,0 +1,152 @@
+#include "dpdk_switch/ports/tun_whereabouts.h"
+
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <thread>
+
+namespace dsw {
+
+namespace {
+
+std::optional<TunWhereabouts::NetnsId> netns_id(int ns_fd) {
+    struct stat st{};
+    if (fstat(ns_fd, &st) != 0) return std::nullopt;
+    return TunWhereabouts::NetnsId{st.st_dev, st.st_ino};
+}
+
+// The namespace the interface of tap `fd` is in; nullopt: the kernel cannot say (< 5.2).
+std::optional<TunWhereabouts::NetnsId> tap_netns(int fd) {
+    const int ns = ioctl(fd, TUNGETDEVNETNS);
+    if (ns < 0) return std::nullopt;
+    auto id = netns_id(ns);
+    close(ns);
+    return id;
+}
+
+std::optional<TunWhereabouts::NetnsId> own_netns() {
+    const int ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (ns < 0) return std::nullopt;
+    auto id = netns_id(ns);
+    close(ns);
+    return id;
+}
+
+// The interface flags (SIOCGIFFLAGS) of `name` in the namespace `ns_fd` refers to, asked from
+// a thread of its own that joins that namespace and ends: no thread of the switch (the main
+// lcore, a worker) ever changes namespace. No socket is kept there either: one would keep the
+// namespace alive after its container is gone, and the tap in it.
+std::optional<short> flags_in_netns(int ns_fd, const char *name) {
+    std::optional<short> flags;
+    try {
+        std::thread asker([&] {
+            if (setns(ns_fd, CLONE_NEWNET) != 0) return;
+            const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (s < 0) return;
+            ifreq ifr{};
+            std::strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+            if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) flags = ifr.ifr_flags;
+            close(s);
+        });
+        asker.join();
+    } catch (const std::system_error &) {   // no thread to be had: unknown this time
+    }
+    return flags;
+}
+
+bool up_and_running(short flags) { return (flags & IFF_UP) && (flags & IFF_RUNNING); }
+
+}  // namespace
+
+std::unique_ptr<TunWhereabouts> TunWhereabouts::of_fd(int tap_fd) {
+    std::unique_ptr<TunWhereabouts> w(new TunWhereabouts);
+    w->fd_ = fcntl(tap_fd, F_DUPFD_CLOEXEC, 0);
+    w->ctl_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (w->fd_ < 0 || w->ctl_ < 0) return nullptr;
+    ifreq ifr{};
+    if (ioctl(w->fd_, TUNGETIFF, &ifr) != 0) return nullptr;
+    w->own_netns_ = tap_netns(w->fd_);
+    return w;
+}
+
+std::unique_ptr<TunWhereabouts> TunWhereabouts::of_iface(const std::string &iface) {
+    const std::optional<NetnsId> here = own_netns();
+    std::error_code ec;
+    for (const auto &e : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        std::error_code lec;
+        if (std::filesystem::read_symlink(e.path(), lec) != "/dev/net/tun") continue;
+        int fd = -1;
+        try {
+            fd = std::stoi(e.path().filename().string());
+        } catch (const std::exception &) {
+            continue;
+        }
+        ifreq ifr{};
+        if (ioctl(fd, TUNGETIFF, &ifr) != 0 || iface != ifr.ifr_name) continue;
+        // A vtap of that name moved elsewhere is not it.
+        if (const auto ns = tap_netns(fd); ns && here && *ns != *here) continue;
+        return of_fd(fd);
+    }
+    return nullptr;
+}
+
+TunWhereabouts::~TunWhereabouts() {
+    if (ctl_ >= 0) close(ctl_);
+    if (fd_ >= 0) close(fd_);
+}
+
+std::optional<TunWhereabouts::Where> TunWhereabouts::where() const {
+    // Fails once the tap has no interface (its namespace was deleted).
+    ifreq ifr{};
+    if (ioctl(fd_, TUNGETIFF, &ifr) != 0) return std::nullopt;
+    Where w;
+    w.name = ifr.ifr_name;
+    const int ns = own_netns_ ? ioctl(fd_, TUNGETDEVNETNS) : -1;
+    if (ns < 0) return w;   // an older kernel: taken to be here
+    const std::optional<NetnsId> id = netns_id(ns);
+    if (!id || *id == *own_netns_) {
+        close(ns);
+        return w;
+    }
+    w.netns = ns;
+    w.id = *id;
+    return w;
+}
+
+bool TunWhereabouts::link_up() const {
+    const std::optional<Where> w = where();
+    if (!w) return false;
+    if (w->netns < 0) {
+        ifreq ifr{};
+        std::strncpy(ifr.ifr_name, w->name.c_str(), IFNAMSIZ - 1);
+        return ioctl(ctl_, SIOCGIFFLAGS, &ifr) == 0 && up_and_running(ifr.ifr_flags);
+    }
+    // Elsewhere: asked there at most every kForeignRefresh (a change shows that much later).
+    constexpr auto kForeignRefresh = std::chrono::milliseconds(500);
+    const auto now = std::chrono::steady_clock::now();
+    if (!foreign_ || foreign_->ns != w->id || foreign_->name != w->name || now - foreign_->at >= kForeignRefresh) {
+        const std::optional<short> flags = flags_in_netns(w->netns, w->name.c_str());
+        foreign_ = Foreign{w->id, w->name, flags && up_and_running(*flags), now};
+    }
+    close(w->netns);
+    return foreign_->up;
+}
+
+std::string TunWhereabouts::iface_here() const {
+    const std::optional<Where> w = where();
+    if (!w) return "";
+    if (w->netns < 0) return w->name;
+    close(w->netns);
+    return "";
+}
+
+}  // namespace dsw

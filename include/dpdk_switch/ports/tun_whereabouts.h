@@ -1,0 +1,65 @@
+// TunWhereabouts: where a TAP's interface is now and whether its link is up, asked of the tap's
+// own file descriptor (/dev/net/tun) rather than by the name it was made with. A container
+// runtime (or `ip link set ... netns`) moves the interface into the container's namespace,
+// often renamed eth0: by its old name in the switch's namespace it reads as down, or as another
+// interface that took the name. The fd says its name now (TUNGETIFF) and its namespace
+// (TUNGETDEVNETNS, Linux 5.2; before, it is taken to be in the switch's). Control plane only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace dsw {
+
+class TunWhereabouts {
+public:
+    // Follows the tap of `tap_fd` (duplicated: kept open until this goes, so the interface
+    // lives as long); made while the interface is in the switch's namespace. Null if the fd is
+    // no tap with an interface, or no socket can be had.
+    static std::unique_ptr<TunWhereabouts> of_fd(int tap_fd);
+    // The same for a tap another owner opened (net_tap): one of this process's /dev/net/tun fds
+    // whose interface is `iface` in the switch's namespace. Null if none is.
+    static std::unique_ptr<TunWhereabouts> of_iface(const std::string &iface);
+    ~TunWhereabouts();
+    TunWhereabouts(const TunWhereabouts &) = delete;
+    TunWhereabouts &operator=(const TunWhereabouts &) = delete;
+
+    // Up and running, where it is now. Asked in another namespace from a short-lived thread
+    // that joins it, at most every 500 ms (the control thread asks every 50 ms).
+    bool link_up() const;
+    // Its name in the switch's namespace now; "" while it is elsewhere, or gone.
+    std::string iface_here() const;
+
+    struct NetnsId {
+        dev_t dev = 0;
+        ino_t ino = 0;
+        bool operator==(const NetnsId &) const = default;
+    };
+
+private:
+    TunWhereabouts() = default;
+    struct Where {
+        std::string name;
+        int netns = -1;   // its namespace's fd when not the switch's (the caller closes it)
+        NetnsId id;
+    };
+    std::optional<Where> where() const;   // nullopt: the tap has no interface any more
+
+    int fd_ = -1;    // the tap (our duplicate)
+    int ctl_ = -1;   // a socket in the switch's namespace, for the flags there
+    std::optional<NetnsId> own_netns_;
+    // link_up's last answer from another namespace, its key and time.
+    struct Foreign {
+        NetnsId ns;
+        std::string name;
+        bool up = false;
+        std::chrono::steady_clock::time_point at;
+    };
+    mutable std::optional<Foreign> foreign_;
+};
+
+}  // namespace dsw
