@@ -1,5 +1,5 @@
-// SwitchPath::classify_decapped: classify for the decapsulated frames of a burst from several
-// VTEPs, each frame with its own ingress port and VLAN.
+// SwitchPath::classify_decapped: classify for the decapsulated frames of a burst from one or
+// several VTEPs, each frame with its own ingress port and VLAN.
 #include <cstring>
 
 #include "dpdk_switch/dataplane/arp_proxy.h"
@@ -23,11 +23,11 @@ struct FromVteps {
 
 }  // namespace
 
-// classify's three passes for decapsulated frames of several VTEPs and VLANs: the same code with
-// each frame's port and VLAN, and the split horizon as the hairpin test. (A copy, not a template
-// shared with classify, and in a file of its own: shared, or beside it, plain switching's classify
-// compiled differently and measured slower, BENCHMARKS.md, "VXLAN decapsulation, one classify a
-// burst".)
+// classify's passes for decapsulated frames of one or several VTEPs and VLANs: the same code
+// with each frame's port and VLAN, and the split horizon as the hairpin test. (A copy, not a
+// template shared with classify, and in a file of its own: shared, or beside it, plain
+// switching's classify compiled differently and measured slower, BENCHMARKS.md, "VXLAN
+// decapsulation, one classify a burst".)
 void SwitchPath::classify_decapped(const DecappedFrames &f, uint64_t vteps, uint32_t now_s, BurstDecision &d,
                                    LcoreCounters &c) noexcept {
     const FromVteps in{f.port, vteps};
@@ -63,7 +63,8 @@ void SwitchPath::classify_decapped(const DecappedFrames &f, uint64_t vteps, uint
 
     // Pass 3: learn the sources (a table write only for a new MAC), then decide. A MAC learned
     // here is missed by the lookups of the rest of the burst: learning looks again before it
-    // inserts; a destination learned meanwhile is looked up again.
+    // inserts; a destination learned meanwhile is looked up again in a mixed burst, flooded once
+    // more in a burst of one VTEP and VLAN (as classify does).
     bool learned_any = false;
     for (uint16_t i = 0; i < n; ++i) {
         const uint8_t k = kind[i];
@@ -77,7 +78,7 @@ void SwitchPath::classify_decapped(const DecappedFrames &f, uint64_t vteps, uint
             count_learning(learned, 1, c.sw);
             learned_any |= learned == LearnResult::learned;
         }
-        if (learned_any && dslot[i] < 0 && !(k & kGroupDst)) [[unlikely]]
+        if (learned_any && f.mixed && dslot[i] < 0 && !(k & kGroupDst)) [[unlikely]]
             dslot[i] = macs_.lookup(dkey[i]);
         if ((k & (kArp | kIp6)) != 0 && arp_ != nullptr) [[unlikely]] {
             const uint16_t verdict = (k & kArp) ? handle_arp(f.pkts[i], l3_off, d.vlan[i], port, c.sw)

@@ -285,7 +285,7 @@ void vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, c
     for (uint16_t j = 1; j < k; ++j) mixed |= (out.inner.port[j] ^ out.inner.port[0]) | (out.inner.vlan[j] ^ out.inner.vlan[0]);
     out.inner.n = k;
     out.inner.bytes = inner_bytes;
-    out.mixed = mixed;
+    out.inner.mixed = mixed;
     out.n_vtep_rx = nrx;
     out.n_other = nother;
     out.rx_bytes = bytes;

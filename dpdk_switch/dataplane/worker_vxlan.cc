@@ -4,6 +4,7 @@
 #include <rte_ring.h>
 
 #include "dpdk_switch/dataplane/vxlan_decap.h"
+#include "switch_path_kinds.h"
 #include "worker_impl.h"
 
 namespace dsw {
@@ -16,6 +17,19 @@ void Worker::split_horizon(const DataplaneView &v, uint16_t n, BurstDecision &d)
     for (uint16_t i = 0; i < n; ++i)
         if (d.out[i] < kMaxPorts && v.ports[d.out[i]].vtep) d.out[i] = out_drop(DropReason::hairpin);
 }
+
+namespace {
+
+// Every frame has frame 0's keys and kind (none dropped): one flow, which classify decides with
+// one lookup. A burst of many flows leaves at frame 1.
+bool one_flow(const DecappedFrames &f) noexcept {
+    if (f.n < 2 || f.kind[0] == kDropped) return false;
+    for (uint16_t i = 1; i < f.n; ++i)
+        if (f.kind[i] != f.kind[0] || f.skey[i] != f.skey[0] || f.dkey[i] != f.dkey[0]) return false;
+    return true;
+}
+
+}  // namespace
 
 // The VTEP's underlay port: VXLAN decapsulated and switched as received on its VTEP's port
 // (one classify for the burst, whatever VTEPs and VLANs its frames came from), ARP for our
@@ -52,14 +66,16 @@ void Worker::rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts,
     uc.rx_bytes.add(b.rx_bytes);
     if (nfreed != 0) rte_pktmbuf_free_bulk(freed, nfreed);
     if (b.inner.n != 0) [[likely]] {
-        if (b.mixed != 0) {
-            switch_decapped(v, b, now_s);
-        } else {
-            // Untagged frames of one VTEP and VLAN: classified as from an access port of that
-            // VLAN (the VTEP's slot, a trunk, would take tagged ones only); learnt and counted
-            // on the VTEP. (classify's one-flow burst needs the one ingress.)
+        if (b.inner.mixed == 0 && one_flow(b.inner)) {
+            // One flow from one VTEP and VLAN: classify's one-flow burst, one parse and one
+            // lookup for all, as from an access port of that VLAN (the VTEP's slot, a trunk,
+            // would take tagged frames only); learnt and counted on the VTEP.
             decap_slot_.access_vlan = b.inner.vlan[0];
             switch_burst(v, b.inner.port[0], decap_slot_, b.inner.pkts, b.inner.n, now_s, 0);
+        } else {
+            // Any other, of one VTEP too: the decapsulation has made classify's keys already
+            // (classify would parse each frame again, its second line too).
+            switch_decapped(v, b, now_s);
         }
     }
     // Inner frames tagged themselves: one switch_burst per VTEP, in arrival order within each.
@@ -80,8 +96,8 @@ void Worker::rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts,
     }
 }
 
-// Untagged decapsulated frames of several VTEPs or VLANs: classified as one burst, each frame as
-// received on its VTEP's port (the split horizon in classify's hairpin test), counted on its
+// Untagged decapsulated frames of one or several VTEPs or VLANs: classified as one burst, each
+// frame as received on its VTEP's port (the split horizon in classify's hairpin test), counted on its
 // VTEP (vxlan_decap_burst's counts, by VTEP: not two counter updates a frame). All VTEPs have
 // the underlay's RX offload capability: one kOffl for the burst.
 void Worker::switch_decapped(const DataplaneView &v, DecapBurst &b, uint32_t now_s) noexcept {

@@ -143,7 +143,7 @@ TEST_F(VxlanDecapBurstTest, EveryPacketAsVxlanDecapAloneDecidesIt) {
             << "frame " << i;
     }
     expect_sorted(burst, want, *got);
-    EXPECT_NE(got->mixed, 0u) << "two VTEPs, two VLANs";
+    EXPECT_NE(got->inner.mixed, 0u) << "two VTEPs, two VLANs";
     EXPECT_GE(decapped, 8u) << "the common packets";
     for (uint16_t i = 0; i < n; ++i) {
         rte_pktmbuf_free(burst[i]);

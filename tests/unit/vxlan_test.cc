@@ -436,5 +436,20 @@ TEST_F(VxlanTest, ABurstFromTwoVtepsIsCountedOnEachVtep) {
     EXPECT_EQ(rx["p0"], std::make_pair(uint64_t{5}, uint64_t{3 * 110 + 2 * 120})) << replies_[0].json.dump();
 }
 
+// A burst from one VTEP is switched as frames of one port are: a destination an earlier frame of
+// the same burst taught (here behind the same VTEP) is flooded once more to the local ports,
+// not dropped as hairpin (what a burst from several VTEPs does, as each VTEP's frames were
+// classified in turn).
+TEST_F(VxlanTest, ABurstFromOneVtepFloodsADestinationItsOwnEarlierFrameTaught) {
+    const uint64_t other_host = mac(0x02, 0, 0, 0, 0x0b, 0x02);
+    const Frame hello = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    const Frame to_it = vxlan(0, kVtepBMac, kVtepB, kLocal, 50001, kVni, eth_frame(kRemoteHost, other_host, 0x0800, 60));
+    run_vtep({{hello, to_it}, {}, {}}, {kVtepB}, true, {"show vxlan"});
+    ASSERT_EQ(tx_[1].size(), 2u);
+    EXPECT_EQ(tx_[1][1], eth_frame(kRemoteHost, other_host, 0x0800, 60));
+    EXPECT_EQ(tx_[2].size(), 2u);
+    EXPECT_EQ(replies_[0].json["vteps"][0]["drops"].value("hairpin", uint64_t{0}), 0u) << replies_[0].json.dump();
+}
+
 }  // namespace
 }  // namespace dsw::test

@@ -44,6 +44,7 @@ struct DecappedFrames {
     uint8_t drop[kMaxBurst];
     uint16_t n;
     uint64_t bytes;   // the frames' pkt_len, summed
+    uint32_t mixed;   // non-zero: the frames came from more than one VTEP or VLAN
 };
 
 struct BurstDecision {
@@ -68,9 +69,13 @@ public:
     void classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,
                   LcoreCounters &c) noexcept;
 
-    // The same for decapsulated frames of several VTEPs or VLANs at once (one call for the burst,
-    // not one per VTEP), the split horizon included: a frame for a port of `vteps` (bit p: port p
-    // is a VTEP, VxlanView::vtep_mask) is hairpin. d.tagged is false; rx_bytes the frames' bytes.
+    // The same for decapsulated frames, of one or several VTEPs and VLANs at once (one call for
+    // the burst, not one per VTEP), the split horizon included: a frame for a port of `vteps`
+    // (bit p: port p is a VTEP, VxlanView::vtep_mask) is hairpin. Frames of several VTEPs or
+    // VLANs (f.mixed): a destination an earlier frame of the burst taught is looked up again (as
+    // when each VTEP's frames were classified in turn); else they are classified as classify
+    // would, as received on an access port of their VLAN. d.tagged is false; rx_bytes the
+    // frames' bytes.
     void classify_decapped(const DecappedFrames &f, uint64_t vteps, uint32_t now_s, BurstDecision &d,
                            LcoreCounters &c) noexcept;
 

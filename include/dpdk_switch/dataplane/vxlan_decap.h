@@ -56,7 +56,6 @@ struct VtepRx {
 struct DecapBurst {
     // The untagged decapsulated frames, in arrival order, with what classify reads of each.
     DecappedFrames inner;
-    uint32_t mixed;   // non-zero: inner's frames came from more than one VTEP or VLAN
     VtepRx vtep_rx[kMaxBurst];   // inner's frames, counted by VTEP
     uint16_t n_vtep_rx;
     // Every other frame (an inner frame tagged itself, ARP, a drop), in arrival order, with its
