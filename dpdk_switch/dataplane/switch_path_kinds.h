@@ -1,6 +1,8 @@
-// Private to classify (switch_path.cc) and classify_decapped (switch_path_decap.cc): what pass 3
-// does with a frame, and learning's counters. In an unnamed namespace, so that each file's code
-// is made as when these were its own (plain classify's instructions must not move).
+// Private to classify (switch_path.cc), classify_decapped (switch_path_decap.cc) and its first
+// pass's place in the decapsulation (decapped_frame.h): what pass 3 does with a frame, and
+// learning's counters (each file uses some of them: [[maybe_unused]]). In an unnamed namespace,
+// so that each file's code is made as when these were its own (plain classify's instructions
+// must not move).
 #pragma once
 
 #include "dpdk_switch/dataplane/parse.h"
@@ -20,7 +22,7 @@ constexpr MacKey kNoKey = ~MacKey{0};
 
 // Learning's counters for `frames` frames of one source: a MAC is learned or moves once, but
 // every frame that could not be learned counts.
-void count_learning(LearnResult r, uint16_t frames, SwitchCounters &c) noexcept {
+[[maybe_unused]] void count_learning(LearnResult r, uint16_t frames, SwitchCounters &c) noexcept {
     switch (r) {
     case LearnResult::refreshed: break;
     case LearnResult::learned: c.learned.inc(); break;
@@ -31,12 +33,12 @@ void count_learning(LearnResult r, uint16_t frames, SwitchCounters &c) noexcept 
     }
 }
 
-uint8_t kind_of(const L2Frame &f) noexcept {
+[[maybe_unused]] uint8_t kind_of(const L2Frame &f) noexcept {
     return static_cast<uint8_t>((mac_is_multicast(f.dst) ? kGroupDst : 0) | (f.ethertype == RTE_ETHER_TYPE_ARP ? kArp : 0) |
                                 (f.ethertype == RTE_ETHER_TYPE_IPV6 ? kIp6 : 0));
 }
 
-uint8_t flood_kind(uint8_t kind, MacKey dkey) noexcept {
+[[maybe_unused]] uint8_t flood_kind(uint8_t kind, MacKey dkey) noexcept {
     if (!(kind & kGroupDst)) return kFloodUnknownUnicast;
     return key_mac(dkey) == kMacMask ? kFloodBroadcast : kFloodMulticast;
 }

@@ -19,6 +19,7 @@
 #include "dpdk_switch/dataplane/parse.h"
 #include "dpdk_switch/dataplane/vlan_edit.h"
 #include "dpdk_switch/dataplane/vnet_hdr.h"
+#include "decapped_frame.h"
 
 namespace dsw {
 
@@ -146,25 +147,37 @@ OuterTemplate outer_template(const VxlanView &vx) noexcept {
 // frames of several VTEPs come interleaved (a last-VTEP cache missed on every frame of such a
 // burst and scanned the VTEPs each time). A VTEP's entry is found by the last byte of its address
 // (its host's own byte, different between the few VTEPs of a burst as a rule; a clash only costs
-// the scan): (address << 32) | 1 << 16 | its port; 0, empty.
+// the scan): (address << 32) | 1 << 16 | its port; 0, empty. Each way also counts its VTEP's
+// frames of the burst, for its port's RX counters: (packets << 40) | bytes (32 frames of at most
+// 4 GiB each fit in 40 bits), added once a burst (two counter updates a frame, at its VTEP's
+// port, cost more than the way's one add).
 struct DecapCache {
     static constexpr unsigned kVtepWays = 8;
+    static constexpr unsigned kPacketShift = 40;
     uint32_t vni = ~0u;   // none: a VNI is 24 bits
     uint16_t vlan = 0;
     uint64_t vtep[kVtepWays] = {};
+    uint64_t rx[kVtepWays] = {};
 };
 
-// vxlan_decap's result for the common packet (the template's, IPv4 lengths right and nothing
+// A way's count handed to the burst's list (when the burst ends, or another VTEP takes the way).
+inline void flush_way(DecapBurst &out, uint16_t &nrx, uint64_t vtep, uint64_t rx) noexcept {
+    out.vtep_rx[nrx++] = {static_cast<uint16_t>(vtep), static_cast<uint32_t>(rx >> DecapCache::kPacketShift),
+                          rx & ((uint64_t{1} << DecapCache::kPacketShift) - 1)};
+}
+
+// vxlan_decap's verdict for the common packet (the template's, IPv4 lengths right and nothing
 // past the outer packet to trim, a known VNI from a known VTEP, no offload request, an untagged
-// inner frame), decapsulated; kUndecided for any other, untouched, for vxlan_decap to decide.
-constexpr DecapResult kUndecided = {0xfffd, 0, {0}, 0};
-[[gnu::always_inline]] inline DecapResult decap_common(rte_mbuf *m, const VxlanView &vx, const OuterTemplate &t,
-                                                       DecapCache &cache) noexcept {
+// inner frame): decapsulated, added to out.inner as frame k, counted in its VTEP's way; true.
+// False for any other, untouched, for vxlan_decap to decide.
+[[gnu::always_inline]] inline bool decap_common(rte_mbuf *m, const VxlanView &vx, const OuterTemplate &t,
+                                                DecapCache &cache, const MacTable &macs, DecapBurst &out, uint16_t k,
+                                                uint16_t &nrx) noexcept {
     constexpr uint32_t kInnerOff = RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) + kVxlanHdrLen;
     constexpr uint32_t kMinIpLen = kInnerOff - RTE_ETHER_HDR_LEN + RTE_ETHER_HDR_LEN;   // up to the inner Ethernet header
     const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
     if (m->data_len < kInnerOff + RTE_ETHER_HDR_LEN) [[unlikely]]
-        return kUndecided;
+        return false;
 #ifdef __AVX2__
     // One 32-byte compare: the four words and the template in two registers (as words, GCC kept
     // the template on the stack and reloaded it every frame).
@@ -176,57 +189,106 @@ constexpr DecapResult kUndecided = {0xfffd, 0, {0}, 0};
     uint64_t w[4];
     std::memcpy(w, p + 12, sizeof w);
     uint64_t diff = 0;
-    for (unsigned k = 0; k < 4; ++k) diff |= (w[k] & t.care[k]) ^ t.want[k];
+    for (unsigned j = 0; j < 4; ++j) diff |= (w[j] & t.care[j]) ^ t.want[j];
 #endif
     uint16_t ip_len_be, udp_len_be, inner_et;
     std::memcpy(&ip_len_be, p + 16, 2);
     std::memcpy(&udp_len_be, p + 38, 2);
     std::memcpy(&inner_et, p + kInnerOff + 12, 2);
     const uint32_t ip_len = rte_be_to_cpu_16(ip_len_be);
-    if (diff || ip_len < kMinIpLen || RTE_ETHER_HDR_LEN + ip_len != m->pkt_len ||
+    const uint32_t pkt_len = m->pkt_len;
+    if (diff || ip_len < kMinIpLen || RTE_ETHER_HDR_LEN + ip_len != pkt_len ||
         rte_be_to_cpu_16(udp_len_be) + sizeof(rte_ipv4_hdr) > ip_len || (m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK) ||
         is_tag_tpid(inner_et)) [[unlikely]]
-        return kUndecided;
+        return false;
     const uint32_t vni = (uint32_t{p[46]} << 16) | (uint32_t{p[47]} << 8) | p[48];
     if (vni != cache.vni) {
         const int vlan = vx.vlan_of(vni);
         if (vlan < 0) [[unlikely]]
-            return kUndecided;
+            return false;
         cache.vni = vni;
         cache.vlan = static_cast<uint16_t>(vlan);
     }
     uint32_t src;
     std::memcpy(&src, p + 26, 4);
-    uint64_t &way = cache.vtep[rte_be_to_cpu_32(src) & (DecapCache::kVtepWays - 1)];
-    uint64_t e = way;
+    const unsigned way = rte_be_to_cpu_32(src) & (DecapCache::kVtepWays - 1);
+    uint64_t e = cache.vtep[way];
     if ((e >> 32) != src || e == 0) [[unlikely]] {
         const int vtep = vx.vtep_port(src);
         if (vtep < 0) [[unlikely]]
-            return kUndecided;
+            return false;
+        if (cache.rx[way] != 0) flush_way(out, nrx, e, cache.rx[way]);
+        cache.rx[way] = 0;
         e = (uint64_t{src} << 32) | (uint64_t{1} << 16) | static_cast<uint16_t>(vtep);
-        way = e;
+        cache.vtep[way] = e;
     }
     rte_pktmbuf_adj(m, static_cast<uint16_t>(kInnerOff));
     m->ol_flags = 0;
     m->packet_type = 0;
-    return {kDecapped, static_cast<uint16_t>(e), {cache.vlan}, 0};
+    const uint32_t inner_len = pkt_len - kInnerOff;
+    cache.rx[way] += (uint64_t{1} << DecapCache::kPacketShift) | inner_len;
+    const uint16_t vtep = static_cast<uint16_t>(e), vlan = cache.vlan;
+    // parse_decapped's reading of the inner header, which this packet's checks have made sure of
+    // (in the first segment, untagged).
+    const uint8_t *inner = p + kInnerOff;
+    L2Frame f{};
+    f.drop = kNoDrop;
+    uint64_t w0, w1;
+    std::memcpy(&w0, inner, 8);
+    std::memcpy(&w1, inner + 6, 8);
+    f.dst = w0 & kMacMask;
+    f.src = w1 & kMacMask;
+    f.l3_off = RTE_ETHER_HDR_LEN;
+    f.ethertype = rte_be_to_cpu_16(inner_et);
+    if (mac_is_multicast(f.src)) [[unlikely]]
+        f.drop = static_cast<uint8_t>(DropReason::src_mac_multicast);
+    else if (f.src == 0) [[unlikely]]
+        f.drop = static_cast<uint8_t>(DropReason::src_mac_zero);
+    else if (inner_len > kMaxFrameLen) [[unlikely]]   // no offload request: its wire length is itself
+        f.drop = static_cast<uint8_t>(DropReason::oversize);
+    add_decapped(out.inner, k, macs, m, f, vtep, vlan);
+    return true;
 }
 
 }  // namespace
 
-uint64_t vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, DecapResult *out) noexcept {
+void vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, const MacTable &macs,
+                       DecapBurst &out) noexcept {
     const OuterTemplate t = outer_template(vx);
     DecapCache cache;
     uint64_t bytes = 0;
+    uint16_t k = 0, nother = 0, nrx = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (i + kDecapPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kDecapPrefetchAhead], void *));
-        bytes += pkts[i]->pkt_len;
-        DecapResult r = decap_common(pkts[i], vx, t, cache);
-        if (r.verdict == kUndecided.verdict) [[unlikely]]
-            r = vxlan_decap(pkts[i], vx);
-        out[i] = r;
+        rte_mbuf *m = pkts[i];
+        bytes += m->pkt_len;
+        if (!decap_common(m, vx, t, cache, macs, out, k, nrx)) [[unlikely]] {
+            const DecapResult r = vxlan_decap(m, vx);
+            if (r.verdict != kDecapped || r.vlan == kDecapTagged) {
+                out.other[nother] = m;
+                out.other_res[nother++] = r;
+                continue;
+            }
+            out.vtep_rx[nrx++] = {static_cast<uint16_t>(r.vtep_port), 1, m->pkt_len};
+            add_decapped(out.inner, k, macs, m, parse_decapped(m), static_cast<uint16_t>(r.vtep_port),
+                         static_cast<uint16_t>(r.vlan));
+        }
+        ++k;
     }
-    return bytes;
+    for (unsigned w = 0; w < DecapCache::kVtepWays; ++w)
+        if (cache.rx[w] != 0) flush_way(out, nrx, cache.vtep[w], cache.rx[w]);
+    // The inner frames' bytes and whether they share a VTEP and VLAN, once a burst from what
+    // the loop wrote anyway (kept in the loop, they were more values than registers).
+    uint64_t inner_bytes = 0;
+    for (uint16_t j = 0; j < nrx; ++j) inner_bytes += out.vtep_rx[j].bytes;
+    uint32_t mixed = 0;
+    for (uint16_t j = 1; j < k; ++j) mixed |= (out.inner.port[j] ^ out.inner.port[0]) | (out.inner.vlan[j] ^ out.inner.vlan[0]);
+    out.inner.n = k;
+    out.inner.bytes = inner_bytes;
+    out.inner.mixed = mixed;
+    out.n_vtep_rx = nrx;
+    out.n_other = nother;
+    out.rx_bytes = bytes;
 }
 
 bool vxlan_underlay_arp(rte_mbuf *m, const VxlanView &vx, uint32_t now_s) noexcept {

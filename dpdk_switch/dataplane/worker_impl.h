@@ -11,6 +11,7 @@
 #include "dpdk_switch/dataplane/switch_path.h"
 #include "dpdk_switch/dataplane/tx_stage.h"
 #include "dpdk_switch/dataplane/view.h"
+#include "dpdk_switch/dataplane/vxlan_decap.h"
 #include "dpdk_switch/dataplane/worker.h"
 
 namespace dsw {
@@ -45,10 +46,9 @@ private:
     // worker_vxlan.cc: the underlay's RX and the split horizon.
     void rx_underlay(const DataplaneView &v, uint16_t port, rte_mbuf **pkts, uint16_t n, uint32_t now_s) noexcept;
     static void split_horizon(const DataplaneView &v, uint16_t n, BurstDecision &d) noexcept;
-    // Untagged decapsulated frames of several VTEPs or VLANs, frame i from port vtep[i] in VLAN
-    // vlan[i]: classified once, counted and sent on.
-    void switch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
-                         const uint16_t *vlan, uint32_t now_s) noexcept;
+    // The untagged decapsulated frames of a burst (b.inner, frame i from port b.inner.port[i] in
+    // VLAN b.inner.vlan[i]), but for one flow's: classified once, counted and sent on.
+    void switch_decapped(const DataplaneView &v, DecapBurst &b, uint32_t now_s) noexcept;
     // worker.cc: their dispatch (all VTEPs share the underlay's RX offload capability).
     void dispatch_decapped(const DataplaneView &v, rte_mbuf **pkts, uint16_t n, const uint16_t *vtep,
                            const BurstDecision &d) noexcept;

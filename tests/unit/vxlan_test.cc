@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <map>
+#include <utility>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -415,6 +417,38 @@ TEST_F(VxlanTest, RemoteVtepsHaveRowsInShowPortStats) {
     EXPECT_TRUE(replies_[2].ok) << replies_[2].text;
     EXPECT_EQ(replies_[3].json["vteps"][0]["rx_packets"], 0) << "cleared";
     EXPECT_FALSE(replies_[4].ok);
+}
+
+// A burst whose frames come from two VTEPs in turn (one classify for the burst, the VTEPs'
+// counts summed by VTEP as it is decapsulated): each VTEP's row counts its own inner frames and
+// bytes, the underlay's the outer ones.
+TEST_F(VxlanTest, ABurstFromTwoVtepsIsCountedOnEachVtep) {
+    const uint64_t c_host = mac(0x02, 0, 0, 0, 0x0c, 0x01);
+    const Frame from_b = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    const Frame from_c = vxlan(0, kVtepCMac, kVtepC, kLocal, 50001, kVni, eth_frame(kBcast, c_host, 0x0800, 70));
+    run_vtep({{from_b, from_c, from_b, from_c, from_b}, {}, {}}, {kVtepB, kVtepC}, true, {"show port stats all"});
+    EXPECT_EQ(tx_[1].size(), 5u);
+    std::map<std::string, std::pair<uint64_t, uint64_t>> rx;
+    for (const auto &row : replies_[0].json["ports"])
+        rx[row["name"]] = {row["rx_packets"].get<uint64_t>(), row["rx_bytes"].get<uint64_t>()};
+    EXPECT_EQ(rx["vtep:192.168.9.2"], std::make_pair(uint64_t{3}, uint64_t{3 * 60})) << replies_[0].json.dump();
+    EXPECT_EQ(rx["vtep:192.168.9.3"], std::make_pair(uint64_t{2}, uint64_t{2 * 70})) << replies_[0].json.dump();
+    EXPECT_EQ(rx["p0"], std::make_pair(uint64_t{5}, uint64_t{3 * 110 + 2 * 120})) << replies_[0].json.dump();
+}
+
+// A burst from one VTEP is switched as frames of one port are: a destination an earlier frame of
+// the same burst taught (here behind the same VTEP) is flooded once more to the local ports,
+// not dropped as hairpin (what a burst from several VTEPs does, as each VTEP's frames were
+// classified in turn).
+TEST_F(VxlanTest, ABurstFromOneVtepFloodsADestinationItsOwnEarlierFrameTaught) {
+    const uint64_t other_host = mac(0x02, 0, 0, 0, 0x0b, 0x02);
+    const Frame hello = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    const Frame to_it = vxlan(0, kVtepBMac, kVtepB, kLocal, 50001, kVni, eth_frame(kRemoteHost, other_host, 0x0800, 60));
+    run_vtep({{hello, to_it}, {}, {}}, {kVtepB}, true, {"show vxlan"});
+    ASSERT_EQ(tx_[1].size(), 2u);
+    EXPECT_EQ(tx_[1][1], eth_frame(kRemoteHost, other_host, 0x0800, 60));
+    EXPECT_EQ(tx_[2].size(), 2u);
+    EXPECT_EQ(replies_[0].json["vteps"][0]["drops"].value("hairpin", uint64_t{0}), 0u) << replies_[0].json.dump();
 }
 
 }  // namespace

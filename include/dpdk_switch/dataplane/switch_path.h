@@ -26,12 +26,25 @@ struct Ingress {
     const PortSlot *slot;     // its VLAN membership
 };
 
-// Decapsulated untagged frames from several VTEPs (n frames): each classified as received on its
-// VTEP's port, as an untagged frame of its VNI's VLAN.
-struct DecapIngress {
-    const uint16_t *port;        // each frame's VTEP port
-    const uint16_t *vlan;        // each frame's VLAN
-    uint64_t vteps;              // VxlanView::vtep_mask: a frame for a VTEP is dropped as hairpin
+// Decapsulated untagged frames of a burst, from one or several VTEPs, in arrival order: frame i
+// received on port[i] (its VTEP's port) as an untagged frame of vlan[i] (its VNI's). What
+// classify's first pass reads from each frame's Ethernet header is here too: the decapsulation
+// (vxlan_decap_burst) takes it while it holds the frame's first line, and starts the MAC table's
+// fetches as early as it knows the keys (a pass of classify_decapped's own read every frame's
+// mbuf and data again).
+struct DecappedFrames {
+    rte_mbuf *pkts[kMaxBurst];
+    uint16_t port[kMaxBurst];
+    uint16_t vlan[kMaxBurst];
+    MacKey skey[kMaxBurst], dkey[kMaxBurst];   // source and destination in vlan[i]
+    uint32_t shash[kMaxBurst], dhash[kMaxBurst];   // their MacTable hashes, the buckets' fetch started
+    // What classify does with frame i (switch_path_kinds.h): a drop (drop[i] the reason), or the
+    // kind of its destination and ethertype.
+    uint8_t kind[kMaxBurst];
+    uint8_t drop[kMaxBurst];
+    uint16_t n;
+    uint64_t bytes;   // the frames' pkt_len, summed
+    uint32_t mixed;   // non-zero: the frames came from more than one VTEP or VLAN
 };
 
 struct BurstDecision {
@@ -56,11 +69,15 @@ public:
     void classify(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,
                   LcoreCounters &c) noexcept;
 
-    // The same for decapsulated frames of several VTEPs or VLANs at once (one call for the burst,
-    // not one per VTEP), the split horizon included: a frame for a VTEP is hairpin. d.tagged is
-    // false; rx_bytes the frames' bytes.
-    void classify_decapped(rte_mbuf *const *pkts, uint16_t n, const DecapIngress &in, uint32_t now_s,
-                           BurstDecision &d, LcoreCounters &c) noexcept;
+    // The same for decapsulated frames, of one or several VTEPs and VLANs at once (one call for
+    // the burst, not one per VTEP), the split horizon included: a frame for a port of `vteps`
+    // (bit p: port p is a VTEP, VxlanView::vtep_mask) is hairpin. Frames of several VTEPs or
+    // VLANs (f.mixed): a destination an earlier frame of the burst taught is looked up again (as
+    // when each VTEP's frames were classified in turn); else they are classified as classify
+    // would, as received on an access port of their VLAN. d.tagged is false; rx_bytes the
+    // frames' bytes.
+    void classify_decapped(const DecappedFrames &f, uint64_t vteps, uint32_t now_s, BurstDecision &d,
+                           LcoreCounters &c) noexcept;
 
 private:
     bool classify_one_flow(rte_mbuf *const *pkts, uint16_t n, Ingress in, uint32_t now_s, BurstDecision &d,

@@ -7,7 +7,9 @@
 
 #include <rte_mbuf.h>
 
+#include "dpdk_switch/dataplane/switch_path.h"
 #include "dpdk_switch/dataplane/vxlan_view.h"
+#include "dpdk_switch/tables/mac_table.h"
 
 namespace dsw {
 
@@ -42,12 +44,36 @@ inline constexpr uint32_t kDecapTagged = 0x8000;   // above any VLAN
 // inner frame tagged itself gets the tag (kDecapTagged). The frame must be the caller's alone.
 DecapResult vxlan_decap(rte_mbuf *m, const VxlanView &vx) noexcept;
 
-// vxlan_decap for a burst, out[i] pkts[i]'s result: the common packet (IPv4 without options, a
-// known VNI from a known VTEP, no offload request, an untagged inner frame) checked with a few
-// wide compares against what it must hold, and each frame's first line fetched ahead. Returns
-// the frames' bytes as received (before decapsulation), for the underlay's RX counter: summed in
-// the loop that reads each mbuf anyway, not in a pass of its own.
-uint64_t vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, DecapResult *out) noexcept;
+// A VTEP's share of a burst's decapsulated untagged frames, for its port's RX counters (inner
+// bytes): added once a burst, not frame by frame. A VTEP may have more than one.
+struct VtepRx {
+    uint16_t port;
+    uint32_t packets;
+    uint64_t bytes;
+};
+
+// A burst from the underlay, sorted by vxlan_decap_burst as it decapsulates it.
+struct DecapBurst {
+    // The untagged decapsulated frames, in arrival order, with what classify reads of each.
+    DecappedFrames inner;
+    VtepRx vtep_rx[kMaxBurst];   // inner's frames, counted by VTEP
+    uint16_t n_vtep_rx;
+    // Every other frame (an inner frame tagged itself, ARP, a drop), in arrival order, with its
+    // result.
+    rte_mbuf *other[kMaxBurst];
+    DecapResult other_res[kMaxBurst];
+    uint16_t n_other;
+    uint64_t rx_bytes;   // every frame's bytes as received (before decapsulation): the underlay's
+};
+
+// vxlan_decap for a burst, each frame sorted into `out` in the same pass: no array of results
+// read back in another. The common packet (IPv4 without options, a known VNI from a known VTEP,
+// no offload request, an untagged inner frame) is checked with a few wide compares against what
+// it must hold, and each frame's first line is fetched ahead. For each untagged inner frame,
+// classify's first pass is done here too, on the line at hand (DecappedFrames), its keys'
+// buckets fetched from `macs`.
+void vxlan_decap_burst(rte_mbuf *const *pkts, uint16_t n, const VxlanView &vx, const MacTable &macs,
+                       DecapBurst &out) noexcept;
 
 // An ARP frame on the underlay. Learns the sender's MAC when the sender is a remote VTEP (a reply
 // to our request, its own request, a gratuitous ARP after it moved). True when it was a request
