@@ -41,10 +41,10 @@ PortTotals &PortTotals::operator-=(const PortTotals &o) {
     return *this;
 }
 
-PortTotals Switch::raw_port_totals(unsigned index) const {
+PortTotals sum_port_counters(const LcoreCounters *counters, unsigned index) {
     PortTotals t;
     for (unsigned lc = 0; lc < RTE_MAX_LCORE; ++lc) {
-        const PortCounters &c = counters_[lc].port[index];
+        const PortCounters &c = counters[lc].port[index];
         t.rx_packets += c.rx_packets.get();
         t.rx_bytes += c.rx_bytes.get();
         t.tx_packets += c.tx_packets.get();
@@ -55,6 +55,24 @@ PortTotals Switch::raw_port_totals(unsigned index) const {
     }
     return t;
 }
+
+SwitchTotals sum_switch_counters(const LcoreCounters *counters) {
+    SwitchTotals t;
+    for (unsigned lc = 0; lc < RTE_MAX_LCORE; ++lc) {
+        const SwitchCounters &c = counters[lc].sw;
+#define DSW_X(name, group) t.name += c.name.get();
+        DSW_SWITCH_COUNTERS(DSW_X)
+#undef DSW_X
+        t.drops[static_cast<unsigned>(DropReason::port_gone)] += counters[lc].port_gone.get();
+    }
+    for (unsigned i = 0; i < kMaxPorts; ++i) {
+        const PortTotals p = sum_port_counters(counters, i);
+        for (unsigned r = 0; r < kDropReasons; ++r) t.drops[r] += p.drops[r];
+    }
+    return t;
+}
+
+PortTotals Switch::raw_port_totals(unsigned index) const { return sum_port_counters(counters_.get(), index); }
 
 PortTotals Switch::port_totals(unsigned index) const {
     PortTotals t = raw_port_totals(index);
@@ -92,20 +110,7 @@ Switch::PortRates Switch::port_rates(unsigned index) {
     return r;
 }
 
-SwitchTotals Switch::switch_totals() const {
-    SwitchTotals t;
-    for (unsigned lc = 0; lc < RTE_MAX_LCORE; ++lc) {
-        const SwitchCounters &c = counters_[lc].sw;
-#define DSW_X(name, group) t.name += c.name.get();
-        DSW_SWITCH_COUNTERS(DSW_X)
-#undef DSW_X
-    }
-    for (unsigned i = 0; i < kMaxPorts; ++i) {
-        const PortTotals p = raw_port_totals(i);
-        for (unsigned r = 0; r < kDropReasons; ++r) t.drops[r] += p.drops[r];
-    }
-    return t;
-}
+SwitchTotals Switch::switch_totals() const { return sum_switch_counters(counters_.get()); }
 
 std::vector<LcoreTotals> Switch::lcore_totals() const {
     std::vector<LcoreTotals> out;

@@ -48,7 +48,12 @@ void TxStage::flush_port(uint16_t port) noexcept {
     const PortSlot &slot = view_->ports[port];
     if (!slot.present || slot.down) [[unlikely]] {
         rte_pktmbuf_free_bulk(b.pkts, n);
-        c_.port[port].drops[static_cast<unsigned>(slot.present ? DropReason::port_down : DropReason::port_gone)].add(n);
+        // A port gone is counted on the switch: a port added since may have the index
+        // already (LcoreCounters::port_gone).
+        if (slot.present)
+            c_.port[port].drops[static_cast<unsigned>(DropReason::port_down)].add(n);
+        else
+            c_.port_gone.add(n);
         return;
     }
     if (slot.vtep) [[unlikely]] {
@@ -74,7 +79,7 @@ void TxStage::change_view(const DataplaneView *v, uint64_t staged) noexcept {
         if (b.n == 0 || v->ports[port].since <= staged) [[likely]]
             continue;
         rte_pktmbuf_free_bulk(b.pkts, b.n);
-        c_.port[port].drops[static_cast<unsigned>(DropReason::port_gone)].add(b.n);
+        c_.port_gone.add(b.n);   // not on port[port]: that is the new port's
         b.n = 0;
         b.bytes = 0;
     }

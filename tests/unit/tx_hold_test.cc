@@ -2,7 +2,8 @@
 // for a port that was deleted, and whose index a new port took before the worker saw the view
 // without it, must not leave on the new port (a container's frame delivered to another). One
 // for a port still there leaves on it. The real Worker (WorkerPoll) and TxStage, on views built
-// by hand as publish_view makes them.
+// by hand as publish_view makes them. Such a frame is the switch's loss, not the new port's:
+// counted where `show switch stats` sums it, never in the new port's `show port stats`.
 #include <array>
 #include <memory>
 #include <string>
@@ -75,12 +76,13 @@ protected:
 
     // A view of generation `gen` with the ingress port and, at index kOut, `out` there since
     // generation `since` (as publish_view makes them): access ports of one VLAN, polled and sent
-    // on by this lcore.
-    std::unique_ptr<DataplaneView> view(uint64_t gen, HandPort &out, uint64_t since) {
+    // on by this lcore. Without `out` (null): index kOut is empty, as del_port leaves it.
+    std::unique_ptr<DataplaneView> view(uint64_t gen, HandPort *out, uint64_t since) {
         auto v = std::make_unique<DataplaneView>();
         v->generation = gen;
-        HandPort *ports[2] = {&in_, &out};
+        HandPort *ports[2] = {&in_, out};
         for (uint16_t p : {kIn, kOut}) {
+            if (ports[p] == nullptr) continue;
             PortSlot &s = v->ports[p];
             s.present = true;
             s.io = &ports[p]->io;
@@ -108,6 +110,20 @@ protected:
     uint64_t drops(uint16_t port, DropReason r) const {
         return counters_[lcore_].port[port].drops[static_cast<unsigned>(r)].get();
     }
+    // What `show switch stats` says of frames lost to deleted ports.
+    uint64_t switch_port_gone() const {
+        return sum_switch_counters(counters_.get()).drops[static_cast<unsigned>(DropReason::port_gone)];
+    }
+    // What `show port stats` says of the port at kOut: its counters since `zero`, the index's
+    // sums when it was added (Switch::open_port takes them as SwitchPort::baseline).
+    PortTotals port_stats_since(const PortTotals &zero) const {
+        PortTotals t = sum_port_counters(counters_.get(), kOut);
+        t -= zero;
+        return t;
+    }
+    void expect_no_drops(const PortTotals &t) const {
+        for (unsigned r = 0; r < kDropReasons; ++r) EXPECT_EQ(t.drops[r], 0u) << kDropReasonNames[r];
+    }
 
     std::string tag_;
     unsigned lcore_ = rte_lcore_id();
@@ -123,18 +139,18 @@ protected:
 
 TEST_F(HeldFrameViewTest, HeldFrameForADeletedPortNeverLeavesOnTheNewPortAtItsIndex) {
     HandPort old_port, new_port;
-    auto v1 = view(1, old_port, 1);
+    auto v1 = view(1, &old_port, 1);
     // Generation 3: the old port deleted (generation 2, which this worker never loaded: it
     // reported its quiescent state in the loop that used generation 1), and a new port added
     // at its index.
-    auto v3 = view(3, new_port, 3);
+    auto v3 = view(3, &new_port, 3);
     WorkerPoll w(shared_, lcore_);
     send_one(w, *v1);
     ASSERT_TRUE(old_port.out.empty()) << "the frame was not held: the test proves nothing";
     EXPECT_EQ(w.poll(*v3, now_), 0u);
     EXPECT_TRUE(new_port.out.empty()) << "a frame staged for the deleted port left on the new one";
     EXPECT_TRUE(old_port.out.empty());
-    EXPECT_EQ(drops(kOut, DropReason::port_gone), 1u);
+    EXPECT_EQ(switch_port_gone(), 1u);
     // The new port's own frames are held and leave as ever, when due.
     send_one(w, *v3);
     EXPECT_TRUE(new_port.out.empty());
@@ -144,14 +160,54 @@ TEST_F(HeldFrameViewTest, HeldFrameForADeletedPortNeverLeavesOnTheNewPortAtItsIn
 
 TEST_F(HeldFrameViewTest, HeldFrameForAPortStillThereLeavesOnItAtAViewChange) {
     HandPort port;
-    auto v1 = view(1, port, 1);
-    auto v2 = view(2, port, 1);   // another port added or deleted elsewhere: this one stays
+    auto v1 = view(1, &port, 1);
+    auto v2 = view(2, &port, 1);   // another port added or deleted elsewhere: this one stays
     WorkerPoll w(shared_, lcore_);
     send_one(w, *v1);
     ASSERT_TRUE(port.out.empty()) << "the frame was not held: the test proves nothing";
     w.poll(*v2, now_);
     EXPECT_EQ(port.out.size(), 1u);
+    EXPECT_EQ(switch_port_gone(), 0u);
     EXPECT_EQ(drops(kOut, DropReason::port_gone), 0u);
+}
+
+// The user's view of that drop: the new port was added (its zero taken) before the worker
+// saw it; the frame it never had is not in its stats, and is in the switch's.
+TEST_F(HeldFrameViewTest, AHeldFrameForADeletedPortCountsOnTheSwitchNotOnTheNewPortAtItsIndex) {
+    HandPort old_port, new_port;
+    auto v1 = view(1, &old_port, 1);
+    auto v3 = view(3, &new_port, 3);
+    WorkerPoll w(shared_, lcore_);
+    send_one(w, *v1);
+    ASSERT_TRUE(old_port.out.empty()) << "the frame was not held: the test proves nothing";
+    const PortTotals zero = sum_port_counters(counters_.get(), kOut);   // the new port added
+    w.poll(*v3, now_);
+    ASSERT_TRUE(new_port.out.empty());
+    expect_no_drops(port_stats_since(zero));
+    EXPECT_EQ(switch_port_gone(), 1u);
+}
+
+// The same when the worker sees the view without the old port (generation 2) only after the
+// new port took the index: a control thread's add_port can come between del_port's return and
+// the worker's next loop.
+TEST_F(HeldFrameViewTest, AHeldFrameDroppedAtAnEmptyIndexCountsOnTheSwitchNotOnThePortAddedThere) {
+    HandPort old_port, new_port;
+    auto v1 = view(1, &old_port, 1);
+    auto v2 = view(2, nullptr, 0);
+    WorkerPoll w(shared_, lcore_);
+    send_one(w, *v1);
+    ASSERT_TRUE(old_port.out.empty()) << "the frame was not held: the test proves nothing";
+    const PortTotals zero = sum_port_counters(counters_.get(), kOut);   // the new port added
+    w.poll(*v2, now_);
+    expect_no_drops(port_stats_since(zero));
+    EXPECT_EQ(switch_port_gone(), 1u);
+    // The new port's view: its own frames leave on it as ever.
+    auto v3 = view(3, &new_port, 3);
+    w.poll(*v3, now_);
+    send_one(w, *v3);
+    w.poll(*v3, now_ + rte_get_tsc_hz());
+    EXPECT_EQ(new_port.out.size(), 1u);
+    expect_no_drops(port_stats_since(zero));
 }
 
 // The control plane's half: publish_view gives a port a new `since` when it takes an index

@@ -54,6 +54,12 @@ struct SwitchTotals {
     }
 };
 
+// The per-lcore counters `c` (RTE_MAX_LCORE of them, as the workers write them) summed: a port
+// index's, from the start (Switch::port_totals subtracts the port's baseline), and the switch's,
+// whose drops are every index's and those counted on no port (LcoreCounters::port_gone).
+PortTotals sum_port_counters(const LcoreCounters *c, unsigned index);
+SwitchTotals sum_switch_counters(const LcoreCounters *c);
+
 struct LcoreTotals {
     unsigned lcore;
     uint64_t busy_cycles, idle_cycles, polls, packets;

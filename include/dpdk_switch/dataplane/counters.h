@@ -53,6 +53,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreCounters {
     // Calls of rte_eth_tx_burst and the frames they were given: frames per send, which TX
     // holding (switch.tx_flush_us) raises.
     Counter tx_bursts, tx_offered;
+    // Frames staged for a port that was deleted meanwhile (DropReason::port_gone): the switch's,
+    // not port[index]'s, since a new port may have that index already, and its stats would show
+    // another port's loss (`show switch stats` counts them).
+    Counter port_gone;
 };
 
 }  // namespace dsw

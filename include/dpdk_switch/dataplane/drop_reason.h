@@ -1,6 +1,7 @@
 // Every reason the data plane drops a frame, as one enum with its names generated from the same
 // list. A drop nobody can see is a bug: each one is counted per port and shown by
-// `show port stats` and `show switch stats`.
+// `show port stats` and `show switch stats`; port_gone, whose port is no more, by the second only
+// (LcoreCounters::port_gone).
 #pragma once
 
 #include <cstdint>
