@@ -113,7 +113,11 @@ std::string show_port_info(const json &r) {
           << "   speed: " << str(p["link_speed_mbps"]) << " Mbps   MAC: " << str(p["mac"]) << "\n"
           << "  ";
         // A port of our own I/O (veth) has no devargs: its interface says what it is.
-        if (p.has("iface")) t << "iface: " << str(p["iface"]) << "   ";
+        if (p.has("iface")) {
+            t << "iface: " << str(p["iface"]);
+            if (p.has("iface_in_other_netns") && p["iface_in_other_netns"].get<bool>()) t << " (in another netns)";
+            t << "   ";
+        }
         const std::string devargs = str(p["devargs"]);
         t << "devargs: " << (devargs.empty() ? "-" : devargs) << "\n"
           << "  vlan: " << str(p["vlan"]) << "   rx_desc: " << str(p["rx_desc"]) << "   tx_desc: " << str(p["tx_desc"])

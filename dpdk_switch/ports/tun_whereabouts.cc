@@ -141,12 +141,12 @@ bool TunWhereabouts::link_up() const {
     return foreign_->up;
 }
 
-std::string TunWhereabouts::iface_here() const {
+IfaceWhere TunWhereabouts::iface_where() const {
     const std::optional<Where> w = where();
-    if (!w) return "";
-    if (w->netns < 0) return w->name;
+    if (!w) return {};
+    if (w->netns < 0) return {w->name, false};
     close(w->netns);
-    return "";
+    return {w->name, true};
 }
 
 }  // namespace dsw

@@ -60,9 +60,10 @@ public:
     // Asked of the tap's fd, wherever its interface went (moved into a container's namespace,
     // renamed), not by the name it was made with.
     bool link_up() const override { return where_->link_up(); }
-    // Its kernel counters are read by name in the switch's namespace (/sys/class/net): none
-    // while it is elsewhere, rather than those of another interface that took its old name.
-    std::optional<std::string> iface_here() const override { return where_->iface_here(); }
+    // Its name and namespace now: `show port info` says them, and its kernel counters are read
+    // by that name in the switch's namespace (/sys/class/net), none while it is elsewhere, rather
+    // than those of another interface that took its old name.
+    std::optional<IfaceWhere> iface_where() const override { return where_->iface_where(); }
 
     static Result<std::unique_ptr<OwnIoPort>> open(const PortConfig &p, rte_mempool *pool);
 

@@ -10,9 +10,11 @@ in its own namespace.
 Before, a moved tap read as down for good (SIOCGIFFLAGS by its old name in the switch's
 namespace found nothing): `show port` said down and the log "port a: link down", while frames
 flowed. And an interface that took its old name there (a veth here) lent it its state and its
-kernel counters (`show port stats`).
+kernel counters (`show port stats`). And `show port info` named it by its old name, in the
+switch's namespace; it says its name now, and that it is in another namespace.
 """
 import itertools
+import os
 
 import pytest
 
@@ -23,6 +25,10 @@ _seq = itertools.count(1)
 
 def link_up(sw, port):
     return sw.ctl("show", "port", "info", port)["ports"][0]["link_up"]
+
+
+def info_of(sw, port):
+    return sw.ctl("show", "port", "info", port)["ports"][0]
 
 
 @pytest.mark.parametrize("kind", ["vtap", "tap"])
@@ -36,6 +42,8 @@ def test_tap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netns
     try:
         sw = switch([{"name": "a", "type": kind, "iface": tap}, {"name": "b", "type": "veth", "iface": c.hostif}])
         assert link_up(sw, "a")
+        info = info_of(sw, "a")
+        assert info["iface"] == tap and "iface_in_other_netns" not in info, info
 
         # The runtime's steps: into the namespace, renamed, addressed, up.
         run(["ip", "link", "set", tap, "netns", ns])
@@ -49,6 +57,10 @@ def test_tap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netns
         info = sw.ctl("show", "port", "info", "a")["ports"][0]
         assert info["link_up"] is True and info["type"] == kind, info
         assert "link: up" in sw.ctl("show", "port", "info", "a", json=False)
+        # Named as it is called now, where it is now: not by the name it was made with (which
+        # another interface has here by now).
+        assert info["iface"] == "eth0" and info["iface_in_other_netns"] is True, info
+        assert "iface: eth0 (in another netns)" in sw.ctl("show", "port", "info", "a", json=False)
         # Frames flow both ways through it.
         run(["ip", "netns", "exec", ns, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", c.ip], timeout=20)
         c.ping(ip)
@@ -66,6 +78,16 @@ def test_tap_moved_into_a_namespace_and_renamed_reports_its_own_link_state(netns
             lines = [l for l in sw.log().splitlines() if "port a: link" in l]
             return lines and "port a: link up" in lines[-1]
         wait_for(last_link_line, 5, what="the log's last link line on port a to say up")
+
+        # Back in the switch's namespace under yet another name: that name, here.
+        back = f"{tap}r"
+        run(["ip", "-n", ns, "link", "set", "eth0", "down"])
+        run(["ip", "-n", ns, "link", "set", "eth0", "name", back])
+        run(["ip", "-n", ns, "link", "set", back, "netns", str(os.getpid())])
+        info = info_of(sw, "a")
+        assert info["iface"] == back and "iface_in_other_netns" not in info, info
+        assert f"iface: {back}   " in sw.ctl("show", "port", "info", "a", json=False)
     finally:
         run(["ip", "link", "del", tap], check=False)
+        run(["ip", "link", "del", f"{tap}r"], check=False)
         run(["ip", "netns", "del", ns], check=False)

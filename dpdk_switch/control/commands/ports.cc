@@ -156,8 +156,15 @@ Answer show_port_info(Switch &sw, const Args &a) {
                                    {"tx_desc", e.tx_desc()}});
         // Shown in the text beside link and peer: why the link is down, where the peer attaches.
         if (sp->iface_gone) r["ports"].back()["iface_gone"] = true;
-        // The kernel interface it sits on: a veth port has no devargs to say it.
-        if (port_kind(pc.type).kernel_iface && !pc.iface.empty()) r["ports"].back()["iface"] = pc.iface;
+        // The kernel interface it sits on (a veth port has no devargs to say it): for a port that
+        // follows its interface (a tap a container runtime moved into its namespace and renamed),
+        // its name now and whether it is in another namespace, not the name it was made with,
+        // which may be another interface's by now. Gone: the configured name.
+        if (port_kind(pc.type).kernel_iface && !pc.iface.empty()) {
+            const std::optional<IfaceWhere> w = e.iface_where();
+            r["ports"].back()["iface"] = w && !w->name.empty() ? w->name : pc.iface;
+            if (w && w->elsewhere) r["ports"].back()["iface_in_other_netns"] = true;
+        }
         // What the worker leaves to the port at TX (a vhost port: what its guest negotiated
         // now), for the ports that carry offloads at all.
         if (const uint8_t caps = e.offload_caps(); caps != kCapNone) {

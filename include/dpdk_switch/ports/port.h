@@ -37,10 +37,16 @@ public:
     uint32_t max_frame() const { return eth_ ? eth_->max_frame() : own_->max_frame(); }
     // OffloadCaps: an ethdev's from what it enabled, an own-I/O port's from its kind and what it got.
     uint8_t offload_caps() const { return eth_ ? eth_->offload_caps() : own_->offload_caps(kind().offloads); }
-    // See OwnIoPort::iface_here; an ethdev's: a TAP's (PortKind::tap_device) where it is, else nullopt.
+    // See OwnIoPort::iface_where; an ethdev's: a TAP's (PortKind::tap_device) where it is, else nullopt.
+    std::optional<IfaceWhere> iface_where() const {
+        if (own_) return own_->iface_where();
+        return tap_ ? std::optional<IfaceWhere>(tap_->iface_where()) : std::nullopt;
+    }
+    // The name its kernel interface has in the switch's namespace now, "" while it is in another
+    // namespace or gone; nullopt: the configured name, always.
     std::optional<std::string> iface_here() const {
-        if (own_) return own_->iface_here();
-        return tap_ ? std::optional<std::string>(tap_->iface_here()) : std::nullopt;
+        const std::optional<IfaceWhere> w = iface_where();
+        return w ? std::optional<std::string>(w->here()) : std::nullopt;
     }
     // See EthPort::ring_drops and OwnIoPort::ring_drops.
     std::optional<uint64_t> ring_drops() { return eth_ ? eth_->ring_drops() : own_->ring_drops(); }

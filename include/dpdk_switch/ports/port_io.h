@@ -12,6 +12,7 @@
 #include <string>
 
 #include "dpdk_switch/dataplane/counters.h"
+#include "dpdk_switch/ports/iface_where.h"
 
 struct rte_mbuf;
 
@@ -44,10 +45,9 @@ public:
     virtual uint8_t offload_caps(uint8_t of_kind) const { return of_kind; }
     // Whether its link is up (a peer there, its interface running).
     virtual bool link_up() const { return true; }
-    // The name its kernel interface has in the switch's namespace now, "" while it is in another
-    // namespace or gone; nullopt: the configured name, always (a kind that does not follow its
-    // interface). Control plane only.
-    virtual std::optional<std::string> iface_here() const { return std::nullopt; }
+    // Where its kernel interface is now (IfaceWhere); nullopt: by the configured name in the
+    // switch's namespace, always (a kind that does not follow its interface). Control plane only.
+    virtual std::optional<IfaceWhere> iface_where() const { return std::nullopt; }
     // Frames its kernel socket dropped for a full receive buffer (the worker fell behind) since
     // it opened; nullopt: it has no such socket. Control plane only (the count may reset on read).
     virtual std::optional<uint64_t> ring_drops() { return std::nullopt; }

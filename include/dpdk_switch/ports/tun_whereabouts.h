@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "dpdk_switch/ports/iface_where.h"
+
 namespace dsw {
 
 class TunWhereabouts {
@@ -31,8 +33,8 @@ public:
     // Up and running, where it is now. Asked in another namespace from a short-lived thread
     // that joins it, at most every 500 ms (the control thread asks every 50 ms).
     bool link_up() const;
-    // Its name in the switch's namespace now; "" while it is elsewhere, or gone.
-    std::string iface_here() const;
+    // Its name now and whether that is in another namespace; no name once it is gone.
+    IfaceWhere iface_where() const;
 
     struct NetnsId {
         dev_t dev = 0;
