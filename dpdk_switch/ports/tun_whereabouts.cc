@@ -26,19 +26,15 @@ std::optional<TunWhereabouts::NetnsId> netns_id(int ns_fd) {
 
 // The namespace the interface of tap `fd` is in; nullopt: the kernel cannot say (< 5.2).
 std::optional<TunWhereabouts::NetnsId> tap_netns(int fd) {
-    const int ns = ioctl(fd, TUNGETDEVNETNS);
-    if (ns < 0) return std::nullopt;
-    auto id = netns_id(ns);
-    close(ns);
-    return id;
+    const UniqueFd ns(ioctl(fd, TUNGETDEVNETNS));
+    if (!ns) return std::nullopt;
+    return netns_id(ns.get());
 }
 
 std::optional<TunWhereabouts::NetnsId> own_netns() {
-    const int ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (ns < 0) return std::nullopt;
-    auto id = netns_id(ns);
-    close(ns);
-    return id;
+    const UniqueFd ns(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (!ns) return std::nullopt;
+    return netns_id(ns.get());
 }
 
 // The interface flags (SIOCGIFFLAGS) of `name` in the namespace `ns_fd` refers to, asked from
@@ -50,12 +46,11 @@ std::optional<short> flags_in_netns(int ns_fd, const char *name) {
     try {
         std::thread asker([&] {
             if (setns(ns_fd, CLONE_NEWNET) != 0) return;
-            const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-            if (s < 0) return;
+            const UniqueFd s(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+            if (!s) return;
             ifreq ifr{};
             std::strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-            if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) flags = ifr.ifr_flags;
-            close(s);
+            if (ioctl(s.get(), SIOCGIFFLAGS, &ifr) == 0) flags = ifr.ifr_flags;
         });
         asker.join();
     } catch (const std::system_error &) {   // no thread to be had: unknown this time
@@ -69,12 +64,12 @@ bool up_and_running(short flags) { return (flags & IFF_UP) && (flags & IFF_RUNNI
 
 std::unique_ptr<TunWhereabouts> TunWhereabouts::of_fd(int tap_fd) {
     std::unique_ptr<TunWhereabouts> w(new TunWhereabouts);
-    w->fd_ = fcntl(tap_fd, F_DUPFD_CLOEXEC, 0);
-    w->ctl_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (w->fd_ < 0 || w->ctl_ < 0) return nullptr;
+    w->fd_.reset(fcntl(tap_fd, F_DUPFD_CLOEXEC, 0));
+    w->ctl_.reset(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!w->fd_ || !w->ctl_) return nullptr;
     ifreq ifr{};
-    if (ioctl(w->fd_, TUNGETIFF, &ifr) != 0) return nullptr;
-    w->own_netns_ = tap_netns(w->fd_);
+    if (ioctl(w->fd_.get(), TUNGETIFF, &ifr) != 0) return nullptr;
+    w->own_netns_ = tap_netns(w->fd_.get());
     return w;
 }
 
@@ -99,25 +94,17 @@ std::unique_ptr<TunWhereabouts> TunWhereabouts::of_iface(const std::string &ifac
     return nullptr;
 }
 
-TunWhereabouts::~TunWhereabouts() {
-    if (ctl_ >= 0) close(ctl_);
-    if (fd_ >= 0) close(fd_);
-}
-
 std::optional<TunWhereabouts::Where> TunWhereabouts::where() const {
     // Fails once the tap has no interface (its namespace was deleted).
     ifreq ifr{};
-    if (ioctl(fd_, TUNGETIFF, &ifr) != 0) return std::nullopt;
+    if (ioctl(fd_.get(), TUNGETIFF, &ifr) != 0) return std::nullopt;
     Where w;
     w.name = ifr.ifr_name;
-    const int ns = own_netns_ ? ioctl(fd_, TUNGETDEVNETNS) : -1;
-    if (ns < 0) return w;   // an older kernel: taken to be here
-    const std::optional<NetnsId> id = netns_id(ns);
-    if (!id || *id == *own_netns_) {
-        close(ns);
-        return w;
-    }
-    w.netns = ns;
+    UniqueFd ns(own_netns_ ? ioctl(fd_.get(), TUNGETDEVNETNS) : -1);
+    if (!ns) return w;   // an older kernel: taken to be here
+    const std::optional<NetnsId> id = netns_id(ns.get());
+    if (!id || *id == *own_netns_) return w;
+    w.netns = std::move(ns);
     w.id = *id;
     return w;
 }
@@ -125,28 +112,25 @@ std::optional<TunWhereabouts::Where> TunWhereabouts::where() const {
 bool TunWhereabouts::link_up() const {
     const std::optional<Where> w = where();
     if (!w) return false;
-    if (w->netns < 0) {
+    if (!w->netns) {
         ifreq ifr{};
         std::strncpy(ifr.ifr_name, w->name.c_str(), IFNAMSIZ - 1);
-        return ioctl(ctl_, SIOCGIFFLAGS, &ifr) == 0 && up_and_running(ifr.ifr_flags);
+        return ioctl(ctl_.get(), SIOCGIFFLAGS, &ifr) == 0 && up_and_running(ifr.ifr_flags);
     }
     // Elsewhere: asked there at most every kForeignRefresh (a change shows that much later).
     constexpr auto kForeignRefresh = std::chrono::milliseconds(500);
     const auto now = std::chrono::steady_clock::now();
     if (!foreign_ || foreign_->ns != w->id || foreign_->name != w->name || now - foreign_->at >= kForeignRefresh) {
-        const std::optional<short> flags = flags_in_netns(w->netns, w->name.c_str());
+        const std::optional<short> flags = flags_in_netns(w->netns.get(), w->name.c_str());
         foreign_ = Foreign{w->id, w->name, flags && up_and_running(*flags), now};
     }
-    close(w->netns);
     return foreign_->up;
 }
 
 IfaceWhere TunWhereabouts::iface_where() const {
     const std::optional<Where> w = where();
     if (!w) return {};
-    if (w->netns < 0) return {w->name, false};
-    close(w->netns);
-    return {w->name, true};
+    return {w->name, static_cast<bool>(w->netns)};
 }
 
 }  // namespace dsw

@@ -9,7 +9,6 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,7 +48,6 @@ public:
     ~VtapPort() override {
         queue_.reset();   // posted mbufs back first
         where_.reset();
-        if (ctl_ >= 0) close(ctl_);
         // The tap is not persistent: closing its only fd deletes the interface.
         if (fd_ >= 0) close(fd_);
     }
@@ -78,7 +76,8 @@ private:
     Result<uint8_t> set_offloads(const PortConfig &p);
 
     int fd_ = -1;    // the tap
-    int ctl_ = -1;   // a socket for the interface's MTU and flags at open
+    // Where its interface is, and the socket in the switch's namespace its MTU and flags are
+    // set through at open (where_->ctl()).
     std::unique_ptr<TunWhereabouts> where_;
     uint32_t max_frame_ = 0;
     uint8_t caps_ = kCapNone;
@@ -128,15 +127,14 @@ Result<std::unique_ptr<OwnIoPort>> VtapPort::open(const PortConfig &p, rte_mempo
     auto caps = port->set_offloads(p);
     if (!caps) return caps.error();
     port->caps_ = caps.value();
-    port->ctl_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (port->ctl_ < 0) return fail(sys_error(p, "control socket"));
+    const int ctl = port->where_->ctl();
     ifr = ifreq{};
     std::strncpy(ifr.ifr_name, p.iface.c_str(), IFNAMSIZ - 1);
     ifr.ifr_mtu = static_cast<int>(mtu);
-    if (ioctl(port->ctl_, SIOCSIFMTU, &ifr) != 0) return fail(sys_error(p, "MTU " + std::to_string(mtu)));
-    if (ioctl(port->ctl_, SIOCGIFFLAGS, &ifr) != 0) return fail(sys_error(p, "flags of " + p.iface));
+    if (ioctl(ctl, SIOCSIFMTU, &ifr) != 0) return fail(sys_error(p, "MTU " + std::to_string(mtu)));
+    if (ioctl(ctl, SIOCGIFFLAGS, &ifr) != 0) return fail(sys_error(p, "flags of " + p.iface));
     ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-    if (ioctl(port->ctl_, SIOCSIFFLAGS, &ifr) != 0) return fail(sys_error(p, "bringing " + p.iface + " up"));
+    if (ioctl(ctl, SIOCSIFFLAGS, &ifr) != 0) return fail(sys_error(p, "bringing " + p.iface + " up"));
     port->queue_ = std::make_unique<TapQueue>(port->fd_, pool, port->outer_csum_);
     port->io_ = PortIo{rx, tx, port.get()};
     DSW_LOG(INFO, port, "port %s: vtap %s (TAP, virtio-net header): MTU %u, 64 KB segments as such, offloads csum "

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -293,6 +294,31 @@ TEST_F(VtapPortTest, SegmentsCrossWholeBothWaysAndATunnelSegmentReachesTheKernel
     }
     // The tap was the port's own: gone with it.
     EXPECT_EQ(if_nametoindex(tap_.c_str()), 0u);
+}
+
+// The sockets this process has open, by inode ("socket:[N]" in /proc/self/fd).
+std::set<std::string> open_sockets() {
+    std::set<std::string> out;
+    for (const auto &e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        const std::string target = std::filesystem::read_symlink(e.path(), ec).string();
+        if (target.rfind("socket:", 0) == 0) out.insert(target);
+    }
+    return out;
+}
+
+// Its MTU and flags at open and its link state later are asked through one socket, not one
+// each (the port's and its TunWhereabouts').
+TEST_F(VtapPortTest, KeepsOneControlSocket) {
+    const std::set<std::string> before = open_sockets();
+    auto opened = Port::open(cfg_, pool_.get());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    rte_eth_link link{};
+    ASSERT_EQ(opened.value().link(link), 0);
+    EXPECT_EQ(link.link_status, RTE_ETH_LINK_UP);
+    size_t added = 0;
+    for (const std::string &s : open_sockets()) added += before.count(s) == 0;
+    EXPECT_EQ(added, 1u);
 }
 
 TEST_F(VtapPortTest, OneQueueOnly) {

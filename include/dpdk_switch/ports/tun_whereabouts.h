@@ -14,6 +14,7 @@
 #include <string>
 
 #include "dpdk_switch/ports/iface_where.h"
+#include "dpdk_switch/unique_fd.h"
 
 namespace dsw {
 
@@ -26,7 +27,6 @@ public:
     // The same for a tap another owner opened (net_tap): one of this process's /dev/net/tun fds
     // whose interface is `iface` in the switch's namespace. Null if none is.
     static std::unique_ptr<TunWhereabouts> of_iface(const std::string &iface);
-    ~TunWhereabouts();
     TunWhereabouts(const TunWhereabouts &) = delete;
     TunWhereabouts &operator=(const TunWhereabouts &) = delete;
 
@@ -35,6 +35,9 @@ public:
     bool link_up() const;
     // Its name now and whether that is in another namespace; no name once it is gone.
     IfaceWhere iface_where() const;
+    // A datagram socket in the switch's namespace, for ioctls on interfaces there (SIOCGIFFLAGS):
+    // a vtap sets its tap's MTU and flags through it rather than a socket of its own.
+    int ctl() const { return ctl_.get(); }
 
     struct NetnsId {
         dev_t dev = 0;
@@ -46,13 +49,13 @@ private:
     TunWhereabouts() = default;
     struct Where {
         std::string name;
-        int netns = -1;   // its namespace's fd when not the switch's (the caller closes it)
+        UniqueFd netns;   // its namespace's fd when not the switch's
         NetnsId id;
     };
     std::optional<Where> where() const;   // nullopt: the tap has no interface any more
 
-    int fd_ = -1;    // the tap (our duplicate)
-    int ctl_ = -1;   // a socket in the switch's namespace, for the flags there
+    UniqueFd fd_;    // the tap (our duplicate)
+    UniqueFd ctl_;   // a socket in the switch's namespace, for the flags there
     std::optional<NetnsId> own_netns_;
     // link_up's last answer from another namespace, its key and time.
     struct Foreign {
