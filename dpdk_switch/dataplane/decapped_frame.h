@@ -49,8 +49,9 @@ namespace {
 // frame of an access port of that VLAN (a tagged one is not admitted: vxlan_decap gave every
 // tagged inner frame the trunk's way, kDecapTagged, so none comes here), its keys hashed and
 // their buckets' fetch started.
-// (k and the byte count are the caller's, kept in registers: out's byte stores may alias them.)
-[[gnu::always_inline]] inline void add_decapped(DecappedFrames &out, uint16_t k, const MacTable &macs, rte_mbuf *m,
+// (k and the byte count are the caller's, kept in registers: out's byte stores may alias them;
+// k a size_t, as the caller's index: no zero extension a frame.)
+[[gnu::always_inline]] inline void add_decapped(DecappedFrames &out, size_t k, const MacTable &macs, rte_mbuf *m,
                                                 L2Frame f, uint16_t vtep, uint16_t vlan) noexcept {
     out.pkts[k] = m;
     out.port[k] = vtep;

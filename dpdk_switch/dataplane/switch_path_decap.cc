@@ -40,6 +40,9 @@ void SwitchPath::classify_decapped(const DecappedFrames &f, uint64_t vteps, uint
     const uint8_t *kind = f.kind;
     const MacKey *skey = f.skey, *dkey = f.dkey;
     const uint16_t l3_off = RTE_ETHER_HDR_LEN;
+    // The table's address in a local: read through macs_ (a member), it was loaded again for
+    // each lookup and each learning, as the stores of the passes might have changed it.
+    MacTable &macs = macs_;
     // Pass 1, the parse, and the start of the buckets' fetch were vxlan_decap_burst's
     // (DecappedFrames).
 
@@ -52,7 +55,7 @@ void SwitchPath::classify_decapped(const DecappedFrames &f, uint64_t vteps, uint
                 continue;
             if (keys[i] != prev) {
                 prev = keys[i];
-                slot = macs_.lookup_hashed(keys[i], hashes[i]);
+                slot = macs.lookup_hashed(keys[i], hashes[i]);
             }
             slots[i] = slot;
         }
@@ -73,13 +76,13 @@ void SwitchPath::classify_decapped(const DecappedFrames &f, uint64_t vteps, uint
             continue;
         }
         const uint16_t port = in.port(i);
-        const LearnResult learned = macs_.learn(skey[i], sslot[i], port, now_s);
+        const LearnResult learned = macs.learn(skey[i], sslot[i], port, now_s);
         if (learned != LearnResult::refreshed) [[unlikely]] {
             count_learning(learned, 1, c.sw);
             learned_any |= learned == LearnResult::learned;
         }
         if (learned_any && f.mixed && dslot[i] < 0 && !(k & kGroupDst)) [[unlikely]]
-            dslot[i] = macs_.lookup(dkey[i]);
+            dslot[i] = macs.lookup(dkey[i]);
         if ((k & (kArp | kIp6)) != 0 && arp_ != nullptr) [[unlikely]] {
             const uint16_t verdict = (k & kArp) ? handle_arp(f.pkts[i], l3_off, d.vlan[i], port, c.sw)
                                                 : handle_nd(f.pkts[i], l3_off, d.vlan[i], port, c);
@@ -90,7 +93,7 @@ void SwitchPath::classify_decapped(const DecappedFrames &f, uint64_t vteps, uint
         }
         uint16_t out = kOutFlood;
         if (!(k & kGroupDst) && dslot[i] >= 0) {
-            out = macs_.entry(dslot[i]).port.load(std::memory_order_relaxed);
+            out = macs.entry(dslot[i]).port.load(std::memory_order_relaxed);
             if (in.hairpin(out)) out = out_drop(DropReason::hairpin);
         }
         d.out[i] = out;
