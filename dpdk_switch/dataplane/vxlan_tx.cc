@@ -76,27 +76,32 @@ void TxStage::encap_pending_now() noexcept {
     // Each frame's outer header line, new to the cache, asked for in one pass before any is
     // written (BENCHMARKS.md, "2026-12-07 encapsulation per loop").
     for (uint16_t i = 0; i < n; ++i) rte_prefetch0_write(rte_pktmbuf_mtod(pending_[i], uint8_t *) - kVxlanOuterLen);
-    uint64_t touched = 0, bytes = 0;
+    uint64_t touched = 0;
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pending_[i];
-        const uint8_t port = pending_port_[i];
+        const unsigned port = pending_port_[i];
+        const VxlanOuter &outer = vtep_outer_[port].outer;   // its address made once, not per use
         const uint32_t inner_len = m->pkt_len;
         const uint16_t sport = vxlan_source_port_untagged(m);
+        // The headers before the mbuf's fields: stores to those (uint16_t, as VxlanOuter's
+        // checksum) would make the compiler read the outer headers' address again.
+        vxlan_outer_write(rte_pktmbuf_mtod(m, uint8_t *) - kVxlanOuterLen, outer, inner_len, sport);
         m->data_off = static_cast<uint16_t>(m->data_off - kVxlanOuterLen);
         m->data_len = static_cast<uint16_t>(m->data_len + kVxlanOuterLen);
         m->pkt_len = inner_len + kVxlanOuterLen;
         m->ol_flags = 0;
-        vxlan_outer_write(rte_pktmbuf_mtod(m, uint8_t *), vtep_outer_[port].outer, inner_len, sport);
-        bytes += inner_len + kVxlanOuterLen;
         vtep_sum_[port] += (uint64_t{1} << 32) + inner_len;
         touched |= uint64_t{1} << port;
     }
-    // The VTEPs' counters once per VTEP, not per frame (a burst to 4 VTEPs wrote 4 lines a frame).
+    // The VTEPs' counters once per VTEP, not per frame (a burst to 4 VTEPs wrote 4 lines a frame),
+    // and the outer bytes from their inner bytes.
+    uint64_t bytes = uint64_t{n} * kVxlanOuterLen;
     for (; touched != 0; touched &= touched - 1) {
         const unsigned p = static_cast<unsigned>(__builtin_ctzll(touched));
         PortCounters &pc = c_.port[p];
         pc.tx_packets.add(vtep_sum_[p] >> 32);
         pc.tx_bytes.add(vtep_sum_[p] & 0xffffffff);
+        bytes += vtep_sum_[p] & 0xffffffff;
         vtep_sum_[p] = 0;
     }
     const uint16_t underlay = view_->vxlan.underlay;
