@@ -3,6 +3,8 @@
 // sends them as any port's batch (on this lcore's queue or its hand-off ring). The VTEP's port
 // counters count the inner frames (what `show vxlan` gives per VTEP), the underlay's the outer.
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 
 #include <rte_ether.h>
 
@@ -32,13 +34,16 @@ bool TxStage::refresh_outer(uint16_t port, uint64_t mac, uint32_t vni) noexcept 
 bool TxStage::push_vteps(rte_mbuf *const *pkts, uint16_t n, const uint16_t *out, const uint16_t *vlan) noexcept {
     static_assert(kMaxPorts <= 64, "one bit per port");
     const uint16_t vlan0 = vlan[0];
-    uint64_t ports = 0;
-    bool one_vlan = true;
+    // Reductions without an exit, which the compiler makes in vector registers.
+    uint16_t top = 0, vlans = 0;
     for (uint16_t i = 0; i < n; ++i) {
-        if (out[i] >= kMaxPorts) return false;   // a flood, a drop, a reply
-        ports |= uint64_t{1} << out[i];
-        one_vlan &= vlan[i] == vlan0;
+        top = std::max(top, out[i]);
+        vlans |= static_cast<uint16_t>(vlan[i] ^ vlan0);
     }
+    if (top >= kMaxPorts) return false;   // a flood, a drop, a reply
+    const bool one_vlan = vlans == 0;
+    uint64_t ports = 0;
+    for (uint16_t i = 0; i < n; ++i) ports |= uint64_t{1} << out[i];
     const auto vtep_of = [&](uint16_t p, uint16_t vl) {
         const PortSlot &s = view_->ports[p];
         return s.vtep && s.trunk && s.carries(vl);
@@ -57,6 +62,34 @@ bool TxStage::push_vteps(rte_mbuf *const *pkts, uint16_t n, const uint16_t *out,
             const uint16_t p = static_cast<uint16_t>(__builtin_ctzll(m));
             if (vtep_ready(p, vlan0)) ready |= uint64_t{1} << p;
         }
+    // Every VTEP ready and room for the burst: the frames queued at once, vtep_frame_ok's tests
+    // made for the burst as a whole on what the frames' fields add up to (without a branch per
+    // frame); if any frame fails them, the loop below takes the burst frame by frame.
+    if (ready == ports && npending_ + n <= kBatch) [[likely]] {
+        const uint16_t at = npending_;
+        uint64_t flags = 0;
+        uint32_t room = 0, first = 0, len = 0;
+        for (uint16_t i = 0; i < n; ++i) {
+            const rte_mbuf *m = pkts[i];
+            flags |= m->ol_flags;
+            // data_off and refcnt in one word: refcnt 1 and data_off >= kVxlanOuterLen exactly
+            // when it is 0x10000 + kVxlanOuterLen .. 0x1ffff, i.e. this is at most 0xffff - kVxlanOuterLen.
+            uint32_t off_ref;
+            static_assert(offsetof(rte_mbuf, refcnt) == offsetof(rte_mbuf, data_off) + 2);
+            std::memcpy(&off_ref, &m->data_off, 4);
+            room = std::max(room, off_ref - (0x10000 + kVxlanOuterLen));
+            first |= uint32_t{m->data_len} - RTE_ETHER_HDR_LEN;   // a borrow sets its high bits
+            len = std::max(len, m->pkt_len);
+            pending_[at + i] = pkts[i];
+            pending_port_[at + i] = static_cast<uint8_t>(out[i]);
+        }
+        if (!(flags & kVtepSlowFlags) && room <= 0xffff - kVxlanOuterLen && first <= 0xffff &&
+            uint64_t{len} + (kVxlanOuterLen - RTE_ETHER_HDR_LEN) <= view_->vxlan.max_ip_len) [[likely]] {
+            npending_ = static_cast<uint16_t>(at + n);
+            pending_ports_ |= ports;
+            return true;
+        }
+    }
     for (uint16_t i = 0; i < n; ++i) {
         const uint16_t p = out[i];
         if ((ready >> p) & 1 && vtep_frame_ok(pkts[i])) [[likely]] {
@@ -76,27 +109,32 @@ void TxStage::encap_pending_now() noexcept {
     // Each frame's outer header line, new to the cache, asked for in one pass before any is
     // written (BENCHMARKS.md, "2026-12-07 encapsulation per loop").
     for (uint16_t i = 0; i < n; ++i) rte_prefetch0_write(rte_pktmbuf_mtod(pending_[i], uint8_t *) - kVxlanOuterLen);
-    uint64_t touched = 0, bytes = 0;
+    uint64_t touched = pending_ports_;
+    pending_ports_ = 0;
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pending_[i];
-        const uint8_t port = pending_port_[i];
+        const unsigned port = pending_port_[i];
+        const VxlanOuter &outer = vtep_outer_[port].outer;   // its address made once, not per use
         const uint32_t inner_len = m->pkt_len;
         const uint16_t sport = vxlan_source_port_untagged(m);
+        // The headers before the mbuf's fields: stores to those (uint16_t, as VxlanOuter's
+        // checksum) would make the compiler read the outer headers' address again.
+        vxlan_outer_write(rte_pktmbuf_mtod(m, uint8_t *) - kVxlanOuterLen, outer, inner_len, sport);
         m->data_off = static_cast<uint16_t>(m->data_off - kVxlanOuterLen);
         m->data_len = static_cast<uint16_t>(m->data_len + kVxlanOuterLen);
         m->pkt_len = inner_len + kVxlanOuterLen;
         m->ol_flags = 0;
-        vxlan_outer_write(rte_pktmbuf_mtod(m, uint8_t *), vtep_outer_[port].outer, inner_len, sport);
-        bytes += inner_len + kVxlanOuterLen;
         vtep_sum_[port] += (uint64_t{1} << 32) + inner_len;
-        touched |= uint64_t{1} << port;
     }
-    // The VTEPs' counters once per VTEP, not per frame (a burst to 4 VTEPs wrote 4 lines a frame).
+    // The VTEPs' counters once per VTEP, not per frame (a burst to 4 VTEPs wrote 4 lines a frame),
+    // and the outer bytes from their inner bytes.
+    uint64_t bytes = uint64_t{n} * kVxlanOuterLen;
     for (; touched != 0; touched &= touched - 1) {
         const unsigned p = static_cast<unsigned>(__builtin_ctzll(touched));
         PortCounters &pc = c_.port[p];
         pc.tx_packets.add(vtep_sum_[p] >> 32);
         pc.tx_bytes.add(vtep_sum_[p] & 0xffffffff);
+        bytes += vtep_sum_[p] & 0xffffffff;
         vtep_sum_[p] = 0;
     }
     const uint16_t underlay = view_->vxlan.underlay;

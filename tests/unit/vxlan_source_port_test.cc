@@ -89,5 +89,52 @@ TEST_F(VxlanSourcePortTest, AFlowsFramesShareOnePortAndFragmentsTheirFlowsPort) 
     EXPECT_NE(port_of(first), port_of(a));
 }
 
+// The port as the hash was first written (branches for the IPv4 step and for the ports): the
+// branch-free forms must give the same port for every kind of frame, so a flow keeps its port
+// across versions of the switch (a VTEP's ECMP path, the peer's state).
+uint16_t reference_port(const std::vector<uint8_t> &f) {
+    uint64_t macs = 0, addrs = 0;
+    uint32_t src_tail = 0, l4 = 0;
+    std::memcpy(&macs, f.data(), 8);
+    std::memcpy(&src_tail, f.data() + 8, 4);
+    const uint8_t *ip = f.data() + 14;
+    const bool v4 = f[12] == 0x08 && f[13] == 0x00 && ip[0] == 0x45;
+    if (v4) {
+        std::memcpy(&addrs, ip + 12, 8);
+        if ((ip[9] == 6 || ip[9] == 17) && (ip[6] & 0x3f) == 0 && ip[7] == 0) std::memcpy(&l4, ip + 20, 4);
+    }
+    uint32_t h = vxlan_crc8(macs, 0x9e3779b9);
+    if (v4) h = vxlan_crc8(addrs, h);
+    h = vxlan_crc8(src_tail | (uint64_t{l4} << 32), h);
+    return static_cast<uint16_t>(0xc000 | ((h ^ (h >> 16)) & 0x3fff));
+}
+
+TEST_F(VxlanSourcePortTest, EveryKindOfFrameGetsThePortTheHashFirstGaveIt) {
+    std::vector<std::vector<uint8_t>> frames;
+    for (uint8_t proto : {6, 17, 1, 47, 132, 0x46, 0x51})   // TCP, UDP, others (0x46: 6 + 64, 0x51: 17 + 64)
+        for (uint8_t b6 : {0x00, 0x20, 0x40, 0x60, 0x01, 0x9f})   // flags (DF, MF) and offset bits
+            for (uint8_t b7 : {0x00, 0x10}) {
+                auto f = pair_frame(9, 0, 1, 5000);
+                f[14 + 9] = proto;
+                f[14 + 6] = b6;
+                f[14 + 7] = b7;
+                f[14 + 8] = 0xff;   // the TTL, not part of the test
+                frames.push_back(f);
+            }
+    auto options = pair_frame(3, 0, 1);
+    options[14] = 0x46;   // IPv4 with options: hashed as not IPv4
+    frames.push_back(options);
+    auto v6 = pair_frame(4, 0, 1);
+    v6[12] = 0x86, v6[13] = 0xdd;
+    frames.push_back(v6);
+    auto arp = pair_frame(5, 0, 1);
+    arp[13] = 0x06;
+    frames.push_back(arp);
+    auto v4_other = pair_frame(6, 0, 1);
+    v4_other[14] = 0x55;   // version 5
+    frames.push_back(v4_other);
+    for (size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(port_of(frames[i]), reference_port(frames[i])) << i;
+}
+
 }  // namespace
 }  // namespace dsw

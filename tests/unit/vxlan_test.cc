@@ -215,6 +215,33 @@ TEST_F(VxlanTest, ABurstToSeveralVtepsLeavesEncapsulatedFrameByFrame) {
     }
 }
 
+TEST_F(VxlanTest, ABurstToSeveralVtepsWithOneFrameTooLongLeavesTheOthersInOrder) {
+    // The burst path checks a burst's frames as a whole; one frame too long for the underlay
+    // sends the burst frame by frame: that one counted (vxlan_mtu) on its VTEP, the others
+    // encapsulated, each VTEP's in order.
+    const uint64_t c_host = mac(0x02, 0, 0, 0, 0x0c, 0x01);
+    const Frame hello_b = vxlan(0, kVtepBMac, kVtepB, kLocal, 50000, kVni, eth_frame(kBcast, kRemoteHost, 0x0800, 60));
+    const Frame hello_c = vxlan(0, kVtepCMac, kVtepC, kLocal, 50001, kVni, eth_frame(kBcast, c_host, 0x0800, 60));
+    std::vector<Frame> burst;
+    for (size_t i = 0; i < 6; ++i) burst.push_back(eth_frame(i % 2 ? c_host : kRemoteHost, kA, 0x0800, i == 2 ? 1465 : 60 + i));
+    run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), arp(2, kVtepCMac, kVtepC, 0, kLocal), hello_b, hello_c}, burst, {}},
+             {kVtepB, kVtepC}, true, {"show vxlan"});
+    std::vector<Frame> to_b, to_c;
+    for (const Frame &f : vxlan_frames(tx_[0])) (f[33] == 2 ? to_b : to_c).push_back(f);
+    ASSERT_EQ(to_b.size(), 2u);
+    ASSERT_EQ(to_c.size(), 3u);
+    EXPECT_EQ(to_b[0], vxlan(kVtepBMac, local_mac_, kLocal, kVtepB, get16(to_b[0], 34), kVni, burst[0]));
+    EXPECT_EQ(to_b[1], vxlan(kVtepBMac, local_mac_, kLocal, kVtepB, get16(to_b[1], 34), kVni, burst[4]));
+    for (size_t k = 0; k < 3; ++k)
+        EXPECT_EQ(to_c[k], vxlan(kVtepCMac, local_mac_, kLocal, kVtepC, get16(to_c[k], 34), kVni, burst[2 * k + 1]))
+            << k;
+    for (const auto &v : replies_[0].json["vteps"]) {
+        const bool b = v["ip"] == kVtepB;
+        EXPECT_EQ(v["tx_packets"], b ? 2 : 3) << v.dump();
+        EXPECT_EQ(v["drops"].value("vxlan_mtu", uint64_t{0}), b ? 1u : 0u) << v.dump();
+    }
+}
+
 TEST_F(VxlanTest, DecapsulatedFrameLeavesUntaggedAndByteForByte) {
     const Frame inner = eth_frame(kBcast, kRemoteHost, 0x0800, 60);
     run_vtep({{arp(2, kVtepBMac, kVtepB, 0, kLocal), vxlan(0, kVtepBMac, kVtepB, kLocal, 50001, kVni, inner)}, {}, {}});

@@ -182,8 +182,10 @@ private:
     // Whether encap_pending can encapsulate `m` in place: the worker's alone, no offload
     // request, the outer headers' room, the MACs and ethertype in its first segment, not too
     // long for the underlay.
+    // (push_vteps makes the same tests for a whole burst at once: a change here goes there too.)
+    static constexpr uint64_t kVtepSlowFlags = kVxlanInnerOffloads | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
     bool vtep_frame_ok(const rte_mbuf *m) const noexcept {
-        return !(m->ol_flags & (kVxlanInnerOffloads | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) &&
+        return !(m->ol_flags & kVtepSlowFlags) &&
                rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= kVxlanOuterLen &&
                m->data_len >= RTE_ETHER_HDR_LEN &&
                m->pkt_len + (kVxlanOuterLen - RTE_ETHER_HDR_LEN) <= view_->vxlan.max_ip_len;
@@ -191,6 +193,7 @@ private:
     void queue_vtep(uint16_t port, rte_mbuf *m) noexcept {
         pending_[npending_] = m;
         pending_port_[npending_] = static_cast<uint8_t>(port);
+        pending_ports_ |= uint64_t{1} << port;
         if (++npending_ == kBatch) [[unlikely]]
             encap_pending();
     }
@@ -231,6 +234,7 @@ private:
     rte_mbuf *pending_[kBatch];
     uint8_t pending_port_[kBatch];
     uint16_t npending_ = 0;
+    uint64_t pending_ports_ = 0;   // the ports of pending_port_[0..npending_), one bit each
     // encap_pending's per-VTEP sums, (frames << 32) + inner bytes; zero between calls.
     uint64_t vtep_sum_[kMaxPorts] = {};
 };
