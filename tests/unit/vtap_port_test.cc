@@ -284,13 +284,25 @@ TEST_F(VtapPortTest, SegmentsCrossWholeBothWaysAndATunnelSegmentReachesTheKernel
         const Bytes seg = build(false, 6, 30000, kAck);
         const virtio_net_hdr sh = vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, seg);
         ASSERT_NO_FATAL_FAILURE(send_vnet(sock_, sh, seg));
-        PortCounters pc{};
-        rte_mbuf *pkts[kMaxBurst];
-        ASSERT_EQ(rx_within_a_second(port, pkts, pc), 1);
-        EXPECT_EQ(bytes_of(pkts[0]).size(), seg.size());
-        EXPECT_EQ(pkts[0]->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TUNNEL_MASK), RTE_MBUF_F_TX_TCP_SEG);
-        EXPECT_EQ(pkts[0]->tso_segsz, 1448);
-        rte_pktmbuf_free(pkts[0]);
+        // The kernel's own IPv6 frames (MLD, DAD), sent on the tap when the port brought it up and
+        // before open_kernel_side turned IPv6 off there, may be queued ahead of the segment: a
+        // loaded host leaves their timers the time to fire. Passed over; every IPv4 frame counts.
+        std::vector<rte_mbuf *> ipv4;
+        for (int tries = 0; tries < 8 && ipv4.empty(); ++tries) {
+            PortCounters pc{};
+            rte_mbuf *pkts[kMaxBurst];
+            const uint16_t n = rx_within_a_second(port, pkts, pc);
+            ASSERT_GT(n, 0) << "the segment did not reach the switch";
+            for (uint16_t j = 0; j < n; ++j) {
+                if (get16(bytes_of(pkts[j]), 12) == 0x0800) ipv4.push_back(pkts[j]);
+                else rte_pktmbuf_free(pkts[j]);
+            }
+        }
+        ASSERT_EQ(ipv4.size(), 1u);
+        EXPECT_EQ(bytes_of(ipv4[0]).size(), seg.size());
+        EXPECT_EQ(ipv4[0]->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TUNNEL_MASK), RTE_MBUF_F_TX_TCP_SEG);
+        EXPECT_EQ(ipv4[0]->tso_segsz, 1448);
+        rte_pktmbuf_free(ipv4[0]);
     }
     // The tap was the port's own: gone with it.
     EXPECT_EQ(if_nametoindex(tap_.c_str()), 0u);
