@@ -78,11 +78,13 @@ TEST_F(OwnIoPortTest, TheRegistryRefusesATakenNameOrTypeAndAKindThatCannotOpen) 
     PortKind no_open{.type = static_cast<PortType>(202), .name = "test_none", .required = ""};
     EXPECT_FALSE(register_port_kind(no_open).ok());
     EXPECT_EQ(find_port_kind(static_cast<PortType>(202)), nullptr);
-    // Every built-in kind opens one way: as an ethdev, or (veth, vtap) with I/O of its own.
+    // Every built-in kind opens one way: as an ethdev, or (veth, vtap, memif) with I/O of its own.
     for (const PortKind *k : port_kinds()) {
         if (k->type != kTestRingType) {
             EXPECT_TRUE((k->device != nullptr) != (k->open_own != nullptr)) << k->name;
-            EXPECT_EQ(k->open_own != nullptr, k->type == PortType::veth || k->type == PortType::vtap) << k->name;
+            EXPECT_EQ(k->open_own != nullptr,
+                      k->type == PortType::veth || k->type == PortType::vtap || k->type == PortType::memif)
+                << k->name;
         }
     }
 }
