@@ -296,3 +296,27 @@ def test_memif_hostile_client_handshake(netns, switch, sock_path):
     cl = MemifClient(sock).connect()
     wait_link(sw, "app1", True)
     cl.close()
+
+
+def test_memif_server_takes_a_stale_socket_and_comes_and_goes_at_run_time(netns, switch, sock_path):
+    """A socket file a dead process left is taken over; `port del` removes the socket file, and
+    `port add` listens on it again."""
+    c1 = netns()
+    sock = sock_path("memif-stale")
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    dead.bind(str(sock))   # bound, never unlinked: what a killed server leaves
+    dead.close()
+    sw = switch(af_packet_ports(c1=c1) + [memif_port(sock)])
+    assert f"removed stale socket {sock}" in sw.log()
+    cl = MemifClient(sock).connect()
+    wait_link(sw, "app1", True)
+    assert sw.ctl("port", "del", "app1")["ok"] is True
+    assert cl.recv()[0] in (DISCONNECT, None), "the peer is told, or its socket closes"
+    cl.close()
+    assert not sock.exists(), "port del removes its socket file"
+    assert sw.ctl("port", "add", "app1", "memif", f"socket={sock}")["ok"] is True
+    cl = MemifClient(sock).connect()
+    wait_link(sw, "app1", True)
+    assert port_info(sw, "app1")["peer"] == "connected"
+    cl.close()
+    wait_link(sw, "app1", False)
