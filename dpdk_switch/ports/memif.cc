@@ -267,8 +267,9 @@ Result<std::unique_ptr<OwnIoPort>> MemifPort::open(const PortConfig &p, rte_memp
 Result<MbufNeeds> memif_mbufs(const PortConfig &p) {
     if (p.queues != 1)
         return fail("port " + p.name + ": a memif port has one queue pair (queues: " + std::to_string(p.queues) + ")");
-    // Nothing stays posted: a burst of RX frames in flight, each a chain of up to five 2 KB mbufs.
-    return MbufNeeds{.shared = kMaxBurst * ((kMaxFrameLen + 2047) / 2048)};
+    // A burst's worth stashed for RX (MemifQueue::Stash), and a burst of RX frames in flight,
+    // each a chain of up to five 2 KB mbufs.
+    return MbufNeeds{.shared = kMaxBurst + kMaxBurst * ((kMaxFrameLen + 2047) / 2048)};
 }
 
 Attachment memif_attachment(const PortConfig &p) {

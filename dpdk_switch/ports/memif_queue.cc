@@ -55,12 +55,30 @@ void kick(const RingHdr *r, int fd) noexcept {
     [[maybe_unused]] const ssize_t w = write(fd, &one, sizeof one);
 }
 
-// Appends len bytes at src to the chain head..last, taking mbufs from pool as needed; false
-// when the pool is empty.
-bool append(rte_mempool *pool, rte_mbuf *&head, rte_mbuf *&last, const uint8_t *src, uint32_t len) noexcept {
+}  // namespace
+
+rte_mbuf *MemifQueue::Stash::get() noexcept {
+    if (n == 0) {
+        // A burst's worth at a time: one trip to the pool rather than one per frame.
+        if (rte_pktmbuf_alloc_bulk(pool, m, kMaxBurst) != 0) [[unlikely]]
+            return rte_pktmbuf_alloc(pool);   // short: one at a time, until it is empty
+        n = kMaxBurst;
+    }
+    return m[--n];
+}
+
+MemifQueue::Stash::~Stash() {
+    if (n > 0) rte_pktmbuf_free_bulk(m, n);
+}
+
+namespace {
+
+// Appends len bytes at src to the chain head..last, taking mbufs from the stash as needed;
+// false when the pool is empty.
+bool append(MemifQueue::Stash &stash, rte_mbuf *&head, rte_mbuf *&last, const uint8_t *src, uint32_t len) noexcept {
     while (len > 0) {
         if (last == nullptr || rte_pktmbuf_tailroom(last) == 0) {
-            rte_mbuf *m = rte_pktmbuf_alloc(pool);
+            rte_mbuf *m = stash.get();
             if (m == nullptr) [[unlikely]]
                 return false;
             if (head == nullptr) {
@@ -89,7 +107,7 @@ MemifQueue::MemifQueue(const Setup &s)
       rx_desc_(reinterpret_cast<Desc *>(s.rx_ring + 1)), tx_desc_(reinterpret_cast<Desc *>(s.tx_ring + 1)),
       size_(static_cast<uint16_t>(1u << s.log2_ring_size)), mask_(static_cast<uint16_t>(size_ - 1)),
       regions_(s.regions), n_regions_(s.n_regions), buf_size_(s.buf_size), tx_kick_fd_(s.tx_kick_fd),
-      pool_(s.pool), max_frame_(s.max_frame) {
+      stash_{s.pool}, max_frame_(s.max_frame) {
     if (!server_) {
         rx_bufs_ = regions_[0].base + s.rx_buf_offset;
         tx_bufs_ = regions_[0].base + s.tx_buf_offset;
@@ -142,6 +160,7 @@ uint16_t MemifQueue::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept 
         stop(MemifFault::ring_index);
         return 0;
     }
+    const uint16_t start = rx_next_;
     uint16_t got = 0;
     while (got < n && avail > 0) {
         rte_mbuf *head = nullptr, *last = nullptr;
@@ -173,7 +192,7 @@ uint16_t MemifQueue::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept 
             }
             total += b.len;   // each under 4 GB, at most kMaxChain of them: no overflow in 64 bits
             if (total > max_frame_ || no_mbufs) continue;   // walked to its end, dropped below
-            if (!append(pool_, head, last, b.p, b.len)) no_mbufs = true;
+            if (!append(stash_, head, last, b.p, b.len)) no_mbufs = true;
         }
         if (fault_.load(std::memory_order_relaxed) != MemifFault::none) [[unlikely]] {
             rte_pktmbuf_free(head);
@@ -195,10 +214,13 @@ uint16_t MemifQueue::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept 
         }
         pkts[got++] = head;
     }
-    if (server_)
-        store_index(&rx_ring_->tail, rx_next_);   // the slots read are the client's again
-    else
-        post_rx();
+    // Written only when it moved: an idle poll leaves the peer's cache line alone.
+    if (rx_next_ != start) {
+        if (server_)
+            store_index(&rx_ring_->tail, rx_next_);   // the slots read are the client's again
+        else
+            post_rx();
+    }
     return got;
 }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "dpdk_switch/dataplane/counters.h"
+#include "dpdk_switch/limits.h"
 #include "dpdk_switch/ports/memif_wire.h"
 
 struct rte_mbuf;
@@ -75,6 +76,15 @@ public:
     // What stopped the queue; none while it runs. Any thread.
     MemifFault fault() const { return fault_.load(std::memory_order_acquire); }
 
+    // RX mbufs taken from the pool a burst at a time; given back when the queue goes.
+    struct Stash {
+        rte_mempool *pool;
+        rte_mbuf *m[kMaxBurst] = {};
+        unsigned n = 0;
+        rte_mbuf *get() noexcept;
+        ~Stash();
+    };
+
 private:
     struct Buf {
         uint8_t *p;
@@ -94,7 +104,7 @@ private:
     uint32_t buf_size_;
     uint8_t *rx_bufs_ = nullptr, *tx_bufs_ = nullptr;   // client
     int tx_kick_fd_;
-    rte_mempool *pool_;
+    Stash stash_;
     uint32_t max_frame_;
     // Worker-owned cursors. rx_next_: the next slot to read. rx_posted_ (client): how far our
     // RX buffers are posted (the head we wrote). tx_next_: the next slot to fill.
