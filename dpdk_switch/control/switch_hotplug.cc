@@ -20,7 +20,7 @@ constexpr unsigned kRingSize = 1024;   // per TX port hand-off ring, in mbufs
 // the per-lcore mempool caches.
 constexpr unsigned kPoolHeadroom = 4096;
 // Ports the pool is sized for beyond the config's, for `port add` (one queue, 1024 + 1024
-// descriptors each: what af_packet, vhost, memif, tap and virtio_user may hold).
+// descriptors each: what af_packet, vhost, tap and virtio_user may hold; a memif port less).
 constexpr unsigned kSparePorts = 4;
 constexpr unsigned kSparePortMbufs = 1024 + 1024 + kRingSize;
 
