@@ -58,24 +58,32 @@ def test_memif_peer_killed_under_traffic_again_and_again(netns, switch, testpmd,
 
 def test_memif_client_role_against_a_testpmd_server(netns, switch, testpmd, sock_path):
     """role: client: the switch connects to testpmd's net_memif server (and keeps retrying
-    while there is none): traffic both ways, and back after the server is killed and restarted."""
+    while there is none): traffic both ways, and back after the server is killed (under a ping
+    flood) and restarted, three times."""
     c1 = netns()
     sock = sock_path("memif-srv")
     sw = switch(af_packet_ports(c1=c1) + [memif_port(sock, role="client")])
     assert port_info(sw, "app1")["peer"] == "disconnected"
     vdev = f"net_memif0,role=server,id=0,socket={sock},socket-abstract=no,mac=02:00:00:00:bb:01"
-    for round_ in range(2):
+    flood = None
+    for round_ in range(3):
         peer = testpmd(vdev)
         wait_link(sw, "app1", True, timeout=20)
         assert port_info(sw, "app1")["peer"] == "connected"
         wait_ping(c1, PEER_IP)
         stats = sw.port_stats()["app1"]
         assert stats["rx_packets"] > 0 and stats["tx_packets"] > 0, stats
+        if flood is None:
+            flood = c1.popen("ping", "-n", "-q", "-i", "0.002", "-W", "1", PEER_IP,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rx0 = stats["rx_packets"]
+        wait_for(lambda: sw.port_stats()["app1"]["rx_packets"] > rx0 + 100, 15, what="replies under the flood")
         peer.stop(kill=True)
         wait_link(sw, "app1", False)
+        assert sw.proc.poll() is None, f"round {round_}: the switch died when its memif server was killed"
         sock.unlink(missing_ok=True)   # a killed net_memif server leaves its socket file
+    flood.terminate()
     assert "port app1: link up (peer connected)" in sw.log()
-    assert sw.proc.poll() is None
 
 
 # --- a hostile memif client ---------------------------------------------------------------------
