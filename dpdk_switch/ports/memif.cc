@@ -15,9 +15,9 @@
 // The protocol is in memif_session.cc (handshake) and memif_queue.cc (rings). Here: the port,
 // its control thread and the gate between that thread and the worker.
 //
-// The control thread: one per port, sleeping in poll() on the listening socket (or, as client,
-// retrying connect once a second), the session's socket and a wake eventfd; it never touches a
-// ring. Its own thread rather than the switch's control loop: the ports layer cannot reach
+// The control thread: one per port, sleeping in poll() on the listening socket (shared by the
+// server ports of one socket: SharedListener), or as client retrying connect once a second, the
+// sessions' sockets and a wake eventfd; it never touches a ring. Its own thread rather than the switch's control loop: the ports layer cannot reach
 // control/ (the layer rule), a handshake must not wait behind a slow command, and a sleeping
 // thread costs nothing. It is made by the thread that opens the port (the main lcore, or the
 // control plane's), whose CPU set it inherits: never a worker's core.
@@ -40,8 +40,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "dpdk_switch/dataplane/parse.h"
 #include "dpdk_switch/limits.h"
@@ -71,6 +74,23 @@ bool fill_addr(const std::string &path, sockaddr_un &a) {
     std::memcpy(a.sun_path, path.data(), path.size());
     return true;
 }
+
+class MemifPort;
+
+// Server ports on one socket (one id each, as VPP has several interfaces on one socket) share
+// its listening fd: each port's thread polls it, whichever accepts reads the INIT and hands the
+// session to the port of that id. Who writes: the opening and closing ports, under the mutex;
+// the threads read it under the mutex to hand a session over. Control plane only.
+struct SharedListener {
+    int fd = -1;
+    ino_t ino = 0;   // the socket file it bound, removed with the last port if still its own
+    std::vector<MemifPort *> ports;
+};
+std::mutex listeners_mutex;
+std::map<std::string, SharedListener> listeners;
+
+// Sessions being accepted but not yet claimed by INIT, per port: more are refused.
+constexpr size_t kMaxPending = 8;
 
 class MemifPort : public OwnIoPort {
 public:
@@ -105,9 +125,14 @@ private:
 
     void run();
     void accept_peer();
+    void after_pending_step(size_t i, MemifSession::Step step, const std::string &why);
+    void take(std::unique_ptr<MemifSession> s);
+    void take_inbox();
     void try_connect();
     void publish(MemifSession &s);
     void end_session(const std::string &why);
+    Status listen_on(const PortConfig &p);
+    void leave_listener();
 
     struct alignas(64) Gate {
         std::atomic<MemifQueue *> queue{nullptr};
@@ -117,10 +142,19 @@ private:
     std::atomic<bool> connected_{false};
     PortConfig cfg_;
     MemifSession::Params params_;
-    int listen_fd_ = -1;
-    ino_t listen_ino_ = 0;   // the socket file we bound, removed at close if still ours
-    int wake_fd_ = -1;
-    std::unique_ptr<MemifSession> session_;
+    int listen_fd_ = -1;     // the socket's (SharedListener), shared with its other ports
+    int wake_fd_ = -1;       // stop_, or sessions in the inbox
+    std::atomic<bool> stop_{false};
+    std::unique_ptr<MemifSession> session_;   // this port's: handshake after INIT, or connected
+    // Accepted, before their INIT says which port of the socket they are for.
+    struct Pending {
+        std::unique_ptr<MemifSession> s;
+        std::chrono::steady_clock::time_point deadline;
+    };
+    std::vector<Pending> pending_;
+    // Sessions another port of the socket accepted for this one (its INIT named our id).
+    std::mutex inbox_mutex_;
+    std::vector<std::unique_ptr<MemifSession>> inbox_;
     std::chrono::steady_clock::time_point deadline_{}, next_try_{};
     bool said_unreachable_ = false;
     std::thread thread_;
@@ -129,17 +163,61 @@ private:
 
 MemifPort::~MemifPort() {
     if (thread_.joinable()) {
+        stop_.store(true, std::memory_order_release);
         const uint64_t one = 1;
         [[maybe_unused]] const ssize_t w = write(wake_fd_, &one, sizeof one);
         thread_.join();
     }
+    leave_listener();
+    // Handed over after the thread stopped: never connected, nothing of them published.
+    inbox_.clear();
     if (wake_fd_ >= 0) close(wake_fd_);
-    if (listen_fd_ >= 0) {
-        close(listen_fd_);
-        struct stat st {};
-        if (lstat(cfg_.socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == listen_ino_)
-            unlink(cfg_.socket.c_str());
+}
+
+Status MemifPort::listen_on(const PortConfig &p) {
+    std::lock_guard lock(listeners_mutex);
+    auto it = listeners.find(p.socket);
+    if (it != listeners.end()) {
+        for (const MemifPort *o : it->second.ports)
+            if (o->cfg_.id == p.id)
+                return fail("port " + p.name + ": memif socket " + p.socket + " id " + std::to_string(p.id) +
+                            " is port " + o->cfg_.name + "'s already");
+        it->second.ports.push_back(this);
+        listen_fd_ = it->second.fd;
+        return Ok{};
     }
+    sockaddr_un a;
+    if (!fill_addr(p.socket, a)) return fail("port " + p.name + ": memif socket path " + p.socket + " is too long");
+    remove_stale_socket(p.socket);
+    const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return fail(sys_error(p, "memif socket"));
+    if (bind(fd, reinterpret_cast<const sockaddr *>(&a), sizeof a) != 0 || listen(fd, 8) != 0) {
+        const std::string why = sys_error(p, "listening on memif socket " + p.socket +
+                                                 (errno == EADDRINUSE ? " (another process listens on it)" : ""));
+        close(fd);
+        return fail(why);
+    }
+    SharedListener &l = listeners[p.socket];
+    l.fd = fd;
+    struct stat st {};
+    if (lstat(p.socket.c_str(), &st) == 0) l.ino = st.st_ino;
+    l.ports.push_back(this);
+    listen_fd_ = fd;
+    return Ok{};
+}
+
+void MemifPort::leave_listener() {
+    if (listen_fd_ < 0) return;
+    std::lock_guard lock(listeners_mutex);
+    auto it = listeners.find(cfg_.socket);
+    if (it == listeners.end()) return;
+    std::erase(it->second.ports, this);
+    if (!it->second.ports.empty()) return;
+    close(it->second.fd);
+    struct stat st {};
+    if (lstat(cfg_.socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == it->second.ino)
+        unlink(cfg_.socket.c_str());
+    listeners.erase(it);
 }
 
 void MemifPort::publish(MemifSession &s) {
@@ -168,20 +246,85 @@ void MemifPort::end_session(const std::string &why) {
 }
 
 void MemifPort::accept_peer() {
+    // Another port's thread may have taken it: EAGAIN.
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) return;
+    auto s = std::make_unique<MemifSession>(fd, params_);
+    if (pending_.size() >= kMaxPending) {
+        s->say_disconnect("too many connections in their handshake");
+        DSW_LOG(WARNING, port, "port %s: memif: a connection was refused (%zu others in their handshake)",
+                cfg_.name.c_str(), pending_.size());
+        return;
+    }
+    std::string why;
+    if (s->start(why) == MemifSession::Step::over) {
+        DSW_LOG(WARNING, port, "port %s: memif handshake failed: %s", cfg_.name.c_str(), why.c_str());
+        return;
+    }
+    pending_.push_back(Pending{std::move(s), std::chrono::steady_clock::now() + kHandshakeTimeout});
+}
+
+// A session of pending_ read a message: it failed, asked for this port, or for another.
+void MemifPort::after_pending_step(size_t i, MemifSession::Step step, const std::string &why) {
+    std::unique_ptr<MemifSession> s = std::move(pending_[i].s);
+    pending_.erase(pending_.begin() + static_cast<long>(i));
+    if (step == MemifSession::Step::over) {
+        DSW_LOG(WARNING, port, "port %s: memif handshake failed: %s", cfg_.name.c_str(), why.c_str());
+        return;
+    }
+    if (step != MemifSession::Step::other_id) {
+        take(std::move(s));
+        return;
+    }
+    const uint32_t id = s->other_id();
+    std::lock_guard lock(listeners_mutex);
+    auto it = listeners.find(cfg_.socket);
+    if (it != listeners.end())
+        for (MemifPort *o : it->second.ports)
+            if (o->cfg_.id == id) {
+                {
+                    std::lock_guard in(o->inbox_mutex_);
+                    o->inbox_.push_back(std::move(s));
+                }
+                const uint64_t one = 1;
+                [[maybe_unused]] const ssize_t w = write(o->wake_fd_, &one, sizeof one);
+                return;
+            }
+    const std::string no = "no interface of id " + std::to_string(id) + " on this socket";
+    s->say_disconnect(no);
+    DSW_LOG(WARNING, port, "port %s: memif handshake failed: %s", cfg_.name.c_str(), no.c_str());
+}
+
+// A session whose INIT named this port: its own from here on, unless it has one.
+void MemifPort::take(std::unique_ptr<MemifSession> s) {
     if (session_) {
-        // One peer per interface: a second is told so and closed (the first keeps going).
-        MemifSession extra(fd, params_);
-        extra.say_disconnect("interface already connected");
+        s->say_disconnect("interface already connected");
         DSW_LOG(WARNING, port, "port %s: memif: a second peer was refused (one is connected or connecting)",
                 cfg_.name.c_str());
         return;
     }
-    session_ = std::make_unique<MemifSession>(fd, params_);
+    session_ = std::move(s);
     deadline_ = std::chrono::steady_clock::now() + kHandshakeTimeout;
-    std::string why;
-    if (session_->start(why) == MemifSession::Step::over) end_session(why);
+}
+
+void MemifPort::take_inbox() {
+    std::vector<std::unique_ptr<MemifSession>> got;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        got.swap(inbox_);
+    }
+    for (auto &s : got) {
+        if (session_) {
+            take(std::move(s));   // refused
+            continue;
+        }
+        std::string why;
+        if (s->adopt(params_, why) == MemifSession::Step::over) {
+            DSW_LOG(WARNING, port, "port %s: memif handshake failed: %s", cfg_.name.c_str(), why.c_str());
+            continue;
+        }
+        take(std::move(s));
+    }
 }
 
 void MemifPort::try_connect() {
@@ -204,35 +347,54 @@ void MemifPort::try_connect() {
 }
 
 void MemifPort::run() {
+    std::vector<pollfd> fds;
     for (;;) {
-        pollfd fds[3];
-        nfds_t n = 0;
-        fds[n++] = {wake_fd_, POLLIN, 0};
-        if (listen_fd_ >= 0) fds[n++] = {listen_fd_, POLLIN, 0};
-        const nfds_t sess = n;
-        if (session_) fds[n++] = {session_->fd(), POLLIN, 0};
-        const int timeout = session_ || listen_fd_ < 0 ? kWatchMs : -1;
-        if (poll(fds, n, timeout) < 0 && errno != EINTR) break;
-        if (fds[0].revents != 0) break;   // the port closes
-        if (listen_fd_ >= 0 && (fds[1].revents & POLLIN)) accept_peer();
-        if (session_ && sess < n && fds[sess].revents != 0 && fds[sess].fd == session_->fd()) {
+        fds.clear();
+        fds.push_back({wake_fd_, POLLIN, 0});
+        if (listen_fd_ >= 0) fds.push_back({listen_fd_, POLLIN, 0});
+        const size_t sess = fds.size();
+        if (session_) fds.push_back({session_->fd(), POLLIN, 0});
+        const size_t first_pending = fds.size();
+        for (const Pending &p : pending_) fds.push_back({p.s->fd(), POLLIN, 0});
+        const int timeout = session_ || !pending_.empty() || listen_fd_ < 0 ? kWatchMs : -1;
+        if (poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
+        if (fds[0].revents != 0) {
+            uint64_t n;
+            [[maybe_unused]] const ssize_t r = read(wake_fd_, &n, sizeof n);
+            if (stop_.load(std::memory_order_acquire)) break;   // the port closes
+            take_inbox();
+        }
+        // Pending sessions first, from the last (erasing keeps the earlier indexes).
+        for (size_t i = pending_.size(); i-- > 0;) {
+            if (fds[first_pending + i].revents == 0) continue;
+            std::string why;
+            const MemifSession::Step step = pending_[i].s->on_readable(why);
+            if (step == MemifSession::Step::over || step == MemifSession::Step::other_id || pending_[i].s->inited())
+                after_pending_step(i, step, why);
+        }
+        if (session_ && sess < first_pending && fds[sess].revents != 0) {
             std::string why;
             switch (session_->on_readable(why)) {
             case MemifSession::Step::connected: publish(*session_); break;
             case MemifSession::Step::over: end_session(why); break;
-            case MemifSession::Step::more: break;
+            default: break;
             }
         }
+        if (listen_fd_ >= 0 && (fds[1].revents & POLLIN)) accept_peer();
+        const auto now = std::chrono::steady_clock::now();
+        for (size_t i = pending_.size(); i-- > 0;)
+            if (now > pending_[i].deadline) after_pending_step(i, MemifSession::Step::over, "no INIT in 5 s");
         if (session_) {
             const MemifQueue *q = gate_.queue.load(std::memory_order_relaxed);
             if (q != nullptr && q->fault() != MemifFault::none)
                 end_session(std::string("the peer broke the ring: ") + memif_fault_text(q->fault()));
-            else if (q == nullptr && std::chrono::steady_clock::now() > deadline_)
+            else if (q == nullptr && now > deadline_)
                 end_session("the handshake did not finish in 5 s");
         }
-        if (!session_ && listen_fd_ < 0 && std::chrono::steady_clock::now() >= next_try_) try_connect();
+        if (!session_ && listen_fd_ < 0 && now >= next_try_) try_connect();
     }
     end_session("the port is closing");
+    pending_.clear();
 }
 
 Result<std::unique_ptr<OwnIoPort>> MemifPort::open(const PortConfig &p, rte_mempool *pool) {
@@ -244,17 +406,8 @@ Result<std::unique_ptr<OwnIoPort>> MemifPort::open(const PortConfig &p, rte_memp
     port->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (port->wake_fd_ < 0) return fail(sys_error(p, "eventfd"));
     if (port->params_.server) {
-        remove_stale_socket(p.socket);
-        port->listen_fd_ = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (port->listen_fd_ < 0) return fail(sys_error(p, "memif socket"));
-        if (bind(port->listen_fd_, reinterpret_cast<const sockaddr *>(&a), sizeof a) != 0)
-            return fail(sys_error(p, "binding memif socket " + p.socket +
-                                         (errno == EADDRINUSE ? " (someone listens on it: another process, or another "
-                                                                "memif port of this switch: one id per socket here)"
-                                                              : "")));
-        struct stat st {};
-        if (lstat(p.socket.c_str(), &st) == 0) port->listen_ino_ = st.st_ino;
-        if (listen(port->listen_fd_, 4) != 0) return fail(sys_error(p, "listening on " + p.socket));
+        Status l = port->listen_on(p);
+        if (!l) return l.error();
     }
     port->io_ = PortIo{rx, tx, port.get()};
     MemifPort *raw = port.get();

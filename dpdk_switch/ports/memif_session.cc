@@ -163,6 +163,15 @@ MemifSession::Step MemifSession::on_readable(std::string &why) {
 
 // ---- server ---------------------------------------------------------------------------------
 
+MemifSession::Step MemifSession::adopt(const Params &p, std::string &why) {
+    p_ = p;
+    Msg m{};
+    m.type = static_cast<uint16_t>(MsgType::init);
+    m.init = init_;
+    int no_fd = -1;
+    return server_step(m, no_fd, why);
+}
+
 MemifSession::Step MemifSession::server_step(const Msg &m, int &fd, std::string &why) {
     const auto type = static_cast<MsgType>(m.type);
     const auto unexpected = [&] {
@@ -177,7 +186,10 @@ MemifSession::Step MemifSession::server_step(const Msg &m, int &fd, std::string 
         if (i.version != memif::kVersion)
             return fail(why, "memif version " + std::to_string(i.version >> 8) + "." + std::to_string(i.version & 0xff) +
                                  " (this switch speaks 2.0)");
-        if (i.id != p_.id) return fail(why, "no interface of id " + std::to_string(i.id) + " (ours is " + std::to_string(p_.id) + ")");
+        if (i.id != p_.id) {
+            init_ = i;
+            return Step::other_id;
+        }
         if (i.mode != memif::kModeEthernet) return fail(why, "mode " + std::to_string(i.mode) + " (only ethernet)");
         peer_name_ = text_of(i.name, sizeof i.name);
         state_ = State::parts;

@@ -328,3 +328,39 @@ def test_memif_server_takes_a_stale_socket_and_comes_and_goes_at_run_time(netns,
     assert port_info(sw, "app1")["peer"] == "connected"
     cl.close()
     wait_link(sw, "app1", False)
+
+
+def test_two_memif_ids_on_one_socket(netns, switch, sock_path):
+    """Two server ports on one socket, ids 0 and 1 (as VPP has several interfaces on one socket):
+    each client reaches the port its INIT names, whichever port's thread accepted it; an id
+    nobody has is refused; deleting one port leaves the other listening."""
+    c1 = netns()
+    sock = sock_path("memif-ids")
+    sw = switch(af_packet_ports(c1=c1) + [memif_port(sock), {**memif_port(sock, id=1), "name": "app2"}])
+    a = MemifClient(sock).connect()          # id 0
+    cl = MemifClient(sock)
+    cl.init(ident=1).expect(ACK)
+    cl.region().expect(ACK)
+    cl.ring(True, 0).expect(ACK)
+    cl.ring(False, RING).expect(ACK)
+    cl.send(CONNECT, struct.pack("<32s", b"second"))
+    cl.expect(CONNECTED)
+    wait_link(sw, "app1", True)
+    wait_link(sw, "app2", True)
+    off, n = cl.arp_frame(0)
+    cl.desc(0, n, off)
+    cl.c2s_head(1)
+    wait_for(lambda: sw.port_stats()["app2"]["rx_packets"] >= 1, 10, what="app2 to receive its client's frame")
+    assert sw.port_stats()["app1"]["rx_packets"] == 0
+    nobody = MemifClient(sock).init(ident=5)
+    wait_for(lambda: "no interface of id 5 on this socket" in sw.log(), 10, what="id 5 refused")
+    assert nobody.recv()[0] in (DISCONNECT, None)
+    nobody.close()
+    assert sw.ctl("port", "del", "app1")["ok"] is True
+    a.close()
+    assert sock.exists(), "app2 still listens on it"
+    cl.close()
+    wait_link(sw, "app2", False)
+    again = MemifClient(sock)
+    again.init(ident=1).expect(ACK)
+    again.close()

@@ -39,7 +39,9 @@ public:
         rte_mempool *pool = nullptr;
         uint32_t max_frame = 0;
     };
-    enum class Step { more, connected, over };
+    // other_id (server): the client's INIT asks for another interface (other_id()) on this socket:
+    // the session goes to that port, which adopt()s it.
+    enum class Step { more, connected, over, other_id };
 
     // Owns `sock` (a connected SOCK_SEQPACKET socket) from here on.
     MemifSession(int sock, const Params &p);
@@ -52,6 +54,11 @@ public:
     Step start(std::string &why);
     // Reads and answers one message (the socket is readable or hung up).
     Step on_readable(std::string &why);
+    // Server: INIT taken for our own id (the session is this port's from here on).
+    bool inited() const { return state_ != State::init; }
+    uint32_t other_id() const { return init_.id; }
+    // Server: takes a session another port of the socket accepted, whose INIT asked for us.
+    Step adopt(const Params &p, std::string &why);
     // Tells the peer why it ends (best effort), before the destructor closes the socket.
     void say_disconnect(const std::string &why);
 
@@ -87,6 +94,7 @@ private:
     uint16_t n_regions_ = 0;
     Ring c2s_, s2c_;
     std::string peer_name_;
+    memif::Init init_{};   // an INIT for another id, kept for the port that adopts the session
     std::unique_ptr<MemifQueue> queue_;
 };
 
