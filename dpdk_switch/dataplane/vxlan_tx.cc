@@ -115,14 +115,21 @@ void TxStage::encap_pending_now() noexcept {
         rte_mbuf *m = pending_[i];
         const unsigned port = pending_port_[i];
         const VxlanOuter &outer = vtep_outer_[port].outer;   // its address made once, not per use
-        const uint32_t inner_len = m->pkt_len;
-        const uint16_t sport = vxlan_source_port_untagged(m);
+        // pkt_len and data_len, side by side, read and written as one word (not data_len's
+        // load and 16-bit add in memory besides pkt_len's). No carry leaves either field:
+        // pkt_len is bounded by the underlay's MTU (push_vtep's checks), and data_len +
+        // data_off by the buffer's 16-bit length, with data_off >= kVxlanOuterLen.
+        static_assert(offsetof(rte_mbuf, data_len) == offsetof(rte_mbuf, pkt_len) + 4);
+        uint64_t lens;
+        std::memcpy(&lens, &m->pkt_len, sizeof lens);
+        const uint32_t inner_len = static_cast<uint32_t>(lens);
+        const uint16_t sport = vxlan_source_port_untagged(m, static_cast<uint16_t>(lens >> 32));
         // The headers before the mbuf's fields: stores to those (uint16_t, as VxlanOuter's
         // checksum) would make the compiler read the outer headers' address again.
         vxlan_outer_write(rte_pktmbuf_mtod(m, uint8_t *) - kVxlanOuterLen, outer, inner_len, sport);
         m->data_off = static_cast<uint16_t>(m->data_off - kVxlanOuterLen);
-        m->data_len = static_cast<uint16_t>(m->data_len + kVxlanOuterLen);
-        m->pkt_len = inner_len + kVxlanOuterLen;
+        lens += (uint64_t{kVxlanOuterLen} << 32) | kVxlanOuterLen;
+        std::memcpy(&m->pkt_len, &lens, sizeof lens);
         m->ol_flags = 0;
         vtep_sum_[port] += (uint64_t{1} << 32) + inner_len;
     }

@@ -223,11 +223,13 @@ private:
     OffloadCounters vxlan_offload_;
     // push_vtep's outer headers per VTEP port, for the neighbour word, VNI and view they were
     // made for (a new view may change our address or the VTEP's).
-    struct VtepOuter {
+    // The headers first, on a line of their own: encap_pending_now's two 32-byte loads of
+    // them do not cross a cache line (at 72 bytes a VTEP, most VTEPs' did).
+    struct alignas(64) VtepOuter {
+        VxlanOuter outer;
+        uint32_t vni = 0;
         uint64_t mac = 0;
         uint64_t generation = 0;
-        uint32_t vni = 0;
-        VxlanOuter outer;
     };
     VtepOuter vtep_outer_[kMaxPorts];
     // push_vtep's frames, and each one's VTEP port, in order, until encap_pending.
