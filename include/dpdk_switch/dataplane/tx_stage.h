@@ -191,6 +191,7 @@ private:
                m->pkt_len + (kVxlanOuterLen - RTE_ETHER_HDR_LEN) <= view_->vxlan.max_ip_len;
     }
     void queue_vtep(uint16_t port, rte_mbuf *m) noexcept {
+        rte_prefetch0_write(rte_pktmbuf_mtod(m, uint8_t *) - kVxlanOuterLen);   // the line encap_pending writes
         pending_[npending_] = m;
         pending_port_[npending_] = static_cast<uint8_t>(port);
         pending_ports_ |= uint64_t{1} << port;
