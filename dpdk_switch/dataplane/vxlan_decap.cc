@@ -322,21 +322,27 @@ struct DecapState {
     const OuterMatch t(s.t);
     uint32_t vni_word = s.vni_word;
     uint16_t vlan = s.vlan;
-    size_t k = s.k;   // size_t, as i: no zero extension of the index each frame
+    // One index for the input and the output, k (out.inner's): frame i is src[k], i - k
+    // being the frames before this run that vxlan_decap took (two indices, both incremented,
+    // were a register more in a loop that has too few).
+    size_t k = s.k;   // size_t: no zero extension of the index each frame
+    rte_mbuf *const *src = pkts + (i - k);
+    const size_t end = n - (i - k);
     unsigned nrx = s.nrx;
     // Frames with one kDecapPrefetchAhead frames behind them to fetch, then the last ones: a
     // loop each (one, with a test for the fetch, ran more instructions a frame).
-    for (; i + kDecapPrefetchAhead < n; ++i, ++k) {
-        rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kDecapPrefetchAhead], void *));
-        if (!decap_common(pkts[i], vx, t, vni_word, vlan, s.cache, macs, out, k, nrx)) [[unlikely]]
+    for (; k + kDecapPrefetchAhead < end; ++k) {
+        rte_prefetch0(rte_pktmbuf_mtod(src[k + kDecapPrefetchAhead], void *));
+        if (!decap_common(src[k], vx, t, vni_word, vlan, s.cache, macs, out, k, nrx)) [[unlikely]]
             goto done;
     }
-    for (; i < n; ++i, ++k)
-        if (!decap_common(pkts[i], vx, t, vni_word, vlan, s.cache, macs, out, k, nrx)) [[unlikely]]
+    for (; k < end; ++k)
+        if (!decap_common(src[k], vx, t, vni_word, vlan, s.cache, macs, out, k, nrx)) [[unlikely]]
             break;
 done:
     s.vni_word = vni_word;
     s.vlan = vlan;
+    i = static_cast<size_t>(src - pkts) + k;
     s.k = static_cast<unsigned>(k);
     s.nrx = nrx;
     return i;

@@ -78,6 +78,9 @@ bool TxStage::push_vteps(rte_mbuf *const *pkts, uint16_t n, const uint16_t *out,
             static_assert(offsetof(rte_mbuf, refcnt) == offsetof(rte_mbuf, data_off) + 2);
             std::memcpy(&off_ref, &m->data_off, 4);
             room = std::max(room, off_ref - (0x10000 + kVxlanOuterLen));
+            // The outer headers' line, which encap_pending_now writes, asked for here (as
+            // queue_vtep does), from the fields at hand.
+            rte_prefetch0_write(static_cast<uint8_t *>(m->buf_addr) + (off_ref & 0xffff) - kVxlanOuterLen);
             first |= uint32_t{m->data_len} - RTE_ETHER_HDR_LEN;   // a borrow sets its high bits
             len = std::max(len, m->pkt_len);
             pending_[at + i] = pkts[i];
@@ -106,23 +109,30 @@ void TxStage::encap_pending_now() noexcept {
     static_assert(kMaxPorts <= 64, "one bit per VTEP port");
     const uint16_t n = npending_;
     npending_ = 0;
-    // Each frame's outer header line, new to the cache, asked for in one pass before any is
-    // written (BENCHMARKS.md, "2026-12-07 encapsulation per loop").
-    for (uint16_t i = 0; i < n; ++i) rte_prefetch0_write(rte_pktmbuf_mtod(pending_[i], uint8_t *) - kVxlanOuterLen);
+    // Each frame's outer header line, new to the cache, was asked for when the frame was queued
+    // (push_vteps, queue_vtep): before any is written (BENCHMARKS.md, "2026-12-07 encapsulation
+    // per loop"), and earlier than a pass of its own here, which loaded each address again.
     uint64_t touched = pending_ports_;
     pending_ports_ = 0;
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf *m = pending_[i];
         const unsigned port = pending_port_[i];
         const VxlanOuter &outer = vtep_outer_[port].outer;   // its address made once, not per use
-        const uint32_t inner_len = m->pkt_len;
-        const uint16_t sport = vxlan_source_port_untagged(m);
+        // pkt_len and data_len, side by side, read and written as one word (not data_len's
+        // load and 16-bit add in memory besides pkt_len's). No carry leaves either field:
+        // pkt_len is bounded by the underlay's MTU (push_vtep's checks), and data_len +
+        // data_off by the buffer's 16-bit length, with data_off >= kVxlanOuterLen.
+        static_assert(offsetof(rte_mbuf, data_len) == offsetof(rte_mbuf, pkt_len) + 4);
+        uint64_t lens;
+        std::memcpy(&lens, &m->pkt_len, sizeof lens);
+        const uint32_t inner_len = static_cast<uint32_t>(lens);
+        const uint16_t sport = vxlan_source_port_untagged(m, static_cast<uint16_t>(lens >> 32));
         // The headers before the mbuf's fields: stores to those (uint16_t, as VxlanOuter's
         // checksum) would make the compiler read the outer headers' address again.
         vxlan_outer_write(rte_pktmbuf_mtod(m, uint8_t *) - kVxlanOuterLen, outer, inner_len, sport);
         m->data_off = static_cast<uint16_t>(m->data_off - kVxlanOuterLen);
-        m->data_len = static_cast<uint16_t>(m->data_len + kVxlanOuterLen);
-        m->pkt_len = inner_len + kVxlanOuterLen;
+        lens += (uint64_t{kVxlanOuterLen} << 32) | kVxlanOuterLen;
+        std::memcpy(&m->pkt_len, &lens, sizeof lens);
         m->ol_flags = 0;
         vtep_sum_[port] += (uint64_t{1} << 32) + inner_len;
     }

@@ -53,7 +53,11 @@ void vxlan_outer_init(VxlanOuter &o, const VxlanTarget &to, const VxlanView &vx)
 
 // Writes the outer headers at `hdr` for an inner frame of `inner_len` bytes.
 inline void vxlan_outer_write(uint8_t *hdr, const VxlanOuter &o, uint32_t inner_len, uint16_t sport) noexcept {
-    const uint16_t ip_len = rte_cpu_to_be_16(static_cast<uint16_t>(inner_len + kVxlanOuterLen - 14));
+    // GCC's byte swaps, not DPDK's rte_cpu_to_be_16 (inline assembly, an xchg of two byte
+    // registers GCC can neither fold nor turn into a rotate or a swapping store). The length,
+    // which the checksum adds too, as a 32-bit swap: as a 16-bit one, GCC swapped it through
+    // the stack (a store and a movbe load back).
+    const uint16_t ip_len = static_cast<uint16_t>(__builtin_bswap32(inner_len + kVxlanOuterLen - 14) >> 16);
     // In the words' memory order, as the checksum is stored. Both terms are at most 0xffff, so
     // the sum is at most 0x1fffe and one fold is exact: a carry (sum >> 16 == 1) leaves at most
     // 0xfffe below it, and 0xfffe + 1 does not carry again. (Read before the copy: the stores
@@ -61,7 +65,7 @@ inline void vxlan_outer_write(uint8_t *hdr, const VxlanOuter &o, uint32_t inner_
     uint32_t sum = uint32_t{o.ip_sum} + ip_len;
     sum = (sum & 0xffff) + (sum >> 16);
     const uint16_t csum = static_cast<uint16_t>(~sum);
-    const uint16_t sp = rte_cpu_to_be_16(sport), udp_len = rte_cpu_to_be_16(static_cast<uint16_t>(inner_len + 16));
+    const uint16_t sp = __builtin_bswap16(sport), udp_len = __builtin_bswap16(static_cast<uint16_t>(inner_len + 16));
     // Two overlapping 32-byte moves (bytes 0-31 and 18-49): half the instructions of 16-byte
     // moves and a 2-byte tail.
     static_assert(kVxlanOuterLen > 32 && kVxlanOuterLen <= 64);
@@ -137,9 +141,10 @@ inline bool vxlan_has_ports(const uint8_t *ip) noexcept {
 // evening"). The same hash of the same bytes: a flow keeps its port whichever way it goes.
 // vxlan_has_ports' test here is one masked word, without branches (the unit tests compare the
 // two ways' ports).
-inline uint16_t vxlan_source_port_untagged(const rte_mbuf *m) noexcept {
+// `data_len` is m's, as the caller loaded it (encap_pending_now reads it with pkt_len as one word).
+inline uint16_t vxlan_source_port_untagged(const rte_mbuf *m, uint32_t data_len) noexcept {
     constexpr uint32_t kPortsEnd = 14 + 20 + 4;
-    if (m->data_len < kPortsEnd) [[unlikely]]
+    if (data_len < kPortsEnd) [[unlikely]]
         return vxlan_source_port(m, 12);
     const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
     uint64_t macs, addrs;
@@ -155,6 +160,9 @@ inline uint16_t vxlan_source_port_untagged(const rte_mbuf *m) noexcept {
     const uint32_t fp = frag_proto & 0xff00ff3f;
     const uint32_t ports = ip & ((fp == uint32_t{IPPROTO_TCP} << 24) | (fp == uint32_t{IPPROTO_UDP} << 24));
     return vxlan_flow_port(macs, src_tail, ip, addrs, l4 & -ports);
+}
+inline uint16_t vxlan_source_port_untagged(const rte_mbuf *m) noexcept {
+    return vxlan_source_port_untagged(m, m->data_len);
 }
 
 }  // namespace dsw
