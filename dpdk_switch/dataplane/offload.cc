@@ -282,6 +282,10 @@ uint16_t segment(rte_mbuf *m, L4 l4, const GsoContext &gso, rte_mbuf **out, uint
         drop = DropReason::offload_bad_gso;
         return 0;
     }
+    if (!tcp && datagrams_exceed(m->tso_segsz, m->pkt_len - hl, l3_room)) [[unlikely]] {
+        drop = DropReason::offload_gso_mtu;
+        return 0;
+    }
     const bool small = m->pkt_len - hl <= unit;
     const bool by_rte_gso = !small && tcp && (m->ol_flags & RTE_MBUF_F_TX_IPV4);
     // The splitter only reads m (its headers in one piece); rte_gso clears TX_TCP_SEG in its

@@ -21,6 +21,18 @@ inline constexpr uint64_t kTunnelTxFlags = RTE_MBUF_F_TX_TUNNEL_MASK | RTE_MBUF_
 // clone) would change the frame other ports are sending, maybe at this moment on another lcore.
 inline bool headers_private(const rte_mbuf *m) noexcept { return RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1; }
 
+// Whether a UDP GSO frame's datagrams (gso_size bytes of payload each, the last what remains)
+// would not fit `room`, what the egress MTU leaves after their IP and UDP headers. Unlike a TCP
+// stream's segments, each is a datagram its application sized (UDP_SEGMENT: QUIC's packets,
+// say), so it is never cut smaller: the receiver would get other datagrams than were sent. Such
+// a frame is a drop (DropReason::offload_gso_mtu). Linux does not cut them either: a router
+// drops the frame (ip_forward: skb_gso_validate_network_len), a bridge's software GSO makes
+// datagrams of gso_size that the smaller link then refuses. A payload that fits room whole is
+// one datagram, which fits.
+inline bool datagrams_exceed(uint32_t gso_size, uint32_t payload, uint32_t room) noexcept {
+    return gso_size > room && payload > room;
+}
+
 // A private copy of m's first hl bytes chained to a clone of the rest (offload.cc).
 rte_mbuf *unshare_headers(rte_mbuf *m, uint32_t hl, const GsoContext &gso) noexcept;
 // m's payload after its first hl bytes (contiguous) in frames of `unit` bytes (offload.cc).

@@ -93,9 +93,14 @@ uint16_t segment_tunnel(rte_mbuf *m, const GsoContext &gso, rte_mbuf **out, uint
     UdpTunnelLayout t;
     if (!udp_tunnel_layout(m, t, drop)) return 0;
     const uint32_t ip_hdrs = t.hl - m->l2_len;   // the outer IP packet's headers
-    const uint32_t unit = std::min<uint32_t>(m->tso_segsz, gso.mtu > ip_hdrs ? gso.mtu - ip_hdrs : 0);
+    const uint32_t room = gso.mtu > ip_hdrs ? gso.mtu - ip_hdrs : 0;
+    const uint32_t unit = std::min<uint32_t>(m->tso_segsz, room);
     if (unit == 0) {
         drop = DropReason::offload_bad_gso;
+        return 0;
+    }
+    if (!t.tcp && datagrams_exceed(m->tso_segsz, m->pkt_len - t.hl, room)) [[unlikely]] {   // inner UDP_L4
+        drop = DropReason::offload_gso_mtu;
         return 0;
     }
     const bool small = m->pkt_len - t.hl <= unit;

@@ -27,7 +27,9 @@ rte_mbuf *vxlan_encap_offloaded(rte_mbuf *m, bool tagged, const VxlanOuter &oute
     const bool seg = f & kTxSegRequests;
     if (outer_ip_len > UINT16_MAX) return nullptr;   // split in software, each piece then fits
     if (seg) {
-        // Each segment's outer IPv4 packet must fit the underlay, as its gso_size makes it.
+        // Each segment's outer IPv4 packet must fit the underlay, as its gso_size makes it;
+        // else flush_vtep's software path cuts TCP to the inner MTU and drops a UDP datagram
+        // that does not fit (offload_gso_mtu), never cutting it smaller.
         const uint32_t seg_ip_len = RTE_ETHER_HDR_LEN + m->l3_len + m->l4_len + m->tso_segsz + kVxlanOuterLen -
                                     RTE_ETHER_HDR_LEN;
         if (seg_ip_len > vx.max_ip_len) return nullptr;

@@ -27,7 +27,7 @@ void check_chain(const rte_mbuf *m) {
 
 bool is_offload_reason(DropReason r) {
     return r == DropReason::offload_bad_headers || r == DropReason::offload_bad_csum ||
-           r == DropReason::offload_bad_gso || r == DropReason::offload_bad_tunnel ||
+           r == DropReason::offload_bad_gso || r == DropReason::offload_gso_mtu || r == DropReason::offload_bad_tunnel ||
            r == DropReason::offload_unsupported || r == DropReason::offload_no_mbufs;
 }
 

@@ -5,6 +5,7 @@ and segments of up to 64 KB (TSO, GSO, USO); the switch must carry both to every
   c1 eth0 (default offloads) --veth-- dswk-<pid>h1 --- veth "c1" ┐
   c2 eth0 (default offloads) --veth-- dswk-<pid>h2 --- veth "c2" ├ dpdk_switch (lcores 0-1, --no-huge)
   c3 ...                                                          ┘  [+ a net_pcap port "p" writing a pcap]
+                                                                      [or c2 on af_packet, MTU 1000: UDP GSO]
 
 Each test fails on af_packet ports (DSW_CONTAINER_PORT_TYPE=af_packet), which pass partial checksums on
 as they are and cut 64 KB segments: the receiving kernel drops the segment for its checksum or never gets
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_for
+from conftest import run, wait_for
 from probes import HTTP_PORT
 from containers_fixture import container_ports, offload_netns, offload_switch  # noqa: F401 (fixtures)
 
@@ -270,6 +271,56 @@ def test_udp_checksums_verified_by_the_receiver(offload_netns, offload_switch, t
     assert delta["InCsumErrors"] == 0, f"{proto}: {c2.name}'s kernel dropped datagrams for bad checksums: {delta}"
     assert bad == 0, f"{bad} datagrams arrived with other bytes than sent"
     assert distinct == want, f"{distinct} of {want} datagrams arrived ({proto} counters: {delta})"
+
+
+# Runs in the sender: argv destination, count of plain 500-byte datagrams, count of UDP_SEGMENT 1400 sends of
+# 10 datagrams each. The datagrams as UDP_SEND makes them (UDP_RECV checks them).
+UDP_SEND_GSO = r"""
+import random, socket, struct, sys, time
+dst, plain, uso = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def dgram(seq, n):
+    return struct.pack("!IH", seq, n) + random.Random(seq).randbytes(n - 6)
+seq = 0
+for i in range(plain):
+    s.sendto(dgram(seq, 500), (dst, 9000)); seq += 1
+s.setsockopt(socket.SOL_UDP, 103, 1400)          # UDP_SEGMENT
+for i in range(uso):
+    s.sendto(b"".join(dgram(seq + k, 1400) for k in range(10)), (dst, 9000)); seq += 10
+    time.sleep(0.003)
+print(seq)
+"""
+
+
+def test_udp_gso_to_a_smaller_mtu_is_dropped_not_cut(offload_netns, offload_switch, tmp_path):
+    """c1 (veth port, 1500) sends UDP_SEGMENT 1400 datagrams to c2 behind an af_packet port of MTU 1000 (it
+    takes no offloads: the worker segments for it). Each datagram is c1's application's (QUIC's, say): cut to
+    the MTU, c2 would get other datagrams than were sent. So none of them arrives, each GSO frame counts
+    offload_gso_mtu on c2's port, and plain datagrams that fit still arrive.
+
+      c1 eth0 (1500, USO on) -- veth "c1" -- dpdk_switch -- af_packet "c2" (mtu 1000) -- c2 eth0 (1000)"""
+    c1, c2 = offload_netns(), offload_netns()
+    run(["ip", "link", "set", "dev", c2.hostif, "mtu", "1000"])
+    c2.exec("ip", "link", "set", "dev", "eth0", "mtu", "1000")
+    ports = container_ports(c1=c1) + [{"name": "c2", "type": "af_packet", "iface": c2.hostif, "mtu": 1000}]
+    sw = offload_switch(ports)
+    wait_for(lambda: c1.exec("ping", "-n", "-c", "1", "-W", "1", c2.ip, check=False).returncode == 0, 15,
+             what=f"{c2.ip} to answer ping")
+    plain, uso = 50, 20
+    log = tmp_path / "udp-recv.txt"
+    with open(log, "w") as out:
+        # Waits for every datagram sent (it cannot get them all): it ends after 5 s, having seen all that came.
+        rcv = c2.popen(sys.executable, "-c", UDP_RECV, 4, c2.ip, plain + uso * 10, 5, stdout=out,
+                       stderr=subprocess.STDOUT)
+        wait_for(lambda: "ready" in log.read_text() or rcv.poll() is not None, 10, what="the UDP receiver")
+        sent = int(c1.exec(sys.executable, "-c", UDP_SEND_GSO, c2.ip, plain, uso, timeout=60).stdout.split()[-1])
+        rcv.wait(timeout=20)
+    assert sent == plain + uso * 10
+    good, bad, distinct = map(int, log.read_text().split()[-3:])
+    drops = sw.port_stats()["c2"]["drops"]
+    assert bad == 0, f"{bad} datagrams arrived cut (not as sent); c2's drops: {drops}"
+    assert (good, distinct) == (plain, plain), f"{distinct} distinct datagrams arrived, {plain} plain sent"
+    assert drops.get("offload_gso_mtu") == uso, f"c2's drops: {drops}"
 
 
 def snmp6(container):

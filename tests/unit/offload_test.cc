@@ -241,6 +241,54 @@ TEST_F(OffloadTest, A64KTsoFrameLeavesAsMssFramesWithEveryChecksumRight) {
     EXPECT_EQ(counters_.gso_segmented.get(), 7u);
 }
 
+// A UDP GSO frame's segments are the datagrams its application sized (UDP_SEGMENT): to a port
+// whose MTU cannot hold one, it is a drop with its reason, never datagrams cut smaller. TCP, a
+// stream, is cut to the MTU as before.
+TEST_F(OffloadTest, UdpDatagramsLongerThanTheMtuAreDroppedNotCutSmaller) {
+    gso_.mtu = 1000;
+    for (const bool v6 : {false, true}) {
+        const char *what = v6 ? "v6" : "v4";
+        for (const size_t payload : {size_t{30000}, size_t{1200}}) {   // 22 datagrams of 1400; one of 1200
+            const Bytes f = build(v6, 17, payload);
+            rte_mbuf *m = to_mbuf(f);
+            ASSERT_TRUE(vnet_to_mbuf(vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, kVnetGsoUdpL4, 1400, f), m).ok);
+            const uint64_t flags = m->ol_flags;
+            std::vector<rte_mbuf *> out;
+            DropReason drop{};
+            const uint16_t n = prepare(m, kCapCsum, out, drop);
+            EXPECT_EQ(n, 0) << what << " payload " << payload << ": cut into " << n;
+            if (n != 0) {   // cut smaller: the segments hold the payload, m's reference went
+                for (rte_mbuf *s : out) rte_pktmbuf_free(s);
+                continue;
+            }
+            EXPECT_EQ(drop, DropReason::offload_gso_mtu) << what << ": " << drop_reason_name(drop);
+            // Still the caller's, untouched, to free and count.
+            EXPECT_EQ(m->ol_flags, flags);
+            EXPECT_EQ(bytes_of(m), f);
+            rte_pktmbuf_free(m);
+        }
+        // A frame whose one datagram fits the MTU whole leaves as it is, its checksum done.
+        const Bytes one = build(v6, 17, 900);
+        rte_mbuf *m = to_mbuf(one);
+        ASSERT_TRUE(vnet_to_mbuf(vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, kVnetGsoUdpL4, 1400, one), m).ok);
+        std::vector<rte_mbuf *> out;
+        DropReason drop{};
+        ASSERT_EQ(prepare(m, 0, out, drop), 1) << what << ": " << drop_reason_name(drop);
+        expect_segments(one, out, 900, what);
+        rte_pktmbuf_free(out[0]);
+        // TCP at the same sizes: a stream, cut to what the MTU leaves after its headers.
+        const Bytes tcp = build(v6, 6, 30000);
+        m = to_mbuf(tcp);
+        ASSERT_TRUE(vnet_to_mbuf(vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4,
+                                      1400, tcp), m).ok);
+        ASSERT_GT(prepare(m, 0, out, drop), 1) << what << ": " << drop_reason_name(drop);
+        expect_segments(tcp, out, 1000 - (v6 ? 40 : 20) - 32, what);
+        for (rte_mbuf *s : out) rte_pktmbuf_free(s);
+    }
+    EXPECT_EQ(counters_.gso_segmented.get(), 2u);
+    EXPECT_STREQ(drop_reason_name(DropReason::offload_gso_mtu), "offload_gso_mtu");
+}
+
 TEST_F(OffloadTest, APortThatSegmentsGetsTheWholeFrame) {
     const Bytes f = build(true, 6, 9000);
     rte_mbuf *m = to_mbuf(f);

@@ -87,8 +87,8 @@ VnetTunnelHdr tunnel_hdr(const Bytes &inner, const Outer &o, bool outer_csum, ui
 
 // What a veth's packet socket says of the same skb: a plain header, the inner GSO type and the
 // inner checksum's start, not a word of the tunnel.
-virtio_net_hdr plain_hdr(const Bytes &inner, const Outer &o) {
-    const VnetTunnelHdr t = tunnel_hdr(inner, o, false);
+virtio_net_hdr plain_hdr(const Bytes &inner, const Outer &o, uint16_t mss = kMss) {
+    const VnetTunnelHdr t = tunnel_hdr(inner, o, false, mss);
     virtio_net_hdr h = t.hdr;
     h.gso_type = static_cast<uint8_t>(h.gso_type & ~kVnetGsoUdpTunnel);
     return h;
@@ -156,10 +156,17 @@ protected:
 };
 
 TEST_F(TunnelGsoTest, A64KTunnelSegmentLeavesAPortWithoutTunnelGsoAsFramesWithEveryChecksumRight) {
-    struct Case { bool outer_v6, inner_v6, outer_csum, vtap; uint8_t caps; size_t payload; uint8_t proto = 6; };
+    struct Case {
+        bool outer_v6, inner_v6, outer_csum, vtap;
+        uint8_t caps;
+        size_t payload;
+        uint8_t proto = 6;
+        uint16_t mss = kMss;
+    };
     const Case cases[] = {
         {false, false, true, true, 0, 30000, 17},               // inner UDP_L4 (a QUIC sender): the splitter
-        {true, true, false, false, kCapTx, 20000, 17},
+        // Its datagrams sized to fit IPv6 in IPv6 at 1500 (1382): UDP is never cut smaller.
+        {true, true, false, false, kCapTx, 20000, 17, 1382},
         {false, false, true, true, 0, 65000 - 50 - 52},        // rte_gso; a veth, a pcap port
         {false, false, false, true, kCapTx, 65000 - 50 - 52},  // a port with plain TSO only
         {false, true, true, true, kCapCsum, 40000},           // inner IPv6: the splitter
@@ -173,7 +180,8 @@ TEST_F(TunnelGsoTest, A64KTunnelSegmentLeavesAPortWithoutTunnelGsoAsFramesWithEv
         const Outer o{c.outer_v6};
         const Bytes inner = build(c.inner_v6, c.proto, c.payload, kAck | kPsh | kFin | kCwr);
         const Bytes f = around(inner, o, c.outer_csum);
-        rte_mbuf *m = c.vtap ? from_vtap(f, tunnel_hdr(inner, o, c.outer_csum)) : from_veth(f, plain_hdr(inner, o));
+        rte_mbuf *m = c.vtap ? from_vtap(f, tunnel_hdr(inner, o, c.outer_csum, c.mss))
+                             : from_veth(f, plain_hdr(inner, o, c.mss));
         ASSERT_NE(m, nullptr);
         std::vector<rte_mbuf *> out;
         DropReason drop{};
@@ -207,6 +215,34 @@ TEST_F(TunnelGsoTest, AShortOneLeavesWholeWithItsChecksumsAndAPortsSmallerMtuCut
     ASSERT_GT(prepare(from_vtap(g, tunnel_hdr(big, o, false)), 0, out, drop), 1) << drop_reason_name(drop);
     expect_tunnel_segments(g, o, false, out, unit_for(false, false, 1000), "MTU 1000");
     for (rte_mbuf *s : out) rte_pktmbuf_free(s);
+}
+
+// Inner UDP_L4 (a container's QUIC inside its own vxlan): each inner datagram is its sender's,
+// so a port whose MTU cannot hold one with both headers drops the frame with its reason, and
+// never cuts the datagrams smaller; inner TCP is cut (above).
+TEST_F(TunnelGsoTest, InnerUdpDatagramsLongerThanTheMtuAreDroppedNotCutSmaller) {
+    gso_.mtu = 1000;
+    for (const bool vtap : {true, false}) {
+        const Outer o{false};
+        const Bytes inner = build(false, 17, 20000);
+        const Bytes f = around(inner, o, vtap);
+        rte_mbuf *m = vtap ? from_vtap(f, tunnel_hdr(inner, o, true)) : from_veth(f, plain_hdr(inner, o));
+        ASSERT_NE(m, nullptr);
+        const uint64_t flags = m->ol_flags;
+        std::vector<rte_mbuf *> out;
+        DropReason drop{};
+        const uint16_t n = prepare(m, 0, out, drop);
+        EXPECT_EQ(n, 0) << (vtap ? "from a vtap" : "from a veth") << ": cut into " << n;
+        if (n != 0) {   // cut smaller: the segments hold the payload, m's reference went
+            for (rte_mbuf *s : out) rte_pktmbuf_free(s);
+            continue;
+        }
+        EXPECT_EQ(drop, DropReason::offload_gso_mtu) << drop_reason_name(drop);
+        EXPECT_EQ(m->ol_flags, flags);
+        EXPECT_EQ(bytes_of(m), f);
+        rte_pktmbuf_free(m);
+    }
+    EXPECT_EQ(counters_.gso_segmented.get(), 0u);
 }
 
 TEST_F(TunnelGsoTest, ASharedOneIsSegmentedWithoutTouchingTheOtherReference) {

@@ -145,6 +145,24 @@ protected:
         return out;
     }
 
+    // A UDP GSO frame (a container's UDP_SEGMENT) whose datagrams with their IP and UDP headers
+    // do not fit the tunnel's inner MTU (1450 here): a drop of the VTEP by its reason, never
+    // datagrams cut smaller (nothing VXLAN leaves). TCP of the same size is cut (the test above).
+    void expect_too_long_udp_gso_dropped() {
+        meet_b();
+        const Bytes inner = build(false, 17, 20000);
+        const auto gso_mtu = [&] {
+            return sw_->switch_totals().drops[static_cast<unsigned>(DropReason::offload_gso_mtu)];
+        };
+        ASSERT_EQ(rte_ring_enqueue(in_c_, offloaded(sw_->pool(), inner,
+                                                    vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM, kVnetGsoUdpL4, 1440, inner))),
+                  0);
+        EXPECT_TRUE(eventually(gso_mtu)) << "no offload_gso_mtu drop";
+        const auto out = sent_on_underlay(0);
+        EXPECT_EQ(out.size(), 0u) << "VXLAN frames left: the datagrams were cut, " << out.size();
+        EXPECT_EQ(gso_mtu(), 1u);
+    }
+
     PortType underlay_type_ = kUnderlayType;
     std::unique_ptr<Switch> sw_;
     rte_ring *in_u_ = nullptr, *out_u_ = nullptr, *in_c_ = nullptr;
@@ -165,6 +183,8 @@ TEST_F(VtapSwitchTest, ATsoSegmentToARemoteVtepLeavesAsOneEncapsulatedFrame) {
     EXPECT_EQ(out[0].second.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV4 | kVnetGsoUdpTunnelIpv4);
     EXPECT_EQ(out[0].second.hdr.gso_size, kMss);
 }
+
+TEST_F(VtapSwitchTest, AUdpGsoFrameTooLongForTheTunnelIsDroppedNotCut) { expect_too_long_udp_gso_dropped(); }
 
 // An underlay without UDP-tunnel GSO (vhost, virtio_user: their PMDs write a virtio-net header
 // whose csum_start is l2_len + l3_len, blind to outer_l2_len/outer_l3_len, so a frame in DPDK's
@@ -208,6 +228,8 @@ TEST_F(VirtioUnderlayTest, InnerRequestsAreDoneBeforeEncapsulationNotLeftInATunn
         EXPECT_TRUE(l4_csum_ok(inner)) << "inner TCP checksum of frame " << i;
     }
 }
+
+TEST_F(VirtioUnderlayTest, AUdpGsoFrameTooLongForTheTunnelIsDroppedNotCut) { expect_too_long_udp_gso_dropped(); }
 
 // --- the port on a real tap -----------------------------------------------------------------------
 

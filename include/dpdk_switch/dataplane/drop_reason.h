@@ -37,6 +37,7 @@ namespace dsw {
     X(offload_bad_headers)   /* offload asked for, but the IP/TCP/UDP headers are cut short or lie */ \
     X(offload_bad_csum)      /* csum_start/offset past the frame, or not the L4 checksum field */ \
     X(offload_bad_gso)       /* gso_size 0, unknown GSO type bits, type not the frame's, hdr_len past it */ \
+    X(offload_gso_mtu)       /* UDP GSO segment larger than the egress MTU: datagrams are not cut smaller */ \
     X(offload_bad_tunnel)    /* a vtap's UDP-tunnel GSO header: tunnel offsets, types or flags that lie */ \
     X(offload_unsupported)   /* headers the switch does not walk: IPv6 extensions, fragments, UFO */ \
     X(offload_no_mbufs)      /* the pool ran dry (or out of room) completing a checksum or segmenting */ \
