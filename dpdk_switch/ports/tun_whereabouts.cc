@@ -64,12 +64,12 @@ bool up_and_running(short flags) { return (flags & IFF_UP) && (flags & IFF_RUNNI
 
 std::unique_ptr<TunWhereabouts> TunWhereabouts::of_fd(int tap_fd) {
     std::unique_ptr<TunWhereabouts> w(new TunWhereabouts);
-    w->fd_.reset(fcntl(tap_fd, F_DUPFD_CLOEXEC, 0));
+    w->fd_ = tap_fd;
     w->ctl_.reset(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!w->fd_ || !w->ctl_) return nullptr;
+    if (!w->ctl_) return nullptr;
     ifreq ifr{};
-    if (ioctl(w->fd_.get(), TUNGETIFF, &ifr) != 0) return nullptr;
-    w->own_netns_ = tap_netns(w->fd_.get());
+    if (ioctl(w->fd_, TUNGETIFF, &ifr) != 0) return nullptr;
+    w->own_netns_ = tap_netns(w->fd_);
     return w;
 }
 
@@ -89,7 +89,11 @@ std::unique_ptr<TunWhereabouts> TunWhereabouts::of_iface(const std::string &ifac
         if (ioctl(fd, TUNGETIFF, &ifr) != 0 || iface != ifr.ifr_name) continue;
         // A vtap of that name moved elsewhere is not it.
         if (const auto ns = tap_netns(fd); ns && here && *ns != *here) continue;
-        return of_fd(fd);
+        UniqueFd dup(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+        if (!dup) return nullptr;
+        std::unique_ptr<TunWhereabouts> w = of_fd(dup.get());
+        if (w) w->owned_ = std::move(dup);
+        return w;
     }
     return nullptr;
 }
@@ -97,10 +101,10 @@ std::unique_ptr<TunWhereabouts> TunWhereabouts::of_iface(const std::string &ifac
 std::optional<TunWhereabouts::Where> TunWhereabouts::where() const {
     // Fails once the tap has no interface (its namespace was deleted).
     ifreq ifr{};
-    if (ioctl(fd_.get(), TUNGETIFF, &ifr) != 0) return std::nullopt;
+    if (ioctl(fd_, TUNGETIFF, &ifr) != 0) return std::nullopt;
     Where w;
     w.name = ifr.ifr_name;
-    UniqueFd ns(own_netns_ ? ioctl(fd_.get(), TUNGETDEVNETNS) : -1);
+    UniqueFd ns(own_netns_ ? ioctl(fd_, TUNGETDEVNETNS) : -1);
     if (!ns) return w;   // an older kernel: taken to be here
     const std::optional<NetnsId> id = netns_id(ns.get());
     if (!id || *id == *own_netns_) return w;

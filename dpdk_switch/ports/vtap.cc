@@ -47,7 +47,7 @@ class VtapPort : public OwnIoPort {
 public:
     ~VtapPort() override {
         queue_.reset();   // posted mbufs back first
-        where_.reset();
+        where_.reset();   // it follows fd_ (not a duplicate of its own)
         // The tap is not persistent: closing its only fd deletes the interface.
         if (fd_ >= 0) close(fd_);
     }

@@ -355,6 +355,36 @@ TEST_F(VtapPortTest, KeepsOneControlSocket) {
     EXPECT_EQ(added, 1u);
 }
 
+// The fds this process has open on /dev/net/tun.
+size_t tun_fds() {
+    size_t n = 0;
+    for (const auto &e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        n += std::filesystem::read_symlink(e.path(), ec) == "/dev/net/tun";
+    }
+    return n;
+}
+
+// The port's fd is its tap's only one: TunWhereabouts follows it without a duplicate, and the
+// interface goes with the port.
+TEST_F(VtapPortTest, HoldsOneFdOnItsTap) {
+    const size_t before = tun_fds();
+    {
+        auto opened = Port::open(cfg_, pool_.get());
+        ASSERT_TRUE(opened.ok()) << opened.error().message;
+        EXPECT_EQ(tun_fds(), before + 1);
+        const std::optional<IfaceWhere> w = opened.value().iface_where();
+        ASSERT_TRUE(w.has_value());
+        EXPECT_EQ(w->name, tap_);
+        EXPECT_FALSE(w->elsewhere);
+        rte_eth_link link{};
+        ASSERT_EQ(opened.value().link(link), 0);
+        EXPECT_EQ(link.link_status, RTE_ETH_LINK_UP);
+    }
+    EXPECT_EQ(tun_fds(), before);
+    EXPECT_EQ(if_nametoindex(tap_.c_str()), 0u) << tap_ << " outlived its port";
+}
+
 TEST_F(VtapPortTest, OneQueueOnly) {
     cfg_.queues = 2;
     auto needs = Port::mbuf_needs(cfg_);

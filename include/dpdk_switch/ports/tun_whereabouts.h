@@ -20,12 +20,14 @@ namespace dsw {
 
 class TunWhereabouts {
 public:
-    // Follows the tap of `tap_fd` (duplicated: kept open until this goes, so the interface
-    // lives as long); made while the interface is in the switch's namespace. Null if the fd is
-    // no tap with an interface, or no socket can be had.
+    // Follows the tap of `tap_fd`, which the caller keeps open while this lives (a vtap closes
+    // its tap after this goes); made while the interface is in the switch's namespace. Null if
+    // the fd is no tap with an interface, or no socket can be had.
     static std::unique_ptr<TunWhereabouts> of_fd(int tap_fd);
     // The same for a tap another owner opened (net_tap): one of this process's /dev/net/tun fds
-    // whose interface is `iface` in the switch's namespace. Null if none is.
+    // whose interface is `iface` in the switch's namespace. That fd is the PMD's, closed when it
+    // likes, so this follows a duplicate, kept open until this goes (the interface lives as
+    // long). Null if none is.
     static std::unique_ptr<TunWhereabouts> of_iface(const std::string &iface);
     TunWhereabouts(const TunWhereabouts &) = delete;
     TunWhereabouts &operator=(const TunWhereabouts &) = delete;
@@ -54,8 +56,9 @@ private:
     };
     std::optional<Where> where() const;   // nullopt: the tap has no interface any more
 
-    UniqueFd fd_;    // the tap (our duplicate)
-    UniqueFd ctl_;   // a socket in the switch's namespace, for the flags there
+    int fd_ = -1;      // the tap: the caller's (of_fd), or owned_ (of_iface)
+    UniqueFd owned_;   // of_iface's duplicate of the PMD's fd
+    UniqueFd ctl_;     // a socket in the switch's namespace, for the flags there
     std::optional<NetnsId> own_netns_;
     // link_up's last answer from another namespace, its key and time.
     struct Foreign {
