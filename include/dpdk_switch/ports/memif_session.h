@@ -21,6 +21,7 @@
 #include <string>
 
 #include "dpdk_switch/ports/memif_queue.h"
+#include "dpdk_switch/unique_fd.h"
 
 namespace dsw {
 
@@ -43,13 +44,13 @@ public:
     // the session goes to that port, which adopt()s it.
     enum class Step { more, connected, over, other_id };
 
-    // Owns `sock` (a connected SOCK_SEQPACKET socket) from here on.
-    MemifSession(int sock, const Params &p);
+    // `sock`: a connected SOCK_SEQPACKET socket.
+    MemifSession(UniqueFd sock, const Params &p);
     MemifSession(const MemifSession &) = delete;
     MemifSession &operator=(const MemifSession &) = delete;
     ~MemifSession();
 
-    int fd() const { return sock_; }
+    int fd() const { return sock_.get(); }
     // Server: sends HELLO. Client: nothing (the server speaks first).
     Step start(std::string &why);
     // Reads and answers one message (the socket is readable or hung up).
@@ -72,25 +73,27 @@ private:
         bool added = false;
         uint16_t region = 0;
         uint32_t offset = 0;
-        int eventfd = -1;
+        UniqueFd eventfd;
     };
 
-    Step server_step(const memif::Msg &m, int &fd, std::string &why);
+    // `fd`: the one the message carried (or none); a step that keeps it moves it out.
+    Step server_step(const memif::Msg &m, UniqueFd &fd, std::string &why);
     Step client_step(const memif::Msg &m, std::string &why);
     Step fail(std::string &why, std::string reason);
     bool send(memif::MsgType t, const memif::Msg &body, int fd = -1);
-    bool add_region(const memif::AddRegion &r, int &fd, std::string &why);
-    bool add_ring(const memif::AddRing &r, int &fd, std::string &why);
+    bool add_region(const memif::AddRegion &r, UniqueFd &fd, std::string &why);
+    bool add_ring(const memif::AddRing &r, UniqueFd &fd, std::string &why);
     bool make_client_region(std::string &why);
     memif::RingHdr *ring_at(const Ring &r) const;
     Step go_up(std::string &why);
 
-    int sock_;
+    UniqueFd sock_;
     Params p_;
     State state_;
     unsigned log2_ = 0;
+    // Unmapped by the destructor, before the fds close.
     std::array<MemifRegion, kMaxRegions> regions_{};
-    std::array<int, kMaxRegions> region_fds_{};
+    std::array<UniqueFd, kMaxRegions> region_fds_;
     uint16_t n_regions_ = 0;
     Ring c2s_, s2c_;
     std::string peer_name_;
