@@ -399,7 +399,7 @@ void MemifPort::run() {
 Result<std::unique_ptr<OwnIoPort>> MemifPort::open(const PortConfig &p, rte_mempool *pool) {
     auto port = std::make_unique<MemifPort>();
     port->cfg_ = p;
-    port->params_ = MemifSession::Params{p.role != "client", p.id, p.name, pool, kMaxFrameLen};
+    port->params_ = MemifSession::Params{p.role != "client", p.id, p.name, p.secret, pool, kMaxFrameLen};
     sockaddr_un a;
     if (!fill_addr(p.socket, a)) return fail("port " + p.name + ": memif socket path " + p.socket + " is too long");
     port->wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -435,7 +435,7 @@ std::string memif_peer(const PortConfig &p) {
 }  // namespace
 
 extern const PortKind memif_kind{
-    .type = PortType::memif, .name = "memif", .required = "socket", .options = {"id", "role"},
+    .type = PortType::memif, .name = "memif", .required = "socket", .options = {"id", "role", "secret"},
     .open_own = MemifPort::open, .own_mbufs = memif_mbufs, .peer = true, .attachment = memif_attachment,
     .peer_of = memif_peer,
 };

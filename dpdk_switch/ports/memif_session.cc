@@ -44,6 +44,20 @@ void copy_name(uint8_t *dst, size_t n, const std::string &s) {
     std::memcpy(dst, s.data(), std::min(n - 1, s.size()));
 }
 
+// INIT's secret field as `s` fills it: NUL-padded, all 24 bytes when it is that long (as VPP
+// sends it; the config allows no longer).
+std::array<uint8_t, memif::kSecretSz> secret_field(const std::string &s) {
+    std::array<uint8_t, memif::kSecretSz> f{};
+    std::memcpy(f.data(), s.data(), std::min<size_t>(f.size(), s.size()));
+    return f;
+}
+
+// The secret a client sent, byte for byte up to its NUL (as the peers' strncmp reads it).
+std::string sent_secret(const uint8_t (&f)[memif::kSecretSz]) {
+    const auto *end = std::find(std::begin(f), std::end(f), uint8_t{0});
+    return std::string(reinterpret_cast<const char *>(f), static_cast<size_t>(end - std::begin(f)));
+}
+
 }  // namespace
 
 MemifSession::MemifSession(UniqueFd sock, const Params &p)
@@ -181,6 +195,13 @@ MemifSession::Step MemifSession::server_step(const Msg &m, UniqueFd &fd, std::st
         if (i.id != p_.id) {
             init_ = i;
             return Step::other_id;
+        }
+        // A server without a secret takes any, as VPP's and net_memif's do. Neither secret is
+        // logged nor sent back: the reason says only that they differ.
+        if (!p_.secret.empty()) {
+            const std::string sent = sent_secret(i.secret);
+            if (sent.empty()) return fail(why, "secret mismatch: the client sent none");
+            if (sent != p_.secret) return fail(why, "secret mismatch: the client sent another");
         }
         if (i.mode != memif::kModeEthernet) return fail(why, "mode " + std::to_string(i.mode) + " (only ethernet)");
         peer_name_ = text_of(i.name, sizeof i.name);
@@ -350,6 +371,8 @@ MemifSession::Step MemifSession::client_step(const Msg &m, std::string &why) {
         out.init.version = memif::kVersion;
         out.init.id = p_.id;
         out.init.mode = memif::kModeEthernet;
+        const auto secret = secret_field(p_.secret);
+        std::memcpy(out.init.secret, secret.data(), secret.size());
         copy_name(out.init.name, sizeof out.init.name, "dpdk_switch");
         if (!send(MsgType::init, out)) return fail(why, std::string("sending INIT: ") + std::strerror(errno));
         state_ = State::ack_init;

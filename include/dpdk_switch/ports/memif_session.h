@@ -3,12 +3,13 @@
 // regions mapped, the ring eventfds, the MemifQueue). Its destructor unmaps and closes it all,
 // so its owner destroys it only once no worker can be inside its queue (ports/memif.cc).
 //
-// Server: sends HELLO; takes INIT (our id, version 2.0, ethernet mode), ADD_REGION (a sealed
-// memfd at least as large as claimed: fstat, F_SEAL_SHRINK, so that the client cannot shrink
-// it under us and turn a read into SIGBUS), ADD_RING (one C2S and one S2C ring, inside their
-// region, cookie checked at CONNECT), CONNECT; ACKs each and answers CONNECTED. Client: takes
-// HELLO, makes one region (both rings, then the buffers), and sends INIT, ADD_REGION, the two
-// ADD_RINGs and CONNECT, each after the ACK of the one before, as net_memif does.
+// Server: sends HELLO; takes INIT (our id, version 2.0, our secret if we have one, ethernet
+// mode), ADD_REGION (a sealed memfd at least as large as claimed: fstat, F_SEAL_SHRINK, so that
+// the client cannot shrink it under us and turn a read into SIGBUS), ADD_RING (one C2S and one
+// S2C ring, inside their region, cookie checked at CONNECT), CONNECT; ACKs each and answers
+// CONNECTED. Client: takes HELLO, makes one region (both rings, then the buffers), and sends
+// INIT (with our secret), ADD_REGION, the two ADD_RINGs and CONNECT, each after the ACK of the
+// one before, as net_memif does.
 // Any message out of its turn, of the wrong size, with a count or size it did not advertise,
 // ends the session with the reason (and a DISCONNECT to the peer, which it may log).
 //
@@ -37,6 +38,9 @@ public:
         bool server = true;
         uint32_t id = 0;
         std::string if_name;      // ours, sent in CONNECT/CONNECTED
+        // Client: sent in INIT. Server: INIT must carry this one; "": any client (as VPP,
+        // net_memif and libmemif check it).
+        std::string secret;
         rte_mempool *pool = nullptr;
         uint32_t max_frame = 0;
     };
