@@ -12,6 +12,7 @@
 #include "config_fields.h"
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/memif_wire.h"
 #include "dpdk_switch/ports/port_kind.h"
 
 namespace dsw {
@@ -137,6 +138,18 @@ Status read_attachment(const YAML::Node &n, const std::string &path, PortConfig 
     return config_detail::check_socket_path(value, kp);   // path, socket
 }
 
+// memif's secret: what fits INIT's field, as text a user can type (VPP's CLI, net_memif's
+// devargs). The errors never quote it.
+Status check_secret(const std::string &secret, const std::string &path) {
+    if (secret.size() > memif::kSecretSz)
+        return config_error(path, "longer than " + std::to_string(memif::kSecretSz) +
+                                      " bytes, the most a memif INIT carries");
+    for (char c : secret)
+        if (c < 0x20 || c > 0x7e)
+            return config_error(path, "only printable ASCII characters (0x20 to 0x7e)");
+    return Ok{};
+}
+
 Status read_options(const YAML::Node &n, const std::string &path, PortConfig &out) {
     if (auto st = config_detail::read_bool_key(n, path, "client", out.client); !st)
         return st;
@@ -149,6 +162,10 @@ Status read_options(const YAML::Node &n, const std::string &path, PortConfig &ou
     if (out.role != "server" && out.role != "client")
         return config_error(key_path(path, "role"),
                             "must be server or client, got '" + out.role + "'");
+    if (auto st = config_detail::read_string_key(n, path, "secret", out.secret); !st)
+        return st;
+    if (auto st = check_secret(out.secret, key_path(path, "secret")); !st)
+        return st;
     if (const YAML::Node lcore = n["lcore"]; lcore.IsDefined()) {
         unsigned id = 0;
         if (auto st = config_detail::read_uint(lcore, key_path(path, "lcore"), 0,

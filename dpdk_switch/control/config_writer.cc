@@ -66,6 +66,9 @@ void emit_port(YAML::Emitter &out, const PortConfig &p) {
         out << YAML::Key << "offloads" << YAML::Value << p.offloads;
     if (config_detail::kind_takes(kind, "role") && p.role != defaults.role)
         quoted(out, "role", p.role);
+    // The user's own config: a saved file gets its secret back, as every other key.
+    if (config_detail::kind_takes(kind, "secret") && !p.secret.empty())
+        quoted(out, "secret", p.secret);
     for (const UintField<PortConfig> &f : config_detail::kPortUints)
         if (config_detail::kind_takes(kind, f.key) && p.*f.member != defaults.*f.member)
             out << YAML::Key << std::string(f.key) << YAML::Value << p.*f.member;

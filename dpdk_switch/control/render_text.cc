@@ -125,6 +125,7 @@ std::string show_port_info(const json &r) {
         if (p.has("peer")) {
             t << "  peer: " << str(p["peer"]);
             if (p.has("attached_to")) t << " (" << str(p["attached_to"]) << ")";
+            if (p.has("secret_set")) t << (p["secret_set"].get<bool>() ? "   secret: set" : "   secret: none");
             t << "\n";
         }
         p.rest(t, "  ");

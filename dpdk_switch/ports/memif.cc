@@ -51,6 +51,7 @@
 #include "dpdk_switch/log.h"
 #include "dpdk_switch/ports/memif_session.h"
 #include "dpdk_switch/ports/port_kind.h"
+#include "dpdk_switch/unique_fd.h"
 
 namespace dsw {
 
@@ -81,8 +82,10 @@ class MemifPort;
 // its listening fd: each port's thread polls it, whichever accepts reads the INIT and hands the
 // session to the port of that id. Who writes: the opening and closing ports, under the mutex;
 // the threads read it under the mutex to hand a session over. Control plane only.
+// The fd's owners: the entry and each of its ports (whose thread polls it without the mutex);
+// it closes when the last of them lets go, never under a thread still polling it.
 struct SharedListener {
-    int fd = -1;
+    std::shared_ptr<const UniqueFd> fd;
     ino_t ino = 0;   // the socket file it bound, removed with the last port if still its own
     std::vector<MemifPort *> ports;
 };
@@ -142,8 +145,8 @@ private:
     std::atomic<bool> connected_{false};
     PortConfig cfg_;
     MemifSession::Params params_;
-    int listen_fd_ = -1;     // the socket's (SharedListener), shared with its other ports
-    int wake_fd_ = -1;       // stop_, or sessions in the inbox
+    std::shared_ptr<const UniqueFd> listen_fd_;   // server: the socket's (SharedListener)
+    UniqueFd wake_fd_;                            // stop_, or sessions in the inbox
     std::atomic<bool> stop_{false};
     std::unique_ptr<MemifSession> session_;   // this port's: handshake after INIT, or connected
     // Accepted, before their INIT says which port of the socket they are for.
@@ -165,13 +168,12 @@ MemifPort::~MemifPort() {
     if (thread_.joinable()) {
         stop_.store(true, std::memory_order_release);
         const uint64_t one = 1;
-        [[maybe_unused]] const ssize_t w = write(wake_fd_, &one, sizeof one);
+        [[maybe_unused]] const ssize_t w = write(wake_fd_.get(), &one, sizeof one);
         thread_.join();
     }
     leave_listener();
     // Handed over after the thread stopped: never connected, nothing of them published.
     inbox_.clear();
-    if (wake_fd_ >= 0) close(wake_fd_);
 }
 
 Status MemifPort::listen_on(const PortConfig &p) {
@@ -189,14 +191,11 @@ Status MemifPort::listen_on(const PortConfig &p) {
     sockaddr_un a;
     if (!fill_addr(p.socket, a)) return fail("port " + p.name + ": memif socket path " + p.socket + " is too long");
     remove_stale_socket(p.socket);
-    const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return fail(sys_error(p, "memif socket"));
-    if (bind(fd, reinterpret_cast<const sockaddr *>(&a), sizeof a) != 0 || listen(fd, 8) != 0) {
-        const std::string why = sys_error(p, "listening on memif socket " + p.socket +
-                                                 (errno == EADDRINUSE ? " (another process listens on it)" : ""));
-        close(fd);
-        return fail(why);
-    }
+    auto fd = std::make_shared<const UniqueFd>(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!*fd) return fail(sys_error(p, "memif socket"));
+    if (bind(fd->get(), reinterpret_cast<const sockaddr *>(&a), sizeof a) != 0 || listen(fd->get(), 8) != 0)
+        return fail(sys_error(p, "listening on memif socket " + p.socket +
+                                     (errno == EADDRINUSE ? " (another process listens on it)" : "")));
     SharedListener &l = listeners[p.socket];
     l.fd = fd;
     struct stat st {};
@@ -207,13 +206,14 @@ Status MemifPort::listen_on(const PortConfig &p) {
 }
 
 void MemifPort::leave_listener() {
-    if (listen_fd_ < 0) return;
+    if (!listen_fd_) return;
+    listen_fd_.reset();
     std::lock_guard lock(listeners_mutex);
     auto it = listeners.find(cfg_.socket);
     if (it == listeners.end()) return;
     std::erase(it->second.ports, this);
     if (!it->second.ports.empty()) return;
-    close(it->second.fd);
+    it->second.fd.reset();   // the last owner: the socket closes before its file goes
     struct stat st {};
     if (lstat(cfg_.socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == it->second.ino)
         unlink(cfg_.socket.c_str());
@@ -247,9 +247,9 @@ void MemifPort::end_session(const std::string &why) {
 
 void MemifPort::accept_peer() {
     // Another port's thread may have taken it: EAGAIN.
-    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) return;
-    auto s = std::make_unique<MemifSession>(fd, params_);
+    UniqueFd fd(accept4(listen_fd_->get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!fd) return;
+    auto s = std::make_unique<MemifSession>(std::move(fd), params_);
     if (pending_.size() >= kMaxPending) {
         s->say_disconnect("too many connections in their handshake");
         DSW_LOG(WARNING, port, "port %s: memif: a connection was refused (%zu others in their handshake)",
@@ -287,7 +287,7 @@ void MemifPort::after_pending_step(size_t i, MemifSession::Step step, const std:
                     o->inbox_.push_back(std::move(s));
                 }
                 const uint64_t one = 1;
-                [[maybe_unused]] const ssize_t w = write(o->wake_fd_, &one, sizeof one);
+                [[maybe_unused]] const ssize_t w = write(o->wake_fd_.get(), &one, sizeof one);
                 return;
             }
     const std::string no = "no interface of id " + std::to_string(id) + " on this socket";
@@ -331,18 +331,17 @@ void MemifPort::try_connect() {
     next_try_ = std::chrono::steady_clock::now() + kRetry;
     sockaddr_un a;
     if (!fill_addr(cfg_.socket, a)) return;
-    const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return;
-    if (connect(fd, reinterpret_cast<const sockaddr *>(&a), sizeof a) != 0) {
+    UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) return;
+    if (connect(fd.get(), reinterpret_cast<const sockaddr *>(&a), sizeof a) != 0) {
         if (!said_unreachable_)
             DSW_LOG(INFO, port, "port %s: memif server %s not there yet (%s): retrying every second", cfg_.name.c_str(),
                     cfg_.socket.c_str(), std::strerror(errno));
         said_unreachable_ = true;
-        close(fd);
         return;
     }
     said_unreachable_ = false;
-    session_ = std::make_unique<MemifSession>(fd, params_);
+    session_ = std::make_unique<MemifSession>(std::move(fd), params_);
     deadline_ = std::chrono::steady_clock::now() + kHandshakeTimeout;
 }
 
@@ -350,17 +349,17 @@ void MemifPort::run() {
     std::vector<pollfd> fds;
     for (;;) {
         fds.clear();
-        fds.push_back({wake_fd_, POLLIN, 0});
-        if (listen_fd_ >= 0) fds.push_back({listen_fd_, POLLIN, 0});
+        fds.push_back({wake_fd_.get(), POLLIN, 0});
+        if (listen_fd_) fds.push_back({listen_fd_->get(), POLLIN, 0});
         const size_t sess = fds.size();
         if (session_) fds.push_back({session_->fd(), POLLIN, 0});
         const size_t first_pending = fds.size();
         for (const Pending &p : pending_) fds.push_back({p.s->fd(), POLLIN, 0});
-        const int timeout = session_ || !pending_.empty() || listen_fd_ < 0 ? kWatchMs : -1;
+        const int timeout = session_ || !pending_.empty() || !listen_fd_ ? kWatchMs : -1;
         if (poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
         if (fds[0].revents != 0) {
             uint64_t n;
-            [[maybe_unused]] const ssize_t r = read(wake_fd_, &n, sizeof n);
+            [[maybe_unused]] const ssize_t r = read(wake_fd_.get(), &n, sizeof n);
             if (stop_.load(std::memory_order_acquire)) break;   // the port closes
             take_inbox();
         }
@@ -380,7 +379,7 @@ void MemifPort::run() {
             default: break;
             }
         }
-        if (listen_fd_ >= 0 && (fds[1].revents & POLLIN)) accept_peer();
+        if (listen_fd_ && (fds[1].revents & POLLIN)) accept_peer();
         const auto now = std::chrono::steady_clock::now();
         for (size_t i = pending_.size(); i-- > 0;)
             if (now > pending_[i].deadline) after_pending_step(i, MemifSession::Step::over, "no INIT in 5 s");
@@ -391,7 +390,7 @@ void MemifPort::run() {
             else if (q == nullptr && now > deadline_)
                 end_session("the handshake did not finish in 5 s");
         }
-        if (!session_ && listen_fd_ < 0 && now >= next_try_) try_connect();
+        if (!session_ && !listen_fd_ && now >= next_try_) try_connect();
     }
     end_session("the port is closing");
     pending_.clear();
@@ -400,11 +399,11 @@ void MemifPort::run() {
 Result<std::unique_ptr<OwnIoPort>> MemifPort::open(const PortConfig &p, rte_mempool *pool) {
     auto port = std::make_unique<MemifPort>();
     port->cfg_ = p;
-    port->params_ = MemifSession::Params{p.role != "client", p.id, p.name, pool, kMaxFrameLen};
+    port->params_ = MemifSession::Params{p.role != "client", p.id, p.name, p.secret, pool, kMaxFrameLen};
     sockaddr_un a;
     if (!fill_addr(p.socket, a)) return fail("port " + p.name + ": memif socket path " + p.socket + " is too long");
-    port->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (port->wake_fd_ < 0) return fail(sys_error(p, "eventfd"));
+    port->wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!port->wake_fd_) return fail(sys_error(p, "eventfd"));
     if (port->params_.server) {
         Status l = port->listen_on(p);
         if (!l) return l.error();
@@ -436,7 +435,7 @@ std::string memif_peer(const PortConfig &p) {
 }  // namespace
 
 extern const PortKind memif_kind{
-    .type = PortType::memif, .name = "memif", .required = "socket", .options = {"id", "role"},
+    .type = PortType::memif, .name = "memif", .required = "socket", .options = {"id", "role", "secret"},
     .open_own = MemifPort::open, .own_mbufs = memif_mbufs, .peer = true, .attachment = memif_attachment,
     .peer_of = memif_peer,
 };

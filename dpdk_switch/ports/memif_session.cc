@@ -44,27 +44,31 @@ void copy_name(uint8_t *dst, size_t n, const std::string &s) {
     std::memcpy(dst, s.data(), std::min(n - 1, s.size()));
 }
 
-void close_fd(int &fd) {
-    if (fd >= 0) close(fd);
-    fd = -1;
+// INIT's secret field as `s` fills it: NUL-padded, all 24 bytes when it is that long (as VPP
+// sends it; the config allows no longer).
+std::array<uint8_t, memif::kSecretSz> secret_field(const std::string &s) {
+    std::array<uint8_t, memif::kSecretSz> f{};
+    std::memcpy(f.data(), s.data(), std::min<size_t>(f.size(), s.size()));
+    return f;
+}
+
+// The secret a client sent, byte for byte up to its NUL (as the peers' strncmp reads it).
+std::string sent_secret(const uint8_t (&f)[memif::kSecretSz]) {
+    const auto *end = std::find(std::begin(f), std::end(f), uint8_t{0});
+    return std::string(reinterpret_cast<const char *>(f), static_cast<size_t>(end - std::begin(f)));
 }
 
 }  // namespace
 
-MemifSession::MemifSession(int sock, const Params &p)
-    : sock_(sock), p_(p), state_(p.server ? State::init : State::hello) {
-    region_fds_.fill(-1);
-}
+MemifSession::MemifSession(UniqueFd sock, const Params &p)
+    : sock_(std::move(sock)), p_(p), state_(p.server ? State::init : State::hello) {}
 
+// The queue (which kicks a ring's eventfd) goes first, the mappings next; the fds close after
+// this body, as the members go.
 MemifSession::~MemifSession() {
     queue_.reset();
-    for (uint16_t i = 0; i < kMaxRegions; ++i) {
-        if (regions_[i].base != nullptr) munmap(regions_[i].base, regions_[i].size);
-        close_fd(region_fds_[i]);
-    }
-    close_fd(c2s_.eventfd);
-    close_fd(s2c_.eventfd);
-    close_fd(sock_);
+    for (const MemifRegion &r : regions_)
+        if (r.base != nullptr) munmap(r.base, r.size);
 }
 
 bool MemifSession::send(MsgType t, const Msg &body, int fd) {
@@ -84,7 +88,7 @@ bool MemifSession::send(MsgType t, const Msg &body, int fd) {
         c->cmsg_len = CMSG_LEN(sizeof(int));
         std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
     }
-    return sendmsg(sock_, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == static_cast<ssize_t>(sizeof m);
+    return sendmsg(sock_.get(), &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == static_cast<ssize_t>(sizeof m);
 }
 
 void MemifSession::say_disconnect(const std::string &why) {
@@ -125,19 +129,23 @@ MemifSession::Step MemifSession::on_readable(std::string &why) {
     alignas(cmsghdr) char ctl[CMSG_SPACE(kMaxFds * sizeof(int))];
     mh.msg_control = ctl;
     mh.msg_controllen = sizeof ctl;
-    const ssize_t r = recvmsg(sock_, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    const ssize_t r = recvmsg(sock_.get(), &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) return Step::more;
-    // Every fd it sent is ours to close, whatever comes of the message.
-    int fds[kMaxFds];
+    // Every fd it sent is ours, whatever comes of the message: a step keeps the one fd it
+    // takes (moving it out of fds[0]), and the rest close as this function returns.
+    UniqueFd fds[kMaxFds];
     unsigned nfds = 0;
     for (cmsghdr *c = CMSG_FIRSTHDR(&mh); c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         const size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < n && nfds < kMaxFds; ++i) std::memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        for (size_t i = 0; i < n && nfds < kMaxFds; ++i) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            fds[nfds++].reset(fd);
+        }
     }
-    int fd = nfds == 1 ? fds[0] : -1;
-    if (nfds > 1)
-        for (unsigned i = 0; i < nfds; ++i) close(fds[i]);
+    UniqueFd no_fd;
+    UniqueFd &fd = nfds == 1 ? fds[0] : no_fd;
     Step s;
     if (r == 0) {
         why = "the peer closed the socket";
@@ -156,8 +164,6 @@ MemifSession::Step MemifSession::on_readable(std::string &why) {
     } else {
         s = p_.server ? server_step(m, fd, why) : client_step(m, why);
     }
-    // A step that kept the fd set it to -1; any other is closed here.
-    if (fd >= 0) close(fd);
     return s;
 }
 
@@ -168,16 +174,16 @@ MemifSession::Step MemifSession::adopt(const Params &p, std::string &why) {
     Msg m{};
     m.type = static_cast<uint16_t>(MsgType::init);
     m.init = init_;
-    int no_fd = -1;
+    UniqueFd no_fd;
     return server_step(m, no_fd, why);
 }
 
-MemifSession::Step MemifSession::server_step(const Msg &m, int &fd, std::string &why) {
+MemifSession::Step MemifSession::server_step(const Msg &m, UniqueFd &fd, std::string &why) {
     const auto type = static_cast<MsgType>(m.type);
     const auto unexpected = [&] {
         return fail(why, std::string("unexpected ") + type_name(m.type) + " message during the handshake");
     };
-    if (type != MsgType::add_region && type != MsgType::add_ring && fd >= 0)
+    if (type != MsgType::add_region && type != MsgType::add_ring && fd)
         return fail(why, std::string("an fd with ") + type_name(m.type));
     switch (state_) {
     case State::init: {
@@ -189,6 +195,13 @@ MemifSession::Step MemifSession::server_step(const Msg &m, int &fd, std::string 
         if (i.id != p_.id) {
             init_ = i;
             return Step::other_id;
+        }
+        // A server without a secret takes any, as VPP's and net_memif's do. Neither secret is
+        // logged nor sent back: the reason says only that they differ.
+        if (!p_.secret.empty()) {
+            const std::string sent = sent_secret(i.secret);
+            if (sent.empty()) return fail(why, "secret mismatch: the client sent none");
+            if (sent != p_.secret) return fail(why, "secret mismatch: the client sent another");
         }
         if (i.mode != memif::kModeEthernet) return fail(why, "mode " + std::to_string(i.mode) + " (only ethernet)");
         peer_name_ = text_of(i.name, sizeof i.name);
@@ -218,34 +231,33 @@ MemifSession::Step MemifSession::server_step(const Msg &m, int &fd, std::string 
     return Step::more;
 }
 
-bool MemifSession::add_region(const memif::AddRegion &r, int &fd, std::string &why) {
-    if (fd < 0) return why = "ADD_REGION without an fd", false;
+bool MemifSession::add_region(const memif::AddRegion &r, UniqueFd &fd, std::string &why) {
+    if (!fd) return why = "ADD_REGION without an fd", false;
     if (r.index != n_regions_ || r.index >= kMaxRegions)
         return why = "region " + std::to_string(r.index) + " out of turn or over the " + std::to_string(kMaxRegions) +
                      " advertised", false;
     if (r.size == 0 || r.size > kMaxRegionBytes) return why = "region size " + std::to_string(r.size), false;
     struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return why = "region " + std::to_string(r.index) + " is no memfd", false;
+    if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return why = "region " + std::to_string(r.index) + " is no memfd", false;
     if (static_cast<uint64_t>(st.st_size) < r.size)
         return why = "region " + std::to_string(r.index) + " claims " + std::to_string(r.size) + " bytes, its fd has " +
                      std::to_string(st.st_size), false;
     // Unsealed, the client could shrink it later and our next read of it would be SIGBUS.
-    const int seals = fcntl(fd, F_GET_SEALS);
+    const int seals = fcntl(fd.get(), F_GET_SEALS);
     if (seals < 0 || !(seals & F_SEAL_SHRINK))
         return why = "region " + std::to_string(r.index) + " is not sealed against shrinking (F_SEAL_SHRINK)", false;
-    void *p = mmap(nullptr, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *p = mmap(nullptr, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
     if (p == MAP_FAILED) return why = "mapping region " + std::to_string(r.index) + ": " + std::strerror(errno), false;
     regions_[n_regions_] = MemifRegion{static_cast<uint8_t *>(p), r.size};
-    region_fds_[n_regions_] = fd;
-    fd = -1;
+    region_fds_[n_regions_] = std::move(fd);
     ++n_regions_;
     return true;
 }
 
-bool MemifSession::add_ring(const memif::AddRing &r, int &fd, std::string &why) {
+bool MemifSession::add_ring(const memif::AddRing &r, UniqueFd &fd, std::string &why) {
     const bool c2s = r.flags & memif::kAddRingC2S;
     const std::string what = std::string(c2s ? "C2S" : "S2C") + " ring " + std::to_string(r.index);
-    if (fd < 0) return why = "ADD_RING without an eventfd", false;
+    if (!fd) return why = "ADD_RING without an eventfd", false;
     if (r.index != 0) return why = what + ": one queue pair was advertised", false;
     Ring &ring = c2s ? c2s_ : s2c_;
     if (ring.added) return why = what + " added twice", false;
@@ -258,8 +270,7 @@ bool MemifSession::add_ring(const memif::AddRing &r, int &fd, std::string &why) 
     if (r.offset % 16 != 0 || uint64_t{r.offset} + memif::ring_bytes(r.log2_ring_size) > regions_[r.region].size)
         return why = what + " at offset " + std::to_string(r.offset) + " is not inside its region", false;
     log2_ = r.log2_ring_size;
-    ring = Ring{true, r.region, r.offset, fd};
-    fd = -1;
+    ring = Ring{true, r.region, r.offset, std::move(fd)};
     return true;
 }
 
@@ -288,12 +299,12 @@ MemifSession::Step MemifSession::go_up(std::string &why) {
         __atomic_store_n(&c2s->flags, memif::kRingMaskInt, __ATOMIC_RELAXED);
         s.rx_ring = c2s;
         s.tx_ring = s2c;
-        s.tx_kick_fd = s2c_.eventfd;
+        s.tx_kick_fd = s2c_.eventfd.get();
     } else {
         __atomic_store_n(&s2c->flags, memif::kRingMaskInt, __ATOMIC_RELAXED);
         s.rx_ring = s2c;
         s.tx_ring = c2s;
-        s.tx_kick_fd = c2s_.eventfd;
+        s.tx_kick_fd = c2s_.eventfd.get();
         s.buf_size = kBufSize;
         const uint64_t rings = 2 * memif::ring_bytes(log2_);
         s.tx_buf_offset = static_cast<uint32_t>(rings);
@@ -319,18 +330,18 @@ MemifSession::Step MemifSession::go_up(std::string &why) {
 bool MemifSession::make_client_region(std::string &why) {
     // Both rings, then the C2S buffers, then the S2C buffers: one slot's buffer each.
     const uint64_t size = 2 * memif::ring_bytes(log2_) + 2 * (uint64_t{kBufSize} << log2_);
-    const int fd = memfd_create("dpdk_switch-memif", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+    region_fds_[0].reset(memfd_create("dpdk_switch-memif", MFD_ALLOW_SEALING | MFD_CLOEXEC));
+    const int fd = region_fds_[0].get();
     if (fd < 0) return why = std::string("memfd_create: ") + std::strerror(errno), false;
-    region_fds_[0] = fd;
     if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0 || ftruncate(fd, static_cast<off_t>(size)) != 0)
         return why = std::string("sizing the region: ") + std::strerror(errno), false;
     void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) return why = std::string("mapping the region: ") + std::strerror(errno), false;
     regions_[0] = MemifRegion{static_cast<uint8_t *>(p), size};
     n_regions_ = 1;
-    c2s_ = Ring{true, 0, 0, eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
-    s2c_ = Ring{true, 0, static_cast<uint32_t>(memif::ring_bytes(log2_)), eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
-    if (c2s_.eventfd < 0 || s2c_.eventfd < 0) return why = std::string("eventfd: ") + std::strerror(errno), false;
+    c2s_ = Ring{true, 0, 0, UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))};
+    s2c_ = Ring{true, 0, static_cast<uint32_t>(memif::ring_bytes(log2_)), UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))};
+    if (!c2s_.eventfd || !s2c_.eventfd) return why = std::string("eventfd: ") + std::strerror(errno), false;
     const uint64_t bufs = 2 * memif::ring_bytes(log2_);
     unsigned k = 0;
     for (Ring *r : {&c2s_, &s2c_}) {
@@ -360,6 +371,8 @@ MemifSession::Step MemifSession::client_step(const Msg &m, std::string &why) {
         out.init.version = memif::kVersion;
         out.init.id = p_.id;
         out.init.mode = memif::kModeEthernet;
+        const auto secret = secret_field(p_.secret);
+        std::memcpy(out.init.secret, secret.data(), secret.size());
         copy_name(out.init.name, sizeof out.init.name, "dpdk_switch");
         if (!send(MsgType::init, out)) return fail(why, std::string("sending INIT: ") + std::strerror(errno));
         state_ = State::ack_init;
@@ -370,7 +383,7 @@ MemifSession::Step MemifSession::client_step(const Msg &m, std::string &why) {
         switch (state_) {
         case State::ack_init:
             out.add_region = memif::AddRegion{0, regions_[0].size};
-            ok = send(MsgType::add_region, out, region_fds_[0]);
+            ok = send(MsgType::add_region, out, region_fds_[0].get());
             state_ = State::ack_region;
             break;
         case State::ack_region:
@@ -379,7 +392,7 @@ MemifSession::Step MemifSession::client_step(const Msg &m, std::string &why) {
             const Ring &r = c2s ? c2s_ : s2c_;
             out.add_ring = memif::AddRing{static_cast<uint16_t>(c2s ? memif::kAddRingC2S : 0), 0, 0, r.offset,
                                           static_cast<uint8_t>(log2_), 0};
-            ok = send(MsgType::add_ring, out, r.eventfd);
+            ok = send(MsgType::add_ring, out, r.eventfd.get());
             state_ = c2s ? State::ack_ring_c2s : State::ack_ring_s2c;
             break;
         }

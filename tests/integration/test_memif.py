@@ -1,5 +1,6 @@
 """memif ports (the switch's own memif I/O, ports/memif.cc) against peers that die under
-traffic, peers that lie, and a memif server the switch connects to as client.
+traffic, peers that lie, a memif server the switch connects to as client, and peers with the
+right or a wrong `secret`.
 
   c1 (netns) eth0 10.77.0.2 --veth-- af_packet "c1" -+               +- memif "app1" (server or client)
   c2 (netns) eth0 10.77.0.3 --veth-- af_packet "c2" -+  dpdk_switch  |    == memif socket ==
@@ -11,11 +12,13 @@ and back. testpmd runs on CPU 0 (--no-huge, its own file prefix): the switch's w
 """
 
 import fcntl
+import json
 import mmap
 import os
 import socket
 import struct
 import subprocess
+import time
 
 import pytest
 
@@ -134,9 +137,9 @@ class MemifClient:
         assert t == mtype, f"expected message {mtype}, got {t} {body[:100]!r}"
         return body
 
-    def init(self, ident=0):
+    def init(self, ident=0, secret=b""):
         self.expect(HELLO)
-        self.send(INIT, struct.pack("<HIB24s32s", 0x0200, ident, 0, b"", b"hostile"))
+        self.send(INIT, struct.pack("<HIB24s32s", 0x0200, ident, 0, secret, b"hostile"))
         return self
 
     def region(self, size=REGION, claim=None, seal=True):
@@ -157,9 +160,9 @@ class MemifClient:
         self.send(ADD_RING, struct.pack("<HHHIBH", 1 if c2s else 0, 0, 0, offset, log2, 0), [efd])
         return self
 
-    def connect(self):
+    def connect(self, secret=b""):
         """The whole handshake, every ACK checked: connected, with both rings in one region."""
-        self.init().expect(ACK)
+        self.init(secret=secret).expect(ACK)
         self.region().expect(ACK)
         self.ring(True, 0).expect(ACK)
         self.ring(False, RING).expect(ACK)
@@ -364,3 +367,90 @@ def test_two_memif_ids_on_one_socket(netns, switch, sock_path):
     again = MemifClient(sock)
     again.init(ident=1).expect(ACK)
     again.close()
+
+
+# --- secret ---------------------------------------------------------------------------------------
+
+SECRET = "Qx7-s3cr3t"
+
+
+def assert_never_up(sw, name, seconds=2.0):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        assert port_info(sw, name)["link_up"] is False, f"port {name} came up for a peer it refused"
+        time.sleep(0.2)
+
+
+def test_memif_secret_server_takes_only_a_client_with_its_secret(netns, switch, testpmd, sock_path):
+    """A server port with `secret`: a testpmd client with another secret, a client with none and
+    one whose secret only starts with ours are refused (DISCONNECT, "secret mismatch" in the log) and the link stays down; then testpmd
+    with the same secret connects and pings cross. The secret is in no log and no port info."""
+    c1 = netns()
+    sock = sock_path("memif-secret")
+    sw = switch(af_packet_ports(c1=c1) + [memif_port(sock, secret=SECRET)])
+    info = port_info(sw, "app1")
+    assert info["secret_set"] is True
+    assert SECRET not in json.dumps(info) and SECRET not in sw.ctl("show", "port", "info", "app1", json=False)
+
+    wrong = testpmd(client_vdev(sock) + ",secret=Qx7-s3cr3u")
+    wait_said(sw, "memif handshake failed: secret mismatch", "the switch to refuse testpmd's wrong secret")
+    assert_never_up(sw, "app1")
+    wrong.stop()
+
+    for sent, reason in ((b"", "secret mismatch: the client sent none"),
+                         (SECRET.encode() + b"x", "secret mismatch: the client sent another")):
+        before = sw.log().count(reason)
+        cl = MemifClient(sock).init(secret=sent)
+        t, body = cl.recv()
+        assert t == DISCONNECT and reason.encode() in body, (t, body[:100])
+        cl.close()
+        wait_for(lambda: sw.log().count(reason) > before, 10, what=f"the switch to log: {reason}")
+    assert port_info(sw, "app1")["peer"] == "disconnected"
+
+    peer = testpmd(client_vdev(sock) + f",secret={SECRET}")
+    wait_link(sw, "app1", True, timeout=20)
+    wait_ping(c1, PEER_IP)
+    stats = sw.port_stats()["app1"]
+    assert stats["rx_packets"] > 0 and stats["tx_packets"] > 0, stats
+    peer.stop()
+    wait_link(sw, "app1", False)
+    # The Python client with the secret too, after all those refusals.
+    cl = MemifClient(sock).connect(secret=SECRET.encode())
+    wait_link(sw, "app1", True)
+    cl.close()
+    assert SECRET not in sw.log()
+
+
+def test_memif_server_without_a_secret_takes_any_client(netns, switch, sock_path):
+    """No `secret`: a client that sends one connects all the same (as VPP's and net_memif's
+    servers take it); `show port info` says the port has none."""
+    c1 = netns()
+    sock = sock_path("memif-nosecret")
+    sw = switch(af_packet_ports(c1=c1) + [memif_port(sock)])
+    assert port_info(sw, "app1")["secret_set"] is False
+    cl = MemifClient(sock).connect(secret=b"anything")
+    wait_link(sw, "app1", True)
+    cl.close()
+
+
+def test_memif_secret_client_role_against_a_testpmd_server(netns, switch, testpmd, sock_path):
+    """role: client with `secret` against testpmd's net_memif server with another secret: testpmd
+    refuses it ("Incorrect secret", not "Secret required": ours was sent), the link stays down.
+    `port add ... secret=<the same>` at run time then connects, and pings cross. (Wrong first:
+    DPDK 22.11's net_memif server may crash when a connected client leaves under traffic.)"""
+    c1 = netns()
+    sock = sock_path("memif-secret-srv")
+    sw = switch(af_packet_ports(c1=c1) + [memif_port(sock, role="client", secret="Qx7-wrong")])
+    vdev = (f"net_memif0,role=server,id=0,socket={sock},socket-abstract=no,mac=02:00:00:00:bb:01,"
+            f"secret={SECRET}")
+    server = testpmd(vdev)
+    wait_said(sw, "the peer disconnected: Incorrect secret", "testpmd to refuse the wrong secret")
+    assert_never_up(sw, "app1")
+    assert server.proc.poll() is None, "testpmd died refusing the secret"
+
+    assert sw.ctl("port", "del", "app1")["ok"] is True
+    assert sw.ctl("port", "add", "app1", "memif", f"socket={sock}", "role=client", f"secret={SECRET}")["ok"] is True
+    assert port_info(sw, "app1")["secret_set"] is True
+    wait_link(sw, "app1", True, timeout=20)
+    wait_ping(c1, PEER_IP)
+    assert SECRET not in sw.log()

@@ -175,6 +175,11 @@ TEST(PortFromWords, Good) {
     ASSERT_TRUE(m.ok()) << m.error().message;
     EXPECT_EQ(m->id, 3u);
     EXPECT_EQ(m->role, "client");
+    EXPECT_TRUE(m->secret.empty());
+
+    Result<PortConfig> s = port_from_words("app2", "memif", {"socket=/tmp/m.sock", "secret=s3cret"});
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->secret, "s3cret");
 
     Result<PortConfig> d = port_from_words("gen", "dpdk", {"devargs=net_null0,size=64"});
     ASSERT_TRUE(d.ok()) << d.error().message;
@@ -210,6 +215,8 @@ TEST(PortFromWords, Bad) {
     EXPECT_TRUE(starts_with(words_refusal("c3", "vhost", {"path=/x", "client=maybe"}),
                             "port c3: client: expected true or false"));
     EXPECT_EQ(words_refusal("c3", "vhost", {}), "port c3: path: required for a vhost port");
+    EXPECT_EQ(words_refusal("m", "memif", {"socket=/x", "secret=0123456789012345678901234"}),
+              "port m: secret: longer than 24 bytes, the most a memif INIT carries");
     EXPECT_TRUE(starts_with(words_refusal("bad-name", "tap", {"iface=t0"}),
                             "port bad-name: name: invalid port name"));
     // A word of `port add` is text from the control socket, where a NUL can travel.

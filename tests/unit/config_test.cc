@@ -308,6 +308,23 @@ TEST(ConfigError, KeyOfAnotherPortType) {
               "t.yaml: ports[0].role: must be server or client, got 'master'");
 }
 
+// memif's secret: what INIT's 24-byte field carries, as printable text; the error names the key
+// and never quotes the secret.
+TEST(ConfigError, MemifSecret) {
+    Result<Config> r = parse_config(
+        "ports: [ { name: a, type: memif, socket: /x, secret: 'abcdefghijklmnopqrstuvwx' } ]", kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().ports[0].secret, "abcdefghijklmnopqrstuvwx");
+    EXPECT_EQ(port_refusal("{ name: a, type: memif, socket: /x, secret: abcdefghijklmnopqrstuvwxy }"),
+              "t.yaml: ports[0].secret: longer than 24 bytes, the most a memif INIT carries");
+    EXPECT_EQ(port_refusal("{ name: a, type: memif, socket: /x, secret: \"ab\\tc\" }"),
+              "t.yaml: ports[0].secret: only printable ASCII characters (0x20 to 0x7e)");
+    EXPECT_EQ(port_refusal("{ name: a, type: memif, socket: /x, secret: '' }"),
+              "t.yaml: ports[0].secret: must not be empty");
+    EXPECT_EQ(port_refusal("{ name: a, type: vhost, path: /x, secret: abc }"),
+              "t.yaml: ports[0].secret: not a key of a vhost port");
+}
+
 TEST(ConfigError, VlanAndTrunk) {
     EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: lo, vlan: 10, trunk: [20] }"),
               "t.yaml: ports[0].trunk: cannot be combined with vlan");

@@ -97,6 +97,7 @@ Config every_key() {
     memif.socket = "/run/dswm-memif.sock";
     memif.id = 7;
     memif.role = "client";
+    memif.secret = "s3 cret";
     memif.storm_multicast_pps = 9;
     PortConfig vu = port("vu", PortType::virtio_user);
     vu.path = "/run/dswm-vu.sock";

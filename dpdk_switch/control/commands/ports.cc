@@ -1,4 +1,5 @@
 // Commands on ports: show port info|stats, clear port stats, port add|del.
+#include <algorithm>
 #include <optional>
 
 #include <rte_ethdev.h>
@@ -27,6 +28,11 @@ namespace {
 const char *peer_state(PortType t, bool link_up) {
     if (!port_kind(t).peer) return nullptr;
     return link_up ? "connected" : "disconnected";
+}
+
+bool takes_secret(PortType t) {
+    const auto &opts = port_kind(t).options;
+    return std::find(opts.begin(), opts.end(), "secret") != opts.end();
 }
 
 std::string attached_to(const PortConfig &pc) {
@@ -179,6 +185,8 @@ Answer show_port_info(Switch &sw, const Args &a) {
             r["ports"].back()["peer"] = peer;
             r["ports"].back()["attached_to"] = attached_to(pc);
         }
+        // Whether the peer must show a secret (memif), never the secret itself.
+        if (takes_secret(pc.type)) r["ports"].back()["secret_set"] = !pc.secret.empty();
     }
     return r;
 }

@@ -3,12 +3,13 @@
 // regions mapped, the ring eventfds, the MemifQueue). Its destructor unmaps and closes it all,
 // so its owner destroys it only once no worker can be inside its queue (ports/memif.cc).
 //
-// Server: sends HELLO; takes INIT (our id, version 2.0, ethernet mode), ADD_REGION (a sealed
-// memfd at least as large as claimed: fstat, F_SEAL_SHRINK, so that the client cannot shrink
-// it under us and turn a read into SIGBUS), ADD_RING (one C2S and one S2C ring, inside their
-// region, cookie checked at CONNECT), CONNECT; ACKs each and answers CONNECTED. Client: takes
-// HELLO, makes one region (both rings, then the buffers), and sends INIT, ADD_REGION, the two
-// ADD_RINGs and CONNECT, each after the ACK of the one before, as net_memif does.
+// Server: sends HELLO; takes INIT (our id, version 2.0, our secret if we have one, ethernet
+// mode), ADD_REGION (a sealed memfd at least as large as claimed: fstat, F_SEAL_SHRINK, so that
+// the client cannot shrink it under us and turn a read into SIGBUS), ADD_RING (one C2S and one
+// S2C ring, inside their region, cookie checked at CONNECT), CONNECT; ACKs each and answers
+// CONNECTED. Client: takes HELLO, makes one region (both rings, then the buffers), and sends
+// INIT (with our secret), ADD_REGION, the two ADD_RINGs and CONNECT, each after the ACK of the
+// one before, as net_memif does.
 // Any message out of its turn, of the wrong size, with a count or size it did not advertise,
 // ends the session with the reason (and a DISCONNECT to the peer, which it may log).
 //
@@ -21,6 +22,7 @@
 #include <string>
 
 #include "dpdk_switch/ports/memif_queue.h"
+#include "dpdk_switch/unique_fd.h"
 
 namespace dsw {
 
@@ -36,6 +38,9 @@ public:
         bool server = true;
         uint32_t id = 0;
         std::string if_name;      // ours, sent in CONNECT/CONNECTED
+        // Client: sent in INIT. Server: INIT must carry this one; "": any client (as VPP,
+        // net_memif and libmemif check it).
+        std::string secret;
         rte_mempool *pool = nullptr;
         uint32_t max_frame = 0;
     };
@@ -43,13 +48,13 @@ public:
     // the session goes to that port, which adopt()s it.
     enum class Step { more, connected, over, other_id };
 
-    // Owns `sock` (a connected SOCK_SEQPACKET socket) from here on.
-    MemifSession(int sock, const Params &p);
+    // `sock`: a connected SOCK_SEQPACKET socket.
+    MemifSession(UniqueFd sock, const Params &p);
     MemifSession(const MemifSession &) = delete;
     MemifSession &operator=(const MemifSession &) = delete;
     ~MemifSession();
 
-    int fd() const { return sock_; }
+    int fd() const { return sock_.get(); }
     // Server: sends HELLO. Client: nothing (the server speaks first).
     Step start(std::string &why);
     // Reads and answers one message (the socket is readable or hung up).
@@ -72,25 +77,27 @@ private:
         bool added = false;
         uint16_t region = 0;
         uint32_t offset = 0;
-        int eventfd = -1;
+        UniqueFd eventfd;
     };
 
-    Step server_step(const memif::Msg &m, int &fd, std::string &why);
+    // `fd`: the one the message carried (or none); a step that keeps it moves it out.
+    Step server_step(const memif::Msg &m, UniqueFd &fd, std::string &why);
     Step client_step(const memif::Msg &m, std::string &why);
     Step fail(std::string &why, std::string reason);
     bool send(memif::MsgType t, const memif::Msg &body, int fd = -1);
-    bool add_region(const memif::AddRegion &r, int &fd, std::string &why);
-    bool add_ring(const memif::AddRing &r, int &fd, std::string &why);
+    bool add_region(const memif::AddRegion &r, UniqueFd &fd, std::string &why);
+    bool add_ring(const memif::AddRing &r, UniqueFd &fd, std::string &why);
     bool make_client_region(std::string &why);
     memif::RingHdr *ring_at(const Ring &r) const;
     Step go_up(std::string &why);
 
-    int sock_;
+    UniqueFd sock_;
     Params p_;
     State state_;
     unsigned log2_ = 0;
+    // Unmapped by the destructor, before the fds close.
     std::array<MemifRegion, kMaxRegions> regions_{};
-    std::array<int, kMaxRegions> region_fds_{};
+    std::array<UniqueFd, kMaxRegions> region_fds_;
     uint16_t n_regions_ = 0;
     Ring c2s_, s2c_;
     std::string peer_name_;

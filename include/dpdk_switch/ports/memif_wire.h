@@ -17,6 +17,7 @@ namespace dsw::memif {
 inline constexpr uint32_t kCookie = 0x3E31F20;
 inline constexpr uint16_t kVersion = (2 << 8) | 0;   // 2.0
 inline constexpr unsigned kNameSz = 32;
+inline constexpr unsigned kSecretSz = 24;   // Init::secret: NUL-padded, no NUL when full
 inline constexpr unsigned kMsgSize = 128;   // every message, whatever its type
 
 enum class MsgType : uint16_t { none, ack, hello, init, add_region, add_ring, connect, connected, disconnect };
@@ -39,7 +40,7 @@ struct Init {   // client -> server
     uint16_t version;
     uint32_t id;
     uint8_t mode;
-    uint8_t secret[24];
+    uint8_t secret[kSecretSz];
     uint8_t name[kNameSz];
 };
 struct AddRegion {   // client -> server, with the region's fd

@@ -33,6 +33,9 @@ struct PortConfig {
     unsigned mtu = 0;                  // af_packet, af_xdp, tap; 0: the interface's (tap: 1500)
     unsigned id = 0;                   // memif id
     std::string role = "server";      // memif: server (master) | client (slave)
+    // memif: what a client sends in INIT, and what a server requires of it ("": none). Up to 24
+    // printable bytes; never shown or logged (show port info says only whether there is one).
+    std::string secret;
     std::optional<unsigned> lcore;     // worker that owns the port; round-robin when absent
     uint16_t vlan = 0;                 // access VLAN (0: untagged, default domain)
     std::vector<uint16_t> trunk;       // 802.1Q trunk VLANs; empty: access port

@@ -110,7 +110,7 @@ struct PortKind {
     // The key that says what it attaches to (required; "" for none), and the further keys of this
     // kind only ("" pads). Every kind also takes the common keys (queues, lcore, vlan, ...).
     std::string_view required;
-    std::array<std::string_view, 2> options{};
+    std::array<std::string_view, 3> options{};
     // How it opens, one of two ways. An ethdev: the devargs EthPort probes.
     Result<DeviceSpec> (*device)(const PortConfig &) = nullptr;
     // Or I/O of our own (PortIo), RX into `pool`; own_mbufs says how many of it the port may hold.
