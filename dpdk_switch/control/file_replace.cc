@@ -42,7 +42,7 @@ std::pair<std::string, std::string> split(const std::string &path) {
 
 }  // namespace
 
-Status replace_file(const std::string &path, const std::string &text) {
+Status replace_file(const std::string &path, const std::string &text, mode_t new_mode) {
     const auto [dir, name] = split(path);
     if (name.empty() || name == "." || name == "..")
         return fail(path + ": not a file name");
@@ -65,7 +65,10 @@ Status replace_file(const std::string &path, const std::string &text) {
     }
     const std::string tmp = "." + name + ".dswtmp" + std::to_string(getpid());
     // O_EXCL | O_NOFOLLOW: never write through whatever (a link) already has the temporary's name.
-    const int fd = openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    // Made 0600 when it replaces a file: it is given that file's mode once written, and a more
+    // open mode now would show the text to others before the old file's mode (0600, say) closes it.
+    const mode_t create_mode = exists ? 0600 : new_mode;
+    const int fd = openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode);
     if (fd < 0) {
         const int err = errno;
         close(dfd);

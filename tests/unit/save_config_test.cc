@@ -245,6 +245,33 @@ TEST(SaveConfig, OnTheEmbeddedDefaultItNeedsAFileAndAnAbsolutePath) {
     EXPECT_EQ(back.value().sw, cfg.sw);
 }
 
+// A memif secret is a credential: a new file that holds one is its owner's alone; without one a
+// new file is made as before (0644 less the umask).
+TEST(SaveConfig, ANewFileHoldingASecretIsReadableByItsOwnerAlone) {
+    TempDir dir;
+    Config cfg;
+    auto sw = Switch::create(cfg);
+    ASSERT_TRUE(sw.ok()) << sw.error().message;
+    Switch &s = *sw.value();
+    ASSERT_TRUE(s.start().ok());
+    const mode_t mask = ::umask(022);
+    const std::string plain = dir.file("plain.yaml"), secret = dir.file("secret.yaml");
+    const Reply p = run_command(s, "save config " + plain);
+    const Reply add = run_command(s, "port add m1 memif socket=" + dir.file("m1.sock") + " secret=s3cret");
+    const Reply sec = run_command(s, "save config " + secret);
+    ::umask(mask);
+    s.stop();
+    ASSERT_TRUE(p.ok) << p.text;
+    ASSERT_TRUE(add.ok) << add.text;
+    ASSERT_TRUE(sec.ok) << sec.text;
+    struct stat st{};
+    ASSERT_EQ(::stat(plain.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0644u);
+    ASSERT_EQ(::stat(secret.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u) << "a secret must not be readable by others";
+    EXPECT_NE(read(secret).find("s3cret"), std::string::npos) << "the secret is the user's config: it is saved";
+}
+
 // --- the file ------------------------------------------------------------------------------------
 
 TEST(ReplaceFile, RefusesWhatIsNotARegularFileAndLeavesItAlone) {

@@ -1,4 +1,6 @@
 // Commands on the configuration: save config [FILE].
+#include <algorithm>
+
 #include "dpdk_switch/control/config_writer.h"
 #include "dpdk_switch/control/file_replace.h"
 #include "dpdk_switch/control/running_config.h"
@@ -39,7 +41,11 @@ Answer save_config(Switch &sw, const Args &a) {
     if (!back) return fail("save config: internal error: the running config does not read back: " + back.error().message);
     if (!same_switch(back.value(), running))
         return fail("save config: internal error: the running config reads back different");
-    if (auto st = replace_file(file, text); !st) return fail("save config: " + st.error().message);
+    // A memif secret is a credential: a new file holding one is its owner's alone (an existing
+    // file keeps the mode its user gave it).
+    const bool secret = std::any_of(running.ports.begin(), running.ports.end(),
+                                    [](const PortConfig &p) { return !p.secret.empty(); });
+    if (auto st = replace_file(file, text, secret ? 0600 : 0644); !st) return fail("save config: " + st.error().message);
     json r = {{"ok", true},
               {"file", file},
               {"ports", running.ports.size()},

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <sys/types.h>
+
 #include "dpdk_switch/result.h"
 
 namespace dsw {
@@ -11,8 +13,10 @@ namespace dsw {
 // Writes `text` to a temporary file in `path`'s directory, flushes it to disk and renames it over
 // `path`. An existing `path` must be a regular file (a symbolic link is refused, not followed;
 // a directory, FIFO, socket or device is refused); the new file keeps its mode and owner. A new
-// file gets mode 0644 less the umask. On any error the temporary file is removed and `path` is
-// as it was.
-Status replace_file(const std::string &path, const std::string &text);
+// file gets `new_mode` less the umask (0600 for a text that holds a secret). Until it has its
+// final mode the temporary file is readable by its owner alone, so that a secret in `text` is
+// never readable by others, not even for a moment. On any error the temporary file is removed
+// and `path` is as it was.
+Status replace_file(const std::string &path, const std::string &text, mode_t new_mode = 0644);
 
 }  // namespace dsw
