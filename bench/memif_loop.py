@@ -9,6 +9,12 @@ The figure is the switch's RX rate (a + b) over a 10 s window after 3 s of warm-
 dpdk-testpmd installed (Debian package dpdk). Run two builds alternately in one sitting:
 
   bench/memif_loop.py <build dir> <tag>      # e.g. build main; the tag names files and prefixes
+
+The rate follows where the host placed the guest's two vCPUs (every frame moves cache lines
+between them): three times in the window, <build>/bench/dsw_cpu_pair_probe (SCHED_FIFO, a few
+ms) measures how long a line takes from CPU 0 to CPU 1, and the run is labelled `near` (every
+probe under 120 ns: one L3), `far` (every one over 150 ns) or `mixed` (the host moved a vCPU
+during the window). Compare builds within one label (BENCHMARKS.md, mprf).
 """
 import json
 import subprocess
@@ -55,13 +61,36 @@ time.sleep(3)
 tp.stdin.write("start tx_first 16\n")
 tp.stdin.flush()
 time.sleep(3)
-s0, t0 = stats(), time.monotonic()
-time.sleep(WINDOW)
-s1, t1 = stats(), time.monotonic()
+
+
+def pair_ns():
+    r = subprocess.run(["timeout", "5", "chrt", "-f", "50", str(build / "bench/dsw_cpu_pair_probe")],
+                       capture_output=True, text=True)
+    return json.loads(r.stdout)["one_way_ns"] if r.returncode == 0 else float("nan")
+
+
+def lcore_busy():
+    out = subprocess.run([str(build / "dpdk_switch/dpdk_switch_ctl"), "--socket", str(ctl_sock), "--json", "show",
+                          "lcores"], capture_output=True, text=True, check=True).stdout
+    w = json.loads(out)["lcores"][0]
+    return w["busy_cycles"], w["idle_cycles"]
+
+
+s0, b0, t0 = stats(), lcore_busy(), time.monotonic()
+probes = []
+for _ in range(3):
+    time.sleep(WINDOW / 4)
+    probes.append(pair_ns())
+time.sleep(WINDOW / 4)
+s1, b1, t1 = stats(), lcore_busy(), time.monotonic()
 rx = sum(s1[p]["rx_packets"] - s0[p]["rx_packets"] for p in "ab")
 tx = sum(s1[p]["tx_packets"] - s0[p]["tx_packets"] for p in "ab")
 drops = {p: {k: v for k, v in s1[p]["drops"].items() if v} for p in "ab"}
-print(f"{tag}: rx {rx / (t1 - t0) / 1e6:.3f} Mpps, tx {tx / (t1 - t0) / 1e6:.3f} Mpps, drops {drops}")
+busy, idle = b1[0] - b0[0], b1[1] - b0[1]
+place = "near" if all(p < 120 for p in probes) else "far" if all(p > 150 for p in probes) else "mixed"
+print(f"{tag}: rx {rx / (t1 - t0) / 1e6:.3f} Mpps, tx {tx / (t1 - t0) / 1e6:.3f} Mpps, drops {drops}, "
+      f"worker busy {100 * busy / max(busy + idle, 1):.0f}% {busy / max(rx, 1):.0f} cycles/frame, "
+      f"CPU 0->1 line {' '.join(f'{p:.0f}' for p in probes)} ns: {place}")
 tp.stdin.write("stop\nquit\n")
 tp.stdin.flush()
 try:

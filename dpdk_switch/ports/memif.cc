@@ -24,12 +24,20 @@
 //
 // The gate. Who writes: the control thread publishes the connected MemifQueue (release) and
 // takes it back (null). Who reads: the one worker polling the port, per burst. What protects
-// it: the worker raises its busy flag, a seq_cst fence, then loads the queue; the control
-// thread stores null, a seq_cst fence, then waits (sleeping, never the worker) until neither
-// busy flag is up. Either the worker saw null, or the thread sees it busy and waits for it to
-// leave; only then are the regions unmapped and the queue freed. The worker never blocks: its
-// cost is one fence per burst.
+// it: the worker raises its busy flag, then loads the queue; the control thread stores null,
+// then waits (sleeping, never the worker) until neither busy flag is up. Either the worker saw
+// null, or the thread sees it busy and waits for it to leave; only then are the regions
+// unmapped and the queue freed. The worker never blocks.
+// Between the flag's store and the queue's load both sides need a full barrier (a store may
+// pass a later load). The worker's is paid per burst, the thread's once a session: so the
+// thread pays for both with membarrier(PRIVATE_EXPEDITED), which runs a full barrier on every
+// CPU running one of our threads, and the worker's is only the compiler's. A fence there
+// waits for the burst's stores to the peer's lines to drain, which cost the memif loop more
+// than the fence itself (BENCHMARKS.md, mprf). Where the kernel refuses membarrier the worker
+// fences as before (chosen once, when the port opens).
+#include <linux/membarrier.h>
 #include <poll.h>
+#include <sys/syscall.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -76,6 +84,35 @@ bool fill_addr(const std::string &path, sockaddr_un &a) {
     return true;
 }
 
+// The worker's side of the gate's barrier: a fence, or only the compiler's when the control
+// thread's membarrier does the CPU's part (the comment at the top).
+template <bool kFence>
+inline void worker_barrier() noexcept {
+    if constexpr (kFence)
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+    else
+        std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+
+// Registers the process for MEMBARRIER_CMD_PRIVATE_EXPEDITED, once: whether it may be used.
+bool membarrier_ready() {
+    static const bool ready = [] {
+        const long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+        if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED)) return false;
+        return syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+    }();
+    return ready;
+}
+
+// The control thread's side: a full barrier here, and on every CPU that runs one of our
+// threads (a worker between its flag's store and the queue's load is made to order them).
+void full_barrier_everywhere() {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // Ports whose worker fences (membarrier refused) need only the fence above.
+    if (membarrier_ready() && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) [[unlikely]]
+        DSW_LOG(ERR, port, "membarrier: %s", std::strerror(errno));
+}
+
 class MemifPort;
 
 // Server ports on one socket (one id each, as VPP has several interfaces on one socket) share
@@ -104,21 +141,23 @@ public:
     static Result<std::unique_ptr<OwnIoPort>> open(const PortConfig &p, rte_mempool *pool);
 
 private:
+    template <bool kFence>
     static uint16_t rx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept {
         auto *self = static_cast<MemifPort *>(ctx);
         Gate &g = self->gate_;
         g.rx_busy.store(1, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        worker_barrier<kFence>();
         MemifQueue *q = g.queue.load(std::memory_order_acquire);
         const uint16_t got = q != nullptr ? q->rx(pkts, n, pc) : 0;
         g.rx_busy.store(0, std::memory_order_release);
         return got;
     }
+    template <bool kFence>
     static uint16_t tx(void *ctx, uint16_t, rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept {
         auto *self = static_cast<MemifPort *>(ctx);
         Gate &g = self->gate_;
         g.tx_busy.store(1, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        worker_barrier<kFence>();
         MemifQueue *q = g.queue.load(std::memory_order_acquire);
         refused = 0;
         const uint16_t sent = q != nullptr ? q->tx(pkts, n, refused) : 0;
@@ -231,7 +270,7 @@ void MemifPort::end_session(const std::string &why) {
     if (!session_) return;
     if (gate_.queue.load(std::memory_order_relaxed) != nullptr) {
         gate_.queue.store(nullptr, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        full_barrier_everywhere();
         while (gate_.rx_busy.load(std::memory_order_acquire) != 0 || gate_.tx_busy.load(std::memory_order_acquire) != 0)
             std::this_thread::sleep_for(std::chrono::microseconds(20));
         connected_.store(false, std::memory_order_release);
@@ -408,7 +447,7 @@ Result<std::unique_ptr<OwnIoPort>> MemifPort::open(const PortConfig &p, rte_memp
         Status l = port->listen_on(p);
         if (!l) return l.error();
     }
-    port->io_ = PortIo{rx, tx, port.get()};
+    port->io_ = membarrier_ready() ? PortIo{rx<false>, tx<false>, port.get()} : PortIo{rx<true>, tx<true>, port.get()};
     MemifPort *raw = port.get();
     port->thread_ = std::thread([raw] { raw->run(); });
     DSW_LOG(INFO, port, "port %s: memif %s on %s id %u (the switch's own memif, copying; 2048-byte buffers)",
