@@ -109,8 +109,14 @@ bool membarrier_ready() {
 void full_barrier_everywhere() {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     // Ports whose worker fences (membarrier refused) need only the fence above.
-    if (membarrier_ready() && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) [[unlikely]]
-        DSW_LOG(ERR, port, "membarrier: %s", std::strerror(errno));
+    if (membarrier_ready() && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) [[unlikely]] {
+        // Not expected once registered (membarrier(2)). Without it the worker's flag store may
+        // still sit in its CPU's store buffer: a wait far longer than any store buffer takes to
+        // drain makes it visible before the flags are read, so the regions are not unmapped
+        // under the worker.
+        DSW_LOG(ERR, port, "membarrier: %s (waiting 1 ms instead)", std::strerror(errno));
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
 }
 
 class MemifPort;
