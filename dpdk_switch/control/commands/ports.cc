@@ -1,5 +1,4 @@
 // Commands on ports: show port info|stats, clear port stats, port add|del.
-#include <algorithm>
 #include <optional>
 
 #include <rte_ethdev.h>
@@ -8,6 +7,7 @@
 #include "dpdk_switch/control/switch.h"
 #include "dpdk_switch/ports/offload_caps.h"
 #include "dpdk_switch/ports/port_kind.h"
+#include "../config_fields.h"
 #include "handlers.h"
 
 namespace dsw::cmd {
@@ -28,11 +28,6 @@ namespace {
 const char *peer_state(PortType t, bool link_up) {
     if (!port_kind(t).peer) return nullptr;
     return link_up ? "connected" : "disconnected";
-}
-
-bool takes_secret(PortType t) {
-    const auto &opts = port_kind(t).options;
-    return std::find(opts.begin(), opts.end(), "secret") != opts.end();
 }
 
 std::string attached_to(const PortConfig &pc) {
@@ -186,7 +181,7 @@ Answer show_port_info(Switch &sw, const Args &a) {
             r["ports"].back()["attached_to"] = attached_to(pc);
         }
         // Whether the peer must show a secret (memif), never the secret itself.
-        if (takes_secret(pc.type)) r["ports"].back()["secret_set"] = !pc.secret.empty();
+        if (config_detail::kind_takes(port_kind(pc.type), "secret")) r["ports"].back()["secret_set"] = !pc.secret.empty();
     }
     return r;
 }
