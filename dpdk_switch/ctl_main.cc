@@ -94,16 +94,24 @@ int monitor(dsw::CtlClient &client, const std::string &args) {
     return 0;
 }
 
-// The switch's port names (`show port info all`) and kinds (`help`), asked at each Tab: ports
-// come and go. A failed call completes nothing rather than ending the prompt.
+// The switch's port names (`show port info all`), kinds and their keys (`help`), asked at each
+// Tab: ports come and go. A failed call completes nothing rather than ending the prompt.
 dsw::CompletionNames switch_names(dsw::CtlClient &client) {
     dsw::CompletionNames n;
     if (auto info = client.call("show port info all"); info && info.value().value("ok", false))
         for (const auto &p : info.value()["json"].value("ports", nlohmann::json::array()))
             n.ports.push_back(p.value("name", ""));
-    if (auto help = client.call("help"); help && help.value().value("ok", false))
-        for (const auto &k : help.value()["json"].value("port_kinds", nlohmann::json::array()))
+    if (auto help = client.call("help"); help && help.value().value("ok", false)) {
+        const nlohmann::json &h = help.value()["json"];
+        for (const auto &k : h.value("port_kinds", nlohmann::json::array()))
             if (k.is_string()) n.kinds.push_back(k.get<std::string>());
+        // The keys each kind takes, as the switch's config loader has them: a switch of another
+        // version (or a kind registered at run time) completes its own.
+        const nlohmann::json by_kind = h.value("port_keys", nlohmann::json::object());
+        for (const auto &[kind, keys] : by_kind.items())
+            for (const auto &k : keys)
+                if (k.is_string()) n.kind_keys[kind].push_back(k.get<std::string>());
+    }
     return n;
 }
 

@@ -1,6 +1,7 @@
 #include "dpdk_switch/control/commands.h"
 
 #include <charconv>
+#include <map>
 #include <sstream>
 
 #include "dpdk_switch/control/config.h"
@@ -60,8 +61,18 @@ std::vector<std::string> port_kind_names() {
     return kinds;
 }
 
-// port_kinds: for dpdk_switch_ctl's completion of `port add <name> <Tab>`.
-Answer help(Switch &, const Args &) { return json{{"commands", command_synopsis()}, {"port_kinds", port_kind_names()}}; }
+// By kind: the keys `port add` takes for it.
+std::map<std::string, std::vector<std::string>> port_add_keys_by_kind() {
+    std::map<std::string, std::vector<std::string>> keys;
+    for (const PortKind *k : port_kinds()) keys[std::string(k->name)] = port_add_keys(k->type);
+    return keys;
+}
+
+// port_kinds and port_keys: for dpdk_switch_ctl's completion of `port add <name> <Tab>` and of
+// the keys after the kind.
+Answer help(Switch &, const Args &) {
+    return json{{"commands", command_synopsis()}, {"port_kinds", port_kind_names()}, {"port_keys", port_add_keys_by_kind()}};
+}
 
 Answer quit(Switch &, const Args &) { return json{{"ok", true}}; }
 
@@ -111,6 +122,7 @@ CompletionNames completion_names(Switch &sw) {
     CompletionNames n;
     for (const SwitchPort *sp : sw.ports()) n.ports.push_back(sw.port_name(sp->index));
     n.kinds = port_kind_names();
+    n.kind_keys = port_add_keys_by_kind();
     return n;
 }
 

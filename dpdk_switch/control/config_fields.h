@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -65,7 +66,10 @@ inline constexpr UintField<PortConfig> kStormUints[] = {
 // another key.
 std::string PortConfig::*attachment_member(std::string_view key);
 
-// Whether a port of `kind` takes `key` (the keys of every port, and the kind's own).
+// The keys a port of `kind` takes: those of every port, then the kind's own. The loader refuses
+// any other, and `port add`'s Tab completion offers these (port_add_keys).
+std::vector<std::string_view> kind_keys(const PortKind &kind);
+// Whether `key` is one of kind_keys(kind).
 bool kind_takes(const PortKind &kind, std::string_view key);
 
 std::string key_path(const std::string &parent, std::string_view key);  // "ports[1]" "iface"

@@ -2,6 +2,7 @@
 // `ports:` list and the CLI's `port add <name> <type> key=value...`, so both refuse the same things.
 #include <net/if.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -28,12 +29,10 @@ constexpr std::array<std::string_view, 8> kCommonPortKeys{"name", "type", "queue
 
 // Every key of a port of some kind: a key none takes is unknown, one of another kind misplaced.
 std::vector<std::string_view> port_keys() {
-    std::vector<std::string_view> keys(kCommonPortKeys.begin(), kCommonPortKeys.end());
-    for (const PortKind *k : port_kinds()) {
-        if (!k->required.empty()) keys.push_back(k->required);
-        for (std::string_view o : k->options)
-            if (!o.empty()) keys.push_back(o);
-    }
+    std::vector<std::string_view> keys;
+    for (const PortKind *k : port_kinds())
+        for (std::string_view key : config_detail::kind_keys(*k))
+            if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
     return keys;
 }
 
@@ -245,16 +244,19 @@ Error with_prefix(const std::string &prefix, const Error &e) {
 
 namespace config_detail {
 
-bool kind_takes(const PortKind &kind, std::string_view key) {
-    for (std::string_view k : kCommonPortKeys)
-        if (k == key)
-            return true;
-    if (!kind.required.empty() && key == kind.required)
-        return true;
+std::vector<std::string_view> kind_keys(const PortKind &kind) {
+    std::vector<std::string_view> keys(kCommonPortKeys.begin(), kCommonPortKeys.end());
+    if (!kind.required.empty())
+        keys.push_back(kind.required);
     for (std::string_view k : kind.options)
-        if (!k.empty() && k == key)
-            return true;
-    return false;
+        if (!k.empty())
+            keys.push_back(k);
+    return keys;
+}
+
+bool kind_takes(const PortKind &kind, std::string_view key) {
+    const std::vector<std::string_view> keys = kind_keys(kind);
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 std::string PortConfig::*attachment_member(std::string_view key) {
@@ -283,6 +285,19 @@ Status parse_port(const YAML::Node &n, const std::string &path, PortConfig &out)
 }
 
 }  // namespace config_detail
+
+std::vector<std::string> port_add_keys(PortType t) {
+    std::vector<std::string> keys;
+    const PortKind *kind = find_port_kind(t);
+    if (kind == nullptr)
+        return keys;
+    // name and type are port add's own words; storm is a map, which no key=value spells.
+    for (std::string_view k : config_detail::kind_keys(*kind))
+        if (k != "name" && k != "type" && k != "storm")
+            keys.emplace_back(k);
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
 
 Result<PortConfig> port_from_words(const std::string &name, const std::string &type,
                                    const std::vector<std::string> &key_values) {

@@ -87,10 +87,28 @@ void add_kind(Completion &out, ArgKind kind, const CompletionNames &names) {
     }
 }
 
+// The keys of the kind named among `args` (at the row's port_kind argument) that no key=value of
+// `args` has given yet, each with its '='.
+void add_keys(Completion &out, const CommandSpec &c, const std::vector<std::string> &args, const CompletionNames &names) {
+    const auto kind_at = std::find(c.args.begin(), c.args.end(), A::port_kind);
+    const auto at = static_cast<size_t>(kind_at - c.args.begin());
+    if (kind_at == c.args.end() || at >= args.size()) return;
+    const auto keys = names.kind_keys.find(args[at]);
+    if (keys == names.kind_keys.end()) return;
+    for (const std::string &k : keys->second) {
+        const std::string offered = k + "=";
+        const bool given = std::any_of(args.begin() + static_cast<long>(at) + 1, args.end(),
+                                       [&](const std::string &a) { return starts_with(a, offered); });
+        if (!given) out.candidates.push_back(offered);
+    }
+}
+
 // What may follow a row's words and `args` (the arguments typed so far).
 void add_after(Completion &out, const CommandSpec &c, const std::vector<std::string> &args, const CompletionNames &names) {
+    // From its key_value argument on, a row takes key=value words, any number, in any order.
+    const auto kv = std::find(c.args.begin(), c.args.end(), A::key_value);
+    if (kv != c.args.end() && args.size() >= static_cast<size_t>(kv - c.args.begin())) return add_keys(out, c, args, names);
     if (args.size() < c.args.size()) return add_kind(out, c.args[args.size()], names);
-    if (!c.args.empty() && c.args.back() == A::key_value) return;
     if (!args.empty() && args.size() > c.args.size())
         for (const CommandOption &o : c.options)
             if (o.keyword == args.back() && o.value != A::none) return add_kind(out, o.value, names);

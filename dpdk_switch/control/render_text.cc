@@ -262,6 +262,14 @@ std::string help(const json &r) {
         for (const auto &k : r["port_kinds"]) t << " " << str(k);
         t << "\n";
     }
+    if (r.contains("port_keys")) {
+        t << "  port add keys, by type:\n";
+        for (const auto &[kind, keys] : r["port_keys"].items()) {
+            t << "    " << kind << ":";
+            for (const auto &k : keys) t << " " << str(k) << "=";
+            t << "\n";
+        }
+    }
     return t.str();
 }
 

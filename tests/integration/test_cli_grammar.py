@@ -79,6 +79,25 @@ def complete_at(prompt, ports_shown_by):
     for kind in (b"af_packet", b"af_xdp", b"tap", b"vhost", b"memif", b"dpdk"):
         assert kind in listed, listed
     prompt.send("\x15")
+    # The keys of the kind chosen, each with its '=' and no space after it: "so" is socket=, and
+    # the value follows at once; a key given is not offered again.
+    prompt.send("port add gamma memif so\t/x ro\t")
+    prompt.read_until(b"socket=/x role=")
+    prompt.send("client \t\t")
+    listed = prompt.read_until(b"secret=")
+    listed += prompt.read_until(b"dpdk_switch> port add gamma memif socket=/x role=client ")
+    words = listed.split()
+    for key in (b"id=", b"secret=", b"lcore=", b"vlan="):
+        assert key in words, listed
+    for key in (b"socket=", b"role=", b"iface=", b"path=", b"name=", b"type=", b"storm="):
+        assert key not in words, listed
+    prompt.send("\x15")
+    prompt.send("port add gamma tap \t\t")
+    listed = prompt.read_until(b"iface=")
+    listed += prompt.read_until(b"dpdk_switch> port add gamma tap ")   # redrawn after the list
+    words = listed.split()
+    assert b"iface=" in words and b"mtu=" in words and b"socket=" not in words, listed
+    prompt.send("\x15")
     # A unique prefix runs; an ambiguous one is an error naming the candidates.
     prompt.send("s sw st\n")
     assert b"error: ambiguous 's': save, set, show" in prompt.read_until(b"(try 'help')")

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/validate.h"
 #include "dpdk_switch/limits.h"
+#include "dpdk_switch/ports/port_kind.h"
 #include "config_test_support.h"
 
 namespace dsw {
@@ -184,6 +186,29 @@ TEST(PortFromWords, Good) {
     Result<PortConfig> d = port_from_words("gen", "dpdk", {"devargs=net_null0,size=64"});
     ASSERT_TRUE(d.ok()) << d.error().message;
     EXPECT_EQ(d->devargs, "net_null0,size=64");  // only the first '=' splits
+}
+
+// Tab completion offers a kind's keys from the loader's own list: each one offered, port add takes
+// for that kind, and each one of another kind it refuses.
+TEST(PortFromWords, TakesTheKeysCompletionOffers) {
+    EXPECT_EQ(port_add_keys(PortType::memif), (std::vector<std::string>{"id", "lcore", "mac_limit", "queues", "role",
+                                                                        "secret", "socket", "trunk", "vlan"}));
+    EXPECT_EQ(port_add_keys(PortType::vtap),
+              (std::vector<std::string>{"iface", "lcore", "mac_limit", "mtu", "queues", "trunk", "vlan"}));
+    std::vector<std::string> every;
+    for (const PortKind *k : port_kinds())
+        for (const std::string &key : port_add_keys(k->type)) every.push_back(key);
+    for (const PortKind *k : port_kinds()) {
+        const std::vector<std::string> offered = port_add_keys(k->type);
+        for (const std::string &key : every) {
+            const Result<PortConfig> r = port_from_words("p", std::string(k->name), {key + "=1"});
+            const std::string refusal = r.ok() ? "" : r.error().message;
+            const bool refused_key = refusal.find("not a key of") != std::string::npos ||
+                                     refusal.find("unknown key") != std::string::npos;
+            const bool is_offered = std::find(offered.begin(), offered.end(), key) != offered.end();
+            EXPECT_EQ(refused_key, !is_offered) << k->name << " " << key << ": " << refusal;
+        }
+    }
 }
 
 TEST(PortFromWords, Bad) {

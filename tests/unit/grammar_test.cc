@@ -14,7 +14,9 @@ namespace {
 
 using Words = std::vector<std::string>;
 
-const CompletionNames kNames{{"alpha", "beta"}, {"af_packet", "af_xdp", "tap", "vhost", "virtio_user", "memif", "dpdk"}};
+const CompletionNames kNames{{"alpha", "beta"},
+                             {"af_packet", "af_xdp", "tap", "vhost", "virtio_user", "memif", "dpdk"},
+                             {{"memif", {"id", "lcore", "role", "secret", "socket"}}, {"tap", {"iface", "mtu", "vlan"}}}};
 
 Words complete(const Words &before, const std::string &partial) { return complete_command(before, partial, kNames).candidates; }
 
@@ -49,7 +51,19 @@ TEST(Grammar, CompletesPortNamesAndKinds) {
     EXPECT_EQ(complete({"port", "add", "gamma"}, "v"), Words({"vhost", "virtio_user"}));
     EXPECT_EQ(complete({"port", "add", "gamma"}, "").size(), kNames.kinds.size());
     EXPECT_EQ(complete({"port", "add"}, ""), Words()) << "a new port's name: nothing to offer";
-    EXPECT_EQ(complete({"port", "add", "gamma", "tap"}, ""), Words());
+}
+
+TEST(Grammar, CompletesTheKeysOfThePortKindChosen) {
+    EXPECT_EQ(complete({"port", "add", "gamma", "memif"}, ""), Words({"id=", "lcore=", "role=", "secret=", "socket="}));
+    EXPECT_EQ(complete({"port", "add", "gamma", "memif"}, "s"), Words({"secret=", "socket="}));
+    EXPECT_EQ(complete({"port", "add", "gamma", "tap"}, ""), Words({"iface=", "mtu=", "vlan="}));
+    EXPECT_EQ(complete({"po", "a", "gamma", "tap"}, "i"), Words({"iface="})) << "the words before may be prefixes";
+    EXPECT_EQ(complete({"port", "add", "gamma", "memif", "socket=/tmp/m.sock", "role=client"}, ""),
+              Words({"id=", "lcore=", "secret="}))
+        << "a key given is not offered again";
+    EXPECT_EQ(complete({"port", "add", "gamma", "memif", "socket=/tmp/m.sock"}, "so"), Words());
+    EXPECT_EQ(complete({"port", "add", "gamma", "memif"}, "socket=/t"), Words()) << "a value: nothing to offer";
+    EXPECT_EQ(complete({"port", "add", "gamma", "vhost"}, ""), Words()) << "a kind whose keys are unknown";
 }
 
 TEST(Grammar, APathCompletesAsAFileName) {

@@ -120,6 +120,11 @@ Result<Config> load_config_file(const std::string &path);
 Result<PortConfig> port_from_words(const std::string &name, const std::string &type,
                                    const std::vector<std::string> &key_values);
 
+// The keys `port add <name> <type> key=value...` takes for a port of type `t`, sorted: what the
+// loader takes for its kind (config_detail::kind_keys), less name and type (port add's own words)
+// and storm (a map, which a key=value cannot spell). Tab completion offers them.
+std::vector<std::string> port_add_keys(PortType t);
+
 // Checks, before EAL init, what would otherwise fail in or after it with no key path: an af_xdp
 // port under --no-huge, a switch.mbufs pool larger than EAL's memory (-m), a file prefix held by
 // a running DPDK process. `eal_from_config`: the EAL arguments are the config's eal: section

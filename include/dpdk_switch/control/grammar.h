@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,9 +62,14 @@ Result<ResolvedCommand> resolve_command(const std::vector<std::string> &tokens);
 struct CompletionNames {
     std::vector<std::string> ports;
     std::vector<std::string> kinds;
+    // By kind: the keys a key_value argument takes after it (`port add <name> <kind> key=value`),
+    // as the switch's config loader has them (port_add_keys); a kind not here has none to offer.
+    std::map<std::string, std::vector<std::string>> kind_keys;
 };
 struct Completion {
-    std::vector<std::string> candidates;   // sorted, each starting with the partial word
+    // Sorted, each starting with the partial word. A key is offered with its '=' ("iface="):
+    // the value follows it without a space.
+    std::vector<std::string> candidates;
     bool file_name = false;
 };
 Completion complete_command(const std::vector<std::string> &before, const std::string &partial,
