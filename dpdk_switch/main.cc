@@ -24,6 +24,7 @@
 #include "dpdk_switch/control/switch_metrics.h"
 #include "dpdk_switch/dpdk/eal.h"
 #include "dpdk_switch/log.h"
+#include "dpdk_switch/ports/link_events.h"
 
 namespace {
 
@@ -46,7 +47,8 @@ int report(const dsw::Error &e) {
 
 // The control loop: the main lcore sleeps in poll() between events (it never busy-polls),
 // waking at least every 50 ms for signals and captures, and once a second for MAC aging.
-void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt, std::mutex &control_lock) {
+void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt, dsw::LinkEvents *link_events,
+                  std::mutex &control_lock) {
     // The control lock is shared with the telemetry thread only; workers never take it.
     auto handle = [&](const std::string &line) {
         std::lock_guard lock(control_lock);
@@ -58,8 +60,12 @@ void control_loop(dsw::Switch &sw, dsw::CtlServer &ctl, dsw::Prompt *prompt, std
         fds.clear();
         ctl.add_pollfds(fds);
         if (prompt) prompt->add_pollfds(fds);
+        if (link_events) fds.push_back({link_events->fd(), POLLIN, 0});
         // 50 ms: often enough to keep a capture's ring from filling; still asleep nearly always.
         const int ready = poll(fds.data(), fds.size(), ctl.busy() ? 0 : 50);
+        // Link changes heard before the commands run: a `show port` that comes after an
+        // `ip link set` sees what it did. watch_links() below says it in the log.
+        if (ready > 0 && link_events && (fds.back().revents & POLLIN)) link_events->drain();
         ctl.service(fds, handle);   // runs waiting commands even when no fd is ready
         if (ready > 0 && prompt) prompt->service(fds);
         {
@@ -133,6 +139,14 @@ int run(int argc, char **argv) {
 
     int code = 0;
     {
+        // Before the ports, and gone after them: what tap and vtap ports moved into another
+        // namespace ask to learn of their link's changes there.
+        std::unique_ptr<dsw::LinkEvents> link_events;
+        if (auto opened = dsw::LinkEvents::open(); opened)
+            link_events = std::move(opened.value());
+        else
+            DSW_LOG(WARNING, main, "link changes in other namespaces cannot be heard (%s): a tap or vtap port moved "
+                    "into one shows its link changes up to 500 ms late", opened.error().message.c_str());
         auto sw = dsw::Switch::create(cfg);
         if (!sw) return report(sw.error());
         if (auto st = sw.value()->start(); !st) return report(st.error());
@@ -181,7 +195,7 @@ int run(int argc, char **argv) {
                 std::lock_guard lock(control_lock);
                 return dsw::completion_names(*sw.value());
             });
-        control_loop(*sw.value(), ctl.value(), prompt.get(), control_lock);
+        control_loop(*sw.value(), ctl.value(), prompt.get(), link_events.get(), control_lock);
         metrics_server.reset();   // closes its connections and joins its thread: no scrape after this
         dsw::telemetry_attach(nullptr, nullptr);
         if (g_stop_signal != 0) DSW_LOG(INFO, main, "signal %d: stopping", static_cast<int>(g_stop_signal));

@@ -14,6 +14,9 @@
 #include <system_error>
 #include <thread>
 
+#include "dpdk_switch/log.h"
+#include "dpdk_switch/ports/link_events.h"
+
 namespace dsw {
 
 namespace {
@@ -113,6 +116,18 @@ std::optional<TunWhereabouts::Where> TunWhereabouts::where() const {
     return w;
 }
 
+bool TunWhereabouts::heard(const Where &w) const {
+    if (foreign_link_epoch() == 0) return false;
+    if (!heard_ || heard_->ns != w.id) {
+        const Status st = ensure_netns_id(w.netns.get());
+        if (!st)
+            DSW_LOG(WARNING, port, "interface %s, in another namespace: its link changes show up to 500 ms late "
+                    "(they cannot be heard from there: %s)", w.name.c_str(), st.error().message.c_str());
+        heard_ = Heard{w.id, st.ok()};
+    }
+    return heard_->heard;
+}
+
 bool TunWhereabouts::link_up() const {
     const std::optional<Where> w = where();
     if (!w) return false;
@@ -121,12 +136,19 @@ bool TunWhereabouts::link_up() const {
         std::strncpy(ifr.ifr_name, w->name.c_str(), IFNAMSIZ - 1);
         return ioctl(ctl_.get(), SIOCGIFFLAGS, &ifr) == 0 && up_and_running(ifr.ifr_flags);
     }
-    // Elsewhere: asked there at most every kForeignRefresh (a change shows that much later).
+    // Elsewhere: asked there again once a link change there was heard; when none can be,
+    // at most every kForeignRefresh (a change shows that much later).
     constexpr auto kForeignRefresh = std::chrono::milliseconds(500);
     const auto now = std::chrono::steady_clock::now();
-    if (!foreign_ || foreign_->ns != w->id || foreign_->name != w->name || now - foreign_->at >= kForeignRefresh) {
+    const uint64_t epoch = heard(*w) ? foreign_link_epoch() : 0;
+    // An answer read while heard holds until the count moves; any other, kForeignRefresh.
+    const bool current = foreign_ && foreign_->ns == w->id && foreign_->name == w->name &&
+                         (foreign_->epoch != 0 ? foreign_->epoch == epoch : now - foreign_->at < kForeignRefresh);
+    if (!current) {
         const std::optional<short> flags = flags_in_netns(w->netns.get(), w->name.c_str());
-        foreign_ = Foreign{w->id, w->name, flags && up_and_running(*flags), now};
+        // A read that failed (no thread to be had) is asked again after a while, not kept
+        // until the next change.
+        foreign_ = Foreign{w->id, w->name, flags && up_and_running(*flags), now, flags ? epoch : 0};
     }
     return foreign_->up;
 }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,7 +34,9 @@ public:
     TunWhereabouts &operator=(const TunWhereabouts &) = delete;
 
     // Up and running, where it is now. Asked in another namespace from a short-lived thread
-    // that joins it, at most every 500 ms (the control thread asks every 50 ms).
+    // that joins it, again once LinkEvents heard a link change in another namespace; when
+    // nothing can be heard there (no LinkEvents open, no namespace id to be had), at most every
+    // 500 ms (the control thread asks every 50 ms).
     bool link_up() const;
     // Its name now and whether that is in another namespace; no name once it is gone.
     IfaceWhere iface_where() const;
@@ -55,19 +58,30 @@ private:
         NetnsId id;
     };
     std::optional<Where> where() const;   // nullopt: the tap has no interface any more
+    // Whether LinkEvents hears the links of `w`'s namespace (w is elsewhere): it is open, and
+    // that namespace has an id here, given one the first time it is asked of it.
+    bool heard(const Where &w) const;
 
     int fd_ = -1;      // the tap: the caller's (of_fd), or owned_ (of_iface)
     UniqueFd owned_;   // of_iface's duplicate of the PMD's fd
     UniqueFd ctl_;     // a socket in the switch's namespace, for the flags there
     std::optional<NetnsId> own_netns_;
-    // link_up's last answer from another namespace, its key and time.
+    // link_up's last answer from another namespace, its key, its time and foreign_link_epoch()
+    // then (0: not heard, so good for 500 ms).
     struct Foreign {
         NetnsId ns;
         std::string name;
         bool up = false;
         std::chrono::steady_clock::time_point at;
+        uint64_t epoch = 0;
     };
     mutable std::optional<Foreign> foreign_;
+    // The last other namespace heard() was asked of, and its answer.
+    struct Heard {
+        NetnsId ns;
+        bool heard = false;
+    };
+    mutable std::optional<Heard> heard_;
 };
 
 }  // namespace dsw
