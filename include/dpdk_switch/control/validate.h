@@ -32,4 +32,8 @@ Result<uint16_t> static_mac_vlan(const PortConfig &p, std::optional<uint16_t> vl
 // at the NUL, and the switch would use a name nobody wrote.
 Status check_no_nul(const std::string &text);
 
+// Text that is UTF-8, as YAML requires: a string of other bytes reads in, but `save config`'s
+// writer replaces them (U+FFFD), so the file it writes would name something else.
+Status check_utf8(const std::string &text);
+
 }  // namespace dsw
