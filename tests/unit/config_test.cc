@@ -514,5 +514,21 @@ TEST(ConfigError, StringNotUtf8) {
     EXPECT_EQ(ok.value().ports[0].devargs, "net_null0,n=\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 }
 
+// Found by tests/fuzz/config_fuzzer (config_seeds/comma_root): yaml-cpp 0.7's LoadAll never
+// returns on a document whose root starts with ',' (yaml-cpp #1040), allocating a null document
+// per turn until memory runs out; `--config` of such a file hung the switch. Before, each of these
+// never returned.
+TEST(ConfigError, CommaAtTheRootIsAnError) {
+    EXPECT_EQ(refusal(","), "t.yaml:1:1: unexpected ',': no YAML node starts with it");
+    EXPECT_EQ(refusal(",aeo:"), "t.yaml:1:1: unexpected ',': no YAML node starts with it");
+    EXPECT_EQ(refusal("# a comment\n  ,a: 1\n"), "t.yaml:2:3: unexpected ',': no YAML node starts with it");
+    EXPECT_EQ(refusal("!tag ,"), "t.yaml:1:6: unexpected ',': no YAML node starts with it");
+    EXPECT_EQ(refusal("switch: {}\n---\n,"), "t.yaml: top level: more than one YAML document");
+    // What still reads as before: one document, none, an explicit one.
+    EXPECT_EQ(refusal("a, b"), "t.yaml: top level: expected a map, got 'a, b'");   // a scalar
+    EXPECT_TRUE(parse_config("", "t.yaml").ok());
+    EXPECT_TRUE(parse_config("---\nswitch: { burst: 16 }\n...\n", "t.yaml").ok());
+}
+
 }  // namespace
 }  // namespace dsw
