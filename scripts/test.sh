@@ -47,7 +47,8 @@ if [ "$unit" = 1 ]; then
 fi
 
 if [ "$unit" = 1 ]; then
-  # The frame parser and the ARP/ND proxies under libFuzzer (clang), for a bounded time.
+  # The libFuzzer targets (clang): frame path, config loader, CLI, memif handshake; the time is
+  # split between them.
   echo "== fuzz (libFuzzer, ${DSW_FUZZ_SECONDS:-20} s) =="
   if scripts/fuzz.sh "${DSW_FUZZ_SECONDS:-20}" 2>&1 | tee "$log/fuzz.txt" | tail -3; then
     grep -q 'skipped' "$log/fuzz.txt" || passed=$((passed + 1))
