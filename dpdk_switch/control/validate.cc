@@ -50,6 +50,18 @@ Result<uint32_t> parse_unicast_ipv4(const std::string &text) {
     return host;
 }
 
+Status check_vtep_address(uint32_t ip, uint32_t local, std::optional<uint8_t> prefix_len) {
+    const std::string text = ipv4_to_string(ip);
+    if ((ip >> 24) == 127) return refused(text + " is a loopback address: no VTEP on the underlay answers there");
+    if (!prefix_len || *prefix_len > 30 || !vxlan_on_link(local, prefix_len, ip)) return Ok{};
+    const uint32_t host_mask = *prefix_len == 0 ? ~0u : ~(~0u << (32 - *prefix_len));
+    const std::string link = ipv4_prefix_text(local, *prefix_len);
+    if ((ip & host_mask) == 0) return refused(text + " is the network address of the underlay's link " + link + " (vxlan.local_ip)");
+    if ((ip & host_mask) == host_mask)
+        return refused(text + " is the broadcast address of the underlay's link " + link + " (vxlan.local_ip)");
+    return Ok{};
+}
+
 Result<uint16_t> static_mac_vlan(const PortConfig &p, std::optional<uint16_t> vlan) {
     if (!vlan) {
         if (!p.trunk.empty())
