@@ -30,8 +30,9 @@ passed=0 failed=0 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 if [ "$unit" = 1 ]; then
-  # One EAL per binary: the second maps two worker lcores onto one CPU (cross-worker rings).
-  for bin in dsw_unit_tests dsw_cross_worker_tests; do
+  # One EAL per binary: the second maps two worker lcores onto one CPU (cross-worker rings); the
+  # third is the grammar under ASan/UBSan, without EAL.
+  for bin in dsw_unit_tests dsw_cross_worker_tests dsw_sanitized_tests; do
     echo "== unit tests: $bin (GoogleTest, real EAL) =="
     "build/tests/$bin" --gtest_brief=1 2>&1 | grep -v '^dsw\.' | tee "$log/unit.txt"
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/unit.txt" | tail -1)
@@ -46,7 +47,8 @@ if [ "$unit" = 1 ]; then
 fi
 
 if [ "$unit" = 1 ]; then
-  # The frame parser and the ARP/ND proxies under libFuzzer (clang), for a bounded time.
+  # The libFuzzer targets (clang): frame path, config loader, CLI, memif handshake; the time is
+  # split between them.
   echo "== fuzz (libFuzzer, ${DSW_FUZZ_SECONDS:-20} s) =="
   if scripts/fuzz.sh "${DSW_FUZZ_SECONDS:-20}" 2>&1 | tee "$log/fuzz.txt" | tail -3; then
     grep -q 'skipped' "$log/fuzz.txt" || passed=$((passed + 1))

@@ -14,6 +14,7 @@
 #include <rte_lcore.h>
 
 #include "config_fields.h"
+#include "yaml_documents.h"
 #include "dpdk_switch/control/config.h"
 #include "dpdk_switch/control/file_kind.h"
 #include "dpdk_switch/control/listen_address.h"
@@ -373,12 +374,13 @@ Result<Config> parse_config(const std::string &yaml_text, const std::string &sou
     try {
         Config cfg;
         cfg.source = source;
-        const std::vector<YAML::Node> docs = YAML::LoadAll(yaml_text);
-        if (docs.size() > 1)
+        // Counted first: YAML::LoadAll may never return (yaml_documents.cc).
+        const size_t docs = config_detail::count_yaml_documents(yaml_text, 1);
+        if (docs > 1)
             return with_source(source, config_error("", "more than one YAML document"));
-        if (docs.empty())
+        if (docs == 0)
             return cfg;
-        if (auto st = parse_root(docs[0], cfg); !st)
+        if (auto st = parse_root(YAML::Load(yaml_text), cfg); !st)
             return with_source(source, st.error());
         return cfg;
     } catch (const YAML::Exception &e) {

@@ -88,6 +88,8 @@ Status read_string(const YAML::Node &n, const std::string &path, std::string &ou
     // would read it cut there and start on what nobody wrote.
     if (auto st = check_no_nul(n.Scalar()); !st)
         return config_error(path, st.error().message);
+    if (auto st = check_utf8(n.Scalar()); !st)
+        return config_error(path, st.error().message);
     out = n.Scalar();
     return Ok{};
 }

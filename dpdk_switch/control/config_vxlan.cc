@@ -75,6 +75,7 @@ Status read_remotes(const YAML::Node &n, const std::string &path, uint32_t local
         uint32_t ip = 0;
         if (auto st = read_ipv4(n[i], at, text, ip); !st) return st;
         if (ip == local_ip) return config_error(at, text + " is this switch's own VTEP (vxlan.local_ip)");
+        if (auto st = check_vtep_address(ip, local_ip, vx.prefix_len); !st) return config_error(at, st.error().message);
         if (!seen.insert(ip).second) return config_error(at, "remote VTEP " + text + " listed twice");
         if (vx.gateway.empty() && !vxlan_on_link(local_ip, vx.prefix_len, ip))
             return config_error(at, text + " is outside the underlay's link " + ipv4_prefix_text(local_ip, *vx.prefix_len) +

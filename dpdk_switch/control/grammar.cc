@@ -11,9 +11,10 @@ using C = CommandId;
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-// The rows whose words begin with `words` (as far as either goes).
+// Whether the row's first n words are words[0, n): false when either has fewer (a line of one
+// word is compared with rows of three).
 bool row_begins_with(const CommandSpec &c, const std::vector<std::string> &words, size_t n) {
-    if (c.words.size() < n) return false;
+    if (c.words.size() < n || words.size() < n) return false;
     for (size_t i = 0; i < n; ++i)
         if (c.words[i] != words[i]) return false;
     return true;

@@ -74,6 +74,7 @@ Result<unsigned> Switch::add_vtep(uint32_t ip, std::optional<uint32_t> vni, Vtep
     if (!vxlan_) return fail("no VTEP: the config has no vxlan: section");
     const std::string name = ipv4_to_string(ip);
     if (ip == vxlan_->local_ip) return fail(name + " is this switch's own VTEP (vxlan.local_ip)");
+    if (auto st = check_vtep_address(ip, vxlan_->local_ip, vxlan_->cfg.prefix_len); !st) return fail(st.error().message);
     if (vni && !vxlan_->vlan_of(*vni)) return fail("VNI " + std::to_string(*vni) + " is not mapped (vxlan.vni_map)");
     auto it = vxlan_->vteps.find(ip);
     const bool fresh = it == vxlan_->vteps.end();

@@ -2,6 +2,7 @@
 #include "dpdk_switch/control/validate.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "dpdk_switch/tables/arp_table.h"
 #include "dpdk_switch/tables/mac_key.h"
@@ -49,6 +50,18 @@ Result<uint32_t> parse_unicast_ipv4(const std::string &text) {
     return host;
 }
 
+Status check_vtep_address(uint32_t ip, uint32_t local, std::optional<uint8_t> prefix_len) {
+    const std::string text = ipv4_to_string(ip);
+    if ((ip >> 24) == 127) return refused(text + " is a loopback address: no VTEP on the underlay answers there");
+    if (!prefix_len || *prefix_len > 30 || !vxlan_on_link(local, prefix_len, ip)) return Ok{};
+    const uint32_t host_mask = *prefix_len == 0 ? ~0u : ~(~0u << (32 - *prefix_len));
+    const std::string link = ipv4_prefix_text(local, *prefix_len);
+    if ((ip & host_mask) == 0) return refused(text + " is the network address of the underlay's link " + link + " (vxlan.local_ip)");
+    if ((ip & host_mask) == host_mask)
+        return refused(text + " is the broadcast address of the underlay's link " + link + " (vxlan.local_ip)");
+    return Ok{};
+}
+
 Result<uint16_t> static_mac_vlan(const PortConfig &p, std::optional<uint16_t> vlan) {
     if (!vlan) {
         if (!p.trunk.empty())
@@ -67,6 +80,46 @@ Status check_no_nul(const std::string &text) {
     if (at == std::string::npos)
         return Ok{};
     return refused("holds a NUL byte (at offset " + std::to_string(at) + "): '" + printable(text) + "'");
+}
+
+namespace {
+
+// Bytes of the UTF-8 sequence (RFC 3629) at text[at], or 0 when none starts there: a stray
+// continuation byte, an overlong form, a UTF-16 surrogate, a code point past U+10FFFF, or a
+// sequence the text cuts short.
+size_t utf8_sequence(const std::string &text, size_t at) {
+    const auto b = [&](size_t i) { return static_cast<uint8_t>(text[at + i]); };
+    const uint8_t c = b(0);
+    if (c < 0x80) return 1;
+    size_t n;
+    uint8_t lo = 0x80, hi = 0xbf;   // the range of the second byte
+    if (c >= 0xc2 && c <= 0xdf) n = 2;
+    else if (c == 0xe0) n = 3, lo = 0xa0;
+    else if (c == 0xed) n = 3, hi = 0x9f;
+    else if (c >= 0xe1 && c <= 0xef) n = 3;
+    else if (c == 0xf0) n = 4, lo = 0x90;
+    else if (c >= 0xf1 && c <= 0xf3) n = 4;
+    else if (c == 0xf4) n = 4, hi = 0x8f;
+    else return 0;
+    if (text.size() - at < n || b(1) < lo || b(1) > hi) return 0;
+    for (size_t i = 2; i < n; ++i)
+        if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+    return n;
+}
+
+}  // namespace
+
+Status check_utf8(const std::string &text) {
+    for (size_t at = 0; at < text.size();) {
+        const size_t n = utf8_sequence(text, at);
+        if (n == 0) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned>(static_cast<uint8_t>(text[at])));
+            return refused(std::string("is not valid UTF-8 (byte ") + hex + " at offset " + std::to_string(at) + ")");
+        }
+        at += n;
+    }
+    return Ok{};
 }
 
 }  // namespace dsw

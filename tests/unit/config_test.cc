@@ -492,5 +492,43 @@ TEST(ConfigError, NulInAString) {
                             "t.yaml: static_macs[0].port: holds a NUL byte"));
 }
 
+// Found by tests/fuzz/config_fuzzer (config_seeds/utf8_devargs): a string of bytes that are not
+// UTF-8 was read in, and `save config` wrote U+FFFD in their place, a file naming another device;
+// the switch itself refused to save ("reads back different"). Before, all of these were accepted.
+TEST(ConfigError, StringNotUtf8) {
+    EXPECT_EQ(refusal("ports: [ { name: g, type: dpdk, devargs: \"net_null0,x=\xff\" } ]"),
+              "t.yaml: ports[0].devargs: is not valid UTF-8 (byte 0xff at offset 12)");
+    EXPECT_EQ(refusal("switch: { ctl_socket: \"/tmp/\xc3\" }"),
+              "t.yaml: switch.ctl_socket: is not valid UTF-8 (byte 0xc3 at offset 5)");
+    EXPECT_EQ(refusal("eal: { extra: [\"--a=\xed\xa0\x80\"] }"),   // a UTF-16 surrogate
+              "t.yaml: eal.extra[0]: is not valid UTF-8 (byte 0xed at offset 4)");
+    EXPECT_EQ(refusal("eal: { file_prefix: \"\xc0\xaf\" }"),   // an overlong '/'
+              "t.yaml: eal.file_prefix: is not valid UTF-8 (byte 0xc0 at offset 0)");
+    // port add takes its words through the same reader.
+    Result<PortConfig> p = port_from_words("g", "dpdk", {"devargs=net_null0,\x80"});
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.error().message, "port g: devargs: is not valid UTF-8 (byte 0x80 at offset 10)");
+    // Valid UTF-8 beyond ASCII is a string like any other.
+    Result<Config> ok = parse_config("ports: [ { name: g, type: dpdk, devargs: \"net_null0,n=\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\" } ]", "t.yaml");
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(ok.value().ports[0].devargs, "net_null0,n=\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+}
+
+// Found by tests/fuzz/config_fuzzer (config_seeds/comma_root): yaml-cpp 0.7's LoadAll never
+// returns on a document whose root starts with ',' (yaml-cpp #1040), allocating a null document
+// per turn until memory runs out; `--config` of such a file hung the switch. Before, each of these
+// never returned.
+TEST(ConfigError, CommaAtTheRootIsAnError) {
+    EXPECT_EQ(refusal(","), "t.yaml:1:1: unexpected ',': no YAML node starts with it");
+    EXPECT_EQ(refusal(",aeo:"), "t.yaml:1:1: unexpected ',': no YAML node starts with it");
+    EXPECT_EQ(refusal("# a comment\n  ,a: 1\n"), "t.yaml:2:3: unexpected ',': no YAML node starts with it");
+    EXPECT_EQ(refusal("!tag ,"), "t.yaml:1:6: unexpected ',': no YAML node starts with it");
+    EXPECT_EQ(refusal("switch: {}\n---\n,"), "t.yaml: top level: more than one YAML document");
+    // What still reads as before: one document, none, an explicit one.
+    EXPECT_EQ(refusal("a, b"), "t.yaml: top level: expected a map, got 'a, b'");   // a scalar
+    EXPECT_TRUE(parse_config("", "t.yaml").ok());
+    EXPECT_TRUE(parse_config("---\nswitch: { burst: 16 }\n...\n", "t.yaml").ok());
+}
+
 }  // namespace
 }  // namespace dsw

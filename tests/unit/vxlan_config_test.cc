@@ -69,6 +69,26 @@ TEST(VxlanConfig, DefaultsAndOwnPort) {
     EXPECT_TRUE(r.value().vxlan.vni_map.empty());
 }
 
+// Found by hand (vxlan vtep add on a running switch): a loopback address, or the link's network
+// or broadcast address, was taken as a remote VTEP; before, each of these was accepted.
+TEST(VxlanConfig, ARemoteIsNoLoopbackNetworkOrBroadcastAddress) {
+    expect_refusals(refusal, "vxlan: { local_ip: 192.168.50.1/24, underlay: up0, vni_map: [ { vlan: 5, vni: 1, remotes: ", {
+        {"[192.168.50.255] } ] }\n",
+         "vx.yaml: vxlan.vni_map[0].remotes[0]: 192.168.50.255 is the broadcast address of the underlay's link "
+         "192.168.50.0/24 (vxlan.local_ip)"},
+        {"[192.168.50.0] } ] }\n",
+         "vx.yaml: vxlan.vni_map[0].remotes[0]: 192.168.50.0 is the network address of the underlay's link "
+         "192.168.50.0/24 (vxlan.local_ip)"},
+        {"[127.0.0.1] } ] }\n",
+         "vx.yaml: vxlan.vni_map[0].remotes[0]: 127.0.0.1 is a loopback address: no VTEP on the underlay answers there"},
+    });
+    // A /31 link has no network or broadcast address (RFC 3021); without a prefix no link is known.
+    EXPECT_TRUE(parse_config(doc("vxlan: { local_ip: 192.168.50.1/31, underlay: up0, vni_map: [ { vlan: 5, vni: 1, "
+                                 "remotes: [192.168.50.0] } ] }\n"), kSource).ok());
+    EXPECT_TRUE(parse_config(doc("vxlan: { local_ip: 192.168.50.1, underlay: up0, vni_map: [ { vlan: 5, vni: 1, "
+                                 "remotes: [192.168.50.255] } ] }\n"), kSource).ok());
+}
+
 TEST(VxlanConfig, EachMistakeIsRefusedWithItsKeyPath) {
     expect_refusals(refusal, "vxlan: ", {
         {"3\n", "vx.yaml: vxlan: expected a map, got '3'"},

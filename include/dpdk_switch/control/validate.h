@@ -21,6 +21,12 @@ Result<uint64_t> parse_unicast_mac(const std::string &text);
 // order, as ipv4_from_string.
 Result<uint32_t> parse_unicast_ipv4(const std::string &text);
 
+// A remote VTEP's address (host order), beyond being unicast: no loopback address (nothing on
+// the underlay answers there), and on a link of 30 bits or less (local, prefix_len: the VTEP's
+// vxlan.local_ip) neither the link's network nor its broadcast address, which no one host
+// answers an ARP for. The caller checks that it is not local itself (its message names its key).
+Status check_vtep_address(uint32_t ip, uint32_t local, std::optional<uint8_t> prefix_len);
+
 // "192.168.50.0/24": the link `ip` (host order) is on, for messages and `show vxlan`.
 std::string ipv4_prefix_text(uint32_t ip, uint8_t len);
 
@@ -31,5 +37,9 @@ Result<uint16_t> static_mac_vlan(const PortConfig &p, std::optional<uint16_t> vl
 // Text with no NUL: whatever it is handed to (if_nametoindex, open, inet_pton) would read it cut
 // at the NUL, and the switch would use a name nobody wrote.
 Status check_no_nul(const std::string &text);
+
+// Text that is UTF-8, as YAML requires: a string of other bytes reads in, but `save config`'s
+// writer replaces them (U+FFFD), so the file it writes would name something else.
+Status check_utf8(const std::string &text);
 
 }  // namespace dsw
