@@ -80,7 +80,7 @@ printf '#define DSW_VERSION "%s"\n' "${version:-0}" >"$out/gen/dsw_version.h.new
 cmp -s "$out/gen/dsw_version.h.new" "$out/gen/dsw_version.h" || mv "$out/gen/dsw_version.h.new" "$out/gen/dsw_version.h"
 # shellcheck disable=SC2054  # the commas belong to the flag
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
-cflags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -march=native -Wall -Wno-unused-parameter
+cflags=(-std=c++20 -O1 -gline-tables-only -fno-omit-frame-pointer -march=native -Wall -Wno-unused-parameter
         "${sanitize[@]}" -Iinclude -I"$out/gen" "${dpdk_cflags[@]}" -DALLOW_EXPERIMENTAL_API -DRTE_LOG_DEFAULT_LOGTYPE=dsw)
 # shellcheck disable=SC2046  # pkg-config's word list is meant to split
 lib_links=($(pkg-config --libs libdpdk yaml-cpp libmicrohttpd numa) -lrte_net_vhost -lreadline -lpthread)
