@@ -15,6 +15,7 @@
 //
 // usage: dsw_cpu_pair_probe [--a 0] [--b 1] [--n 20000] [--timeout-ms 1000]
 // prints one JSON object on stdout: {"a":0,"b":1,"n":20000,"one_way_ns":55.1}
+#include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -24,7 +25,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 
 namespace {
 
@@ -36,22 +36,31 @@ struct Options {
     long timeout_ms = 1000;
 };
 
+// Options through getopt_long, as the switch's own programs take theirs (no word that is not
+// an option; ":" and opterr 0: every mistake ends in our usage line alone).
 bool parse(int argc, char **argv, Options &o) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string k = argv[i];
-        if (i + 1 >= argc) return false;
+    const option longopts[] = {
+        {"a", required_argument, nullptr, 'a'},
+        {"b", required_argument, nullptr, 'b'},
+        {"n", required_argument, nullptr, 'n'},
+        {"timeout-ms", required_argument, nullptr, 't'},
+        {nullptr, 0, nullptr, 0},
+    };
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, ":", longopts, nullptr)) != -1;) {
+        if (c == ':' || c == '?') return false;
         char *end = nullptr;
-        const char *v = argv[++i];
-        const long x = std::strtol(v, &end, 10);
-        if (end == v || *end != '\0') return false;
-        if (k == "--a") o.a = static_cast<int>(x);
-        else if (k == "--b") o.b = static_cast<int>(x);
-        else if (k == "--n") o.n = x;
-        else if (k == "--timeout-ms") o.timeout_ms = x;
-        else return false;
+        const long x = std::strtol(optarg, &end, 10);
+        if (end == optarg || *end != '\0') return false;
+        switch (c) {
+        case 'a': o.a = static_cast<int>(x); break;
+        case 'b': o.b = static_cast<int>(x); break;
+        case 'n': o.n = x; break;
+        default: o.timeout_ms = x; break;
+        }
     }
-    return o.a >= 0 && o.b >= 0 && o.a != o.b && o.a < CPU_SETSIZE && o.b < CPU_SETSIZE && o.n > 0 &&
-           o.n <= 100000000 && o.timeout_ms > 0;
+    return optind == argc && o.a >= 0 && o.b >= 0 && o.a != o.b && o.a < CPU_SETSIZE && o.b < CPU_SETSIZE &&
+           o.n > 0 && o.n <= 100000000 && o.timeout_ms > 0;
 }
 
 // The line both threads write: odd values from a, even from b.

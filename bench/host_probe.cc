@@ -16,6 +16,7 @@
 //
 // usage: dsw_host_probe [--cpu N] [--ms MS] [--gap-us US] [--every-ms MS --for-s S]
 // prints one JSON object on stdout.
+#include <getopt.h>
 #include <sched.h>
 #include <signal.h>
 #include <x86intrin.h>
@@ -26,7 +27,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <thread>
 
 namespace {
@@ -39,20 +39,32 @@ struct Options {
     double for_s = 0;
 };
 
+// Options through getopt_long, as the switch's own programs take theirs (no word that is not
+// an option; ":" and opterr 0: every mistake ends in our usage line alone).
 bool parse(int argc, char **argv, Options &o) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (i + 1 >= argc) return false;
+    const option longopts[] = {
+        {"cpu", required_argument, nullptr, 'c'},
+        {"ms", required_argument, nullptr, 'm'},
+        {"gap-us", required_argument, nullptr, 'g'},
+        {"every-ms", required_argument, nullptr, 'e'},
+        {"for-s", required_argument, nullptr, 'f'},
+        {nullptr, 0, nullptr, 0},
+    };
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, ":", longopts, nullptr)) != -1;) {
+        if (c == ':' || c == '?') return false;
         char *end = nullptr;
-        const char *v = argv[++i];
-        if (a == "--cpu") o.cpu = static_cast<int>(std::strtol(v, &end, 10));
-        else if (a == "--ms") o.ms = static_cast<unsigned>(std::strtoul(v, &end, 10));
-        else if (a == "--gap-us") o.gap_us = std::strtod(v, &end);
-        else if (a == "--every-ms") o.every_ms = static_cast<unsigned>(std::strtoul(v, &end, 10));
-        else if (a == "--for-s") o.for_s = std::strtod(v, &end);
-        else return false;
+        const char *v = optarg;
+        switch (c) {
+        case 'c': o.cpu = static_cast<int>(std::strtol(v, &end, 10)); break;
+        case 'm': o.ms = static_cast<unsigned>(std::strtoul(v, &end, 10)); break;
+        case 'g': o.gap_us = std::strtod(v, &end); break;
+        case 'e': o.every_ms = static_cast<unsigned>(std::strtoul(v, &end, 10)); break;
+        default: o.for_s = std::strtod(v, &end); break;
+        }
         if (end == v || *end != '\0') return false;
     }
+    if (optind != argc) return false;
     if (o.every_ms == 0 && o.for_s != 0) return false;   // --for-s belongs to a sample
     if (o.ms == 0) o.ms = o.every_ms ? 1 : 300;
     if (o.every_ms != 0 && (o.for_s <= 0 || o.for_s > 3600 || o.ms >= o.every_ms)) return false;

@@ -9,6 +9,7 @@ The figure is the switch's RX rate (a + b) over a 10 s window after 3 s of warm-
 dpdk-testpmd installed (Debian package dpdk). Run two builds alternately in one sitting:
 
   bench/memif_loop.py <build dir> <tag>      # e.g. build main; the tag names files and prefixes
+  bench/memif_loop.py <build dir> <tag> net_memif   # the same ports as DPDK's net_memif (dpdk kind)
 
 The rate follows where the host placed the guest's two vCPUs (every frame moves cache lines
 between them): three times in the window, <build>/bench/dsw_cpu_pair_probe (SCHED_FIFO, a few
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 build, tag = Path(sys.argv[1]), sys.argv[2]
+pmd = len(sys.argv) > 3 and sys.argv[3] == "net_memif"
 WINDOW = 10
 d = Path("/run/dpdk_switch")
 ctl_sock = d / f"dswml{tag}.sock"
@@ -31,6 +33,10 @@ cfg = {"eal": {"lcores": "0-1", "no_huge": True, "memory_mb": 512, "file_prefix"
        "switch": {"ctl_socket": str(ctl_sock)},
        "ports": [{"name": "a", "type": "memif", "socket": str(sa), "id": 0},
                  {"name": "b", "type": "memif", "socket": str(sb), "id": 0}]}
+if pmd:   # the switch's worker and build, DPDK 22.11's memif driver instead of ours
+    cfg["ports"] = [{"name": n, "type": "dpdk",
+                     "devargs": f"net_memif{i},role=server,id=0,socket={s},socket-abstract=no"}
+                    for i, (n, s) in enumerate((("a", sa), ("b", sb)))]
 cp = Path(f"/tmp/dswml{tag}.yaml")
 cp.write_text(json.dumps(cfg))
 log = open(f"/tmp/dswml{tag}-switch.log", "w")

@@ -48,6 +48,10 @@ Desc load_desc(const Desc *d) noexcept {
 uint16_t load_index(uint16_t *i) noexcept { return __atomic_load_n(i, __ATOMIC_ACQUIRE); }
 void store_index(uint16_t *i, uint16_t v) noexcept { __atomic_store_n(i, v, __ATOMIC_RELEASE); }
 
+// A hint for the line at p (read, or to be written); it never faults, whatever p is.
+void want(const void *p) noexcept { __builtin_prefetch(p, 0, 3); }
+void want_to_write(const void *p) noexcept { __builtin_prefetch(p, 1, 3); }
+
 void kick(const RingHdr *r, int fd) noexcept {
     if (fd < 0 || (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & memif::kRingMaskInt)) return;
     const uint64_t one = 1;
@@ -161,6 +165,21 @@ uint16_t MemifQueue::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept 
         return 0;
     }
     const uint16_t start = rx_next_;
+    // Each line the peer wrote is a trip from its CPU, long when the host puts the two CPUs
+    // apart. Walking frame by frame, the next frame's lines would be asked for only once this
+    // one is copied; so the burst's descriptors are first loaded, each once into `seen` (the
+    // copy the loop below checks and uses), and the buffers of those that look sound asked
+    // for, all misses under way together. Only a hint: the loop's checks still decide.
+    Desc seen[kMaxBurst];
+    const uint16_t n_seen = std::min<uint16_t>({avail, n, static_cast<uint16_t>(kMaxBurst)});
+    for (uint16_t i = 0; i < n_seen; ++i) {
+        const uint16_t slot = static_cast<uint16_t>(start + i) & mask_;
+        const Desc d = seen[i] = load_desc(&rx_desc_[slot]);
+        if (!server_)
+            want(rx_bufs_ + size_t{slot} * buf_size_);
+        else if (d.region < n_regions_ && d.offset < regions_[d.region].size)
+            want(regions_[d.region].base + d.offset);
+    }
     uint16_t got = 0;
     while (got < n && avail > 0) {
         rte_mbuf *head = nullptr, *last = nullptr;
@@ -177,7 +196,8 @@ uint16_t MemifQueue::rx(rte_mbuf **pkts, uint16_t n, PortCounters &pc) noexcept 
                 break;
             }
             const uint16_t slot = static_cast<uint16_t>(rx_next_ + segs) & mask_;
-            const Desc d = load_desc(&rx_desc_[slot]);
+            const uint16_t k = static_cast<uint16_t>(rx_next_ + segs - start);
+            const Desc d = k < n_seen ? seen[k] : load_desc(&rx_desc_[slot]);
             ++segs;
             more = (d.flags & memif::kDescNext) != 0;
             Buf b;
@@ -242,6 +262,25 @@ uint16_t MemifQueue::tx(rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept
         stop(MemifFault::ring_index);
         return 0;
     }
+    // As in rx(), the burst's misses together: each descriptor line asked for to be written (it
+    // is read, then written back: asked for so, it comes once, ours alone, rather than shared
+    // and then taken from the peer on the write), the descriptors loaded once into `seen`, and
+    // the buffers of those that look sound asked for to be written.
+    const uint16_t start = tx_next_;
+    const uint16_t n_seen = std::min<uint16_t>({avail, n, static_cast<uint16_t>(kMaxBurst)});
+    for (uint16_t i = 0; i < n_seen; ++i)
+        want_to_write(&tx_desc_[static_cast<uint16_t>(start + i) & mask_]);
+    Desc seen[kMaxBurst];
+    for (uint16_t i = 0; i < n_seen; ++i) {
+        const uint16_t slot = static_cast<uint16_t>(start + i) & mask_;
+        if (!server_) {
+            want_to_write(tx_bufs_ + size_t{slot} * buf_size_);
+            continue;
+        }
+        const Desc d = seen[i] = load_desc(&tx_desc_[slot]);
+        if (d.region < n_regions_ && d.offset < regions_[d.region].size)
+            want_to_write(regions_[d.region].base + d.offset);
+    }
     Buf bufs[kMaxChain];
     uint16_t sent = 0;
     uint16_t end = n;   // [end, n): refused, moved behind
@@ -257,7 +296,8 @@ uint16_t MemifQueue::tx(rte_mbuf **pkts, uint16_t n, uint16_t &refused) noexcept
             const uint16_t slot = static_cast<uint16_t>(tx_next_ + segs) & mask_;
             Buf b;
             if (server_) {
-                const Desc d = load_desc(&tx_desc_[slot]);
+                const uint16_t k = static_cast<uint16_t>(tx_next_ + segs - start);
+                const Desc d = k < n_seen ? seen[k] : load_desc(&tx_desc_[slot]);
                 if (!peer_buffer(d, d.length, b)) {
                     lies = true;
                     break;

@@ -118,6 +118,48 @@ TEST_F(MemifQueueTest, ServerReceivesFramesAndChainsTheLongOnes) {
     free_all(got);
 }
 
+// rx() and tx() load a burst's descriptors ahead of the copies (to overlap the misses): every
+// one is still checked where it is used, and a chain longer than the frames asked for goes on
+// past the descriptors loaded ahead.
+TEST_F(MemifQueueTest, ServerChecksEveryDescriptorOfABurstAndChainsPastTheOnesLoadedAhead) {
+    make(true);
+    client_put(0, 0, 1000, 0xa1, true);   // one frame in three slots, asked for one frame at a time
+    client_put(1, 1, 1000, 0xa2, true);
+    client_put(2, 2, 1000, 0xa3);
+    client_put(3, 3, 60, 0xb0);
+    desc(c2s_)[4] = Desc{0, 0, 60, static_cast<uint32_t>(size_ - 10), 0};   // then a lie
+    c2s_->head = 5;
+    rte_mbuf *m = nullptr;
+    ASSERT_EQ(q_->rx(&m, 1, pc_), 1);
+    EXPECT_EQ(m->pkt_len, 3000u);
+    uint8_t b;
+    EXPECT_EQ(*static_cast<const uint8_t *>(rte_pktmbuf_read(m, 2999, 1, &b)), 0xa3);
+    rte_pktmbuf_free(m);
+    std::vector<rte_mbuf *> got;
+    EXPECT_EQ(rx(got), 1) << "the frame before the lie";
+    EXPECT_EQ(q_->fault(), MemifFault::desc_range);
+    EXPECT_EQ(c2s_->tail, 4) << "the lie is never given back as read";
+    free_all(got);
+
+    make(true);   // sending: a 5100-byte frame over three posted 2 KB buffers, the third a lie
+    for (unsigned i = 0; i < 3; ++i) desc(s2c_)[i] = Desc{0, 0, kBuf, buf_off(8 + i), 0};
+    desc(s2c_)[2].region = 3;
+    s2c_->head = 3;
+    rte_mbuf *big = nullptr;
+    for (int i = 0; i < 3; ++i) {
+        rte_mbuf *seg = rte_pktmbuf_alloc(pool_);
+        std::memset(rte_pktmbuf_append(seg, 1700), 0x5a, 1700);
+        if (big == nullptr) big = seg;
+        else ASSERT_EQ(rte_pktmbuf_chain(big, seg), 0);
+    }
+    uint16_t refused = 0;
+    EXPECT_EQ(q_->tx(&big, 1, refused), 0);
+    EXPECT_EQ(q_->fault(), MemifFault::desc_region);
+    EXPECT_EQ(s2c_->tail, 0);
+    EXPECT_EQ(mem_[buf_off(8)], 0) << "nothing written before every buffer is checked";
+    rte_pktmbuf_free(big);
+}
+
 TEST_F(MemifQueueTest, ServerStopsOnADescriptorOutsideTheRegions) {
     struct Case {
         Desc d;
