@@ -12,7 +12,7 @@
 namespace dsw {
 namespace {
 
-const CompletionNames kNames{{"p0", "p1"}, {"memif", "tap"}};
+const CompletionNames kNames{{"p0", "p1"}, {"memif", "tap"}, {}};
 
 // Found by tests/fuzz/cli_fuzzer (cli_seeds/capture_stop_completion): completing after
 // `capture`, and resolving `show` or `capture` alone, compared the line's second and third
