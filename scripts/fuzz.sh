@@ -15,6 +15,7 @@
 #   scripts/fuzz.sh [SECONDS [TARGET...]]  fuzz for SECONDS in all (default 20), split evenly
 #                                          across the targets (default all)
 #   FUZZ_LIB_OPT=-O1 scripts/fuzz.sh 600 cli   a long campaign: the control plane optimised too
+#   scripts/fuzz.sh build                  build every target, run none (a later run reuses them)
 #   scripts/fuzz.sh [TARGET] FILE...       run a target once on each FILE (reproduce a crash);
 #                                          without TARGET, the one whose name starts the file's
 #                                          name (crashes are saved as TARGET-crash-...), else frame
@@ -189,6 +190,12 @@ if [ $# -gt 0 ] && { [ -f "$1" ] || { is_target "$1" && [ $# -gt 1 ] && [ -f "$2
   rc=$?
   [ "$rc" = 0 ] && echo "fuzz: $# inputs, 0 crashes" || echo "fuzz: crash reproduced (exit $rc)"
   exit "$rc"
+fi
+
+# ---- build only: scripts/test.sh builds the targets early, in the background ----
+if [ "${1:-}" = build ]; then
+  build "${all_targets[@]}"
+  exit 0
 fi
 
 seconds=${1:-20}
