@@ -23,6 +23,7 @@ import json as jsonlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,15 @@ class Receiver:
         wait_for(lambda: "ready" in self.path.read_text() or self.proc.poll() is not None, 10,
                  what=f"the receiver in {container.name}")
         assert self.proc.poll() is None, self.path.read_text()
+
+    def stop(self, grace=1.0):
+        """For frames that must not come: ends the window GRACE seconds after the caller saw what was sent
+        arrive where it belongs (a frame sent astray leaves the switch with those), not SECONDS after the start;
+        then result()."""
+        time.sleep(grace)
+        if self.proc.poll() is None:
+            self.proc.terminate()   # vnet_frames.py recv stops reading and reports what it got
+        return self.result()
 
     def result(self):
         self.proc.wait(timeout=self.seconds + 15)
@@ -381,14 +391,18 @@ def test_trunk_container_sends_and_gets_offloaded_segments_tagged(offload_netns,
     stats = {p: {k: s[k] for k in ("rx_packets", "tx_packets", "drops", "kernel")} for p, s in sw.port_stats().items()}
     assert_arrived_right(got, sent, f"t (trunk) [the switch's ports: {stats}]")
     assert {f["vlan"] for f in got["frames"]} == {10}, [(f["vlan"], f["tag_inband"]) for f in got["frames"]]
-    assert not rx20.result()["frames"], "a20 (vlan 20) got a10's (vlan 10) frames"
+    assert not rx20.stop()["frames"], "a20 (vlan 20) got a10's (vlan 10) frames"
 
     down10 = [segment(t, a10.mac, 7010, vlan=10), segment(t, a10.mac, 7011, family=6, vlan=10, seq=9)]
     down20 = [segment(t, a20.mac, 7020, vlan=20, l4="udp")]
     rx10 = Receiver(a10, tmp_path, want_of(down10 + down20), seconds=8)
     rx20 = Receiver(a20, tmp_path, want_of(down10 + down20), seconds=8)
+    # Each access port's own flows alone, to see when they are in: rx10 and rx20 listen that long and a grace
+    # more for the other VLAN's.
+    own10, own20 = Receiver(a10, tmp_path, want_of(down10), seconds=8), Receiver(a20, tmp_path, want_of(down20), seconds=8)
     sent10, sent20 = send_frames(t, down10), send_frames(t, down20)
-    got10, got20 = rx10.result(), rx20.result()
+    own10.result(), own20.result()
+    got10, got20 = rx10.stop(), rx20.stop()
     drops = {p: s["drops"] for p, s in sw.port_stats().items() if s["drops"]}
     assert_arrived_right(got10, sent10, f"a10 (vlan 10) [the switch's drops: {drops}]")
     assert_arrived_right(got20, sent20, f"a20 (vlan 20) [the switch's drops: {drops}]")

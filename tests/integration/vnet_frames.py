@@ -8,14 +8,17 @@ Run inside a container (ip netns exec ... /usr/bin/python3 vnet_frames.py ...) b
                            what the kernel hands a veth when TSO/USO and checksum offload are on. Prints
                            {"flows": {dport: {"bytes", "sha256"}}}: the payload each flow carried, in order.
   recv SECONDS WANT_JSON   prints "ready", then reads eth0 (vnet header and VLAN tag from the aux data) until
-                           every flow of WANT ({dport: bytes}) has its bytes, or SECONDS pass; prints one JSON
-                           line: every matching frame inspected (inspect()) and each flow put back together.
+                           every flow of WANT ({dport: bytes}) has its bytes, SECONDS pass, or SIGTERM comes;
+                           prints one JSON line: every matching frame inspected (inspect()) and each flow put
+                           back together. (SIGTERM: a test that listens for frames that must not come ends the
+                           window once what it sent has arrived elsewhere, not SECONDS after the start.)
 
 The tests import inspect() and flows() too, to judge a pcap the same way.
 """
 import hashlib
 import json
 import random
+import signal
 import socket
 import struct
 import sys
@@ -207,15 +210,17 @@ def recv(seconds, want):
     s.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
     s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
     s.bind(("eth0", ETH_P_ALL))
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))   # the loop ends between frames
     print("ready", flush=True)
     frames, got = [], {k: 0 for k in want}
     deadline = time.monotonic() + seconds
-    while any(got[k] < want[k] for k in want) and time.monotonic() < deadline:
-        s.settimeout(max(0.01, deadline - time.monotonic()))
+    while any(got[k] < want[k] for k in want) and time.monotonic() < deadline and not stop:
+        s.settimeout(max(0.01, min(0.1, deadline - time.monotonic())))
         try:
             data, anc, _, _ = s.recvmsg(1 << 18, socket.CMSG_SPACE(20))
         except socket.timeout:
-            break
+            continue
         vlan = None
         for level, kind, cdata in anc:
             if level == SOL_PACKET and kind == PACKET_AUXDATA:
