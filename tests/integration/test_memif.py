@@ -454,3 +454,23 @@ def test_memif_secret_client_role_against_a_testpmd_server(netns, switch, testpm
     wait_link(sw, "app1", True, timeout=20)
     wait_ping(c1, PEER_IP)
     assert SECRET not in sw.log()
+
+
+def test_memif_relative_socket_is_in_the_run_directory(netns, switch, sock_path, tmp_path):
+    """A memif socket by a relative name, in the config or `port add`, is in the run directory
+    /run/dpdk_switch (as VPP's runtime dir), not in the directory the switch was started from;
+    `show port info` and `save config` give the resolved path."""
+    sock, added = sock_path("memif-relative"), sock_path("memif-relative-add")
+    assert str(sock.parent) == "/run/dpdk_switch"
+    sw = switch([memif_port(sock.name)])
+    assert str(sock) in port_info(sw, "app1")["attached_to"]
+    assert sw.ctl("port", "add", "app2", "memif", f"socket={added.name}")["ok"] is True
+    assert str(added) in port_info(sw, "app2")["attached_to"]
+    for s in (sock, added):
+        assert s.is_socket(), f"{s} is not there"
+        assert not os.path.exists(s.name), "the switch's working directory (ours) holds the socket"
+        cl = MemifClient(s).connect()
+        cl.close()
+    saved = tmp_path / "saved.yaml"
+    assert sw.ctl("save", "config", str(saved))["ok"] is True
+    assert f"socket: {sock}" in saved.read_text() and f"socket: {added}" in saved.read_text()

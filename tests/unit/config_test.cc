@@ -355,6 +355,29 @@ TEST(ConfigError, SocketPathTooLong) {
                             "t.yaml: switch.ctl_socket: longer than"));
 }
 
+// Before, a memif socket by a relative name was opened in whatever directory the switch was
+// started from, so one config meant another socket from elsewhere. Now it is in the run
+// directory, as VPP's runtime dir: the config and `port add` hold the resolved path.
+TEST(Config, RelativeMemifSocketIsInTheRunDirectory) {
+    Result<Config> r = parse_config("ports: [ { name: a, type: memif, socket: m.sock, id: 1 },\n"
+                                    "         { name: b, type: memif, socket: sub/m.sock },\n"
+                                    "         { name: c, type: memif, socket: /tmp/m.sock } ]", kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().ports[0].socket, "/run/dpdk_switch/m.sock");
+    EXPECT_EQ(r.value().ports[1].socket, "/run/dpdk_switch/sub/m.sock");
+    EXPECT_EQ(r.value().ports[2].socket, "/tmp/m.sock");
+    Result<PortConfig> added = port_from_words("d", "memif", {"socket=d.sock", "role=client"});
+    ASSERT_TRUE(added.ok()) << added.error().message;
+    EXPECT_EQ(added.value().socket, "/run/dpdk_switch/d.sock");
+    // One socket by both names is one attachment.
+    EXPECT_EQ(refusal("ports: [ { name: a, type: memif, socket: m.sock },\n"
+                      "         { name: b, type: memif, socket: /run/dpdk_switch/m.sock } ]"),
+              "t.yaml: ports[1].socket: memif socket /run/dpdk_switch/m.sock id 0 is port a (ports[0]) already");
+    // The limit of a unix socket path is the resolved path's.
+    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: memif, socket: " + std::string(100, 'x') + " }"),
+                            "t.yaml: ports[0].socket: longer than"));
+}
+
 
 TEST(ConfigError, StaticMacs) {
     const std::string mac = "static_macs: [ { mac: '02:00:00:00:00:01', port: c1";
