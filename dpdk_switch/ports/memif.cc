@@ -69,6 +69,12 @@ namespace {
 
 // How long a peer may take from connecting to CONNECT before it is dropped.
 constexpr auto kHandshakeTimeout = std::chrono::seconds(5);
+// A server's session past INIT but not connected this long after it has stalled: the next
+// client whose INIT names the port takes the port from it. A libmemif or net_memif client
+// answers each ACK at once (its whole handshake takes milliseconds), so without this a client
+// that sent INIT and then nothing kept every other out for kHandshakeTimeout, and one that did
+// so again and again kept them out for good.
+constexpr auto kStalledAfter = std::chrono::milliseconds(200);
 // How often the control thread looks at a connected queue's fault flag, and retries a
 // client's connect: a sleeping thread's wake-ups, nothing per packet.
 constexpr int kWatchMs = 100;
@@ -188,6 +194,7 @@ private:
 
     void run();
     void accept_peer();
+    bool make_room();
     void after_pending_step(size_t i, MemifSession::Step step, const std::string &why);
     void take(std::unique_ptr<MemifSession> s);
     void take_inbox();
@@ -219,6 +226,7 @@ private:
     std::mutex inbox_mutex_;
     std::vector<std::unique_ptr<MemifSession>> inbox_;
     std::chrono::steady_clock::time_point deadline_{}, next_try_{};
+    std::chrono::steady_clock::time_point taken_{};   // when session_ was taken (server)
     bool said_unreachable_ = false;
     std::thread thread_;
     PortIo io_;
@@ -356,16 +364,27 @@ void MemifPort::after_pending_step(size_t i, MemifSession::Step step, const std:
     DSW_LOG(WARNING, port, "port %s: memif handshake failed: %s", cfg_.name.c_str(), no.c_str());
 }
 
+// Whether a new session whose INIT named this port may have it: it has none, or the one it
+// has stalled in its handshake (kStalledAfter), which is ended here.
+bool MemifPort::make_room() {
+    if (!session_) return true;
+    const bool handshaking = gate_.queue.load(std::memory_order_relaxed) == nullptr;
+    if (!handshaking || std::chrono::steady_clock::now() - taken_ < kStalledAfter) return false;
+    end_session("its handshake stalled after INIT, and another client came for the interface");
+    return true;
+}
+
 // A session whose INIT named this port: its own from here on, unless it has one.
 void MemifPort::take(std::unique_ptr<MemifSession> s) {
-    if (session_) {
+    if (!make_room()) {
         s->say_disconnect("interface already connected");
         DSW_LOG(WARNING, port, "port %s: memif: a second peer was refused (one is connected or connecting)",
                 cfg_.name.c_str());
         return;
     }
     session_ = std::move(s);
-    deadline_ = std::chrono::steady_clock::now() + kHandshakeTimeout;
+    taken_ = std::chrono::steady_clock::now();
+    deadline_ = taken_ + kHandshakeTimeout;
 }
 
 void MemifPort::take_inbox() {
@@ -375,7 +394,7 @@ void MemifPort::take_inbox() {
         got.swap(inbox_);
     }
     for (auto &s : got) {
-        if (session_) {
+        if (!make_room()) {
             take(std::move(s));   // refused
             continue;
         }
