@@ -15,12 +15,13 @@
 
 #include "dpdk_switch/control/file_kind.h"
 #include "dpdk_switch/log.h"
+#include "dpdk_switch/run_dir.h"
 #include "dpdk_switch/unix_socket.h"
 
 namespace dsw {
 
 std::string default_ctl_socket(const std::string &file_prefix) {
-    return "/run/dpdk_switch/" + (file_prefix.empty() ? std::string("rte") : file_prefix) + ".sock";
+    return std::string(kRunDir) + "/" + (file_prefix.empty() ? std::string("rte") : file_prefix) + ".sock";
 }
 
 std::string encode_reply(const Reply &r) {

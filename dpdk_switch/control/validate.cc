@@ -82,6 +82,12 @@ Status check_no_nul(const std::string &text) {
     return refused("holds a NUL byte (at offset " + std::to_string(at) + "): '" + printable(text) + "'");
 }
 
+Status check_absolute_path(const std::string &path) {
+    if (!path.empty() && path.front() == '/')
+        return Ok{};
+    return refused("'" + printable(path) + "' is a relative path: give an absolute one");
+}
+
 namespace {
 
 // Bytes of the UTF-8 sequence (RFC 3629) at text[at], or 0 when none starts there: a stray

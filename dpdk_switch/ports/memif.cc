@@ -48,6 +48,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,6 +60,7 @@
 #include "dpdk_switch/log.h"
 #include "dpdk_switch/ports/memif_session.h"
 #include "dpdk_switch/ports/port_kind.h"
+#include "dpdk_switch/run_dir.h"
 #include "dpdk_switch/unique_fd.h"
 
 namespace dsw {
@@ -67,6 +69,12 @@ namespace {
 
 // How long a peer may take from connecting to CONNECT before it is dropped.
 constexpr auto kHandshakeTimeout = std::chrono::seconds(5);
+// A server's session past INIT but not connected this long after it has stalled: the next
+// client whose INIT names the port takes the port from it. A libmemif or net_memif client
+// answers each ACK at once (its whole handshake takes milliseconds), so without this a client
+// that sent INIT and then nothing kept every other out for kHandshakeTimeout, and one that did
+// so again and again kept them out for good.
+constexpr auto kStalledAfter = std::chrono::milliseconds(200);
 // How often the control thread looks at a connected queue's fault flag, and retries a
 // client's connect: a sleeping thread's wake-ups, nothing per packet.
 constexpr int kWatchMs = 100;
@@ -82,6 +90,19 @@ bool fill_addr(const std::string &path, sockaddr_un &a) {
     a.sun_family = AF_UNIX;
     std::memcpy(a.sun_path, path.data(), path.size());
     return true;
+}
+
+// A socket in the run directory (a relative name in the config, run_dir.h) has its directory
+// made here, as VPP makes its runtime dir: the control socket, which makes it otherwise, may be
+// elsewhere. Any other directory is its user's to make.
+Status make_run_dir(const PortConfig &p) {
+    const std::string run_dir = std::string(kRunDir) + "/";
+    if (p.socket.compare(0, run_dir.size(), run_dir) != 0) return Ok{};
+    const std::filesystem::path dir = std::filesystem::path(p.socket).parent_path();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return fail("port " + p.name + ": cannot create " + dir.string() + " for memif socket " + p.socket + ": " + ec.message());
+    return Ok{};
 }
 
 // The worker's side of the gate's barrier: a fence, or only the compiler's when the control
@@ -173,6 +194,7 @@ private:
 
     void run();
     void accept_peer();
+    bool make_room();
     void after_pending_step(size_t i, MemifSession::Step step, const std::string &why);
     void take(std::unique_ptr<MemifSession> s);
     void take_inbox();
@@ -204,6 +226,7 @@ private:
     std::mutex inbox_mutex_;
     std::vector<std::unique_ptr<MemifSession>> inbox_;
     std::chrono::steady_clock::time_point deadline_{}, next_try_{};
+    std::chrono::steady_clock::time_point taken_{};   // when session_ was taken (server)
     bool said_unreachable_ = false;
     std::thread thread_;
     PortIo io_;
@@ -235,6 +258,7 @@ Status MemifPort::listen_on(const PortConfig &p) {
     }
     sockaddr_un a;
     if (!fill_addr(p.socket, a)) return fail("port " + p.name + ": memif socket path " + p.socket + " is too long");
+    if (auto st = make_run_dir(p); !st) return st;
     remove_stale_socket(p.socket);
     auto fd = std::make_shared<const UniqueFd>(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!*fd) return fail(sys_error(p, "memif socket"));
@@ -340,16 +364,27 @@ void MemifPort::after_pending_step(size_t i, MemifSession::Step step, const std:
     DSW_LOG(WARNING, port, "port %s: memif handshake failed: %s", cfg_.name.c_str(), no.c_str());
 }
 
+// Whether a new session whose INIT named this port may have it: it has none, or the one it
+// has stalled in its handshake (kStalledAfter), which is ended here.
+bool MemifPort::make_room() {
+    if (!session_) return true;
+    const bool handshaking = gate_.queue.load(std::memory_order_relaxed) == nullptr;
+    if (!handshaking || std::chrono::steady_clock::now() - taken_ < kStalledAfter) return false;
+    end_session("its handshake stalled after INIT, and another client came for the interface");
+    return true;
+}
+
 // A session whose INIT named this port: its own from here on, unless it has one.
 void MemifPort::take(std::unique_ptr<MemifSession> s) {
-    if (session_) {
+    if (!make_room()) {
         s->say_disconnect("interface already connected");
         DSW_LOG(WARNING, port, "port %s: memif: a second peer was refused (one is connected or connecting)",
                 cfg_.name.c_str());
         return;
     }
     session_ = std::move(s);
-    deadline_ = std::chrono::steady_clock::now() + kHandshakeTimeout;
+    taken_ = std::chrono::steady_clock::now();
+    deadline_ = taken_ + kHandshakeTimeout;
 }
 
 void MemifPort::take_inbox() {
@@ -359,7 +394,7 @@ void MemifPort::take_inbox() {
         got.swap(inbox_);
     }
     for (auto &s : got) {
-        if (session_) {
+        if (!make_room()) {
             take(std::move(s));   // refused
             continue;
         }

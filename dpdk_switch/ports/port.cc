@@ -29,14 +29,23 @@ Result<Port> Port::open(const PortConfig &cfg, rte_mempool *rx_pool) {
 
 int Port::stats(rte_eth_stats &st) const { return eth_ ? rte_eth_stats_get(eth_->id(), &st) : -ENODEV; }
 
-int Port::link(rte_eth_link &l) const {
+int Port::link(rte_eth_link &l, std::optional<IfaceWhere> *where) const {
     if (eth_) {
         const int rc = rte_eth_link_get_nowait(eth_->id(), &l);
-        if (rc == 0 && tap_) l.link_status = tap_->link_up() ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+        if (where != nullptr) *where = std::nullopt;
+        if (tap_ && (rc == 0 || where != nullptr)) {
+            IfaceWhere w;
+            const bool up = tap_->link_up(&w);
+            if (rc == 0) l.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+            if (where != nullptr) *where = w;
+        }
         return rc;
     }
     l = rte_eth_link{};
-    l.link_status = own_->link_up() ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+    std::optional<IfaceWhere> w;
+    const bool up = where != nullptr ? own_->link_up_where(w) : own_->link_up();
+    l.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+    if (where != nullptr) *where = w;
     return 0;
 }
 

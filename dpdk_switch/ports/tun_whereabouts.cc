@@ -128,8 +128,9 @@ bool TunWhereabouts::heard(const Where &w) const {
     return heard_->heard;
 }
 
-bool TunWhereabouts::link_up() const {
+bool TunWhereabouts::link_up(IfaceWhere *where_now) const {
     const std::optional<Where> w = where();
+    if (where_now != nullptr) *where_now = w ? IfaceWhere{w->name, static_cast<bool>(w->netns)} : IfaceWhere{};
     if (!w) return false;
     if (!w->netns) {
         ifreq ifr{};

@@ -62,6 +62,12 @@ public:
     // by that name in the switch's namespace (/sys/class/net), none while it is elsewhere, rather
     // than those of another interface that took its old name.
     std::optional<IfaceWhere> iface_where() const override { return where_->iface_where(); }
+    bool link_up_where(std::optional<IfaceWhere> &where) const override {
+        IfaceWhere w;
+        const bool up = where_->link_up(&w);
+        where = w;
+        return up;
+    }
 
     static Result<std::unique_ptr<OwnIoPort>> open(const PortConfig &p, rte_mempool *pool);
 

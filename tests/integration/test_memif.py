@@ -454,3 +454,47 @@ def test_memif_secret_client_role_against_a_testpmd_server(netns, switch, testpm
     wait_link(sw, "app1", True, timeout=20)
     wait_ping(c1, PEER_IP)
     assert SECRET not in sw.log()
+
+
+def test_memif_relative_socket_is_in_the_run_directory(netns, switch, sock_path, tmp_path):
+    """A memif socket by a relative name, in the config or `port add`, is in the run directory
+    /run/dpdk_switch (as VPP's runtime dir), not in the directory the switch was started from;
+    `show port info` and `save config` give the resolved path."""
+    sock, added = sock_path("memif-relative"), sock_path("memif-relative-add")
+    assert str(sock.parent) == "/run/dpdk_switch"
+    sw = switch([memif_port(sock.name)])
+    assert str(sock) in port_info(sw, "app1")["attached_to"]
+    assert sw.ctl("port", "add", "app2", "memif", f"socket={added.name}")["ok"] is True
+    assert str(added) in port_info(sw, "app2")["attached_to"]
+    for s in (sock, added):
+        assert s.is_socket(), f"{s} is not there"
+        assert not os.path.exists(s.name), "the switch's working directory (ours) holds the socket"
+        cl = MemifClient(s).connect()
+        cl.close()
+    saved = tmp_path / "saved.yaml"
+    assert sw.ctl("save", "config", str(saved))["ok"] is True
+    text = saved.read_text()
+    assert str(sock) in text and str(added) in text, text
+
+
+def test_memif_client_stalled_after_init_yields_to_the_next(netns, switch, sock_path):
+    """A client that sends INIT and then nothing holds the interface only until its handshake
+    stalled (200 ms): the next client takes it, and the stalled one is told. Before, the next
+    was refused for the whole 5 s handshake timeout, so a client that stalled again and again
+    kept every other out."""
+    sock = sock_path("memif-stall")
+    sw = switch([memif_port(sock)])
+    stalled = MemifClient(sock).init()
+    stalled.expect(ACK)
+    time.sleep(0.5)   # past the 200 ms after which a handshake counts as stalled
+    honest = MemifClient(sock).connect()   # each ACK checked: refused here before
+    wait_link(sw, "app1", True)
+    assert stalled.recv()[0] in (DISCONNECT, None), "the stalled client is told, or its socket closes"
+    assert "its handshake stalled after INIT" in sw.log()
+    # A client that comes while the interface is connected is still refused.
+    third = MemifClient(sock).init()
+    assert third.recv()[0] in (DISCONNECT, None)
+    assert port_info(sw, "app1")["peer"] == "connected"
+    for c in (stalled, honest, third):
+        c.close()
+    wait_link(sw, "app1", False)

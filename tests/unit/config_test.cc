@@ -1,5 +1,6 @@
 // The YAML config loader (DESIGN.md §4): what a user's file turns into, and how a bad file is
 // refused ("<source>: <key path>: <reason>"). Needs no EAL: validate_lcores is not called here.
+// config_text_test.cc has the text and document shape, config_port_test.cc the ports: list.
 // Interfaces that must exist use "lo", the one every network namespace has, and, where two ports
 // need one each (two ports may not share one), veth interfaces the tests create (as root).
 #include <sys/stat.h>
@@ -166,58 +167,6 @@ static_macs:
 
 // ---- refused configs: each names the key path ---------------------------------------------------
 
-TEST(ConfigError, UnknownKey) {
-    EXPECT_EQ(refusal("switch: { burts: 32 }"), "t.yaml: switch.burts: unknown key");
-    EXPECT_EQ(refusal("swtich: {}"), "t.yaml: swtich: unknown key");
-    EXPECT_EQ(refusal("eal: { hugepages: 1 }"), "t.yaml: eal.hugepages: unknown key");
-    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: lo, speed: 10 }"),
-              "t.yaml: ports[0].speed: unknown key");
-    EXPECT_EQ(refusal("ports: [ {name: a, type: af_packet, iface: lo} ]\n"
-                      "static_macs: [ { mac: '02:00:00:00:00:01', port: a, age: 1 } ]"),
-              "t.yaml: static_macs[0].age: unknown key");
-    EXPECT_EQ(refusal("arp: [ { ip: 10.0.0.1, mac: '02:00:00:00:00:01', port: a } ]"),
-              "t.yaml: arp[0].port: unknown key");
-}
-
-TEST(ConfigError, DuplicateKey) {
-    EXPECT_EQ(refusal("switch:\n  burst: 1\n  burst: 2\n"), "t.yaml: switch.burst: duplicate key");
-    EXPECT_EQ(refusal("eal: {}\neal: {}\n"), "t.yaml: eal: duplicate key");
-}
-
-TEST(ConfigError, WrongType) {
-    EXPECT_TRUE(starts_with(refusal("switch: { burst: abc }"),
-                            "t.yaml: switch.burst: expected an integer"));
-    EXPECT_TRUE(starts_with(refusal("switch: { burst: \"32\" }"),
-                            "t.yaml: switch.burst: expected an integer"));
-    EXPECT_TRUE(starts_with(refusal("switch: { burst: [32] }"),
-                            "t.yaml: switch.burst: expected an integer, got a list"));
-    EXPECT_TRUE(starts_with(refusal("switch: { burst: 3.5 }"),
-                            "t.yaml: switch.burst: expected an integer"));
-    EXPECT_TRUE(starts_with(refusal("switch: { arp_proxy: 1 }"),
-                            "t.yaml: switch.arp_proxy: expected true or false"));
-    EXPECT_TRUE(starts_with(refusal("eal: { no_huge: 'true' }"),
-                            "t.yaml: eal.no_huge: expected true or false"));
-    EXPECT_EQ(refusal("eal: [1, 2]"), "t.yaml: eal: expected a map, got a list");
-    EXPECT_EQ(refusal("switch: 5"), "t.yaml: switch: expected a map, got '5'");
-    EXPECT_EQ(refusal("ports: { a: 1 }"), "t.yaml: ports: expected a list, got a map");
-    EXPECT_EQ(refusal("ports: [ 1 ]"), "t.yaml: ports[0]: expected a map, got '1'");
-    EXPECT_EQ(refusal("- 1\n- 2\n"), "t.yaml: top level: expected a map, got a list");
-    EXPECT_EQ(refusal("eal: { lcores: { a: 1 } }"),
-              "t.yaml: eal.lcores: expected a string, got a map");
-    EXPECT_EQ(refusal("eal: { extra: [ --no-pci, [x] ] }"),
-              "t.yaml: eal.extra[1]: expected a string, got a list");
-    EXPECT_EQ(refusal("eal: { extra: --no-pci }"),
-              "t.yaml: eal.extra: expected a list, got '--no-pci'");
-    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: [lo] }"),
-              "t.yaml: ports[0].iface: expected a string, got a list");
-    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: }"),
-              "t.yaml: ports[0].iface: expected a string, got null");
-    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: af_packet, iface: lo, trunk: 10 }"),
-                            "t.yaml: ports[0].trunk: expected a list"));
-    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: vhost, path: /x, client: maybe }"),
-                            "t.yaml: ports[0].client: expected true or false"));
-}
-
 TEST(ConfigError, OutOfRange) {
     struct Case {
         const char *yaml;
@@ -257,102 +206,6 @@ TEST(ConfigError, BadEalWords) {
     EXPECT_TRUE(starts_with(refusal("eal: { file_prefix: 'a/b' }"), "t.yaml: eal.file_prefix: "));
     EXPECT_TRUE(starts_with(refusal("eal: { file_prefix: '' }"), "t.yaml: eal.file_prefix: "));
     EXPECT_TRUE(starts_with(refusal("eal: { lcores: '0-1 --vdev=x' }"), "t.yaml: eal.lcores: "));
-}
-
-TEST(ConfigError, PortNames) {
-    EXPECT_EQ(refusal("ports:\n"
-                      "  - { name: c1, type: af_packet, iface: lo }\n"
-                      "  - { name: c2, type: tap, iface: dsw2 }\n"
-                      "  - { name: c1, type: tap, iface: dsw1 }\n"),
-              "t.yaml: ports[2].name: duplicate port name 'c1' (also ports[0])");
-    for (const char *bad : {"a-b", "''", "a.b", "abcdefghijklmnopq", "' x'"}) {
-        const std::string msg =
-            port_refusal(std::string("{ name: ") + bad + ", type: af_packet, iface: lo }");
-        EXPECT_TRUE(starts_with(msg, "t.yaml: ports[0].name: ")) << bad << " -> " << msg;
-    }
-    EXPECT_EQ(port_refusal("{ type: af_packet, iface: lo }"),
-              "t.yaml: ports[0].name: missing required key");
-    EXPECT_EQ(port_refusal("{ name: a, iface: lo }"), "t.yaml: ports[0].type: missing required key");
-    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: af_pakcet, iface: lo }"),
-                            "t.yaml: ports[0].type: unknown port type 'af_pakcet'"));
-}
-
-TEST(ConfigError, MissingKeyOfPortType) {
-    EXPECT_EQ(port_refusal("{ name: a, type: af_packet }"),
-              "t.yaml: ports[0].iface: required for an af_packet port");
-    EXPECT_EQ(port_refusal("{ name: a, type: af_xdp }"),
-              "t.yaml: ports[0].iface: required for an af_xdp port");
-    EXPECT_EQ(port_refusal("{ name: a, type: tap }"), "t.yaml: ports[0].iface: required for a tap port");
-    EXPECT_EQ(port_refusal("{ name: a, type: vhost }"),
-              "t.yaml: ports[0].path: required for a vhost port");
-    EXPECT_EQ(port_refusal("{ name: a, type: virtio_user }"),
-              "t.yaml: ports[0].path: required for a virtio_user port");
-    EXPECT_EQ(port_refusal("{ name: a, type: memif }"),
-              "t.yaml: ports[0].socket: required for a memif port");
-    EXPECT_EQ(port_refusal("{ name: a, type: dpdk }"),
-              "t.yaml: ports[0].devargs: required for a dpdk port");
-}
-
-TEST(ConfigError, KeyOfAnotherPortType) {
-    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: lo, path: /x }"),
-              "t.yaml: ports[0].path: not a key of an af_packet port");
-    EXPECT_EQ(port_refusal("{ name: a, type: vhost, path: /x, iface: lo }"),
-              "t.yaml: ports[0].iface: not a key of a vhost port");
-    EXPECT_EQ(port_refusal("{ name: a, type: tap, iface: t0, client: true }"),
-              "t.yaml: ports[0].client: not a key of a tap port");
-    EXPECT_EQ(port_refusal("{ name: a, type: vhost, path: /x, role: client }"),
-              "t.yaml: ports[0].role: not a key of a vhost port");
-    EXPECT_EQ(port_refusal("{ name: a, type: dpdk, devargs: net_null0, socket: /x }"),
-              "t.yaml: ports[0].socket: not a key of a dpdk port");
-    EXPECT_EQ(port_refusal("{ name: a, type: memif, socket: /x, role: master }"),
-              "t.yaml: ports[0].role: must be server or client, got 'master'");
-}
-
-// memif's secret: what INIT's 24-byte field carries, as printable text; the error names the key
-// and never quotes the secret.
-TEST(ConfigError, MemifSecret) {
-    Result<Config> r = parse_config(
-        "ports: [ { name: a, type: memif, socket: /x, secret: 'abcdefghijklmnopqrstuvwx' } ]", kSource);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(r.value().ports[0].secret, "abcdefghijklmnopqrstuvwx");
-    EXPECT_EQ(port_refusal("{ name: a, type: memif, socket: /x, secret: abcdefghijklmnopqrstuvwxy }"),
-              "t.yaml: ports[0].secret: longer than 24 bytes, the most a memif INIT carries");
-    EXPECT_EQ(port_refusal("{ name: a, type: memif, socket: /x, secret: \"ab\\tc\" }"),
-              "t.yaml: ports[0].secret: only printable ASCII characters (0x20 to 0x7e)");
-    EXPECT_EQ(port_refusal("{ name: a, type: memif, socket: /x, secret: '' }"),
-              "t.yaml: ports[0].secret: must not be empty");
-    EXPECT_EQ(port_refusal("{ name: a, type: vhost, path: /x, secret: abc }"),
-              "t.yaml: ports[0].secret: not a key of a vhost port");
-}
-
-TEST(ConfigError, VlanAndTrunk) {
-    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: lo, vlan: 10, trunk: [20] }"),
-              "t.yaml: ports[0].trunk: cannot be combined with vlan");
-    EXPECT_EQ(port_refusal("{ name: a, type: af_packet, iface: lo, trunk: [10, 20, 10] }"),
-              "t.yaml: ports[0].trunk[2]: duplicate VLAN 10");
-    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: af_packet, iface: lo, trunk: [] }"),
-                            "t.yaml: ports[0].trunk: "));
-}
-
-TEST(ConfigError, InterfaceMustExist) {
-    EXPECT_EQ(refusal("ports:\n"
-                      "  - { name: c1, type: af_packet, iface: lo }\n"
-                      "  - { name: c2, type: af_packet, iface: v9 }\n"),
-              "t.yaml: ports[1].iface: interface 'v9' does not exist");
-    EXPECT_EQ(port_refusal("{ name: a, type: af_xdp, iface: v9 }"),
-              "t.yaml: ports[0].iface: interface 'v9' does not exist");
-    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: tap, iface: abcdefghijklmnop }"),
-                            "t.yaml: ports[0].iface: invalid interface name"));
-    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: tap, iface: 'a/b' }"),
-                            "t.yaml: ports[0].iface: invalid interface name"));
-}
-
-TEST(ConfigError, SocketPathTooLong) {
-    const std::string path = "/" + std::string(110, 'x');
-    EXPECT_TRUE(starts_with(port_refusal("{ name: a, type: vhost, path: " + path + " }"),
-                            "t.yaml: ports[0].path: longer than"));
-    EXPECT_TRUE(starts_with(refusal("switch: { ctl_socket: " + path + " }"),
-                            "t.yaml: switch.ctl_socket: longer than"));
 }
 
 
@@ -449,85 +302,11 @@ TEST(Config, TablesFilledToCapacityAreAccepted) {
     EXPECT_EQ(ports.value().ports.size(), kMaxPorts);
 }
 
-// Before, the second port was refused only after EAL started, with exit code 1 and no key path.
-TEST(ConfigError, TwoPortsOnOneAttachment) {
-    EXPECT_EQ(refusal("ports: [ { name: c1, type: af_packet, iface: lo }, { name: c2, type: af_xdp, iface: lo } ]"),
-              "t.yaml: ports[1].iface: interface lo is port c1 (ports[0]) already");
-    EXPECT_EQ(refusal("ports: [ { name: a, type: vhost, path: /tmp/x.sock },\n"
-                      "         { name: b, type: tap, iface: t0 },\n"
-                      "         { name: c, type: virtio_user, path: /tmp/x.sock } ]"),
-              "t.yaml: ports[2].path: socket /tmp/x.sock is port a (ports[0]) already");
-    EXPECT_EQ(refusal("ports: [ { name: a, type: memif, socket: /tmp/m.sock, id: 1 },\n"
-                      "         { name: b, type: memif, socket: /tmp/m.sock, id: 1 } ]"),
-              "t.yaml: ports[1].socket: memif socket /tmp/m.sock id 1 is port a (ports[0]) already");
-    EXPECT_EQ(refusal("ports: [ { name: a, type: dpdk, devargs: 'net_null0,size=64' },\n"
-                      "         { name: b, type: dpdk, devargs: net_null0 } ]"),
-              "t.yaml: ports[1].devargs: device net_null0 is port a (ports[0]) already");
-    // One socket, two memif ids: two interfaces, as VPP has them.
-    Result<Config> r = parse_config("ports: [ { name: a, type: memif, socket: /tmp/m.sock, id: 1 },\n"
-                                    "         { name: b, type: memif, socket: /tmp/m.sock, id: 2 } ]",
-                                    kSource);
-    EXPECT_TRUE(r.ok()) << r.error().message;
-}
-
 // Before, 4000000000 passed and EAL failed to allocate the pool, exit 1 and no key path.
 TEST(ConfigError, MbufsUpperBound) {
     EXPECT_EQ(refusal("switch: { mbufs: 4000000000 }"),
               "t.yaml: switch.mbufs: must be at most 16777216, a pool of about 37888 MB of EAL memory, "
               "got 4000000000");
-}
-
-// Before, "lo\0zz" was read as "lo": the switch started on an interface nobody wrote.
-TEST(ConfigError, NulInAString) {
-    EXPECT_EQ(refusal("ports: [ { name: c1, type: af_packet, iface: \"lo\\0zz\" } ]"),
-              "t.yaml: ports[0].iface: holds a NUL byte (at offset 2): 'lo\\0zz'");
-    EXPECT_TRUE(starts_with(refusal("ports: [ { name: \"c1\\0\", type: tap, iface: t0 } ]"),
-                            "t.yaml: ports[0].name: holds a NUL byte"));
-    EXPECT_TRUE(starts_with(refusal("ports: [ { name: g, type: dpdk, devargs: \"net_null0\\0,x=1\" } ]"),
-                            "t.yaml: ports[0].devargs: holds a NUL byte"));
-    EXPECT_TRUE(starts_with(refusal("switch: { ctl_socket: \"/tmp/a\\0b\" }"),
-                            "t.yaml: switch.ctl_socket: holds a NUL byte"));
-    EXPECT_TRUE(starts_with(refusal("eal: { extra: [\"--no-pci\\0\"] }"), "t.yaml: eal.extra[0]: holds a NUL byte"));
-    EXPECT_TRUE(starts_with(refusal(std::string(kOnePort) + "static_macs: [ { mac: '02:00:00:00:00:01', port: \"c1\\0\" } ]"),
-                            "t.yaml: static_macs[0].port: holds a NUL byte"));
-}
-
-// Found by tests/fuzz/config_fuzzer (config_seeds/utf8_devargs): a string of bytes that are not
-// UTF-8 was read in, and `save config` wrote U+FFFD in their place, a file naming another device;
-// the switch itself refused to save ("reads back different"). Before, all of these were accepted.
-TEST(ConfigError, StringNotUtf8) {
-    EXPECT_EQ(refusal("ports: [ { name: g, type: dpdk, devargs: \"net_null0,x=\xff\" } ]"),
-              "t.yaml: ports[0].devargs: is not valid UTF-8 (byte 0xff at offset 12)");
-    EXPECT_EQ(refusal("switch: { ctl_socket: \"/tmp/\xc3\" }"),
-              "t.yaml: switch.ctl_socket: is not valid UTF-8 (byte 0xc3 at offset 5)");
-    EXPECT_EQ(refusal("eal: { extra: [\"--a=\xed\xa0\x80\"] }"),   // a UTF-16 surrogate
-              "t.yaml: eal.extra[0]: is not valid UTF-8 (byte 0xed at offset 4)");
-    EXPECT_EQ(refusal("eal: { file_prefix: \"\xc0\xaf\" }"),   // an overlong '/'
-              "t.yaml: eal.file_prefix: is not valid UTF-8 (byte 0xc0 at offset 0)");
-    // port add takes its words through the same reader.
-    Result<PortConfig> p = port_from_words("g", "dpdk", {"devargs=net_null0,\x80"});
-    ASSERT_FALSE(p.ok());
-    EXPECT_EQ(p.error().message, "port g: devargs: is not valid UTF-8 (byte 0x80 at offset 10)");
-    // Valid UTF-8 beyond ASCII is a string like any other.
-    Result<Config> ok = parse_config("ports: [ { name: g, type: dpdk, devargs: \"net_null0,n=\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\" } ]", "t.yaml");
-    ASSERT_TRUE(ok.ok()) << ok.error().message;
-    EXPECT_EQ(ok.value().ports[0].devargs, "net_null0,n=\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
-}
-
-// Found by tests/fuzz/config_fuzzer (config_seeds/comma_root): yaml-cpp 0.7's LoadAll never
-// returns on a document whose root starts with ',' (yaml-cpp #1040), allocating a null document
-// per turn until memory runs out; `--config` of such a file hung the switch. Before, each of these
-// never returned.
-TEST(ConfigError, CommaAtTheRootIsAnError) {
-    EXPECT_EQ(refusal(","), "t.yaml:1:1: unexpected ',': no YAML node starts with it");
-    EXPECT_EQ(refusal(",aeo:"), "t.yaml:1:1: unexpected ',': no YAML node starts with it");
-    EXPECT_EQ(refusal("# a comment\n  ,a: 1\n"), "t.yaml:2:3: unexpected ',': no YAML node starts with it");
-    EXPECT_EQ(refusal("!tag ,"), "t.yaml:1:6: unexpected ',': no YAML node starts with it");
-    EXPECT_EQ(refusal("switch: {}\n---\n,"), "t.yaml: top level: more than one YAML document");
-    // What still reads as before: one document, none, an explicit one.
-    EXPECT_EQ(refusal("a, b"), "t.yaml: top level: expected a map, got 'a, b'");   // a scalar
-    EXPECT_TRUE(parse_config("", "t.yaml").ok());
-    EXPECT_TRUE(parse_config("---\nswitch: { burst: 16 }\n...\n", "t.yaml").ok());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Commands on packet captures: capture, capture stop, show capture.
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/control/validate.h"
 #include "handlers.h"
 
 namespace dsw::cmd {
@@ -17,9 +18,7 @@ Answer capture(Switch &sw, const Args &a) {
     static const std::string kUsage = "usage: capture <port> <file> [count N] [rx|tx|both] [overwrite]";
     json r;
     if (a.size() < 3) return fail(kUsage);
-    // As save config: the words may come over the control socket from a client in another
-    // directory, and a relative name would land where the switch runs, not where its user is.
-    if (a[2].front() != '/') return fail("capture: '" + a[2] + "' is a relative path: give an absolute one");
+    if (auto st = check_absolute_path(a[2]); !st) return fail("capture: " + st.error().message);
     uint64_t count = 0;
     uint8_t dirs = CaptureTap::kRx | CaptureTap::kTx;
     bool overwrite = false;

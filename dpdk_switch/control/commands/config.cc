@@ -5,6 +5,7 @@
 #include "dpdk_switch/control/file_replace.h"
 #include "dpdk_switch/control/running_config.h"
 #include "dpdk_switch/control/switch.h"
+#include "dpdk_switch/control/validate.h"
 #include "handlers.h"
 
 namespace dsw::cmd {
@@ -24,9 +25,7 @@ Answer save_config(Switch &sw, const Args &a) {
     std::string file;
     if (a.size() > 2) {
         file = a[2];
-        // The words may come over the control socket from a client in another directory: a
-        // relative name would land where the switch runs, not where its user is.
-        if (file.front() != '/') return fail("save config: '" + file + "' is a relative path: give an absolute one");
+        if (auto st = check_absolute_path(file); !st) return fail("save config: " + st.error().message);
     } else if (!sw.config().path.empty()) {
         file = sw.config().path;
     } else {

@@ -137,7 +137,8 @@ Answer show_port_info(Switch &sw, const Args &a) {
     for (const SwitchPort *sp : std::get<0>(sel)) {
         const Port &e = *sp->eth;
         rte_eth_link link{};
-        e.link(link);
+        std::optional<IfaceWhere> where;   // asked with the link: one look at a tap for both
+        e.link(link, &where);
         rte_ether_addr addr{};
         e.mac_addr(addr);
         const std::string mac = mac_to_string(mac_from_bytes(addr.addr_bytes));
@@ -162,7 +163,7 @@ Answer show_port_info(Switch &sw, const Args &a) {
         // its name now and whether it is in another namespace, not the name it was made with,
         // which may be another interface's by now. Gone: the configured name.
         if (port_kind(pc.type).kernel_iface && !pc.iface.empty()) {
-            const std::optional<IfaceWhere> w = e.iface_where();
+            const std::optional<IfaceWhere> &w = where;
             r["ports"].back()["iface"] = w && !w->name.empty() ? w->name : pc.iface;
             if (w && w->elsewhere) r["ports"].back()["iface_in_other_netns"] = true;
         }

@@ -38,6 +38,11 @@ Result<uint16_t> static_mac_vlan(const PortConfig &p, std::optional<uint16_t> vl
 // at the NUL, and the switch would use a name nobody wrote.
 Status check_no_nul(const std::string &text);
 
+// A path that names the same file whoever sends it: the words of a command may come over the
+// control socket from a client in another directory, and a relative name would land where the
+// switch runs, not where its user is. The message quotes the path; the caller names the command.
+Status check_absolute_path(const std::string &path);
+
 // Text that is UTF-8, as YAML requires: a string of other bytes reads in, but `save config`'s
 // writer replaces them (U+FFFD), so the file it writes would name something else.
 Status check_utf8(const std::string &text);

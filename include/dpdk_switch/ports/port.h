@@ -55,7 +55,8 @@ public:
     // rte_eth_macaddr_get answer them. An own-I/O port has no PMD counters nor MAC (-ENODEV,
     // without ethdev's log line about an invalid port) and the link its OwnIoPort says.
     int stats(rte_eth_stats &st) const;
-    int link(rte_eth_link &l) const;
+    // `where`, when given, gets iface_where()'s answer, from the look that tells a tap's link.
+    int link(rte_eth_link &l, std::optional<IfaceWhere> *where = nullptr) const;
     int mac_addr(rte_ether_addr &a) const;
     uint16_t rx_desc() const { return eth_ ? eth_->rx_desc() : 0; }
     uint16_t tx_desc() const { return eth_ ? eth_->tx_desc() : 0; }

@@ -48,6 +48,11 @@ public:
     // Where its kernel interface is now (IfaceWhere); nullopt: by the configured name in the
     // switch's namespace, always (a kind that does not follow its interface). Control plane only.
     virtual std::optional<IfaceWhere> iface_where() const { return std::nullopt; }
+    // link_up() and iface_where() at once, for a kind that can answer both from one look.
+    virtual bool link_up_where(std::optional<IfaceWhere> &where) const {
+        where = iface_where();
+        return link_up();
+    }
     // Frames its kernel socket dropped for a full receive buffer (the worker fell behind) since
     // it opened; nullopt: it has no such socket. Control plane only (the count may reset on read).
     virtual std::optional<uint64_t> ring_drops() { return std::nullopt; }

@@ -37,7 +37,9 @@ public:
     // that joins it, again once LinkEvents heard a link change in another namespace; when
     // nothing can be heard there (no LinkEvents open, no namespace id to be had), at most every
     // 500 ms (the control thread asks every 50 ms).
-    bool link_up() const;
+    // `where`, when given, gets what iface_where() would answer, from the same look (one
+    // TUNGETIFF and namespace query for both: `show port info` asks both of each row).
+    bool link_up(IfaceWhere *where = nullptr) const;
     // Its name now and whether that is in another namespace; no name once it is gone.
     IfaceWhere iface_where() const;
     // A datagram socket in the switch's namespace, for ioctls on interfaces there (SIOCGIFFLAGS):
