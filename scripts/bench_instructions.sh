@@ -44,7 +44,7 @@ for row in $rows; do
     # bench/vxlan_floor_bench.cc), so a call's instructions / 32 are a packet's. The
     # 4 KiB-page EAL: valgrind cannot map the huge-page one.
     if ! DSW_BENCH_NO_HUGE=1 valgrind --tool=callgrind --toggle-collect='dsw::WorkerPoll::poll*' \
-        --toggle-collect='dsw::vxfloor::*_burst*' \
+        --toggle-collect='*dsw::vxfloor::*_burst*' \
         --callgrind-out-file="$out" "$bin" --benchmark_filter="^BM_(Worker|VxlanFloor)_2048Macs_${row}\$" \
         --benchmark_min_time=0.01 >"$work/$row.log" 2>&1; then
         echo "bench_instructions.sh: row $row failed under valgrind:" >&2
@@ -55,7 +55,7 @@ for row in $rows; do
         { echo "bench_instructions.sh: no row named $row (see bench/vxlan_path_bench.cc)" >&2; exit 2; }
     # The calls of poll (or the floor's function) from the bench's loop: the first caller line
     # of the caller tree.
-    polls=$(callgrind_annotate --tree=caller "$out" 2>/dev/null | grep -m1 -E '< .*run_(vxlan|floor).*\([0-9,]+x\)' |
+    polls=$(callgrind_annotate --tree=caller "$out" 2>/dev/null | grep -m1 -E '< .*(run_vxlan|run_floor|FloorFixture::run).*\([0-9,]+x\)' |
         sed -E 's/.*\(([0-9,]+)x\).*/\1/' | tr -d , || true)
     [ -n "$polls" ] && [ "$polls" -gt 0 ] ||
         { echo "bench_instructions.sh: row $row: no poll was counted" >&2; exit 1; }
