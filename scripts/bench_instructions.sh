@@ -2,6 +2,8 @@
 # Instructions per packet of the worker's path, counted under callgrind: the Worker rows of
 # bench/vxlan_path_bench.cc (plain switching, VXLAN decapsulation, encapsulation, 2048 MACs),
 # each function's share (inclusive) per packet, and each VXLAN row's instructions over plain.
+# The floor rows of bench/vxlan_floor_bench.cc (BM_VxlanFloor_2048Macs_*: Empty, Encap,
+# EncapNoPrefetch, Decap) are counted too when named in --rows: what they time per burst.
 #
 # Counts, not times: the same binary gives the same figures on a busy host or a quiet one, so a
 # change to the path can be weighed while other work runs (cycles still come from
@@ -11,6 +13,7 @@
 #   scripts/bench_instructions.sh --bin /tmp/old_bench # another build's binary
 #   scripts/bench_instructions.sh --rows "Plain VxlanDecap" --top 20
 #   scripts/bench_instructions.sh --rows "Plain VxlanDecap1Vtep"   # one VTEP's bursts
+#   scripts/bench_instructions.sh --rows "Empty Encap Decap"       # the floor rows
 set -euo pipefail
 
 bin="$(cd "$(dirname "$0")/.." && pwd)/build/bench/dsw_bench_switch_path"
@@ -21,7 +24,7 @@ while [ $# -gt 0 ]; do
     --bin) bin="$2"; shift 2 ;;
     --rows) rows="$2"; shift 2 ;;
     --top) top="$2"; shift 2 ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench_instructions.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -36,20 +39,23 @@ trap 'rm -rf "$work"' EXIT
 declare -A per_packet
 for row in $rows; do
     out="$work/$row.cg"
-    # Only WorkerPoll::poll and what it calls is counted: every timed poll switches one burst of
-    # 32 frames (bench/vxlan_path_bench.cc), so a poll's instructions / 32 are a packet's. The
+    # Only WorkerPoll::poll and what it calls is counted (a floor row's burst function, under
+    # dsw::vxfloor::): every timed call handles one burst of 32 frames (bench/vxlan_path_bench.cc,
+    # bench/vxlan_floor_bench.cc), so a call's instructions / 32 are a packet's. The
     # 4 KiB-page EAL: valgrind cannot map the huge-page one.
     if ! DSW_BENCH_NO_HUGE=1 valgrind --tool=callgrind --toggle-collect='dsw::WorkerPoll::poll*' \
-        --callgrind-out-file="$out" "$bin" --benchmark_filter="^BM_Worker_2048Macs_${row}\$" \
+        --toggle-collect='*dsw::vxfloor::*_burst*' \
+        --callgrind-out-file="$out" "$bin" --benchmark_filter="^BM_(Worker|VxlanFloor)_2048Macs_${row}\$" \
         --benchmark_min_time=0.01 >"$work/$row.log" 2>&1; then
         echo "bench_instructions.sh: row $row failed under valgrind:" >&2
         tail -5 "$work/$row.log" >&2
         exit 1
     fi
-    grep -qE "^BM_Worker_2048Macs_${row} +[0-9]" "$work/$row.log" ||
+    grep -qE "^BM_(Worker|VxlanFloor)_2048Macs_${row} +[0-9]" "$work/$row.log" ||
         { echo "bench_instructions.sh: no row named $row (see bench/vxlan_path_bench.cc)" >&2; exit 2; }
-    # The calls of poll from the bench's loop: the first caller line of the caller tree.
-    polls=$(callgrind_annotate --tree=caller "$out" 2>/dev/null | grep -m1 -E '< .*run_vxlan.*\([0-9,]+x\)' |
+    # The calls of poll (or the floor's function) from the bench's loop: the first caller line
+    # of the caller tree.
+    polls=$(callgrind_annotate --tree=caller "$out" 2>/dev/null | grep -m1 -E '< .*(run_vxlan|run_floor|FloorFixture::run).*\([0-9,]+x\)' |
         sed -E 's/.*\(([0-9,]+)x\).*/\1/' | tr -d , || true)
     [ -n "$polls" ] && [ "$polls" -gt 0 ] ||
         { echo "bench_instructions.sh: row $row: no poll was counted" >&2; exit 1; }
@@ -60,7 +66,7 @@ for row in $rows; do
             /^ *[0-9,]+ +\(/ && /dsw::/ {
                 n = $1; gsub(",", "", n)
                 name = $0; sub(/^[^?]*\?\?\?:/, "", name); sub(/ \[.*$/, "", name)
-                if (name ~ /run_vxlan|RunSpecified|BM_Worker|^dsw::$/) next
+                if (name ~ /run_vxlan|run_floor|RunSpecified|BM_Worker|BM_VxlanFloor|^dsw::$/) next
                 if (shown++ < top) printf "  %7.1f  %s\n", n / (polls * 32), name
             }'
     total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
