@@ -15,9 +15,9 @@ segmented by the kernel before the tap.
 A→B: a1's 64 KB TSO segments must leave up0 encapsulated and cut to the underlay's MTU by the
 switch; B→A: B's already segmented VXLAN frames decapsulated as usual. Checked by an HTTP download
 each way (sha256), up0's frames all within the MTU, no TCP or UDP checksum error in b1, host B or
-a1, and no offload or VXLAN drop. Fails if the switch took the tunnel offload for granted (checked
-by letting the port claim udp_tunnel_tso locally: the tap refuses every 64 KB frame, the download
-times out).
+a1, and no offload or VXLAN drop. Checked failing locally by letting the port claim udp_tunnel_tso
+whatever the kernel answered: the test then stops at `show port info` listing udp_tunnel_tso (what
+the switch would then hand the tap whole, a tunnel GSO frame this tap refuses, was not run).
 """
 
 import hashlib
