@@ -1,8 +1,9 @@
 /* LD_PRELOAD shim for test_vtap_old_kernel.py: a tap as Linux before 6.17 makes it. Such a kernel
  * answers EINVAL to TUNSETOFFLOAD with a bit it does not know (tun's set_offload), and the UDP-
  * tunnel GSO bits (TUN_F_UDP_TUNNEL_GSO 0x080, TUN_F_UDP_TUNNEL_GSO_CSUM 0x100) came with 6.17.
- * Every other call, and TUNSETOFFLOAD without those bits, goes to the kernel as it is: the tap
- * then really takes no tunnel GSO, both ways. */
+ * Every other call, and TUNSETOFFLOAD without those bits, goes to the kernel as it is: the kernel
+ * then hands the tap no tunnel GSO skb (it segments them first). This kernel's tap still parses a
+ * tunnel header written to it; an older one has no such header. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>

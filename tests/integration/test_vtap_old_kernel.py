@@ -8,9 +8,9 @@
 This kernel is newer, so the older tap is made honestly: the switch runs with old_tun_offload.c
 preloaded, which answers EINVAL to TUNSETOFFLOAD with the tunnel bits, as an older kernel's tun
 does, and passes every other call through. The switch falls back to the plain offloads
-(vtap.cc's set_offloads) and the kernel's tap really takes no tunnel GSO either way: a tunnel GSO
-frame written to it would be refused (EINVAL from the virtio-net header), and B's vxlan skbs are
-segmented by the kernel before the tap.
+(vtap.cc's set_offloads), and B's vxlan skbs are segmented by the kernel before the tap, as an
+older tap gets them. (This kernel's tap still parses a tunnel header written to it: that the switch
+writes none is checked by the size of up0's frames.)
 
 A→B: a1's 64 KB TSO segments must leave up0 encapsulated and cut to the underlay's MTU by the
 switch; B→A: B's already segmented VXLAN frames decapsulated as usual. Checked by an HTTP download
@@ -18,7 +18,7 @@ each way (sha256), up0's frames all within the MTU, no TCP or UDP checksum error
 a1, and no offload or VXLAN drop. Checked failing locally by letting the port claim udp_tunnel_tso
 whatever the kernel answered: the test stops at `show port info` listing udp_tunnel_tso; with that
 check left out, at up0's frames (288 frames for 16 MB: handed whole to the tap, which this 6.18
-kernel still took, where an older one refuses them).
+kernel still took).
 """
 
 import hashlib
