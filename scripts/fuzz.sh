@@ -7,6 +7,8 @@
 #           it accepts reads back the same after `save config`
 #   cli     one CLI line after another through run_command on a started VTEP switch
 #   memif   the memif handshake (MemifSession) of either role, fed messages and fds on a socketpair
+#   memif_data  a connected memif queue of either role over real memfd regions, the input a hostile
+#           peer writing ring indexes and descriptors between the switch's rx() and tx() calls
 # Skips (exit 0) when clang or its libFuzzer runtime is missing. Exits non-zero on a crash, a
 # failed check, a leak or a timeout, and names the input that reproduces it. Last line (totals
 # over the targets; cov is the sum of each target's edges):
@@ -63,7 +65,7 @@ frame_sources=(
 # The control-plane targets link the whole switch (everything but the two mains) as an archive,
 # so each takes only the objects it reaches.
 mapfile -t lib_sources < <(find dpdk_switch -name '*.cc' ! -name main.cc ! -name ctl_main.cc ! -path '*/cni/*' | sort)
-all_targets=(frame config cli memif)
+all_targets=(frame config cli memif memif_data)
 
 # libdpdk's cflags carry the distribution's -march=corei7: build for this host instead (the
 # MAC table's AVX2 path is the one the switch runs), and take DPDK's headers as system headers.
