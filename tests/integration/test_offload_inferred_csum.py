@@ -35,7 +35,7 @@ import time
 import pytest
 
 from conftest import run, wait_for
-from vxlan_util import PY, del_namespaces, ns_exec
+from vxlan_util import PY, del_namespaces, drops_and_segmented, fetch_sha256, ns_exec
 
 PID = os.getpid() % 100000
 BLOB = 8 << 20
@@ -170,16 +170,8 @@ def _v6(addr):
 
 
 def _fetch(ns, url, out, sw):
-    r = None
-    for _ in range(40):
-        r = run(["ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "20", "-o", out, url], check=False, timeout=50)
-        if r.returncode != 7:   # 7: connection refused, the server not listening yet
-            break
-        time.sleep(0.25)
-    stats = sw.port_stats()
-    assert r.returncode == 0, (r.stderr, {p: (stats[p]["drops"], stats[p]["gso_segmented"]) for p in ("a", "b")})
-    with open(out, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    """sha256 of what curl in `ns` got from url; a failed fetch shows ports a and b's drops."""
+    return fetch_sha256(ns, url, out, sw, tries=40, max_time=20, diagnose=lambda: drops_and_segmented(sw, "a", "b"))
 
 
 @pytest.mark.parametrize("family,udpcsum", [("ipv6", True), ("ipv4", True), ("ipv4", False)],

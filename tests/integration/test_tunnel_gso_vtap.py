@@ -18,12 +18,11 @@ B's as such, port b segmented in software.
 import hashlib
 import os
 import subprocess
-import time
 
 import pytest
 
 from conftest import run, wait_for
-from vxlan_util import PY, del_namespaces, ns_exec
+from vxlan_util import PY, del_namespaces, drops_and_segmented, fetch_sha256, ns_exec
 
 PID = os.getpid() % 100000
 BLOB = 16 << 20
@@ -83,17 +82,8 @@ class Overlay:
 
 
 def _fetch(ns, url, out, sw):
-    """sha256 of what curl in `ns` got from url; a failed fetch shows the switch's drops."""
-    r = None
-    for _ in range(40):
-        r = run(["ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "30", "-o", out, url], check=False, timeout=60)
-        if r.returncode != 7:   # 7: connection refused, the server not listening yet
-            break
-        time.sleep(0.25)
-    stats = sw.port_stats()
-    assert r.returncode == 0, (r.stderr, {p: (stats[p]["drops"], stats[p]["gso_segmented"]) for p in ("a", "b")})
-    with open(out, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    """sha256 of what curl in `ns` got from url; a failed fetch shows ports a and b's drops."""
+    return fetch_sha256(ns, url, out, sw, tries=40, max_time=30, diagnose=lambda: drops_and_segmented(sw, "a", "b"))
 
 
 def _avg(before, after, port, way):

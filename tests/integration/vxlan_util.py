@@ -26,10 +26,10 @@ def del_namespaces(*names):
         run(["ip", "netns", "del", ns], check=False)
 
 
-def fetch_sha256(ns, url, out, sw, tries=20, max_time=20):
+def fetch_sha256(ns, url, out, sw, tries=20, max_time=20, diagnose=None):
     """sha256 of what curl in `ns` got from url into file `out` (the server given `tries` quarter
-    seconds to listen first; `max_time` seconds for the transfer). A failed fetch shows switch
-    `sw`'s drops on its underlay up0 and its VTEP."""
+    seconds to listen first; `max_time` seconds for the transfer). A failed fetch shows what
+    `diagnose()` returns, by default switch `sw`'s drops on its underlay up0 and its VTEP."""
     r = None
     for _ in range(tries):
         r = run(["ip", "netns", "exec", ns, "curl", "-sS", "--max-time", str(max_time), "-o", out, url],
@@ -37,9 +37,17 @@ def fetch_sha256(ns, url, out, sw, tries=20, max_time=20):
         if r.returncode != 7:   # 7: connection refused, the server not listening yet
             break
         time.sleep(0.25)
-    assert r.returncode == 0, (r.stderr, sw.port_stats()["up0"]["drops"], sw.ctl("show", "vxlan")["vteps"][0])
+    if r.returncode != 0:
+        why = diagnose() if diagnose else (sw.port_stats()["up0"]["drops"], sw.ctl("show", "vxlan")["vteps"][0])
+        raise AssertionError((r.stderr, why))
     with open(out, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
+
+
+def drops_and_segmented(sw, *ports):
+    """Each port's drops and software-segmented count: what a failed transfer through `ports` shows."""
+    stats = sw.port_stats()
+    return {p: (stats[p]["drops"], stats[p]["gso_segmented"]) for p in ports}
 
 
 # Host B's container, behind its kernel VTEP.
