@@ -71,7 +71,7 @@ MemifSession::~MemifSession() {
         if (r.base != nullptr) munmap(r.base, r.size);
 }
 
-bool MemifSession::send(MsgType t, const Msg &body, int fd) {
+bool memif_send(int sock, MsgType t, const Msg &body, int fd) {
     Msg m = body;
     m.type = static_cast<uint16_t>(t);
     iovec iov{&m, sizeof m};
@@ -88,8 +88,10 @@ bool MemifSession::send(MsgType t, const Msg &body, int fd) {
         c->cmsg_len = CMSG_LEN(sizeof(int));
         std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
     }
-    return sendmsg(sock_.get(), &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == static_cast<ssize_t>(sizeof m);
+    return sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == static_cast<ssize_t>(sizeof m);
 }
+
+bool MemifSession::send(MsgType t, const Msg &body, int fd) { return memif_send(sock_.get(), t, body, fd); }
 
 void MemifSession::say_disconnect(const std::string &why) {
     Msg m{};

@@ -67,6 +67,7 @@ namespace {
 
 using dsw::MemifQueue;
 using dsw::MemifSession;
+using dsw::memif_send;
 using dsw::memif::Desc;
 using dsw::memif::Msg;
 using dsw::memif::MsgType;
@@ -114,22 +115,7 @@ uint64_t page_up(uint64_t n) {
 }
 
 void send_msg(int sock, MsgType t, Msg m, int fd = -1) {
-    m.type = static_cast<uint16_t>(t);
-    iovec iov{&m, sizeof m};
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
-    if (fd >= 0) {
-        mh.msg_control = ctl;
-        mh.msg_controllen = sizeof ctl;
-        cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    if (sendmsg(sock, &mh, MSG_DONTWAIT) != static_cast<ssize_t>(sizeof m)) die("sendmsg");
+    if (!memif_send(sock, t, m, fd)) die("sendmsg");
 }
 
 // The next message the switch sent, and the fd with it (or -1); -1 type when none is waiting.

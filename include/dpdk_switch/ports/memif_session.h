@@ -26,6 +26,10 @@
 
 namespace dsw {
 
+// One memif message (its type set to `t`) on `sock`, with `fd` passed along unless it is -1,
+// without blocking: whether all of it went. The session's own sends, and a test's peer.
+bool memif_send(int sock, memif::MsgType t, const memif::Msg &body, int fd = -1);
+
 class MemifSession {
 public:
     // Regions a client may add (the index in HELLO is one less): one suffices for a copying peer.
