@@ -135,10 +135,10 @@ Status read_attachment(const YAML::Node &n, const std::string &path, PortConfig 
         return check_iface(out, kp);
     if (key == "devargs")
         return Ok{};
-    // A memif socket by a relative name is in the run directory, whatever directory the switch
-    // was started from (VPP's runtime dir does the same); from here on, and in `show port info`
-    // and `save config`, it is the resolved path.
-    if (key == "socket" && !value.empty() && value.front() != '/')
+    // A memif socket or a vhost-user path by a relative name is in the run directory, whatever
+    // directory the switch was started from (VPP's runtime dir and OVS's rundir do the same);
+    // from here on, and in `show port info` and `save config`, it is the resolved path.
+    if (!value.empty() && value.front() != '/')
         value = std::string(kRunDir) + "/" + value;
     return config_detail::check_socket_path(value, kp);   // path, socket
 }

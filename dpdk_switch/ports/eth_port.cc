@@ -155,7 +155,10 @@ Result<EthPort> EthPort::open(const PortConfig &cfg, rte_mempool *pool, QueueSiz
     if (rte_eth_dev_get_port_by_name(dev->name.c_str(), &existing) == 0)
         return fail("port " + cfg.name + ": device " + dev->name + " exists already (ethdev " +
                     std::to_string(existing) + ")");
-    if (!dev->listen_path.empty()) remove_stale_socket(dev->listen_path);
+    if (!dev->listen_path.empty()) {
+        if (auto st = make_run_dir_for(cfg.name, dev->listen_path); !st) return st.error();
+        remove_stale_socket(dev->listen_path);
+    }
     const std::vector<int> xsks_before = dev->close_leaked_xsks ? socket_fds(AF_XDP) : std::vector<int>{};
     const std::vector<int> packets_before =
         dev->ring_drops == RingDrops::packet_mmap ? socket_fds(AF_PACKET) : std::vector<int>{};

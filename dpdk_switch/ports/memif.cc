@@ -48,7 +48,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,7 +59,6 @@
 #include "dpdk_switch/log.h"
 #include "dpdk_switch/ports/memif_session.h"
 #include "dpdk_switch/ports/port_kind.h"
-#include "dpdk_switch/run_dir.h"
 #include "dpdk_switch/unique_fd.h"
 
 namespace dsw {
@@ -90,19 +88,6 @@ bool fill_addr(const std::string &path, sockaddr_un &a) {
     a.sun_family = AF_UNIX;
     std::memcpy(a.sun_path, path.data(), path.size());
     return true;
-}
-
-// A socket in the run directory (a relative name in the config, run_dir.h) has its directory
-// made here, as VPP makes its runtime dir: the control socket, which makes it otherwise, may be
-// elsewhere. Any other directory is its user's to make.
-Status make_run_dir(const PortConfig &p) {
-    const std::string run_dir = std::string(kRunDir) + "/";
-    if (p.socket.compare(0, run_dir.size(), run_dir) != 0) return Ok{};
-    const std::filesystem::path dir = std::filesystem::path(p.socket).parent_path();
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return fail("port " + p.name + ": cannot create " + dir.string() + " for memif socket " + p.socket + ": " + ec.message());
-    return Ok{};
 }
 
 // The worker's side of the gate's barrier: a fence, or only the compiler's when the control
@@ -258,7 +243,7 @@ Status MemifPort::listen_on(const PortConfig &p) {
     }
     sockaddr_un a;
     if (!fill_addr(p.socket, a)) return fail("port " + p.name + ": memif socket path " + p.socket + " is too long");
-    if (auto st = make_run_dir(p); !st) return st;
+    if (auto st = make_run_dir_for(p.name, p.socket); !st) return st;
     remove_stale_socket(p.socket);
     auto fd = std::make_shared<const UniqueFd>(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!*fd) return fail(sys_error(p, "memif socket"));

@@ -133,6 +133,21 @@ TEST(Config, RelativeMemifSocketIsInTheRunDirectory) {
                             "t.yaml: ports[0].socket: longer than"));
 }
 
+// The same for a vhost-user socket (vhost, virtio_user `path`), as OVS puts one in its rundir:
+// before, a relative one was wherever the switch was started from.
+TEST(Config, RelativeVhostPathIsInTheRunDirectory) {
+    Result<Config> r = parse_config("ports: [ { name: a, type: vhost, path: v.sock },\n"
+                                    "         { name: b, type: virtio_user, path: b.sock },\n"
+                                    "         { name: c, type: vhost, path: /tmp/v.sock } ]", kSource);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().ports[0].path, "/run/dpdk_switch/v.sock");
+    EXPECT_EQ(r.value().ports[1].path, "/run/dpdk_switch/b.sock");
+    EXPECT_EQ(r.value().ports[2].path, "/tmp/v.sock");
+    Result<PortConfig> added = port_from_words("d", "vhost", {"path=d.sock"});
+    ASSERT_TRUE(added.ok()) << added.error().message;
+    EXPECT_EQ(added.value().path, "/run/dpdk_switch/d.sock");
+}
+
 // Before, the second port was refused only after EAL started, with exit code 1 and no key path.
 TEST(ConfigError, TwoPortsOnOneAttachment) {
     EXPECT_EQ(refusal("ports: [ { name: c1, type: af_packet, iface: lo }, { name: c2, type: af_xdp, iface: lo } ]"),

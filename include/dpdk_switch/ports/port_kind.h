@@ -166,4 +166,9 @@ std::vector<int> socket_fds(int domain);
 // else (no file, a live listener, not a socket) is left alone: bind then reports it.
 void remove_stale_socket(const std::string &path);
 
+// Makes the directory of `path`, a socket port `port` is to bind, when it is in the run
+// directory (run_dir.h: where a relative socket name in the config is); any other is left to
+// its user. An error names the port, the directory and why.
+Status make_run_dir_for(const std::string &port, const std::string &path);
+
 }  // namespace dsw
