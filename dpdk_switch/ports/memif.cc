@@ -68,7 +68,8 @@ namespace {
 // How long a peer may take from connecting to CONNECT before it is dropped.
 constexpr auto kHandshakeTimeout = std::chrono::seconds(5);
 // A server's session past INIT but not connected this long after it has stalled: the next
-// client whose INIT names the port takes the port from it. A libmemif or net_memif client
+// client whose INIT names the port takes the port from it (and one accepted that sent no INIT
+// this long makes room for the next connection when the pending ones are full). A libmemif or net_memif client
 // answers each ACK at once (its whole handshake takes milliseconds), so without this a client
 // that sent INIT and then nothing kept every other out for kHandshakeTimeout, and one that did
 // so again and again kept them out for good.
@@ -304,6 +305,16 @@ void MemifPort::accept_peer() {
     UniqueFd fd(accept4(listen_fd_->get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!fd) return;
     auto s = std::make_unique<MemifSession>(std::move(fd), params_);
+    // Full: the oldest makes room if it has stalled before its INIT (pending_ is in the order
+    // accepted). Else connections that never send INIT, eight at a time and again, would keep
+    // every client out (each was refused while they waited out kHandshakeTimeout).
+    const auto now = std::chrono::steady_clock::now();
+    if (pending_.size() >= kMaxPending && now - (pending_.front().deadline - kHandshakeTimeout) >= kStalledAfter) {
+        pending_.front().s->say_disconnect("no INIT, and another client came");
+        DSW_LOG(WARNING, port, "port %s: memif: a connection that sent no INIT was closed for a new one",
+                cfg_.name.c_str());
+        pending_.erase(pending_.begin());
+    }
     if (pending_.size() >= kMaxPending) {
         s->say_disconnect("too many connections in their handshake");
         DSW_LOG(WARNING, port, "port %s: memif: a connection was refused (%zu others in their handshake)",
@@ -315,7 +326,7 @@ void MemifPort::accept_peer() {
         DSW_LOG(WARNING, port, "port %s: memif handshake failed: %s", cfg_.name.c_str(), why.c_str());
         return;
     }
-    pending_.push_back(Pending{std::move(s), std::chrono::steady_clock::now() + kHandshakeTimeout});
+    pending_.push_back(Pending{std::move(s), now + kHandshakeTimeout});
 }
 
 // A session of pending_ read a message: it failed, asked for this port, or for another.

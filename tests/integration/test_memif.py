@@ -501,3 +501,23 @@ def test_memif_client_stalled_after_init_yields_to_the_next(netns, switch, sock_
     for c in (stalled, honest, third):
         c.close()
     wait_link(sw, "app1", False)
+
+
+def test_memif_connections_without_init_make_room_for_the_next(netns, switch, sock_path):
+    """Eight connections that take HELLO and never send INIT fill the server's handshake slots;
+    once they have stalled (200 ms), each new connection closes the oldest of them and an honest
+    client connects at once. Before, every connection was refused until the silent ones ran out
+    their 5 s, so a client that kept eight open, again and again, kept every other out."""
+    sock = sock_path("memif-silent")
+    sw = switch([memif_port(sock)])
+    silent = [MemifClient(sock) for _ in range(8)]
+    for c in silent:
+        c.expect(HELLO)
+    time.sleep(0.5)   # past the 200 ms after which a connection without INIT counts as stalled
+    honest = MemifClient(sock).connect()   # refused with DISCONNECT instead of HELLO before
+    wait_link(sw, "app1", True)
+    assert silent[0].recv()[0] in (DISCONNECT, None), "the oldest silent connection is told, or closed"
+    assert "a connection that sent no INIT was closed for a new one" in sw.log()
+    for c in silent + [honest]:
+        c.close()
+    wait_link(sw, "app1", False)
