@@ -1,6 +1,6 @@
 """memif ports (the switch's own memif I/O, ports/memif.cc) against peers that die under
-traffic, peers that lie, a memif server the switch connects to as client, and peers with the
-right or a wrong `secret`.
+traffic, a memif server the switch connects to as client, sockets that come and go, and peers
+with the right or a wrong `secret` (hostile clients: test_memif_hostile.py).
 
   c1 (netns) eth0 10.77.0.2 --veth-- af_packet "c1" -+               +- memif "app1" (server or client)
   c2 (netns) eth0 10.77.0.3 --veth-- af_packet "c2" -+  dpdk_switch  |    == memif socket ==
@@ -11,9 +11,7 @@ testpmd answers ARP and ICMP echo for any address: c1's ping to PEER_IP crosses 
 and back. testpmd runs on CPU 0 (--no-huge, its own file prefix): the switch's worker keeps CPU 1.
 """
 
-import fcntl
 import json
-import mmap
 import os
 import socket
 import struct
@@ -23,17 +21,10 @@ import time
 import pytest
 
 from conftest import af_packet_ports, wait_for
+from memif_peer import ACK, CONNECT, CONNECTED, DISCONNECT, RING, MemifClient, client_vdev, memif_port, wait_said
 from test_ports import PEER_IP, port_info, sock_path, testpmd, wait_link, wait_ping  # noqa: F401 (fixtures)
 
 KILL_ROUNDS = 12
-
-
-def memif_port(sock, **extra):
-    return {"name": "app1", "type": "memif", "socket": str(sock), "id": 0, **extra}
-
-
-def client_vdev(sock):
-    return f"net_memif0,role=client,id=0,socket={sock},socket-abstract=no,mac=02:00:00:00:bb:01"
 
 
 def test_memif_peer_killed_under_traffic_again_and_again(netns, switch, testpmd, sock_path):
@@ -87,226 +78,6 @@ def test_memif_client_role_against_a_testpmd_server(netns, switch, testpmd, sock
         sock.unlink(missing_ok=True)   # a killed net_memif server leaves its socket file
     flood.terminate()
     assert "port app1: link up (peer connected)" in sw.log()
-
-
-# --- a hostile memif client ---------------------------------------------------------------------
-
-ACK, HELLO, INIT, ADD_REGION, ADD_RING, CONNECT, CONNECTED, DISCONNECT = 1, 2, 3, 4, 5, 6, 7, 8
-LOG2 = 4
-SLOTS = 1 << LOG2
-RING = 128 + 16 * SLOTS
-BUF = 2048
-REGION = 2 * RING + 2 * SLOTS * BUF
-F_ADD_SEALS, F_SEAL_SHRINK = 1033, 0x0002
-
-
-class MemifClient:
-    """Speaks the client's side of the memif handshake, and can say anything else instead."""
-
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.s.settimeout(5)
-        self.s.connect(str(path))
-        self.fds = []
-
-    def close(self):
-        self.s.close()
-        for fd in self.fds:
-            os.close(fd)
-
-    def send(self, mtype, body=b"", fds=()):
-        msg = struct.pack("<H", mtype) + body
-        msg += b"\0" * (128 - len(msg))
-        if fds:
-            socket.send_fds(self.s, [msg], list(fds))
-        else:
-            self.s.send(msg)
-
-    def recv(self):
-        """(type, body) of the next message; (None, b'') when the switch closed the socket."""
-        try:
-            data = self.s.recv(256)
-        except (ConnectionResetError, socket.timeout):
-            return None, b""
-        if not data:
-            return None, b""
-        return struct.unpack_from("<H", data)[0], data[2:]
-
-    def expect(self, mtype):
-        t, body = self.recv()
-        assert t == mtype, f"expected message {mtype}, got {t} {body[:100]!r}"
-        return body
-
-    def init(self, ident=0, secret=b""):
-        self.expect(HELLO)
-        self.send(INIT, struct.pack("<HIB24s32s", 0x0200, ident, 0, secret, b"hostile"))
-        return self
-
-    def region(self, size=REGION, claim=None, seal=True):
-        fd = os.memfd_create("mif-hostile", os.MFD_ALLOW_SEALING)
-        self.fds.append(fd)
-        os.ftruncate(fd, size)
-        if seal:
-            fcntl.fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)
-        self.mm = mmap.mmap(fd, size)
-        for off in (0, RING):
-            struct.pack_into("<I", self.mm, off, 0x3E31F20)   # the ring cookie
-        self.send(ADD_REGION, struct.pack("<HQ", 0, claim if claim is not None else size), [fd])
-        return self
-
-    def ring(self, c2s, offset, log2=LOG2):
-        efd = os.eventfd(0)
-        self.fds.append(efd)
-        self.send(ADD_RING, struct.pack("<HHHIBH", 1 if c2s else 0, 0, 0, offset, log2, 0), [efd])
-        return self
-
-    def connect(self, secret=b""):
-        """The whole handshake, every ACK checked: connected, with both rings in one region."""
-        self.init(secret=secret).expect(ACK)
-        self.region().expect(ACK)
-        self.ring(True, 0).expect(ACK)
-        self.ring(False, RING).expect(ACK)
-        self.send(CONNECT, struct.pack("<32s", b"hostile0"))
-        self.expect(CONNECTED)
-        return self
-
-    def desc(self, slot, length, offset, region=0, flags=0):
-        struct.pack_into("<HHIII", self.mm, 128 + 16 * slot, flags, region, length, offset, 0)
-
-    def c2s_head(self, head):
-        struct.pack_into("<H", self.mm, 6, head & 0xffff)
-
-    def arp_frame(self, buf):
-        """A broadcast ARP request in buffer `buf`: a frame the switch floods (to c1, c2)."""
-        frame = (b"\xff" * 6 + bytes.fromhex("020000cc0001") + b"\x08\x06" + bytes.fromhex("0001080006040001")
-                 + bytes.fromhex("020000cc0001") + socket.inet_aton("10.77.0.201") + b"\0" * 6
-                 + socket.inet_aton("10.77.0.202")).ljust(60, b"\0")
-        off = 2 * RING + buf * BUF
-        self.mm[off:off + len(frame)] = frame
-        return off, len(frame)
-
-
-def wait_said(sw, text, what):
-    wait_for(lambda: text in sw.log(), 10, what=what)
-
-
-def test_memif_hostile_client_descriptors(netns, switch, sock_path):
-    """A client that completes the handshake and then writes descriptors that lie: each ends
-    its connection with the reason logged; the switch stays up and c1 <-> c2 keep forwarding."""
-    c1, c2 = netns(), netns()
-    sock = sock_path("memif-hostile")
-    sw = switch(af_packet_ports(c1=c1, c2=c2) + [memif_port(sock)])
-    # An honest frame first: it is switched (flooded to c1 and c2).
-    cl = MemifClient(sock).connect()
-    wait_link(sw, "app1", True)
-    off, n = cl.arp_frame(0)
-    cl.desc(0, n, off)
-    cl.c2s_head(1)
-    wait_for(lambda: sw.port_stats()["app1"]["rx_packets"] >= 1, 10, what="the honest frame to be received")
-    cl.close()
-    wait_link(sw, "app1", False)
-
-    cases = [
-        ("a region it never added", lambda c, off, n: (c.desc(0, n, off, region=3), c.c2s_head(1)),
-         "a descriptor names a region it never added"),
-        ("an offset past the region", lambda c, off, n: (c.desc(0, n, REGION + 4096), c.c2s_head(1)),
-         "a descriptor's offset and length run past its region"),
-        ("a length over the buffer and region", lambda c, off, n: (c.desc(0, 0xFFFFFF00, off), c.c2s_head(1)),
-         "a descriptor's offset and length run past its region"),
-        ("a NEXT chain without end", lambda c, off, n: ([c.desc(s, n, off, flags=1) for s in range(SLOTS)],
-                                                        c.c2s_head(SLOTS)),
-         "a chain of descriptors runs past the slots produced"),
-        ("a head far past the ring", lambda c, off, n: c.c2s_head(1000), "a ring index it moved is out of the ring"),
-    ]
-    for what, lie, reason in cases:
-        before = sw.log().count(reason)
-        cl = MemifClient(sock).connect()
-        wait_link(sw, "app1", True)
-        off, n = cl.arp_frame(0)
-        lie(cl, off, n)
-        wait_for(lambda: sw.log().count(reason) > before, 10, what=f"the switch to refuse {what}")
-        t, body = cl.recv()
-        assert t in (DISCONNECT, None), (what, t)
-        cl.close()
-        wait_link(sw, "app1", False)
-        assert sw.proc.poll() is None, f"the switch died on {what}"
-    c1.ping(c2.ip)
-    assert "memif peer disconnected: the peer broke the ring" in sw.log()
-
-
-def test_memif_hostile_client_handshake(netns, switch, sock_path):
-    """Garbage, messages out of turn, counts it never advertised, a region fd smaller than its
-    claim or unsealed, a ring outside its region: each a logged refusal, the switch stays up,
-    and an honest client connects afterwards."""
-    c1, c2 = netns(), netns()
-    sock = sock_path("memif-garbage")
-    sw = switch(af_packet_ports(c1=c1, c2=c2) + [memif_port(sock)])
-
-    def garbage(c):
-        c.expect(HELLO)
-        c.s.send(b"\x07" * 10)
-
-    def out_of_turn(c):
-        c.expect(HELLO)
-        c.send(ADD_REGION, struct.pack("<HQ", 0, 4096))
-
-    def wrong_id(c):
-        c.init(ident=9)
-
-    def small_fd(c):
-        c.init().expect(ACK)
-        c.region(size=4096, claim=1 << 20)
-
-    def unsealed(c):
-        c.init().expect(ACK)
-        c.region(seal=False)
-
-    def ring_outside(c):
-        c.init().expect(ACK)
-        c.region().expect(ACK)
-        c.ring(True, REGION - 64)
-
-    def second_ring(c):
-        c.init().expect(ACK)
-        c.region().expect(ACK)
-        c.ring(True, 0).expect(ACK)
-        c.ring(True, RING)
-
-    def early_connect(c):
-        c.init().expect(ACK)
-        c.region().expect(ACK)
-        c.send(CONNECT, b"x")
-
-    def no_fd(c):
-        c.init().expect(ACK)
-        c.send(ADD_REGION, struct.pack("<HQ", 0, 4096))
-
-    cases = [
-        (garbage, "a message of 10 bytes"),
-        (out_of_turn, "unexpected add_region message during the handshake"),
-        (wrong_id, "no interface of id 9"),
-        (small_fd, "claims 1048576 bytes, its fd has 4096"),
-        (unsealed, "not sealed against shrinking"),
-        (ring_outside, "is not inside its region"),
-        (second_ring, "C2S ring 0 added twice"),
-        (early_connect, "CONNECT before both rings were added"),
-        (no_fd, "ADD_REGION without an fd"),
-    ]
-    for act, reason in cases:
-        cl = MemifClient(sock)
-        act(cl)
-        wait_said(sw, reason, f"the switch to refuse: {reason}")
-        t, body = cl.recv()
-        assert t in (DISCONNECT, None), (reason, t, body[:100])
-        if t == DISCONNECT:
-            assert reason.split(" (")[0] in body[4:].split(b"\0")[0].decode(), body[:100]
-        cl.close()
-        assert sw.proc.poll() is None, f"the switch died on: {reason}"
-        assert port_info(sw, "app1")["peer"] == "disconnected"
-    c1.ping(c2.ip)
-    cl = MemifClient(sock).connect()
-    wait_link(sw, "app1", True)
-    cl.close()
 
 
 def test_memif_server_takes_a_stale_socket_and_comes_and_goes_at_run_time(netns, switch, sock_path):
@@ -477,47 +248,3 @@ def test_memif_relative_socket_is_in_the_run_directory(netns, switch, sock_path,
     assert str(sock) in text and str(added) in text, text
 
 
-def test_memif_client_stalled_after_init_yields_to_the_next(netns, switch, sock_path):
-    """A client that sends INIT and then nothing holds the interface only until its handshake
-    stalled (200 ms): the next client takes it, and the stalled one is told. Before, the next
-    was refused for the whole 5 s handshake timeout, so a client that stalled again and again
-    kept every other out."""
-    sock = sock_path("memif-stall")
-    sw = switch([memif_port(sock)])
-    stalled = MemifClient(sock).init()
-    stalled.expect(ACK)
-    time.sleep(0.5)   # past the 200 ms after which a handshake counts as stalled
-    honest = MemifClient(sock).connect()   # each ACK checked: refused here before
-    wait_link(sw, "app1", True)
-    assert stalled.recv()[0] in (DISCONNECT, None), "the stalled client is told, or its socket closes"
-    assert "its handshake stalled after INIT" in sw.log()
-    # A client that comes while the interface is connected is still refused.
-    third = MemifClient(sock).init()
-    t = third.recv()[0]
-    if t == ACK:   # its INIT is acknowledged before the interface it names is looked at
-        t = third.recv()[0]
-    assert t in (DISCONNECT, None)
-    assert port_info(sw, "app1")["peer"] == "connected"
-    for c in (stalled, honest, third):
-        c.close()
-    wait_link(sw, "app1", False)
-
-
-def test_memif_connections_without_init_make_room_for_the_next(netns, switch, sock_path):
-    """Eight connections that take HELLO and never send INIT fill the server's handshake slots;
-    once they have stalled (200 ms), each new connection closes the oldest of them and an honest
-    client connects at once. Before, every connection was refused until the silent ones ran out
-    their 5 s, so a client that kept eight open, again and again, kept every other out."""
-    sock = sock_path("memif-silent")
-    sw = switch([memif_port(sock)])
-    silent = [MemifClient(sock) for _ in range(8)]
-    for c in silent:
-        c.expect(HELLO)
-    time.sleep(0.5)   # past the 200 ms after which a connection without INIT counts as stalled
-    honest = MemifClient(sock).connect()   # refused with DISCONNECT instead of HELLO before
-    wait_link(sw, "app1", True)
-    assert silent[0].recv()[0] in (DISCONNECT, None), "the oldest silent connection is told, or closed"
-    assert "a connection that sent no INIT was closed for a new one" in sw.log()
-    for c in silent + [honest]:
-        c.close()
-    wait_link(sw, "app1", False)
